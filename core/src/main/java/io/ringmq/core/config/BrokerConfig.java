@@ -1,0 +1,450 @@
+package io.ringmq.core.config;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.ObjLongConsumer;
+
+/**
+ * Broker settings with their embedded defaults. Each setting has one name, used both as the command-line option
+ * ({@code --name value}) and as the key in a {@code --config} properties file ({@code name=value}).
+ * <p>
+ * <b>Threading:</b> mutable while the broker is being configured, then handed to the broker and never changed;
+ * the broker's threads only read it after a happens-before edge (thread start).
+ */
+public final class BrokerConfig
+{
+    /** Default MQTT TCP port. */
+    public static final int DEFAULT_PORT = 1883;
+    /** Default maximum packet size in bytes, both directions (1 MiB, as EMQX). */
+    public static final int DEFAULT_MAX_PACKET_SIZE = 1024 * 1024;
+    /** Largest packet MQTT can express: the four-byte Remaining Length limit plus the fixed header. */
+    public static final int MAX_PACKET_SIZE_LIMIT = 268_435_455 + 5;
+
+    private String bindAddress = "0.0.0.0";
+    private int port = DEFAULT_PORT;
+    private String dataDir = "data";
+    private int maxPacketSize = DEFAULT_MAX_PACKET_SIZE;
+    private int maxInflight = 64;
+    private int receiveMaximum = 1024;
+    private int maxQueuedMessages = 10_000;
+    private int maxConnections = 1_000_000;
+    private int maxTopicLevels = 128;
+    private int topicAliasMaximum = 64;
+    private int eventLoops = Runtime.getRuntime().availableProcessors();
+    private int ringSize = 65536;
+    private int outboundQueueBytes = 16 * 1024 * 1024;
+    private int sysIntervalSeconds = 10;
+    private int maxKeepAliveSeconds = 65535;
+    private long maxSessionExpirySeconds = 0xFFFF_FFFFL;
+    private String waitStrategy = "phased";
+
+    /** All settings by option name, for the CLI, the config file and {@code --help}. */
+    private static final Map<String, Setting> SETTINGS = new LinkedHashMap<>();
+
+    private record Setting(String help, ObjLongConsumer<BrokerConfig> numeric, StringSetter text)
+    {
+    }
+
+    @FunctionalInterface
+    private interface StringSetter
+    {
+        void set(BrokerConfig config, String value);
+    }
+
+    static
+    {
+        text("bind", "address to listen on (default 0.0.0.0)", (c, v) -> c.bindAddress = v);
+        num("port", "MQTT TCP port, 0 for an ephemeral port (default 1883)", (c, v) -> c.port(toInt(v, 0, 65535)));
+        text("data-dir", "folder for broker data (default ./data)", (c, v) -> c.dataDir = v);
+        num("max-packet-size", "largest MQTT packet accepted or sent, bytes (default 1048576)",
+            (c, v) -> c.maxPacketSize = toInt(v, 64, MAX_PACKET_SIZE_LIMIT));
+        num("max-inflight", "unacknowledged QoS 1/2 deliveries per client (default 64)",
+            (c, v) -> c.maxInflight = toInt(v, 1, 65535));
+        num("receive-maximum", "QoS 1/2 publishes a client may have unacknowledged towards the broker (default 1024)",
+            (c, v) -> c.receiveMaximum = toInt(v, 1, 65535));
+        num("max-queued-messages", "QoS 1/2 messages queued per session beyond the inflight window (default 10000)",
+            (c, v) -> c.maxQueuedMessages = toInt(v, 0, Integer.MAX_VALUE));
+        num("max-connections", "concurrent client connections (default 1000000)",
+            (c, v) -> c.maxConnections = toInt(v, 1, Integer.MAX_VALUE));
+        num("max-topic-levels", "levels in a topic name or filter (default 128)",
+            (c, v) -> c.maxTopicLevels = toInt(v, 1, 65535));
+        num("topic-alias-maximum", "topic aliases an MQTT 5 client may use towards the broker (default 64)",
+            (c, v) -> c.topicAliasMaximum = toInt(v, 0, 65535));
+        num("event-loops", "network event-loop threads (default: number of cores)",
+            (c, v) -> c.eventLoops = toInt(v, 1, 1024));
+        num("ring-size", "slots in the inbound ring, a power of two (default 65536)", (c, v) -> c.ringSize(toInt(v, 64,
+            1 << 24)));
+        num("outbound-queue-bytes", "bytes of each event loop's outbound queue (default 16777216)",
+            (c, v) -> c.outboundQueueBytes = toInt(v, 1 << 16, 1 << 30));
+        num("sys-interval", "seconds between $SYS updates, 0 disables them (default 10)",
+            (c, v) -> c.sysIntervalSeconds = toInt(v, 0, 86400));
+        num("max-keep-alive", "largest keep-alive a client may use, seconds (default 65535)",
+            (c, v) -> c.maxKeepAliveSeconds = toInt(v, 1, 65535));
+        num("max-session-expiry", "largest session expiry interval granted, seconds (default 4294967295)",
+            (c, v) -> c.maxSessionExpirySeconds = Math.max(0, Math.min(v, 0xFFFF_FFFFL)));
+        text("wait-strategy", "routing thread wait strategy: phased, blocking, yielding, busy-spin (default phased)",
+            BrokerConfig::waitStrategy);
+    }
+
+    private static void num(final String name, final String help, final ObjLongConsumer<BrokerConfig> setter)
+    {
+        SETTINGS.put(name, new Setting(help, setter, null));
+    }
+
+    private static void text(final String name, final String help, final StringSetter setter)
+    {
+        SETTINGS.put(name, new Setting(help, null, setter));
+    }
+
+    private static int toInt(final long value, final int min, final int max)
+    {
+        if (value < min || value > max)
+        {
+            throw new IllegalArgumentException("must be between " + min + " and " + max + ": " + value);
+        }
+        return (int)value;
+    }
+
+    /**
+     * Apply one setting by its option name.
+     *
+     * @param name  option name without the leading dashes, e.g. {@code max-inflight}.
+     * @param value the value as text.
+     * @return this for chaining.
+     * @throws IllegalArgumentException naming the setting and what was wrong.
+     */
+    public BrokerConfig set(final String name, final String value)
+    {
+        final Setting setting = SETTINGS.get(name);
+        if (null == setting)
+        {
+            throw new IllegalArgumentException("unknown option: " + name);
+        }
+        try
+        {
+            if (null != setting.text())
+            {
+                setting.text().set(this, value.trim());
+            }
+            else
+            {
+                setting.numeric().accept(this, Long.parseLong(value.trim()));
+            }
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new IllegalArgumentException(name + ": not a number: " + value, ex);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new IllegalArgumentException(name + ": " + ex.getMessage(), ex);
+        }
+        return this;
+    }
+
+    /**
+     * @param name option name without dashes.
+     * @return true if the option exists.
+     */
+    public static boolean isSetting(final String name)
+    {
+        return SETTINGS.containsKey(name);
+    }
+
+    /**
+     * One line per setting, for {@code --help}.
+     *
+     * @return the help text.
+     */
+    public static String helpText()
+    {
+        final StringBuilder sb = new StringBuilder();
+        for (final Map.Entry<String, Setting> e : SETTINGS.entrySet())
+        {
+            sb.append(String.format("  --%-22s %s%n", e.getKey() + " <v>", e.getValue().help()));
+        }
+        return sb.toString();
+    }
+
+    /** @return address to bind. */
+    public String bindAddress()
+    {
+        return bindAddress;
+    }
+
+    /**
+     * @param bindAddress address to bind.
+     * @return this.
+     */
+    public BrokerConfig bindAddress(final String bindAddress)
+    {
+        this.bindAddress = bindAddress;
+        return this;
+    }
+
+    /** @return TCP port, 0 for ephemeral. */
+    public int port()
+    {
+        return port;
+    }
+
+    /**
+     * @param port TCP port, 0 for ephemeral.
+     * @return this.
+     */
+    public BrokerConfig port(final int port)
+    {
+        if (port < 0 || port > 65535)
+        {
+            throw new IllegalArgumentException("port must be 0..65535: " + port);
+        }
+        this.port = port;
+        return this;
+    }
+
+    /** @return data folder. */
+    public String dataDir()
+    {
+        return dataDir;
+    }
+
+    /**
+     * @param dataDir data folder.
+     * @return this.
+     */
+    public BrokerConfig dataDir(final String dataDir)
+    {
+        this.dataDir = dataDir;
+        return this;
+    }
+
+    /** @return maximum packet size in bytes. */
+    public int maxPacketSize()
+    {
+        return maxPacketSize;
+    }
+
+    /**
+     * @param maxPacketSize maximum packet size in bytes.
+     * @return this.
+     */
+    public BrokerConfig maxPacketSize(final int maxPacketSize)
+    {
+        this.maxPacketSize = toInt(maxPacketSize, 64, MAX_PACKET_SIZE_LIMIT);
+        return this;
+    }
+
+    /** @return outbound QoS 1/2 window per client. */
+    public int maxInflight()
+    {
+        return maxInflight;
+    }
+
+    /**
+     * @param maxInflight outbound QoS 1/2 window per client.
+     * @return this.
+     */
+    public BrokerConfig maxInflight(final int maxInflight)
+    {
+        this.maxInflight = toInt(maxInflight, 1, 65535);
+        return this;
+    }
+
+    /** @return receive maximum announced to MQTT 5 clients. */
+    public int receiveMaximum()
+    {
+        return receiveMaximum;
+    }
+
+    /**
+     * @param receiveMaximum receive maximum announced to MQTT 5 clients.
+     * @return this.
+     */
+    public BrokerConfig receiveMaximum(final int receiveMaximum)
+    {
+        this.receiveMaximum = toInt(receiveMaximum, 1, 65535);
+        return this;
+    }
+
+    /** @return QoS 1/2 messages queued per session beyond the inflight window. */
+    public int maxQueuedMessages()
+    {
+        return maxQueuedMessages;
+    }
+
+    /**
+     * @param maxQueuedMessages QoS 1/2 messages queued per session beyond the inflight window.
+     * @return this.
+     */
+    public BrokerConfig maxQueuedMessages(final int maxQueuedMessages)
+    {
+        this.maxQueuedMessages = toInt(maxQueuedMessages, 0, Integer.MAX_VALUE);
+        return this;
+    }
+
+    /** @return maximum concurrent connections. */
+    public int maxConnections()
+    {
+        return maxConnections;
+    }
+
+    /**
+     * @param maxConnections maximum concurrent connections.
+     * @return this.
+     */
+    public BrokerConfig maxConnections(final int maxConnections)
+    {
+        this.maxConnections = toInt(maxConnections, 1, Integer.MAX_VALUE);
+        return this;
+    }
+
+    /** @return maximum levels in a topic name or filter. */
+    public int maxTopicLevels()
+    {
+        return maxTopicLevels;
+    }
+
+    /**
+     * @param maxTopicLevels maximum levels in a topic name or filter.
+     * @return this.
+     */
+    public BrokerConfig maxTopicLevels(final int maxTopicLevels)
+    {
+        this.maxTopicLevels = toInt(maxTopicLevels, 1, 65535);
+        return this;
+    }
+
+    /** @return topic aliases accepted from an MQTT 5 client. */
+    public int topicAliasMaximum()
+    {
+        return topicAliasMaximum;
+    }
+
+    /**
+     * @param topicAliasMaximum topic aliases accepted from an MQTT 5 client.
+     * @return this.
+     */
+    public BrokerConfig topicAliasMaximum(final int topicAliasMaximum)
+    {
+        this.topicAliasMaximum = toInt(topicAliasMaximum, 0, 65535);
+        return this;
+    }
+
+    /** @return network event-loop threads. */
+    public int eventLoops()
+    {
+        return eventLoops;
+    }
+
+    /**
+     * @param eventLoops network event-loop threads.
+     * @return this.
+     */
+    public BrokerConfig eventLoops(final int eventLoops)
+    {
+        this.eventLoops = toInt(eventLoops, 1, 1024);
+        return this;
+    }
+
+    /** @return inbound ring slots. */
+    public int ringSize()
+    {
+        return ringSize;
+    }
+
+    /**
+     * @param ringSize inbound ring slots, a power of two.
+     * @return this.
+     */
+    public BrokerConfig ringSize(final int ringSize)
+    {
+        if (Integer.bitCount(ringSize) != 1)
+        {
+            throw new IllegalArgumentException("ring-size must be a power of 2: " + ringSize);
+        }
+        this.ringSize = ringSize;
+        return this;
+    }
+
+    /**
+     * Bytes of each event loop's outbound queue, raised if needed so that it holds several maximum-size packets.
+     *
+     * @return the capacity, a power of two.
+     */
+    public int outboundQueueBytes()
+    {
+        final long minimum = 8L * (maxPacketSize + 64L);
+        long capacity = Math.max(outboundQueueBytes, minimum);
+        capacity = Long.highestOneBit(capacity - 1) << 1;
+        return (int)Math.min(capacity, 1 << 30);
+    }
+
+    /**
+     * @param outboundQueueBytes bytes of each event loop's outbound queue.
+     * @return this.
+     */
+    public BrokerConfig outboundQueueBytes(final int outboundQueueBytes)
+    {
+        this.outboundQueueBytes = toInt(outboundQueueBytes, 1 << 16, 1 << 30);
+        return this;
+    }
+
+    /** @return seconds between $SYS updates, 0 for none. */
+    public int sysIntervalSeconds()
+    {
+        return sysIntervalSeconds;
+    }
+
+    /**
+     * @param sysIntervalSeconds seconds between $SYS updates, 0 for none.
+     * @return this.
+     */
+    public BrokerConfig sysIntervalSeconds(final int sysIntervalSeconds)
+    {
+        this.sysIntervalSeconds = toInt(sysIntervalSeconds, 0, 86400);
+        return this;
+    }
+
+    /** @return largest keep-alive a client may use, seconds. */
+    public int maxKeepAliveSeconds()
+    {
+        return maxKeepAliveSeconds;
+    }
+
+    /**
+     * @param maxKeepAliveSeconds largest keep-alive a client may use, seconds.
+     * @return this.
+     */
+    public BrokerConfig maxKeepAliveSeconds(final int maxKeepAliveSeconds)
+    {
+        this.maxKeepAliveSeconds = toInt(maxKeepAliveSeconds, 1, 65535);
+        return this;
+    }
+
+    /** @return largest session expiry interval granted, seconds. */
+    public long maxSessionExpirySeconds()
+    {
+        return maxSessionExpirySeconds;
+    }
+
+    /** @return routing-thread wait strategy name. */
+    public String waitStrategy()
+    {
+        return waitStrategy;
+    }
+
+    /**
+     * @param waitStrategy one of phased, blocking, yielding, busy-spin.
+     * @return this.
+     */
+    public BrokerConfig waitStrategy(final String waitStrategy)
+    {
+        switch (waitStrategy)
+        {
+            case "phased", "blocking", "yielding", "busy-spin" -> this.waitStrategy = waitStrategy;
+            default -> throw new IllegalArgumentException(
+                "wait-strategy must be phased, blocking, yielding or busy-spin: " + waitStrategy);
+        }
+        return this;
+    }
+}

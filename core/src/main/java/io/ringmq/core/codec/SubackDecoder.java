@@ -1,0 +1,33 @@
+package io.ringmq.core.codec;
+
+import io.ringmq.core.protocol.PacketType;
+import org.agrona.DirectBuffer;
+
+/**
+ * Client-side SUBACK decoder (tests, load tester).
+ * <p>
+ * <b>Threading:</b> stateless, safe from any thread.
+ */
+public final class SubackDecoder
+{
+    private SubackDecoder()
+    {
+    }
+
+    /**
+     * Decode a whole SUBACK frame.
+     *
+     * @param buffer  holding the frame.
+     * @param offset  of the first byte of the fixed header.
+     * @param length  of the whole frame.
+     * @param version protocol level the client connected with.
+     * @return a new packet.
+     * @throws MqttProtocolException for any rule the packet breaks.
+     */
+    public static SubackPacket decode(final DirectBuffer buffer, final int offset, final int length, final int version)
+    {
+        final SubackPacket packet = new SubackPacket();
+        AckListCodec.decode(PacketType.SUBACK, buffer, offset, length, version, packet, null);
+        return packet;
+    }
+}

@@ -1,0 +1,118 @@
+package io.ringmq.core.ring;
+
+import org.agrona.ExpandableDirectByteBuffer;
+
+/**
+ * One slot of the inbound ring. Preallocated by the ring; a producer (an event-loop thread) fills it between
+ * {@code next()} and {@code publish()}, then only the ring's consumers read it until the slot is reused.
+ * <p>
+ * <b>Threading:</b> written by exactly one producer while it holds the claimed sequence; read by the consumers
+ * after the Disruptor's publish/barrier ordering. Never read by a producer after publishing.
+ */
+public final class RingEvent
+{
+    /** A complete MQTT control packet, fixed header included, in {@link #frame()}. */
+    public static final int FRAME = 1;
+    /** The network connection closed; {@link #reason()} says why (a {@code CloseReason}). */
+    public static final int CONNECTION_CLOSED = 2;
+    /** The transport found a violation before the packet could be framed; {@link #reason()} is a reason code. */
+    public static final int PROTOCOL_VIOLATION = 3;
+    /** Periodic timer tick for will delays, session expiry and $SYS topics. */
+    public static final int TICK = 4;
+    /** The broker is stopping: disconnect every client. */
+    public static final int SHUTDOWN = 5;
+
+    private static final int INITIAL_FRAME_CAPACITY = 256;
+
+    private final ExpandableDirectByteBuffer frame = new ExpandableDirectByteBuffer(INITIAL_FRAME_CAPACITY);
+    private int type;
+    private long connectionId;
+    private int loopIndex;
+    private int frameLength;
+    private int reason;
+    private long timestampNs;
+
+    /**
+     * Fill as a packet event: the caller then copies {@code length} bytes into {@link #frame()} from index 0.
+     *
+     * @param connectionId connection the packet came from.
+     * @param loopIndex    event loop that owns the connection.
+     * @param length       frame length in bytes; the frame buffer is grown to fit.
+     * @param nowNs        receive time.
+     * @return the frame buffer to copy into.
+     */
+    public ExpandableDirectByteBuffer frame(
+        final long connectionId, final int loopIndex, final int length, final long nowNs)
+    {
+        this.type = FRAME;
+        this.connectionId = connectionId;
+        this.loopIndex = loopIndex;
+        this.frameLength = length;
+        this.reason = 0;
+        this.timestampNs = nowNs;
+        frame.checkLimit(length);
+        return frame;
+    }
+
+    /**
+     * Fill as a control event that carries no frame.
+     *
+     * @param type         one of the type constants.
+     * @param connectionId connection concerned, or 0.
+     * @param loopIndex    event loop of the connection, or -1.
+     * @param reason       reason value for the type.
+     * @param nowNs        time of the event.
+     */
+    public void control(final int type, final long connectionId, final int loopIndex, final int reason,
+        final long nowNs)
+    {
+        this.type = type;
+        this.connectionId = connectionId;
+        this.loopIndex = loopIndex;
+        this.frameLength = 0;
+        this.reason = reason;
+        this.timestampNs = nowNs;
+    }
+
+    /** @return the event type constant. */
+    public int type()
+    {
+        return type;
+    }
+
+    /** @return the connection id. */
+    public long connectionId()
+    {
+        return connectionId;
+    }
+
+    /** @return the event loop index of the connection. */
+    public int loopIndex()
+    {
+        return loopIndex;
+    }
+
+    /** @return off-heap frame bytes, valid from 0 to {@link #frameLength()}. */
+    public ExpandableDirectByteBuffer frame()
+    {
+        return frame;
+    }
+
+    /** @return frame length in bytes. */
+    public int frameLength()
+    {
+        return frameLength;
+    }
+
+    /** @return reason value for control events. */
+    public int reason()
+    {
+        return reason;
+    }
+
+    /** @return time the event was produced, {@link System#nanoTime()}. */
+    public long timestampNs()
+    {
+        return timestampNs;
+    }
+}

@@ -1,0 +1,323 @@
+package io.ringmq.core.routing;
+
+import io.ringmq.core.codec.PublishEncoder;
+import io.ringmq.core.protocol.MqttVersion;
+import io.ringmq.core.protocol.PacketType;
+import io.ringmq.core.ring.OutboundQueue;
+import io.ringmq.core.session.ClientConnection;
+import io.ringmq.core.session.Delivery;
+import io.ringmq.core.session.Message;
+import io.ringmq.core.session.Session;
+import io.ringmq.core.status.BrokerCounters;
+import org.agrona.DirectBuffer;
+
+import java.util.ArrayDeque;
+import java.util.Iterator;
+
+/**
+ * Sends PUBLISH packets to sessions: QoS 0 straight from the source, QoS 1/2 through the session's inflight
+ * window (the smaller of the broker's max inflight and the client's Receive Maximum) and queue.
+ * <p>
+ * <b>Threading:</b> Router thread only.
+ */
+final class Deliverer
+{
+    static final int SENT = 0;
+    static final int DROPPED = 1;
+
+    private static final long NANOS_PER_SECOND = 1_000_000_000L;
+
+    private final PacketSender sender;
+    private final BrokerCounters counters;
+    private final int maxInflight;
+    private final int maxQueued;
+    private final PublishEncoder encoder = new PublishEncoder();
+    private final PublishSource resend = new PublishSource();
+
+    Deliverer(final PacketSender sender, final BrokerCounters counters, final int maxInflight, final int maxQueued)
+    {
+        this.sender = sender;
+        this.counters = counters;
+        this.maxInflight = maxInflight;
+        this.maxQueued = maxQueued;
+    }
+
+    /**
+     * @param session a session.
+     * @return true if one more QoS 1/2 delivery would have to be refused: queue at its limit.
+     */
+    boolean isFull(final Session session)
+    {
+        return session.queue().size() >= maxQueued && !hasWindow(session);
+    }
+
+    private boolean hasWindow(final Session session)
+    {
+        final ClientConnection connection = session.connection();
+        return null != connection && connection.state() == ClientConnection.CONNECTED &&
+            session.queue().isEmpty() &&
+            session.inflight().size() < Math.min(maxInflight, connection.receiveMaximum());
+    }
+
+    /**
+     * Send a QoS 0 copy to a connected session; nothing is kept.
+     */
+    void sendQos0(final Session session, final PublishSource source, final boolean retain, final int[] subIds,
+        final int subIdCount, final long nowNs)
+    {
+        final ClientConnection connection = session.connection();
+        if (null == connection || connection.state() != ClientConnection.CONNECTED)
+        {
+            session.onDroppedQos0();
+            counters.droppedQos0++;
+            return;
+        }
+        if (source.expiryDeadlineNs >= 0 && nowNs - source.expiryDeadlineNs >= 0)
+        {
+            session.onDroppedExpired();
+            counters.droppedExpired++;
+            return;
+        }
+        write(connection, source, 0, retain, false, 0, subIds, subIdCount, nowNs);
+    }
+
+    /**
+     * Deliver at QoS 1/2: into the inflight window if there is room, else the queue. The caller has checked
+     * {@link #isFull}.
+     */
+    void sendQos12(final Session session, final Delivery delivery, final long nowNs)
+    {
+        if (hasWindow(session))
+        {
+            transmit(session, delivery, false, nowNs);
+        }
+        else
+        {
+            session.queue().addLast(delivery);
+        }
+    }
+
+    /**
+     * Fill the inflight window from the queue; drops expired messages on the way.
+     */
+    void pump(final Session session, final long nowNs)
+    {
+        final ClientConnection connection = session.connection();
+        if (null == connection || connection.state() != ClientConnection.CONNECTED)
+        {
+            return;
+        }
+        final int window = Math.min(maxInflight, connection.receiveMaximum());
+        final ArrayDeque<Delivery> queue = session.queue();
+        while (!queue.isEmpty() && session.inflight().size() < window)
+        {
+            final Delivery delivery = queue.pollFirst();
+            transmit(session, delivery, false, nowNs);
+        }
+    }
+
+    /**
+     * On reconnect of a persistent session: resend everything in flight with DUP (MQTT-4.4.0-1), PUBREL for
+     * QoS 2 messages already PUBREC'd, then pump the queue.
+     */
+    void resume(final Session session, final long nowNs)
+    {
+        final ClientConnection connection = session.connection();
+        final Iterator<Delivery> it = session.inflight().values().iterator();
+        final Delivery[] pending = new Delivery[session.inflight().size()];
+        int count = 0;
+        while (it.hasNext())
+        {
+            pending[count++] = it.next();
+        }
+        java.util.Arrays.sort(pending, 0, count, (a, b) -> Integer.compare(a.packetId(), b.packetId()));
+        for (int i = 0; i < count; i++)
+        {
+            final Delivery delivery = pending[i];
+            if (delivery.state() == Delivery.AWAITING_COMP)
+            {
+                sender.ack(connection, PacketType.PUBREL, delivery.packetId(), 0);
+            }
+            else if (!transmitAgain(session, connection, delivery, nowNs))
+            {
+                session.inflight().remove(delivery.packetId());
+            }
+        }
+        pump(session, nowNs);
+    }
+
+    private boolean transmitAgain(final Session session, final ClientConnection connection, final Delivery delivery,
+        final long nowNs)
+    {
+        final Message message = delivery.message();
+        resend.from(message, null);
+        final int result = write(connection, resend, delivery.qos(), delivery.retain(), true,
+            delivery.packetId(), delivery.subscriptionIds(), delivery.subscriptionIds().length, nowNs);
+        if (result != SENT)
+        {
+            session.onDroppedTooLarge();
+            return false;
+        }
+        return true;
+    }
+
+    private void transmit(final Session session, final Delivery delivery, final boolean dup, final long nowNs)
+    {
+        final Message message = delivery.message();
+        if (message.isExpired(nowNs))
+        {
+            session.onDroppedExpired();
+            counters.droppedExpired++;
+            return;
+        }
+        final int packetId = session.nextPacketId();
+        resend.from(message, null);
+        final int result = write(session.connection(), resend, delivery.qos(), delivery.retain(), dup, packetId,
+            delivery.subscriptionIds(), delivery.subscriptionIds().length, nowNs);
+        if (SENT == result)
+        {
+            delivery.inflight(packetId, Delivery.AWAITING_ACK);
+            session.inflight().put(packetId, delivery);
+        }
+    }
+
+    /**
+     * PUBACK (QoS 1) or PUBCOMP (QoS 2) from the client: the delivery is complete.
+     *
+     * @return true if the packet id was in flight.
+     */
+    boolean onComplete(final Session session, final int packetId, final long nowNs)
+    {
+        final Delivery delivery = session.inflight().remove(packetId);
+        if (null != delivery)
+        {
+            pump(session, nowNs);
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * PUBREC from the client: answer PUBREL and wait for PUBCOMP; a failure reason ends the delivery.
+     *
+     * @return true if the packet id was in flight.
+     */
+    boolean onPubrec(final Session session, final int packetId, final int reasonCode, final long nowNs)
+    {
+        final Delivery delivery = session.inflight().get(packetId);
+        if (null == delivery)
+        {
+            sender.ack(session.connection(), PacketType.PUBREL, packetId,
+                io.ringmq.core.protocol.ReasonCode.PACKET_IDENTIFIER_NOT_FOUND);
+            return false;
+        }
+        if (reasonCode >= 0x80)
+        {
+            session.inflight().remove(packetId);
+            pump(session, nowNs);
+            return true;
+        }
+        delivery.inflight(packetId, Delivery.AWAITING_COMP);
+        sender.ack(session.connection(), PacketType.PUBREL, packetId, 0);
+        return true;
+    }
+
+    /**
+     * Encode one PUBLISH for a connection into its event loop's queue.
+     *
+     * @return {@link #SENT} or {@link #DROPPED} (too large for the client, or QoS 0 with the queue full).
+     */
+    int write(
+        final ClientConnection connection,
+        final PublishSource source,
+        final int qos,
+        final boolean retain,
+        final boolean dup,
+        final int packetId,
+        final int[] subIds,
+        final int subIdCount,
+        final long nowNs)
+    {
+        final int version = connection.version();
+        encoder.reset().version(version).qos(qos).dup(dup).retain(retain).packetId(packetId)
+            .payload(source.payloadBuffer, source.payloadOffset, source.payloadLength);
+        int newAlias = 0;
+        if (version == MqttVersion.MQTT_5)
+        {
+            encoder.forwardProperties(source.propertiesBuffer, source.propertiesOffset, source.propertiesLength);
+            if (subIdCount > 0)
+            {
+                encoder.subscriptionIdentifiers(subIds, subIdCount);
+            }
+            if (source.expiryDeadlineNs >= 0)
+            {
+                final long remainingNs = source.expiryDeadlineNs - nowNs;
+                encoder.messageExpiryInterval(Math.max(1, (remainingNs + NANOS_PER_SECOND - 1) / NANOS_PER_SECOND));
+            }
+            if (connection.topicAliasMaximum() > 0)
+            {
+                final int hash = source.topicHash();
+                final int alias = connection.outboundAlias(
+                    source.topicBuffer, source.topicOffset, source.topicLength, hash);
+                if (alias > 0)
+                {
+                    encoder.topic(source.topicBuffer, source.topicOffset, 0).topicAlias(alias);
+                }
+                else
+                {
+                    encoder.topic(source.topicBuffer, source.topicOffset, source.topicLength);
+                    if (0 == alias)
+                    {
+                        newAlias = connection.nextOutboundAlias();
+                        encoder.topicAlias(newAlias);
+                    }
+                }
+            }
+            else
+            {
+                encoder.topic(source.topicBuffer, source.topicOffset, source.topicLength);
+            }
+        }
+        else
+        {
+            encoder.topic(source.topicBuffer, source.topicOffset, source.topicLength);
+        }
+
+        final int length = encoder.encodedLength();
+        if (length > connection.maximumPacketSize())
+        {
+            counters.droppedTooLarge++;
+            return DROPPED;
+        }
+        final OutboundQueue queue = sender.queue(connection);
+        final int offset = queue.claim(
+            0 == qos ? OutboundQueue.DROPPABLE_PACKET : OutboundQueue.PACKET, connection.connectionId(), length);
+        if (offset < 0)
+        {
+            counters.droppedQos0++;
+            return DROPPED;
+        }
+        encoder.encode(queue.buffer(), offset);
+        queue.commit();
+        if (newAlias > 0)
+        {
+            connection.assignOutboundAlias(newAlias, source.topicBuffer, source.topicOffset, source.topicLength,
+                source.topicHash());
+        }
+        counters.publishSent++;
+        return SENT;
+    }
+
+    static boolean sameBytes(final DirectBuffer a, final int aOffset, final DirectBuffer b, final int bOffset,
+        final int length)
+    {
+        for (int i = 0; i < length; i++)
+        {
+            if (a.getByte(aOffset + i) != b.getByte(bOffset + i))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,137 @@
+package io.ringmq.core.routing;
+
+import io.ringmq.core.codec.AckEncoder;
+import io.ringmq.core.codec.ConnackEncoder;
+import io.ringmq.core.codec.DisconnectEncoder;
+import io.ringmq.core.codec.PingEncoder;
+import io.ringmq.core.codec.SubackEncoder;
+import io.ringmq.core.codec.UnsubackEncoder;
+import io.ringmq.core.protocol.MqttVersion;
+import io.ringmq.core.ring.OutboundQueue;
+import io.ringmq.core.session.ClientConnection;
+
+/**
+ * Encodes control packets for clients straight into the owning event loop's {@link OutboundQueue}.
+ * <p>
+ * <b>Threading:</b> Router thread only; it is the single producer of every outbound queue.
+ */
+final class PacketSender
+{
+    private final OutboundQueue[] queues;
+    private final AckEncoder ackEncoder = new AckEncoder();
+    private final DisconnectEncoder disconnectEncoder = new DisconnectEncoder();
+
+    PacketSender(final OutboundQueue[] queues)
+    {
+        this.queues = queues;
+    }
+
+    OutboundQueue queue(final ClientConnection connection)
+    {
+        return queues[connection.loopIndex()];
+    }
+
+    void ack(final ClientConnection connection, final int packetType, final int packetId, final int reasonCode)
+    {
+        final OutboundQueue queue = queue(connection);
+        final int length = AckEncoder.encodedLength(packetType, reasonCode, connection.version());
+        final int offset = queue.claim(OutboundQueue.PACKET, connection.connectionId(), length);
+        ackEncoder.encode(queue.buffer(), offset, packetType, packetId, reasonCode, connection.version());
+        queue.commit();
+    }
+
+    void connack(final ClientConnection connection, final ConnackEncoder encoder)
+    {
+        final OutboundQueue queue = queue(connection);
+        final int offset = queue.claim(OutboundQueue.PACKET, connection.connectionId(), encoder.encodedLength());
+        encoder.encode(queue.buffer(), offset);
+        queue.commit();
+    }
+
+    void suback(final ClientConnection connection, final int packetId, final int[] codes, final int count)
+    {
+        final OutboundQueue queue = queue(connection);
+        final int length = SubackEncoder.encodedLength(count, connection.version());
+        final int offset = queue.claim(OutboundQueue.PACKET, connection.connectionId(), length);
+        SubackEncoder.encode(queue.buffer(), offset, packetId, codes, count, connection.version());
+        queue.commit();
+    }
+
+    void unsuback(final ClientConnection connection, final int packetId, final int[] codes, final int count)
+    {
+        final OutboundQueue queue = queue(connection);
+        final int length = UnsubackEncoder.encodedLength(count, connection.version());
+        final int offset = queue.claim(OutboundQueue.PACKET, connection.connectionId(), length);
+        UnsubackEncoder.encode(queue.buffer(), offset, packetId, codes, count, connection.version());
+        queue.commit();
+    }
+
+    void pingresp(final ClientConnection connection)
+    {
+        final OutboundQueue queue = queue(connection);
+        final int offset = queue.claim(OutboundQueue.PACKET, connection.connectionId(), PingEncoder.LENGTH);
+        PingEncoder.encodePingresp(queue.buffer(), offset);
+        queue.commit();
+    }
+
+    /**
+     * MQTT 5 DISCONNECT from the server (3.1.1 has none: the caller just closes).
+     */
+    void disconnect(final ClientConnection connection, final int reasonCode, final String reasonString)
+    {
+        if (connection.version() != MqttVersion.MQTT_5)
+        {
+            return;
+        }
+        final String reason = connection.requestProblemInformation() ? reasonString : null;
+        final OutboundQueue queue = queue(connection);
+        disconnectEncoder.reset().version(MqttVersion.MQTT_5).reasonCode(reasonCode).reasonString(reason);
+        final int offset = queue.claim(OutboundQueue.PACKET, connection.connectionId(),
+            disconnectEncoder.encodedLength());
+        disconnectEncoder.encode(queue.buffer(), offset);
+        queue.commit();
+    }
+
+    /** Tell the event loop the connection is accepted, with the keep-alive it must enforce. */
+    void connected(final ClientConnection connection, final int keepAliveSeconds)
+    {
+        final OutboundQueue queue = queue(connection);
+        final int offset = queue.claim(OutboundQueue.CONNECTED, connection.connectionId(), 8);
+        queue.buffer().putInt(offset, connection.version());
+        queue.buffer().putInt(offset + 4, keepAliveSeconds * 1000);
+        queue.commit();
+    }
+
+    /** Ask the event loop to flush what it has and close the connection. */
+    void close(final ClientConnection connection)
+    {
+        final OutboundQueue queue = queue(connection);
+        queue.claim(OutboundQueue.CLOSE, connection.connectionId(), 0);
+        queue.commit();
+    }
+
+    /** End of a ring batch: move overflow and wake every loop that has new records. */
+    void endOfBatch()
+    {
+        for (final OutboundQueue queue : queues)
+        {
+            if (queue.hasOverflow())
+            {
+                queue.flushOverflow();
+            }
+            queue.signal();
+        }
+    }
+
+    boolean hasOverflow()
+    {
+        for (final OutboundQueue queue : queues)
+        {
+            if (queue.hasOverflow())
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,957 @@
+package io.ringmq.core.routing;
+
+import com.lmax.disruptor.EventHandler;
+import io.ringmq.core.codec.AckDecoder;
+import io.ringmq.core.codec.ConnackEncoder;
+import io.ringmq.core.codec.ConnectDecoder;
+import io.ringmq.core.codec.ConnectPacket;
+import io.ringmq.core.codec.DisconnectDecoder;
+import io.ringmq.core.codec.MqttProtocolException;
+import io.ringmq.core.codec.PingDecoder;
+import io.ringmq.core.codec.PublishDecoder;
+import io.ringmq.core.codec.SubscribeDecoder;
+import io.ringmq.core.codec.SubscribePacket;
+import io.ringmq.core.codec.TopicSubscription;
+import io.ringmq.core.codec.TopicValidator;
+import io.ringmq.core.codec.UnsubscribeDecoder;
+import io.ringmq.core.codec.UnsubscribePacket;
+import io.ringmq.core.config.BrokerConfig;
+import io.ringmq.core.protocol.MqttVersion;
+import io.ringmq.core.protocol.PacketType;
+import io.ringmq.core.protocol.ReasonCode;
+import io.ringmq.core.ring.CloseReason;
+import io.ringmq.core.ring.OutboundQueue;
+import io.ringmq.core.ring.RingEvent;
+import io.ringmq.core.security.Authenticator;
+import io.ringmq.core.security.Authorizer;
+import io.ringmq.core.session.ClientConnection;
+import io.ringmq.core.session.Delivery;
+import io.ringmq.core.session.Message;
+import io.ringmq.core.session.Session;
+import io.ringmq.core.session.Subscription;
+import io.ringmq.core.status.BrokerCounters;
+import io.ringmq.core.status.TransportStats;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The routing stage: consumes the inbound ring and owns all MQTT state — connections as the broker sees them,
+ * sessions, subscriptions, retained messages, inflight windows and packet identifiers. Every packet that changes
+ * state arrives here in ring order, so per-connection order holds without locks. Packets for clients are encoded
+ * into the owning event loop's {@link OutboundQueue}; the Router never touches a socket.
+ * <p>
+ * <b>Threading:</b> not thread-safe; runs on the single ring-consumer thread. Other threads reach it only
+ * through ring events.
+ */
+public final class Router implements EventHandler<RingEvent>
+{
+    private static final Logger LOG = LoggerFactory.getLogger(Router.class);
+    private static final long NANOS_PER_SECOND = 1_000_000_000L;
+    private static final int NO_MATCH = 0;
+    private static final int ROUTED = 1;
+    private static final int QUOTA_EXCEEDED = 2;
+
+    private final BrokerConfig config;
+    private final Authenticator authenticator;
+    private final Authorizer authorizer;
+    private final BrokerCounters counters = new BrokerCounters();
+    private final Long2ObjectHashMap<ClientConnection> connections = new Long2ObjectHashMap<>();
+    private final Map<String, Session> sessions = new HashMap<>();
+    private final TopicTrie<Subscription> trie = new TopicTrie<>();
+    private final TopicTree<Message> retained = new TopicTree<>();
+    private final Map<String, Timer> pendingWills = new HashMap<>();
+    private final PriorityQueue<Timer> timers = new PriorityQueue<>();
+    private final PacketSender sender;
+    private final Deliverer deliverer;
+    private final MatchCollector collector;
+    private final Disconnector disconnector;
+    private final SysTopics sysTopics;
+    private final PublishDecoder publishDecoder = new PublishDecoder();
+    private final AckDecoder ackDecoder = new AckDecoder();
+    private final ConnackEncoder connack = new ConnackEncoder();
+    private final PublishSource source = new PublishSource();
+    private final UnsafeBuffer aliasTopic = new UnsafeBuffer(new byte[0]);
+    private final Set<String> loggedErrors = new HashSet<>();
+    private final CountDownLatch shutdownLatch = new CountDownLatch(1);
+    private int[] reasonCodes = new int[16];
+    private long nowNs;
+
+    /**
+     * @param config         broker settings.
+     * @param queues         one outbound queue per event loop, indexed by loop.
+     * @param authenticator  CONNECT check.
+     * @param authorizer     PUBLISH and SUBSCRIBE check.
+     * @param transportStats figures from the transport for $SYS.
+     */
+    public Router(
+        final BrokerConfig config,
+        final OutboundQueue[] queues,
+        final Authenticator authenticator,
+        final Authorizer authorizer,
+        final TransportStats transportStats)
+    {
+        this.config = config;
+        this.authenticator = authenticator;
+        this.authorizer = authorizer;
+        this.sender = new PacketSender(queues);
+        this.deliverer = new Deliverer(sender, counters, config.maxInflight(), config.maxQueuedMessages());
+        this.collector = new MatchCollector(deliverer);
+        this.disconnector = new Disconnector(sender, counters, this::endConnection);
+        this.sysTopics = new SysTopics(config.sysIntervalSeconds(), counters, transportStats, this::publishInternal,
+            this::sessionCount, retained::size, trie::subscriptionCount);
+        publishDecoder.maxTopicLevels(config.maxTopicLevels());
+    }
+
+    /** @return counters, written by the Router thread. */
+    public BrokerCounters counters()
+    {
+        return counters;
+    }
+
+    /**
+     * Wait until the Router has processed {@link RingEvent#SHUTDOWN}.
+     *
+     * @param timeoutMs maximum wait.
+     * @return true if it did.
+     * @throws InterruptedException if interrupted.
+     */
+    public boolean awaitShutdown(final long timeoutMs) throws InterruptedException
+    {
+        return shutdownLatch.await(timeoutMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void onEvent(final RingEvent event, final long sequence, final boolean endOfBatch)
+    {
+        nowNs = event.timestampNs();
+        ClientConnection connection = null;
+        try
+        {
+            switch (event.type())
+            {
+                case RingEvent.FRAME ->
+                {
+                    connection = connections.get(event.connectionId());
+                    if (null == connection)
+                    {
+                        connection = new ClientConnection(event.connectionId(), event.loopIndex());
+                        connections.put(event.connectionId(), connection);
+                    }
+                    onFrame(connection, event.frame(), event.frameLength());
+                }
+                case RingEvent.CONNECTION_CLOSED -> onConnectionClosed(event.connectionId(), event.reason());
+                case RingEvent.PROTOCOL_VIOLATION ->
+                {
+                    connection = connections.get(event.connectionId());
+                    if (null == connection)
+                    {
+                        connection = new ClientConnection(event.connectionId(), event.loopIndex());
+                        connections.put(event.connectionId(), connection);
+                    }
+                    disconnector.violation(connection, event.reason(), transportViolation(event.reason()));
+                }
+                case RingEvent.TICK -> onTick();
+                case RingEvent.SHUTDOWN -> onShutdownEvent();
+                default -> throw new IllegalStateException("unknown ring event type " + event.type());
+            }
+        }
+        catch (final MqttProtocolException ex)
+        {
+            if (null != connection)
+            {
+                disconnector.violation(connection, ex.reasonCode(), ex.getMessage());
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            onUnexpected(connection, ex);
+        }
+        finally
+        {
+            collector.clear();
+        }
+        if (endOfBatch)
+        {
+            sender.endOfBatch();
+        }
+    }
+
+    private void onUnexpected(final ClientConnection connection, final RuntimeException ex)
+    {
+        counters.routerErrors++;
+        final String key = ex.getClass().getName() + ": " + ex.getMessage();
+        if (loggedErrors.size() < 1000 && loggedErrors.add(key))
+        {
+            LOG.error("routing failed (first occurrence of this error)", ex);
+        }
+        if (null != connection)
+        {
+            disconnector.violation(connection, ReasonCode.IMPLEMENTATION_SPECIFIC_ERROR, "internal error: " + key);
+        }
+    }
+
+    private static String transportViolation(final int reasonCode)
+    {
+        return switch (reasonCode)
+        {
+            case ReasonCode.PACKET_TOO_LARGE -> "MQTT-3.2.2-15: packet exceeds the maximum packet size";
+            case ReasonCode.MALFORMED_PACKET -> "MQTT-1.5.5-1: malformed Remaining Length";
+            default -> "transport violation";
+        };
+    }
+
+    private void onFrame(final ClientConnection connection, final MutableDirectBuffer frame, final int length)
+    {
+        if (connection.state() == ClientConnection.CLOSING)
+        {
+            return;
+        }
+        final int type = (frame.getByte(0) >> 4) & 0x0F;
+        if (connection.state() == ClientConnection.NEW && type != PacketType.CONNECT)
+        {
+            disconnector.violation(connection, ReasonCode.PROTOCOL_ERROR,
+                "MQTT-3.1.0-1: first packet must be CONNECT, got " + PacketType.name(type));
+            return;
+        }
+        switch (type)
+        {
+            case PacketType.CONNECT -> onConnect(connection, frame, length);
+            case PacketType.PUBLISH -> onPublish(connection, frame, length);
+            case PacketType.PUBACK, PacketType.PUBCOMP ->
+            {
+                ackDecoder.wrap(frame, 0, length, connection.version());
+                deliverer.onComplete(connection.session(), ackDecoder.packetId(), nowNs);
+            }
+            case PacketType.PUBREC ->
+            {
+                ackDecoder.wrap(frame, 0, length, connection.version());
+                deliverer.onPubrec(connection.session(), ackDecoder.packetId(), ackDecoder.reasonCode(), nowNs);
+            }
+            case PacketType.PUBREL -> onPubrel(connection, frame, length);
+            case PacketType.SUBSCRIBE -> onSubscribe(connection, frame, length);
+            case PacketType.UNSUBSCRIBE -> onUnsubscribe(connection, frame, length);
+            case PacketType.PINGREQ ->
+            {
+                PingDecoder.validatePingreq(frame, 0, length);
+                sender.pingresp(connection);
+            }
+            case PacketType.DISCONNECT -> onDisconnect(connection, frame, length);
+            case PacketType.AUTH -> disconnector.violation(connection, ReasonCode.PROTOCOL_ERROR,
+                "MQTT-4.12.0-1: AUTH without an authentication method in CONNECT");
+            default -> disconnector.violation(connection, ReasonCode.PROTOCOL_ERROR,
+                "MQTT-2.1.2: packet type " + PacketType.name(type) + " is not sent by clients");
+        }
+    }
+
+    // ---------------------------------------------------------------- CONNECT
+
+    private void onConnect(final ClientConnection connection, final MutableDirectBuffer frame, final int length)
+    {
+        if (connection.state() != ClientConnection.NEW)
+        {
+            disconnector.violation(connection, ReasonCode.PROTOCOL_ERROR, "MQTT-3.1.0-2: second CONNECT");
+            return;
+        }
+        final ConnectPacket connect;
+        try
+        {
+            connect = ConnectDecoder.decode(frame, 0, length);
+        }
+        catch (final MqttProtocolException ex)
+        {
+            connection.version(ex.protocolVersion());
+            counters.protocolViolations++;
+            if (ex.reasonCode() == ReasonCode.UNSUPPORTED_PROTOCOL_VERSION || connection.version() == 5)
+            {
+                disconnector.refuseConnect(connection, ex.reasonCode(), ex.getMessage());
+            }
+            else
+            {
+                disconnector.violation(connection, ex.reasonCode(), ex.getMessage());
+            }
+            return;
+        }
+        final int version = connect.protocolVersion();
+        connection.version(version);
+        connection.requestProblemInformation(connect.requestProblemInformation());
+
+        String clientId = connect.clientId();
+        String assignedId = null;
+        if (clientId.isEmpty())
+        {
+            if (version == MqttVersion.MQTT_5 || (version == MqttVersion.MQTT_3_1_1 && connect.cleanStart()))
+            {
+                clientId = "ringmq-" + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
+                assignedId = version == MqttVersion.MQTT_5 ? clientId : null;
+            }
+            else
+            {
+                disconnector.refuseConnect(connection, ReasonCode.CLIENT_IDENTIFIER_NOT_VALID,
+                    "MQTT-3.1.3-8: empty client id requires clean session");
+                return;
+            }
+        }
+        connection.clientId(clientId);
+        connection.username(connect.username());
+
+        if (null != connect.authenticationMethod())
+        {
+            disconnector.refuseConnect(connection, ReasonCode.BAD_AUTHENTICATION_METHOD,
+                "authentication method not supported: " + connect.authenticationMethod());
+            return;
+        }
+        final int auth = authenticator.authenticate(connect);
+        if (auth != ReasonCode.SUCCESS)
+        {
+            disconnector.refuseConnect(connection, auth, "authentication failed");
+            return;
+        }
+        if (connect.willFlag())
+        {
+            final byte[] willTopic = connect.willTopic().getBytes(StandardCharsets.UTF_8);
+            TopicValidator.validateTopicName(new UnsafeBuffer(willTopic), 0, willTopic.length,
+                config.maxTopicLevels());
+            connection.will(new Message(willTopic, connect.willForwardProperties(), connect.willPayload(),
+                connect.willQos(), connect.willRetain(), -1), connect.willDelayIntervalSeconds(),
+                connect.willMessageExpirySeconds());
+        }
+
+        // Takeover (MQTT-3.1.4-3): close the existing connection; its will follows the usual rules.
+        Session session = sessions.get(clientId);
+        if (null != session && null != session.connection())
+        {
+            final ClientConnection old = session.connection();
+            LOG.info("client '{}' taken over by connection {}", clientId, connection.connectionId());
+            disconnector.close(old, ReasonCode.SESSION_TAKEN_OVER, "another connection used this client id");
+            session = sessions.get(clientId);
+        }
+        final Timer pendingWill = pendingWills.remove(clientId);
+        if (null != pendingWill && connect.cleanStart())
+        {
+            publishWill(pendingWill.will, pendingWill.willExpirySeconds);
+        }
+
+        final boolean sessionPresent;
+        if (null == session || connect.cleanStart())
+        {
+            if (null != session)
+            {
+                destroySession(session);
+            }
+            session = new Session(clientId);
+            sessions.put(clientId, session);
+            sessionPresent = false;
+        }
+        else
+        {
+            sessionPresent = true;
+        }
+        final long requestedExpiry = version == MqttVersion.MQTT_5 ? connect.sessionExpiryIntervalSeconds() :
+            (connect.cleanStart() ? 0 : Session.NEVER_EXPIRES);
+        final long grantedExpiry = Math.min(requestedExpiry, config.maxSessionExpirySeconds());
+        session.expiryIntervalSeconds(grantedExpiry);
+        session.expiryDeadlineNs(-1);
+        session.connection(connection);
+        connection.session(session);
+
+        connection.receiveMaximum(connect.receiveMaximum());
+        connection.maximumPacketSize(0 == connect.maximumPacketSize() ? Integer.MAX_VALUE :
+            connect.maximumPacketSize());
+        int keepAlive = connect.keepAliveSeconds();
+        int serverKeepAlive = -1;
+        if (version == MqttVersion.MQTT_5)
+        {
+            connection.topicAliasMaximum(connect.topicAliasMaximum());
+            connection.inboundAliasMaximum(config.topicAliasMaximum());
+            if (keepAlive > config.maxKeepAliveSeconds() || 0 == keepAlive)
+            {
+                keepAlive = config.maxKeepAliveSeconds();
+                serverKeepAlive = keepAlive;
+            }
+        }
+        connection.state(ClientConnection.CONNECTED);
+        counters.clientsConnected++;
+        counters.connectsAccepted++;
+
+        connack.reset().version(version).sessionPresent(sessionPresent).reasonCode(ReasonCode.SUCCESS);
+        if (version == MqttVersion.MQTT_5)
+        {
+            connack.receiveMaximum(config.receiveMaximum())
+                .maximumPacketSize(config.maxPacketSize())
+                .topicAliasMaximum(config.topicAliasMaximum())
+                .assignedClientIdentifier(assignedId)
+                .serverKeepAlive(serverKeepAlive);
+            if (grantedExpiry != requestedExpiry)
+            {
+                connack.sessionExpiryInterval(grantedExpiry);
+            }
+            if (connect.requestResponseInformation())
+            {
+                connack.responseInformation("response/" + clientId + "/");
+            }
+        }
+        sender.connected(connection, keepAlive);
+        sender.connack(connection, connack);
+        if (sessionPresent)
+        {
+            deliverer.resume(session, nowNs);
+        }
+    }
+
+    // ---------------------------------------------------------------- PUBLISH
+
+    private void onPublish(final ClientConnection connection, final MutableDirectBuffer frame, final int length)
+    {
+        final PublishDecoder publish = publishDecoder.wrap(frame, 0, length, connection.version());
+        final Session session = connection.session();
+        final int qos = publish.qos();
+        final int packetId = publish.packetId();
+        DirectBuffer topicBuffer = frame;
+        int topicOffset = publish.topicOffset();
+        int topicLength = publish.topicLength();
+
+        final int alias = publish.topicAlias();
+        if (0 != alias)
+        {
+            if (alias > connection.inboundAliasMaximum())
+            {
+                disconnector.violation(connection, ReasonCode.TOPIC_ALIAS_INVALID,
+                    "MQTT-3.3.2-9: topic alias " + alias + " exceeds the maximum");
+                return;
+            }
+            if (topicLength > 0)
+            {
+                connection.inboundAlias(alias, frame, topicOffset, topicLength);
+            }
+            else
+            {
+                final byte[] mapped = connection.inboundAliasTopic(alias);
+                if (null == mapped)
+                {
+                    disconnector.violation(connection, ReasonCode.PROTOCOL_ERROR,
+                        "MQTT-3.3.4: topic alias " + alias + " used before it was set");
+                    return;
+                }
+                aliasTopic.wrap(mapped, 0, connection.inboundAliasLength(alias));
+                topicBuffer = aliasTopic;
+                topicOffset = 0;
+                topicLength = aliasTopic.capacity();
+            }
+        }
+        counters.publishReceived++;
+        counters.publishBytesReceived += publish.payloadLength();
+
+        if (2 == qos)
+        {
+            if (session.inboundQos2().contains(packetId))
+            {
+                sender.ack(connection, PacketType.PUBREC, packetId, ReasonCode.SUCCESS);
+                return;
+            }
+            if (session.inboundQos2().size() >= config.receiveMaximum() && connection.version() == 5)
+            {
+                disconnector.violation(connection, ReasonCode.RECEIVE_MAXIMUM_EXCEEDED,
+                    "MQTT-3.3.4-9: more than Receive Maximum QoS 2 publishes unacknowledged");
+                return;
+            }
+        }
+
+        if ('$' == topicBuffer.getByte(topicOffset) ||
+            !authorizer.canPublish(connection.clientId(), connection.username(), topicBuffer, topicOffset,
+            topicLength))
+        {
+            counters.refusedNotAuthorized++;
+            acknowledge(connection, session, qos, packetId, ReasonCode.NOT_AUTHORIZED);
+            return;
+        }
+
+        source.reset();
+        source.publisher = session;
+        source.topicBuffer = topicBuffer;
+        source.topicOffset = topicOffset;
+        source.topicLength = topicLength;
+        source.propertiesBuffer = frame;
+        source.propertiesOffset = publish.propertiesOffset();
+        source.propertiesLength = publish.propertiesLength();
+        source.payloadBuffer = frame;
+        source.payloadOffset = publish.payloadOffset();
+        source.payloadLength = publish.payloadLength();
+        source.qos = qos;
+        source.retain = publish.retain();
+        final long expiry = publish.messageExpiryInterval();
+        source.expiryDeadlineNs = expiry >= 0 ? nowNs + expiry * NANOS_PER_SECOND : -1;
+
+        final int result = route(source);
+        if (QUOTA_EXCEEDED == result)
+        {
+            if (connection.version() == MqttVersion.MQTT_5)
+            {
+                sender.ack(connection, 1 == qos ? PacketType.PUBACK : PacketType.PUBREC, packetId,
+                    ReasonCode.QUOTA_EXCEEDED);
+            }
+            else
+            {
+                disconnector.close(connection, -1, null);
+                LOG.info("client '{}' disconnected unacknowledged: a subscriber queue is full",
+                    connection.clientId());
+            }
+            return;
+        }
+        if (source.retain)
+        {
+            retain(source);
+        }
+        acknowledge(connection, session, qos, packetId,
+            NO_MATCH == result ? ReasonCode.NO_MATCHING_SUBSCRIBERS : ReasonCode.SUCCESS);
+    }
+
+    private void acknowledge(final ClientConnection connection, final Session session, final int qos,
+        final int packetId, final int reasonCode)
+    {
+        final boolean v5 = connection.version() == MqttVersion.MQTT_5;
+        if (1 == qos)
+        {
+            sender.ack(connection, PacketType.PUBACK, packetId, v5 ? reasonCode : 0);
+        }
+        else if (2 == qos)
+        {
+            if (!v5 || reasonCode < 0x80)
+            {
+                session.inboundQos2().add(packetId);
+            }
+            sender.ack(connection, PacketType.PUBREC, packetId, v5 ? reasonCode : 0);
+        }
+    }
+
+    private void onPubrel(final ClientConnection connection, final MutableDirectBuffer frame, final int length)
+    {
+        final AckDecoder pubrel = ackDecoder.wrap(frame, 0, length, connection.version());
+        final boolean known = connection.session().inboundQos2().remove(pubrel.packetId());
+        sender.ack(connection, PacketType.PUBCOMP, pubrel.packetId(),
+            known || connection.version() != MqttVersion.MQTT_5 ? ReasonCode.SUCCESS :
+            ReasonCode.PACKET_IDENTIFIER_NOT_FOUND);
+    }
+
+    /**
+     * Fan a message out to every matching session. Refuses the whole message, delivering nothing, if any
+     * QoS 1/2 delivery would overflow a session queue: an accepted message is never dropped for lack of room.
+     */
+    private int route(final PublishSource source)
+    {
+        collector.begin(source.publisher, source.qos);
+        trie.match(source.topicBuffer, source.topicOffset, source.topicLength, collector);
+        final int count = collector.count;
+        if (0 == count)
+        {
+            return NO_MATCH;
+        }
+        if (source.qos > 0)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                final Session session = collector.sessions[i];
+                if (Math.min(source.qos, collector.qos[i]) > 0 && deliverer.isFull(session))
+                {
+                    counters.refusedQueueFull++;
+                    session.onDroppedQueueFull();
+                    return QUOTA_EXCEEDED;
+                }
+            }
+        }
+        for (int i = 0; i < count; i++)
+        {
+            final Session session = collector.sessions[i];
+            final int deliveryQos = Math.min(source.qos, collector.qos[i]);
+            final boolean retainFlag = collector.retainAsPublished[i] && source.retain;
+            if (0 == deliveryQos)
+            {
+                deliverer.sendQos0(session, source, retainFlag, collector.subscriptionIds[i],
+                    collector.subscriptionIdCounts[i], nowNs);
+            }
+            else
+            {
+                deliverer.sendQos12(session, new Delivery(source.message(), deliveryQos, retainFlag,
+                    collector.subscriptionIds[i], collector.subscriptionIdCounts[i], collector.sharedGroups[i]),
+                    nowNs);
+            }
+        }
+        return ROUTED;
+    }
+
+    private void retain(final PublishSource source)
+    {
+        final String topic = source.topicBuffer.getStringWithoutLengthUtf8(source.topicOffset, source.topicLength);
+        if (0 == source.payloadLength)
+        {
+            retained.remove(topic);
+        }
+        else
+        {
+            retained.put(topic, source.message());
+        }
+    }
+
+    /** Publish a message made by the broker ($SYS) through the normal routing, retained. */
+    private void publishInternal(final Message message)
+    {
+        source.reset();
+        source.from(message, null);
+        route(source);
+        if (message.retain())
+        {
+            retain(source);
+        }
+        collector.clear();
+    }
+
+    // ---------------------------------------------------------------- SUBSCRIBE
+
+    private void onSubscribe(final ClientConnection connection, final MutableDirectBuffer frame, final int length)
+    {
+        final SubscribePacket subscribe = SubscribeDecoder.decode(frame, 0, length, connection.version(),
+            config.maxTopicLevels());
+        final Session session = connection.session();
+        final boolean v5 = connection.version() == MqttVersion.MQTT_5;
+        final List<TopicSubscription> entries = subscribe.subscriptions();
+        if (reasonCodes.length < entries.size())
+        {
+            reasonCodes = new int[entries.size()];
+        }
+        final List<Subscription> sendRetained = new ArrayList<>();
+        for (int i = 0; i < entries.size(); i++)
+        {
+            final TopicSubscription entry = entries.get(i);
+            final String filter = entry.filter();
+            if (!entry.valid())
+            {
+                reasonCodes[i] = v5 ? ReasonCode.TOPIC_FILTER_INVALID : 0x80;
+                continue;
+            }
+            if (!authorizer.canSubscribe(connection.clientId(), connection.username(), filter))
+            {
+                reasonCodes[i] = v5 ? ReasonCode.NOT_AUTHORIZED : 0x80;
+                continue;
+            }
+            Subscription subscription = session.subscriptions().get(filter);
+            final boolean isNew = null == subscription;
+            if (isNew)
+            {
+                subscription = new Subscription(session, filter, TopicValidator.isShared(filter));
+                session.subscriptions().put(filter, subscription);
+                trie.subscribe(filter, subscription);
+            }
+            subscription.options(entry.qos(), entry.noLocal(), entry.retainAsPublished(), entry.retainHandling(),
+                subscribe.subscriptionIdentifier());
+            reasonCodes[i] = entry.qos();
+            if (!subscription.shared() && (0 == entry.retainHandling() || (1 == entry.retainHandling() && isNew)))
+            {
+                sendRetained.add(subscription);
+            }
+        }
+        sender.suback(connection, subscribe.packetId(), reasonCodes, entries.size());
+        for (final Subscription subscription : sendRetained)
+        {
+            sendRetained(session, subscription);
+        }
+    }
+
+    private void sendRetained(final Session session, final Subscription subscription)
+    {
+        final List<Message> matches = new ArrayList<>();
+        retained.forEachMatching(subscription.filter(), matches::add);
+        final int[] ids = {subscription.subscriptionId()};
+        final int idCount = 0 == subscription.subscriptionId() ? 0 : 1;
+        for (final Message message : matches)
+        {
+            if (message.isExpired(nowNs))
+            {
+                retained.remove(message.topicName());
+                continue;
+            }
+            final int qos = Math.min(message.qos(), subscription.qos());
+            if (0 == qos)
+            {
+                source.reset();
+                source.from(message, null);
+                deliverer.sendQos0(session, source, true, ids, idCount, nowNs);
+            }
+            else if (!deliverer.isFull(session))
+            {
+                deliverer.sendQos12(session, new Delivery(message, qos, true, ids, idCount, null), nowNs);
+            }
+            else
+            {
+                session.onDroppedQueueFull();
+            }
+        }
+    }
+
+    private void onUnsubscribe(final ClientConnection connection, final MutableDirectBuffer frame, final int length)
+    {
+        final UnsubscribePacket unsubscribe = UnsubscribeDecoder.decode(frame, 0, length, connection.version());
+        final Session session = connection.session();
+        final List<String> filters = unsubscribe.filters();
+        if (reasonCodes.length < filters.size())
+        {
+            reasonCodes = new int[filters.size()];
+        }
+        for (int i = 0; i < filters.size(); i++)
+        {
+            final Subscription subscription = session.subscriptions().remove(filters.get(i));
+            if (null != subscription)
+            {
+                trie.unsubscribe(subscription.filter(), subscription);
+                reasonCodes[i] = ReasonCode.SUCCESS;
+            }
+            else
+            {
+                reasonCodes[i] = ReasonCode.NO_SUBSCRIPTION_EXISTED;
+            }
+        }
+        sender.unsuback(connection, unsubscribe.packetId(), reasonCodes, filters.size());
+    }
+
+    // ---------------------------------------------------------------- DISCONNECT and connection end
+
+    private void onDisconnect(final ClientConnection connection, final MutableDirectBuffer frame, final int length)
+    {
+        final DisconnectDecoder disconnect = new DisconnectDecoder().wrap(frame, 0, length, connection.version());
+        final Session session = connection.session();
+        final long expiry = disconnect.sessionExpiryInterval();
+        if (expiry >= 0)
+        {
+            if (0 == session.expiryIntervalSeconds() && expiry != 0)
+            {
+                disconnector.violation(connection, ReasonCode.PROTOCOL_ERROR,
+                    "MQTT-3.14.2-2: session expiry set on DISCONNECT after 0 on CONNECT");
+                return;
+            }
+            session.expiryIntervalSeconds(Math.min(expiry, config.maxSessionExpirySeconds()));
+        }
+        if (disconnect.reasonCode() != ReasonCode.DISCONNECT_WITH_WILL_MESSAGE)
+        {
+            connection.will(null, 0, -1);
+        }
+        disconnector.close(connection, -1, null);
+    }
+
+    private void onConnectionClosed(final long connectionId, final int reason)
+    {
+        final ClientConnection connection = connections.remove(connectionId);
+        if (null != connection && connection.state() != ClientConnection.CLOSING)
+        {
+            if (reason == CloseReason.KEEP_ALIVE_TIMEOUT)
+            {
+                LOG.info("client '{}' (connection {}) closed: keep-alive timeout", connection.clientId(),
+                    connectionId);
+            }
+            endConnection(connection);
+            connection.state(ClientConnection.CLOSING);
+        }
+    }
+
+    /** Detach a connection from its session: will, shared deliveries, session expiry. Called once. */
+    private void endConnection(final ClientConnection connection)
+    {
+        final Session session = connection.session();
+        if (null == session || session.connection() != connection)
+        {
+            return;
+        }
+        session.connection(null);
+        counters.clientsConnected--;
+        final Message will = connection.will();
+        if (null != will)
+        {
+            final long delay = Math.min(connection.willDelaySeconds(), session.expiryIntervalSeconds());
+            if (0 == delay)
+            {
+                publishWill(will, connection.willExpirySeconds());
+            }
+            else
+            {
+                final Timer timer = new Timer(nowNs + delay * NANOS_PER_SECOND, Timer.WILL, session.clientId());
+                timer.will = will;
+                timer.willExpirySeconds = connection.willExpirySeconds();
+                pendingWills.put(session.clientId(), timer);
+                timers.add(timer);
+            }
+        }
+        redistributeShared(session);
+        final long expiry = session.expiryIntervalSeconds();
+        if (0 == expiry)
+        {
+            destroySession(session);
+        }
+        else if (expiry != Session.NEVER_EXPIRES)
+        {
+            session.expiryDeadlineNs(nowNs + expiry * NANOS_PER_SECOND);
+            timers.add(new Timer(session.expiryDeadlineNs(), Timer.SESSION_EXPIRY, session.clientId()));
+        }
+    }
+
+    /** Deliveries that came through a shared subscription go to another member once their session is gone. */
+    private void redistributeShared(final Session session)
+    {
+        final List<Delivery> moved = new ArrayList<>();
+        session.inflight().values().removeIf(d -> null != d.sharedGroup() && moved.add(d));
+        session.queue().removeIf(d -> null != d.sharedGroup() && moved.add(d));
+        for (final Delivery delivery : moved)
+        {
+            @SuppressWarnings("unchecked")
+            final SharedGroup<Subscription> group = (SharedGroup<Subscription>)delivery.sharedGroup();
+            Session target = null;
+            for (int i = 0, size = group.size(); i < size && null == target; i++)
+            {
+                final Session candidate = group.member((group.nextIndex() % size + size) % size).session();
+                if (candidate != session && null != candidate.connection() && !deliverer.isFull(candidate))
+                {
+                    target = candidate;
+                }
+            }
+            if (null == target)
+            {
+                session.queue().addLast(delivery);
+                continue;
+            }
+            final Subscription subscription = target.subscriptions().get(
+                TopicTrie.SHARED_SUBSCRIPTION_PREFIX + group.name() + "/" + group.filter());
+            final int qos = null == subscription ? delivery.qos() : Math.min(delivery.message().qos(),
+                subscription.qos());
+            if (0 == qos)
+            {
+                source.reset();
+                source.from(delivery.message(), null);
+                deliverer.sendQos0(target, source, delivery.retain(), delivery.subscriptionIds(),
+                    delivery.subscriptionIds().length, nowNs);
+            }
+            else
+            {
+                deliverer.sendQos12(target, new Delivery(delivery.message(), qos, delivery.retain(),
+                    delivery.subscriptionIds(), delivery.subscriptionIds().length, group), nowNs);
+            }
+        }
+    }
+
+    private void destroySession(final Session session)
+    {
+        for (final Subscription subscription : session.subscriptions().values())
+        {
+            trie.unsubscribe(subscription.filter(), subscription);
+        }
+        session.subscriptions().clear();
+        redistributeShared(session);
+        session.inflight().clear();
+        session.queue().clear();
+        sessions.remove(session.clientId(), session);
+        final Timer pendingWill = pendingWills.remove(session.clientId());
+        if (null != pendingWill)
+        {
+            publishWill(pendingWill.will, pendingWill.willExpirySeconds);
+        }
+    }
+
+    private void publishWill(final Message will, final long expirySeconds)
+    {
+        counters.willsPublished++;
+        final Message message = expirySeconds < 0 ? will : new Message(
+            will.topic().byteArray(), will.properties().byteArray(), will.payload().byteArray(), will.qos(),
+            will.retain(), nowNs + expirySeconds * NANOS_PER_SECOND);
+        source.reset();
+        source.from(message, null);
+        route(source);
+        if (message.retain())
+        {
+            retain(source);
+        }
+        collector.clear();
+    }
+
+    // ---------------------------------------------------------------- timers, $SYS, shutdown
+
+    private void onTick()
+    {
+        Timer timer;
+        while (null != (timer = timers.peek()) && nowNs - timer.deadlineNs >= 0)
+        {
+            timers.poll();
+            if (Timer.WILL == timer.kind)
+            {
+                if (pendingWills.remove(timer.clientId, timer))
+                {
+                    publishWill(timer.will, timer.willExpirySeconds);
+                }
+            }
+            else
+            {
+                final Session session = sessions.get(timer.clientId);
+                if (null != session && null == session.connection() && session.expiryDeadlineNs() == timer.deadlineNs)
+                {
+                    destroySession(session);
+                }
+            }
+        }
+        sysTopics.onTick(nowNs);
+    }
+
+    private int sessionCount()
+    {
+        return sessions.size();
+    }
+
+    private void onShutdownEvent()
+    {
+        final List<ClientConnection> all = new ArrayList<>(connections.values());
+        for (final ClientConnection connection : all)
+        {
+            if (connection.state() == ClientConnection.CONNECTED)
+            {
+                connection.will(null, 0, -1);
+                disconnector.close(connection, ReasonCode.SERVER_SHUTTING_DOWN, "server shutting down");
+            }
+        }
+        sender.endOfBatch();
+        shutdownLatch.countDown();
+    }
+
+    /** A will delay or session expiry deadline. */
+    private static final class Timer implements Comparable<Timer>
+    {
+        static final int WILL = 1;
+        static final int SESSION_EXPIRY = 2;
+
+        final long deadlineNs;
+        final int kind;
+        final String clientId;
+        Message will;
+        long willExpirySeconds;
+
+        Timer(final long deadlineNs, final int kind, final String clientId)
+        {
+            this.deadlineNs = deadlineNs;
+            this.kind = kind;
+            this.clientId = clientId;
+        }
+
+        @Override
+        public int compareTo(final Timer other)
+        {
+            return Long.compare(deadlineNs - other.deadlineNs, 0);
+        }
+    }
+}

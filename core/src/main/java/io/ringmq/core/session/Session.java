@@ -1,0 +1,198 @@
+package io.ringmq.core.session;
+
+import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.collections.IntHashSet;
+
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * MQTT session state: subscriptions, QoS 1/2 deliveries in flight and queued, inbound QoS 2 packet ids awaiting
+ * PUBREL, and the session expiry. Lives as long as the session, across network connections.
+ * <p>
+ * <b>Threading:</b> not thread-safe; owned by the Router thread, which is the only reader and writer.
+ */
+public final class Session
+{
+    /** Expiry interval meaning "never expires" (MQTT 5 0xFFFFFFFF, and every 3.1.1 persistent session). */
+    public static final long NEVER_EXPIRES = 0xFFFF_FFFFL;
+
+    private final String clientId;
+    private final Map<String, Subscription> subscriptions = new HashMap<>();
+    private final Int2ObjectHashMap<Delivery> inflight = new Int2ObjectHashMap<>();
+    private final ArrayDeque<Delivery> queue = new ArrayDeque<>();
+    private final IntHashSet inboundQos2 = new IntHashSet();
+    private ClientConnection connection;
+    private long expiryIntervalSeconds;
+    private long expiryDeadlineNs = -1;
+    private int nextPacketId = 1;
+    private long droppedQueueFull;
+    private long droppedTooLarge;
+    private long droppedExpired;
+    private long droppedQos0;
+
+    /** Routing scratch: the publish stamp this session was last collected for, and its slot in that list. */
+    private long matchStamp;
+    private int matchIndex;
+
+    /** @param clientId client identifier. */
+    public Session(final String clientId)
+    {
+        this.clientId = clientId;
+    }
+
+    /**
+     * Routing scratch used to merge overlapping subscriptions of one session within one publish.
+     *
+     * @param stamp publish stamp.
+     * @return the slot recorded for this stamp, or -1 if the session was not collected for it yet.
+     */
+    public int matchIndex(final long stamp)
+    {
+        return matchStamp == stamp ? matchIndex : -1;
+    }
+
+    /**
+     * @param stamp publish stamp.
+     * @param index slot in the routing list.
+     */
+    public void matchIndex(final long stamp, final int index)
+    {
+        this.matchStamp = stamp;
+        this.matchIndex = index;
+    }
+
+    /** @return client identifier. */
+    public String clientId()
+    {
+        return clientId;
+    }
+
+    /** @return subscriptions by filter. */
+    public Map<String, Subscription> subscriptions()
+    {
+        return subscriptions;
+    }
+
+    /** @return deliveries in flight by packet id. */
+    public Int2ObjectHashMap<Delivery> inflight()
+    {
+        return inflight;
+    }
+
+    /** @return deliveries waiting for room in the inflight window or for the client to come back. */
+    public ArrayDeque<Delivery> queue()
+    {
+        return queue;
+    }
+
+    /** @return inbound QoS 2 packet ids for which PUBREC was sent and PUBREL not yet received. */
+    public IntHashSet inboundQos2()
+    {
+        return inboundQos2;
+    }
+
+    /** @return the current connection, or null while offline. */
+    public ClientConnection connection()
+    {
+        return connection;
+    }
+
+    /** @param connection the current connection, or null. */
+    public void connection(final ClientConnection connection)
+    {
+        this.connection = connection;
+    }
+
+    /** @return session expiry interval in seconds. */
+    public long expiryIntervalSeconds()
+    {
+        return expiryIntervalSeconds;
+    }
+
+    /** @param seconds session expiry interval in seconds. */
+    public void expiryIntervalSeconds(final long seconds)
+    {
+        this.expiryIntervalSeconds = seconds;
+    }
+
+    /** @return nanoTime deadline while offline, -1 when connected or never expiring. */
+    public long expiryDeadlineNs()
+    {
+        return expiryDeadlineNs;
+    }
+
+    /** @param deadlineNs nanoTime deadline, or -1. */
+    public void expiryDeadlineNs(final long deadlineNs)
+    {
+        this.expiryDeadlineNs = deadlineNs;
+    }
+
+    /**
+     * Next free packet identifier for an outbound QoS 1/2 publish, skipping ids still in flight.
+     *
+     * @return a packet id in 1..65535, or 0 if all are in use.
+     */
+    public int nextPacketId()
+    {
+        for (int i = 0; i < 65535; i++)
+        {
+            final int id = nextPacketId;
+            nextPacketId = id == 65535 ? 1 : id + 1;
+            if (!inflight.containsKey(id))
+            {
+                return id;
+            }
+        }
+        return 0;
+    }
+
+    /** Count a delivery dropped because the session queue was full. */
+    public void onDroppedQueueFull()
+    {
+        droppedQueueFull++;
+    }
+
+    /** Count a delivery dropped because it exceeded the client's maximum packet size. */
+    public void onDroppedTooLarge()
+    {
+        droppedTooLarge++;
+    }
+
+    /** Count a delivery dropped because its message expired. */
+    public void onDroppedExpired()
+    {
+        droppedExpired++;
+    }
+
+    /** Count a QoS 0 delivery dropped (offline session or full outbound queue). */
+    public void onDroppedQos0()
+    {
+        droppedQos0++;
+    }
+
+    /** @return deliveries refused because the queue was full. */
+    public long droppedQueueFull()
+    {
+        return droppedQueueFull;
+    }
+
+    /** @return deliveries dropped as too large for the client. */
+    public long droppedTooLarge()
+    {
+        return droppedTooLarge;
+    }
+
+    /** @return deliveries dropped as expired. */
+    public long droppedExpired()
+    {
+        return droppedExpired;
+    }
+
+    /** @return QoS 0 deliveries dropped. */
+    public long droppedQos0()
+    {
+        return droppedQos0;
+    }
+}

@@ -1,0 +1,40 @@
+package io.ringmq.core.status;
+
+/**
+ * Broker-wide message counters kept by the routing stage.
+ * <p>
+ * <b>Threading:</b> written only by the Router thread with plain increments and published to other readers
+ * (metrics, tests) as plain fields; torn reads of a single long cannot happen on 64-bit JVMs and a
+ * slightly stale value is acceptable for monitoring.
+ */
+public final class BrokerCounters
+{
+    /** PUBLISH packets received from clients. */
+    public long publishReceived;
+    /** PUBLISH packets queued for clients. */
+    public long publishSent;
+    /** Payload bytes received in PUBLISH packets. */
+    public long publishBytesReceived;
+    /** Deliveries dropped: QoS 0 to a full outbound queue or offline session. */
+    public long droppedQos0;
+    /** Publishes refused because a subscriber queue was full (v5 0x97, v3 connection closed unacknowledged). */
+    public long refusedQueueFull;
+    /** Deliveries dropped as larger than the client's maximum packet size. */
+    public long droppedTooLarge;
+    /** Deliveries dropped because the message expired. */
+    public long droppedExpired;
+    /** Publishes refused by the authorizer or to a $ topic. */
+    public long refusedNotAuthorized;
+    /** Connections closed for protocol violations. */
+    public long protocolViolations;
+    /** Clients currently connected. */
+    public long clientsConnected;
+    /** Connections accepted since start. */
+    public long connectsAccepted;
+    /** Sessions, connected or not. */
+    public long sessions;
+    /** Will messages published. */
+    public long willsPublished;
+    /** Events whose processing failed unexpectedly (logged once per distinct message). */
+    public long routerErrors;
+}

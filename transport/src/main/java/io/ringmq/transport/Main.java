@@ -1,0 +1,179 @@
+package io.ringmq.transport;
+
+import io.ringmq.core.config.BrokerConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Command-line entry: {@code java -jar ringmq.jar [--option value ...]}. Options are read from the
+ * {@code --config} file first, then from the command line. A bad option or a port in use prints one line and
+ * exits with status 2; SIGTERM or SIGINT stops the broker cleanly and exits with status 0.
+ */
+public final class Main
+{
+    private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+    private static final int EXIT_USAGE = 2;
+
+    private Main()
+    {
+    }
+
+    /**
+     * @param args command-line options.
+     */
+    public static void main(final String[] args)
+    {
+        final PrintStream err = System.err;
+        final BrokerConfig config;
+        try
+        {
+            config = parse(args);
+        }
+        catch (final HelpRequested ex)
+        {
+            System.out.print(usage());
+            return;
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            err.println("ringmq: " + ex.getMessage() + " (see --help)");
+            System.exit(EXIT_USAGE);
+            return;
+        }
+        try
+        {
+            Files.createDirectories(Path.of(config.dataDir()));
+        }
+        catch (final IOException ex)
+        {
+            err.println("ringmq: cannot create data-dir " + config.dataDir() + ": " + ex.getMessage());
+            System.exit(EXIT_USAGE);
+            return;
+        }
+        final RingMqBroker broker;
+        try
+        {
+            broker = RingMqBroker.start(config);
+        }
+        catch (final BrokerStartException ex)
+        {
+            err.println("ringmq: " + ex.getMessage());
+            System.exit(EXIT_USAGE);
+            return;
+        }
+        final CountDownLatch stopped = new CountDownLatch(1);
+        final Runnable stop = () ->
+        {
+            broker.close();
+            stopped.countDown();
+        };
+        SignalHandlers.onTermination(stop);
+        try
+        {
+            stopped.await();
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+        LOG.info("exit");
+        System.exit(0);
+    }
+
+    /**
+     * Parse options: the config file (if any) first, then the command line.
+     *
+     * @param args command-line arguments.
+     * @return the configuration.
+     * @throws IllegalArgumentException naming the bad option.
+     */
+    static BrokerConfig parse(final String[] args)
+    {
+        final BrokerConfig config = new BrokerConfig();
+        String configFile = null;
+        for (int i = 0; i < args.length; i++)
+        {
+            if ("--help".equals(args[i]) || "-h".equals(args[i]))
+            {
+                throw new HelpRequested();
+            }
+            if ("--config".equals(args[i]))
+            {
+                if (i + 1 >= args.length)
+                {
+                    throw new IllegalArgumentException("--config needs a file");
+                }
+                configFile = args[i + 1];
+            }
+        }
+        if (null != configFile)
+        {
+            final Properties properties = new Properties();
+            try (InputStream in = Files.newInputStream(Path.of(configFile)))
+            {
+                properties.load(new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
+            }
+            catch (final IOException ex)
+            {
+                throw new IllegalArgumentException("cannot read config file " + configFile + ": " + ex.getMessage(),
+                    ex);
+            }
+            for (final String name : properties.stringPropertyNames())
+            {
+                config.set(name, properties.getProperty(name));
+            }
+        }
+        for (int i = 0; i < args.length; i++)
+        {
+            final String arg = args[i];
+            if (!arg.startsWith("--"))
+            {
+                throw new IllegalArgumentException("unexpected argument: " + arg);
+            }
+            final String name = arg.substring(2);
+            if ("config".equals(name))
+            {
+                i++;
+                continue;
+            }
+            if (!BrokerConfig.isSetting(name))
+            {
+                throw new IllegalArgumentException("unknown option: " + arg);
+            }
+            if (i + 1 >= args.length)
+            {
+                throw new IllegalArgumentException(arg + " needs a value");
+            }
+            config.set(name, args[++i]);
+        }
+        return config;
+    }
+
+    static String usage()
+    {
+        return "Usage: java -jar ringmq.jar [options]\n" +
+            "RingMQ MQTT 3.1.1/5.0 broker. Options (also as name=value lines in a --config file):\n" +
+            "  --config <file>          read options from a properties file first\n" +
+            BrokerConfig.helpText() +
+            "  --help                   print this help\n";
+    }
+
+    private static final class HelpRequested extends IllegalArgumentException
+    {
+        private static final long serialVersionUID = 1L;
+
+        HelpRequested()
+        {
+            super("help");
+        }
+    }
+}

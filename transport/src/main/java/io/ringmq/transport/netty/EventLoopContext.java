@@ -1,0 +1,272 @@
+package io.ringmq.transport.netty;
+
+import com.lmax.disruptor.InsufficientCapacityException;
+import com.lmax.disruptor.RingBuffer;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.EventLoop;
+import io.ringmq.core.ring.CloseReason;
+import io.ringmq.core.ring.OutboundQueue;
+import io.ringmq.core.ring.RingEvent;
+import org.agrona.DirectBuffer;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.concurrent.MessageHandler;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Everything one event loop owns: its connections by id, its outbound queue from the Router, the drain that
+ * writes Router output to sockets (one write per connection and one flush per drain), the keep-alive sweep, and
+ * control events that could not enter a full ring yet.
+ * <p>
+ * <b>Threading:</b> all methods run on this event loop's thread except {@link #wakeup()} (Router thread, via
+ * the outbound queue) and the statistics getters (any thread; single-writer volatile fields).
+ */
+final class EventLoopContext implements MessageHandler
+{
+    private static final int DRAIN_LIMIT = 4096;
+    private static final long SWEEP_INTERVAL_MS = 250;
+    private static final long CONNECT_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
+    private static final int MIN_WRITE_BUFFER = 512;
+
+    private final int loopIndex;
+    private final EventLoop eventLoop;
+    private final RingBuffer<RingEvent> ring;
+    private final OutboundQueue outbound;
+    private final Long2ObjectHashMap<MqttConnectionHandler> connections = new Long2ObjectHashMap<>();
+    private final List<MqttConnectionHandler> touched = new ArrayList<>();
+    private final ArrayDeque<long[]> pendingControl = new ArrayDeque<>();
+    private final Runnable drainTask = this::drain;
+    private final Runnable retryControlTask = this::retryControl;
+    private boolean retryScheduled;
+
+    /** Bytes written to sockets; written only by this loop's thread. */
+    private volatile long bytesSent;
+    /** Bytes of complete frames read; written only by this loop's thread. */
+    private volatile long bytesReceived;
+    /** QoS 0 publishes dropped because the channel was not writable; written only by this loop's thread. */
+    private volatile long droppedNotWritable;
+
+    EventLoopContext(final int loopIndex, final EventLoop eventLoop, final RingBuffer<RingEvent> ring,
+        final int outboundQueueBytes)
+    {
+        this.loopIndex = loopIndex;
+        this.eventLoop = eventLoop;
+        this.ring = ring;
+        this.outbound = new OutboundQueue(outboundQueueBytes, this::wakeup);
+    }
+
+    void start()
+    {
+        eventLoop.scheduleAtFixedRate(this::sweep, SWEEP_INTERVAL_MS, SWEEP_INTERVAL_MS, TimeUnit.MILLISECONDS);
+    }
+
+    int loopIndex()
+    {
+        return loopIndex;
+    }
+
+    EventLoop eventLoop()
+    {
+        return eventLoop;
+    }
+
+    RingBuffer<RingEvent> ring()
+    {
+        return ring;
+    }
+
+    OutboundQueue outbound()
+    {
+        return outbound;
+    }
+
+    int connectionCount()
+    {
+        return connections.size();
+    }
+
+    void register(final MqttConnectionHandler connection)
+    {
+        connections.put(connection.connectionId(), connection);
+    }
+
+    void unregister(final MqttConnectionHandler connection)
+    {
+        connections.remove(connection.connectionId());
+    }
+
+    void onFrameBytes(final int length)
+    {
+        bytesReceived = bytesReceived + length;
+    }
+
+    long bytesSent()
+    {
+        return bytesSent;
+    }
+
+    long bytesReceived()
+    {
+        return bytesReceived;
+    }
+
+    long droppedNotWritable()
+    {
+        return droppedNotWritable;
+    }
+
+    /** Router thread: schedule a drain. */
+    private void wakeup()
+    {
+        eventLoop.execute(drainTask);
+    }
+
+    private void drain()
+    {
+        final int read = outbound.drain(this, DRAIN_LIMIT);
+        long written = 0;
+        for (int i = 0, size = touched.size(); i < size; i++)
+        {
+            written += touched.get(i).flushPending();
+        }
+        touched.clear();
+        bytesSent = bytesSent + written;
+        if (read >= DRAIN_LIMIT)
+        {
+            outbound.rescheduleIfPending();
+        }
+    }
+
+    @Override
+    public void onMessage(final int msgTypeId, final org.agrona.MutableDirectBuffer buffer, final int index,
+        final int length)
+    {
+        final long connectionId = buffer.getLong(index);
+        final MqttConnectionHandler connection = connections.get(connectionId);
+        if (null == connection)
+        {
+            return;
+        }
+        final int bodyIndex = index + OutboundQueue.HEADER_LENGTH;
+        final int bodyLength = length - OutboundQueue.HEADER_LENGTH;
+        switch (msgTypeId)
+        {
+            case OutboundQueue.DROPPABLE_PACKET ->
+            {
+                if (!connection.isWritable())
+                {
+                    droppedNotWritable = droppedNotWritable + 1;
+                    return;
+                }
+                append(connection, buffer, bodyIndex, bodyLength);
+            }
+            case OutboundQueue.PACKET -> append(connection, buffer, bodyIndex, bodyLength);
+            case OutboundQueue.CONNECTED ->
+                connection.onConnected(buffer.getInt(bodyIndex), buffer.getInt(bodyIndex + 4));
+            case OutboundQueue.CLOSE ->
+            {
+                bytesSent = bytesSent + connection.flushPending();
+                connection.closeByBroker(CloseReason.CLOSED_BY_BROKER);
+            }
+            default -> throw new IllegalStateException("unknown outbound record type " + msgTypeId);
+        }
+    }
+
+    private void append(final MqttConnectionHandler connection, final DirectBuffer buffer, final int index,
+        final int length)
+    {
+        final ByteBuf pending = connection.pendingBuffer(Math.max(length, MIN_WRITE_BUFFER));
+        if (!connection.touched())
+        {
+            connection.touched(true);
+            touched.add(connection);
+        }
+        final int writerIndex = pending.writerIndex();
+        pending.ensureWritable(length);
+        buffer.getBytes(index, pending.internalNioBuffer(writerIndex, length), length);
+        pending.writerIndex(writerIndex + length);
+    }
+
+    /** Keep-alive (MQTT-3.1.2-24: 1.5 times the keep-alive) and connect timeout, checked every sweep. */
+    private void sweep()
+    {
+        final long nowNs = System.nanoTime();
+        final Long2ObjectHashMap<MqttConnectionHandler>.ValueIterator it = connections.values().iterator();
+        List<MqttConnectionHandler> expired = null;
+        while (it.hasNext())
+        {
+            final MqttConnectionHandler connection = it.next();
+            final int reason = connection.checkTimeouts(nowNs, CONNECT_TIMEOUT_NS);
+            if (reason >= 0)
+            {
+                if (null == expired)
+                {
+                    expired = new ArrayList<>();
+                }
+                expired.add(connection);
+            }
+        }
+        if (null != expired)
+        {
+            for (final MqttConnectionHandler connection : expired)
+            {
+                connection.onTimeout(nowNs, CONNECT_TIMEOUT_NS);
+            }
+        }
+    }
+
+    /**
+     * Publish a control event (connection closed, violation). Control events are never lost: when the ring is
+     * full they wait here, in order, and are retried shortly.
+     */
+    void publishControl(final int type, final long connectionId, final int reason)
+    {
+        if (!pendingControl.isEmpty() || !tryPublishControl(type, connectionId, reason))
+        {
+            pendingControl.addLast(new long[] {type, connectionId, reason});
+            scheduleRetry();
+        }
+    }
+
+    private boolean tryPublishControl(final int type, final long connectionId, final int reason)
+    {
+        try
+        {
+            final long sequence = ring.tryNext();
+            ring.get(sequence).control(type, connectionId, loopIndex, reason, System.nanoTime());
+            ring.publish(sequence);
+            return true;
+        }
+        catch (final InsufficientCapacityException ex)
+        {
+            return false;
+        }
+    }
+
+    private void scheduleRetry()
+    {
+        if (!retryScheduled)
+        {
+            retryScheduled = true;
+            eventLoop.schedule(retryControlTask, 1, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void retryControl()
+    {
+        retryScheduled = false;
+        long[] control;
+        while (null != (control = pendingControl.peekFirst()))
+        {
+            if (!tryPublishControl((int)control[0], control[1], (int)control[2]))
+            {
+                scheduleRetry();
+                return;
+            }
+            pendingControl.pollFirst();
+        }
+    }
+}

@@ -1,0 +1,334 @@
+package io.ringmq.transport.netty;
+
+import com.lmax.disruptor.InsufficientCapacityException;
+import com.lmax.disruptor.RingBuffer;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.ringmq.core.protocol.MqttVersion;
+import io.ringmq.core.protocol.ReasonCode;
+import io.ringmq.core.ring.CloseReason;
+import io.ringmq.core.ring.RingEvent;
+import org.agrona.ExpandableDirectByteBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One MQTT connection on its event loop: frames the byte stream, copies each complete packet once into a ring
+ * slot's off-heap buffer and publishes it to the routing stage, and writes what the Router queued for it.
+ * <p>
+ * Framing validates the fixed header's Remaining Length (at most four bytes, MQTT-1.5.5-1) and rejects a packet
+ * larger than the maximum packet size right after the fixed header, before its body is buffered. After a
+ * violation, input is discarded until the Router closes the connection. A full ring is back-pressure: reading
+ * stops (auto-read off) and framing resumes shortly, without blocking the loop.
+ * <p>
+ * <b>Threading:</b> every field is owned by the channel's event-loop thread. ByteBuf ownership: the cumulation
+ * belongs to {@link ByteToMessageDecoder}; no ByteBuf is passed on. {@link #pending} is owned by this handler
+ * until {@link #flushPending()} hands it to {@code channel.write}, which releases it.
+ */
+final class MqttConnectionHandler extends ByteToMessageDecoder
+{
+    private static final Logger LOG = LoggerFactory.getLogger(MqttConnectionHandler.class);
+    private static final AtomicLong CONNECTION_IDS = new AtomicLong();
+    private static final long RESUME_DELAY_US = 200;
+    private static final byte[] KEEP_ALIVE_DISCONNECT = {(byte)0xE0, 0x01, (byte)ReasonCode.KEEP_ALIVE_TIMEOUT};
+
+    private final long connectionId = CONNECTION_IDS.incrementAndGet();
+    private final EventLoopContext loop;
+    private final RingBuffer<RingEvent> ring;
+    private final int maxPacketSize;
+    private final AtomicInteger connectionCount;
+    private ChannelHandlerContext ctx;
+    private ByteBuf pending;
+    private boolean touched;
+    private boolean discarding;
+    private boolean paused;
+    private boolean connected;
+    private int version;
+    private long keepAliveNs;
+    private long lastReadNs;
+    private long openedNs;
+    private int closeReason = CloseReason.PEER_CLOSED;
+
+    MqttConnectionHandler(final EventLoopContext loop, final int maxPacketSize, final AtomicInteger connectionCount)
+    {
+        this.loop = loop;
+        this.ring = loop.ring();
+        this.maxPacketSize = maxPacketSize;
+        this.connectionCount = connectionCount;
+    }
+
+    long connectionId()
+    {
+        return connectionId;
+    }
+
+    @Override
+    public void handlerAdded(final ChannelHandlerContext ctx)
+    {
+        this.ctx = ctx;
+        openedNs = System.nanoTime();
+        lastReadNs = openedNs;
+        loop.register(this);
+    }
+
+    @Override
+    public void channelInactive(final ChannelHandlerContext ctx) throws Exception
+    {
+        discarding = true;
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    protected void handlerRemoved0(final ChannelHandlerContext ctx)
+    {
+        releasePending();
+        loop.unregister(this);
+        connectionCount.decrementAndGet();
+        loop.publishControl(RingEvent.CONNECTION_CLOSED, connectionId, closeReason);
+    }
+
+    @Override
+    public void channelRead(final ChannelHandlerContext ctx, final Object msg) throws Exception
+    {
+        lastReadNs = System.nanoTime();
+        super.channelRead(ctx, msg);
+    }
+
+    @Override
+    protected void decode(final ChannelHandlerContext ctx, final ByteBuf in, final List<Object> out)
+    {
+        if (discarding)
+        {
+            in.skipBytes(in.readableBytes());
+            return;
+        }
+        while (in.readableBytes() >= 2 && !paused)
+        {
+            final int start = in.readerIndex();
+            int remainingLength = 0;
+            int multiplier = 1;
+            int headerLength = 1;
+            while (true)
+            {
+                if (headerLength > 4)
+                {
+                    violation(ReasonCode.MALFORMED_PACKET);
+                    in.skipBytes(in.readableBytes());
+                    return;
+                }
+                if (start + headerLength >= in.writerIndex())
+                {
+                    return;
+                }
+                final int b = in.getByte(start + headerLength);
+                remainingLength += (b & 0x7F) * multiplier;
+                headerLength++;
+                if ((b & 0x80) == 0)
+                {
+                    break;
+                }
+                multiplier <<= 7;
+            }
+            final long frameLength = (long)headerLength + remainingLength;
+            if (frameLength > maxPacketSize)
+            {
+                violation(ReasonCode.PACKET_TOO_LARGE);
+                in.skipBytes(in.readableBytes());
+                return;
+            }
+            if (in.readableBytes() < frameLength)
+            {
+                return;
+            }
+            if (!publishFrame(in, start, (int)frameLength))
+            {
+                pause();
+                return;
+            }
+            in.skipBytes((int)frameLength);
+        }
+    }
+
+    private boolean publishFrame(final ByteBuf in, final int start, final int length)
+    {
+        final long sequence;
+        try
+        {
+            sequence = ring.tryNext();
+        }
+        catch (final InsufficientCapacityException ex)
+        {
+            return false;
+        }
+        try
+        {
+            final ExpandableDirectByteBuffer frame = ring.get(sequence).frame(
+                connectionId, loop.loopIndex(), length, lastReadNs);
+            final ByteBuffer target = frame.byteBuffer();
+            target.clear().limit(length);
+            in.getBytes(start, target);
+        }
+        finally
+        {
+            ring.publish(sequence);
+        }
+        loop.onFrameBytes(length);
+        return true;
+    }
+
+    private void pause()
+    {
+        paused = true;
+        ctx.channel().config().setAutoRead(false);
+        ctx.executor().schedule(this::resume, RESUME_DELAY_US, TimeUnit.MICROSECONDS);
+    }
+
+    private void resume()
+    {
+        paused = false;
+        if (!ctx.channel().isActive())
+        {
+            return;
+        }
+        ctx.channel().config().setAutoRead(true);
+        try
+        {
+            channelRead(ctx, Unpooled.EMPTY_BUFFER);
+        }
+        catch (final Exception ex)
+        {
+            ctx.fireExceptionCaught(ex);
+        }
+    }
+
+    private void violation(final int reasonCode)
+    {
+        discarding = true;
+        loop.publishControl(RingEvent.PROTOCOL_VIOLATION, connectionId, reasonCode);
+    }
+
+    @Override
+    public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause)
+    {
+        // I/O errors are expected on a broker: count nothing extra, no stack trace; the close reaches the Router
+        // through handlerRemoved0.
+        if (!(cause instanceof IOException))
+        {
+            LOG.warn("connection {} failed: {}", connectionId, cause.toString());
+        }
+        ctx.close();
+    }
+
+    // ---------------------------------------------------------------- outbound, called by EventLoopContext
+
+    boolean isWritable()
+    {
+        return ctx.channel().isWritable();
+    }
+
+    boolean touched()
+    {
+        return touched;
+    }
+
+    void touched(final boolean touched)
+    {
+        this.touched = touched;
+    }
+
+    ByteBuf pendingBuffer(final int minCapacity)
+    {
+        if (null == pending)
+        {
+            pending = ctx.alloc().directBuffer(minCapacity);
+        }
+        return pending;
+    }
+
+    /**
+     * Write what was appended since the last flush. Ownership of {@link #pending} passes to the channel.
+     *
+     * @return bytes written.
+     */
+    int flushPending()
+    {
+        touched = false;
+        final ByteBuf buffer = pending;
+        if (null == buffer)
+        {
+            return 0;
+        }
+        pending = null;
+        final int bytes = buffer.readableBytes();
+        ctx.writeAndFlush(buffer, ctx.voidPromise());
+        return bytes;
+    }
+
+    private void releasePending()
+    {
+        if (null != pending)
+        {
+            pending.release();
+            pending = null;
+        }
+    }
+
+    void onConnected(final int version, final int keepAliveMs)
+    {
+        this.connected = true;
+        this.version = version;
+        this.keepAliveNs = TimeUnit.MILLISECONDS.toNanos(keepAliveMs);
+    }
+
+    void closeByBroker(final int reason)
+    {
+        discarding = true;
+        closeReason = reason;
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /**
+     * @return a close reason if the connection is past a deadline, else -1.
+     */
+    int checkTimeouts(final long nowNs, final long connectTimeoutNs)
+    {
+        if (discarding)
+        {
+            return -1;
+        }
+        if (!connected)
+        {
+            return nowNs - openedNs > connectTimeoutNs ? CloseReason.CONNECT_TIMEOUT : -1;
+        }
+        if (keepAliveNs > 0 && nowNs - lastReadNs > keepAliveNs + (keepAliveNs >> 1))
+        {
+            return CloseReason.KEEP_ALIVE_TIMEOUT;
+        }
+        return -1;
+    }
+
+    void onTimeout(final long nowNs, final long connectTimeoutNs)
+    {
+        final int reason = checkTimeouts(nowNs, connectTimeoutNs);
+        if (reason < 0)
+        {
+            return;
+        }
+        if (CloseReason.KEEP_ALIVE_TIMEOUT == reason && MqttVersion.MQTT_5 == version)
+        {
+            flushPending();
+            ctx.write(Unpooled.wrappedBuffer(KEEP_ALIVE_DISCONNECT), ctx.voidPromise());
+        }
+        closeByBroker(reason);
+    }
+}

@@ -1,0 +1,245 @@
+package io.ringmq.transport.netty;
+
+import com.lmax.disruptor.RingBuffer;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
+import io.ringmq.core.config.BrokerConfig;
+import io.ringmq.core.ring.OutboundQueue;
+import io.ringmq.core.ring.RingEvent;
+import io.ringmq.core.status.TransportStats;
+import io.ringmq.transport.BrokerStartException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The Netty side of the broker: epoll event loops (NIO when epoll is unavailable), the listening socket, and one
+ * {@link EventLoopContext} per loop.
+ * <p>
+ * <b>Threading:</b> built and bound by the starting thread; afterwards each context is confined to its loop and
+ * the statistics are read from any thread.
+ */
+public final class NettyServer implements TransportStats
+{
+    private static final Logger LOG = LoggerFactory.getLogger(NettyServer.class);
+
+    private final BrokerConfig config;
+    private final EventLoopGroup bossGroup;
+    private final EventLoopGroup workerGroup;
+    private final Class<? extends ServerChannel> serverChannelClass;
+    private final String transportName;
+    private final EventLoopContext[] loops;
+    private final OutboundQueue[] outboundQueues;
+    private final Map<EventExecutor, EventLoopContext> loopByExecutor = new IdentityHashMap<>();
+    private final AtomicInteger connectionCount = new AtomicInteger();
+    private Channel serverChannel;
+
+    /**
+     * @param config broker settings.
+     * @param ring   inbound ring the loops publish to.
+     */
+    public NettyServer(final BrokerConfig config, final RingBuffer<RingEvent> ring)
+    {
+        this.config = config;
+        final IoHandlerFactory factory;
+        if (Epoll.isAvailable())
+        {
+            factory = EpollIoHandler.newFactory();
+            serverChannelClass = EpollServerSocketChannel.class;
+            transportName = "epoll";
+        }
+        else
+        {
+            LOG.warn("epoll unavailable ({}), using NIO", Epoll.unavailabilityCause().toString());
+            factory = NioIoHandler.newFactory();
+            serverChannelClass = NioServerSocketChannel.class;
+            transportName = "nio";
+        }
+        bossGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("ringmq-accept", true), factory);
+        workerGroup = new MultiThreadIoEventLoopGroup(config.eventLoops(),
+            new DefaultThreadFactory("ringmq-io", true), factory);
+        loops = new EventLoopContext[config.eventLoops()];
+        outboundQueues = new OutboundQueue[loops.length];
+        int index = 0;
+        for (final EventExecutor executor : workerGroup)
+        {
+            final EventLoopContext loop = new EventLoopContext(index, (EventLoop)executor, ring,
+                config.outboundQueueBytes());
+            loops[index] = loop;
+            outboundQueues[index] = loop.outbound();
+            loopByExecutor.put(executor, loop);
+            index++;
+        }
+    }
+
+    /** @return one outbound queue per event loop, indexed by loop. */
+    public OutboundQueue[] outboundQueues()
+    {
+        return outboundQueues;
+    }
+
+    /** @return "epoll" or "nio". */
+    public String transportName()
+    {
+        return transportName;
+    }
+
+    /**
+     * Bind the listening socket.
+     *
+     * @throws InterruptedException if interrupted while binding.
+     * @throws BrokerStartException if the address cannot be bound.
+     */
+    public void bind() throws InterruptedException
+    {
+        for (final EventLoopContext loop : loops)
+        {
+            loop.start();
+        }
+        final ServerBootstrap bootstrap = new ServerBootstrap()
+            .group(bossGroup, workerGroup)
+            .channel(serverChannelClass)
+            .option(ChannelOption.SO_BACKLOG, 4096)
+            .option(ChannelOption.SO_REUSEADDR, true)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(64 * 1024, 256 * 1024))
+            .childHandler(new ChannelInitializer<SocketChannel>()
+            {
+                @Override
+                protected void initChannel(final SocketChannel channel)
+                {
+                    if (connectionCount.incrementAndGet() > config.maxConnections())
+                    {
+                        connectionCount.decrementAndGet();
+                        LOG.warn("connection from {} refused: max-connections {} reached",
+                            channel.remoteAddress(), config.maxConnections());
+                        channel.close();
+                        return;
+                    }
+                    final EventLoopContext loop = loopByExecutor.get(channel.eventLoop());
+                    channel.pipeline().addLast(new MqttConnectionHandler(loop, config.maxPacketSize(),
+                        connectionCount));
+                }
+            });
+        try
+        {
+            serverChannel = bootstrap.bind(new InetSocketAddress(config.bindAddress(), config.port())).sync()
+                .channel();
+        }
+        catch (final Exception ex)
+        {
+            final String what = ex instanceof BindException ? "address in use or not available" : ex.toString();
+            throw new BrokerStartException("cannot listen on " + config.bindAddress() + ":" + config.port() +
+                ": " + what, ex);
+        }
+    }
+
+    /** @return the bound port. */
+    public int port()
+    {
+        return ((InetSocketAddress)serverChannel.localAddress()).getPort();
+    }
+
+    /**
+     * Run a task periodically on the first event loop.
+     *
+     * @param task       the task.
+     * @param intervalMs period.
+     */
+    public void scheduleAtFixedRate(final Runnable task, final long intervalMs)
+    {
+        loops[0].eventLoop().scheduleAtFixedRate(task, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
+    }
+
+    /** Close the listening socket. */
+    public void stopAccepting()
+    {
+        if (null != serverChannel)
+        {
+            serverChannel.close().syncUninterruptibly();
+        }
+    }
+
+    /**
+     * Wait until every connection has closed.
+     *
+     * @param timeoutMs maximum wait.
+     * @throws InterruptedException if interrupted.
+     */
+    public void awaitConnectionsClosed(final long timeoutMs) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (connectionCount.get() > 0 && System.nanoTime() - deadline < 0)
+        {
+            TimeUnit.MILLISECONDS.sleep(5);
+        }
+    }
+
+    /** Stop the event loops. */
+    public void shutdown()
+    {
+        bossGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        workerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    /** @return current connections. */
+    public int connectionCount()
+    {
+        return connectionCount.get();
+    }
+
+    @Override
+    public long bytesReceived()
+    {
+        long total = 0;
+        for (final EventLoopContext loop : loops)
+        {
+            total += loop.bytesReceived();
+        }
+        return total;
+    }
+
+    @Override
+    public long bytesSent()
+    {
+        long total = 0;
+        for (final EventLoopContext loop : loops)
+        {
+            total += loop.bytesSent();
+        }
+        return total;
+    }
+
+    @Override
+    public long droppedNotWritable()
+    {
+        long total = 0;
+        for (final EventLoopContext loop : loops)
+        {
+            total += loop.droppedNotWritable();
+        }
+        return total;
+    }
+}

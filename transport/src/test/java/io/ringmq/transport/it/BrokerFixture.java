@@ -325,7 +325,29 @@ public final class BrokerFixture implements BeforeAllCallback, AfterAllCallback,
         final RawMqttClient raw, final int version, final int reasonPacket, final int... reasonCodes)
         throws IOException
     {
-        final List<RawPacket> packets = raw.readUntilClosed(TIMEOUT);
+        return assertClosed(raw, TIMEOUT, version, reasonPacket, reasonCodes);
+    }
+
+    /**
+     * As {@link #assertClosed(RawMqttClient, int, int, int...)} with an explicit time limit.
+     *
+     * @param raw          connection that committed the violation.
+     * @param within       how long the broker may take to close.
+     * @param version      its protocol level.
+     * @param reasonPacket {@link RawPackets#CONNACK} or {@link RawPackets#DISCONNECT}.
+     * @param reasonCodes  acceptable MQTT 5 reason codes (ignored below 5).
+     * @return packets received before the close.
+     * @throws IOException on I/O failure.
+     */
+    public List<RawPacket> assertClosed(
+        final RawMqttClient raw,
+        final Duration within,
+        final int version,
+        final int reasonPacket,
+        final int... reasonCodes)
+        throws IOException
+    {
+        final List<RawPacket> packets = raw.readUntilClosed(within);
         System.err.println("DEBUGCLOSE " + prefix + " v" + version + " " + packets);
         if (version >= PacketBuilder.MQTT_5)
         {

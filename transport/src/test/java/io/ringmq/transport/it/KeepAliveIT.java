@@ -40,6 +40,22 @@ final class KeepAliveIT
     @ValueSource(ints = { MQTT_3_1_1, MQTT_5 })
     void shouldCloseSilentClientAfterOneAndAHalfKeepAlivePerMqtt_3_1_2_24(final int version) throws Exception
     {
+        FIXTURE.assumeRingMq("Mosquitto 2.0 checks keep-alive coarsely and closes a silent 1 s client after " +
+            "2.4 to 6 s instead of 1.5 s");
+        final long elapsedMs = closeSilentClient(version, CLOSE_WITHIN);
+        assertTrue(elapsedMs >= 1000, "closed too early: " + elapsedMs + " ms");
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = { MQTT_3_1_1, MQTT_5 })
+    void shouldEventuallyCloseSilentClientAndPublishWillPerMqtt_3_1_2_24(final int version) throws Exception
+    {
+        final long elapsedMs = closeSilentClient(version, Duration.ofSeconds(10));
+        assertTrue(elapsedMs >= 1000, "closed too early: " + elapsedMs + " ms");
+    }
+
+    private static long closeSilentClient(final int version, final Duration closeWithin) throws Exception
+    {
         final String willTopic = FIXTURE.topic("will");
         final Mqtt5BlockingClient observer = FIXTURE.mqtt5("observer");
         observer.connect();
@@ -51,13 +67,12 @@ final class KeepAliveIT
             final long connectedNs = System.nanoTime();
             silent.connect(RawPackets.connect(version, FIXTURE.clientId("silent")).keepAlive(1)
                 .will(willTopic, "timed out", 1, false, null).build());
-            FIXTURE.assertClosed(silent, version, RawPackets.DISCONNECT, 0x8D);
+            FIXTURE.assertClosed(silent, closeWithin, version, RawPackets.DISCONNECT, 0x8D);
             final long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - connectedNs);
-            assertTrue(elapsedMs >= 1000, "closed too early: " + elapsedMs + " ms");
-            assertTrue(elapsedMs <= CLOSE_WITHIN.toMillis(), "closed too late: " + elapsedMs + " ms");
 
             assertEquals("timed out", new String(BrokerFixture.receive(wills, TIMEOUT).getPayloadAsBytes(),
                 StandardCharsets.UTF_8), "a keep-alive timeout publishes the will");
+            return elapsedMs;
         }
     }
 
@@ -89,7 +104,7 @@ final class KeepAliveIT
         assertEquals(0, connAck.reasonCode());
         assertEquals(1L, connAck.properties().number(RawProperties.SERVER_KEEP_ALIVE));
         final long connectedNs = System.nanoTime();
-        FIXTURE.assertClosed(client, MQTT_5, RawPackets.DISCONNECT, 0x8D);
+        FIXTURE.assertClosed(client, CLOSE_WITHIN, MQTT_5, RawPackets.DISCONNECT, 0x8D);
         assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - connectedNs) <= CLOSE_WITHIN.toMillis(),
             "the server keep-alive applies, not the requested 60 s");
     }

@@ -1,0 +1,142 @@
+package io.ringmq.core.routing;
+
+import io.ringmq.core.codec.ConnectEncoder;
+import io.ringmq.core.codec.ConnectPacket;
+import io.ringmq.core.codec.PublishEncoder;
+import io.ringmq.core.codec.SubscribeEncoder;
+import io.ringmq.core.codec.SubscribePacket;
+import io.ringmq.core.codec.TopicSubscription;
+import io.ringmq.core.config.BrokerConfig;
+import io.ringmq.core.ring.CloseReason;
+import io.ringmq.core.ring.OutboundQueue;
+import io.ringmq.core.ring.RingEvent;
+import io.ringmq.core.security.Authenticator;
+import io.ringmq.core.security.Authorizer;
+import io.ringmq.core.status.TransportStats;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Drives a {@link Router} directly, as the ring would, and reads what it queues for the event loop.
+ */
+final class RouterHarness
+{
+    final OutboundQueue queue = new OutboundQueue(1 << 22, () -> {});
+    final Router router;
+    final RingEvent event = new RingEvent();
+    final ExpandableArrayBuffer scratch = new ExpandableArrayBuffer(1024);
+    final PublishEncoder publishEncoder = new PublishEncoder();
+    long sequence;
+
+    RouterHarness(final BrokerConfig config)
+    {
+        router = new Router(config, new OutboundQueue[] {queue}, Authenticator.ALLOW_ALL, Authorizer.ALLOW_ALL,
+            TransportStats.NONE);
+    }
+
+    void frame(final long connectionId, final ExpandableArrayBuffer buffer, final int length)
+    {
+        event.frame(connectionId, 0, length, System.nanoTime()).putBytes(0, buffer, 0, length);
+        router.onEvent(event, sequence++, true);
+    }
+
+    void closed(final long connectionId)
+    {
+        event.control(RingEvent.CONNECTION_CLOSED, connectionId, 0, CloseReason.PEER_CLOSED, System.nanoTime());
+        router.onEvent(event, sequence++, true);
+    }
+
+    void connect(final long connectionId, final String clientId, final int version, final boolean cleanStart,
+        final long sessionExpiry)
+    {
+        final ConnectPacket connect = new ConnectPacket().protocolName(version == 3 ? "MQIsdp" : "MQTT")
+            .protocolVersion(version).clientId(clientId).cleanStart(cleanStart).keepAliveSeconds(60)
+            .sessionExpiryIntervalSeconds(sessionExpiry);
+        final int length = ConnectEncoder.encode(connect, scratch, 0);
+        frame(connectionId, scratch, length);
+    }
+
+    void subscribe(final long connectionId, final int version, final int packetId, final int subscriptionId,
+        final TopicSubscription... subscriptions)
+    {
+        final SubscribePacket subscribe = new SubscribePacket().packetId(packetId)
+            .subscriptionIdentifier(subscriptionId);
+        for (final TopicSubscription subscription : subscriptions)
+        {
+            subscribe.addSubscription(subscription);
+        }
+        final int length = SubscribeEncoder.encode(subscribe, scratch, 0, version);
+        frame(connectionId, scratch, length);
+    }
+
+    int encodePublish(final int version, final String topic, final byte[] payload, final int qos,
+        final int packetId, final boolean dup)
+    {
+        final UnsafeBuffer topicBuffer = new UnsafeBuffer(topic.getBytes(StandardCharsets.UTF_8));
+        final UnsafeBuffer payloadBuffer = new UnsafeBuffer(payload);
+        publishEncoder.reset().version(version).qos(qos).dup(dup).packetId(packetId)
+            .topic(topicBuffer, 0, topicBuffer.capacity()).payload(payloadBuffer, 0, payloadBuffer.capacity());
+        return publishEncoder.encode(scratch, 0);
+    }
+
+    void publish(final long connectionId, final int version, final String topic, final String payload,
+        final int qos, final int packetId)
+    {
+        final int length = encodePublish(version, topic, payload.getBytes(StandardCharsets.UTF_8), qos, packetId,
+            false);
+        frame(connectionId, scratch, length);
+    }
+
+    void raw(final long connectionId, final int... bytes)
+    {
+        for (int i = 0; i < bytes.length; i++)
+        {
+            scratch.putByte(i, (byte)bytes[i]);
+        }
+        frame(connectionId, scratch, bytes.length);
+    }
+
+    /** One record the Router queued for the event loop. */
+    record Out(int type, long connectionId, byte[] body)
+    {
+        int packetType()
+        {
+            return (body[0] & 0xF0) >> 4;
+        }
+
+        int flags()
+        {
+            return body[0] & 0x0F;
+        }
+    }
+
+    List<Out> drain()
+    {
+        final List<Out> out = new ArrayList<>();
+        queue.drain((type, buffer, index, length) ->
+        {
+            final byte[] body = new byte[length - OutboundQueue.HEADER_LENGTH];
+            buffer.getBytes(index + OutboundQueue.HEADER_LENGTH, body);
+            out.add(new Out(type, buffer.getLong(index), body));
+        }, Integer.MAX_VALUE);
+        return out;
+    }
+
+    List<Out> drain(final long connectionId, final int packetType)
+    {
+        final List<Out> out = new ArrayList<>();
+        for (final Out record : drain())
+        {
+            if (record.connectionId() == connectionId && record.body().length > 0 &&
+                record.packetType() == packetType)
+            {
+                out.add(record);
+            }
+        }
+        return out;
+    }
+}

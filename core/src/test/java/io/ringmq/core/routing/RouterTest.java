@@ -1,0 +1,174 @@
+package io.ringmq.core.routing;
+
+import io.ringmq.core.codec.PublishDecoder;
+import io.ringmq.core.codec.TopicSubscription;
+import io.ringmq.core.config.BrokerConfig;
+import io.ringmq.core.protocol.MqttVersion;
+import io.ringmq.core.protocol.PacketType;
+import io.ringmq.core.protocol.ReasonCode;
+import io.ringmq.core.ring.OutboundQueue;
+import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.lang.management.ManagementFactory;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@Timeout(30)
+class RouterTest
+{
+    private static final long PUB = 1;
+    private static final long SUB = 2;
+
+    private final RouterHarness harness = new RouterHarness(new BrokerConfig().sysIntervalSeconds(0)
+        .maxQueuedMessages(2).maxInflight(2));
+
+    @Test
+    void shouldNotAllocateOnWarmedUpQos0PublishPath()
+    {
+        harness.connect(PUB, "pub", MqttVersion.MQTT_5, true, 0);
+        harness.connect(SUB, "sub", MqttVersion.MQTT_5, true, 0);
+        harness.subscribe(SUB, MqttVersion.MQTT_5, 1, 7, new TopicSubscription("sensors/+/temp", 0),
+            new TopicSubscription("sensors/#", 0));
+        harness.drain();
+        final int length = harness.encodePublish(MqttVersion.MQTT_5, "sensors/42/temp", new byte[64], 0, 0, false);
+        final long[] delivered = new long[1];
+        final MessageHandler counter = (type, buffer, index, len) -> delivered[0]++;
+        for (int i = 0; i < 50_000; i++)
+        {
+            harness.frame(PUB, harness.scratch, length);
+            harness.queue.drain(counter, Integer.MAX_VALUE);
+        }
+
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        final long threadId = Thread.currentThread().getId();
+        delivered[0] = 0;
+        final long before = threads.getThreadAllocatedBytes(threadId);
+        for (int i = 0; i < 100_000; i++)
+        {
+            harness.frame(PUB, harness.scratch, length);
+            harness.queue.drain(counter, Integer.MAX_VALUE);
+        }
+        final long allocated = threads.getThreadAllocatedBytes(threadId) - before;
+
+        assertEquals(100_000, delivered[0], "one merged delivery per publish");
+        // One object per message would be at least 1.6 MB; the JIT's own compile-time allocations show up as a
+        // few KiB once, independent of the message count.
+        assertTrue(allocated < 16 * 1024, "allocated " + allocated + " bytes over 100k publishes");
+    }
+
+    @Test
+    void shouldDeliverOneCopyAtHighestQosWithEveryIdentifier()
+    {
+        harness.connect(PUB, "pub", MqttVersion.MQTT_5, true, 0);
+        harness.connect(SUB, "sub", MqttVersion.MQTT_5, true, 0);
+        harness.subscribe(SUB, MqttVersion.MQTT_5, 1, 3, new TopicSubscription("a/+", 0));
+        harness.subscribe(SUB, MqttVersion.MQTT_5, 2, 4, new TopicSubscription("a/#", 1));
+        harness.drain();
+
+        harness.publish(PUB, MqttVersion.MQTT_5, "a/b", "x", 1, 10);
+        final List<RouterHarness.Out> publishes = harness.drain(SUB, PacketType.PUBLISH);
+
+        assertEquals(1, publishes.size());
+        final byte[] body = publishes.get(0).body();
+        final PublishDecoder decoder = new PublishDecoder().fromServer(true)
+            .wrap(new UnsafeBuffer(body), 0, body.length, MqttVersion.MQTT_5);
+        assertEquals(1, decoder.qos());
+        final int[] ids = new int[4];
+        final int count = decoder.subscriptionIdentifiers(ids);
+        assertEquals(2, count);
+        assertEquals(7, ids[0] + ids[1]);
+    }
+
+    @Test
+    void shouldRefuseQos1WithQuotaExceededRatherThanDropWhenQueueIsFull()
+    {
+        harness.connect(SUB, "sub", MqttVersion.MQTT_5, false, 600);
+        harness.subscribe(SUB, MqttVersion.MQTT_5, 1, 0, new TopicSubscription("q", 1));
+        harness.closed(SUB);
+        harness.connect(PUB, "pub", MqttVersion.MQTT_5, true, 0);
+        harness.drain();
+
+        for (int i = 1; i <= 3; i++)
+        {
+            harness.publish(PUB, MqttVersion.MQTT_5, "q", "m" + i, 1, i);
+        }
+        final List<RouterHarness.Out> acks = harness.drain(PUB, PacketType.PUBACK);
+
+        assertEquals(3, acks.size());
+        assertEquals(ReasonCode.SUCCESS, reasonOf(acks.get(0)));
+        assertEquals(ReasonCode.SUCCESS, reasonOf(acks.get(1)));
+        assertEquals(ReasonCode.QUOTA_EXCEEDED, reasonOf(acks.get(2)));
+
+        harness.connect(SUB + 10, "sub", MqttVersion.MQTT_5, false, 600);
+        assertEquals(2, harness.drain(SUB + 10, PacketType.PUBLISH).size(), "both accepted messages delivered");
+    }
+
+    @Test
+    void shouldCloseMqtt311PublisherWithoutAckWhenQueueIsFull()
+    {
+        harness.connect(SUB, "sub", MqttVersion.MQTT_3_1_1, false, 0);
+        harness.subscribe(SUB, MqttVersion.MQTT_3_1_1, 1, 0, new TopicSubscription("q", 1));
+        harness.closed(SUB);
+        harness.connect(PUB, "pub", MqttVersion.MQTT_3_1_1, true, 0);
+        harness.drain();
+
+        for (int i = 1; i <= 3; i++)
+        {
+            harness.publish(PUB, MqttVersion.MQTT_3_1_1, "q", "m" + i, 1, i);
+        }
+        final List<RouterHarness.Out> out = harness.drain();
+        long acks = out.stream().filter(o -> o.body().length > 0 && o.packetType() == PacketType.PUBACK).count();
+        final boolean closed = out.stream().anyMatch(o -> o.type() == OutboundQueue.CLOSE && o.connectionId() == PUB);
+
+        assertEquals(2, acks);
+        assertTrue(closed);
+    }
+
+    @Test
+    void shouldResendUnacknowledgedWithDupAfterReconnect()
+    {
+        harness.connect(SUB, "sub", MqttVersion.MQTT_3_1_1, false, 0);
+        harness.subscribe(SUB, MqttVersion.MQTT_3_1_1, 1, 0, new TopicSubscription("t", 1));
+        harness.connect(PUB, "pub", MqttVersion.MQTT_3_1_1, true, 0);
+        harness.publish(PUB, MqttVersion.MQTT_3_1_1, "t", "hello", 1, 5);
+        final List<RouterHarness.Out> first = harness.drain(SUB, PacketType.PUBLISH);
+        assertEquals(1, first.size());
+        assertEquals(0, first.get(0).flags() & 0x08);
+
+        harness.closed(SUB);
+        harness.connect(SUB + 10, "sub", MqttVersion.MQTT_3_1_1, false, 0);
+        final List<RouterHarness.Out> again = harness.drain(SUB + 10, PacketType.PUBLISH);
+
+        assertEquals(1, again.size());
+        assertEquals(0x08, again.get(0).flags() & 0x08, "DUP set on redelivery (MQTT-3.3.1-1)");
+    }
+
+    @Test
+    void shouldRouteRetransmittedQos2PublishOnlyOnce()
+    {
+        harness.connect(SUB, "sub", MqttVersion.MQTT_5, true, 0);
+        harness.subscribe(SUB, MqttVersion.MQTT_5, 1, 0, new TopicSubscription("t", 2));
+        harness.connect(PUB, "pub", MqttVersion.MQTT_5, true, 0);
+        harness.publish(PUB, MqttVersion.MQTT_5, "t", "once", 2, 9);
+        final int length = harness.encodePublish(MqttVersion.MQTT_5, "t", "once".getBytes(
+            java.nio.charset.StandardCharsets.UTF_8), 2, 9, true);
+        harness.frame(PUB, harness.scratch, length);
+        final List<RouterHarness.Out> out = harness.drain();
+
+        assertEquals(1, out.stream().filter(o -> o.connectionId() == SUB && o.body().length > 0 &&
+            o.packetType() == PacketType.PUBLISH).count());
+        assertEquals(2, out.stream().filter(o -> o.connectionId() == PUB && o.body().length > 0 &&
+            o.packetType() == PacketType.PUBREC).count());
+    }
+
+    private static int reasonOf(final RouterHarness.Out ack)
+    {
+        return ack.body().length > 4 ? ack.body()[4] & 0xFF : ReasonCode.SUCCESS;
+    }
+}

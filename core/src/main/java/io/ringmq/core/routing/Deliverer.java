@@ -48,15 +48,15 @@ final class Deliverer
      */
     boolean isFull(final Session session)
     {
-        return session.queue().size() >= maxQueued && !hasWindow(session);
+        return session.queuedCount() >= maxQueued && !hasWindow(session);
     }
 
     private boolean hasWindow(final Session session)
     {
         final ClientConnection connection = session.connection();
         return null != connection && connection.state() == ClientConnection.CONNECTED &&
-            session.queue().isEmpty() &&
-            session.inflight().size() < Math.min(maxInflight, connection.receiveMaximum());
+            0 == session.queuedCount() &&
+            session.inflightCount() < Math.min(maxInflight, connection.receiveMaximum());
     }
 
     /**
@@ -103,13 +103,13 @@ final class Deliverer
     void pump(final Session session, final long nowNs)
     {
         final ClientConnection connection = session.connection();
-        if (null == connection || connection.state() != ClientConnection.CONNECTED)
+        if (null == connection || connection.state() != ClientConnection.CONNECTED || 0 == session.queuedCount())
         {
             return;
         }
         final int window = Math.min(maxInflight, connection.receiveMaximum());
         final ArrayDeque<Delivery> queue = session.queue();
-        while (!queue.isEmpty() && session.inflight().size() < window)
+        while (!queue.isEmpty() && session.inflightCount() < window)
         {
             final Delivery delivery = queue.pollFirst();
             transmit(session, delivery, false, nowNs);
@@ -188,7 +188,7 @@ final class Deliverer
      */
     boolean onComplete(final Session session, final int packetId, final long nowNs)
     {
-        final Delivery delivery = session.inflight().remove(packetId);
+        final Delivery delivery = 0 == session.inflightCount() ? null : session.inflight().remove(packetId);
         if (null != delivery)
         {
             pump(session, nowNs);
@@ -204,7 +204,7 @@ final class Deliverer
      */
     boolean onPubrec(final Session session, final int packetId, final int reasonCode, final long nowNs)
     {
-        final Delivery delivery = session.inflight().get(packetId);
+        final Delivery delivery = 0 == session.inflightCount() ? null : session.inflight().get(packetId);
         if (null == delivery)
         {
             sender.ack(session.connection(), PacketType.PUBREL, packetId,

@@ -808,6 +808,10 @@ public final class Router implements EventHandler<RingEvent>
     /** Deliveries that came through a shared subscription go to another member once their session is gone. */
     private void redistributeShared(final Session session)
     {
+        if (0 == session.inflightCount() && 0 == session.queuedCount())
+        {
+            return;
+        }
         final List<Delivery> moved = new ArrayList<>();
         session.inflight().values().removeIf(d -> null != d.sharedGroup() && moved.add(d));
         session.queue().removeIf(d -> null != d.sharedGroup() && moved.add(d));
@@ -856,8 +860,14 @@ public final class Router implements EventHandler<RingEvent>
         }
         session.subscriptions().clear();
         redistributeShared(session);
-        session.inflight().clear();
-        session.queue().clear();
+        if (session.inflightCount() > 0)
+        {
+            session.inflight().clear();
+        }
+        if (session.queuedCount() > 0)
+        {
+            session.queue().clear();
+        }
         sessions.remove(session.clientId(), session);
         final Timer pendingWill = pendingWills.remove(session.clientId());
         if (null != pendingWill)

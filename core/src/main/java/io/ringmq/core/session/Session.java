@@ -19,10 +19,12 @@ public final class Session
     public static final long NEVER_EXPIRES = 0xFFFF_FFFFL;
 
     private final String clientId;
-    private final Map<String, Subscription> subscriptions = new HashMap<>();
-    private final Int2ObjectHashMap<Delivery> inflight = new Int2ObjectHashMap<>();
-    private final ArrayDeque<Delivery> queue = new ArrayDeque<>();
-    private final IntHashSet inboundQos2 = new IntHashSet();
+    // Collections are created on first use: most devices of a large fleet never need some of them, and an idle
+    // connection's memory is dominated by what is allocated up front.
+    private Map<String, Subscription> subscriptions;
+    private Int2ObjectHashMap<Delivery> inflight;
+    private ArrayDeque<Delivery> queue;
+    private IntHashSet inboundQos2;
     private ClientConnection connection;
     private long expiryIntervalSeconds;
     private long expiryDeadlineNs = -1;
@@ -72,24 +74,52 @@ public final class Session
     /** @return subscriptions by filter. */
     public Map<String, Subscription> subscriptions()
     {
+        if (null == subscriptions)
+        {
+            subscriptions = new HashMap<>(4);
+        }
         return subscriptions;
     }
 
     /** @return deliveries in flight by packet id. */
     public Int2ObjectHashMap<Delivery> inflight()
     {
+        if (null == inflight)
+        {
+            inflight = new Int2ObjectHashMap<>();
+        }
         return inflight;
+    }
+
+    /** @return deliveries in flight, without creating the map. */
+    public int inflightCount()
+    {
+        return null == inflight ? 0 : inflight.size();
+    }
+
+    /** @return deliveries queued, without creating the queue. */
+    public int queuedCount()
+    {
+        return null == queue ? 0 : queue.size();
     }
 
     /** @return deliveries waiting for room in the inflight window or for the client to come back. */
     public ArrayDeque<Delivery> queue()
     {
+        if (null == queue)
+        {
+            queue = new ArrayDeque<>();
+        }
         return queue;
     }
 
     /** @return inbound QoS 2 packet ids for which PUBREC was sent and PUBREL not yet received. */
     public IntHashSet inboundQos2()
     {
+        if (null == inboundQos2)
+        {
+            inboundQos2 = new IntHashSet();
+        }
         return inboundQos2;
     }
 
@@ -140,7 +170,7 @@ public final class Session
         {
             final int id = nextPacketId;
             nextPacketId = id == 65535 ? 1 : id + 1;
-            if (!inflight.containsKey(id))
+            if (null == inflight || !inflight.containsKey(id))
             {
                 return id;
             }

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
@@ -44,6 +45,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class NettyServer implements TransportStats
 {
     private static final Logger LOG = LoggerFactory.getLogger(NettyServer.class);
+    private static final int READ_BUFFER_BYTES = 16 * 1024;
 
     private final BrokerConfig config;
     private final EventLoopGroup bossGroup;
@@ -124,6 +126,8 @@ public final class NettyServer implements TransportStats
             .option(ChannelOption.SO_BACKLOG, 4096)
             .option(ChannelOption.SO_REUSEADDR, true)
             .childOption(ChannelOption.TCP_NODELAY, true)
+            // A fixed-size read handle is smaller per connection than the adaptive one; reads are pooled buffers.
+            .childOption(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(READ_BUFFER_BYTES))
             .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(64 * 1024, 256 * 1024))
             .childHandler(new ChannelInitializer<SocketChannel>()
             {

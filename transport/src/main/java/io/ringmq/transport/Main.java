@@ -32,6 +32,7 @@ public final class Main
      */
     public static void main(final String[] args)
     {
+        productionDefaults();
         final PrintStream err = System.err;
         final BrokerConfig config;
         try
@@ -87,6 +88,27 @@ public final class Main
         }
         LOG.info("exit");
         System.exit(0);
+    }
+
+    /**
+     * Production settings for the libraries, each applied only when the operator did not set it with -D:
+     * Agrona bounds checks and Netty's per-access buffer checks off (every offset the broker computes is validated
+     * against the frame's limit first), Netty leak detection off. Tests run with all of them on.
+     */
+    private static void productionDefaults()
+    {
+        defaultProperty("agrona.disable.bounds.checks", "true");
+        defaultProperty("io.netty.buffer.checkAccessible", "false");
+        defaultProperty("io.netty.buffer.checkBounds", "false");
+        defaultProperty("io.netty.leakDetection.level", "disabled");
+    }
+
+    private static void defaultProperty(final String name, final String value)
+    {
+        if (null == System.getProperty(name))
+        {
+            System.setProperty(name, value);
+        }
     }
 
     /**

@@ -10,6 +10,7 @@ import io.ringmq.core.ring.RingEvent;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.UnsafeBuffer;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -30,6 +31,7 @@ final class EventLoopContext implements MessageHandler
     private static final long SWEEP_INTERVAL_MS = 250;
     private static final long CONNECT_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
     private static final int MIN_WRITE_BUFFER = 512;
+    private static final int MAX_FRAMES_PER_CLAIM = 256;
 
     private final int loopIndex;
     private final EventLoop eventLoop;
@@ -39,6 +41,12 @@ final class EventLoopContext implements MessageHandler
     private final List<MqttConnectionHandler> touched = new ArrayList<>();
     private final ArrayDeque<long[]> pendingControl = new ArrayDeque<>();
     private final Runnable drainTask = this::drain;
+    /** Framing scratch shared by this loop's connections: a view over the cumulation and frame boundaries. */
+    private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
+    private final UnsafeBuffer writeView = new UnsafeBuffer(0, 0);
+    private final int[] frameStarts = new int[MAX_FRAMES_PER_CLAIM];
+    private final int[] frameLengths = new int[MAX_FRAMES_PER_CLAIM];
+    private byte[] heapCopy = new byte[0];
     private final Runnable retryControlTask = this::retryControl;
     private boolean retryScheduled;
 
@@ -61,6 +69,32 @@ final class EventLoopContext implements MessageHandler
     void start()
     {
         eventLoop.scheduleAtFixedRate(this::sweep, SWEEP_INTERVAL_MS, SWEEP_INTERVAL_MS, TimeUnit.MILLISECONDS);
+    }
+
+    UnsafeBuffer view()
+    {
+        return view;
+    }
+
+    int[] frameStarts()
+    {
+        return frameStarts;
+    }
+
+    int[] frameLengths()
+    {
+        return frameLengths;
+    }
+
+    /** Copy a buffer without a memory address (heap or composite) into loop-owned scratch. */
+    byte[] heapCopy(final ByteBuf in, final int length)
+    {
+        if (heapCopy.length < length)
+        {
+            heapCopy = new byte[Math.max(length, heapCopy.length * 2)];
+        }
+        in.getBytes(in.readerIndex(), heapCopy, 0, length);
+        return heapCopy;
     }
 
     int loopIndex()
@@ -186,7 +220,15 @@ final class EventLoopContext implements MessageHandler
         }
         final int writerIndex = pending.writerIndex();
         pending.ensureWritable(length);
-        buffer.getBytes(index, pending.internalNioBuffer(writerIndex, length), length);
+        if (pending.hasMemoryAddress())
+        {
+            writeView.wrap(pending.memoryAddress(), pending.capacity());
+            writeView.putBytes(writerIndex, buffer, index, length);
+        }
+        else
+        {
+            buffer.getBytes(index, pending.internalNioBuffer(writerIndex, length), length);
+        }
         pending.writerIndex(writerIndex + length);
     }
 

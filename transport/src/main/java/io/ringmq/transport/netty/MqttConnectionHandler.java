@@ -12,11 +12,11 @@ import io.ringmq.core.protocol.ReasonCode;
 import io.ringmq.core.ring.CloseReason;
 import io.ringmq.core.ring.RingEvent;
 import org.agrona.ExpandableDirectByteBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -112,78 +112,152 @@ final class MqttConnectionHandler extends ByteToMessageDecoder
             in.skipBytes(in.readableBytes());
             return;
         }
-        while (in.readableBytes() >= 2 && !paused)
+        if (paused)
         {
-            final int start = in.readerIndex();
-            int remainingLength = 0;
-            int multiplier = 1;
-            int headerLength = 1;
-            while (true)
+            return;
+        }
+        final int readable = in.readableBytes();
+        final UnsafeBuffer view = loop.view();
+        if (in.hasMemoryAddress())
+        {
+            view.wrap(in.memoryAddress() + in.readerIndex(), readable);
+        }
+        else
+        {
+            view.wrap(loop.heapCopy(in, readable), 0, readable);
+        }
+        final int[] frameStarts = loop.frameStarts();
+        final int[] frameLengths = loop.frameLengths();
+        int position = 0;
+        int frames = 0;
+        while (frames < frameStarts.length && readable - position >= 2)
+        {
+            final long frameLength = frameLength(view, position, readable);
+            if (frameLength < 0)
             {
-                if (headerLength > 4)
-                {
-                    violation(ReasonCode.MALFORMED_PACKET);
-                    in.skipBytes(in.readableBytes());
-                    return;
-                }
-                if (start + headerLength >= in.writerIndex())
-                {
-                    return;
-                }
-                final int b = in.getByte(start + headerLength);
-                remainingLength += (b & 0x7F) * multiplier;
-                headerLength++;
-                if ((b & 0x80) == 0)
-                {
-                    break;
-                }
-                multiplier <<= 7;
+                break;
             }
-            final long frameLength = (long)headerLength + remainingLength;
-            if (frameLength > maxPacketSize)
+            if (readable - position < frameLength)
             {
-                violation(ReasonCode.PACKET_TOO_LARGE);
-                in.skipBytes(in.readableBytes());
-                return;
+                break;
             }
-            if (in.readableBytes() < frameLength)
+            frameStarts[frames] = position;
+            frameLengths[frames] = (int)frameLength;
+            frames++;
+            position += (int)frameLength;
+        }
+        if (discarding)
+        {
+            in.skipBytes(readable);
+            return;
+        }
+        if (frames > 0)
+        {
+            final int published = publishFrames(view, frameStarts, frameLengths, frames);
+            if (published < frames)
             {
-                return;
-            }
-            if (!publishFrame(in, start, (int)frameLength))
-            {
+                in.skipBytes(published > 0 ? frameStarts[published] : 0);
                 pause();
                 return;
             }
-            in.skipBytes((int)frameLength);
+            in.skipBytes(position);
         }
     }
 
-    private boolean publishFrame(final ByteBuf in, final int start, final int length)
+    /**
+     * Length of the frame at {@code position}: fixed header plus Remaining Length.
+     *
+     * @return the length, or -1 if the Remaining Length is not complete yet (or a violation was raised).
+     */
+    private long frameLength(final UnsafeBuffer view, final int position, final int limit)
     {
-        final long sequence;
+        int remainingLength = 0;
+        int multiplier = 1;
+        int headerLength = 1;
+        while (true)
+        {
+            if (headerLength > 4)
+            {
+                violation(ReasonCode.MALFORMED_PACKET);
+                return -1;
+            }
+            if (position + headerLength >= limit)
+            {
+                return -1;
+            }
+            final int b = view.getByte(position + headerLength);
+            remainingLength += (b & 0x7F) * multiplier;
+            headerLength++;
+            if ((b & 0x80) == 0)
+            {
+                break;
+            }
+            multiplier <<= 7;
+        }
+        final long frameLength = (long)headerLength + remainingLength;
+        if (frameLength > maxPacketSize)
+        {
+            violation(ReasonCode.PACKET_TOO_LARGE);
+            return -1;
+        }
+        return frameLength;
+    }
+
+    /**
+     * Claim ring slots for the complete frames (all at once when they fit, else one by one), copy each frame
+     * into its slot's off-heap buffer and publish.
+     *
+     * @return frames published; fewer than asked when the ring is full.
+     */
+    private int publishFrames(final UnsafeBuffer view, final int[] starts, final int[] lengths, final int frames)
+    {
+        long high;
+        int claimed = frames;
         try
         {
-            sequence = ring.tryNext();
+            high = ring.tryNext(frames);
         }
         catch (final InsufficientCapacityException ex)
         {
-            return false;
+            claimed = 0;
+            high = -1;
+            for (int i = 0; i < frames; i++)
+            {
+                try
+                {
+                    high = ring.tryNext();
+                }
+                catch (final InsufficientCapacityException full)
+                {
+                    break;
+                }
+                copy(view, high, starts[i], lengths[i]);
+                ring.publish(high);
+                claimed++;
+            }
+            return claimed;
         }
+        final long low = high - frames + 1;
         try
         {
-            final ExpandableDirectByteBuffer frame = ring.get(sequence).frame(
-                connectionId, loop.loopIndex(), length, lastReadNs);
-            final ByteBuffer target = frame.byteBuffer();
-            target.clear().limit(length);
-            in.getBytes(start, target);
+            for (int i = 0; i < frames; i++)
+            {
+                copy(view, low + i, starts[i], lengths[i]);
+            }
         }
         finally
         {
-            ring.publish(sequence);
+            ring.publish(low, high);
         }
+        return frames;
+    }
+
+    private void copy(final UnsafeBuffer view, final long sequence, final int start, final int length)
+    {
+        final ExpandableDirectByteBuffer frame = ring.get(sequence).frame(
+            connectionId, loop.loopIndex(), length, lastReadNs);
+        frame.putBytes(0, view, start, length);
         loop.onFrameBytes(length);
-        return true;
     }
 
     private void pause()

@@ -274,7 +274,11 @@ public final class Router implements EventHandler<RingEvent>
         }
         catch (final MqttProtocolException ex)
         {
-            connection.version(ex.protocolVersion());
+            // An unknown level above 5 is answered in the MQTT 5 form (0x84), anything older in the 3.1.1 form
+            // (return code 1), as MQTT-3.1.2-2 allows both.
+            final int level = ex.protocolVersion();
+            connection.version(level > MqttVersion.MQTT_5 ? MqttVersion.MQTT_5 :
+                (level == MqttVersion.MQTT_5 || level == MqttVersion.MQTT_3_1 ? level : MqttVersion.MQTT_3_1_1));
             counters.protocolViolations++;
             if (ex.reasonCode() == ReasonCode.UNSUPPORTED_PROTOCOL_VERSION || connection.version() == 5)
             {

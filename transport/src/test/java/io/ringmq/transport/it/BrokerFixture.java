@@ -348,7 +348,6 @@ public final class BrokerFixture implements BeforeAllCallback, AfterAllCallback,
         throws IOException
     {
         final List<RawPacket> packets = raw.readUntilClosed(within);
-        System.err.println("DEBUGCLOSE " + prefix + " v" + version + " " + packets);
         if (version >= PacketBuilder.MQTT_5)
         {
             RawPacket withReason = null;

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,7 +34,6 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PayloadFormatIndicator;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 
 import org.eclipse.paho.mqttv5.common.MqttMessage;
-import org.eclipse.paho.mqttv5.common.MqttSubscription;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.eclipse.paho.mqttv5.common.packet.UserProperty;
 
@@ -337,7 +337,7 @@ final class Mqtt5PropertiesIT
             assertEquals("application/json", received.getContentType().orElseThrow().toString());
             assertEquals(Mqtt5PayloadFormatIndicator.UTF_8, received.getPayloadFormatIndicator().orElseThrow());
             assertEquals(FIXTURE.topic("reply"), received.getResponseTopic().orElseThrow().toString());
-            final java.nio.ByteBuffer correlation = received.getCorrelationData().orElseThrow();
+            final ByteBuffer correlation = received.getCorrelationData().orElseThrow();
             final byte[] correlationBytes = new byte[correlation.remaining()];
             correlation.get(correlationBytes);
             assertArrayEquals(new byte[]{ 1, 2, 3, (byte)0xFF }, correlationBytes);

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -248,7 +249,8 @@ final class PublishQosIT
             {
                 final Mqtt3Publish publish = publishes.receive(5, TimeUnit.SECONDS)
                     .orElseThrow(() -> new AssertionError("missing message"));
-                assertEquals(Integer.toString(i), new String(publish.getPayloadAsBytes(), java.nio.charset.StandardCharsets.UTF_8), "order");
+                assertEquals(Integer.toString(i), new String(publish.getPayloadAsBytes(), StandardCharsets.UTF_8),
+                    "order");
                 assertEquals(MqttQos.AT_LEAST_ONCE, publish.getQos());
             }
             CompletableFuture.allOf(sent.toArray(new CompletableFuture<?>[0])).get(5, TimeUnit.SECONDS);
@@ -318,7 +320,6 @@ final class PublishQosIT
             }
             packet = sub.poll(QUIET);
         }
-        System.err.println("DEBUGCOPIES v" + version + " " + copies);
         for (final RawPacket.Publish copy : copies)
         {
             assertArrayEquals(utf8("x"), copy.payload());
@@ -328,6 +329,6 @@ final class PublishQosIT
 
     private static String text(final Mqtt5Publish publish)
     {
-        return new String(publish.getPayloadAsBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        return new String(publish.getPayloadAsBytes(), StandardCharsets.UTF_8);
     }
 }

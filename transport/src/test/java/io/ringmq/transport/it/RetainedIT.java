@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -197,7 +198,7 @@ final class RetainedIT
             for (int i = 0; i < 2; i++)
             {
                 sub.subscribeWith().topicFilter(topic).qos(MqttQos.AT_LEAST_ONCE).retainHandling(handling).send();
-                final java.util.Optional<Mqtt5Publish> publish =
+                final Optional<Mqtt5Publish> publish =
                     publishes.receive(QUIET.toMillis(), TimeUnit.MILLISECONDS);
                 if (publish.isPresent())
                 {

@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -101,7 +102,7 @@ final class SubscribeWildcardIT
             BrokerFixture.receive(sysPublishes, sysWait);
             BrokerFixture.receive(sysPublishes, sysWait);
 
-            java.util.Optional<Mqtt5Publish> publish = allPublishes.receiveNow();
+            Optional<Mqtt5Publish> publish = allPublishes.receiveNow();
             while (publish.isPresent())
             {
                 assertFalse(publish.get().getTopic().toString().startsWith("$"), "received " + publish.get());
@@ -250,7 +251,7 @@ final class SubscribeWildcardIT
                 pub.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).payload(utf8(topic)).send();
             }
             final Set<String> received = new TreeSet<>();
-            java.util.Optional<Mqtt5Publish> publish = publishes.receive(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            Optional<Mqtt5Publish> publish = publishes.receive(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             while (publish.isPresent())
             {
                 received.add(publish.get().getTopic().toString());

@@ -27,20 +27,37 @@ public final class ClientConnection
     private String username;
     private int receiveMaximum = 65535;
     private long maximumPacketSize = Integer.MAX_VALUE;
-    private int topicAliasMaximum;
     private boolean requestProblemInformation = true;
-    private Message will;
-    private long willDelaySeconds;
-    private long willExpirySeconds = -1;
+    // Rarely used state lives in objects created on demand, to keep an idle connection small.
+    private WillSpec will;
+    private Aliases aliases;
 
-    // Inbound aliases (client to server): alias -> topic bytes, lengths kept separately so arrays are reused.
-    private byte[][] inboundAliasTopics;
-    private int[] inboundAliasLengths;
+    /** The will and its timing. */
+    private record WillSpec(Message message, long delaySeconds, long expirySeconds)
+    {
+    }
 
-    // Outbound aliases (server to client): topic hash -> alias, alias -> topic bytes.
-    private Int2IntHashMap outboundAliasByHash;
-    private byte[][] outboundAliasTopics;
-    private int outboundAliasCount;
+    /** Topic aliases of an MQTT 5 connection in both directions. */
+    private static final class Aliases
+    {
+        // Inbound (client to server): alias -> topic bytes, lengths kept separately so arrays are reused.
+        byte[][] inboundTopics;
+        int[] inboundLengths;
+        // Outbound (server to client): topic hash -> alias, alias -> topic bytes.
+        Int2IntHashMap outboundByHash;
+        byte[][] outboundTopics;
+        int outboundCount;
+        int outboundMaximum;
+    }
+
+    private Aliases aliases()
+    {
+        if (null == aliases)
+        {
+            aliases = new Aliases();
+        }
+        return aliases;
+    }
 
     /**
      * @param connectionId transport connection id.
@@ -163,19 +180,19 @@ public final class ClientConnection
     /** @return the will message, or null. */
     public Message will()
     {
-        return will;
+        return null == will ? null : will.message();
     }
 
     /** @return will delay in seconds. */
     public long willDelaySeconds()
     {
-        return willDelaySeconds;
+        return null == will ? 0 : will.delaySeconds();
     }
 
     /** @return will message expiry interval in seconds, counted from when the will is published; -1 for none. */
     public long willExpirySeconds()
     {
-        return willExpirySeconds;
+        return null == will ? -1 : will.expirySeconds();
     }
 
     /**
@@ -185,9 +202,7 @@ public final class ClientConnection
      */
     public void will(final Message will, final long delaySeconds, final long expirySeconds)
     {
-        this.will = will;
-        this.willDelaySeconds = delaySeconds;
-        this.willExpirySeconds = expirySeconds;
+        this.will = null == will ? null : new WillSpec(will, delaySeconds, expirySeconds);
     }
 
     /**
@@ -199,15 +214,16 @@ public final class ClientConnection
     {
         if (serverMaximum > 0)
         {
-            inboundAliasTopics = new byte[serverMaximum + 1][];
-            inboundAliasLengths = new int[serverMaximum + 1];
+            final Aliases a = aliases();
+            a.inboundTopics = new byte[serverMaximum + 1][];
+            a.inboundLengths = new int[serverMaximum + 1];
         }
     }
 
     /** @return aliases accepted from the client, 0 for none. */
     public int inboundAliasMaximum()
     {
-        return null == inboundAliasTopics ? 0 : inboundAliasTopics.length - 1;
+        return null == aliases || null == aliases.inboundTopics ? 0 : aliases.inboundTopics.length - 1;
     }
 
     /**
@@ -220,14 +236,14 @@ public final class ClientConnection
      */
     public void inboundAlias(final int alias, final DirectBuffer buffer, final int offset, final int length)
     {
-        byte[] topic = inboundAliasTopics[alias];
+        byte[] topic = aliases.inboundTopics[alias];
         if (null == topic || topic.length < length)
         {
             topic = new byte[Math.max(length, 32)];
-            inboundAliasTopics[alias] = topic;
+            aliases.inboundTopics[alias] = topic;
         }
         buffer.getBytes(offset, topic, 0, length);
-        inboundAliasLengths[alias] = length;
+        aliases.inboundLengths[alias] = length;
     }
 
     /**
@@ -236,7 +252,7 @@ public final class ClientConnection
      */
     public byte[] inboundAliasTopic(final int alias)
     {
-        return inboundAliasTopics[alias];
+        return aliases.inboundTopics[alias];
     }
 
     /**
@@ -245,23 +261,24 @@ public final class ClientConnection
      */
     public int inboundAliasLength(final int alias)
     {
-        return inboundAliasLengths[alias];
+        return aliases.inboundLengths[alias];
     }
 
     /** @return topic aliases the client accepts from the broker. */
     public int topicAliasMaximum()
     {
-        return topicAliasMaximum;
+        return null == aliases ? 0 : aliases.outboundMaximum;
     }
 
     /** @param maximum topic aliases the client accepts from the broker. */
     public void topicAliasMaximum(final int maximum)
     {
-        this.topicAliasMaximum = maximum;
         if (maximum > 0)
         {
-            outboundAliasByHash = new Int2IntHashMap(0);
-            outboundAliasTopics = new byte[maximum + 1][];
+            final Aliases a = aliases();
+            a.outboundMaximum = maximum;
+            a.outboundByHash = new Int2IntHashMap(0);
+            a.outboundTopics = new byte[maximum + 1][];
         }
     }
 
@@ -276,12 +293,12 @@ public final class ClientConnection
      */
     public int outboundAlias(final DirectBuffer buffer, final int offset, final int length, final int hash)
     {
-        final int alias = outboundAliasByHash.get(hash);
+        final int alias = aliases.outboundByHash.get(hash);
         if (0 == alias)
         {
             return 0;
         }
-        final byte[] topic = outboundAliasTopics[alias];
+        final byte[] topic = aliases.outboundTopics[alias];
         if (topic.length != length)
         {
             return -1;
@@ -303,7 +320,7 @@ public final class ClientConnection
      */
     public int nextOutboundAlias()
     {
-        return outboundAliasCount < topicAliasMaximum ? outboundAliasCount + 1 : 0;
+        return aliases.outboundCount < aliases.outboundMaximum ? aliases.outboundCount + 1 : 0;
     }
 
     /**
@@ -320,8 +337,8 @@ public final class ClientConnection
     {
         final byte[] topic = new byte[length];
         buffer.getBytes(offset, topic);
-        outboundAliasTopics[alias] = topic;
-        outboundAliasByHash.put(hash, alias);
-        outboundAliasCount = alias;
+        aliases.outboundTopics[alias] = topic;
+        aliases.outboundByHash.put(hash, alias);
+        aliases.outboundCount = alias;
     }
 }

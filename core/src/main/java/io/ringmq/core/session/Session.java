@@ -17,6 +17,10 @@ public final class Session
 {
     /** Expiry interval meaning "never expires" (MQTT 5 0xFFFFFFFF, and every 3.1.1 persistent session). */
     public static final long NEVER_EXPIRES = 0xFFFF_FFFFL;
+    private static final int DROPPED_QUEUE_FULL = 0;
+    private static final int DROPPED_TOO_LARGE = 1;
+    private static final int DROPPED_EXPIRED = 2;
+    private static final int DROPPED_QOS0 = 3;
 
     private final String clientId;
     // Collections are created on first use: most devices of a large fleet never need some of them, and an idle
@@ -29,10 +33,8 @@ public final class Session
     private long expiryIntervalSeconds;
     private long expiryDeadlineNs = -1;
     private int nextPacketId = 1;
-    private long droppedQueueFull;
-    private long droppedTooLarge;
-    private long droppedExpired;
-    private long droppedQos0;
+    /** Per-client drop counters, by reason; created on the first drop. Index by the DROPPED_* constants. */
+    private long[] drops;
 
     /** Routing scratch: the publish stamp this session was last collected for, and its slot in that list. */
     private long matchStamp;
@@ -178,51 +180,60 @@ public final class Session
         return 0;
     }
 
+    private void drop(final int reason)
+    {
+        if (null == drops)
+        {
+            drops = new long[4];
+        }
+        drops[reason]++;
+    }
+
     /** Count a delivery dropped because the session queue was full. */
     public void onDroppedQueueFull()
     {
-        droppedQueueFull++;
+        drop(DROPPED_QUEUE_FULL);
     }
 
     /** Count a delivery dropped because it exceeded the client's maximum packet size. */
     public void onDroppedTooLarge()
     {
-        droppedTooLarge++;
+        drop(DROPPED_TOO_LARGE);
     }
 
     /** Count a delivery dropped because its message expired. */
     public void onDroppedExpired()
     {
-        droppedExpired++;
+        drop(DROPPED_EXPIRED);
     }
 
     /** Count a QoS 0 delivery dropped (offline session or full outbound queue). */
     public void onDroppedQos0()
     {
-        droppedQos0++;
+        drop(DROPPED_QOS0);
     }
 
     /** @return deliveries refused because the queue was full. */
     public long droppedQueueFull()
     {
-        return droppedQueueFull;
+        return null == drops ? 0 : drops[DROPPED_QUEUE_FULL];
     }
 
     /** @return deliveries dropped as too large for the client. */
     public long droppedTooLarge()
     {
-        return droppedTooLarge;
+        return null == drops ? 0 : drops[DROPPED_TOO_LARGE];
     }
 
     /** @return deliveries dropped as expired. */
     public long droppedExpired()
     {
-        return droppedExpired;
+        return null == drops ? 0 : drops[DROPPED_EXPIRED];
     }
 
     /** @return QoS 0 deliveries dropped. */
     public long droppedQos0()
     {
-        return droppedQos0;
+        return null == drops ? 0 : drops[DROPPED_QOS0];
     }
 }

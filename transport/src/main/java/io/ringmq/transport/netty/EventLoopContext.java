@@ -16,6 +16,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Everything one event loop owns: its connections by id, its outbound queue from the Router, the drain that
@@ -34,6 +35,9 @@ final class EventLoopContext implements MessageHandler
     private static final int MAX_FRAMES_PER_CLAIM = 256;
 
     private final int loopIndex;
+    private final int maxPacketSize;
+    /** Connections of the whole server (all loops), for max-connections. */
+    private final AtomicInteger connectionCount;
     private final EventLoop eventLoop;
     private final RingBuffer<RingEvent> ring;
     private final OutboundQueue outbound;
@@ -58,8 +62,10 @@ final class EventLoopContext implements MessageHandler
     private volatile long droppedNotWritable;
 
     EventLoopContext(final int loopIndex, final EventLoop eventLoop, final RingBuffer<RingEvent> ring,
-        final int outboundQueueBytes)
+        final int outboundQueueBytes, final int maxPacketSize, final AtomicInteger connectionCount)
     {
+        this.maxPacketSize = maxPacketSize;
+        this.connectionCount = connectionCount;
         this.loopIndex = loopIndex;
         this.eventLoop = eventLoop;
         this.ring = ring;
@@ -95,6 +101,16 @@ final class EventLoopContext implements MessageHandler
         }
         in.getBytes(in.readerIndex(), heapCopy, 0, length);
         return heapCopy;
+    }
+
+    int maxPacketSize()
+    {
+        return maxPacketSize;
+    }
+
+    AtomicInteger serverConnections()
+    {
+        return connectionCount;
     }
 
     int loopIndex()

@@ -19,7 +19,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -44,9 +43,6 @@ final class MqttConnectionHandler extends ByteToMessageDecoder
 
     private final long connectionId = CONNECTION_IDS.incrementAndGet();
     private final EventLoopContext loop;
-    private final RingBuffer<RingEvent> ring;
-    private final int maxPacketSize;
-    private final AtomicInteger connectionCount;
     private ChannelHandlerContext ctx;
     private ByteBuf pending;
     private boolean touched;
@@ -59,12 +55,9 @@ final class MqttConnectionHandler extends ByteToMessageDecoder
     private long openedNs;
     private int closeReason = CloseReason.PEER_CLOSED;
 
-    MqttConnectionHandler(final EventLoopContext loop, final int maxPacketSize, final AtomicInteger connectionCount)
+    MqttConnectionHandler(final EventLoopContext loop)
     {
         this.loop = loop;
-        this.ring = loop.ring();
-        this.maxPacketSize = maxPacketSize;
-        this.connectionCount = connectionCount;
     }
 
     long connectionId()
@@ -93,7 +86,7 @@ final class MqttConnectionHandler extends ByteToMessageDecoder
     {
         releasePending();
         loop.unregister(this);
-        connectionCount.decrementAndGet();
+        loop.serverConnections().decrementAndGet();
         loop.publishControl(RingEvent.CONNECTION_CLOSED, connectionId, closeReason);
     }
 
@@ -195,7 +188,7 @@ final class MqttConnectionHandler extends ByteToMessageDecoder
             multiplier <<= 7;
         }
         final long frameLength = (long)headerLength + remainingLength;
-        if (frameLength > maxPacketSize)
+        if (frameLength > loop.maxPacketSize())
         {
             violation(ReasonCode.PACKET_TOO_LARGE);
             return -1;
@@ -211,6 +204,7 @@ final class MqttConnectionHandler extends ByteToMessageDecoder
      */
     private int publishFrames(final UnsafeBuffer view, final int[] starts, final int[] lengths, final int frames)
     {
+        final RingBuffer<RingEvent> ring = loop.ring();
         long high;
         int claimed = frames;
         try
@@ -254,7 +248,7 @@ final class MqttConnectionHandler extends ByteToMessageDecoder
 
     private void copy(final UnsafeBuffer view, final long sequence, final int start, final int length)
     {
-        final ExpandableDirectByteBuffer frame = ring.get(sequence).frame(
+        final ExpandableDirectByteBuffer frame = loop.ring().get(sequence).frame(
             connectionId, loop.loopIndex(), length, lastReadNs);
         frame.putBytes(0, view, start, length);
         loop.onFrameBytes(length);

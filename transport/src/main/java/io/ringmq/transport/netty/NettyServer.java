@@ -88,7 +88,7 @@ public final class NettyServer implements TransportStats
         for (final EventExecutor executor : workerGroup)
         {
             final EventLoopContext loop = new EventLoopContext(index, (EventLoop)executor, ring,
-                config.outboundQueueBytes());
+                config.outboundQueueBytes(), config.maxPacketSize(), connectionCount);
             loops[index] = loop;
             outboundQueues[index] = loop.outbound();
             loopByExecutor.put(executor, loop);
@@ -143,8 +143,7 @@ public final class NettyServer implements TransportStats
                         return;
                     }
                     final EventLoopContext loop = loopByExecutor.get(channel.eventLoop());
-                    channel.pipeline().addLast(new MqttConnectionHandler(loop, config.maxPacketSize(),
-                        connectionCount));
+                    channel.pipeline().addLast(new MqttConnectionHandler(loop));
                 }
             });
         try

@@ -38,8 +38,8 @@ class MqttConnectionHandlerTest
     {
         ring.addGatingSequences(consumed);
         channel = new EmbeddedChannel();
-        loop = new EventLoopContext(0, channel.eventLoop(), ring, 1 << 16);
-        channel.pipeline().addLast(new MqttConnectionHandler(loop, maxPacketSize, connections));
+        loop = new EventLoopContext(0, channel.eventLoop(), ring, 1 << 16, maxPacketSize, connections);
+        channel.pipeline().addLast(new MqttConnectionHandler(loop));
         return channel;
     }
 

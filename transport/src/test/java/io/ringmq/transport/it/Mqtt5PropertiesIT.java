@@ -426,7 +426,7 @@ final class Mqtt5PropertiesIT
     @Test
     void shouldRefuseQos1WithQuotaExceededWhenOfflineQueueIsFullPerMqtt5Section_4_9() throws Exception
     {
-        final RingMqBroker broker = FIXTURE.startBroker(config -> config.maxQueuedMessages(5));
+        final RingMqBroker broker = FIXTURE.startBroker(config -> config.maxQueuedMessages(5).maxInflight(2));
         final String topic = FIXTURE.topic("t");
         final Mqtt5BlockingClient sub = FIXTURE.track(FIXTURE.mqtt5Builder("sub").serverPort(broker.port())
             .buildBlocking());
@@ -438,7 +438,7 @@ final class Mqtt5PropertiesIT
         pub.connect(RawPackets.connect(MQTT_5, FIXTURE.clientId("pub")).build());
         final List<String> accepted = new ArrayList<>();
         int refused = 0;
-        for (int i = 1; i <= 50; i++)
+        for (int i = 1; i <= 200; i++)
         {
             pub.send(RawPackets.publish(MQTT_5, 1, topic, i, "m" + i));
             final RawPacket pubAck = pub.expect(RawPackets.PUBACK);

@@ -1,5 +1,6 @@
 package io.ringmq.transport.it;
 
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
@@ -28,7 +29,7 @@ public final class Paho3Client implements AutoCloseable
         /** @return payload as text. */
         public String text()
         {
-            return new String(message.getPayload(), java.nio.charset.StandardCharsets.UTF_8);
+            return new String(message.getPayload(), StandardCharsets.UTF_8);
         }
     }
 

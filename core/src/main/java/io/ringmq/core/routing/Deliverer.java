@@ -9,7 +9,6 @@ import io.ringmq.core.session.Delivery;
 import io.ringmq.core.session.Message;
 import io.ringmq.core.session.Session;
 import io.ringmq.core.status.BrokerCounters;
-import org.agrona.DirectBuffer;
 
 import java.util.ArrayDeque;
 import java.util.Iterator;
@@ -179,6 +178,10 @@ final class Deliverer
             delivery.inflight(packetId, Delivery.AWAITING_ACK);
             session.inflight().put(packetId, delivery);
         }
+        else
+        {
+            session.onDroppedTooLarge();
+        }
     }
 
     /**
@@ -306,18 +309,5 @@ final class Deliverer
         }
         counters.publishSent++;
         return SENT;
-    }
-
-    static boolean sameBytes(final DirectBuffer a, final int aOffset, final DirectBuffer b, final int bOffset,
-        final int length)
-    {
-        for (int i = 0; i < length; i++)
-        {
-            if (a.getByte(aOffset + i) != b.getByte(bOffset + i))
-            {
-                return false;
-            }
-        }
-        return true;
     }
 }

@@ -34,6 +34,7 @@ import io.ringmq.core.status.TransportStats;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.collections.Object2ObjectHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,7 +72,7 @@ public final class Router implements EventHandler<RingEvent>
     private final Authorizer authorizer;
     private final BrokerCounters counters = new BrokerCounters();
     private final Long2ObjectHashMap<ClientConnection> connections = new Long2ObjectHashMap<>();
-    private final Map<String, Session> sessions = new HashMap<>();
+    private final Map<String, Session> sessions = new Object2ObjectHashMap<>();
     private final TopicTrie<Subscription> trie = new TopicTrie<>();
     private final TopicTree<Message> retained = new TopicTree<>();
     private final Map<String, Timer> pendingWills = new HashMap<>();

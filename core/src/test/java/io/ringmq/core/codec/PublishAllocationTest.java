@@ -20,7 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PublishAllocationTest
 {
     private static final int MESSAGES = 100_000;
-    private static final long TOLERANCE_BYTES = 1024;
+    // One object per message would be at least 1.6 MB over 100k messages; the JIT's own compile-time allocations
+    // can show up once as a few KiB on the measuring thread, independent of the message count.
+    private static final long TOLERANCE_BYTES = 16 * 1024;
 
     private final PublishDecoder decoder = new PublishDecoder();
     private final PublishEncoder encoder = new PublishEncoder();
@@ -70,7 +72,11 @@ class PublishAllocationTest
         frame = new UnsafeBuffer(bytes);
         frameLength = bytes.length;
 
-        final long warm = run(MESSAGES);
+        long warm = run(MESSAGES);
+        for (int i = 0; i < 3; i++)
+        {
+            warm = run(MESSAGES);
+        }
         allocatedBytes();
         final long before = allocatedBytes();
         final long checksum = run(MESSAGES);

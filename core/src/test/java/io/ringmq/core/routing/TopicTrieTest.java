@@ -427,7 +427,8 @@ class TopicTrieTest
 
         assertTrue(handler.subscribers > 100_000, () -> "subscribers=" + handler.subscribers);
         assertTrue(handler.groups > 10_000, () -> "groups=" + handler.groups);
-        assertTrue(allocated < 1024, () -> "allocated bytes=" + allocated);
+        // A single object per match would be at least 1.6 MB; JIT compile-time allocations stay a few KiB.
+        assertTrue(allocated < 16 * 1024, () -> "allocated bytes=" + allocated);
     }
 
     private void subscribe(final String filter)

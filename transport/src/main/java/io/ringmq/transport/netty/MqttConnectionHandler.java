@@ -6,7 +6,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.ringmq.core.protocol.MqttVersion;
 import io.ringmq.core.protocol.ReasonCode;
 import io.ringmq.core.ring.CloseReason;
@@ -17,7 +17,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -30,30 +29,36 @@ import java.util.concurrent.atomic.AtomicLong;
  * violation, input is discarded until the Router closes the connection. A full ring is back-pressure: reading
  * stops (auto-read off) and framing resumes shortly, without blocking the loop.
  * <p>
- * <b>Threading:</b> every field is owned by the channel's event-loop thread. ByteBuf ownership: the cumulation
- * belongs to {@link ByteToMessageDecoder}; no ByteBuf is passed on. {@link #pending} is owned by this handler
+ * <b>Threading:</b> every field is owned by the channel's event-loop thread. ByteBuf ownership: each inbound
+ * buffer becomes (or is merged into and released) the {@link #cumulation}, which this handler releases once it is
+ * consumed or the channel goes; no ByteBuf is passed on. {@link #pending} is owned by this handler
  * until {@link #flushPending()} hands it to {@code channel.write}, which releases it.
  */
-final class MqttConnectionHandler extends ByteToMessageDecoder
+final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
 {
     private static final Logger LOG = LoggerFactory.getLogger(MqttConnectionHandler.class);
     private static final AtomicLong CONNECTION_IDS = new AtomicLong();
     private static final long RESUME_DELAY_US = 200;
     private static final byte[] KEEP_ALIVE_DISCONNECT = {(byte)0xE0, 0x01, (byte)ReasonCode.KEEP_ALIVE_TIMEOUT};
+    private static final byte TOUCHED = 1;
+    private static final byte DISCARDING = 2;
+    private static final byte PAUSED = 4;
+    private static final byte CONNECTED = 8;
 
+    // Fields are few and small on purpose: a large fleet holds one of these per idle device.
     private final long connectionId = CONNECTION_IDS.incrementAndGet();
     private final EventLoopContext loop;
     private ChannelHandlerContext ctx;
+    /** Bytes of an incomplete frame (or frames waiting for ring space); owned here, released on removal. */
+    private ByteBuf cumulation;
+    /** Packets the Router queued, gathered during one drain; owned here until {@link #flushPending()}. */
     private ByteBuf pending;
-    private boolean touched;
-    private boolean discarding;
-    private boolean paused;
-    private boolean connected;
-    private int version;
-    private long keepAliveNs;
+    private byte flags;
+    private byte version;
+    private byte closeReason = CloseReason.PEER_CLOSED;
+    private int keepAliveMs;
     private long lastReadNs;
     private long openedNs;
-    private int closeReason = CloseReason.PEER_CLOSED;
 
     MqttConnectionHandler(final EventLoopContext loop)
     {
@@ -63,6 +68,16 @@ final class MqttConnectionHandler extends ByteToMessageDecoder
     long connectionId()
     {
         return connectionId;
+    }
+
+    private boolean is(final byte flag)
+    {
+        return (flags & flag) != 0;
+    }
+
+    private void set(final byte flag, final boolean value)
+    {
+        flags = (byte)(value ? flags | flag : flags & ~flag);
     }
 
     @Override
@@ -75,15 +90,17 @@ final class MqttConnectionHandler extends ByteToMessageDecoder
     }
 
     @Override
-    public void channelInactive(final ChannelHandlerContext ctx) throws Exception
+    public void channelInactive(final ChannelHandlerContext ctx)
     {
-        discarding = true;
-        super.channelInactive(ctx);
+        set(DISCARDING, true);
+        releaseCumulation();
+        ctx.fireChannelInactive();
     }
 
     @Override
-    protected void handlerRemoved0(final ChannelHandlerContext ctx)
+    public void handlerRemoved(final ChannelHandlerContext ctx)
     {
+        releaseCumulation();
         releasePending();
         loop.unregister(this);
         loop.serverConnections().decrementAndGet();
@@ -91,24 +108,95 @@ final class MqttConnectionHandler extends ByteToMessageDecoder
     }
 
     @Override
-    public void channelRead(final ChannelHandlerContext ctx, final Object msg) throws Exception
+    public void channelRead(final ChannelHandlerContext ctx, final Object msg)
     {
+        if (!(msg instanceof ByteBuf))
+        {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        final ByteBuf in = (ByteBuf)msg;
         lastReadNs = System.nanoTime();
-        super.channelRead(ctx, msg);
+        if (is(DISCARDING))
+        {
+            in.release();
+            return;
+        }
+        if (null == cumulation)
+        {
+            cumulation = in;
+        }
+        else
+        {
+            cumulation = cumulate(ctx, cumulation, in);
+        }
+        frameCumulation();
     }
 
-    @Override
-    protected void decode(final ChannelHandlerContext ctx, final ByteBuf in, final List<Object> out)
+    /** Append {@code in} to the cumulation, releasing {@code in}; grows or replaces the cumulation as needed. */
+    private static ByteBuf cumulate(final ChannelHandlerContext ctx, final ByteBuf cumulation, final ByteBuf in)
     {
-        if (discarding)
+        try
         {
-            in.skipBytes(in.readableBytes());
-            return;
+            final int needed = in.readableBytes();
+            if (cumulation.refCnt() == 1 && !cumulation.isReadOnly() &&
+                cumulation.maxWritableBytes() >= needed)
+            {
+                cumulation.writeBytes(in);
+                return cumulation;
+            }
+            final ByteBuf merged = ctx.alloc().directBuffer(cumulation.readableBytes() + needed);
+            merged.writeBytes(cumulation).writeBytes(in);
+            cumulation.release();
+            return merged;
         }
-        if (paused)
+        finally
         {
-            return;
+            in.release();
         }
+    }
+
+    private void releaseCumulation()
+    {
+        if (null != cumulation)
+        {
+            cumulation.release();
+            cumulation = null;
+        }
+    }
+
+    /** Publish every complete frame of the cumulation; keep the rest for the next read. */
+    private void frameCumulation()
+    {
+        final ByteBuf in = cumulation;
+        while (null != in && in.isReadable() && !is(PAUSED) && !is(DISCARDING))
+        {
+            if (!frameBatch(in))
+            {
+                break;
+            }
+        }
+        if (is(DISCARDING))
+        {
+            releaseCumulation();
+        }
+        else if (null != in && !in.isReadable())
+        {
+            releaseCumulation();
+        }
+        else if (null != in && in.readerIndex() > 0 && in.writableBytes() < 512)
+        {
+            in.discardSomeReadBytes();
+        }
+    }
+
+    /**
+     * Frame up to one claim's worth of complete frames from the start of {@code in}.
+     *
+     * @return true if frames were consumed and more may follow.
+     */
+    private boolean frameBatch(final ByteBuf in)
+    {
         final int readable = in.readableBytes();
         final UnsafeBuffer view = loop.view();
         if (in.hasMemoryAddress())
@@ -126,11 +214,7 @@ final class MqttConnectionHandler extends ByteToMessageDecoder
         while (frames < frameStarts.length && readable - position >= 2)
         {
             final long frameLength = frameLength(view, position, readable);
-            if (frameLength < 0)
-            {
-                break;
-            }
-            if (readable - position < frameLength)
+            if (frameLength < 0 || readable - position < frameLength)
             {
                 break;
             }
@@ -139,22 +223,19 @@ final class MqttConnectionHandler extends ByteToMessageDecoder
             frames++;
             position += (int)frameLength;
         }
-        if (discarding)
+        if (is(DISCARDING) || 0 == frames)
         {
-            in.skipBytes(readable);
-            return;
+            return false;
         }
-        if (frames > 0)
+        final int published = publishFrames(view, frameStarts, frameLengths, frames);
+        if (published < frames)
         {
-            final int published = publishFrames(view, frameStarts, frameLengths, frames);
-            if (published < frames)
-            {
-                in.skipBytes(published > 0 ? frameStarts[published] : 0);
-                pause();
-                return;
-            }
-            in.skipBytes(position);
+            in.skipBytes(published > 0 ? frameStarts[published] : 0);
+            pause();
+            return false;
         }
+        in.skipBytes(position);
+        return true;
     }
 
     /**
@@ -256,32 +337,25 @@ final class MqttConnectionHandler extends ByteToMessageDecoder
 
     private void pause()
     {
-        paused = true;
+        set(PAUSED, true);
         ctx.channel().config().setAutoRead(false);
         ctx.executor().schedule(this::resume, RESUME_DELAY_US, TimeUnit.MICROSECONDS);
     }
 
     private void resume()
     {
-        paused = false;
+        set(PAUSED, false);
         if (!ctx.channel().isActive())
         {
             return;
         }
         ctx.channel().config().setAutoRead(true);
-        try
-        {
-            channelRead(ctx, Unpooled.EMPTY_BUFFER);
-        }
-        catch (final Exception ex)
-        {
-            ctx.fireExceptionCaught(ex);
-        }
+        frameCumulation();
     }
 
     private void violation(final int reasonCode)
     {
-        discarding = true;
+        set(DISCARDING, true);
         loop.publishControl(RingEvent.PROTOCOL_VIOLATION, connectionId, reasonCode);
     }
 
@@ -306,12 +380,12 @@ final class MqttConnectionHandler extends ByteToMessageDecoder
 
     boolean touched()
     {
-        return touched;
+        return is(TOUCHED);
     }
 
     void touched(final boolean touched)
     {
-        this.touched = touched;
+        set(TOUCHED, touched);
     }
 
     ByteBuf pendingBuffer(final int minCapacity)
@@ -330,7 +404,7 @@ final class MqttConnectionHandler extends ByteToMessageDecoder
      */
     int flushPending()
     {
-        touched = false;
+        set(TOUCHED, false);
         final ByteBuf buffer = pending;
         if (null == buffer)
         {
@@ -353,15 +427,15 @@ final class MqttConnectionHandler extends ByteToMessageDecoder
 
     void onConnected(final int version, final int keepAliveMs)
     {
-        this.connected = true;
-        this.version = version;
-        this.keepAliveNs = TimeUnit.MILLISECONDS.toNanos(keepAliveMs);
+        set(CONNECTED, true);
+        this.version = (byte)version;
+        this.keepAliveMs = keepAliveMs;
     }
 
     void closeByBroker(final int reason)
     {
-        discarding = true;
-        closeReason = reason;
+        set(DISCARDING, true);
+        closeReason = (byte)reason;
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
 
@@ -370,14 +444,15 @@ final class MqttConnectionHandler extends ByteToMessageDecoder
      */
     int checkTimeouts(final long nowNs, final long connectTimeoutNs)
     {
-        if (discarding)
+        if (is(DISCARDING))
         {
             return -1;
         }
-        if (!connected)
+        if (!is(CONNECTED))
         {
             return nowNs - openedNs > connectTimeoutNs ? CloseReason.CONNECT_TIMEOUT : -1;
         }
+        final long keepAliveNs = TimeUnit.MILLISECONDS.toNanos(keepAliveMs);
         if (keepAliveNs > 0 && nowNs - lastReadNs > keepAliveNs + (keepAliveNs >> 1))
         {
             return CloseReason.KEEP_ALIVE_TIMEOUT;

@@ -42,15 +42,15 @@ final class PublishSource
         this.message = message;
         this.hashed = false;
         this.publisher = publisher;
-        topicBuffer = message.topic();
+        topicBuffer = message.buffer();
         topicOffset = 0;
-        topicLength = message.topic().capacity();
-        propertiesBuffer = message.properties();
-        propertiesOffset = 0;
-        propertiesLength = message.properties().capacity();
-        payloadBuffer = message.payload();
-        payloadOffset = 0;
-        payloadLength = message.payload().capacity();
+        topicLength = message.topicLength();
+        propertiesBuffer = message.buffer();
+        propertiesOffset = message.propertiesOffset();
+        propertiesLength = message.propertiesLength();
+        payloadBuffer = message.buffer();
+        payloadOffset = message.payloadOffset();
+        payloadLength = message.payloadLength();
         qos = message.qos();
         retain = message.retain();
         expiryDeadlineNs = message.expiryDeadlineNs();
@@ -61,13 +61,8 @@ final class PublishSource
     {
         if (null == message)
         {
-            final byte[] topic = new byte[topicLength];
-            topicBuffer.getBytes(topicOffset, topic);
-            final byte[] properties = new byte[propertiesLength];
-            propertiesBuffer.getBytes(propertiesOffset, properties);
-            final byte[] payload = new byte[payloadLength];
-            payloadBuffer.getBytes(payloadOffset, payload);
-            message = new Message(topic, properties, payload, qos, retain, expiryDeadlineNs);
+            message = new Message(topicBuffer, topicOffset, topicLength, propertiesBuffer, propertiesOffset,
+                propertiesLength, payloadBuffer, payloadOffset, payloadLength, qos, retain, expiryDeadlineNs);
         }
         return message;
     }

@@ -884,9 +884,7 @@ public final class Router implements EventHandler<RingEvent>
     private void publishWill(final Message will, final long expirySeconds)
     {
         counters.willsPublished++;
-        final Message message = expirySeconds < 0 ? will : new Message(
-            will.topic().byteArray(), will.properties().byteArray(), will.payload().byteArray(), will.qos(),
-            will.retain(), nowNs + expirySeconds * NANOS_PER_SECOND);
+        final Message message = expirySeconds < 0 ? will : will.withExpiry(nowNs + expirySeconds * NANOS_PER_SECOND);
         source.reset();
         source.from(message, null);
         route(source);

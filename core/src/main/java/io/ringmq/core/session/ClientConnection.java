@@ -19,15 +19,16 @@ public final class ClientConnection
     public static final int CLOSING = 2;
 
     private final long connectionId;
-    private final int loopIndex;
-    private int state = NEW;
-    private int version;
+    // Narrow types where the protocol bounds the value: one of these exists per connected device.
+    private final short loopIndex;
+    private byte state = NEW;
+    private byte version;
+    private boolean requestProblemInformation = true;
+    private char receiveMaximum = 65535;
+    private int maximumPacketSize = Integer.MAX_VALUE;
     private Session session;
     private String clientId = "";
     private String username;
-    private int receiveMaximum = 65535;
-    private long maximumPacketSize = Integer.MAX_VALUE;
-    private boolean requestProblemInformation = true;
     // Rarely used state lives in objects created on demand, to keep an idle connection small.
     private WillSpec will;
     private Aliases aliases;
@@ -66,7 +67,7 @@ public final class ClientConnection
     public ClientConnection(final long connectionId, final int loopIndex)
     {
         this.connectionId = connectionId;
-        this.loopIndex = loopIndex;
+        this.loopIndex = (short)loopIndex;
     }
 
     /** @return transport connection id. */
@@ -90,7 +91,7 @@ public final class ClientConnection
     /** @param state state constant. */
     public void state(final int state)
     {
-        this.state = state;
+        this.state = (byte)state;
     }
 
     /** @return protocol version (3, 4 or 5), 0 before CONNECT. */
@@ -102,7 +103,7 @@ public final class ClientConnection
     /** @param version protocol version. */
     public void version(final int version)
     {
-        this.version = version;
+        this.version = (byte)version;
     }
 
     /** @return attached session or null. */
@@ -150,7 +151,7 @@ public final class ClientConnection
     /** @param receiveMaximum the client's receive maximum. */
     public void receiveMaximum(final int receiveMaximum)
     {
-        this.receiveMaximum = receiveMaximum;
+        this.receiveMaximum = (char)receiveMaximum;
     }
 
     /** @return largest packet the client accepts. */
@@ -162,7 +163,7 @@ public final class ClientConnection
     /** @param maximumPacketSize largest packet the client accepts. */
     public void maximumPacketSize(final long maximumPacketSize)
     {
-        this.maximumPacketSize = maximumPacketSize;
+        this.maximumPacketSize = (int)Math.min(maximumPacketSize, Integer.MAX_VALUE);
     }
 
     /** @return whether reason strings and user properties may be sent on other packets than PUBLISH/CONNACK. */

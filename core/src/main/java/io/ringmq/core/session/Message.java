@@ -1,35 +1,85 @@
 package io.ringmq.core.session;
 
+import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
-
-import java.nio.charset.StandardCharsets;
 
 /**
  * An application message the broker keeps beyond the packet that carried it: QoS 1/2 deliveries that are queued
  * or in flight, retained messages, will messages and $SYS updates. Immutable once built, so one instance is
  * shared by every session that holds it.
  * <p>
+ * Topic, forwardable MQTT 5 properties and payload are stored back to back in one array behind one buffer:
+ * <pre>
+ *  +-----------------+----------------------+---------------------+
+ *  | topic (UTF-8)   | properties (v5 block) | payload            |
+ *  +-----------------+----------------------+---------------------+
+ *  0            topicLength        payloadOffset          capacity
+ * </pre>
  * <b>Threading:</b> created and read only on the Router thread.
  */
 public final class Message
 {
-    private static final byte[] EMPTY = new byte[0];
-
-    private final UnsafeBuffer topic;
-    private final UnsafeBuffer properties;
-    private final UnsafeBuffer payload;
-    private final String topicName;
+    private final UnsafeBuffer buffer;
+    private final int topicLength;
+    private final int payloadOffset;
     private final int qos;
     private final boolean retain;
     private final long expiryDeadlineNs;
 
     /**
-     * @param topic            topic name bytes (UTF-8), copied by the caller.
-     * @param properties       MQTT 5 properties to forward, possibly empty.
-     * @param payload          payload bytes.
+     * Copy the parts of a message into one new array.
+     *
+     * @param topic            topic buffer.
+     * @param topicOffset      topic offset.
+     * @param topicLength      topic length in bytes.
+     * @param properties       forwardable MQTT 5 properties buffer.
+     * @param propertiesOffset properties offset.
+     * @param propertiesLength properties length, possibly 0.
+     * @param payload          payload buffer.
+     * @param payloadOffset    payload offset.
+     * @param payloadLength    payload length.
      * @param qos              publish QoS.
      * @param retain           retain flag as published.
      * @param expiryDeadlineNs {@link System#nanoTime()} after which the message expires, or -1 for never.
+     */
+    public Message(
+        final DirectBuffer topic,
+        final int topicOffset,
+        final int topicLength,
+        final DirectBuffer properties,
+        final int propertiesOffset,
+        final int propertiesLength,
+        final DirectBuffer payload,
+        final int payloadOffset,
+        final int payloadLength,
+        final int qos,
+        final boolean retain,
+        final long expiryDeadlineNs)
+    {
+        final byte[] data = new byte[topicLength + propertiesLength + payloadLength];
+        topic.getBytes(topicOffset, data, 0, topicLength);
+        if (propertiesLength > 0)
+        {
+            properties.getBytes(propertiesOffset, data, topicLength, propertiesLength);
+        }
+        payload.getBytes(payloadOffset, data, topicLength + propertiesLength, payloadLength);
+        this.buffer = new UnsafeBuffer(data);
+        this.topicLength = topicLength;
+        this.payloadOffset = topicLength + propertiesLength;
+        this.qos = qos;
+        this.retain = retain;
+        this.expiryDeadlineNs = expiryDeadlineNs;
+    }
+
+    /**
+     * Build from arrays (wills, $SYS).
+     *
+     * @param topic            topic bytes (UTF-8).
+     * @param properties       MQTT 5 properties to forward, or null.
+     * @param payload          payload bytes, or null.
+     * @param qos              publish QoS.
+     * @param retain           retain flag as published.
+     * @param expiryDeadlineNs nanoTime deadline, or -1.
      */
     public Message(
         final byte[] topic,
@@ -39,37 +89,65 @@ public final class Message
         final boolean retain,
         final long expiryDeadlineNs)
     {
-        this.topic = new UnsafeBuffer(topic);
-        this.properties = new UnsafeBuffer(null == properties ? EMPTY : properties);
-        this.payload = new UnsafeBuffer(null == payload ? EMPTY : payload);
-        this.topicName = new String(topic, StandardCharsets.UTF_8);
-        this.qos = qos;
-        this.retain = retain;
-        this.expiryDeadlineNs = expiryDeadlineNs;
+        this(new UnsafeBuffer(topic), 0, topic.length,
+            new UnsafeBuffer(null == properties ? new byte[0] : properties), 0,
+            null == properties ? 0 : properties.length,
+            new UnsafeBuffer(null == payload ? new byte[0] : payload), 0, null == payload ? 0 : payload.length,
+            qos, retain, expiryDeadlineNs);
     }
 
-    /** @return topic bytes. */
-    public UnsafeBuffer topic()
+    /**
+     * The same message with another expiry deadline (a will gets its expiry when it is published).
+     *
+     * @param expiryDeadlineNs nanoTime deadline, or -1.
+     * @return a new message sharing nothing mutable with this one.
+     */
+    public Message withExpiry(final long expiryDeadlineNs)
     {
-        return topic;
+        return new Message(buffer, 0, topicLength, buffer, topicLength, propertiesLength(), buffer, payloadOffset,
+            payloadLength(), qos, retain, expiryDeadlineNs);
     }
 
-    /** @return topic as a String. */
+    /** @return the buffer holding topic, properties and payload. */
+    public UnsafeBuffer buffer()
+    {
+        return buffer;
+    }
+
+    /** @return topic length; the topic starts at 0. */
+    public int topicLength()
+    {
+        return topicLength;
+    }
+
+    /** @return topic as a String (allocates; not for the per-message path). */
     public String topicName()
     {
-        return topicName;
+        return buffer.getStringWithoutLengthUtf8(0, topicLength);
     }
 
-    /** @return forwardable MQTT 5 properties. */
-    public UnsafeBuffer properties()
+    /** @return offset of the properties. */
+    public int propertiesOffset()
     {
-        return properties;
+        return topicLength;
     }
 
-    /** @return payload bytes. */
-    public UnsafeBuffer payload()
+    /** @return length of the forwardable properties. */
+    public int propertiesLength()
     {
-        return payload;
+        return payloadOffset - topicLength;
+    }
+
+    /** @return offset of the payload. */
+    public int payloadOffset()
+    {
+        return payloadOffset;
+    }
+
+    /** @return payload length. */
+    public int payloadLength()
+    {
+        return buffer.capacity() - payloadOffset;
     }
 
     /** @return QoS as published. */

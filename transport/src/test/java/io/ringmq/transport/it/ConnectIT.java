@@ -298,4 +298,35 @@ final class ConnectIT
             assertFalse(packet.type() == RawPackets.CONNACK && packet.reasonCode() == 0, "accepted: " + packet);
         }
     }
+
+    @Test
+    void shouldRefuseConnectionsBeyondMaxConnections() throws Exception
+    {
+        FIXTURE.assumeRingMq("the max-connections limit is RingMQ configuration");
+        final io.ringmq.transport.RingMqBroker broker = FIXTURE.startBroker(config -> config.maxConnections(2));
+        final RawMqttClient first = FIXTURE.raw(broker.port());
+        assertEquals(0, first.connect(RawPackets.connect(MQTT_3_1_1, FIXTURE.clientId("a")).build()).reasonCode());
+        final RawMqttClient second = FIXTURE.raw(broker.port());
+        assertEquals(0, second.connect(RawPackets.connect(MQTT_3_1_1, FIXTURE.clientId("b")).build()).reasonCode());
+
+        final RawMqttClient third = FIXTURE.raw(broker.port());
+        third.send(RawPackets.connect(MQTT_3_1_1, FIXTURE.clientId("c")).build());
+        assertTrue(third.readUntilClosed(TIMEOUT).isEmpty(), "third connection closed without CONNACK");
+
+        first.send(RawPackets.disconnect());
+        assertTrue(first.readUntilClosed(TIMEOUT).isEmpty());
+        BrokerFixture.await("a slot is free again", () ->
+        {
+            try
+            {
+                final RawMqttClient fourth = FIXTURE.raw(broker.port());
+                return 0 == fourth.connect(RawPackets.connect(MQTT_3_1_1, FIXTURE.clientId("d")).build())
+                    .reasonCode();
+            }
+            catch (final Exception ex)
+            {
+                return false;
+            }
+        }, TIMEOUT);
+    }
 }

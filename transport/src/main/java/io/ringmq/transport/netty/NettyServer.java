@@ -204,7 +204,11 @@ public final class NettyServer implements TransportStats
     public void shutdown()
     {
         bossGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-        workerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        // Bounded: a stop request must end the process even if a loop does not report its termination.
+        if (!workerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS))
+        {
+            LOG.warn("event loops did not terminate within 5 s");
+        }
     }
 
     /** @return current connections. */

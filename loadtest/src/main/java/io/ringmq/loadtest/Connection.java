@@ -43,6 +43,7 @@ final class Connection
     boolean sessionPresent;
     boolean subscribed;
     boolean failed;
+    boolean everReady;
     boolean sessionExpiryZeroOnDisconnect;
     long timeOfConnectStartNs;
     long timeOfLastSendNs;

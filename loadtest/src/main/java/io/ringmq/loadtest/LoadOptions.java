@@ -50,6 +50,7 @@ final class LoadOptions
     boolean quiet;
     int batchBytes = 64 * 1024;
     int readBufferBytes = 256 * 1024;
+    long startAtEpochMs;
 
     /**
      * Parse a scenario's options.
@@ -158,6 +159,7 @@ final class LoadOptions
             case "--session-expiry" -> sessionExpirySeconds = intValue(name, value, 1, Integer.MAX_VALUE);
             case "--batch-bytes" -> batchBytes = intValue(name, value, 1024, 16 * 1024 * 1024);
             case "--read-buffer" -> readBufferBytes = intValue(name, value, 4096, 64 * 1024 * 1024);
+            case "--start-at" -> startAtEpochMs = startAt(name, value);
             default -> throw new IllegalArgumentException("unknown option: " + name);
         }
     }
@@ -309,6 +311,22 @@ final class LoadOptions
         if (shardIndex >= shardCount)
         {
             throw new IllegalArgumentException("--shard index must be below the count: " + value);
+        }
+    }
+
+    private static long startAt(final String name, final String value)
+    {
+        if (value.startsWith("+"))
+        {
+            return System.currentTimeMillis() + duration(name, value.substring(1)) / 1_000_000;
+        }
+        try
+        {
+            return Long.parseLong(value);
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new IllegalArgumentException(name + " must be epoch milliseconds or +DURATION: " + value, ex);
         }
     }
 

@@ -29,6 +29,9 @@ final class Publisher
     final SendSchedule schedule;
     final int inflight;
     InflightWindow window;
+    Connection connection;
+    int frameLength;
+    boolean blocked;
 
     long sequence;
     long sent;

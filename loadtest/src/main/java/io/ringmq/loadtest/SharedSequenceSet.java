@@ -5,9 +5,9 @@ import java.lang.invoke.VarHandle;
 
 /**
  * Sequences of one publisher received by any member of a shared-subscription group. Members sit on different
- * {@link IoLoop} threads and each sees an arbitrary subsequence, so the prefix trick of {@link SequenceTracker} does not
- * apply: this is a bit set in 8 KiB chunks, allocated as sequences grow, set with an atomic OR so two members that get
- * the same message see exactly one "new".
+ * {@link IoLoop} threads and each sees an arbitrary subsequence, so the prefix trick of {@link SequenceTracker}
+ * does not apply: this is a bit set in 8 KiB chunks, allocated as sequences grow, set with an atomic OR so two
+ * members that get the same message see exactly one "new".
  * <p>
  * <b>Threading:</b> thread-safe. Chunks are created under the monitor and published with a release store; bits are set
  * with {@code getAndBitwiseOr} (volatile semantics). Invariant: a bit, once set, stays set.

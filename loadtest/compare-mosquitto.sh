@@ -1,0 +1,204 @@
+#!/usr/bin/env bash
+#
+# compare-mosquitto.sh: RingMQ against Mosquitto with the ringmq-loadtest "compare" mode.
+#
+# Starts a RingMQ broker and a Mosquitto broker (persistence false) on two free loopback ports, runs
+#   1. fan-in  QoS 0 (8 publishers -> 1 wildcard subscriber, unlimited rate: throughput)
+#   2. fan-in  QoS 1 (same, window of 64 per publisher)
+#   3. pairs   latency (100 pairs, 10,000 msg/s in total, QoS 0)
+#   4. idle    10,000 connections: broker RSS per connection (/proc/<pid>/status VmRSS minus the baseline
+#              taken before connecting), on freshly started brokers for each run
+#   5. connect-storm (5,000 connections as fast as possible: connects/s)
+# each RUNS times alternately against both brokers, prints per-run figures and the ratio of the medians
+# (RingMQ/Mosquitto and Mosquitto/RingMQ), then stops both brokers by PID.
+#
+# Usage (from the repository root, after building the jars):
+#   mvn -B -pl store,core install -DskipTests
+#   mvn -B -pl transport package -Dmaven.test.skip=true
+#   mvn -B -pl loadtest package -DskipTests
+#   loadtest/compare-mosquitto.sh
+#
+# Environment (defaults in brackets):
+#   DURATION            measurement time per run [10s]     WARMUP   warm-up per run [1s]
+#   RUNS                runs per broker and scenario [3]
+#   IDLE_CONNECTIONS    [10000]                            STORM_CONNECTIONS [5000]
+#   PAIRS               [100]                              PAIRS_RATE total msg/s [10000]
+#   THREADS             load tester selector threads [1]
+#   SCENARIOS           subset, e.g. "fanin0 fanin1 pairs idle storm" [all]
+#   RINGMQ_JAR          [transport/target/ringmq.jar]      LOADTEST_JAR [loadtest/target/ringmq-loadtest.jar]
+#   MOSQUITTO           [mosquitto on PATH or /usr/sbin/mosquitto]
+#   RINGMQ_JAVA_OPTS    extra JVM options for the broker []
+#   OUT                 directory for logs and JSON/HTML results [loadtest/target/compare-<time>]
+#
+# Needs: Java 17, Mosquitto 2.x, Linux (/proc), an open-file limit of at least IDLE_CONNECTIONS + 1000 for
+# each process. Everything listens on and connects to 127.0.0.1 only.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DURATION="${DURATION:-10s}"
+WARMUP="${WARMUP:-1s}"
+RUNS="${RUNS:-3}"
+IDLE_CONNECTIONS="${IDLE_CONNECTIONS:-10000}"
+STORM_CONNECTIONS="${STORM_CONNECTIONS:-5000}"
+PAIRS="${PAIRS:-100}"
+PAIRS_RATE="${PAIRS_RATE:-10000}"
+THREADS="${THREADS:-1}"
+SCENARIOS="${SCENARIOS:-fanin0 fanin1 pairs idle storm}"
+RINGMQ_JAR="${RINGMQ_JAR:-$ROOT/transport/target/ringmq.jar}"
+LOADTEST_JAR="${LOADTEST_JAR:-$ROOT/loadtest/target/ringmq-loadtest.jar}"
+MOSQUITTO="${MOSQUITTO:-$(command -v mosquitto || echo /usr/sbin/mosquitto)}"
+OUT="${OUT:-$ROOT/loadtest/target/compare-$(date +%Y%m%d-%H%M%S)}"
+
+for file in "$RINGMQ_JAR" "$LOADTEST_JAR" "$MOSQUITTO"; do
+    if [[ ! -e "$file" ]]; then
+        echo "compare-mosquitto: missing $file (see the build commands at the top of this script)" >&2
+        exit 1
+    fi
+done
+mkdir -p "$OUT"
+ulimit -n 20000 2>/dev/null || true
+
+RINGMQ_PID=""
+MOSQUITTO_PID=""
+
+stop_pid() {
+    local pid="$1"
+    [[ -z "$pid" ]] && return 0
+    if kill -0 "$pid" 2>/dev/null; then
+        kill "$pid" 2>/dev/null || true
+        for _ in $(seq 1 50); do
+            kill -0 "$pid" 2>/dev/null || return 0
+            sleep 0.2
+        done
+        kill -9 "$pid" 2>/dev/null || true
+    fi
+}
+
+cleanup() {
+    stop_brokers
+    rm -rf "$OUT/ringmq-data"
+}
+trap cleanup EXIT INT TERM
+
+port_open() {
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+free_port() {
+    local port
+    for _ in $(seq 1 200); do
+        port=$((20000 + RANDOM % 30000))
+        if ! port_open "$port"; then
+            echo "$port"
+            return 0
+        fi
+    done
+    echo "compare-mosquitto: no free port found" >&2
+    return 1
+}
+
+wait_listening() {
+    local port="$1" pid="$2" name="$3"
+    for _ in $(seq 1 150); do
+        if port_open "$port"; then
+            return 0
+        fi
+        if ! kill -0 "$pid" 2>/dev/null; then
+            echo "compare-mosquitto: $name exited during start-up, see $OUT/$name.log" >&2
+            return 1
+        fi
+        sleep 0.2
+    done
+    echo "compare-mosquitto: $name is not listening on $port after 30 s" >&2
+    return 1
+}
+
+start_brokers() {
+    RINGMQ_PORT="$(free_port)"
+    MOSQUITTO_PORT="$(free_port)"
+    while [[ "$MOSQUITTO_PORT" == "$RINGMQ_PORT" ]]; do MOSQUITTO_PORT="$(free_port)"; done
+
+    rm -rf "$OUT/ringmq-data"
+    mkdir -p "$OUT/ringmq-data"
+    # shellcheck disable=SC2086
+    java ${RINGMQ_JAVA_OPTS:-} -jar "$RINGMQ_JAR" --port "$RINGMQ_PORT" --bind 127.0.0.1 \
+        --data-dir "$OUT/ringmq-data" --max-queued-messages 100000 >>"$OUT/ringmq.log" 2>&1 &
+    RINGMQ_PID=$!
+
+    printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 100000\nmax_inflight_messages 0\n' \
+        "$MOSQUITTO_PORT" >"$OUT/mosquitto.conf"
+    "$MOSQUITTO" -c "$OUT/mosquitto.conf" >>"$OUT/mosquitto.log" 2>&1 &
+    MOSQUITTO_PID=$!
+
+    wait_listening "$RINGMQ_PORT" "$RINGMQ_PID" ringmq
+    wait_listening "$MOSQUITTO_PORT" "$MOSQUITTO_PID" mosquitto
+    echo "RingMQ    pid $RINGMQ_PID on 127.0.0.1:$RINGMQ_PORT (RSS $(rss_kb "$RINGMQ_PID") KiB)"
+    echo "Mosquitto pid $MOSQUITTO_PID on 127.0.0.1:$MOSQUITTO_PORT (RSS $(rss_kb "$MOSQUITTO_PID") KiB)"
+}
+
+stop_brokers() {
+    stop_pid "$RINGMQ_PID"
+    stop_pid "$MOSQUITTO_PID"
+    RINGMQ_PID=""
+    MOSQUITTO_PID=""
+}
+
+rss_kb() {
+    awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo "?"
+}
+
+start_brokers
+echo "$("$MOSQUITTO" -h 2>/dev/null | head -1); results in $OUT; $RUNS run(s) of $DURATION per broker and scenario"
+
+compare() {
+    local name="$1"
+    shift
+    echo
+    echo "### $name"
+    java -jar "$LOADTEST_JAR" compare \
+        --a "127.0.0.1:$RINGMQ_PORT" --a-name ringmq --a-pid "$RINGMQ_PID" \
+        --b "127.0.0.1:$MOSQUITTO_PORT" --b-name mosquitto --b-pid "$MOSQUITTO_PID" \
+        --runs "${RUNS_OVERRIDE:-$RUNS}" --json "$OUT/$name.json" --html "$OUT/$name.html" \
+        "$@" --threads "$THREADS" --no-progress 2>>"$OUT/loadtest.log" | tee "$OUT/$name.txt"
+}
+
+for scenario in $SCENARIOS; do
+    case "$scenario" in
+        fanin0)
+            compare fan-in-qos0 fan-in --publishers 8 --subscribers 1 --qos 0 --rate 0 --payload 64 \
+                --duration "$DURATION" --warmup "$WARMUP" ;;
+        fanin1)
+            compare fan-in-qos1 fan-in --publishers 8 --subscribers 1 --qos 1 --rate 0 --inflight 64 --payload 64 \
+                --duration "$DURATION" --warmup "$WARMUP" ;;
+        pairs)
+            compare pairs-latency pairs --pairs "$PAIRS" --total-rate "$PAIRS_RATE" --qos 0 --payload 64 \
+                --duration "$DURATION" --warmup "$WARMUP" ;;
+        idle)
+            # RSS only grows on pages never touched before, so each idle run gets freshly started brokers; the
+            # baseline is read just before connecting. compare-summary takes the medians over the runs.
+            files=()
+            for run in $(seq 1 "$RUNS"); do
+                stop_brokers
+                start_brokers
+                RUNS_OVERRIDE=1 compare "idle-run$run" idle --connections "$IDLE_CONNECTIONS" --keep-alive 4 \
+                    --duration "$DURATION" --warmup 1s
+                files+=("$OUT/idle-run$run.json")
+            done
+            echo
+            echo "### idle"
+            java -jar "$LOADTEST_JAR" compare-summary "${files[@]}" | tee "$OUT/idle.txt"
+            rm -f "$OUT"/idle-run*.txt ;;
+        storm)
+            compare connect-storm connect-storm --connections "$STORM_CONNECTIONS" ;;
+        *)
+            echo "compare-mosquitto: unknown scenario $scenario" >&2
+            exit 2 ;;
+    esac
+done
+
+echo
+echo "summary (ratio of medians, ringmq/mosquitto; rate = received msg/s, connects/s, or RSS bytes/connection):"
+for file in "$OUT"/*.txt; do
+    printf '  %-16s %s\n' "$(basename "$file" .txt)" \
+        "$(grep -E '^ratio of medians' "$file" | sed -E 's/ratio of medians //' | awk '{print $1, $4, $5}' | paste -sd ' ')"
+done

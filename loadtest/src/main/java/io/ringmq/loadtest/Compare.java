@@ -1,0 +1,340 @@
+package io.ringmq.loadtest;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * {@code compare}: the same scenario alternately against two brokers, {@code --runs} times each (a,b then b,a so slow
+ * drift hits both alike), then per-run figures and the ratio of the medians.
+ * <p>
+ * <b>Threading:</b> main thread only.
+ */
+final class Compare
+{
+    private static final long SETTLE_NS = 1_000_000_000L;
+
+    private Compare()
+    {
+    }
+
+    static int run(final List<String> args, final PrintStream out, final PrintStream err) throws IOException
+    {
+        String a = null;
+        String b = null;
+        String aName = "a";
+        String bName = "b";
+        long aPid = -1;
+        long bPid = -1;
+        int runs = 3;
+        String json = null;
+        String html = null;
+        int i = 0;
+        for (; i < args.size(); i++)
+        {
+            final String arg = args.get(i);
+            if (!arg.startsWith("--"))
+            {
+                break;
+            }
+            if (i + 1 >= args.size())
+            {
+                throw new IllegalArgumentException(arg + " needs a value");
+            }
+            final String value = args.get(++i);
+            switch (arg)
+            {
+                case "--a" -> a = value;
+                case "--b" -> b = value;
+                case "--a-name" -> aName = value;
+                case "--b-name" -> bName = value;
+                case "--a-pid" -> aPid = LoadOptions.intValue(arg, value, 1, Integer.MAX_VALUE);
+                case "--b-pid" -> bPid = LoadOptions.intValue(arg, value, 1, Integer.MAX_VALUE);
+                case "--runs" -> runs = LoadOptions.intValue(arg, value, 1, 100);
+                case "--json" -> json = value;
+                case "--html" -> html = value;
+                default -> throw new IllegalArgumentException("unknown compare option before the scenario: " + arg);
+            }
+        }
+        if (null == a || null == b || i >= args.size())
+        {
+            throw new IllegalArgumentException("compare needs --a HOST:PORT --b HOST:PORT and a scenario");
+        }
+        final Scenario scenario = Scenario.of(args.get(i));
+        if (null == scenario)
+        {
+            throw new IllegalArgumentException("unknown scenario: " + args.get(i));
+        }
+        final List<String> scenarioArgs = new ArrayList<>(args.subList(i + 1, args.size()));
+        LoadOptions.parse(scenario, scenarioArgs);
+
+        final String[] names = { aName, bName };
+        final String[] addresses = { a, b };
+        final long[] pids = { aPid, bPid };
+        final List<List<LoadResult>> results = List.of(new ArrayList<>(), new ArrayList<>());
+        out.printf(Locale.ROOT, "compare %s: %s=%s, %s=%s, %d run(s) each: %s%n", scenario.command(), aName, a,
+            bName, b, runs, String.join(" ", scenarioArgs));
+        for (int run = 0; run < runs; run++)
+        {
+            for (int k = 0; k < 2; k++)
+            {
+                final int side = (run % 2 == 0) ? k : 1 - k;
+                final List<String> runArgs = new ArrayList<>(scenarioArgs);
+                runArgs.addAll(Arrays.asList("--broker", addresses[side]));
+                if (pids[side] > 0)
+                {
+                    runArgs.addAll(Arrays.asList("--broker-pid", Long.toString(pids[side])));
+                }
+                final LoadOptions options = LoadOptions.parse(scenario, runArgs);
+                options.jsonFile = null;
+                options.htmlFile = null;
+                final LoadResult result = new ScenarioRunner(options, err).run();
+                results.get(side).add(result);
+                out.printf(Locale.ROOT, "run %d %-10s %s%n", run + 1, names[side], line(result));
+                out.flush();
+                LockSupport.parkNanos(SETTLE_NS);
+            }
+        }
+
+        final List<List<Figures>> figures = List.of(new ArrayList<>(), new ArrayList<>());
+        for (int side = 0; side < 2; side++)
+        {
+            for (final LoadResult r : results.get(side))
+            {
+                figures.get(side).add(new Figures(primaryRate(r), r.latencyUs(99), r.lost, r.receiveRate));
+            }
+        }
+        final Json report = new Json().beginObject()
+            .field("scenario", scenario.command())
+            .field("options", String.join(" ", scenarioArgs))
+            .field("aName", aName)
+            .field("bName", bName)
+            .field("a", a)
+            .field("b", b)
+            .field("runs", runs);
+        printMedians(scenario, names, figures, out, report);
+        report.beginArray("runs");
+        for (int side = 0; side < 2; side++)
+        {
+            for (final LoadResult r : results.get(side))
+            {
+                report.beginObject()
+                    .field("broker", names[side])
+                    .field("rate", primaryRate(r))
+                    .field("achievedRate", r.achievedRate)
+                    .field("receiveRate", r.receiveRate)
+                    .field("p50Us", r.latencyUs(50))
+                    .field("p99Us", r.latencyUs(99))
+                    .field("p999Us", r.latencyUs(99.9))
+                    .field("maxUs", r.maxLatencyUs())
+                    .field("sent", r.sent)
+                    .field("received", r.received)
+                    .field("lost", r.lost)
+                    .field("duplicated", r.duplicated)
+                    .field("brokerRssPerConnectionBytes", r.brokerRssPerConnectionBytes)
+                    .field("connectsPerSecond", r.connectsPerSecond)
+                    .field("loadTesterCpuPercent", r.processCpuPercent)
+                    .field("line", line(r))
+                    .endObject();
+            }
+        }
+        report.endArray();
+        if (null != json)
+        {
+            Files.writeString(Path.of(json), report.endObject().toString() + "\n");
+            out.println("json " + json);
+        }
+        if (null != html)
+        {
+            final List<LoadResult> last = List.of(results.get(0).get(runs - 1), results.get(1).get(runs - 1));
+            Files.writeString(Path.of(html), HtmlReport.render(last, List.of(aName, bName)));
+            out.println("html " + html);
+        }
+        return 0;
+    }
+
+    /**
+     * {@code compare-summary}: medians and ratios over the JSON files of several {@code compare} invocations of the
+     * same scenario (e.g. one run each on freshly started brokers, as RSS per connection needs).
+     *
+     * @param args JSON files written by {@code compare --json}.
+     * @param out  where to print.
+     * @return exit status.
+     * @throws IOException if a file cannot be read.
+     */
+    @SuppressWarnings("unchecked")
+    static int summarise(final List<String> args, final PrintStream out) throws IOException
+    {
+        if (args.isEmpty())
+        {
+            throw new IllegalArgumentException("compare-summary needs compare JSON files");
+        }
+        String[] names = null;
+        Scenario scenario = null;
+        final List<List<Figures>> figures = List.of(new ArrayList<>(), new ArrayList<>());
+        int run = 0;
+        for (final String file : args)
+        {
+            final Map<String, Object> map = (Map<String, Object>)Json.parse(Files.readString(Path.of(file)));
+            if (null == names)
+            {
+                names = new String[]{ String.valueOf(map.get("aName")), String.valueOf(map.get("bName")) };
+                scenario = Scenario.of(String.valueOf(map.get("scenario")));
+                out.printf(Locale.ROOT, "compare %s over %d file(s): %s%n", scenario.command(), args.size(),
+                    map.get("options"));
+            }
+            for (final Object item : (List<Object>)map.get("runs"))
+            {
+                final Map<String, Object> r = (Map<String, Object>)item;
+                final int side = names[0].equals(r.get("broker")) ? 0 : 1;
+                figures.get(side).add(new Figures(number(r, "rate"), number(r, "p99Us"), number(r, "lost"),
+                    number(r, "receiveRate")));
+                out.printf(Locale.ROOT, "file %d %-10s %s%n", run + 1, names[side], r.get("line"));
+            }
+            run++;
+        }
+        printMedians(scenario, names, figures, out, new Json().beginObject());
+        return 0;
+    }
+
+    private static double number(final Map<String, Object> map, final String key)
+    {
+        final Object value = map.get(key);
+        return value instanceof Number ? ((Number)value).doubleValue() : 0;
+    }
+
+    private static void printMedians(
+        final Scenario scenario,
+        final String[] names,
+        final List<List<Figures>> figures,
+        final PrintStream out,
+        final Json report)
+    {
+        out.println("medians:");
+        final double[] rate = new double[2];
+        final double[] p99 = new double[2];
+        for (int side = 0; side < 2; side++)
+        {
+            final List<Figures> list = figures.get(side);
+            rate[side] = median(list, f -> f.rate);
+            p99[side] = median(list, f -> f.p99Us);
+            out.printf(Locale.ROOT, "  %-10s %s %s  p99 %s  lost %,.0f  received/s %,.0f%n", names[side],
+                rateName(scenario), formatRate(scenario, rate[side]), Summary.micros(p99[side]),
+                median(list, f -> f.lost), median(list, f -> f.receiveRate));
+            report.beginObject(side == 0 ? "medianA" : "medianB")
+                .field(rateName(scenario), rate[side])
+                .field("p99Us", p99[side])
+                .field("lost", median(list, f -> f.lost))
+                .field("receiveRate", median(list, f -> f.receiveRate))
+                .endObject();
+        }
+        out.printf(Locale.ROOT, "ratio of medians %s: %s/%s %.3f   %s/%s %.3f%n", rateName(scenario), names[1],
+            names[0], ratio(rate[1], rate[0]), names[0], names[1], ratio(rate[0], rate[1]));
+        out.printf(Locale.ROOT, "ratio of medians p99: %s/%s %.3f   %s/%s %.3f%n", names[1], names[0],
+            ratio(p99[1], p99[0]), names[0], names[1], ratio(p99[0], p99[1]));
+        report.field("rateMetric", rateName(scenario))
+            .field("rateRatioBA", ratio(rate[1], rate[0]))
+            .field("rateRatioAB", ratio(rate[0], rate[1]))
+            .field("p99RatioBA", ratio(p99[1], p99[0]))
+            .field("p99RatioAB", ratio(p99[0], p99[1]));
+    }
+
+    /**
+     * The figures of one run that the medians are taken over.
+     */
+    private record Figures(double rate, double p99Us, double lost, double receiveRate)
+    {
+    }
+
+    static String line(final LoadResult r)
+    {
+        final StringBuilder sb = new StringBuilder();
+        if ("idle".equals(r.scenario))
+        {
+            sb.append(String.format(Locale.ROOT, "conn %d/%d  broker RSS %s/conn  load tester heap %s/conn  " +
+                "ping p99 %s", r.connectionsEstablished, r.connectionsTarget,
+                Summary.bytes(r.brokerRssPerConnectionBytes), Summary.bytes(r.selfHeapPerConnectionBytes),
+                Summary.micros(r.latencyUs(99))));
+        }
+        else if ("connect-storm".equals(r.scenario))
+        {
+            sb.append(String.format(Locale.ROOT, "conn %d/%d  %,.0f connects/s  connect p50 %s p99 %s  failed %d",
+                r.connectionsEstablished, r.connectionsTarget, r.connectsPerSecond, Summary.micros(r.latencyUs(50)),
+                Summary.micros(r.latencyUs(99)), r.connectionsFailed));
+        }
+        else
+        {
+            sb.append(String.format(Locale.ROOT, "sent %,.0f/s  received %,.0f/s  p50 %s  p99 %s  p99.9 %s  max %s  " +
+                "sent %d  recv %d  lost %d  dup %d", r.achievedRate, r.receiveRate, Summary.micros(r.latencyUs(50)),
+                Summary.micros(r.latencyUs(99)), Summary.micros(r.latencyUs(99.9)), Summary.micros(r.maxLatencyUs()),
+                r.sent, r.received, r.lost, r.duplicated));
+        }
+        final long closedByBroker = r.errors.getOrDefault("closedByBroker", 0L);
+        if (closedByBroker > 0 || r.connectionsFailed > 0)
+        {
+            sb.append(String.format(Locale.ROOT, "  [%d connection(s) closed by the broker, %d failed]",
+                closedByBroker, r.connectionsFailed));
+        }
+        if (r.outstandingAtEnd > 0 || r.publishRefused > 0)
+        {
+            sb.append(String.format(Locale.ROOT, "  [%d never acknowledged, %d refused]", r.outstandingAtEnd,
+                r.publishRefused));
+        }
+        sb.append(String.format(Locale.ROOT, "  (load tester CPU %.0f%%)", r.processCpuPercent));
+        if (null != r.cpuWarning)
+        {
+            sb.append(" [load tester saturated]");
+        }
+        return sb.toString();
+    }
+
+    private static double primaryRate(final LoadResult r)
+    {
+        return switch (r.scenario)
+        {
+            case "idle" -> r.brokerRssPerConnectionBytes;
+            case "connect-storm" -> r.connectsPerSecond;
+            case "persistent" -> r.redeliverySeconds > 0 ? r.distinct / r.redeliverySeconds : 0;
+            default -> r.receiveRate;
+        };
+    }
+
+    private static String rateName(final Scenario scenario)
+    {
+        return switch (scenario)
+        {
+            case IDLE -> "brokerRssPerConnectionBytes";
+            case CONNECT_STORM -> "connectsPerSecond";
+            case PERSISTENT -> "redeliveredPerSecond";
+            default -> "receivedPerSecond";
+        };
+    }
+
+    private static String formatRate(final Scenario scenario, final double value)
+    {
+        return scenario == Scenario.IDLE ? Summary.bytes(value) : String.format(Locale.ROOT, "%,.0f", value);
+    }
+
+    private static double ratio(final double numerator, final double denominator)
+    {
+        return denominator == 0 ? Double.NaN : numerator / denominator;
+    }
+
+    private static double median(final List<Figures> results, final java.util.function.ToDoubleFunction<Figures> f)
+    {
+        final double[] values = results.stream().mapToDouble(f).sorted().toArray();
+        if (values.length == 0)
+        {
+            return 0;
+        }
+        final int mid = values.length / 2;
+        return values.length % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+    }
+}

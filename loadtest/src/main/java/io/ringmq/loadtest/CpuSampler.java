@@ -1,0 +1,127 @@
+package io.ringmq.loadtest;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.OperatingSystemMXBean;
+import java.lang.management.ThreadMXBean;
+import java.util.List;
+
+/**
+ * CPU time of the load tester over the measurement window: each I/O thread (ThreadMXBean) and the whole process
+ * (com.sun.management.OperatingSystemMXBean). A thread near a full core means the load tester, not the broker, may be
+ * the bottleneck.
+ * <p>
+ * <b>Threading:</b> use from one thread.
+ */
+final class CpuSampler
+{
+    /**
+     * Share of one core above which a thread is reported as saturated.
+     */
+    static final double SATURATION = 0.9;
+
+    private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    private final OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+    private final List<Thread> ioThreads;
+    private long[] startThreadNs;
+    private long startProcessNs;
+    private long startWallNs;
+    private double[] threadPercent = new double[0];
+    private double ioSeconds;
+    private double processSeconds;
+    private double processPercent;
+
+    CpuSampler(final List<Thread> ioThreads)
+    {
+        this.ioThreads = ioThreads;
+        if (threads.isThreadCpuTimeSupported() && !threads.isThreadCpuTimeEnabled())
+        {
+            threads.setThreadCpuTimeEnabled(true);
+        }
+    }
+
+    void start()
+    {
+        startWallNs = System.nanoTime();
+        startProcessNs = processCpuNs();
+        startThreadNs = new long[ioThreads.size()];
+        for (int i = 0; i < startThreadNs.length; i++)
+        {
+            startThreadNs[i] = threadCpuNs(ioThreads.get(i));
+        }
+    }
+
+    void stop()
+    {
+        if (null == startThreadNs)
+        {
+            return;
+        }
+        final double wallNs = Math.max(1, System.nanoTime() - startWallNs);
+        threadPercent = new double[startThreadNs.length];
+        long ioNs = 0;
+        for (int i = 0; i < startThreadNs.length; i++)
+        {
+            final long used = Math.max(0, threadCpuNs(ioThreads.get(i)) - startThreadNs[i]);
+            ioNs += used;
+            threadPercent[i] = 100.0 * used / wallNs;
+        }
+        ioSeconds = ioNs / 1e9;
+        final long processNs = Math.max(0, processCpuNs() - startProcessNs);
+        processSeconds = processNs / 1e9;
+        processPercent = 100.0 * processNs / wallNs;
+    }
+
+    double[] threadPercent()
+    {
+        return threadPercent;
+    }
+
+    double ioSeconds()
+    {
+        return ioSeconds;
+    }
+
+    double processSeconds()
+    {
+        return processSeconds;
+    }
+
+    double processPercent()
+    {
+        return processPercent;
+    }
+
+    /**
+     * Warning text when an I/O thread used more than {@link #SATURATION} of a core, else null.
+     *
+     * @return warning or null.
+     */
+    String warning()
+    {
+        for (int i = 0; i < threadPercent.length; i++)
+        {
+            if (threadPercent[i] >= SATURATION * 100)
+            {
+                return String.format(java.util.Locale.ROOT,
+                    "load tester I/O thread %d used %.0f%% of a core: the load tester, not the broker, may be the " +
+                    "bottleneck (add --threads, shards or source addresses)", i, threadPercent[i]);
+            }
+        }
+        return null;
+    }
+
+    private long threadCpuNs(final Thread thread)
+    {
+        final long value = threads.getThreadCpuTime(thread.getId());
+        return Math.max(0, value);
+    }
+
+    private long processCpuNs()
+    {
+        if (os instanceof com.sun.management.OperatingSystemMXBean sun)
+        {
+            return Math.max(0, sun.getProcessCpuTime());
+        }
+        return 0;
+    }
+}

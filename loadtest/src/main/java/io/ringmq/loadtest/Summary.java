@@ -1,0 +1,135 @@
+package io.ringmq.loadtest;
+
+import java.io.PrintStream;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The human-readable summary table printed on stdout at the end of a run.
+ * <p>
+ * <b>Threading:</b> stateless.
+ */
+final class Summary
+{
+    private Summary()
+    {
+    }
+
+    static String micros(final double us)
+    {
+        if (us >= 1_000_000)
+        {
+            return String.format(Locale.ROOT, "%.2f s", us / 1e6);
+        }
+        if (us >= 10_000)
+        {
+            return String.format(Locale.ROOT, "%.1f ms", us / 1e3);
+        }
+        return String.format(Locale.ROOT, "%.0f us", us);
+    }
+
+    static void print(final LoadResult r, final PrintStream out)
+    {
+        out.printf(Locale.ROOT, "%n== ringmq-loadtest %s against %s (MQTT %s, shard %s%s)%n", r.scenario, r.broker,
+            r.protocol == 5 ? "5.0" : "3.1.1", r.shard, r.shards > 1 ? ", " + r.shards + " shards merged" : "");
+        out.println("   " + r.options);
+        out.printf(Locale.ROOT, "connections   %,d of %,d established, %,d failed, %,d attempts, set-up %.2f s%n",
+            r.connectionsEstablished, r.connectionsTarget, r.connectionsFailed, r.connectAttempts, r.setupSeconds);
+        if (r.connectsPerSecond > 0)
+        {
+            out.printf(Locale.ROOT, "connects      %,.0f /s%n", r.connectsPerSecond);
+        }
+        if (r.sent > 0 || r.received > 0)
+        {
+            out.printf(Locale.ROOT, "rate          target %s   achieved %,.0f msg/s sent   %,.0f msg/s received " +
+                "(%.1f s window)%n", r.targetRate > 0 ? String.format(Locale.ROOT, "%,.0f msg/s", r.targetRate) :
+                "unlimited", r.achievedRate, r.receiveRate, r.measureSeconds);
+            out.println("qos          sent        acked     expected     received         lost   duplicated");
+            for (int q = 0; q < 3; q++)
+            {
+                final long[] row = r.byQos[q];
+                if (row[LoadResult.QOS_SENT] == 0 && row[LoadResult.QOS_RECEIVED] == 0)
+                {
+                    continue;
+                }
+                out.printf(Locale.ROOT, "  %d %12d %12s %12d %12d %12d %12d%n", q, row[LoadResult.QOS_SENT],
+                    q == 0 ? "-" : Long.toString(row[LoadResult.QOS_ACKED]), row[LoadResult.QOS_EXPECTED],
+                    row[LoadResult.QOS_RECEIVED], row[LoadResult.QOS_LOST], row[LoadResult.QOS_DUPLICATED]);
+            }
+            out.printf(Locale.ROOT, "total %12d %12d %12d %12d %12d %12d%n", r.sent, r.acknowledged, r.expected,
+                r.received, r.lost, r.duplicated);
+            if (r.outstandingAtEnd > 0 || r.publishRefused > 0)
+            {
+                out.printf(Locale.ROOT, "              %,d never acknowledged, %,d refused by the broker%n",
+                    r.outstandingAtEnd, r.publishRefused);
+            }
+        }
+        if (r.queued >= 0)
+        {
+            out.printf(Locale.ROOT, "persistent    queued %,d  redelivered %,d  lost %,d  duplicated %,d  " +
+                "sessions present %,d  redelivery %.2f s%n", r.queued, r.distinct, r.lost, r.duplicated,
+                r.sessionsPresent, r.redeliverySeconds);
+        }
+        out.printf(Locale.ROOT, "latency       %s, n=%,d: p50 %s  p90 %s  p99 %s  p99.9 %s  max %s%n",
+            r.latencyMetric, r.histogram.getTotalCount(), micros(r.latencyUs(50)), micros(r.latencyUs(90)),
+            micros(r.latencyUs(99)), micros(r.latencyUs(99.9)), micros(r.maxLatencyUs()));
+        if (r.sendLateness.getTotalCount() > 0)
+        {
+            out.printf(Locale.ROOT, "send lateness load tester behind its own schedule (included above): p50 %s  " +
+                "p99 %s  max %s%n", micros(r.sendLateness.getValueAtPercentile(50) / 1000.0),
+                micros(r.sendLateness.getValueAtPercentile(99) / 1000.0),
+                micros(r.sendLateness.getMaxValue() / 1000.0));
+        }
+        if (r.brokerRssPerConnectionBytes >= 0 || r.selfHeapPerConnectionBytes >= 0)
+        {
+            final String broker = r.brokerPid > 0 ? String.format(Locale.ROOT,
+                "broker RSS %,d -> %,d KiB = %s/connection;  ", r.brokerRssBaselineKb, r.brokerRssLoadedKb,
+                bytes(r.brokerRssPerConnectionBytes)) : "";
+            out.printf(Locale.ROOT, "memory        %sload tester heap %s, RSS %s per connection%n", broker,
+                bytes(r.selfHeapPerConnectionBytes), bytes(r.selfRssPerConnectionBytes));
+        }
+        final StringBuilder threads = new StringBuilder();
+        for (final double p : r.threadCpuPercent)
+        {
+            threads.append(String.format(Locale.ROOT, " %.0f%%", p));
+        }
+        out.printf(Locale.ROOT, "load tester   process CPU %.0f%% of a core, io threads%s; %,.0f %s per core-second%n",
+            r.processCpuPercent, threads, r.msgsPerCoreSecond,
+            "connect-storm".equals(r.scenario) ? "connects" : "msgs (sent+received)");
+        final StringBuilder errors = new StringBuilder();
+        for (final Map.Entry<String, Long> e : r.errors.entrySet())
+        {
+            // gapsGivenUp: lost messages whose gap fell out of the reorder window; already counted as lost.
+            if (e.getValue() != 0 && !e.getKey().startsWith("ping") && !e.getKey().equals("pongs") &&
+                !e.getKey().equals("gapsGivenUp"))
+            {
+                errors.append(' ').append(e.getKey()).append('=').append(e.getValue());
+            }
+        }
+        if (errors.length() > 0)
+        {
+            out.println("errors       " + errors);
+        }
+        if (null != r.cpuWarning)
+        {
+            out.println("WARNING       " + r.cpuWarning);
+        }
+    }
+
+    static String bytes(final double value)
+    {
+        if (value < 0)
+        {
+            return "n/a";
+        }
+        if (value >= 1024 * 1024)
+        {
+            return String.format(Locale.ROOT, "%.1f MiB", value / 1024 / 1024);
+        }
+        if (value >= 10 * 1024)
+        {
+            return String.format(Locale.ROOT, "%.1f KiB", value / 1024);
+        }
+        return String.format(Locale.ROOT, "%.0f B", value);
+    }
+}

@@ -1,0 +1,110 @@
+package io.ringmq.loadtest;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@Timeout(10)
+class LoadResultTest
+{
+    @Test
+    void shouldComputeLossPerPublisherAndQos()
+    {
+        final LoadResult r = result(
+            new int[]{ 0, 1, 2 },
+            new long[]{ 100, 100, 100 },
+            new long[]{ 0, 90, 80 },
+            new long[]{ 95, 90, 81 },
+            new long[]{ 0, 3, 0 },
+            new long[]{ 1, 1, 1 });
+        r.computeLoss();
+        assertEquals(5, r.byQos[0][LoadResult.QOS_LOST], "QoS 0: sent 100, 95 distinct");
+        assertEquals(0, r.byQos[1][LoadResult.QOS_LOST], "QoS 1: acked 90, all received");
+        assertEquals(0, r.byQos[2][LoadResult.QOS_LOST], "QoS 2: a delivered-but-unacked message is not loss");
+        assertEquals(3, r.byQos[1][LoadResult.QOS_DUPLICATED]);
+        assertEquals(100 + 90 + 80, r.expected);
+        assertEquals(5, r.lost);
+        assertEquals(3, r.duplicated);
+    }
+
+    @Test
+    void shouldMultiplyExpectedByReceiversButCapASharedGroupAtOne()
+    {
+        final LoadResult fanOut = result(new int[]{ 1 }, new long[]{ 10 }, new long[]{ 10 }, new long[]{ 38 },
+            new long[]{ 0 }, new long[]{ 4 });
+        fanOut.computeLoss();
+        assertEquals(40, fanOut.expected);
+        assertEquals(2, fanOut.lost);
+
+        final LoadResult shared = result(new int[]{ 1 }, new long[]{ 10 }, new long[]{ 10 }, new long[]{ 10 },
+            new long[]{ 0 }, new long[]{ 2 });
+        shared.sharedGroup = true;
+        shared.computeLoss();
+        assertEquals(10, shared.expected);
+        assertEquals(0, shared.lost);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void shouldRoundTripThroughJsonAndMergeShards()
+    {
+        // Shard 0 owns publisher 0 and a receiver; shard 1 owns publisher 1 and a receiver; fan-in: each receiver
+        // gets both publishers.
+        final LoadResult shard0 = result(new int[]{ 0, 0 }, new long[]{ 100, 0 }, new long[]{ 0, 0 },
+            new long[]{ 100, 60 }, new long[]{ 0, 0 }, new long[]{ 1, 1 });
+        final LoadResult shard1 = result(new int[]{ 0, 0 }, new long[]{ 0, 60 }, new long[]{ 0, 0 },
+            new long[]{ 99, 60 }, new long[]{ 0, 1 }, new long[]{ 1, 1 });
+        shard0.histogram.recordValue(100_000);
+        shard1.histogram.recordValue(300_000);
+        shard0.timeline.add(new double[]{ 1, 10, 20, 2, 5, 9, 0 });
+        shard1.timeline.add(new double[]{ 1, 30, 40, 2, 6, 7, 0 });
+
+        final LoadResult back0 = LoadResult.fromJson((Map<String, Object>)Json.parse(shard0.toJson()));
+        final LoadResult back1 = LoadResult.fromJson((Map<String, Object>)Json.parse(shard1.toJson()));
+        assertEquals(1, back0.histogram.getTotalCount());
+
+        final LoadResult merged = Merge.merge(List.of(back0, back1));
+        assertEquals(2, merged.shards);
+        assertEquals(160, merged.sent);
+        assertEquals(2 * 100 + 2 * 60, merged.expected);
+        assertEquals(1, merged.lost, "publisher 0: 200 expected, 199 distinct");
+        assertEquals(1, merged.duplicated);
+        assertEquals(2, merged.histogram.getTotalCount());
+        assertEquals(40, merged.timeline.get(0)[1], 1e-9);
+        assertTrue(merged.latencyUs(99) >= 299);
+    }
+
+    static LoadResult result(
+        final int[] qos,
+        final long[] sent,
+        final long[] acked,
+        final long[] distinct,
+        final long[] duplicates,
+        final long[] receivers)
+    {
+        final LoadResult r = new LoadResult();
+        r.scenario = "fan-in";
+        r.broker = "127.0.0.1:1883";
+        r.options = "test";
+        r.runId = "t";
+        r.qos = "0";
+        r.publisherQos = qos;
+        r.publisherSent = sent;
+        r.publisherAcked = acked;
+        r.publisherDistinct = distinct;
+        r.publisherReceived = new long[sent.length];
+        for (int i = 0; i < sent.length; i++)
+        {
+            r.publisherReceived[i] = distinct[i] + duplicates[i];
+            r.sent += sent[i];
+        }
+        r.publisherDuplicates = duplicates;
+        r.publisherExpectedReceivers = receivers;
+        return r;
+    }
+}

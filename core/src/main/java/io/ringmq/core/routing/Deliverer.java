@@ -30,6 +30,10 @@ final class Deliverer
     private final BrokerCounters counters;
     private final int maxInflight;
     private final int maxQueued;
+    /** Queue depth of a connected session at which its publishers are paused (flow control). */
+    private final int highWater;
+    /** Queue depth at which paused publishers are resumed. */
+    private final int lowWater;
     private final PublishEncoder encoder = new PublishEncoder();
     private final PublishSource resend = new PublishSource();
 
@@ -39,6 +43,8 @@ final class Deliverer
         this.counters = counters;
         this.maxInflight = maxInflight;
         this.maxQueued = maxQueued;
+        this.highWater = Math.max(1, maxQueued / 2);
+        this.lowWater = maxQueued / 4;
     }
 
     /**
@@ -48,6 +54,46 @@ final class Deliverer
     boolean isFull(final Session session)
     {
         return session.queuedCount() >= maxQueued && !hasWindow(session);
+    }
+
+    /**
+     * Flow control: a connected session whose queue passed the high-water mark pauses the publisher feeding it,
+     * so a fast publisher slows to the pace of its slowest online subscriber instead of filling the queue to the
+     * hard limit. Offline sessions do not pause anyone; their queue limit refuses new messages instead.
+     *
+     * @param session   the session just delivered to.
+     * @param publisher the publishing connection, or null for broker-made messages.
+     */
+    void throttle(final Session session, final ClientConnection publisher)
+    {
+        final ClientConnection connection = session.connection();
+        if (null != publisher && null != connection && session.queuedCount() >= highWater &&
+            publisher.state() == ClientConnection.CONNECTED && session.addPausedPublisher(publisher) &&
+            publisher.pause())
+        {
+            sender.readControl(publisher, true);
+        }
+    }
+
+    /**
+     * Resume the publishers a session paused: its queue drained below the low-water mark, or it went offline.
+     */
+    void releasePublishers(final Session session)
+    {
+        final java.util.List<ClientConnection> paused = session.pausedPublishers();
+        if (paused.isEmpty())
+        {
+            return;
+        }
+        for (int i = 0, size = paused.size(); i < size; i++)
+        {
+            final ClientConnection publisher = paused.get(i);
+            if (publisher.resume() && publisher.state() == ClientConnection.CONNECTED)
+            {
+                sender.readControl(publisher, false);
+            }
+        }
+        paused.clear();
     }
 
     private boolean hasWindow(final Session session)
@@ -112,6 +158,10 @@ final class Deliverer
         {
             final Delivery delivery = queue.pollFirst();
             transmit(session, delivery, false, nowNs);
+        }
+        if (queue.size() <= lowWater)
+        {
+            releasePublishers(session);
         }
     }
 

@@ -593,6 +593,10 @@ public final class Router implements EventHandler<RingEvent>
                 deliverer.sendQos12(session, new Delivery(source.message(), deliveryQos, retainFlag,
                     collector.subscriptionIds[i], collector.subscriptionIdCounts[i], collector.sharedGroups[i]),
                     nowNs);
+                if (null != source.publisher)
+                {
+                    deliverer.throttle(session, source.publisher.connection());
+                }
             }
         }
         return ROUTED;
@@ -780,6 +784,7 @@ public final class Router implements EventHandler<RingEvent>
         }
         session.connection(null);
         counters.clientsConnected--;
+        deliverer.releasePublishers(session);
         final Message will = connection.will();
         if (null != will)
         {

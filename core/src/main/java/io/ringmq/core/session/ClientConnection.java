@@ -26,6 +26,7 @@ public final class ClientConnection
     private boolean requestProblemInformation = true;
     private char receiveMaximum = 65535;
     private int maximumPacketSize = Integer.MAX_VALUE;
+    private char pausedBy;
     private Session session;
     private String clientId = "";
     private String username;
@@ -92,6 +93,26 @@ public final class ClientConnection
     public void state(final int state)
     {
         this.state = (byte)state;
+    }
+
+    /**
+     * One more backed-up session wants this publisher paused.
+     *
+     * @return true if reading must stop now (first pause).
+     */
+    public boolean pause()
+    {
+        return 1 == ++pausedBy;
+    }
+
+    /**
+     * A session that paused this publisher has drained.
+     *
+     * @return true if reading may resume now (last pause released).
+     */
+    public boolean resume()
+    {
+        return pausedBy > 0 && 0 == --pausedBy;
     }
 
     /** @return protocol version (3, 4 or 5), 0 before CONNECT. */

@@ -29,6 +29,8 @@ public final class Session
     private Int2ObjectHashMap<Delivery> inflight;
     private ArrayDeque<Delivery> queue;
     private IntHashSet inboundQos2;
+    /** Publishers paused because this session's queue is above the high-water mark (flow control). */
+    private java.util.ArrayList<ClientConnection> pausedPublishers;
     private ClientConnection connection;
     private long expiryIntervalSeconds;
     private long expiryDeadlineNs = -1;
@@ -123,6 +125,32 @@ public final class Session
             inboundQos2 = new IntHashSet();
         }
         return inboundQos2;
+    }
+
+    /**
+     * Record a publisher this session paused.
+     *
+     * @param publisher the publisher's connection.
+     * @return true if newly recorded (the caller then pauses it), false if already paused by this session.
+     */
+    public boolean addPausedPublisher(final ClientConnection publisher)
+    {
+        if (null == pausedPublishers)
+        {
+            pausedPublishers = new java.util.ArrayList<>(2);
+        }
+        if (pausedPublishers.contains(publisher))
+        {
+            return false;
+        }
+        pausedPublishers.add(publisher);
+        return true;
+    }
+
+    /** @return publishers this session paused (possibly empty), to be resumed by the caller, then cleared. */
+    public java.util.List<ClientConnection> pausedPublishers()
+    {
+        return null == pausedPublishers ? java.util.List.of() : pausedPublishers;
     }
 
     /** @return the current connection, or null while offline. */

@@ -167,6 +167,39 @@ class RouterTest
             o.packetType() == PacketType.PUBREC).count());
     }
 
+    @Test
+    void shouldPausePublisherWhileOnlineSubscriberIsBackedUpAndResumeWhenItDrains()
+    {
+        final RouterHarness flow = new RouterHarness(new BrokerConfig().sysIntervalSeconds(0)
+            .maxQueuedMessages(8).maxInflight(2));
+        flow.connect(SUB, "sub", MqttVersion.MQTT_3_1_1, true, 0);
+        flow.subscribe(SUB, MqttVersion.MQTT_3_1_1, 1, 0, new TopicSubscription("f", 1));
+        flow.connect(PUB, "pub", MqttVersion.MQTT_3_1_1, true, 0);
+        flow.drain();
+
+        for (int i = 1; i <= 6; i++)
+        {
+            flow.publish(PUB, MqttVersion.MQTT_3_1_1, "f", "m" + i, 1, i);
+        }
+        final List<RouterHarness.Out> out = flow.drain();
+        final List<RouterHarness.Out> publishes = out.stream().filter(o -> o.connectionId() == SUB &&
+            o.body().length > 0 && o.packetType() == PacketType.PUBLISH).toList();
+        assertEquals(2, publishes.size(), "inflight window of 2");
+        assertEquals(1, out.stream().filter(o -> o.type() == OutboundQueue.PAUSE_READ && o.connectionId() == PUB)
+            .count(), "paused once the queue reached half of max-queued-messages");
+        assertEquals(6, out.stream().filter(o -> o.connectionId() == PUB && o.body().length > 0 &&
+            o.packetType() == PacketType.PUBACK).count(), "everything accepted is acknowledged");
+
+        for (final RouterHarness.Out publish : publishes)
+        {
+            final int packetId = ((publish.body()[5] & 0xFF) << 8) | (publish.body()[6] & 0xFF);
+            flow.raw(SUB, 0x40, 0x02, packetId >> 8, packetId & 0xFF);
+        }
+        final List<RouterHarness.Out> after = flow.drain();
+        assertEquals(1, after.stream().filter(o -> o.type() == OutboundQueue.RESUME_READ && o.connectionId() == PUB)
+            .count(), "resumed once the queue drained to a quarter");
+    }
+
     private static int reasonOf(final RouterHarness.Out ack)
     {
         return ack.body().length > 4 ? ack.body()[4] & 0xFF : ReasonCode.SUCCESS;

@@ -44,6 +44,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
     private static final byte DISCARDING = 2;
     private static final byte PAUSED = 4;
     private static final byte CONNECTED = 8;
+    private static final byte THROTTLED = 16;
 
     // Fields are few and small on purpose: a large fleet holds one of these per idle device.
     private final long connectionId = CONNECTION_IDS.incrementAndGet();
@@ -169,7 +170,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
     private void frameCumulation()
     {
         final ByteBuf in = cumulation;
-        while (null != in && in.isReadable() && !is(PAUSED) && !is(DISCARDING))
+        while (null != in && in.isReadable() && !is(PAUSED) && !is(THROTTLED) && !is(DISCARDING))
         {
             if (!frameBatch(in))
             {
@@ -345,7 +346,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
     private void resume()
     {
         set(PAUSED, false);
-        if (!ctx.channel().isActive())
+        if (!ctx.channel().isActive() || is(THROTTLED))
         {
             return;
         }
@@ -425,6 +426,26 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
         }
     }
 
+    /**
+     * Publisher flow control from the Router: stop reading while a session it feeds is backed up. Frames already
+     * read stay in the cumulation. The keep-alive clock restarts on resume, since the client could not be heard.
+     */
+    void pauseReading(final boolean pause)
+    {
+        set(THROTTLED, pause);
+        if (pause)
+        {
+            ctx.channel().config().setAutoRead(false);
+            return;
+        }
+        lastReadNs = System.nanoTime();
+        if (!is(PAUSED) && ctx.channel().isActive())
+        {
+            ctx.channel().config().setAutoRead(true);
+            frameCumulation();
+        }
+    }
+
     void onConnected(final int version, final int keepAliveMs)
     {
         set(CONNECTED, true);
@@ -445,6 +466,10 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
     int checkTimeouts(final long nowNs, final long connectTimeoutNs)
     {
         if (is(DISCARDING))
+        {
+            return -1;
+        }
+        if (is(THROTTLED))
         {
             return -1;
         }

@@ -18,6 +18,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -134,7 +135,7 @@ public class TopicMatchBenchmark
 
         private static String device(final int device)
         {
-            return String.format("dev%07d", device);
+            return String.format(Locale.ROOT, "dev%07d", device);
         }
     }
 

@@ -103,14 +103,6 @@ final class Compare
             }
         }
 
-        final List<List<Figures>> figures = List.of(new ArrayList<>(), new ArrayList<>());
-        for (int side = 0; side < 2; side++)
-        {
-            for (final LoadResult r : results.get(side))
-            {
-                figures.get(side).add(new Figures(primaryRate(r), r.latencyUs(99), r.lost, r.receiveRate));
-            }
-        }
         final Json report = new Json().beginObject()
             .field("scenario", scenario.command())
             .field("options", String.join(" ", scenarioArgs))
@@ -119,7 +111,39 @@ final class Compare
             .field("a", a)
             .field("b", b)
             .field("runs", runs);
-        printMedians(scenario, names, figures, out, report);
+        printMedians(scenario, names, figures(results), out, report);
+        appendRuns(report, names, results);
+        if (null != json)
+        {
+            Files.writeString(Path.of(json), report.endObject().toString() + "\n");
+            out.println("json " + json);
+        }
+        if (null != html)
+        {
+            final List<LoadResult> last = List.of(results.get(0).get(runs - 1), results.get(1).get(runs - 1));
+            Files.writeString(Path.of(html), HtmlReport.render(last, List.of(aName, bName)));
+            out.println("html " + html);
+        }
+        return 0;
+    }
+
+    /** The headline figures of every run, per side. */
+    private static List<List<Figures>> figures(final List<List<LoadResult>> results)
+    {
+        final List<List<Figures>> figures = List.of(new ArrayList<>(), new ArrayList<>());
+        for (int side = 0; side < 2; side++)
+        {
+            for (final LoadResult r : results.get(side))
+            {
+                figures.get(side).add(new Figures(primaryRate(r), r.latencyUs(99), r.lost, r.receiveRate));
+            }
+        }
+        return figures;
+    }
+
+    /** One object per run, both sides, into the {@code runs} array of the JSON report. */
+    private static void appendRuns(final Json report, final String[] names, final List<List<LoadResult>> results)
+    {
         report.beginArray("runs");
         for (int side = 0; side < 2; side++)
         {
@@ -146,18 +170,6 @@ final class Compare
             }
         }
         report.endArray();
-        if (null != json)
-        {
-            Files.writeString(Path.of(json), report.endObject().toString() + "\n");
-            out.println("json " + json);
-        }
-        if (null != html)
-        {
-            final List<LoadResult> last = List.of(results.get(0).get(runs - 1), results.get(1).get(runs - 1));
-            Files.writeString(Path.of(html), HtmlReport.render(last, List.of(aName, bName)));
-            out.println("html " + html);
-        }
-        return 0;
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.ringmq.loadtest;
 
+import io.ringmq.core.SuppressForbidden;
+
 import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
 import java.lang.management.ThreadMXBean;
@@ -116,6 +118,7 @@ final class CpuSampler
         return Math.max(0, value);
     }
 
+    @SuppressForbidden(reason = "com.sun.management is the only source of process CPU time; absent elsewhere -> 0")
     private long processCpuNs()
     {
         if (os instanceof com.sun.management.OperatingSystemMXBean sun)

@@ -201,44 +201,7 @@ final class LoadResult
             .field("measureSeconds", measureSeconds)
             .field("sharedGroup", sharedGroup);
 
-        json.beginObject("latencyUs")
-            .field("metric", latencyMetric)
-            .field("count", histogram.getTotalCount())
-            .field("min", histogram.getTotalCount() == 0 ? 0 : histogram.getMinValue() / 1000.0)
-            .field("mean", meanLatencyUs())
-            .field("p50", latencyUs(50))
-            .field("p90", latencyUs(90))
-            .field("p99", latencyUs(99))
-            .field("p99.9", latencyUs(99.9))
-            .field("p99.99", latencyUs(99.99))
-            .field("max", maxLatencyUs())
-            .endObject();
-
-        json.beginObject("sendLatenessUs")
-            .field("count", sendLateness.getTotalCount())
-            .field("p50", sendLateness.getTotalCount() == 0 ? 0 : sendLateness.getValueAtPercentile(50) / 1000.0)
-            .field("p99", sendLateness.getTotalCount() == 0 ? 0 : sendLateness.getValueAtPercentile(99) / 1000.0)
-            .field("max", sendLateness.getTotalCount() == 0 ? 0 : sendLateness.getMaxValue() / 1000.0)
-            .endObject();
-
-        json.beginObject("byQos");
-        for (int q = 0; q < 3; q++)
-        {
-            final long[] row = byQos[q];
-            if (row[QOS_SENT] == 0 && row[QOS_RECEIVED] == 0 && row[QOS_EXPECTED] == 0)
-            {
-                continue;
-            }
-            json.beginObject(Integer.toString(q))
-                .field("sent", row[QOS_SENT])
-                .field("acknowledged", row[QOS_ACKED])
-                .field("expected", row[QOS_EXPECTED])
-                .field("received", row[QOS_RECEIVED])
-                .field("lost", row[QOS_LOST])
-                .field("duplicated", row[QOS_DUPLICATED])
-                .endObject();
-        }
-        json.endObject();
+        writeLatency(json);
 
         json.beginObject("connections")
             .field("target", connectionsTarget)
@@ -301,6 +264,59 @@ final class LoadResult
         }
         json.endArray();
 
+        writePublishers(json);
+
+        json.field("histogram", encodeHistogram(histogram));
+        json.field("sendLatenessHistogram", encodeHistogram(sendLateness));
+        return json.endObject().toString() + "\n";
+    }
+
+    /** The {@code latencyUs}, {@code sendLatenessUs} and {@code byQos} objects of {@link #toJson()}. */
+    private void writeLatency(final Json json)
+    {
+        json.beginObject("latencyUs")
+            .field("metric", latencyMetric)
+            .field("count", histogram.getTotalCount())
+            .field("min", histogram.getTotalCount() == 0 ? 0 : histogram.getMinValue() / 1000.0)
+            .field("mean", meanLatencyUs())
+            .field("p50", latencyUs(50))
+            .field("p90", latencyUs(90))
+            .field("p99", latencyUs(99))
+            .field("p99.9", latencyUs(99.9))
+            .field("p99.99", latencyUs(99.99))
+            .field("max", maxLatencyUs())
+            .endObject();
+
+        json.beginObject("sendLatenessUs")
+            .field("count", sendLateness.getTotalCount())
+            .field("p50", sendLateness.getTotalCount() == 0 ? 0 : sendLateness.getValueAtPercentile(50) / 1000.0)
+            .field("p99", sendLateness.getTotalCount() == 0 ? 0 : sendLateness.getValueAtPercentile(99) / 1000.0)
+            .field("max", sendLateness.getTotalCount() == 0 ? 0 : sendLateness.getMaxValue() / 1000.0)
+            .endObject();
+
+        json.beginObject("byQos");
+        for (int q = 0; q < 3; q++)
+        {
+            final long[] row = byQos[q];
+            if (row[QOS_SENT] == 0 && row[QOS_RECEIVED] == 0 && row[QOS_EXPECTED] == 0)
+            {
+                continue;
+            }
+            json.beginObject(Integer.toString(q))
+                .field("sent", row[QOS_SENT])
+                .field("acknowledged", row[QOS_ACKED])
+                .field("expected", row[QOS_EXPECTED])
+                .field("received", row[QOS_RECEIVED])
+                .field("lost", row[QOS_LOST])
+                .field("duplicated", row[QOS_DUPLICATED])
+                .endObject();
+        }
+        json.endObject();
+    }
+
+    /** The {@code publishers} object of {@link #toJson()}: per-publisher arrays. */
+    private void writePublishers(final Json json)
+    {
         final long[] qosLong = new long[publisherQos.length];
         for (int i = 0; i < qosLong.length; i++)
         {
@@ -315,10 +331,6 @@ final class LoadResult
             .array("duplicated", publisherDuplicates)
             .array("expectedReceivers", publisherExpectedReceivers)
             .endObject();
-
-        json.field("histogram", encodeHistogram(histogram));
-        json.field("sendLatenessHistogram", encodeHistogram(sendLateness));
-        return json.endObject().toString() + "\n";
     }
 
     /**
@@ -427,6 +439,42 @@ final class LoadResult
             r.queued = (long)num(persistent, "queued");
             r.redeliverySeconds = num(persistent, "redeliverySeconds");
         }
+        readResources(r, map);
+        final Map<String, Object> errors = (Map<String, Object>)map.get("errors");
+        if (null != errors)
+        {
+            for (final Map.Entry<String, Object> e : errors.entrySet())
+            {
+                r.errors.put(e.getKey(), ((Number)e.getValue()).longValue());
+            }
+        }
+        final List<Object> timeline = (List<Object>)map.get("timeline");
+        if (null != timeline)
+        {
+            for (final Object point : timeline)
+            {
+                r.timeline.add(doubles((List<Object>)point));
+            }
+        }
+        readPublishers(r, map);
+        final String histogram = str(map, "histogram");
+        if (null != histogram && !histogram.isEmpty())
+        {
+            r.histogram = decodeHistogram(histogram);
+        }
+        final String lateness = str(map, "sendLatenessHistogram");
+        if (null != lateness && !lateness.isEmpty())
+        {
+            r.sendLateness = decodeHistogram(lateness);
+        }
+        r.computeLoss();
+        return r;
+    }
+
+    /** The {@code memory} and {@code cpu} objects written by {@link #toJson()}. */
+    @SuppressWarnings("unchecked")
+    private static void readResources(final LoadResult r, final Map<String, Object> map)
+    {
         final Map<String, Object> memory = (Map<String, Object>)map.get("memory");
         if (null != memory)
         {
@@ -447,22 +495,12 @@ final class LoadResult
             r.msgsPerCoreSecond = num(cpu, "msgsPerCoreSecond");
             r.cpuWarning = str(cpu, "warning");
         }
-        final Map<String, Object> errors = (Map<String, Object>)map.get("errors");
-        if (null != errors)
-        {
-            for (final Map.Entry<String, Object> e : errors.entrySet())
-            {
-                r.errors.put(e.getKey(), ((Number)e.getValue()).longValue());
-            }
-        }
-        final List<Object> timeline = (List<Object>)map.get("timeline");
-        if (null != timeline)
-        {
-            for (final Object point : timeline)
-            {
-                r.timeline.add(doubles((List<Object>)point));
-            }
-        }
+    }
+
+    /** The {@code publishers} object written by {@link #toJson()}. */
+    @SuppressWarnings("unchecked")
+    private static void readPublishers(final LoadResult r, final Map<String, Object> map)
+    {
         final Map<String, Object> publishers = (Map<String, Object>)map.get("publishers");
         if (null != publishers)
         {
@@ -479,18 +517,6 @@ final class LoadResult
             r.publisherDuplicates = longs((List<Object>)publishers.get("duplicated"));
             r.publisherExpectedReceivers = longs((List<Object>)publishers.get("expectedReceivers"));
         }
-        final String histogram = str(map, "histogram");
-        if (null != histogram && !histogram.isEmpty())
-        {
-            r.histogram = decodeHistogram(histogram);
-        }
-        final String lateness = str(map, "sendLatenessHistogram");
-        if (null != lateness && !lateness.isEmpty())
-        {
-            r.sendLateness = decodeHistogram(lateness);
-        }
-        r.computeLoss();
-        return r;
     }
 
     private static String str(final Map<String, Object> map, final String key)

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Command-line entry of the load tester: {@code java -jar ringmq-loadtest.jar <command> [options]}.
@@ -155,7 +156,7 @@ public final class Main
             """);
         for (final Scenario scenario : Scenario.values())
         {
-            sb.append(String.format("  %-14s %s%n", scenario.command(), scenario.description()));
+            sb.append(String.format(Locale.ROOT, "  %-14s %s%n", scenario.command(), scenario.description()));
         }
         sb.append("""
 

@@ -53,18 +53,7 @@ final class Merge
         m.shard = "merged";
         m.shards = 0;
 
-        int publishers = 0;
-        for (final LoadResult r : parts)
-        {
-            publishers = Math.max(publishers, r.publisherSent.length);
-        }
-        m.publisherQos = new int[publishers];
-        m.publisherSent = new long[publishers];
-        m.publisherAcked = new long[publishers];
-        m.publisherReceived = new long[publishers];
-        m.publisherDistinct = new long[publishers];
-        m.publisherDuplicates = new long[publishers];
-        m.publisherExpectedReceivers = new long[publishers];
+        allocatePublishers(m, parts);
 
         long rssBaseline = Long.MAX_VALUE;
         long rssLoaded = -1;
@@ -110,11 +99,7 @@ final class Merge
             }
             warning = null == warning ? r.cpuWarning : warning;
             m.sessionsPresent += r.sessionsPresent;
-            if (r.queued >= 0)
-            {
-                m.queued = Math.max(0, m.queued) + r.queued;
-                m.redeliverySeconds = Math.max(m.redeliverySeconds, r.redeliverySeconds);
-            }
+            mergePersistent(m, r);
             if (r.brokerPid > 0)
             {
                 m.brokerPid = r.brokerPid;
@@ -127,36 +112,9 @@ final class Merge
                 selfRss += Math.max(0, r.selfRssPerConnectionBytes) * r.connectionsEstablished;
                 established += r.connectionsEstablished;
             }
-            for (final Map.Entry<String, Long> e : r.errors.entrySet())
-            {
-                m.errors.merge(e.getKey(), e.getValue(), Long::sum);
-            }
-            for (int i = 0; i < r.timeline.size(); i++)
-            {
-                final double[] point = r.timeline.get(i);
-                if (i >= m.timeline.size())
-                {
-                    m.timeline.add(point.clone());
-                }
-                else
-                {
-                    final double[] sum = m.timeline.get(i);
-                    for (int k = 1; k < Math.min(sum.length, point.length); k++)
-                    {
-                        sum[k] = k == 4 || k == 5 ? Math.max(sum[k], point[k]) : sum[k] + point[k];
-                    }
-                }
-            }
-            for (int p = 0; p < r.publisherSent.length; p++)
-            {
-                m.publisherQos[p] = Math.max(m.publisherQos[p], r.publisherQos[p]);
-                m.publisherSent[p] += r.publisherSent[p];
-                m.publisherAcked[p] += r.publisherAcked[p];
-                m.publisherReceived[p] += r.publisherReceived[p];
-                m.publisherDistinct[p] += r.publisherDistinct[p];
-                m.publisherDuplicates[p] += r.publisherDuplicates[p];
-                m.publisherExpectedReceivers[p] += r.publisherExpectedReceivers[p];
-            }
+            mergeErrors(m, r);
+            mergeTimeline(m, r);
+            mergePublishers(m, r);
         }
         if (m.brokerPid > 0 && rssBaseline > 0 && rssLoaded > 0)
         {
@@ -177,5 +135,77 @@ final class Merge
         m.msgsPerCoreSecond = m.ioCpuSeconds > 0 ? handled / m.ioCpuSeconds : 0;
         m.computeLoss();
         return m;
+    }
+
+    /** Per-publisher arrays as long as the longest shard's. */
+    private static void allocatePublishers(final LoadResult m, final List<LoadResult> parts)
+    {
+        int publishers = 0;
+        for (final LoadResult r : parts)
+        {
+            publishers = Math.max(publishers, r.publisherSent.length);
+        }
+        m.publisherQos = new int[publishers];
+        m.publisherSent = new long[publishers];
+        m.publisherAcked = new long[publishers];
+        m.publisherReceived = new long[publishers];
+        m.publisherDistinct = new long[publishers];
+        m.publisherDuplicates = new long[publishers];
+        m.publisherExpectedReceivers = new long[publishers];
+    }
+
+    /** Timeline points by index: sums, except columns 4 and 5 which take the maximum. */
+    private static void mergeTimeline(final LoadResult m, final LoadResult r)
+    {
+        for (int i = 0; i < r.timeline.size(); i++)
+        {
+            final double[] point = r.timeline.get(i);
+            if (i >= m.timeline.size())
+            {
+                m.timeline.add(point.clone());
+            }
+            else
+            {
+                final double[] sum = m.timeline.get(i);
+                for (int k = 1; k < Math.min(sum.length, point.length); k++)
+                {
+                    sum[k] = k == 4 || k == 5 ? Math.max(sum[k], point[k]) : sum[k] + point[k];
+                }
+            }
+        }
+    }
+
+    /** Per-publisher counts: sums, and the highest QoS. */
+    private static void mergePublishers(final LoadResult m, final LoadResult r)
+    {
+        for (int p = 0; p < r.publisherSent.length; p++)
+        {
+            m.publisherQos[p] = Math.max(m.publisherQos[p], r.publisherQos[p]);
+            m.publisherSent[p] += r.publisherSent[p];
+            m.publisherAcked[p] += r.publisherAcked[p];
+            m.publisherReceived[p] += r.publisherReceived[p];
+            m.publisherDistinct[p] += r.publisherDistinct[p];
+            m.publisherDuplicates[p] += r.publisherDuplicates[p];
+            m.publisherExpectedReceivers[p] += r.publisherExpectedReceivers[p];
+        }
+    }
+
+    /** Persistent-session figures, only from shards that measured them ({@code queued >= 0}). */
+    private static void mergePersistent(final LoadResult m, final LoadResult r)
+    {
+        if (r.queued >= 0)
+        {
+            m.queued = Math.max(0, m.queued) + r.queued;
+            m.redeliverySeconds = Math.max(m.redeliverySeconds, r.redeliverySeconds);
+        }
+    }
+
+    /** Error counters by name: sums. */
+    private static void mergeErrors(final LoadResult m, final LoadResult r)
+    {
+        for (final Map.Entry<String, Long> e : r.errors.entrySet())
+        {
+            m.errors.merge(e.getKey(), e.getValue(), Long::sum);
+        }
     }
 }

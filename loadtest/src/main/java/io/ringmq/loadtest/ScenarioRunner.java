@@ -538,33 +538,8 @@ final class ScenarioRunner
             r.achievedRate = r.connectsPerSecond;
         }
 
-        r.publisherQos = new int[publisherCount];
-        r.publisherSent = new long[publisherCount];
-        r.publisherAcked = new long[publisherCount];
-        r.publisherReceived = new long[publisherCount];
-        r.publisherDistinct = new long[publisherCount];
-        r.publisherDuplicates = new long[publisherCount];
-        r.publisherExpectedReceivers = new long[publisherCount];
-        for (int p = 0; p < publisherCount; p++)
-        {
-            r.publisherQos[p] = options.qosOf(p);
-            r.publisherExpectedReceivers[p] = p < expectedReceivers.length ? expectedReceivers[p] : 0;
-        }
-        for (final Publisher p : publishers)
-        {
-            r.publisherSent[p.publisherId] = p.sent;
-            r.publisherAcked[p.publisherId] = p.acknowledged;
-        }
+        aggregatePublishers(r);
         long evicted = 0;
-        for (final IoLoop loop : loops)
-        {
-            for (int p = 0; p < publisherCount; p++)
-            {
-                r.publisherReceived[p] += loop.receivedByPublisher[p];
-                r.publisherDistinct[p] += loop.distinctByPublisher[p];
-                r.publisherDuplicates[p] += loop.duplicatesByPublisher[p];
-            }
-        }
         for (final Connection c : all)
         {
             if (null != c.receiver)
@@ -599,6 +574,37 @@ final class ScenarioRunner
         r.errors.put("gapsGivenUp", evicted);
         r.errors.put("pings", total(LoopCounters.PINGS));
         r.errors.put("pongs", total(LoopCounters.PONGS));
+    }
+
+    /** Per-publisher counts: what each publisher sent and had acknowledged, and what the loops received. */
+    private void aggregatePublishers(final LoadResult r)
+    {
+        r.publisherQos = new int[publisherCount];
+        r.publisherSent = new long[publisherCount];
+        r.publisherAcked = new long[publisherCount];
+        r.publisherReceived = new long[publisherCount];
+        r.publisherDistinct = new long[publisherCount];
+        r.publisherDuplicates = new long[publisherCount];
+        r.publisherExpectedReceivers = new long[publisherCount];
+        for (int p = 0; p < publisherCount; p++)
+        {
+            r.publisherQos[p] = options.qosOf(p);
+            r.publisherExpectedReceivers[p] = p < expectedReceivers.length ? expectedReceivers[p] : 0;
+        }
+        for (final Publisher p : publishers)
+        {
+            r.publisherSent[p.publisherId] = p.sent;
+            r.publisherAcked[p.publisherId] = p.acknowledged;
+        }
+        for (final IoLoop loop : loops)
+        {
+            for (int p = 0; p < publisherCount; p++)
+            {
+                r.publisherReceived[p] += loop.receivedByPublisher[p];
+                r.publisherDistinct[p] += loop.distinctByPublisher[p];
+                r.publisherDuplicates[p] += loop.duplicatesByPublisher[p];
+            }
+        }
     }
 
     private long total(final int counter)

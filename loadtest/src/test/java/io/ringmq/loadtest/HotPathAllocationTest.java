@@ -1,5 +1,6 @@
 package io.ringmq.loadtest;
 
+import io.ringmq.core.SuppressForbidden;
 import io.ringmq.core.codec.AckDecoder;
 import io.ringmq.core.codec.AckEncoder;
 import io.ringmq.core.codec.PublishDecoder;
@@ -45,6 +46,7 @@ class HotPathAllocationTest
     private long received;
 
     @Test
+    @SuppressForbidden(reason = "com.sun.management.ThreadMXBean gives per-thread allocated bytes; HotSpot-only test")
     void shouldNotAllocatePerMessage()
     {
         for (int i = 0; i < 2_000; i++)

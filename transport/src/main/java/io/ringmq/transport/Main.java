@@ -1,12 +1,15 @@
 package io.ringmq.transport;
 
+import io.ringmq.core.SuppressForbidden;
 import io.ringmq.core.config.BrokerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +33,7 @@ public final class Main
     /**
      * @param args command-line options.
      */
+    @SuppressForbidden(reason = "a CLI error is one line on stderr and --help goes to stdout, not through the logger")
     public static void main(final String[] args)
     {
         productionDefaults();
@@ -140,9 +144,10 @@ public final class Main
         if (null != configFile)
         {
             final Properties properties = new Properties();
-            try (InputStream in = Files.newInputStream(Path.of(configFile)))
+            try (InputStream in = Files.newInputStream(Path.of(configFile));
+                Reader reader = new InputStreamReader(in, StandardCharsets.UTF_8))
             {
-                properties.load(new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
+                properties.load(reader);
             }
             catch (final IOException ex)
             {

@@ -1,5 +1,6 @@
 package io.ringmq.transport;
 
+import io.ringmq.core.SuppressForbidden;
 import sun.misc.Signal;
 
 /**
@@ -7,6 +8,7 @@ import sun.misc.Signal;
  * status 0 (a plain JVM shutdown hook would exit with 143). Uses {@code sun.misc.Signal} from jdk.unsupported,
  * available on every HotSpot JDK 17+.
  */
+@SuppressForbidden(reason = "sun.misc.Signal is the only way to handle SIGTERM/SIGINT without exit status 143")
 final class SignalHandlers
 {
     private SignalHandlers()

@@ -1,6 +1,7 @@
 package io.ringmq.core.config;
 
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.ObjLongConsumer;
 
@@ -161,7 +162,7 @@ public final class BrokerConfig
         final StringBuilder sb = new StringBuilder();
         for (final Map.Entry<String, Setting> e : SETTINGS.entrySet())
         {
-            sb.append(String.format("  --%-22s %s%n", e.getKey() + " <v>", e.getValue().help()));
+            sb.append(String.format(Locale.ROOT, "  --%-22s %s%n", e.getKey() + " <v>", e.getValue().help()));
         }
         return sb.toString();
     }

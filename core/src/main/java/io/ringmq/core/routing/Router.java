@@ -335,6 +335,17 @@ public final class Router implements EventHandler<RingEvent>
                 connect.willQos(), connect.willRetain(), -1), connect.willDelayIntervalSeconds(),
                 connect.willMessageExpirySeconds());
         }
+        acceptConnect(connection, connect, clientId, assignedId);
+    }
+
+    /**
+     * Second half of CONNECT, after the packet, client id, authentication and will were accepted: take over or
+     * create the session, negotiate the limits and answer with CONNACK.
+     */
+    private void acceptConnect(
+        final ClientConnection connection, final ConnectPacket connect, final String clientId, final String assignedId)
+    {
+        final int version = connect.protocolVersion();
 
         // Takeover (MQTT-3.1.4-3): close the existing connection; its will follows the usual rules.
         Session session = sessions.get(clientId);
@@ -504,17 +515,7 @@ public final class Router implements EventHandler<RingEvent>
         final int result = route(source);
         if (QUOTA_EXCEEDED == result)
         {
-            if (connection.version() == MqttVersion.MQTT_5)
-            {
-                sender.ack(connection, 1 == qos ? PacketType.PUBACK : PacketType.PUBREC, packetId,
-                    ReasonCode.QUOTA_EXCEEDED);
-            }
-            else
-            {
-                disconnector.close(connection, -1, null);
-                LOG.info("client '{}' disconnected unacknowledged: a subscriber queue is full",
-                    connection.clientId());
-            }
+            onQuotaExceeded(connection, qos, packetId);
             return;
         }
         if (source.retain)
@@ -523,6 +524,25 @@ public final class Router implements EventHandler<RingEvent>
         }
         acknowledge(connection, session, qos, packetId,
             NO_MATCH == result ? ReasonCode.NO_MATCHING_SUBSCRIBERS : ReasonCode.SUCCESS);
+    }
+
+    /**
+     * A subscriber queue was full: MQTT 5 gets a QUOTA_EXCEEDED acknowledgement, MQTT 3.1.1 (which has no
+     * negative acknowledgement for PUBLISH) gets the connection closed without one.
+     */
+    private void onQuotaExceeded(final ClientConnection connection, final int qos, final int packetId)
+    {
+        if (connection.version() == MqttVersion.MQTT_5)
+        {
+            sender.ack(connection, 1 == qos ? PacketType.PUBACK : PacketType.PUBREC, packetId,
+                ReasonCode.QUOTA_EXCEEDED);
+        }
+        else
+        {
+            disconnector.close(connection, -1, null);
+            LOG.info("client '{}' disconnected unacknowledged: a subscriber queue is full",
+                connection.clientId());
+        }
     }
 
     private void acknowledge(final ClientConnection connection, final Session session, final int qos,

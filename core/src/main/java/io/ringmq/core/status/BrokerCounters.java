@@ -31,8 +31,6 @@ public final class BrokerCounters
     public long clientsConnected;
     /** Connections accepted since start. */
     public long connectsAccepted;
-    /** Sessions, connected or not. */
-    public long sessions;
     /** Will messages published. */
     public long willsPublished;
     /** Events whose processing failed unexpectedly (logged once per distinct message). */

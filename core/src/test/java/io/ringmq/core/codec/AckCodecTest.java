@@ -1,6 +1,5 @@
 package io.ringmq.core.codec;
 
-import io.ringmq.core.protocol.MqttVersion;
 import io.ringmq.core.protocol.PacketType;
 import io.ringmq.core.protocol.ReasonCode;
 import org.junit.jupiter.api.Test;

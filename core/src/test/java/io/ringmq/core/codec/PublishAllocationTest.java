@@ -1,5 +1,6 @@
 package io.ringmq.core.codec;
 
+import io.ringmq.core.SuppressForbidden;
 import io.ringmq.core.protocol.MqttVersion;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
@@ -31,6 +32,7 @@ class PublishAllocationTest
     private int frameLength;
     private final UnsafeBuffer out = new UnsafeBuffer(new byte[4096]);
 
+    @SuppressForbidden(reason = "com.sun.management.ThreadMXBean gives per-thread allocated bytes; HotSpot-only test")
     private static long allocatedBytes()
     {
         return ((com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean())

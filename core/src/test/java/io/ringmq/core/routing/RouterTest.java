@@ -1,5 +1,6 @@
 package io.ringmq.core.routing;
 
+import io.ringmq.core.SuppressForbidden;
 import io.ringmq.core.codec.PublishDecoder;
 import io.ringmq.core.codec.TopicSubscription;
 import io.ringmq.core.config.BrokerConfig;
@@ -28,6 +29,7 @@ class RouterTest
         .maxQueuedMessages(2).maxInflight(2));
 
     @Test
+    @SuppressForbidden(reason = "com.sun.management.ThreadMXBean gives per-thread allocated bytes; HotSpot-only test")
     void shouldNotAllocateOnWarmedUpQos0PublishPath()
     {
         harness.connect(PUB, "pub", MqttVersion.MQTT_5, true, 0);
@@ -123,7 +125,7 @@ class RouterTest
             harness.publish(PUB, MqttVersion.MQTT_3_1_1, "q", "m" + i, 1, i);
         }
         final List<RouterHarness.Out> out = harness.drain();
-        long acks = out.stream().filter(o -> o.body().length > 0 && o.packetType() == PacketType.PUBACK).count();
+        final long acks = out.stream().filter(o -> o.body().length > 0 && o.packetType() == PacketType.PUBACK).count();
         final boolean closed = out.stream().anyMatch(o -> o.type() == OutboundQueue.CLOSE && o.connectionId() == PUB);
 
         assertEquals(2, acks);

@@ -1,5 +1,7 @@
 package io.ringmq.core.routing;
 
+import io.ringmq.core.SuppressForbidden;
+
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -382,6 +384,7 @@ class TopicTrieTest
     }
 
     @Test
+    @SuppressForbidden(reason = "com.sun.management.ThreadMXBean gives per-thread allocated bytes; HotSpot-only test")
     void shouldNotAllocateWhenMatching()
     {
         final TopicTrie<Client> trie = new TopicTrie<>();

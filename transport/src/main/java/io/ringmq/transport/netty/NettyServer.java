@@ -10,6 +10,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
@@ -46,6 +47,13 @@ public final class NettyServer implements TransportStats
 {
     private static final Logger LOG = LoggerFactory.getLogger(NettyServer.class);
     private static final int READ_BUFFER_BYTES = 16 * 1024;
+
+    /**
+     * {@link ChannelOption#RCVBUF_ALLOCATOR} is deprecated in Netty 4.2 but still honoured; it is kept on purpose
+     * for the fixed-size read buffer below. The deprecation warning is confined to this one declaration.
+     */
+    @SuppressWarnings("deprecation")
+    private static final ChannelOption<RecvByteBufAllocator> RCVBUF_ALLOCATOR = ChannelOption.RCVBUF_ALLOCATOR;
 
     private final BrokerConfig config;
     private final EventLoopGroup bossGroup;
@@ -127,7 +135,7 @@ public final class NettyServer implements TransportStats
             .option(ChannelOption.SO_REUSEADDR, true)
             .childOption(ChannelOption.TCP_NODELAY, true)
             // A fixed-size read handle is smaller per connection than the adaptive one; reads are pooled buffers.
-            .childOption(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(READ_BUFFER_BYTES))
+            .childOption(RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(READ_BUFFER_BYTES))
             .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(64 * 1024, 256 * 1024))
             .childHandler(new ChannelInitializer<SocketChannel>()
             {

@@ -3,6 +3,7 @@ package io.ringmq.transport.it;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * One packet received by {@link RawMqttClient}: fixed-header type and flags plus the body, with small decoders for
@@ -142,7 +143,7 @@ public final class RawPacket
             .append(", body=");
         for (int i = 0; i < Math.min(body.length, 64); i++)
         {
-            sb.append(String.format("%02x", body[i]));
+            sb.append(String.format(Locale.ROOT, "%02x", body[i]));
         }
         return sb.append(body.length > 64 ? "...}" : "}").toString();
     }

@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @Timeout(10)
@@ -176,7 +177,7 @@ class MqttConnectionHandlerTest
             written.release();
         }
         assertEquals(0, written.refCnt());
-        assertEquals(null, (Object)channel.readOutbound());
+        assertNull(channel.readOutbound());
     }
 
     @Test

@@ -392,7 +392,9 @@ public final class Router implements EventHandler<RingEvent>
         int serverKeepAlive = -1;
         if (version == MqttVersion.MQTT_5)
         {
-            connection.topicAliasMaximum(connect.topicAliasMaximum());
+            // The broker may use fewer aliases than the client allows; capping keeps a client that announces
+            // 65535 from making the broker allocate an alias table that large.
+            connection.topicAliasMaximum(Math.min(connect.topicAliasMaximum(), config.topicAliasMaximum()));
             connection.inboundAliasMaximum(config.topicAliasMaximum());
             if (keepAlive > config.maxKeepAliveSeconds() || 0 == keepAlive)
             {
@@ -479,7 +481,9 @@ public final class Router implements EventHandler<RingEvent>
                 sender.ack(connection, PacketType.PUBREC, packetId, ReasonCode.SUCCESS);
                 return;
             }
-            if (session.inboundQos2().size() >= config.receiveMaximum() && connection.version() == 5)
+            // MQTT 5 clients are told the limit (Receive Maximum); a 3.1.1 client that leaves more QoS 2 publishes
+            // unreleased is closed too, so no client can grow this set without bound.
+            if (session.inboundQos2().size() >= config.receiveMaximum())
             {
                 disconnector.violation(connection, ReasonCode.RECEIVE_MAXIMUM_EXCEEDED,
                     "MQTT-3.3.4-9: more than Receive Maximum QoS 2 publishes unacknowledged");

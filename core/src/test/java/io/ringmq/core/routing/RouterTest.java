@@ -202,6 +202,24 @@ class RouterTest
             .count(), "resumed once the queue drained to a quarter");
     }
 
+    @Test
+    void shouldCloseClientThatLeavesMoreQos2PublishesUnreleasedThanReceiveMaximum()
+    {
+        final RouterHarness limited = new RouterHarness(new BrokerConfig().sysIntervalSeconds(0).receiveMaximum(2));
+        limited.connect(PUB, "pub", MqttVersion.MQTT_3_1_1, true, 0);
+        limited.drain();
+        for (int i = 1; i <= 3; i++)
+        {
+            limited.publish(PUB, MqttVersion.MQTT_3_1_1, "t", "m" + i, 2, i);
+        }
+        final List<RouterHarness.Out> out = limited.drain();
+
+        assertEquals(2, out.stream().filter(o -> o.body().length > 0 && o.packetType() == PacketType.PUBREC)
+            .count(), "the first two are received");
+        assertTrue(out.stream().anyMatch(o -> o.type() == OutboundQueue.CLOSE && o.connectionId() == PUB),
+            "the third exceeds the limit and the connection is closed");
+    }
+
     private static int reasonOf(final RouterHarness.Out ack)
     {
         return ack.body().length > 4 ? ack.body()[4] & 0xFF : ReasonCode.SUCCESS;

@@ -11,8 +11,8 @@ import io.ringmq.core.codec.MqttProtocolException;
 import io.ringmq.core.codec.PingEncoder;
 import io.ringmq.core.codec.PublishDecoder;
 import io.ringmq.core.codec.PublishEncoder;
-import io.ringmq.core.codec.SubackDecoder;
-import io.ringmq.core.codec.SubackPacket;
+import io.ringmq.core.codec.AckListCodec;
+import io.ringmq.core.codec.AckListPacket;
 import io.ringmq.core.codec.SubscribeEncoder;
 import io.ringmq.core.codec.SubscribePacket;
 import io.ringmq.core.codec.TopicSubscription;
@@ -1273,7 +1273,7 @@ final class IoLoop implements Runnable
 
     private void onSuback(final Connection c, final DirectBuffer buffer, final int offset, final int length)
     {
-        final SubackPacket suback = SubackDecoder.decode(buffer, offset, length, version);
+        final AckListPacket suback = AckListCodec.decode(PacketType.SUBACK, buffer, offset, length, version);
         if (c.state != Connection.STATE_SUBSCRIBING)
         {
             counters.values[LoopCounters.PROTOCOL_ERRORS]++;

@@ -10,17 +10,118 @@ import org.agrona.MutableDirectBuffer;
 import java.util.List;
 
 /**
- * Shared layout of SUBACK and UNSUBACK:
+ * Encoder and decoder of SUBACK and UNSUBACK, which share one layout:
  * <pre>
  * type&lt;&lt;4 | Remaining Length | Packet Identifier (u16) | [v5: Property Length + Reason String / User Properties]
  * | reason codes, one byte per Topic Filter (UNSUBACK in MQTT 3.x has none)
  * </pre>
- * <b>Threading:</b> stateless.
+ * MQTT 3.x SUBACK codes may only be 0, 1, 2 and 0x80 (any failure is written as 0x80); MQTT 3.x UNSUBACK carries
+ * no codes, so they are ignored for it.
+ * <p>
+ * <b>Threading:</b> stateless, safe from any thread.
  */
-final class AckListCodec
+public final class AckListCodec
 {
     private AckListCodec()
     {
+    }
+
+    static void checkType(final int packetType)
+    {
+        if (packetType != PacketType.SUBACK && packetType != PacketType.UNSUBACK)
+        {
+            throw new IllegalArgumentException("packetType must be SUBACK or UNSUBACK: " + packetType);
+        }
+    }
+
+    /**
+     * Bytes {@link #encode(int, MutableDirectBuffer, int, int, int[], int, String, int)} writes.
+     *
+     * @param packetType   SUBACK or UNSUBACK.
+     * @param count        number of reason codes.
+     * @param reasonString Reason String (MQTT 5) or null.
+     * @param version      protocol level of the receiver.
+     * @return length of the whole frame.
+     */
+    public static int encodedLength(final int packetType, final int count, final String reasonString,
+        final int version)
+    {
+        return WireWriter.frameLength(remainingLength(packetType, count, reasonString, null, version));
+    }
+
+    /**
+     * Encode a SUBACK or UNSUBACK (server side, no allocation).
+     *
+     * @param packetType   SUBACK or UNSUBACK.
+     * @param buffer       to write into.
+     * @param offset       of the first byte of the fixed header.
+     * @param packetId     Packet Identifier of the request.
+     * @param reasonCodes  one per Topic Filter of the request.
+     * @param count        number of codes used from {@code reasonCodes}.
+     * @param reasonString Reason String (MQTT 5) or null.
+     * @param version      protocol level of the receiver.
+     * @return bytes written.
+     */
+    public static int encode(
+        final int packetType,
+        final MutableDirectBuffer buffer,
+        final int offset,
+        final int packetId,
+        final int[] reasonCodes,
+        final int count,
+        final String reasonString,
+        final int version)
+    {
+        checkType(packetType);
+        return encode(packetType, buffer, offset, packetId, reasonCodes, count, reasonString, null, version);
+    }
+
+    /**
+     * Bytes {@link #encode(AckListPacket, MutableDirectBuffer, int, int)} writes.
+     *
+     * @param packet  the packet.
+     * @param version protocol level of the receiver.
+     * @return length of the whole frame.
+     */
+    public static int encodedLength(final AckListPacket packet, final int version)
+    {
+        return WireWriter.frameLength(remainingLength(packet.packetType(), packet.reasonCodes().length,
+            packet.reasonString(), packet.userProperties(), version));
+    }
+
+    /**
+     * Encode a packet, User Properties included.
+     *
+     * @param packet  the packet.
+     * @param buffer  to write into.
+     * @param offset  of the first byte of the fixed header.
+     * @param version protocol level of the receiver.
+     * @return bytes written.
+     */
+    public static int encode(
+        final AckListPacket packet, final MutableDirectBuffer buffer, final int offset, final int version)
+    {
+        return encode(packet.packetType(), buffer, offset, packet.packetId(), packet.reasonCodes(),
+            packet.reasonCodes().length, packet.reasonString(), packet.userProperties(), version);
+    }
+
+    /**
+     * Decode a whole SUBACK or UNSUBACK frame (client side).
+     *
+     * @param packetType SUBACK or UNSUBACK.
+     * @param buffer     holding the frame.
+     * @param offset     of the first byte of the fixed header.
+     * @param length     of the whole frame.
+     * @param version    protocol level the client connected with.
+     * @return a new packet.
+     * @throws MqttProtocolException for any rule the packet breaks.
+     */
+    public static AckListPacket decode(
+        final int packetType, final DirectBuffer buffer, final int offset, final int length, final int version)
+    {
+        final AckListPacket packet = new AckListPacket().packetType(packetType);
+        decode(packetType, buffer, offset, length, version, packet);
+        return packet;
     }
 
     static boolean hasCodes(final int packetType, final int version)
@@ -28,7 +129,7 @@ final class AckListCodec
         return packetType == PacketType.SUBACK || version == MqttVersion.MQTT_5;
     }
 
-    static int remainingLength(
+    private static int remainingLength(
         final int packetType, final int count, final String reasonString, final List<String[]> userProperties,
         final int version)
     {
@@ -45,7 +146,7 @@ final class AckListCodec
         return WireWriter.sizeOfStringProperty(reasonString) + WireWriter.sizeOfUserProperties(userProperties);
     }
 
-    static int encode(
+    private static int encode(
         final int packetType,
         final MutableDirectBuffer buffer,
         final int offset,
@@ -78,14 +179,13 @@ final class AckListCodec
         return position - offset;
     }
 
-    static void decode(
+    private static void decode(
         final int packetType,
         final DirectBuffer buffer,
         final int offset,
         final int length,
         final int version,
-        final SubackPacket suback,
-        final UnsubackPacket unsuback)
+        final AckListPacket packet)
     {
         final int bodyOffset = FixedHeader.validate(buffer, offset, length, packetType, version);
         final WireReader reader = new WireReader(buffer, bodyOffset, offset + length, version);
@@ -94,7 +194,7 @@ final class AckListCodec
         {
             final int packetId = PacketIds.read(reader);
             String reasonString = null;
-            final List<String[]> userProperties = null != suback ? suback.userProperties() : unsuback.userProperties();
+            final List<String[]> userProperties = packet.userProperties();
             if (version == MqttVersion.MQTT_5)
             {
                 final PropertyReader properties =
@@ -128,14 +228,7 @@ final class AckListCodec
             }
             reader.expectEnd(name);
 
-            if (null != suback)
-            {
-                suback.packetId(packetId).reasonCodes(codes).reasonString(reasonString);
-            }
-            else
-            {
-                unsuback.packetId(packetId).reasonCodes(codes).reasonString(reasonString);
-            }
+            packet.packetId(packetId).reasonCodes(codes).reasonString(reasonString);
         }
         catch (final MqttProtocolException ex)
         {

@@ -73,7 +73,6 @@ public final class OutboundQueue
     private int claimType;
     private int claimLength;
     private boolean pendingSignal;
-    private long droppedFull;
 
     /**
      * @param capacityInBytes ring capacity, a power of two.
@@ -116,7 +115,6 @@ public final class OutboundQueue
         }
         if (DROPPABLE_PACKET == type)
         {
-            droppedFull++;
             return -1;
         }
         scratch.putByte(0, (byte)type);
@@ -222,12 +220,6 @@ public final class OutboundQueue
             return true;
         }
         return false;
-    }
-
-    /** @return droppable records dropped because the ring was full. */
-    public long droppedFull()
-    {
-        return droppedFull;
     }
 
     /** @return the underlying ring, for tests. */

@@ -119,8 +119,7 @@ final class Deliverer
         }
         if (source.expiryDeadlineNs >= 0 && nowNs - source.expiryDeadlineNs >= 0)
         {
-            session.onDroppedExpired();
-            counters.droppedExpired++;
+            dropExpired(session);
             return;
         }
         write(connection, source, 0, retain, false, 0, subIds, subIdCount, nowNs);
@@ -202,12 +201,7 @@ final class Deliverer
         resend.from(message, null);
         final int result = write(connection, resend, delivery.qos(), delivery.retain(), true,
             delivery.packetId(), delivery.subscriptionIds(), delivery.subscriptionIds().length, nowNs);
-        if (result != SENT)
-        {
-            session.onDroppedTooLarge();
-            return false;
-        }
-        return true;
+        return SENT == result;
     }
 
     private void transmit(final Session session, final Delivery delivery, final boolean dup, final long nowNs)
@@ -215,8 +209,7 @@ final class Deliverer
         final Message message = delivery.message();
         if (message.isExpired(nowNs))
         {
-            session.onDroppedExpired();
-            counters.droppedExpired++;
+            dropExpired(session);
             return;
         }
         final int packetId = session.nextPacketId();
@@ -228,10 +221,12 @@ final class Deliverer
             delivery.inflight(packetId, Delivery.AWAITING_ACK);
             session.inflight().put(packetId, delivery);
         }
-        else
-        {
-            session.onDroppedTooLarge();
-        }
+    }
+
+    private void dropExpired(final Session session)
+    {
+        session.onDroppedExpired();
+        counters.droppedExpired++;
     }
 
     /**
@@ -337,8 +332,10 @@ final class Deliverer
         }
 
         final int length = encoder.encodedLength();
+        // Drops are counted here, once, per client and broker-wide.
         if (length > connection.maximumPacketSize())
         {
+            connection.session().onDroppedTooLarge();
             counters.droppedTooLarge++;
             return DROPPED;
         }
@@ -347,6 +344,7 @@ final class Deliverer
             0 == qos ? OutboundQueue.DROPPABLE_PACKET : OutboundQueue.PACKET, connection.connectionId(), length);
         if (offset < 0)
         {
+            connection.session().onDroppedQos0();
             counters.droppedQos0++;
             return DROPPED;
         }

@@ -1,11 +1,10 @@
 package io.ringmq.core.routing;
 
 import io.ringmq.core.codec.AckEncoder;
+import io.ringmq.core.codec.AckListCodec;
 import io.ringmq.core.codec.ConnackEncoder;
 import io.ringmq.core.codec.DisconnectEncoder;
 import io.ringmq.core.codec.PingEncoder;
-import io.ringmq.core.codec.SubackEncoder;
-import io.ringmq.core.codec.UnsubackEncoder;
 import io.ringmq.core.protocol.MqttVersion;
 import io.ringmq.core.ring.OutboundQueue;
 import io.ringmq.core.session.ClientConnection;
@@ -48,21 +47,14 @@ final class PacketSender
         queue.commit();
     }
 
-    void suback(final ClientConnection connection, final int packetId, final int[] codes, final int count)
+    /** SUBACK or UNSUBACK: one reason code per filter of the request. */
+    void ackList(final ClientConnection connection, final int packetType, final int packetId, final int[] codes,
+        final int count)
     {
         final OutboundQueue queue = queue(connection);
-        final int length = SubackEncoder.encodedLength(count, connection.version());
+        final int length = AckListCodec.encodedLength(packetType, count, null, connection.version());
         final int offset = queue.claim(OutboundQueue.PACKET, connection.connectionId(), length);
-        SubackEncoder.encode(queue.buffer(), offset, packetId, codes, count, connection.version());
-        queue.commit();
-    }
-
-    void unsuback(final ClientConnection connection, final int packetId, final int[] codes, final int count)
-    {
-        final OutboundQueue queue = queue(connection);
-        final int length = UnsubackEncoder.encodedLength(count, connection.version());
-        final int offset = queue.claim(OutboundQueue.PACKET, connection.connectionId(), length);
-        UnsubackEncoder.encode(queue.buffer(), offset, packetId, codes, count, connection.version());
+        AckListCodec.encode(packetType, queue.buffer(), offset, packetId, codes, count, null, connection.version());
         queue.commit();
     }
 
@@ -129,17 +121,5 @@ final class PacketSender
             }
             queue.signal();
         }
-    }
-
-    boolean hasOverflow()
-    {
-        for (final OutboundQueue queue : queues)
-        {
-            if (queue.hasOverflow())
-            {
-                return true;
-            }
-        }
-        return false;
     }
 }

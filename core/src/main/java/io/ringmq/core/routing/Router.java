@@ -696,7 +696,7 @@ public final class Router implements EventHandler<RingEvent>
                 sendRetained.add(subscription);
             }
         }
-        sender.suback(connection, subscribe.packetId(), reasonCodes, entries.size());
+        sender.ackList(connection, PacketType.SUBACK, subscribe.packetId(), reasonCodes, entries.size());
         for (final Subscription subscription : sendRetained)
         {
             sendRetained(session, subscription);
@@ -756,7 +756,7 @@ public final class Router implements EventHandler<RingEvent>
                 reasonCodes[i] = ReasonCode.NO_SUBSCRIPTION_EXISTED;
             }
         }
-        sender.unsuback(connection, unsubscribe.packetId(), reasonCodes, filters.size());
+        sender.ackList(connection, PacketType.UNSUBACK, unsubscribe.packetId(), reasonCodes, filters.size());
     }
 
     // ---------------------------------------------------------------- DISCONNECT and connection end

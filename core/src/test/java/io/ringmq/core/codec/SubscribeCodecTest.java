@@ -1,6 +1,7 @@
 package io.ringmq.core.codec;
 
 import io.ringmq.core.protocol.MqttVersion;
+import io.ringmq.core.protocol.PacketType;
 import io.ringmq.core.protocol.ReasonCode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -205,11 +206,12 @@ class SubscribeCodecTest
     void shouldEncodeAndDecodeMqtt311Suback()
     {
         final int[] codes = { 0, 1, 2, ReasonCode.UNSPECIFIED_ERROR, ReasonCode.TOPIC_FILTER_INVALID };
-        final byte[] frame = encoded(SubackEncoder.encodedLength(5, 4),
-            (b) -> SubackEncoder.encode(b, OFFSET, 0x0A0B, codes, 5, MqttVersion.MQTT_3_1_1));
+        final byte[] frame = encoded(AckListCodec.encodedLength(PacketType.SUBACK, 5, null, 4),
+            (b) -> AckListCodec.encode(PacketType.SUBACK, b, OFFSET, 0x0A0B, codes, 5, null, MqttVersion.MQTT_3_1_1));
         assertBytes(hex("90 07 0A 0B 00 01 02 80 80"), frame);
 
-        final SubackPacket packet = SubackDecoder.decode(at(frame), OFFSET, frame.length, MqttVersion.MQTT_3_1_1);
+        final AckListPacket packet = AckListCodec.decode(PacketType.SUBACK, at(frame), OFFSET, frame.length,
+            MqttVersion.MQTT_3_1_1);
         assertEquals(0x0A0B, packet.packetId());
         assertArrayEquals(new int[]{ 0, 1, 2, 0x80, 0x80 }, packet.reasonCodes());
         assertNull(packet.reasonString());
@@ -219,23 +221,24 @@ class SubscribeCodecTest
     void shouldEncodeAndDecodeMqtt5Suback()
     {
         final int[] codes = { 1, ReasonCode.TOPIC_FILTER_INVALID, ReasonCode.NOT_AUTHORIZED };
-        final byte[] plain = encoded(SubackEncoder.encodedLength(3, 5),
-            (b) -> SubackEncoder.encode(b, OFFSET, 7, codes, 3, MqttVersion.MQTT_5));
+        final byte[] plain = encoded(AckListCodec.encodedLength(PacketType.SUBACK, 3, null, 5),
+            (b) -> AckListCodec.encode(PacketType.SUBACK, b, OFFSET, 7, codes, 3, null, MqttVersion.MQTT_5));
         assertBytes(hex("90 06 00 07 00 01 8F 87"), plain);
 
         final byte[] expected = bytes().u16(7).props(bytes().u8(0x1F).str("partly")).u8(1, 0x8F, 0x87).frame(0x90);
-        final byte[] withReason = encoded(SubackEncoder.encodedLength(3, "partly", 5),
-            (b) -> SubackEncoder.encode(b, OFFSET, 7, codes, 3, "partly", MqttVersion.MQTT_5));
+        final byte[] withReason = encoded(AckListCodec.encodedLength(PacketType.SUBACK, 3, "partly", 5),
+            (b) -> AckListCodec.encode(PacketType.SUBACK, b, OFFSET, 7, codes, 3, "partly", MqttVersion.MQTT_5));
         assertBytes(expected, withReason);
 
-        final SubackPacket packet = SubackDecoder.decode(at(expected), OFFSET, expected.length, MqttVersion.MQTT_5);
+        final AckListPacket packet = AckListCodec.decode(PacketType.SUBACK, at(expected), OFFSET, expected.length,
+            MqttVersion.MQTT_5);
         assertArrayEquals(codes, packet.reasonCodes());
         assertEquals("partly", packet.reasonString());
 
         packet.userProperties().add(new String[]{ "u", "v" });
-        final byte[] full = encoded(SubackEncoder.encodedLength(packet, 5),
-            (b) -> SubackEncoder.encode(packet, b, OFFSET, 5));
-        final SubackPacket again = SubackDecoder.decode(at(full), OFFSET, full.length, 5);
+        final byte[] full = encoded(AckListCodec.encodedLength(packet, 5),
+            (b) -> AckListCodec.encode(packet, b, OFFSET, 5));
+        final AckListPacket again = AckListCodec.decode(PacketType.SUBACK, at(full), OFFSET, full.length, 5);
         assertUserProperties(packet.userProperties(), again.userProperties());
     }
 
@@ -243,13 +246,13 @@ class SubscribeCodecTest
     void shouldRejectInvalidSubackReturnCodeIn311()
     {
         assertRejected(ReasonCode.PROTOCOL_ERROR, "3.9.3",
-            () -> SubackDecoder.decode(at(hex("90 03 00 01 03")), OFFSET, 5, MqttVersion.MQTT_3_1_1));
+            () -> AckListCodec.decode(PacketType.SUBACK, at(hex("90 03 00 01 03")), OFFSET, 5, MqttVersion.MQTT_3_1_1));
     }
 
     @Test
     void shouldRejectSubackWithoutReasonCodes()
     {
         assertRejected(ReasonCode.PROTOCOL_ERROR, "3.9.3",
-            () -> SubackDecoder.decode(at(hex("90 03 00 01 00")), OFFSET, 5, MqttVersion.MQTT_5));
+            () -> AckListCodec.decode(PacketType.SUBACK, at(hex("90 03 00 01 00")), OFFSET, 5, MqttVersion.MQTT_5));
     }
 }

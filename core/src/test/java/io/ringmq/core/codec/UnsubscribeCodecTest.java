@@ -1,6 +1,7 @@
 package io.ringmq.core.codec;
 
 import io.ringmq.core.protocol.MqttVersion;
+import io.ringmq.core.protocol.PacketType;
 import io.ringmq.core.protocol.ReasonCode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -96,11 +97,11 @@ class UnsubscribeCodecTest
     void shouldEncodeAndDecodeMqtt311UnsubackWithoutReasonCodes()
     {
         final int[] codes = { ReasonCode.SUCCESS, ReasonCode.NO_SUBSCRIPTION_EXISTED };
-        final byte[] frame = encoded(UnsubackEncoder.encodedLength(2, 4),
-            (b) -> UnsubackEncoder.encode(b, OFFSET, 5, codes, 2, MqttVersion.MQTT_3_1_1));
+        final byte[] frame = encoded(AckListCodec.encodedLength(PacketType.UNSUBACK, 2, null, 4),
+            (b) -> AckListCodec.encode(PacketType.UNSUBACK, b, OFFSET, 5, codes, 2, null, MqttVersion.MQTT_3_1_1));
         assertBytes(hex("B0 02 00 05"), frame);
 
-        final UnsubackPacket packet = UnsubackDecoder.decode(at(frame), OFFSET, frame.length, 4);
+        final AckListPacket packet = AckListCodec.decode(PacketType.UNSUBACK, at(frame), OFFSET, frame.length, 4);
         assertEquals(5, packet.packetId());
         assertEquals(0, packet.reasonCodes().length);
     }
@@ -109,24 +110,26 @@ class UnsubscribeCodecTest
     void shouldEncodeAndDecodeMqtt5Unsuback()
     {
         final int[] codes = { ReasonCode.SUCCESS, ReasonCode.NO_SUBSCRIPTION_EXISTED };
-        final byte[] frame = encoded(UnsubackEncoder.encodedLength(2, 5),
-            (b) -> UnsubackEncoder.encode(b, OFFSET, 5, codes, 2, MqttVersion.MQTT_5));
+        final byte[] frame = encoded(AckListCodec.encodedLength(PacketType.UNSUBACK, 2, null, 5),
+            (b) -> AckListCodec.encode(PacketType.UNSUBACK, b, OFFSET, 5, codes, 2, null, MqttVersion.MQTT_5));
         assertBytes(hex("B0 05 00 05 00 00 11"), frame);
 
-        final UnsubackPacket packet = UnsubackDecoder.decode(at(frame), OFFSET, frame.length, 5);
+        final AckListPacket packet = AckListCodec.decode(PacketType.UNSUBACK, at(frame), OFFSET, frame.length, 5);
         assertArrayEquals(codes, packet.reasonCodes());
 
         final byte[] expected = bytes().u16(5).props(bytes().u8(0x1F).str("r")).u8(0x00, 0x11).frame(0xB0);
-        final byte[] withReason = encoded(UnsubackEncoder.encodedLength(2, "r", 5),
-            (b) -> UnsubackEncoder.encode(b, OFFSET, 5, codes, 2, "r", MqttVersion.MQTT_5));
+        final byte[] withReason = encoded(AckListCodec.encodedLength(PacketType.UNSUBACK, 2, "r", 5),
+            (b) -> AckListCodec.encode(PacketType.UNSUBACK, b, OFFSET, 5, codes, 2, "r", MqttVersion.MQTT_5));
         assertBytes(expected, withReason);
-        assertEquals("r", UnsubackDecoder.decode(at(expected), OFFSET, expected.length, 5).reasonString());
+        assertEquals("r", AckListCodec.decode(PacketType.UNSUBACK, at(expected), OFFSET, expected.length,
+            5).reasonString());
     }
 
     @Test
     void shouldRejectInvalidUnsubackReasonCode()
     {
         assertRejected(ReasonCode.PROTOCOL_ERROR, "3.9.3",
-            () -> UnsubackDecoder.decode(at(hex("B0 04 00 01 00 02")), OFFSET, 6, MqttVersion.MQTT_5));
+            () -> AckListCodec.decode(PacketType.UNSUBACK, at(hex("B0 04 00 01 00 02")), OFFSET, 6,
+                MqttVersion.MQTT_5));
     }
 }

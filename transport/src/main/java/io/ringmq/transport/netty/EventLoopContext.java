@@ -133,11 +133,6 @@ final class EventLoopContext implements MessageHandler
         return outbound;
     }
 
-    int connectionCount()
-    {
-        return connections.size();
-    }
-
     void register(final MqttConnectionHandler connection)
     {
         connections.put(connection.connectionId(), connection);

@@ -4,16 +4,41 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A UNSUBACK as decoded by {@link UnsubackDecoder} on the client side.
+ * A SUBACK or UNSUBACK (they share one layout), as decoded by {@link AckListCodec} on the client side or built
+ * to be encoded.
  * <p>
  * <b>Threading:</b> not thread-safe.
  */
-public final class UnsubackPacket
+public final class AckListPacket
 {
+    private int packetType;
     private int packetId;
     private int[] reasonCodes = new int[0];
     private String reasonString;
     private final List<String[]> userProperties = new ArrayList<>();
+
+    /**
+     * Packet type.
+     *
+     * @return {@link io.ringmq.core.protocol.PacketType#SUBACK} or {@link io.ringmq.core.protocol.PacketType#UNSUBACK}.
+     */
+    public int packetType()
+    {
+        return packetType;
+    }
+
+    /**
+     * Set the packet type.
+     *
+     * @param packetType SUBACK or UNSUBACK.
+     * @return this.
+     */
+    public AckListPacket packetType(final int packetType)
+    {
+        AckListCodec.checkType(packetType);
+        this.packetType = packetType;
+        return this;
+    }
 
     /**
      * Packet Identifier of the acknowledged request.
@@ -31,14 +56,14 @@ public final class UnsubackPacket
      * @param packetId 1 to 65535.
      * @return this.
      */
-    public UnsubackPacket packetId(final int packetId)
+    public AckListPacket packetId(final int packetId)
     {
         this.packetId = packetId;
         return this;
     }
 
     /**
-     * Reason codes, one per Topic Filter of the UNSUBSCRIBE (empty for MQTT 3.x, which has none).
+     * Reason codes, one per Topic Filter of the request (SUBACK in MQTT 3.x: 0, 1, 2 or 0x80; UNSUBACK in 3.x: none).
      *
      * @return the codes.
      */
@@ -53,7 +78,7 @@ public final class UnsubackPacket
      * @param reasonCodes the codes.
      * @return this.
      */
-    public UnsubackPacket reasonCodes(final int[] reasonCodes)
+    public AckListPacket reasonCodes(final int[] reasonCodes)
     {
         this.reasonCodes = reasonCodes;
         return this;
@@ -75,7 +100,7 @@ public final class UnsubackPacket
      * @param reasonString the string or null.
      * @return this.
      */
-    public UnsubackPacket reasonString(final String reasonString)
+    public AckListPacket reasonString(final String reasonString)
     {
         this.reasonString = reasonString;
         return this;

@@ -7,9 +7,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A CONNACK as decoded by {@link ConnackDecoder} on the client side. Fields hold what the absence of a property
- * means (Receive Maximum 65535, Maximum QoS 2, the availability flags true, -1 for absent intervals). For MQTT 3.x
- * {@link #reasonCode()} is the raw CONNACK return code (see {@link io.ringmq.core.protocol.ConnectReturnCode}).
+ * A CONNACK, built by the server for {@link ConnackEncoder} (reuse it with {@link #reset()}) or decoded by
+ * {@link ConnackDecoder} on the client side. Fields hold what the absence of a property means (Receive Maximum
+ * 65535, Maximum QoS 2, the availability flags true, -1 for absent intervals), so the encoder writes a property only
+ * when it differs. To encode, {@link #reasonCode()} is an MQTT 5 reason code, mapped to a return code for 3.x;
+ * decoded from MQTT 3.x it is the raw return code (see {@link io.ringmq.core.protocol.ConnectReturnCode}).
  * <p>
  * <b>Threading:</b> not thread-safe.
  */
@@ -35,6 +37,36 @@ public final class ConnackPacket
     private String authenticationMethod = null;
     private byte[] authenticationData = null;
     private final List<String[]> userProperties = new ArrayList<>();
+
+    /**
+     * Clear every field back to its default.
+     *
+     * @return this.
+     */
+    public ConnackPacket reset()
+    {
+        version = MqttVersion.MQTT_5;
+        sessionPresent = false;
+        reasonCode = ReasonCode.SUCCESS;
+        sessionExpiryInterval = -1;
+        receiveMaximum = 65535;
+        maximumQos = 2;
+        retainAvailable = true;
+        maximumPacketSize = 0;
+        assignedClientIdentifier = null;
+        topicAliasMaximum = 0;
+        reasonString = null;
+        wildcardSubscriptionAvailable = true;
+        subscriptionIdentifiersAvailable = true;
+        sharedSubscriptionAvailable = true;
+        serverKeepAlive = -1;
+        responseInformation = null;
+        serverReference = null;
+        authenticationMethod = null;
+        authenticationData = null;
+        userProperties.clear();
+        return this;
+    }
 
     /**
      * Protocol level of the client: 3, 4 or 5.
@@ -462,5 +494,31 @@ public final class ConnackPacket
     public List<String[]> userProperties()
     {
         return userProperties;
+    }
+
+    /**
+     * Append a User Property.
+     *
+     * @param name  property name.
+     * @param value property value.
+     * @return this.
+     */
+    public ConnackPacket addUserProperty(final String name, final String value)
+    {
+        userProperties.add(new String[]{ name, value });
+        return this;
+    }
+
+    /**
+     * Replace the User Properties.
+     *
+     * @param userProperties name/value pairs, copied.
+     * @return this.
+     */
+    public ConnackPacket userProperties(final List<String[]> userProperties)
+    {
+        this.userProperties.clear();
+        this.userProperties.addAll(userProperties);
+        return this;
     }
 }

@@ -1,6 +1,6 @@
 package io.ringmq.core.routing;
 
-import io.ringmq.core.codec.ConnackEncoder;
+import io.ringmq.core.codec.ConnackPacket;
 import io.ringmq.core.protocol.MqttVersion;
 import io.ringmq.core.protocol.ReasonCode;
 import io.ringmq.core.session.ClientConnection;
@@ -24,7 +24,7 @@ final class Disconnector
     private final PacketSender sender;
     private final BrokerCounters counters;
     private final Consumer<ClientConnection> onEnd;
-    private final ConnackEncoder connack = new ConnackEncoder();
+    private final ConnackPacket connack = new ConnackPacket();
 
     /**
      * @param sender   outbound packets.

@@ -3,6 +3,7 @@ package io.ringmq.core.routing;
 import io.ringmq.core.codec.AckEncoder;
 import io.ringmq.core.codec.AckListCodec;
 import io.ringmq.core.codec.ConnackEncoder;
+import io.ringmq.core.codec.ConnackPacket;
 import io.ringmq.core.codec.DisconnectEncoder;
 import io.ringmq.core.codec.PingEncoder;
 import io.ringmq.core.protocol.MqttVersion;
@@ -39,11 +40,12 @@ final class PacketSender
         queue.commit();
     }
 
-    void connack(final ClientConnection connection, final ConnackEncoder encoder)
+    void connack(final ClientConnection connection, final ConnackPacket connack)
     {
         final OutboundQueue queue = queue(connection);
-        final int offset = queue.claim(OutboundQueue.PACKET, connection.connectionId(), encoder.encodedLength());
-        encoder.encode(queue.buffer(), offset);
+        final int offset = queue.claim(OutboundQueue.PACKET, connection.connectionId(),
+            ConnackEncoder.encodedLength(connack));
+        ConnackEncoder.encode(connack, queue.buffer(), offset);
         queue.commit();
     }
 

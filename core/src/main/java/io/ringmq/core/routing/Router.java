@@ -2,7 +2,7 @@ package io.ringmq.core.routing;
 
 import com.lmax.disruptor.EventHandler;
 import io.ringmq.core.codec.AckDecoder;
-import io.ringmq.core.codec.ConnackEncoder;
+import io.ringmq.core.codec.ConnackPacket;
 import io.ringmq.core.codec.ConnectDecoder;
 import io.ringmq.core.codec.ConnectPacket;
 import io.ringmq.core.codec.DisconnectDecoder;
@@ -84,7 +84,7 @@ public final class Router implements EventHandler<RingEvent>
     private final SysTopics sysTopics;
     private final PublishDecoder publishDecoder = new PublishDecoder();
     private final AckDecoder ackDecoder = new AckDecoder();
-    private final ConnackEncoder connack = new ConnackEncoder();
+    private final ConnackPacket connack = new ConnackPacket();
     private final PublishSource source = new PublishSource();
     private final UnsafeBuffer aliasTopic = new UnsafeBuffer(new byte[0]);
     private final Set<String> loggedErrors = new HashSet<>();

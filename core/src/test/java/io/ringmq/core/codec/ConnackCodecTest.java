@@ -25,11 +25,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(10)
 class ConnackCodecTest
 {
-    private final ConnackEncoder encoder = new ConnackEncoder();
+    private final ConnackPacket encoder = new ConnackPacket();
 
     private byte[] encode()
     {
-        return encoded(encoder.encodedLength(), (b) -> encoder.encode(b, OFFSET));
+        return encoded(ConnackEncoder.encodedLength(encoder), (b) -> ConnackEncoder.encode(encoder, b, OFFSET));
     }
 
     private static ConnackPacket decode(final byte[] frame, final int version)

@@ -99,6 +99,11 @@ public final class MessageLog implements AutoCloseable
     /** False for an existing log until {@link #recover} has found where it ends, and after close. */
     private boolean appendable;
     private boolean recovered;
+    /**
+     * During {@link #recover}: the position of the record being passed to the handler, so the handler may
+     * {@link #read} any record before it (a snapshot refers to records written before it). Appender thread.
+     */
+    private long scanLimit = -1;
     private boolean closed;
 
     private MessageLog(final Path directory, final int segmentLength, final long maxBytes, final int reserveBytes)
@@ -257,7 +262,15 @@ public final class MessageLog implements AutoCloseable
                 if (remaining >= HEADER_LENGTH &&
                     PADDING_TYPE != (segment.buffer().getShort(offset + TYPE_OFFSET) & 0xFFFF))
                 {
-                    handler.onRecord(scanRecord.wrap(position, segment.buffer(), offset, frameLength));
+                    scanLimit = position;
+                    try
+                    {
+                        handler.onRecord(scanRecord.wrap(position, segment.buffer(), offset, frameLength));
+                    }
+                    finally
+                    {
+                        scanLimit = -1;
+                    }
                     records++;
                 }
                 final int alignedLength = BitUtil.align(frameLength, ALIGNMENT);
@@ -523,6 +536,8 @@ public final class MessageLog implements AutoCloseable
      * Read the record at {@code position} into a flyweight, verifying its checksum. Appender thread (or any
      * thread once appending has stopped).
      *
+     * During {@link #recover} the handler may read any record before the one it is given.
+     *
      * @param position a record position returned by {@link #tryClaim} or seen in {@link #recover}.
      * @param record   flyweight to wrap the record.
      * @return true if a valid, committed record is there; false if the position is outside the log, deleted,
@@ -530,7 +545,8 @@ public final class MessageLog implements AutoCloseable
      */
     public boolean read(final long position, final LogRecord record)
     {
-        if (position < startPosition || position >= position() || (position & (ALIGNMENT - 1)) != 0)
+        final long limit = scanLimit >= 0 ? scanLimit : position();
+        if (position < startPosition || position >= limit || (position & (ALIGNMENT - 1)) != 0)
         {
             return false;
         }

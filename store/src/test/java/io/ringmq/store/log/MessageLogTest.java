@@ -161,6 +161,35 @@ class MessageLogTest
     }
 
     @Test
+    void shouldLetRecoveryHandlerReadEarlierRecords() throws IOException
+    {
+        final Random random = new Random(12);
+        final List<LogTests.Appended> appended = writeLog(dir, random, 200, 1500);
+        try (MessageLog log = open(dir))
+        {
+            final LogRecord earlier = new LogRecord();
+            final int[] index = { 0 };
+            log.recover(appended.get(100).position(), (record) ->
+            {
+                final int i = 100 + index[0]++;
+                assertEquals(appended.get(i).position(), record.position());
+                // A snapshot refers to records written before it: they are readable, the current one and later
+                // ones are not yet.
+                assertTrue(log.read(appended.get(i - 100).position(), earlier));
+                LogTests.assertSameRecord(appended.get(i - 100), LogTests.copy(earlier));
+                assertTrue(log.read(appended.get(i - 1).position(), earlier));
+                assertFalse(log.read(record.position(), earlier));
+                if (i + 1 < appended.size())
+                {
+                    assertFalse(log.read(appended.get(i + 1).position(), earlier));
+                }
+            });
+            assertEquals(100, index[0]);
+            assertReadable(log, appended);
+        }
+    }
+
+    @Test
     void shouldRecoverLogEndingExactlyAtSegmentEnd() throws IOException
     {
         final Random random = new Random(5);

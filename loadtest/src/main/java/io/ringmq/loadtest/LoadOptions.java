@@ -46,6 +46,8 @@ final class LoadOptions
     String runId;
     String group = "lt";
     long sessionExpirySeconds = 300;
+    /** Subscribers of any scenario keep persistent sessions (the broker journals their QoS 1/2 deliveries). */
+    boolean persistentSessions;
     Boolean progress;
     boolean quiet;
     int batchBytes = 64 * 1024;
@@ -92,6 +94,9 @@ final class LoadOptions
         {
             case "--reconnect":
                 reconnect = true;
+                return true;
+            case "--persistent-sessions":
+                persistentSessions = true;
                 return true;
             case "--progress":
                 progress = Boolean.TRUE;

@@ -184,7 +184,9 @@ public final class Main
               --start-at MS|+T                     start publishing at this epoch millisecond (or T from now),
                                                    so separately started shards publish together
               --group NAME                         shared subscription group [lt]
-              --session-expiry S                   persistent scenario, MQTT 5 session expiry [300]
+              --session-expiry S                   persistent sessions, MQTT 5 session expiry [300]
+              --persistent-sessions                subscribers of any scenario use persistent sessions (expiry
+                                                   --session-expiry), so a broker must store what it queues
               --reconnect                          connect-storm: churn the connections for --duration
               --broker-pid PID                     report the broker's RSS (VmRSS) per connection
               --json FILE --html FILE              write the result as JSON / self-contained HTML report

@@ -142,7 +142,7 @@ final class ScenarioRunner
                     groupSets[i] = new SharedSequenceSet();
                 }
             }
-            final boolean persistent = scenario == Scenario.PERSISTENT;
+            final boolean persistent = scenario == Scenario.PERSISTENT || options.persistentSessions;
             for (int s = 0; s < options.subscribers; s++)
             {
                 if (options.owns(s))

@@ -10,7 +10,10 @@ import com.lmax.disruptor.YieldingWaitStrategy;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
 import io.ringmq.core.config.BrokerConfig;
+import io.ringmq.core.journal.Journal;
+import io.ringmq.core.journal.Journaller;
 import io.ringmq.core.ring.RingEvent;
+import io.ringmq.core.routing.RecoveryResult;
 import io.ringmq.core.routing.Router;
 import io.ringmq.core.security.Authenticator;
 import io.ringmq.core.security.Authorizer;
@@ -18,7 +21,10 @@ import io.ringmq.transport.netty.NettyServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A running RingMQ broker: Netty event loops frame packets onto the inbound Disruptor ring, the {@link Router}
@@ -36,22 +42,48 @@ public final class RingMqBroker implements AutoCloseable
     private final RingBuffer<RingEvent> ring;
     private final Router router;
     private final NettyServer server;
+    private final Journal journal;
+    private final Journaller journaller;
+    private final RecoveryResult recovery;
     private boolean closed;
 
     private RingMqBroker(final BrokerConfig config, final Authenticator authenticator, final Authorizer authorizer)
         throws InterruptedException
     {
         this.config = config;
+        final AtomicInteger threads = new AtomicInteger();
         this.disruptor = new Disruptor<>(RingEvent::new, config.ringSize(), runnable ->
         {
-            final Thread thread = new Thread(runnable, "ringmq-router");
+            final Thread thread = new Thread(runnable,
+                0 == threads.getAndIncrement() ? "ringmq-router" : "ringmq-journaller");
             thread.setDaemon(true);
             return thread;
         }, ProducerType.MULTI, waitStrategy(config.waitStrategy()));
         this.ring = disruptor.getRingBuffer();
+        this.journal = openJournal(config);
         this.server = new NettyServer(config, ring);
-        this.router = new Router(config, server.outboundQueues(), authenticator, authorizer, server);
-        disruptor.handleEventsWith(router);
+        this.router = new Router(config, server.outboundQueues(), authenticator, authorizer, server, journal);
+        try
+        {
+            this.recovery = router.recover(System.nanoTime());
+        }
+        catch (final RuntimeException ex)
+        {
+            server.shutdown();
+            journal.close();
+            throw new BrokerStartException("journal recovery failed in " + config.dataDir() + ": " + ex, ex);
+        }
+        logRecovery(recovery);
+        if (journal.batchSync())
+        {
+            journaller = new Journaller(journal, ring);
+            disruptor.handleEventsWith(router).then(journaller);
+        }
+        else
+        {
+            journaller = null;
+            disruptor.handleEventsWith(router);
+        }
         disruptor.start();
         try
         {
@@ -61,6 +93,7 @@ public final class RingMqBroker implements AutoCloseable
         {
             server.shutdown();
             disruptor.halt();
+            stopJournal();
             throw ex;
         }
         server.scheduleAtFixedRate(this::tick, TICK_INTERVAL_MS);
@@ -103,6 +136,55 @@ public final class RingMqBroker implements AutoCloseable
             Thread.currentThread().interrupt();
             throw new BrokerStartException("interrupted while starting", ex);
         }
+    }
+
+    private static Journal openJournal(final BrokerConfig config)
+    {
+        if (!config.persistence())
+        {
+            return Journal.disabled();
+        }
+        if (config.logSegmentSize() < 2L * config.maxPacketSize() + 4096)
+        {
+            throw new BrokerStartException("log-segment-size (" + config.logSegmentSize() +
+                ") must be at least twice max-packet-size (" + config.maxPacketSize() + ")", null);
+        }
+        final Path directory = Path.of(config.dataDir());
+        try
+        {
+            return Journal.open(directory, config.logSegmentSize(), config.storeMaxBytes(), config.sync());
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            throw new BrokerStartException("cannot open the journal in " + directory.toAbsolutePath() + ": " + ex,
+                ex);
+        }
+    }
+
+    private static void logRecovery(final RecoveryResult r)
+    {
+        if (null == r)
+        {
+            LOG.info("persistence off: sessions and messages are kept in memory only");
+            return;
+        }
+        LOG.info("journal recovered in {} ms: {} MiB scanned from position {}, {} records; {} sessions, "
+            + "{} subscriptions, {} queued and {} inflight deliveries, {} inbound QoS 2, {} retained, {} wills",
+            r.nanos() / 1_000_000, r.log().bytesScanned() >> 20, r.log().fromPosition(), r.log().records(),
+            r.sessions(),
+            r.subscriptions(), r.queued(), r.inflight(), r.inboundQos2(), r.retained(), r.wills());
+        if (r.log().truncatedBytes() > 0 || r.log().segmentsDropped() > 0 || r.unreadable() > 0)
+        {
+            LOG.warn("journal: dropped a torn or corrupt tail of {} bytes at position {} ({} later segments), "
+                + "{} unreadable message references", r.log().truncatedBytes(), r.log().endPosition(),
+                r.log().segmentsDropped(), r.unreadable());
+        }
+    }
+
+    /** @return what start-up recovery rebuilt, or null with persistence off. */
+    public RecoveryResult recovery()
+    {
+        return recovery;
     }
 
     private static WaitStrategy waitStrategy(final String name)
@@ -176,6 +258,25 @@ public final class RingMqBroker implements AutoCloseable
         }
         server.shutdown();
         disruptor.halt();
+        stopJournal();
         LOG.info("RingMQ stopped");
+    }
+
+    /** After the ring's threads stopped (the journal's mappings go away with close), close the journal. */
+    private void stopJournal()
+    {
+        try
+        {
+            router.awaitStopped(5_000);
+            if (null != journaller)
+            {
+                journaller.awaitStopped(5_000);
+            }
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+        journal.close();
     }
 }

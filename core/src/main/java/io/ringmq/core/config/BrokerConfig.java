@@ -38,6 +38,10 @@ public final class BrokerConfig
     private int maxKeepAliveSeconds = 65535;
     private long maxSessionExpirySeconds = 0xFFFF_FFFFL;
     private String waitStrategy = "phased";
+    private boolean persistence = true;
+    private String sync = "batch";
+    private int logSegmentSize = 64 * 1024 * 1024;
+    private long storeMaxBytes;
 
     /** All settings by option name, for the CLI, the config file and {@code --help}. */
     private static final Map<String, Setting> SETTINGS = new LinkedHashMap<>();
@@ -85,6 +89,15 @@ public final class BrokerConfig
             (c, v) -> c.maxSessionExpirySeconds = Math.max(0, Math.min(v, 0xFFFF_FFFFL)));
         text("wait-strategy", "routing thread wait strategy: phased, blocking, yielding, busy-spin (default phased)",
             BrokerConfig::waitStrategy);
+        text("persistence", "journal sessions, QoS 1/2 messages and retained messages under data-dir: true or false "
+            + "(default true)", BrokerConfig::persistence);
+        text("sync", "durability of the journal: batch (forced to the device once per ring batch before the "
+            + "acknowledgements go out: survives power loss) or none (mapped pages: survives a crash of the broker "
+            + "process) (default batch)", BrokerConfig::sync);
+        num("log-segment-size", "bytes per journal segment file, a power of two (default 67108864)",
+            (c, v) -> c.logSegmentSize(toInt(v, 64 * 1024, 1 << 30)));
+        num("store-max-bytes", "most bytes of journal on disk, 0 for no limit but the disk (default 0); when full, "
+            + "new QoS 1/2 messages are refused (0x97)", (c, v) -> c.storeMaxBytes = Math.max(0, v));
     }
 
     private static void num(final String name, final String help, final ObjLongConsumer<BrokerConfig> setter)
@@ -426,6 +439,83 @@ public final class BrokerConfig
     public long maxSessionExpirySeconds()
     {
         return maxSessionExpirySeconds;
+    }
+
+    /** @return true if state is journaled under the data folder. */
+    public boolean persistence()
+    {
+        return persistence;
+    }
+
+    /**
+     * @param value true or false.
+     * @return this.
+     */
+    public BrokerConfig persistence(final String value)
+    {
+        switch (value)
+        {
+            case "true", "on" -> this.persistence = true;
+            case "false", "off" -> this.persistence = false;
+            default -> throw new IllegalArgumentException("persistence must be true or false: " + value);
+        }
+        return this;
+    }
+
+    /** @return journal sync setting: none or batch. */
+    public String sync()
+    {
+        return sync;
+    }
+
+    /**
+     * @param value none or batch.
+     * @return this.
+     */
+    public BrokerConfig sync(final String value)
+    {
+        if (!"none".equals(value) && !"batch".equals(value))
+        {
+            throw new IllegalArgumentException("sync must be none or batch: " + value);
+        }
+        this.sync = value;
+        return this;
+    }
+
+    /** @return bytes per journal segment. */
+    public int logSegmentSize()
+    {
+        return logSegmentSize;
+    }
+
+    /**
+     * @param bytes bytes per journal segment, a power of two.
+     * @return this.
+     */
+    public BrokerConfig logSegmentSize(final int bytes)
+    {
+        if (Integer.bitCount(bytes) != 1)
+        {
+            throw new IllegalArgumentException("log-segment-size must be a power of 2: " + bytes);
+        }
+        this.logSegmentSize = bytes;
+        return this;
+    }
+
+    /** @return most bytes of journal on disk, 0 for no limit. */
+    public long storeMaxBytes()
+    {
+        return storeMaxBytes;
+    }
+
+    /**
+     * @param bytes most bytes of journal on disk, 0 for no limit.
+     * @return this.
+     */
+    public BrokerConfig storeMaxBytes(final long bytes)
+    {
+        this.storeMaxBytes = Math.max(0, bytes);
+        return this;
     }
 
     /** @return routing-thread wait strategy name. */

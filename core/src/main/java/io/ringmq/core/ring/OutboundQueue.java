@@ -10,7 +10,6 @@ import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
 import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -32,10 +31,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * (connection accepted: int protocol version, int keep-alive ms), {@link #PAUSE_READ} or {@link #RESUME_READ}
  * (publisher flow control).
  * <p>
- * <b>Threading:</b> the Router thread is the only producer ({@link #claim}, {@link #commit}, {@link #signal});
- * the owning event loop is the only consumer ({@link #drain}). When the ring is full, records other than
- * droppable packets go to an on-heap overflow list (Router-owned) and keep their order: once anything is in
- * overflow every later record goes there too until {@link #flushOverflow()} has moved it all into the ring.
+ * <b>Threading:</b> the Router thread is the only producer ({@link #claim}, {@link #commit}, {@link #release},
+ * {@link #signal}); the owning event loop is the only consumer ({@link #drain}).
+ * <p>
+ * <b>Backlog.</b> A record the ring cannot take yet waits in a Router-owned on-heap backlog, in order: once
+ * anything is in the backlog every later record goes there too, until {@link #release} has moved it into the ring.
+ * Two things put records there: a full ring (droppable packets are dropped instead), and a record claimed with a
+ * {@code holdUntil} log position that is not yet durable, such as the PUBACK of a message the journal has not
+ * forced yet. {@link #release} moves records in order while the ring has room and their position is durable, so
+ * an acknowledgement never reaches the network before what it acknowledges is on the device, and no packet of
+ * the loop overtakes one that is held.
  */
 public final class OutboundQueue
 {
@@ -53,8 +58,11 @@ public final class OutboundQueue
     public static final int RESUME_READ = 6;
     /** Bytes of the connection id that precede every body. */
     public static final int HEADER_LENGTH = BitUtil.SIZE_OF_LONG;
-    /** An overflowed record keeps its type in one leading byte. */
-    private static final int OVERFLOW_HEADER_LENGTH = 1;
+    /** A backlog entry: int type, int length (connection id + body), long hold-until position, then the record. */
+    private static final int BACKLOG_TYPE_OFFSET = 0;
+    private static final int BACKLOG_LENGTH_OFFSET = 4;
+    private static final int BACKLOG_HOLD_OFFSET = 8;
+    private static final int BACKLOG_HEADER_LENGTH = 16;
 
     private final OneToOneRingBuffer ring;
     private final Runnable wakeup;
@@ -65,13 +73,14 @@ public final class OutboundQueue
      */
     private final AtomicBoolean scheduled = new AtomicBoolean();
 
-    // Router-owned producer state.
-    private final ArrayDeque<byte[]> overflow = new ArrayDeque<>();
-    private final ExpandableArrayBuffer scratch = new ExpandableArrayBuffer(1024);
+    // Router-owned producer state. The backlog holds entries in [backlogHead, backlogTail).
+    private final ExpandableArrayBuffer backlog = new ExpandableArrayBuffer(1024);
+    private int backlogHead;
+    private int backlogTail;
     private MutableDirectBuffer claimBuffer;
     private int claimIndex;
-    private int claimType;
-    private int claimLength;
+    private boolean claimInBacklog;
+    private long releasedPosition;
     private boolean pendingSignal;
 
     /**
@@ -90,8 +99,8 @@ public final class OutboundQueue
     }
 
     /**
-     * Claim space for one record. Write the body at the returned offset of {@link #buffer()}, then
-     * {@link #commit()}.
+     * Claim space for one record that may go out at once. Write the body at the returned offset of
+     * {@link #buffer()}, then {@link #commit()}.
      *
      * @param type         record type.
      * @param connectionId target connection.
@@ -100,31 +109,53 @@ public final class OutboundQueue
      */
     public int claim(final int type, final long connectionId, final int bodyLength)
     {
+        return claim(type, connectionId, bodyLength, 0);
+    }
+
+    /**
+     * Claim space for one record that must not reach the event loop before the journal has forced everything
+     * below {@code holdUntil}.
+     *
+     * @param type         record type.
+     * @param connectionId target connection.
+     * @param bodyLength   bytes after the connection id.
+     * @param holdUntil    log position that must be durable first; 0 or less for none.
+     * @return offset in {@link #buffer()} where the body starts, or -1 when a droppable record was dropped.
+     */
+    public int claim(final int type, final long connectionId, final int bodyLength, final long holdUntil)
+    {
         final int length = HEADER_LENGTH + bodyLength;
-        if (overflow.isEmpty() && length <= ring.maxMsgLength())
+        if (backlogHead == backlogTail && holdUntil <= releasedPosition && length <= ring.maxMsgLength())
         {
             final int index = ring.tryClaim(type, length);
             if (index > 0)
             {
                 claimBuffer = ring.buffer();
                 claimIndex = index;
-                claimType = -1;
+                claimInBacklog = false;
                 claimBuffer.putLong(index, connectionId);
                 return index + HEADER_LENGTH;
             }
+            if (DROPPABLE_PACKET == type)
+            {
+                return -1;  // the ring is full: the loop cannot keep up, QoS 0 is dropped rather than buffered
+            }
         }
-        if (DROPPABLE_PACKET == type)
+        else if (DROPPABLE_PACKET == type && backlogHead != backlogTail &&
+            backlog.getLong(backlogHead + BACKLOG_HOLD_OFFSET) <= releasedPosition)
         {
-            return -1;
+            return -1;  // the backlog waits for ring space, not for the journal: same as a full ring
         }
-        scratch.putByte(0, (byte)type);
-        scratch.putLong(OVERFLOW_HEADER_LENGTH, connectionId);
-        scratch.checkLimit(OVERFLOW_HEADER_LENGTH + length);
-        claimBuffer = scratch;
-        claimIndex = OVERFLOW_HEADER_LENGTH;
-        claimType = type;
-        claimLength = length;
-        return claimIndex + HEADER_LENGTH;
+        final int entry = backlogTail;
+        backlog.putInt(entry + BACKLOG_TYPE_OFFSET, type);
+        backlog.putInt(entry + BACKLOG_LENGTH_OFFSET, length);
+        backlog.putLong(entry + BACKLOG_HOLD_OFFSET, holdUntil);
+        backlog.putLong(entry + BACKLOG_HEADER_LENGTH, connectionId);
+        backlog.checkLimit(entry + BACKLOG_HEADER_LENGTH + length);
+        claimBuffer = backlog;
+        claimIndex = entry;
+        claimInBacklog = true;
+        return entry + BACKLOG_HEADER_LENGTH + HEADER_LENGTH;
     }
 
     /** @return buffer of the current claim. */
@@ -136,49 +167,76 @@ public final class OutboundQueue
     /** Publish the claimed record. */
     public void commit()
     {
-        if (claimType < 0)
+        if (claimInBacklog)
         {
-            ring.commit(claimIndex);
+            final int length = backlog.getInt(claimIndex + BACKLOG_LENGTH_OFFSET);
+            backlogTail = BitUtil.align(claimIndex + BACKLOG_HEADER_LENGTH + length, BitUtil.SIZE_OF_LONG);
         }
         else
         {
-            final byte[] record = new byte[OVERFLOW_HEADER_LENGTH + claimLength];
-            scratch.getBytes(0, record);
-            overflow.addLast(record);
+            ring.commit(claimIndex);
+            pendingSignal = true;
         }
-        pendingSignal = true;
     }
 
     /**
-     * Move overflowed records into the ring while they fit. Router thread.
+     * Move backlog records into the ring, in order, while they fit and are durable. Router thread.
      *
+     * @param durablePosition the journal has forced everything below this log position.
      * @return number moved.
      */
-    public int flushOverflow()
+    public int release(final long durablePosition)
     {
-        int moved = 0;
-        byte[] record;
-        while (null != (record = overflow.peekFirst()))
+        if (durablePosition > releasedPosition)
         {
-            final int length = record.length - OVERFLOW_HEADER_LENGTH;
-            final int index = ring.tryClaim(record[0], length);
+            releasedPosition = durablePosition;
+        }
+        int moved = 0;
+        while (backlogHead != backlogTail)
+        {
+            final int entry = backlogHead;
+            if (backlog.getLong(entry + BACKLOG_HOLD_OFFSET) > releasedPosition)
+            {
+                break;
+            }
+            final int length = backlog.getInt(entry + BACKLOG_LENGTH_OFFSET);
+            final int index = ring.tryClaim(backlog.getInt(entry + BACKLOG_TYPE_OFFSET), length);
             if (index <= 0)
             {
                 break;
             }
-            ring.buffer().putBytes(index, record, OVERFLOW_HEADER_LENGTH, length);
+            ring.buffer().putBytes(index, backlog, entry + BACKLOG_HEADER_LENGTH, length);
             ring.commit(index);
-            overflow.pollFirst();
+            backlogHead = BitUtil.align(entry + BACKLOG_HEADER_LENGTH + length, BitUtil.SIZE_OF_LONG);
             moved++;
             pendingSignal = true;
         }
+        compactBacklog();
         return moved;
     }
 
-    /** @return true when records wait in the overflow list. */
-    public boolean hasOverflow()
+    private void compactBacklog()
     {
-        return !overflow.isEmpty();
+        if (backlogHead == backlogTail)
+        {
+            backlogHead = 0;
+            backlogTail = 0;
+        }
+        else if (backlogHead > backlog.capacity() / 2)
+        {
+            // Under sustained holding the backlog never empties: move what is left to the front so the buffer
+            // stays as large as the held records, not as large as everything ever held.
+            final int remaining = backlogTail - backlogHead;
+            backlog.putBytes(0, backlog, backlogHead, remaining);
+            backlogHead = 0;
+            backlogTail = remaining;
+        }
+    }
+
+    /** @return true when records wait in the backlog. */
+    public boolean hasBacklog()
+    {
+        return backlogHead != backlogTail;
     }
 
     /** Wake the event loop if records were committed since the last signal. Router thread, once per batch. */

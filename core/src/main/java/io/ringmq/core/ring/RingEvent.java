@@ -21,6 +21,8 @@ public final class RingEvent
     public static final int TICK = 4;
     /** The broker is stopping: disconnect every client. */
     public static final int SHUTDOWN = 5;
+    /** The journaller forced the log further: held acknowledgements may go out ({@code sync=batch}). */
+    public static final int JOURNAL_SYNCED = 6;
 
     private static final int INITIAL_FRAME_CAPACITY = 256;
 

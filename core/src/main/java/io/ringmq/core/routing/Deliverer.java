@@ -1,6 +1,8 @@
 package io.ringmq.core.routing;
 
 import io.ringmq.core.codec.PublishEncoder;
+import io.ringmq.core.journal.Journal;
+import io.ringmq.core.journal.JournalDescriptor;
 import io.ringmq.core.protocol.MqttVersion;
 import io.ringmq.core.protocol.PacketType;
 import io.ringmq.core.ring.OutboundQueue;
@@ -35,11 +37,14 @@ final class Deliverer
     /** Queue depth at which paused publishers are resumed. */
     private final int lowWater;
     private final PublishEncoder encoder = new PublishEncoder();
-    private final PublishSource resend = new PublishSource();
+    private final PublishSource resend;
+    private final Journal journal;
 
     Deliverer(final PacketSender sender, final BrokerCounters counters, final int maxInflight, final int maxQueued)
     {
         this.sender = sender;
+        this.journal = sender.journal();
+        this.resend = new PublishSource(journal);
         this.counters = counters;
         this.maxInflight = maxInflight;
         this.maxQueued = maxQueued;
@@ -189,6 +194,7 @@ final class Deliverer
             else if (!transmitAgain(session, connection, delivery, nowNs))
             {
                 session.inflight().remove(delivery.packetId());
+                ended(session, delivery);
             }
         }
         pump(session, nowNs);
@@ -197,8 +203,10 @@ final class Deliverer
     private boolean transmitAgain(final Session session, final ClientConnection connection, final Delivery delivery,
         final long nowNs)
     {
-        final Message message = delivery.message();
-        resend.from(message, null);
+        if (!resend.from(delivery.message(), null))
+        {
+            return false;
+        }
         final int result = write(connection, resend, delivery.qos(), delivery.retain(), true,
             delivery.packetId(), delivery.subscriptionIds(), delivery.subscriptionIds().length, nowNs);
         return SENT == result;
@@ -210,16 +218,32 @@ final class Deliverer
         if (message.isExpired(nowNs))
         {
             dropExpired(session);
+            ended(session, delivery);
+            return;
+        }
+        if (!resend.from(message, null))
+        {
+            counters.routerErrors++;
+            ended(session, delivery);
             return;
         }
         final int packetId = session.nextPacketId();
-        resend.from(message, null);
         final int result = write(session.connection(), resend, delivery.qos(), delivery.retain(), dup, packetId,
             delivery.subscriptionIds(), delivery.subscriptionIds().length, nowNs);
         if (SENT == result)
         {
             delivery.inflight(packetId, Delivery.AWAITING_ACK);
             session.inflight().put(packetId, delivery);
+            if (2 == delivery.qos() && journaled(session, delivery))
+            {
+                // Exactly once across a broker restart: the packet id must be the one the client saw.
+                journal.appendOutQos2(session.journalId(), packetId, JournalDescriptor.OUT_QOS2_SENT,
+                    delivery.message().logPosition());
+            }
+        }
+        else
+        {
+            ended(session, delivery);
         }
     }
 
@@ -227,6 +251,20 @@ final class Deliverer
     {
         session.onDroppedExpired();
         counters.droppedExpired++;
+    }
+
+    private boolean journaled(final Session session, final Delivery delivery)
+    {
+        return 0 != session.journalId() && delivery.message().logPosition() >= 0;
+    }
+
+    /** A delivery of a journaled session ended (acknowledged, refused, expired or dropped). */
+    void ended(final Session session, final Delivery delivery)
+    {
+        if (journaled(session, delivery))
+        {
+            journal.appendDelivered(session.journalId(), delivery.message().logPosition());
+        }
     }
 
     /**
@@ -239,6 +277,7 @@ final class Deliverer
         final Delivery delivery = 0 == session.inflightCount() ? null : session.inflight().remove(packetId);
         if (null != delivery)
         {
+            ended(session, delivery);
             pump(session, nowNs);
             return true;
         }
@@ -262,8 +301,14 @@ final class Deliverer
         if (reasonCode >= 0x80)
         {
             session.inflight().remove(packetId);
+            ended(session, delivery);
             pump(session, nowNs);
             return true;
+        }
+        if (delivery.state() != Delivery.AWAITING_COMP && journaled(session, delivery))
+        {
+            journal.appendOutQos2(session.journalId(), packetId, JournalDescriptor.OUT_QOS2_RELEASED,
+                delivery.message().logPosition());
         }
         delivery.inflight(packetId, Delivery.AWAITING_COMP);
         sender.ack(session.connection(), PacketType.PUBREL, packetId, 0);
@@ -340,8 +385,8 @@ final class Deliverer
             return DROPPED;
         }
         final OutboundQueue queue = sender.queue(connection);
-        final int offset = queue.claim(
-            0 == qos ? OutboundQueue.DROPPABLE_PACKET : OutboundQueue.PACKET, connection.connectionId(), length);
+        final int offset = queue.claim(0 == qos ? OutboundQueue.DROPPABLE_PACKET : OutboundQueue.PACKET,
+            connection.connectionId(), length, journal.holdUntil());
         if (offset < 0)
         {
             connection.session().onDroppedQos0();

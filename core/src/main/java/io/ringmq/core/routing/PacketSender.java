@@ -1,5 +1,6 @@
 package io.ringmq.core.routing;
 
+import io.ringmq.core.journal.Journal;
 import io.ringmq.core.codec.AckEncoder;
 import io.ringmq.core.codec.AckListCodec;
 import io.ringmq.core.codec.ConnackEncoder;
@@ -18,12 +19,25 @@ import io.ringmq.core.session.ClientConnection;
 final class PacketSender
 {
     private final OutboundQueue[] queues;
+    private final Journal journal;
     private final AckEncoder ackEncoder = new AckEncoder();
     private final DisconnectEncoder disconnectEncoder = new DisconnectEncoder();
 
-    PacketSender(final OutboundQueue[] queues)
+    /**
+     * @param queues  one queue per event loop.
+     * @param journal every packet claimed while the journal has unforced records is held until they are forced
+     *                ({@code sync=batch}), so no acknowledgement reaches a client before what it acknowledges.
+     */
+    PacketSender(final OutboundQueue[] queues, final Journal journal)
     {
         this.queues = queues;
+        this.journal = journal;
+    }
+
+    /** @return the journal packets are held for. */
+    Journal journal()
+    {
+        return journal;
     }
 
     OutboundQueue queue(final ClientConnection connection)
@@ -35,7 +49,7 @@ final class PacketSender
     {
         final OutboundQueue queue = queue(connection);
         final int length = AckEncoder.encodedLength(packetType, reasonCode, connection.version());
-        final int offset = queue.claim(OutboundQueue.PACKET, connection.connectionId(), length);
+        final int offset = queue.claim(OutboundQueue.PACKET, connection.connectionId(), length, journal.holdUntil());
         ackEncoder.encode(queue.buffer(), offset, packetType, packetId, reasonCode, connection.version());
         queue.commit();
     }
@@ -44,7 +58,7 @@ final class PacketSender
     {
         final OutboundQueue queue = queue(connection);
         final int offset = queue.claim(OutboundQueue.PACKET, connection.connectionId(),
-            ConnackEncoder.encodedLength(connack));
+            ConnackEncoder.encodedLength(connack), journal.holdUntil());
         ConnackEncoder.encode(connack, queue.buffer(), offset);
         queue.commit();
     }
@@ -55,7 +69,7 @@ final class PacketSender
     {
         final OutboundQueue queue = queue(connection);
         final int length = AckListCodec.encodedLength(packetType, count, null, connection.version());
-        final int offset = queue.claim(OutboundQueue.PACKET, connection.connectionId(), length);
+        final int offset = queue.claim(OutboundQueue.PACKET, connection.connectionId(), length, journal.holdUntil());
         AckListCodec.encode(packetType, queue.buffer(), offset, packetId, codes, count, null, connection.version());
         queue.commit();
     }
@@ -63,7 +77,8 @@ final class PacketSender
     void pingresp(final ClientConnection connection)
     {
         final OutboundQueue queue = queue(connection);
-        final int offset = queue.claim(OutboundQueue.PACKET, connection.connectionId(), PingEncoder.LENGTH);
+        final int offset = queue.claim(OutboundQueue.PACKET, connection.connectionId(), PingEncoder.LENGTH,
+            journal.holdUntil());
         PingEncoder.encodePingresp(queue.buffer(), offset);
         queue.commit();
     }
@@ -81,7 +96,7 @@ final class PacketSender
         final OutboundQueue queue = queue(connection);
         disconnectEncoder.reset().version(MqttVersion.MQTT_5).reasonCode(reasonCode).reasonString(reason);
         final int offset = queue.claim(OutboundQueue.PACKET, connection.connectionId(),
-            disconnectEncoder.encodedLength());
+            disconnectEncoder.encodedLength(), journal.holdUntil());
         disconnectEncoder.encode(queue.buffer(), offset);
         queue.commit();
     }
@@ -90,7 +105,7 @@ final class PacketSender
     void connected(final ClientConnection connection, final int keepAliveSeconds)
     {
         final OutboundQueue queue = queue(connection);
-        final int offset = queue.claim(OutboundQueue.CONNECTED, connection.connectionId(), 8);
+        final int offset = queue.claim(OutboundQueue.CONNECTED, connection.connectionId(), 8, journal.holdUntil());
         queue.buffer().putInt(offset, connection.version());
         queue.buffer().putInt(offset + 4, keepAliveSeconds * 1000);
         queue.commit();
@@ -100,7 +115,8 @@ final class PacketSender
     void readControl(final ClientConnection connection, final boolean pause)
     {
         final OutboundQueue queue = queue(connection);
-        queue.claim(pause ? OutboundQueue.PAUSE_READ : OutboundQueue.RESUME_READ, connection.connectionId(), 0);
+        queue.claim(pause ? OutboundQueue.PAUSE_READ : OutboundQueue.RESUME_READ, connection.connectionId(), 0,
+            journal.holdUntil());
         queue.commit();
     }
 
@@ -108,18 +124,23 @@ final class PacketSender
     void close(final ClientConnection connection)
     {
         final OutboundQueue queue = queue(connection);
-        queue.claim(OutboundQueue.CLOSE, connection.connectionId(), 0);
+        queue.claim(OutboundQueue.CLOSE, connection.connectionId(), 0, journal.holdUntil());
         queue.commit();
     }
 
-    /** End of a ring batch: move overflow and wake every loop that has new records. */
+    /**
+     * End of a ring batch: publish what the batch appended to the journal, move backlog records whose log
+     * position is durable into the rings, and wake every loop that has new records.
+     */
     void endOfBatch()
     {
+        journal.publishAppended();
+        final long durable = journal.durablePosition();
         for (final OutboundQueue queue : queues)
         {
-            if (queue.hasOverflow())
+            if (queue.hasBacklog())
             {
-                queue.flushOverflow();
+                queue.release(durable);
             }
             queue.signal();
         }

@@ -1,7 +1,10 @@
 package io.ringmq.core.routing;
 
+import io.ringmq.core.journal.Journal;
+import io.ringmq.core.journal.JournalDescriptor;
 import io.ringmq.core.session.Message;
 import io.ringmq.core.session.Session;
+import io.ringmq.store.log.LogRecord;
 import org.agrona.DirectBuffer;
 
 /**
@@ -26,9 +29,15 @@ final class PublishSource
     boolean retain;
     long expiryDeadlineNs;
     Session publisher;
+    private final Journal journal;
     private Message message;
     private boolean hashed;
     private int topicHash;
+
+    PublishSource(final Journal journal)
+    {
+        this.journal = journal;
+    }
 
     void reset()
     {
@@ -37,26 +46,75 @@ final class PublishSource
         publisher = null;
     }
 
-    void from(final Message message, final Session publisher)
+    /**
+     * Point at a stored message: on the heap, or read back from the journal's mapped log (no copy).
+     *
+     * @return false if the message is in the log but its record cannot be read (never expected: records are
+     *         kept while referenced).
+     */
+    boolean from(final Message message, final Session publisher)
     {
         this.message = message;
         this.hashed = false;
         this.publisher = publisher;
-        topicBuffer = message.buffer();
-        topicOffset = 0;
+        final DirectBuffer buffer;
+        final int base;
+        if (message.inLog())
+        {
+            final LogRecord record = journal.readMessage(message.logPosition());
+            if (null == record)
+            {
+                return false;
+            }
+            buffer = record.buffer();
+            base = record.bodyOffset() + JournalDescriptor.MESSAGE_DATA_OFFSET;
+        }
+        else
+        {
+            buffer = message.buffer();
+            base = 0;
+        }
+        topicBuffer = buffer;
+        topicOffset = base;
         topicLength = message.topicLength();
-        propertiesBuffer = message.buffer();
-        propertiesOffset = message.propertiesOffset();
+        propertiesBuffer = buffer;
+        propertiesOffset = base + message.propertiesOffset();
         propertiesLength = message.propertiesLength();
-        payloadBuffer = message.buffer();
-        payloadOffset = message.payloadOffset();
+        payloadBuffer = buffer;
+        payloadOffset = base + message.payloadOffset();
         payloadLength = message.payloadLength();
         qos = message.qos();
         retain = message.retain();
         expiryDeadlineNs = message.expiryDeadlineNs();
+        return true;
     }
 
-    /** @return the stored copy, made on first call. */
+    /** @return true once the message is in the journal. */
+    boolean journaled()
+    {
+        return null != message && message.logPosition() >= 0;
+    }
+
+    /**
+     * The message was written to the journal at {@code position}. Without a stored copy yet, the log record
+     * becomes the stored copy (nothing on the heap); a heap copy (a will) just learns its position.
+     *
+     * @param position position of the MESSAGE record.
+     */
+    void storedAt(final long position)
+    {
+        if (null == message)
+        {
+            message = Message.inLog(position, topicLength, propertiesLength, payloadLength, qos, retain,
+                expiryDeadlineNs);
+        }
+        else
+        {
+            message.logPosition(position);
+        }
+    }
+
+    /** @return the stored copy, made on the heap on first call unless the journal holds it. */
     Message message()
     {
         if (null == message)
@@ -65,6 +123,12 @@ final class PublishSource
                 propertiesLength, payloadBuffer, payloadOffset, payloadLength, qos, retain, expiryDeadlineNs);
         }
         return message;
+    }
+
+    /** @return the topic as a String (allocates; not for the per-message path). */
+    String topicName()
+    {
+        return topicBuffer.getStringWithoutLengthUtf8(topicOffset, topicLength);
     }
 
     int topicHash()

@@ -16,6 +16,8 @@ import io.ringmq.core.codec.TopicValidator;
 import io.ringmq.core.codec.UnsubscribeDecoder;
 import io.ringmq.core.codec.UnsubscribePacket;
 import io.ringmq.core.config.BrokerConfig;
+import io.ringmq.core.journal.Journal;
+import io.ringmq.core.journal.JournalDescriptor;
 import io.ringmq.core.protocol.MqttVersion;
 import io.ringmq.core.protocol.PacketType;
 import io.ringmq.core.protocol.ReasonCode;
@@ -41,6 +43,7 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -85,12 +88,17 @@ public final class Router implements EventHandler<RingEvent>
     private final PublishDecoder publishDecoder = new PublishDecoder();
     private final AckDecoder ackDecoder = new AckDecoder();
     private final ConnackPacket connack = new ConnackPacket();
-    private final PublishSource source = new PublishSource();
+    private final PublishSource source;
+    private final Journal journal;
     private final UnsafeBuffer aliasTopic = new UnsafeBuffer(new byte[0]);
     private final Set<String> loggedErrors = new HashSet<>();
     private final CountDownLatch shutdownLatch = new CountDownLatch(1);
+    private final CountDownLatch stoppedLatch = new CountDownLatch(1);
     private int[] reasonCodes = new int[16];
     private long nowNs;
+    /** Next journal id for a persistent session; ids are never reused within one log. */
+    private int nextJournalId = 1;
+    private final Snapshots snapshots;
 
     /**
      * @param config         broker settings.
@@ -106,10 +114,32 @@ public final class Router implements EventHandler<RingEvent>
         final Authorizer authorizer,
         final TransportStats transportStats)
     {
+        this(config, queues, authenticator, authorizer, transportStats, Journal.disabled());
+    }
+
+    /**
+     * @param config         broker settings.
+     * @param queues         one outbound queue per event loop, indexed by loop.
+     * @param authenticator  CONNECT check.
+     * @param authorizer     PUBLISH and SUBSCRIBE check.
+     * @param transportStats figures from the transport for $SYS.
+     * @param journal        where durable state goes; recovered with {@link #recover()} before the ring starts.
+     */
+    public Router(
+        final BrokerConfig config,
+        final OutboundQueue[] queues,
+        final Authenticator authenticator,
+        final Authorizer authorizer,
+        final TransportStats transportStats,
+        final Journal journal)
+    {
         this.config = config;
         this.authenticator = authenticator;
         this.authorizer = authorizer;
-        this.sender = new PacketSender(queues);
+        this.journal = journal;
+        this.source = new PublishSource(journal);
+        this.sender = new PacketSender(queues, journal);
+        this.snapshots = new Snapshots(journal, this);
         this.deliverer = new Deliverer(sender, counters, config.maxInflight(), config.maxQueuedMessages());
         this.collector = new MatchCollector(deliverer);
         this.disconnector = new Disconnector(sender, counters, this::endConnection);
@@ -134,6 +164,24 @@ public final class Router implements EventHandler<RingEvent>
     public boolean awaitShutdown(final long timeoutMs) throws InterruptedException
     {
         return shutdownLatch.await(timeoutMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Wait until the Router's thread has left the ring (after the Disruptor was halted).
+     *
+     * @param timeoutMs maximum wait.
+     * @return true if it did.
+     * @throws InterruptedException if interrupted.
+     */
+    public boolean awaitStopped(final long timeoutMs) throws InterruptedException
+    {
+        return stoppedLatch.await(timeoutMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void onShutdown()
+    {
+        stoppedLatch.countDown();
     }
 
     @Override
@@ -167,6 +215,10 @@ public final class Router implements EventHandler<RingEvent>
                     disconnector.violation(connection, event.reason(), transportViolation(event.reason()));
                 }
                 case RingEvent.TICK -> onTick();
+                case RingEvent.JOURNAL_SYNCED ->
+                {
+                    // Nothing to route: the end of this batch releases the packets held for the forced records.
+                }
                 case RingEvent.SHUTDOWN -> onShutdownEvent();
                 default -> throw new IllegalStateException("unknown ring event type " + event.type());
             }
@@ -356,11 +408,7 @@ public final class Router implements EventHandler<RingEvent>
             disconnector.close(old, ReasonCode.SESSION_TAKEN_OVER, "another connection used this client id");
             session = sessions.get(clientId);
         }
-        final Timer pendingWill = pendingWills.remove(clientId);
-        if (null != pendingWill && connect.cleanStart())
-        {
-            publishWill(pendingWill.will, pendingWill.willExpirySeconds);
-        }
+        resolvePendingWill(clientId, connect.cleanStart());
 
         final boolean sessionPresent;
         if (null == session || connect.cleanStart())
@@ -380,6 +428,17 @@ public final class Router implements EventHandler<RingEvent>
         final long requestedExpiry = version == MqttVersion.MQTT_5 ? connect.sessionExpiryIntervalSeconds() :
             (connect.cleanStart() ? 0 : Session.NEVER_EXPIRES);
         final long grantedExpiry = Math.min(requestedExpiry, config.maxSessionExpirySeconds());
+        if (!journalConnect(connection, session, sessionPresent, grantedExpiry))
+        {
+            if (!sessionPresent)
+            {
+                sessions.remove(clientId, session);
+            }
+            counters.refusedJournalFull++;
+            disconnector.refuseConnect(connection, ReasonCode.QUOTA_EXCEEDED,
+                "the journal is full: the session cannot be stored");
+            return;
+        }
         session.expiryIntervalSeconds(grantedExpiry);
         session.expiryDeadlineNs(-1);
         session.connection(connection);
@@ -428,6 +487,62 @@ public final class Router implements EventHandler<RingEvent>
         if (sessionPresent)
         {
             deliverer.resume(session, nowNs);
+        }
+    }
+
+    /**
+     * Journal a persistent session (created, or its expiry changed) and the connection's will before CONNACK.
+     *
+     * @return false if the journal refused (full).
+     */
+    private boolean journalConnect(final ClientConnection connection, final Session session,
+        final boolean sessionPresent, final long grantedExpiry)
+    {
+        if (!journal.enabled())
+        {
+            return true;
+        }
+        if (grantedExpiry > 0 || 0 != session.journalId())
+        {
+            final boolean isNew = 0 == session.journalId();
+            if (isNew)
+            {
+                session.journalId(nextJournalId++);
+            }
+            if ((isNew || !sessionPresent || session.expiryIntervalSeconds() != grantedExpiry) &&
+                journal.appendSession(session.journalId(), grantedExpiry, session.clientId()) < 0)
+            {
+                if (isNew)
+                {
+                    session.journalId(0);
+                }
+                return false;
+            }
+        }
+        final Message will = connection.will();
+        return null == will || journal.appendWill(session.clientId(), will, connection.willDelaySeconds(),
+            connection.willExpirySeconds()) >= 0;
+    }
+
+    /** A client came back within its will delay: the will is dropped, or published first if the session ends. */
+    private void resolvePendingWill(final String clientId, final boolean cleanStart)
+    {
+        final Timer pendingWill = pendingWills.remove(clientId);
+        if (null != pendingWill)
+        {
+            if (cleanStart)
+            {
+                publishWill(pendingWill.will, pendingWill.willExpirySeconds);
+            }
+            journalWillClear(clientId);
+        }
+    }
+
+    private void journalWillClear(final String clientId)
+    {
+        if (journal.enabled())
+        {
+            journal.appendWillClear(clientId);
         }
     }
 
@@ -500,22 +615,14 @@ public final class Router implements EventHandler<RingEvent>
             return;
         }
 
-        source.reset();
-        source.publisher = session;
-        source.topicBuffer = topicBuffer;
-        source.topicOffset = topicOffset;
-        source.topicLength = topicLength;
-        source.propertiesBuffer = frame;
-        source.propertiesOffset = publish.propertiesOffset();
-        source.propertiesLength = publish.propertiesLength();
-        source.payloadBuffer = frame;
-        source.payloadOffset = publish.payloadOffset();
-        source.payloadLength = publish.payloadLength();
-        source.qos = qos;
-        source.retain = publish.retain();
-        final long expiry = publish.messageExpiryInterval();
-        source.expiryDeadlineNs = expiry >= 0 ? nowNs + expiry * NANOS_PER_SECOND : -1;
+        fillSource(session, publish, frame, topicBuffer, topicOffset, topicLength);
 
+        if (!storeRetained(source) && qos > 0)
+        {
+            counters.refusedJournalFull++;
+            onQuotaExceeded(connection, qos, packetId);
+            return;
+        }
         final int result = route(source);
         if (QUOTA_EXCEEDED == result)
         {
@@ -528,6 +635,26 @@ public final class Router implements EventHandler<RingEvent>
         }
         acknowledge(connection, session, qos, packetId,
             NO_MATCH == result ? ReasonCode.NO_MATCHING_SUBSCRIBERS : ReasonCode.SUCCESS);
+    }
+
+    private void fillSource(final Session session, final PublishDecoder publish, final DirectBuffer frame,
+        final DirectBuffer topicBuffer, final int topicOffset, final int topicLength)
+    {
+        source.reset();
+        source.publisher = session;
+        source.topicBuffer = topicBuffer;
+        source.topicOffset = topicOffset;
+        source.topicLength = topicLength;
+        source.propertiesBuffer = frame;
+        source.propertiesOffset = publish.propertiesOffset();
+        source.propertiesLength = publish.propertiesLength();
+        source.payloadBuffer = frame;
+        source.payloadOffset = publish.payloadOffset();
+        source.payloadLength = publish.payloadLength();
+        source.qos = publish.qos();
+        source.retain = publish.retain();
+        final long expiry = publish.messageExpiryInterval();
+        source.expiryDeadlineNs = expiry >= 0 ? nowNs + expiry * NANOS_PER_SECOND : -1;
     }
 
     /**
@@ -562,6 +689,10 @@ public final class Router implements EventHandler<RingEvent>
             if (!v5 || reasonCode < 0x80)
             {
                 session.inboundQos2().add(packetId);
+                if (0 != session.journalId())
+                {
+                    journal.appendInQos2(session.journalId(), packetId);
+                }
             }
             sender.ack(connection, PacketType.PUBREC, packetId, v5 ? reasonCode : 0);
         }
@@ -570,7 +701,12 @@ public final class Router implements EventHandler<RingEvent>
     private void onPubrel(final ClientConnection connection, final MutableDirectBuffer frame, final int length)
     {
         final AckDecoder pubrel = ackDecoder.wrap(frame, 0, length, connection.version());
-        final boolean known = connection.session().inboundQos2().remove(pubrel.packetId());
+        final Session session = connection.session();
+        final boolean known = session.inboundQos2().remove(pubrel.packetId());
+        if (known && 0 != session.journalId())
+        {
+            journal.appendInQos2Done(session.journalId(), pubrel.packetId());
+        }
         sender.ack(connection, PacketType.PUBCOMP, pubrel.packetId(),
             known || connection.version() != MqttVersion.MQTT_5 ? ReasonCode.SUCCESS :
             ReasonCode.PACKET_IDENTIFIER_NOT_FOUND);
@@ -602,6 +738,16 @@ public final class Router implements EventHandler<RingEvent>
                 }
             }
         }
+        if (source.qos > 0 && journal.enabled() && !source.journaled() && hasJournaledTarget(source, count))
+        {
+            final long position = appendMessage(source, source.retain ? JournalDescriptor.FLAG_RETAIN : 0);
+            if (position < 0)
+            {
+                counters.refusedJournalFull++;
+                return QUOTA_EXCEEDED;
+            }
+            source.storedAt(position);
+        }
         for (int i = 0; i < count; i++)
         {
             final Session session = collector.sessions[i];
@@ -614,7 +760,13 @@ public final class Router implements EventHandler<RingEvent>
             }
             else
             {
-                deliverer.sendQos12(session, new Delivery(source.message(), deliveryQos, retainFlag,
+                final Message message = source.message();
+                if (0 != session.journalId() && message.logPosition() >= 0)
+                {
+                    journal.appendEnqueue(session.journalId(), message.logPosition(), deliveryQos, retainFlag,
+                        collector.subscriptionIds[i], collector.subscriptionIdCounts[i]);
+                }
+                deliverer.sendQos12(session, new Delivery(message, deliveryQos, retainFlag,
                     collector.subscriptionIds[i], collector.subscriptionIdCounts[i], collector.sharedGroups[i]),
                     nowNs);
                 if (null != source.publisher)
@@ -626,12 +778,56 @@ public final class Router implements EventHandler<RingEvent>
         return ROUTED;
     }
 
+    private boolean hasJournaledTarget(final PublishSource source, final int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            if (0 != collector.sessions[i].journalId() && collector.qos[i] > 0)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * A retained publish is journaled before it is routed, marked as the retained message of its topic, and that
+     * one record then serves every delivery too. $ topics (the broker's own) are not journaled.
+     *
+     * @return false if the journal refused the record.
+     */
+    private boolean storeRetained(final PublishSource source)
+    {
+        if (!source.retain || 0 == source.payloadLength || !journal.enabled() || source.journaled() ||
+            '$' == source.topicBuffer.getByte(source.topicOffset))
+        {
+            return true;
+        }
+        final long position = appendMessage(source, JournalDescriptor.FLAG_RETAIN | JournalDescriptor.FLAG_RETAINED);
+        if (position < 0)
+        {
+            return false;
+        }
+        source.storedAt(position);
+        return true;
+    }
+
+    private long appendMessage(final PublishSource source, final int flags)
+    {
+        return journal.appendMessage(source.qos | flags, source.topicBuffer, source.topicOffset, source.topicLength,
+            source.propertiesBuffer, source.propertiesOffset, source.propertiesLength, source.payloadBuffer,
+            source.payloadOffset, source.payloadLength, source.expiryDeadlineNs, nowNs);
+    }
+
     private void retain(final PublishSource source)
     {
-        final String topic = source.topicBuffer.getStringWithoutLengthUtf8(source.topicOffset, source.topicLength);
+        final String topic = source.topicName();
         if (0 == source.payloadLength)
         {
-            retained.remove(topic);
+            if (null != retained.remove(topic) && journal.enabled())
+            {
+                journal.appendRetainClear(source.topicBuffer, source.topicOffset, source.topicLength);
+            }
         }
         else
         {
@@ -680,6 +876,14 @@ public final class Router implements EventHandler<RingEvent>
                 reasonCodes[i] = v5 ? ReasonCode.NOT_AUTHORIZED : 0x80;
                 continue;
             }
+            if (0 != session.journalId() && journal.appendSubscribe(session.journalId(), filter,
+                JournalDescriptor.subscriptionOptions(entry.qos(), entry.noLocal(), entry.retainAsPublished(),
+                entry.retainHandling()), subscribe.subscriptionIdentifier()) < 0)
+            {
+                counters.refusedJournalFull++;
+                reasonCodes[i] = v5 ? ReasonCode.QUOTA_EXCEEDED : 0x80;
+                continue;
+            }
             Subscription subscription = session.subscriptions().get(filter);
             final boolean isNew = null == subscription;
             if (isNew)
@@ -711,20 +915,32 @@ public final class Router implements EventHandler<RingEvent>
         final int idCount = 0 == subscription.subscriptionId() ? 0 : 1;
         for (final Message message : matches)
         {
+            source.reset();
+            if (!source.from(message, null))
+            {
+                counters.routerErrors++;
+                continue;
+            }
             if (message.isExpired(nowNs))
             {
-                retained.remove(message.topicName());
+                retained.remove(source.topicName());
+                if (journal.enabled())
+                {
+                    journal.appendRetainClear(source.topicBuffer, source.topicOffset, source.topicLength);
+                }
                 continue;
             }
             final int qos = Math.min(message.qos(), subscription.qos());
             if (0 == qos)
             {
-                source.reset();
-                source.from(message, null);
                 deliverer.sendQos0(session, source, true, ids, idCount, nowNs);
             }
             else if (!deliverer.isFull(session))
             {
+                if (0 != session.journalId() && message.logPosition() >= 0)
+                {
+                    journal.appendEnqueue(session.journalId(), message.logPosition(), qos, true, ids, idCount);
+                }
                 deliverer.sendQos12(session, new Delivery(message, qos, true, ids, idCount, null), nowNs);
             }
             else
@@ -749,6 +965,10 @@ public final class Router implements EventHandler<RingEvent>
             if (null != subscription)
             {
                 trie.unsubscribe(subscription.filter(), subscription);
+                if (0 != session.journalId())
+                {
+                    journal.appendUnsubscribe(session.journalId(), subscription.filter());
+                }
                 reasonCodes[i] = ReasonCode.SUCCESS;
             }
             else
@@ -774,11 +994,17 @@ public final class Router implements EventHandler<RingEvent>
                     "MQTT-3.14.2-2: session expiry set on DISCONNECT after 0 on CONNECT");
                 return;
             }
-            session.expiryIntervalSeconds(Math.min(expiry, config.maxSessionExpirySeconds()));
+            final long granted = Math.min(expiry, config.maxSessionExpirySeconds());
+            if (0 != session.journalId() && granted != session.expiryIntervalSeconds())
+            {
+                journal.appendSession(session.journalId(), granted, session.clientId());
+            }
+            session.expiryIntervalSeconds(granted);
         }
-        if (disconnect.reasonCode() != ReasonCode.DISCONNECT_WITH_WILL_MESSAGE)
+        if (disconnect.reasonCode() != ReasonCode.DISCONNECT_WITH_WILL_MESSAGE && null != connection.will())
         {
             connection.will(null, 0, -1);
+            journalWillClear(connection.clientId());
         }
         disconnector.close(connection, -1, null);
     }
@@ -816,6 +1042,7 @@ public final class Router implements EventHandler<RingEvent>
             if (0 == delay)
             {
                 publishWill(will, connection.willExpirySeconds());
+                journalWillClear(session.clientId());
             }
             else
             {
@@ -867,6 +1094,7 @@ public final class Router implements EventHandler<RingEvent>
                 session.queue().addLast(delivery);
                 continue;
             }
+            deliverer.ended(session, delivery);
             final Subscription subscription = target.subscriptions().get(
                 TopicTrie.SHARED_SUBSCRIPTION_PREFIX + group.name() + "/" + group.filter());
             final int qos = null == subscription ? delivery.qos() : Math.min(delivery.message().qos(),
@@ -880,6 +1108,11 @@ public final class Router implements EventHandler<RingEvent>
             }
             else
             {
+                if (0 != target.journalId() && delivery.message().logPosition() >= 0)
+                {
+                    journal.appendEnqueue(target.journalId(), delivery.message().logPosition(), qos,
+                        delivery.retain(), delivery.subscriptionIds(), delivery.subscriptionIds().length);
+                }
                 deliverer.sendQos12(target, new Delivery(delivery.message(), qos, delivery.retain(),
                     delivery.subscriptionIds(), delivery.subscriptionIds().length, group), nowNs);
             }
@@ -903,10 +1136,16 @@ public final class Router implements EventHandler<RingEvent>
             session.queue().clear();
         }
         sessions.remove(session.clientId(), session);
+        if (0 != session.journalId())
+        {
+            journal.appendSessionEnd(session.journalId());
+            session.journalId(0);
+        }
         final Timer pendingWill = pendingWills.remove(session.clientId());
         if (null != pendingWill)
         {
             publishWill(pendingWill.will, pendingWill.willExpirySeconds);
+            journalWillClear(session.clientId());
         }
     }
 
@@ -916,6 +1155,7 @@ public final class Router implements EventHandler<RingEvent>
         final Message message = expirySeconds < 0 ? will : will.withExpiry(nowNs + expirySeconds * NANOS_PER_SECOND);
         source.reset();
         source.from(message, null);
+        storeRetained(source);
         route(source);
         if (message.retain())
         {
@@ -937,6 +1177,7 @@ public final class Router implements EventHandler<RingEvent>
                 if (pendingWills.remove(timer.clientId, timer))
                 {
                     publishWill(timer.will, timer.willExpirySeconds);
+                    journalWillClear(timer.clientId);
                 }
             }
             else
@@ -949,6 +1190,117 @@ public final class Router implements EventHandler<RingEvent>
             }
         }
         sysTopics.onTick(nowNs);
+        snapshots.onTick(nowNs);
+    }
+
+    // ---------------------------------------------------------------- journal: recovery and snapshots
+
+    /**
+     * Rebuild sessions, subscriptions, queued and inflight deliveries, QoS 2 state, retained messages and wills
+     * from the journal, then write a fresh snapshot. Call once, before the ring starts (the Router thread then
+     * sees the result after the thread start).
+     *
+     * @param nowNs current nanoTime.
+     * @return what was recovered, or null when the journal is disabled.
+     */
+    public RecoveryResult recover(final long nowNs)
+    {
+        if (!journal.enabled())
+        {
+            return null;
+        }
+        this.nowNs = nowNs;
+        final JournalRecovery recovery = new JournalRecovery(journal, nowNs);
+        final RecoveryResult result = recovery.run();
+        final JournalRecovery.State state = recovery.state();
+        for (final Session session : state.sessions.values())
+        {
+            if (0 == session.expiryIntervalSeconds())
+            {
+                journal.appendSessionEnd(session.journalId());  // its connection is gone: the session ended
+                continue;
+            }
+            sessions.put(session.clientId(), session);
+            for (final Subscription subscription : session.subscriptions().values())
+            {
+                trie.subscribe(subscription.filter(), subscription);
+            }
+            if (session.expiryIntervalSeconds() != Session.NEVER_EXPIRES)
+            {
+                session.expiryDeadlineNs(nowNs + session.expiryIntervalSeconds() * NANOS_PER_SECOND);
+                timers.add(new Timer(session.expiryDeadlineNs(), Timer.SESSION_EXPIRY, session.clientId()));
+            }
+        }
+        nextJournalId = state.maxSessionId + 1;
+        for (final Map.Entry<String, Message> entry : state.retained.entrySet())
+        {
+            retained.put(entry.getKey(), entry.getValue());
+        }
+        for (final Map.Entry<String, JournalRecovery.Will> entry : state.wills.entrySet())
+        {
+            // The broker stopped without ending these connections normally: their wills are due.
+            final JournalRecovery.Will will = entry.getValue();
+            final Session session = sessions.get(entry.getKey());
+            final long delay = null == session ? 0 : Math.min(will.delaySeconds(), session.expiryIntervalSeconds());
+            if (0 == delay)
+            {
+                publishWill(will.message(), will.expirySeconds());
+                journalWillClear(entry.getKey());
+            }
+            else
+            {
+                final Timer timer = new Timer(nowNs + delay * NANOS_PER_SECOND, Timer.WILL, entry.getKey());
+                timer.will = will.message();
+                timer.willExpirySeconds = will.expirySeconds();
+                pendingWills.put(entry.getKey(), timer);
+                timers.add(timer);
+            }
+        }
+        collector.clear();
+        snapshots.recovered(journal.checkpoint().recoveryPosition(), journal.checkpoint().retainPosition());
+        snapshots.write(nowNs);
+        return result;
+    }
+
+    /** @return every session, for a snapshot. */
+    Collection<Session> allSessions()
+    {
+        return sessions.values();
+    }
+
+    /** @param consumer receives every retained message, for a snapshot. */
+    void forEachRetained(final java.util.function.Consumer<Message> consumer)
+    {
+        retained.forEachMatching("#", consumer);
+    }
+
+    /**
+     * Every will not yet published: of connected clients and pending (delayed), for a snapshot.
+     *
+     * @param visitor receives client id, will, delay and expiry seconds.
+     */
+    void forEachWill(final WillVisitor visitor)
+    {
+        for (final ClientConnection connection : connections.values())
+        {
+            if (connection.state() == ClientConnection.CONNECTED && null != connection.will())
+            {
+                visitor.onWill(connection.clientId(), connection.will(), connection.willDelaySeconds(),
+                    connection.willExpirySeconds());
+            }
+        }
+        for (final Timer timer : pendingWills.values())
+        {
+            visitor.onWill(timer.clientId, timer.will, Math.max(0, (timer.deadlineNs - nowNs) / NANOS_PER_SECOND),
+                timer.willExpirySeconds);
+        }
+    }
+
+    /** Receives wills for a snapshot. */
+    @FunctionalInterface
+    interface WillVisitor
+    {
+        void onWill(String clientId, Message will, long delaySeconds, long expirySeconds);
     }
 
     private int sessionCount()
@@ -963,6 +1315,11 @@ public final class Router implements EventHandler<RingEvent>
         {
             if (connection.state() == ClientConnection.CONNECTED)
             {
+                if (null != connection.will())
+                {
+                    // A clean stop does not publish wills, now or after the restart.
+                    journalWillClear(connection.clientId());
+                }
                 connection.will(null, 0, -1);
                 disconnector.close(connection, ReasonCode.SERVER_SHUTTING_DOWN, "server shutting down");
             }

@@ -5,26 +5,34 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * An application message the broker keeps beyond the packet that carried it: QoS 1/2 deliveries that are queued
- * or in flight, retained messages, will messages and $SYS updates. Immutable once built, so one instance is
+ * or in flight, retained messages, will messages and $SYS updates. Its content is immutable, so one instance is
  * shared by every session that holds it.
  * <p>
- * Topic, forwardable MQTT 5 properties and payload are stored back to back in one array behind one buffer:
+ * The bytes live in one of two places. A message only clean sessions need is held on the heap: topic,
+ * forwardable MQTT 5 properties and payload back to back in one array behind {@link #buffer()}:
  * <pre>
  *  +-----------------+----------------------+---------------------+
  *  | topic (UTF-8)   | properties (v5 block) | payload            |
  *  +-----------------+----------------------+---------------------+
  *  0            topicLength        payloadOffset          capacity
  * </pre>
+ * A message a persistent session or the retained store needs is written once to the journal and held only as its
+ * log position ({@link #inLog()}; {@link #buffer()} is null): queued messages cost disk, not heap, and are read
+ * back from the mapped log when they are sent. The journal moves a long-lived record forward when it compacts the
+ * log and updates {@link #logPosition(long)}, which every delivery sharing this instance then sees.
+ * <p>
  * <b>Threading:</b> created and read only on the Router thread.
  */
 public final class Message
 {
     private final UnsafeBuffer buffer;
     private final int topicLength;
-    private final int payloadOffset;
+    private final int propertiesLength;
+    private final int payloadLength;
     private final int qos;
     private final boolean retain;
     private final long expiryDeadlineNs;
+    private long logPosition = -1;
 
     /**
      * Copy the parts of a message into one new array.
@@ -65,7 +73,8 @@ public final class Message
         payload.getBytes(payloadOffset, data, topicLength + propertiesLength, payloadLength);
         this.buffer = new UnsafeBuffer(data);
         this.topicLength = topicLength;
-        this.payloadOffset = topicLength + propertiesLength;
+        this.propertiesLength = propertiesLength;
+        this.payloadLength = payloadLength;
         this.qos = qos;
         this.retain = retain;
         this.expiryDeadlineNs = expiryDeadlineNs;
@@ -96,37 +105,99 @@ public final class Message
             qos, retain, expiryDeadlineNs);
     }
 
+    private Message(
+        final long logPosition,
+        final int topicLength,
+        final int propertiesLength,
+        final int payloadLength,
+        final int qos,
+        final boolean retain,
+        final long expiryDeadlineNs)
+    {
+        this.buffer = null;
+        this.logPosition = logPosition;
+        this.topicLength = topicLength;
+        this.propertiesLength = propertiesLength;
+        this.payloadLength = payloadLength;
+        this.qos = qos;
+        this.retain = retain;
+        this.expiryDeadlineNs = expiryDeadlineNs;
+    }
+
+    /**
+     * A message whose bytes are only in the journal.
+     *
+     * @param logPosition      position of its MESSAGE record.
+     * @param topicLength      topic length.
+     * @param propertiesLength properties length.
+     * @param payloadLength    payload length.
+     * @param qos              publish QoS.
+     * @param retain           retain flag as published.
+     * @param expiryDeadlineNs nanoTime deadline, or -1.
+     * @return the message.
+     */
+    public static Message inLog(
+        final long logPosition,
+        final int topicLength,
+        final int propertiesLength,
+        final int payloadLength,
+        final int qos,
+        final boolean retain,
+        final long expiryDeadlineNs)
+    {
+        return new Message(logPosition, topicLength, propertiesLength, payloadLength, qos, retain,
+            expiryDeadlineNs);
+    }
+
     /**
      * The same message with another expiry deadline (a will gets its expiry when it is published).
      *
      * @param expiryDeadlineNs nanoTime deadline, or -1.
-     * @return a new message sharing nothing mutable with this one.
+     * @return a new heap message sharing nothing mutable with this one; this one must be on the heap.
      */
     public Message withExpiry(final long expiryDeadlineNs)
     {
-        return new Message(buffer, 0, topicLength, buffer, topicLength, propertiesLength(), buffer, payloadOffset,
-            payloadLength(), qos, retain, expiryDeadlineNs);
+        return new Message(buffer, 0, topicLength, buffer, topicLength, propertiesLength, buffer, payloadOffset(),
+            payloadLength, qos, retain, expiryDeadlineNs);
     }
 
-    /** @return the buffer holding topic, properties and payload. */
+    /** @return the buffer holding topic, properties and payload, or null when the bytes are only in the log. */
     public UnsafeBuffer buffer()
     {
         return buffer;
     }
 
-    /** @return topic length; the topic starts at 0. */
+    /** @return true if the bytes are only in the journal. */
+    public boolean inLog()
+    {
+        return null == buffer;
+    }
+
+    /** @return position of the message's MESSAGE record in the journal, or -1 if it was not journaled. */
+    public long logPosition()
+    {
+        return logPosition;
+    }
+
+    /** @param position new position of the MESSAGE record (written, or moved by compaction). */
+    public void logPosition(final long position)
+    {
+        this.logPosition = position;
+    }
+
+    /** @return topic length; the topic starts at 0 of the data. */
     public int topicLength()
     {
         return topicLength;
     }
 
-    /** @return topic as a String (allocates; not for the per-message path). */
+    /** @return topic as a String (allocates; not for the per-message path); the message must be on the heap. */
     public String topicName()
     {
         return buffer.getStringWithoutLengthUtf8(0, topicLength);
     }
 
-    /** @return offset of the properties. */
+    /** @return offset of the properties in the data. */
     public int propertiesOffset()
     {
         return topicLength;
@@ -135,19 +206,19 @@ public final class Message
     /** @return length of the forwardable properties. */
     public int propertiesLength()
     {
-        return payloadOffset - topicLength;
+        return propertiesLength;
     }
 
-    /** @return offset of the payload. */
+    /** @return offset of the payload in the data. */
     public int payloadOffset()
     {
-        return payloadOffset;
+        return topicLength + propertiesLength;
     }
 
     /** @return payload length. */
     public int payloadLength()
     {
-        return buffer.capacity() - payloadOffset;
+        return payloadLength;
     }
 
     /** @return QoS as published. */

@@ -35,6 +35,8 @@ public final class Session
     private long expiryIntervalSeconds;
     private long expiryDeadlineNs = -1;
     private int nextPacketId = 1;
+    /** The journal's name for this session, 0 while it is not journaled (clean sessions, journal disabled). */
+    private int journalId;
     /** Per-client drop counters, by reason; created on the first drop. Index by the DROPPED_* constants. */
     private long[] drops;
 
@@ -67,6 +69,18 @@ public final class Session
     {
         this.matchStamp = stamp;
         this.matchIndex = index;
+    }
+
+    /** @return the journal's id for this session, 0 if it is not journaled. */
+    public int journalId()
+    {
+        return journalId;
+    }
+
+    /** @param journalId the journal's id for this session, 0 for none. */
+    public void journalId(final int journalId)
+    {
+        this.journalId = journalId;
     }
 
     /** @return client identifier. */

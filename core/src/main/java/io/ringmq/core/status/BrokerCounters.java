@@ -19,6 +19,8 @@ public final class BrokerCounters
     public long droppedQos0;
     /** Publishes refused because a subscriber queue was full (v5 0x97, v3 connection closed unacknowledged). */
     public long refusedQueueFull;
+    /** Connects, publishes and subscriptions refused because the journal was full (v5 0x97). */
+    public long refusedJournalFull;
     /** Deliveries dropped as larger than the client's maximum packet size. */
     public long droppedTooLarge;
     /** Deliveries dropped because the message expired. */

@@ -7,6 +7,7 @@ import io.ringmq.core.codec.SubscribeEncoder;
 import io.ringmq.core.codec.SubscribePacket;
 import io.ringmq.core.codec.TopicSubscription;
 import io.ringmq.core.config.BrokerConfig;
+import io.ringmq.core.journal.Journal;
 import io.ringmq.core.ring.CloseReason;
 import io.ringmq.core.ring.OutboundQueue;
 import io.ringmq.core.ring.RingEvent;
@@ -34,8 +35,26 @@ final class RouterHarness
 
     RouterHarness(final BrokerConfig config)
     {
+        this(config, Journal.disabled());
+    }
+
+    RouterHarness(final BrokerConfig config, final Journal journal)
+    {
         router = new Router(config, new OutboundQueue[] {queue}, Authenticator.ALLOW_ALL, Authorizer.ALLOW_ALL,
-            TransportStats.NONE);
+            TransportStats.NONE, journal);
+    }
+
+    void tick()
+    {
+        event.control(RingEvent.TICK, 0, -1, 0, System.nanoTime());
+        router.onEvent(event, sequence++, true);
+    }
+
+    /** A JOURNAL_SYNCED event, as the journaller publishes after a force: releases held packets. */
+    void synced()
+    {
+        event.control(RingEvent.JOURNAL_SYNCED, 0, -1, 0, System.nanoTime());
+        router.onEvent(event, sequence++, true);
     }
 
     void frame(final long connectionId, final ExpandableArrayBuffer buffer, final int length)
@@ -81,6 +100,26 @@ final class RouterHarness
         publishEncoder.reset().version(version).qos(qos).dup(dup).packetId(packetId)
             .topic(topicBuffer, 0, topicBuffer.capacity()).payload(payloadBuffer, 0, payloadBuffer.capacity());
         return publishEncoder.encode(scratch, 0);
+    }
+
+    int encodePublishRetained(final int version, final String topic, final String payload, final int qos,
+        final int packetId)
+    {
+        final UnsafeBuffer topicBuffer = new UnsafeBuffer(topic.getBytes(StandardCharsets.UTF_8));
+        final UnsafeBuffer payloadBuffer = new UnsafeBuffer(payload.getBytes(StandardCharsets.UTF_8));
+        publishEncoder.reset().version(version).qos(qos).retain(true).packetId(packetId)
+            .topic(topicBuffer, 0, topicBuffer.capacity()).payload(payloadBuffer, 0, payloadBuffer.capacity());
+        return publishEncoder.encode(scratch, 0);
+    }
+
+    void connectWithWill(final long connectionId, final String clientId, final int version, final String willTopic,
+        final String willPayload, final int willQos)
+    {
+        final ConnectPacket connect = new ConnectPacket().protocolName("MQTT").protocolVersion(version)
+            .clientId(clientId).cleanStart(true).keepAliveSeconds(60)
+            .will(willTopic, willPayload.getBytes(StandardCharsets.UTF_8), willQos, false);
+        final int length = ConnectEncoder.encode(connect, scratch, 0);
+        frame(connectionId, scratch, length);
     }
 
     void publish(final long connectionId, final int version, final String topic, final String payload,

@@ -1,0 +1,643 @@
+package io.ringmq.core.journal;
+
+import io.ringmq.core.session.Message;
+import io.ringmq.store.log.Checkpoint;
+import io.ringmq.store.log.LogRecord;
+import io.ringmq.store.log.MessageLog;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The broker's journal: encodes the state changes that must survive a crash as records of the {@code store}
+ * message log (layouts in {@link JournalDescriptor}), reads messages back, and tells the outbound path which log
+ * position an acknowledgement has to wait for.
+ * <p>
+ * Durability: with {@code sync=none} a record is in the mapped pages once appended, which survives a crash of
+ * the process (the kernel writes the pages back). With {@code sync=batch} the {@link Journaller} forces the log
+ * once per ring batch, and acknowledgements are held in the outbound queues until their records are forced
+ * ({@link #holdUntil()}), which also survives losing power.
+ * <p>
+ * Every {@code append*} method returns the record's position, or a negative value when the log refused it (full
+ * disk, {@code store-max-bytes} reached, or a record larger than a segment); the caller then refuses what it was
+ * about to acknowledge. Records that only end something (delivered, session end, QoS 2 done, will cleared) use the
+ * log's reserve so they are written even while the log is full.
+ * <p>
+ * <b>Threading:</b> the Router thread appends and reads. {@link #appendedPosition()} is published with an ordered
+ * store at the end of each Router batch for the {@link Journaller} thread, which alone calls
+ * {@link MessageLog#force(long)}.
+ */
+public final class Journal implements AutoCloseable
+{
+    /** Sync setting: records reach the mapped pages; survives a process crash. */
+    public static final String SYNC_NONE = "none";
+    /** Sync setting: records are forced once per ring batch before the acknowledgements go out. */
+    public static final String SYNC_BATCH = "batch";
+    private static final int NO_EXPIRY = -1;
+
+    private final MessageLog log;
+    private final Checkpoint checkpoint;
+    private final boolean batchSync;
+    private final LogRecord record = new LogRecord();
+    private final LogRecord copyRecord = new LogRecord();
+    /** Router-written, Journaller-read: everything below it was committed by the Router before publication. */
+    private final AtomicLong appendedPosition = new AtomicLong();
+    private long refusedAppends;
+    private long lastClaimPosition;
+    /** {@link JournalDescriptor#FLAG_SNAPSHOT} while a snapshot is being written, else 0. */
+    private int snapshotFlag;
+
+    private Journal(final MessageLog log, final Checkpoint checkpoint, final boolean batchSync)
+    {
+        this.log = log;
+        this.checkpoint = checkpoint;
+        this.batchSync = batchSync;
+    }
+
+    /** @return a journal that keeps nothing (the broker runs in memory only). */
+    public static Journal disabled()
+    {
+        return new Journal(null, null, false);
+    }
+
+    /**
+     * Open the log under {@code directory} (segments in {@code directory/log}, checkpoint beside them).
+     *
+     * @param directory     data folder.
+     * @param segmentLength bytes per segment, a power of two.
+     * @param maxBytes      most bytes of log on disk, 0 for no limit.
+     * @param sync          {@link #SYNC_NONE} or {@link #SYNC_BATCH}.
+     * @return the journal; call {@link io.ringmq.core.journal.JournalRecovery} before use.
+     * @throws IOException if the files cannot be opened.
+     */
+    public static Journal open(final Path directory, final int segmentLength, final long maxBytes, final String sync)
+        throws IOException
+    {
+        if (!SYNC_NONE.equals(sync) && !SYNC_BATCH.equals(sync))
+        {
+            throw new IllegalArgumentException("sync must be none or batch: " + sync);
+        }
+        Files.createDirectories(directory);
+        final MessageLog log = MessageLog.open(directory.resolve("log"), segmentLength, maxBytes,
+            Math.max(4096, segmentLength / 16));
+        final Checkpoint checkpoint = Checkpoint.open(directory.resolve("checkpoint"));
+        return new Journal(log, checkpoint, SYNC_BATCH.equals(sync));
+    }
+
+    /** @return true if state is journaled. */
+    public boolean enabled()
+    {
+        return null != log;
+    }
+
+    /** @return true for {@code sync=batch}. */
+    public boolean batchSync()
+    {
+        return batchSync;
+    }
+
+    /** @return the log, or null when disabled. */
+    public MessageLog log()
+    {
+        return log;
+    }
+
+    /** @return the checkpoint file, or null when disabled. */
+    public Checkpoint checkpoint()
+    {
+        return checkpoint;
+    }
+
+    /** @return appends refused because the log was full or a record too large. */
+    public long refusedAppends()
+    {
+        return refusedAppends;
+    }
+
+    // ---------------------------------------------------------------- durability hand-off
+
+    /**
+     * The log position an outbound packet produced now has to wait for: with {@code sync=batch}, everything
+     * appended so far once something is not yet forced; 0 when nothing needs waiting for.
+     *
+     * @return position, or 0.
+     */
+    public long holdUntil()
+    {
+        if (!batchSync)
+        {
+            return 0;
+        }
+        final long position = log.position();
+        return position > log.forcedPosition() ? position : 0;
+    }
+
+    /** @return everything below this position is durable per the sync setting. Any thread. */
+    public long durablePosition()
+    {
+        return batchSync ? log.forcedPosition() : Long.MAX_VALUE;
+    }
+
+    /** Router thread, end of batch: let the journaller force what this batch appended. */
+    public void publishAppended()
+    {
+        if (null != log)
+        {
+            appendedPosition.lazySet(log.position());
+        }
+    }
+
+    /** @return the position the Router published last. Any thread. */
+    public long appendedPosition()
+    {
+        return appendedPosition.get();
+    }
+
+    /**
+     * Mark the records appended from now on as part of a snapshot, or stop doing so.
+     *
+     * @param inSnapshot true between SNAPSHOT_BEGIN and SNAPSHOT_END (or an abandoned snapshot's last record).
+     */
+    public void snapshotMode(final boolean inSnapshot)
+    {
+        snapshotFlag = inSnapshot ? JournalDescriptor.FLAG_SNAPSHOT : 0;
+    }
+
+    // ---------------------------------------------------------------- appends
+
+    private int claim(final int type, final int flags, final int bodyLength, final boolean reserved)
+    {
+        final long position = reserved ? log.tryClaimReserved(type, flags | snapshotFlag, bodyLength) :
+            log.tryClaim(type, flags | snapshotFlag, bodyLength);
+        if (position < 0)
+        {
+            refusedAppends++;
+            lastClaimPosition = position;
+            return -1;
+        }
+        lastClaimPosition = position;
+        return log.bodyOffset();
+    }
+
+    private long commit()
+    {
+        log.commit();
+        return lastClaimPosition;
+    }
+
+    /**
+     * An accepted message (QoS 1/2 for persistent sessions, or a retained message).
+     *
+     * @param flags            {@link JournalDescriptor#FLAG_QOS_MASK} bits, {@link JournalDescriptor#FLAG_RETAIN},
+     *                         {@link JournalDescriptor#FLAG_RETAINED}.
+     * @param topic            topic buffer.
+     * @param topicOffset      topic offset.
+     * @param topicLength      topic length.
+     * @param properties       properties buffer.
+     * @param propertiesOffset properties offset.
+     * @param propertiesLength properties length.
+     * @param payload          payload buffer.
+     * @param payloadOffset    payload offset.
+     * @param payloadLength    payload length.
+     * @param expiryDeadlineNs nanoTime deadline, or -1.
+     * @param nowNs            current nanoTime.
+     * @return position, or negative if refused.
+     */
+    public long appendMessage(
+        final int flags,
+        final DirectBuffer topic,
+        final int topicOffset,
+        final int topicLength,
+        final DirectBuffer properties,
+        final int propertiesOffset,
+        final int propertiesLength,
+        final DirectBuffer payload,
+        final int payloadOffset,
+        final int payloadLength,
+        final long expiryDeadlineNs,
+        final long nowNs)
+    {
+        final int offset = claim(JournalDescriptor.MESSAGE, flags,
+            JournalDescriptor.MESSAGE_DATA_OFFSET + topicLength + propertiesLength + payloadLength, false);
+        if (offset < 0)
+        {
+            return lastClaimPosition;
+        }
+        final MutableDirectBuffer buffer = log.buffer();
+        buffer.putLong(offset + JournalDescriptor.MESSAGE_EXPIRY_OFFSET, toEpochMs(expiryDeadlineNs, nowNs));
+        buffer.putInt(offset + JournalDescriptor.MESSAGE_TOPIC_LENGTH_OFFSET, topicLength);
+        buffer.putInt(offset + JournalDescriptor.MESSAGE_PROPERTIES_LENGTH_OFFSET, propertiesLength);
+        int at = offset + JournalDescriptor.MESSAGE_DATA_OFFSET;
+        buffer.putBytes(at, topic, topicOffset, topicLength);
+        at += topicLength;
+        if (propertiesLength > 0)
+        {
+            buffer.putBytes(at, properties, propertiesOffset, propertiesLength);
+            at += propertiesLength;
+        }
+        buffer.putBytes(at, payload, payloadOffset, payloadLength);
+        return commit();
+    }
+
+    /**
+     * A heap message, e.g. a will that becomes the retained message of its topic.
+     *
+     * @param message the message, on the heap.
+     * @param flags   flags as {@link #appendMessage}.
+     * @param nowNs   current nanoTime.
+     * @return position, or negative if refused.
+     */
+    public long appendMessage(final Message message, final int flags, final long nowNs)
+    {
+        final UnsafeBuffer data = message.buffer();
+        return appendMessage(flags, data, 0, message.topicLength(), data, message.propertiesOffset(),
+            message.propertiesLength(), data, message.payloadOffset(), message.payloadLength(),
+            message.expiryDeadlineNs(), nowNs);
+    }
+
+    /**
+     * Copy a MESSAGE record forward (log compaction) and point the message at the copy.
+     *
+     * @param message  a journaled message.
+     * @param retained whether the copy is marked as the retained message of its topic.
+     * @return new position, or negative if refused or the old record is unreadable.
+     */
+    public long relocate(final Message message, final boolean retained)
+    {
+        if (!log.read(message.logPosition(), copyRecord) || copyRecord.type() != JournalDescriptor.MESSAGE)
+        {
+            return -1;
+        }
+        final int flags = (copyRecord.flags() & (JournalDescriptor.FLAG_QOS_MASK | JournalDescriptor.FLAG_RETAIN)) |
+            (retained ? JournalDescriptor.FLAG_RETAINED : 0);
+        final int length = copyRecord.bodyLength();
+        final int offset = claim(JournalDescriptor.MESSAGE, flags, length, false);
+        if (offset < 0)
+        {
+            return lastClaimPosition;
+        }
+        log.buffer().putBytes(offset, copyRecord.buffer(), copyRecord.bodyOffset(), length);
+        final long position = commit();
+        message.logPosition(position);
+        return position;
+    }
+
+    /**
+     * @param topic  topic buffer.
+     * @param offset topic offset.
+     * @param length topic length.
+     * @return position, or negative if refused.
+     */
+    public long appendRetainClear(final DirectBuffer topic, final int offset, final int length)
+    {
+        final int body = claim(JournalDescriptor.RETAIN_CLEAR, 0, length, true);
+        if (body < 0)
+        {
+            return lastClaimPosition;
+        }
+        log.buffer().putBytes(body, topic, offset, length);
+        return commit();
+    }
+
+    /**
+     * @param messagePosition position of a retained MESSAGE record.
+     * @return position, or negative if refused.
+     */
+    public long appendRetainRef(final long messagePosition)
+    {
+        return appendLong(JournalDescriptor.RETAIN_REF, messagePosition);
+    }
+
+    /**
+     * @param sessionId     journal session id.
+     * @param expirySeconds session expiry interval.
+     * @param clientId      client identifier.
+     * @return position, or negative if refused.
+     */
+    public long appendSession(final int sessionId, final long expirySeconds, final String clientId)
+    {
+        final byte[] id = clientId.getBytes(StandardCharsets.UTF_8);
+        final int body = claim(JournalDescriptor.SESSION, 0, 16 + id.length, false);
+        if (body < 0)
+        {
+            return lastClaimPosition;
+        }
+        final MutableDirectBuffer buffer = log.buffer();
+        buffer.putInt(body, sessionId);
+        buffer.putInt(body + 4, 0);
+        buffer.putLong(body + 8, expirySeconds);
+        buffer.putBytes(body + 16, id);
+        return commit();
+    }
+
+    /** @param sessionId journal session id of a session that ended. */
+    public void appendSessionEnd(final int sessionId)
+    {
+        final int body = claim(JournalDescriptor.SESSION_END, 0, 4, true);
+        if (body >= 0)
+        {
+            log.buffer().putInt(body, sessionId);
+            commit();
+        }
+    }
+
+    /**
+     * @param sessionId      journal session id.
+     * @param filter         topic filter.
+     * @param options        {@link JournalDescriptor#subscriptionOptions} of the subscription as it is now.
+     * @param subscriptionId subscription identifier, 0 for none.
+     * @return position, or negative if refused.
+     */
+    public long appendSubscribe(final int sessionId, final String filter, final int options,
+        final int subscriptionId)
+    {
+        final byte[] bytes = filter.getBytes(StandardCharsets.UTF_8);
+        final int body = claim(JournalDescriptor.SUBSCRIBE, 0, 12 + bytes.length, false);
+        if (body < 0)
+        {
+            return lastClaimPosition;
+        }
+        final MutableDirectBuffer buffer = log.buffer();
+        buffer.putInt(body, sessionId);
+        buffer.putInt(body + 4, subscriptionId);
+        buffer.putInt(body + 8, options);
+        buffer.putBytes(body + 12, bytes);
+        return commit();
+    }
+
+    /**
+     * @param sessionId journal session id.
+     * @param filter    the removed filter.
+     */
+    public void appendUnsubscribe(final int sessionId, final String filter)
+    {
+        final byte[] bytes = filter.getBytes(StandardCharsets.UTF_8);
+        final int body = claim(JournalDescriptor.UNSUBSCRIBE, 0, 4 + bytes.length, true);
+        if (body >= 0)
+        {
+            log.buffer().putInt(body, sessionId);
+            log.buffer().putBytes(body + 4, bytes);
+            commit();
+        }
+    }
+
+    /**
+     * @param sessionId       journal session id.
+     * @param messagePosition position of the MESSAGE record.
+     * @param qos             delivery QoS.
+     * @param retain          retain flag to send.
+     * @param ids             subscription identifiers.
+     * @param count           number of identifiers.
+     * @return position, or negative if refused.
+     */
+    public long appendEnqueue(final int sessionId, final long messagePosition, final int qos, final boolean retain,
+        final int[] ids, final int count)
+    {
+        final int body = claim(JournalDescriptor.ENQUEUE, 0, 16 + 4 * count, false);
+        if (body < 0)
+        {
+            return lastClaimPosition;
+        }
+        final MutableDirectBuffer buffer = log.buffer();
+        buffer.putInt(body, sessionId);
+        buffer.putByte(body + 4, (byte)qos);
+        buffer.putByte(body + 5, (byte)(retain ? 1 : 0));
+        buffer.putShort(body + 6, (short)count);
+        buffer.putLong(body + 8, messagePosition);
+        for (int i = 0; i < count; i++)
+        {
+            buffer.putInt(body + 16 + 4 * i, ids[i]);
+        }
+        return commit();
+    }
+
+    /**
+     * @param sessionId       journal session id.
+     * @param messagePosition position of the MESSAGE record whose delivery ended.
+     */
+    public void appendDelivered(final int sessionId, final long messagePosition)
+    {
+        final int body = claim(JournalDescriptor.DELIVERED, 0, 16, true);
+        if (body >= 0)
+        {
+            final MutableDirectBuffer buffer = log.buffer();
+            buffer.putInt(body, sessionId);
+            buffer.putInt(body + 4, 0);
+            buffer.putLong(body + 8, messagePosition);
+            commit();
+        }
+    }
+
+    /**
+     * @param sessionId       journal session id.
+     * @param packetId        packet identifier.
+     * @param state           {@link JournalDescriptor#OUT_QOS2_SENT} or {@link JournalDescriptor#OUT_QOS2_RELEASED}.
+     * @param messagePosition position of the MESSAGE record.
+     */
+    public void appendOutQos2(final int sessionId, final int packetId, final int state, final long messagePosition)
+    {
+        final int body = claim(JournalDescriptor.OUT_QOS2, 0, 16, true);
+        if (body >= 0)
+        {
+            final MutableDirectBuffer buffer = log.buffer();
+            buffer.putInt(body, sessionId);
+            buffer.putShort(body + 4, (short)packetId);
+            buffer.putShort(body + 6, (short)state);
+            buffer.putLong(body + 8, messagePosition);
+            commit();
+        }
+    }
+
+    /**
+     * @param sessionId journal session id.
+     * @param packetId  inbound QoS 2 packet id answered with PUBREC.
+     * @return position, or negative if refused.
+     */
+    public long appendInQos2(final int sessionId, final int packetId)
+    {
+        return appendInts(JournalDescriptor.IN_QOS2, sessionId, packetId, false);
+    }
+
+    /**
+     * @param sessionId journal session id.
+     * @param packetId  inbound QoS 2 packet id released by PUBREL.
+     */
+    public void appendInQos2Done(final int sessionId, final int packetId)
+    {
+        appendInts(JournalDescriptor.IN_QOS2_DONE, sessionId, packetId, true);
+    }
+
+    /**
+     * @param clientId      client identifier.
+     * @param will          will message, on the heap.
+     * @param delaySeconds  will delay interval.
+     * @param expirySeconds will message expiry, -1 for none.
+     * @return position, or negative if refused.
+     */
+    public long appendWill(final String clientId, final Message will, final long delaySeconds,
+        final long expirySeconds)
+    {
+        final byte[] id = clientId.getBytes(StandardCharsets.UTF_8);
+        final UnsafeBuffer data = will.buffer();
+        final int flags = will.qos() | (will.retain() ? JournalDescriptor.FLAG_RETAIN : 0);
+        final int body = claim(JournalDescriptor.WILL, flags,
+            JournalDescriptor.WILL_DATA_OFFSET + id.length + data.capacity(), false);
+        if (body < 0)
+        {
+            return lastClaimPosition;
+        }
+        final MutableDirectBuffer buffer = log.buffer();
+        buffer.putLong(body, delaySeconds);
+        buffer.putLong(body + 8, expirySeconds);
+        buffer.putInt(body + JournalDescriptor.WILL_CLIENT_ID_LENGTH_OFFSET, id.length);
+        buffer.putInt(body + 20, will.topicLength());
+        buffer.putInt(body + 24, will.propertiesLength());
+        buffer.putInt(body + 28, 0);
+        buffer.putBytes(body + JournalDescriptor.WILL_DATA_OFFSET, id);
+        buffer.putBytes(body + JournalDescriptor.WILL_DATA_OFFSET + id.length, data, 0, data.capacity());
+        return commit();
+    }
+
+    /** @param clientId client whose will was published or discarded. */
+    public void appendWillClear(final String clientId)
+    {
+        final byte[] id = clientId.getBytes(StandardCharsets.UTF_8);
+        final int body = claim(JournalDescriptor.WILL_CLEAR, 0, id.length, true);
+        if (body >= 0)
+        {
+            log.buffer().putBytes(body, id);
+            commit();
+        }
+    }
+
+    /**
+     * @param previousSnapshot position of the previous SNAPSHOT_BEGIN, 0 if none.
+     * @return position, or negative if refused.
+     */
+    public long appendSnapshotBegin(final long previousSnapshot)
+    {
+        return appendLong(JournalDescriptor.SNAPSHOT_BEGIN, previousSnapshot);
+    }
+
+    /**
+     * @param begin position of this snapshot's SNAPSHOT_BEGIN.
+     * @return position, or negative if refused.
+     */
+    public long appendSnapshotEnd(final long begin)
+    {
+        final int body = claim(JournalDescriptor.SNAPSHOT_END, 0, 8, true);
+        if (body < 0)
+        {
+            return lastClaimPosition;
+        }
+        log.buffer().putLong(body, begin);
+        return commit();
+    }
+
+    private long appendLong(final int type, final long value)
+    {
+        final int body = claim(type, 0, 8, false);
+        if (body < 0)
+        {
+            return lastClaimPosition;
+        }
+        log.buffer().putLong(body, value);
+        return commit();
+    }
+
+    private long appendInts(final int type, final int first, final int second, final boolean reserved)
+    {
+        final int body = claim(type, 0, 8, reserved);
+        if (body < 0)
+        {
+            return lastClaimPosition;
+        }
+        log.buffer().putInt(body, first);
+        log.buffer().putInt(body + 4, second);
+        return commit();
+    }
+
+    // ---------------------------------------------------------------- reading
+
+    /**
+     * Wrap the MESSAGE record at {@code position}.
+     *
+     * @param position record position.
+     * @return the record flyweight (valid until the next read), or null if no valid MESSAGE record is there.
+     */
+    public LogRecord readMessage(final long position)
+    {
+        if (null == log || !log.read(position, record) || record.type() != JournalDescriptor.MESSAGE)
+        {
+            return null;
+        }
+        return record;
+    }
+
+    /**
+     * Build the in-log {@link Message} for a MESSAGE record.
+     *
+     * @param message the record.
+     * @param nowNs   current nanoTime.
+     * @return a message holding only the record's position.
+     */
+    public static Message toMessage(final LogRecord message, final long nowNs)
+    {
+        final DirectBuffer buffer = message.buffer();
+        final int body = message.bodyOffset();
+        final int topicLength = buffer.getInt(body + JournalDescriptor.MESSAGE_TOPIC_LENGTH_OFFSET);
+        final int propertiesLength = buffer.getInt(body + JournalDescriptor.MESSAGE_PROPERTIES_LENGTH_OFFSET);
+        final int payloadLength = message.bodyLength() - JournalDescriptor.MESSAGE_DATA_OFFSET - topicLength -
+            propertiesLength;
+        final long expiry = fromEpochMs(buffer.getLong(body + JournalDescriptor.MESSAGE_EXPIRY_OFFSET), nowNs);
+        return Message.inLog(message.position(), topicLength, propertiesLength, payloadLength,
+            message.flags() & JournalDescriptor.FLAG_QOS_MASK, 0 != (message.flags() & JournalDescriptor.FLAG_RETAIN),
+            expiry);
+    }
+
+    /**
+     * @param deadlineNs nanoTime deadline, or -1.
+     * @param nowNs      current nanoTime.
+     * @return the deadline as epoch milliseconds, or -1.
+     */
+    public static long toEpochMs(final long deadlineNs, final long nowNs)
+    {
+        if (deadlineNs < 0)
+        {
+            return NO_EXPIRY;
+        }
+        return System.currentTimeMillis() + Math.max(0, (deadlineNs - nowNs) / 1_000_000L);
+    }
+
+    /**
+     * @param epochMs epoch milliseconds, or -1.
+     * @param nowNs   current nanoTime.
+     * @return the deadline in nanoTime, or -1.
+     */
+    public static long fromEpochMs(final long epochMs, final long nowNs)
+    {
+        if (epochMs < 0)
+        {
+            return NO_EXPIRY;
+        }
+        return nowNs + Math.max(0, epochMs - System.currentTimeMillis()) * 1_000_000L;
+    }
+
+    /** Close the log and checkpoint; appending must have stopped. With {@code sync=batch} forces first. */
+    @Override
+    public void close()
+    {
+        if (null != log)
+        {
+            log.force(log.position());
+            log.close();
+            checkpoint.close();
+        }
+    }
+}

@@ -1,0 +1,417 @@
+package io.ringmq.core.routing;
+
+import io.ringmq.core.codec.PublishDecoder;
+import io.ringmq.core.codec.TopicSubscription;
+import io.ringmq.core.config.BrokerConfig;
+import io.ringmq.core.journal.Journal;
+import io.ringmq.core.protocol.MqttVersion;
+import io.ringmq.core.protocol.PacketType;
+import io.ringmq.core.protocol.ReasonCode;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The journal as the Router uses it: state written by one Router is rebuilt by the next one from the same folder.
+ * A "restart" closes the journal without the broker's shutdown (no SHUTDOWN event: wills stay due, nothing is
+ * tidied up), which leaves the files as a killed process leaves its mapped pages.
+ */
+@Timeout(60)
+class JournalRecoveryTest
+{
+    private static final long PUB = 1;
+    private static final long SUB = 2;
+    private static final long OTHER = 3;
+    private static final int V5 = MqttVersion.MQTT_5;
+    private static final int SEGMENT = 64 * 1024;
+
+    @TempDir
+    Path dir;
+
+    private final List<Journal> journals = new ArrayList<>();
+    private BrokerConfig config = new BrokerConfig().sysIntervalSeconds(0).maxPacketSize(16 * 1024);
+
+    @AfterEach
+    void closeAll()
+    {
+        for (final Journal journal : journals)
+        {
+            journal.close();
+        }
+    }
+
+    private RouterHarness start(final String sync, final long maxBytes) throws IOException
+    {
+        final Journal journal = Journal.open(dir, SEGMENT, maxBytes, sync);
+        journals.add(journal);
+        final RouterHarness harness = new RouterHarness(config, journal);
+        harness.router.recover(System.nanoTime());
+        return harness;
+    }
+
+    private RouterHarness start() throws IOException
+    {
+        return start(Journal.SYNC_NONE, 0);
+    }
+
+    private RouterHarness restart() throws IOException
+    {
+        journals.remove(journals.size() - 1).close();
+        return start(Journal.SYNC_NONE, 0);
+    }
+
+    private static String payload(final RouterHarness.Out publish)
+    {
+        final UnsafeBuffer buffer = new UnsafeBuffer(publish.body());
+        final PublishDecoder decoder = new PublishDecoder().wrap(buffer, 0, publish.body().length, V5);
+        return buffer.getStringWithoutLengthUtf8(decoder.payloadOffset(), decoder.payloadLength());
+    }
+
+    private static int packetId(final RouterHarness.Out packet)
+    {
+        final UnsafeBuffer buffer = new UnsafeBuffer(packet.body());
+        return new PublishDecoder().wrap(buffer, 0, packet.body().length, V5).packetId();
+    }
+
+    private static int ackReason(final RouterHarness.Out ack)
+    {
+        return ack.body().length > 4 ? ack.body()[4] & 0xFF : 0;
+    }
+
+    private static List<RouterHarness.Out> only(final List<RouterHarness.Out> out, final int packetType)
+    {
+        final List<RouterHarness.Out> packets = new ArrayList<>();
+        for (final RouterHarness.Out packet : out)
+        {
+            if (packet.body().length > 0 && packet.packetType() == packetType)
+            {
+                packets.add(packet);
+            }
+        }
+        return packets;
+    }
+
+    private static List<String> payloads(final List<RouterHarness.Out> publishes)
+    {
+        final List<String> out = new ArrayList<>();
+        for (final RouterHarness.Out publish : publishes)
+        {
+            out.add(payload(publish));
+        }
+        return out;
+    }
+
+    private void offlineSubscriber(final RouterHarness harness, final String filter, final int qos)
+    {
+        harness.connect(SUB, "sub", V5, false, 3600);
+        harness.subscribe(SUB, V5, 1, 0, new TopicSubscription(filter, qos));
+        harness.closed(SUB);
+        harness.drain();
+    }
+
+    @Test
+    void shouldRedeliverQueuedMessagesOfOfflineSessionAfterRestart() throws IOException
+    {
+        RouterHarness harness = start();
+        offlineSubscriber(harness, "t/#", 1);
+        harness.connect(PUB, "pub", V5, true, 0);
+        for (int i = 1; i <= 5; i++)
+        {
+            harness.publish(PUB, V5, "t/" + i, "m" + i, 1, i);
+        }
+        final List<RouterHarness.Out> acks = harness.drain(PUB, PacketType.PUBACK);
+        assertEquals(5, acks.size());
+
+        harness = restart();
+        harness.connect(SUB, "sub", V5, false, 3600);
+        final List<RouterHarness.Out> out = harness.drain();
+        assertEquals(PacketType.CONNACK, out.get(1).packetType());
+        assertEquals(1, out.get(1).body()[2] & 0x01, "session present after restart");
+        assertEquals(List.of("m1", "m2", "m3", "m4", "m5"), payloads(only(out, PacketType.PUBLISH)));
+    }
+
+    @Test
+    void shouldNotRedeliverAcknowledgedMessagesAndKeepSubscriptions() throws IOException
+    {
+        RouterHarness harness = start();
+        harness.connect(SUB, "sub", V5, false, 3600);
+        harness.subscribe(SUB, V5, 1, 0, new TopicSubscription("t/#", 1));
+        harness.connect(PUB, "pub", V5, true, 0);
+        harness.drain();
+        harness.publish(PUB, V5, "t/a", "acked", 1, 1);
+        harness.publish(PUB, V5, "t/a", "unacked", 1, 2);
+        final List<RouterHarness.Out> received = harness.drain(SUB, PacketType.PUBLISH);
+        assertEquals(2, received.size());
+        harness.raw(SUB, 0x40, 0x02, 0x00, packetId(received.get(0)));
+
+        harness = restart();
+        harness.connect(SUB, "sub", V5, false, 3600);
+        assertEquals(List.of("unacked"), payloads(harness.drain(SUB, PacketType.PUBLISH)));
+        harness.connect(PUB, "pub", V5, true, 0);
+        harness.publish(PUB, V5, "t/b", "after", 1, 3);
+        assertEquals(List.of("after"), payloads(harness.drain(SUB, PacketType.PUBLISH)),
+            "the subscription came back without subscribing again");
+    }
+
+    @Test
+    void shouldKeepRetainedMessagesAndTheirClearing() throws IOException
+    {
+        RouterHarness harness = start();
+        harness.connect(PUB, "pub", V5, true, 0);
+        final int kept = harness.encodePublishRetained(V5, "r/kept", "v2", 1, 1);
+        harness.frame(PUB, harness.scratch, kept);
+        harness.frame(PUB, harness.scratch, harness.encodePublishRetained(V5, "r/gone", "x", 0, 0));
+        harness.frame(PUB, harness.scratch, harness.encodePublishRetained(V5, "r/gone", "", 0, 0));
+        harness.drain();
+
+        harness = restart();
+        harness.connect(SUB, "fresh", V5, true, 0);
+        harness.subscribe(SUB, V5, 1, 0, new TopicSubscription("r/#", 1));
+        assertEquals(List.of("v2"), payloads(harness.drain(SUB, PacketType.PUBLISH)));
+    }
+
+    @Test
+    void shouldNotDeliverAResentQos2PublishTwiceAcrossRestart() throws IOException
+    {
+        RouterHarness harness = start();
+        harness.connect(SUB, "sub", V5, false, 3600);
+        harness.subscribe(SUB, V5, 1, 0, new TopicSubscription("q/#", 2));
+        harness.connect(PUB, "pub", V5, false, 3600);
+        harness.drain();
+        harness.publish(PUB, V5, "q/1", "once", 2, 7);
+        assertEquals(1, harness.drain(PUB, PacketType.PUBREC).size());
+
+        harness = restart();
+        harness.connect(PUB, "pub", V5, false, 3600);
+        harness.drain();
+        harness.frame(PUB, harness.scratch, harness.encodePublish(V5, "q/1",
+            "once".getBytes(StandardCharsets.UTF_8), 2, 7, true));
+        assertEquals(1, harness.drain(PUB, PacketType.PUBREC).size(), "the duplicate is acknowledged again");
+        harness.raw(PUB, 0x62, 0x02, 0x00, 7);
+        final List<RouterHarness.Out> pubcomp = harness.drain(PUB, PacketType.PUBCOMP);
+        assertEquals(1, pubcomp.size());
+        assertEquals(2, pubcomp.get(0).body()[1], "PUBCOMP success: packet id was known");
+        harness.connect(SUB, "sub", V5, false, 3600);
+        final List<RouterHarness.Out> resent = harness.drain(SUB, PacketType.PUBLISH);
+        assertEquals(List.of("once"), payloads(resent), "delivered once, not once per PUBLISH received");
+    }
+
+    @Test
+    void shouldResumeOutboundQos2WithOriginalPacketIdsAndPubrel() throws IOException
+    {
+        RouterHarness harness = start();
+        harness.connect(SUB, "sub", V5, false, 3600);
+        harness.subscribe(SUB, V5, 1, 0, new TopicSubscription("q/#", 2));
+        harness.connect(PUB, "pub", V5, true, 0);
+        harness.drain();
+        harness.publish(PUB, V5, "q/1", "released", 2, 1);
+        harness.publish(PUB, V5, "q/2", "sent", 2, 2);
+        final List<RouterHarness.Out> sent = harness.drain(SUB, PacketType.PUBLISH);
+        assertEquals(2, sent.size());
+        final int releasedId = packetId(sent.get(0));
+        final int sentId = packetId(sent.get(1));
+        harness.raw(SUB, 0x50, 0x02, 0x00, releasedId);
+        assertEquals(1, harness.drain(SUB, PacketType.PUBREL).size());
+
+        harness = restart();
+        harness.connect(SUB, "sub", V5, false, 3600);
+        final List<RouterHarness.Out> out = harness.drain();
+        final List<RouterHarness.Out> pubrel = only(out, PacketType.PUBREL);
+        final List<RouterHarness.Out> publish = only(out, PacketType.PUBLISH);
+        assertEquals(1, pubrel.size());
+        assertEquals(releasedId, ((pubrel.get(0).body()[2] & 0xFF) << 8) | (pubrel.get(0).body()[3] & 0xFF));
+        assertEquals(1, publish.size());
+        assertEquals(sentId, packetId(publish.get(0)), "resent under its original packet id");
+        assertTrue((publish.get(0).flags() & 0x08) != 0, "with DUP");
+        assertEquals("sent", payload(publish.get(0)));
+    }
+
+    @Test
+    void shouldForgetSessionsEndedByCleanStart() throws IOException
+    {
+        RouterHarness harness = start();
+        offlineSubscriber(harness, "t/#", 1);
+        harness.connect(SUB, "sub", V5, true, 0);
+        harness.closed(SUB);
+        harness.connect(PUB, "pub", V5, true, 0);
+        harness.publish(PUB, V5, "t/x", "nobody", 1, 1);
+        harness.drain();
+
+        harness = restart();
+        harness.connect(SUB, "sub", V5, false, 3600);
+        final List<RouterHarness.Out> out = harness.drain();
+        assertEquals(PacketType.CONNACK, out.get(1).packetType());
+        assertEquals(0, out.get(1).body()[2] & 0x01, "no session present");
+        assertEquals(2, out.size(), "CONNECTED and CONNACK only: " + out);
+    }
+
+    @Test
+    void shouldPublishWillOfConnectionCutOffByTheStop() throws IOException
+    {
+        RouterHarness harness = start();
+        offlineSubscriber(harness, "wills/#", 1);
+        harness.connectWithWill(OTHER, "device", V5, "wills/device", "gone", 1);
+        assertEquals(1, harness.drain(OTHER, PacketType.CONNACK).size());
+
+        harness = restart();
+        harness.connect(SUB, "sub", V5, false, 3600);
+        assertEquals(List.of("gone"), payloads(harness.drain(SUB, PacketType.PUBLISH)));
+    }
+
+    @Test
+    void shouldNotPublishWillOfConnectionThatDisconnectedNormally() throws IOException
+    {
+        RouterHarness harness = start();
+        offlineSubscriber(harness, "wills/#", 1);
+        harness.connectWithWill(OTHER, "device", V5, "wills/device", "gone", 1);
+        harness.raw(OTHER, 0xE0, 0x00);
+        harness.drain();
+
+        harness = restart();
+        harness.connect(SUB, "sub", V5, false, 3600);
+        assertTrue(harness.drain(SUB, PacketType.PUBLISH).isEmpty());
+    }
+
+    @Test
+    void shouldBoundTheLogWhileQueuedMessagesSurviveSnapshots() throws IOException
+    {
+        RouterHarness harness = start();
+        offlineSubscriber(harness, "keep/#", 1);
+        harness.connect(PUB, "pub", V5, true, 0);
+        final List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 20; i++)
+        {
+            harness.publish(PUB, V5, "keep/" + i, "k" + i, 1, 1 + i);
+            expected.add("k" + i);
+        }
+        harness.connect(OTHER, "online", V5, false, 3600);
+        harness.subscribe(OTHER, V5, 1, 0, new TopicSubscription("churn/#", 1));
+        harness.drain();
+        final String big = "x".repeat(1000);
+        final Journal journal = journals.get(journals.size() - 1);
+        long maxOnDisk = 0;
+        for (int i = 0; i < 2_000; i++)
+        {
+            harness.publish(PUB, V5, "churn/" + i, big, 1, 1 + i % 60_000);
+            for (final RouterHarness.Out publish : harness.drain(OTHER, PacketType.PUBLISH))
+            {
+                final int id = packetId(publish);
+                harness.raw(OTHER, 0x40, 0x02, id >> 8, id & 0xFF);
+            }
+            if (i % 20 == 0)
+            {
+                harness.tick();
+            }
+            maxOnDisk = Math.max(maxOnDisk, journal.log().bytesOnDisk());
+        }
+        harness.tick();
+        harness.tick();
+        assertTrue(journal.log().startPosition() > 0, "old segments were deleted: start " +
+            journal.log().startPosition() + " position " + journal.log().position() + " checkpoint " +
+            journal.checkpoint().recoveryPosition() + "/" + journal.checkpoint().retainPosition() + " on disk " +
+            journal.log().bytesOnDisk());
+        // 2 MB went through the log; what stays is the live data plus the growth between snapshots.
+        assertTrue(maxOnDisk <= 8L * SEGMENT, "at most 8 segments on disk, saw " + maxOnDisk);
+
+        harness = restart();
+        harness.connect(SUB, "sub", V5, false, 3600);
+        assertEquals(expected, payloads(harness.drain(SUB, PacketType.PUBLISH)));
+    }
+
+    @Test
+    void shouldHoldAcknowledgementsUntilTheLogIsForcedWithSyncBatch() throws IOException
+    {
+        final RouterHarness harness = start(Journal.SYNC_BATCH, 0);
+        offlineSubscriber(harness, "t/#", 1);
+        harness.connect(PUB, "pub", V5, true, 0);
+        harness.drain();
+        harness.publish(PUB, V5, "t/1", "durable", 1, 1);
+        assertTrue(harness.drain(PUB, PacketType.PUBACK).isEmpty(), "no PUBACK before the force");
+
+        final Journal journal = journals.get(0);
+        journal.log().force(journal.log().position());
+        harness.synced();
+        assertEquals(1, harness.drain(PUB, PacketType.PUBACK).size());
+    }
+
+    @Test
+    void shouldRefuseWithQuotaExceededWhenTheStoreIsFullAndLoseNothingAcknowledged() throws IOException
+    {
+        config = config.maxQueuedMessages(100_000);
+        RouterHarness harness = start(Journal.SYNC_NONE, 3L * SEGMENT);
+        offlineSubscriber(harness, "t/#", 1);
+        harness.connect(PUB, "pub", V5, true, 0);
+        harness.drain();
+        final List<String> accepted = new ArrayList<>();
+        int refused = 0;
+        final String payload = ":" + "y".repeat(2000);
+        for (int i = 0; i < 400 && refused < 3; i++)
+        {
+            harness.publish(PUB, V5, "t/" + i, i + ":" + payload, 1, 1 + i);
+            final List<RouterHarness.Out> acks = harness.drain(PUB, PacketType.PUBACK);
+            assertEquals(1, acks.size());
+            if (ackReason(acks.get(0)) == ReasonCode.QUOTA_EXCEEDED)
+            {
+                refused++;
+            }
+            else
+            {
+                assertEquals(0, ackReason(acks.get(0)));
+                accepted.add(i + ":" + payload);
+            }
+        }
+        assertEquals(3, refused, "the full store refuses with 0x97");
+        assertFalse(accepted.isEmpty());
+
+        harness = restart();
+        harness.connect(SUB, "sub", V5, false, 3600);
+        final List<String> delivered = new ArrayList<>();
+        List<RouterHarness.Out> batch;
+        while (!(batch = harness.drain(SUB, PacketType.PUBLISH)).isEmpty())
+        {
+            for (final RouterHarness.Out publish : batch)
+            {
+                delivered.add(payload(publish));
+                final int id = packetId(publish);
+                harness.raw(SUB, 0x40, 0x02, id >> 8, id & 0xFF);
+            }
+        }
+        assertEquals(accepted.size(), delivered.size(), "every accepted message is delivered after the restart");
+        assertTrue(accepted.equals(delivered), "in order and intact");
+    }
+
+    @Test
+    void shouldReportWhatWasRecovered() throws IOException
+    {
+        RouterHarness harness = start();
+        offlineSubscriber(harness, "t/#", 2);
+        harness.connect(PUB, "pub", V5, true, 0);
+        harness.publish(PUB, V5, "t/1", "a", 1, 1);
+        harness.publish(PUB, V5, "t/2", "b", 2, 2);
+        harness.drain();
+
+        journals.remove(0).close();
+        final Journal journal = Journal.open(dir, SEGMENT, 0, Journal.SYNC_NONE);
+        journals.add(journal);
+        harness = new RouterHarness(config, journal);
+        final RecoveryResult result = harness.router.recover(System.nanoTime());
+        assertNotNull(result);
+        assertEquals(1, result.sessions());
+        assertEquals(1, result.subscriptions());
+        assertEquals(2, result.queued());
+        assertEquals(0, result.log().truncatedBytes());
+    }
+}

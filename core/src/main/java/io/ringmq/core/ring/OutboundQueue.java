@@ -262,7 +262,10 @@ public final class OutboundQueue
     public int drain(final MessageHandler handler, final int limit)
     {
         scheduled.set(false);
-        return ring.read(handler, limit);
+        // One read stops at the end of the buffer even when records continue after the wrap; read on from the
+        // start, or records committed before this drain would wait for a wake-up that may never come.
+        final int read = ring.read(handler, limit);
+        return read < limit ? read + ring.read(handler, limit - read) : read;
     }
 
     /**

@@ -179,8 +179,9 @@ final class EventLoopContext implements MessageHandler
         }
         touched.clear();
         bytesSent = bytesSent + written;
-        if (read >= DRAIN_LIMIT)
+        if (read > 0)
         {
+            // Records left (limit reached, or committed while this drain ran) get a drain of their own.
             outbound.rescheduleIfPending();
         }
     }

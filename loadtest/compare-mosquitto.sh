@@ -60,58 +60,14 @@ ulimit -n 20000 2>/dev/null || true
 
 RINGMQ_PID=""
 MOSQUITTO_PID=""
-
-stop_pid() {
-    local pid="$1"
-    [[ -z "$pid" ]] && return 0
-    if kill -0 "$pid" 2>/dev/null; then
-        kill "$pid" 2>/dev/null || true
-        for _ in $(seq 1 50); do
-            kill -0 "$pid" 2>/dev/null || return 0
-            sleep 0.2
-        done
-        kill -9 "$pid" 2>/dev/null || true
-    fi
-}
+# shellcheck source=broker-lib.sh
+source "$ROOT/loadtest/broker-lib.sh"
 
 cleanup() {
     stop_brokers
     rm -rf "$OUT/ringmq-data"
 }
 trap cleanup EXIT INT TERM
-
-port_open() {
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-free_port() {
-    local port
-    for _ in $(seq 1 200); do
-        port=$((20000 + RANDOM % 30000))
-        if ! port_open "$port"; then
-            echo "$port"
-            return 0
-        fi
-    done
-    echo "compare-mosquitto: no free port found" >&2
-    return 1
-}
-
-wait_listening() {
-    local port="$1" pid="$2" name="$3"
-    for _ in $(seq 1 150); do
-        if port_open "$port"; then
-            return 0
-        fi
-        if ! kill -0 "$pid" 2>/dev/null; then
-            echo "compare-mosquitto: $name exited during start-up, see $OUT/$name.log" >&2
-            return 1
-        fi
-        sleep 0.2
-    done
-    echo "compare-mosquitto: $name is not listening on $port after 30 s" >&2
-    return 1
-}
 
 start_brokers() {
     RINGMQ_PORT="$(free_port)"
@@ -141,10 +97,6 @@ stop_brokers() {
     stop_pid "$MOSQUITTO_PID"
     RINGMQ_PID=""
     MOSQUITTO_PID=""
-}
-
-rss_kb() {
-    awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo "?"
 }
 
 start_brokers

@@ -24,7 +24,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A running RingMQ broker: Netty event loops frame packets onto the inbound Disruptor ring, the {@link Router}
@@ -36,6 +35,8 @@ public final class RingMqBroker implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(RingMqBroker.class);
     private static final long TICK_INTERVAL_MS = 100;
+    /** With sync=none, how often the journal is forced in the background (what a power loss can take). */
+    private static final long JOURNAL_FLUSH_INTERVAL_MS = 1000;
 
     private final BrokerConfig config;
     private final Disruptor<RingEvent> disruptor;
@@ -51,11 +52,9 @@ public final class RingMqBroker implements AutoCloseable
         throws InterruptedException
     {
         this.config = config;
-        final AtomicInteger threads = new AtomicInteger();
         this.disruptor = new Disruptor<>(RingEvent::new, config.ringSize(), runnable ->
         {
-            final Thread thread = new Thread(runnable,
-                0 == threads.getAndIncrement() ? "ringmq-router" : "ringmq-journaller");
+            final Thread thread = new Thread(runnable, "ringmq-router");
             thread.setDaemon(true);
             return thread;
         }, ProducerType.MULTI, waitStrategy(config.waitStrategy()));
@@ -74,15 +73,11 @@ public final class RingMqBroker implements AutoCloseable
             throw new BrokerStartException("journal recovery failed in " + config.dataDir() + ": " + ex, ex);
         }
         logRecovery(recovery);
-        if (journal.batchSync())
+        this.journaller = journal.enabled() ? new Journaller(journal, ring, JOURNAL_FLUSH_INTERVAL_MS) : null;
+        disruptor.handleEventsWith(router);
+        if (null != journaller)
         {
-            journaller = new Journaller(journal, ring);
-            disruptor.handleEventsWith(router).then(journaller);
-        }
-        else
-        {
-            journaller = null;
-            disruptor.handleEventsWith(router);
+            journaller.start();
         }
         disruptor.start();
         try
@@ -270,7 +265,7 @@ public final class RingMqBroker implements AutoCloseable
             router.awaitStopped(5_000);
             if (null != journaller)
             {
-                journaller.awaitStopped(5_000);
+                journaller.close();
             }
         }
         catch (final InterruptedException ex)

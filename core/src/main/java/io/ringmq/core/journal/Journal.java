@@ -29,9 +29,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * about to acknowledge. Records that only end something (delivered, session end, QoS 2 done, will cleared) use the
  * log's reserve so they are written even while the log is full.
  * <p>
- * <b>Threading:</b> the Router thread appends and reads. {@link #appendedPosition()} is published with an ordered
+ * <b>Threading:</b> the Router thread appends and reads. {@link #appendedPosition()} is published with a volatile
  * store at the end of each Router batch for the {@link Journaller} thread, which alone calls
- * {@link MessageLog#force(long)}.
+ * {@link MessageLog#force(long)} while the broker runs.
  */
 public final class Journal implements AutoCloseable
 {
@@ -50,6 +50,8 @@ public final class Journal implements AutoCloseable
     private final AtomicLong appendedPosition = new AtomicLong();
     private long refusedAppends;
     private long lastClaimPosition;
+    /** The sync thread, once started; null in tests that drive the log by hand. */
+    private Journaller journaller;
     /** {@link JournalDescriptor#FLAG_SNAPSHOT} while a snapshot is being written, else 0. */
     private int snapshotFlag;
 
@@ -149,8 +151,39 @@ public final class Journal implements AutoCloseable
     {
         if (null != log)
         {
-            appendedPosition.lazySet(log.position());
+            final long position = log.position();
+            if (position != appendedPosition.get())
+            {
+                // A volatile store, then the journaller's sleeping flag is read: it cannot miss this position.
+                appendedPosition.set(position);
+                if (batchSync && null != journaller)
+                {
+                    journaller.wake();
+                }
+            }
         }
+    }
+
+    /**
+     * Router thread: have everything below {@code position} forced soon, in the background.
+     *
+     * @param position exclusive end.
+     */
+    public void requestForce(final long position)
+    {
+        if (null != journaller)
+        {
+            journaller.requestForce(position);
+        }
+        else
+        {
+            log.force(position);  // no sync thread (tests): the caller is the only thread forcing
+        }
+    }
+
+    void journaller(final Journaller journaller)
+    {
+        this.journaller = journaller;
     }
 
     /** @return the position the Router published last. Any thread. */

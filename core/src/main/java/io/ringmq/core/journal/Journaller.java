@@ -1,78 +1,140 @@
 package io.ringmq.core.journal;
 
-import com.lmax.disruptor.EventHandler;
 import com.lmax.disruptor.InsufficientCapacityException;
 import com.lmax.disruptor.RingBuffer;
 import io.ringmq.core.ring.RingEvent;
 import io.ringmq.store.log.MessageLog;
 
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * The journal stage for {@code sync=batch}: a consumer of the inbound ring gated on the Router, so when it sees a
- * sequence the Router has already appended that event's records. At the end of each of its batches it forces the
- * log once up to what the Router has published (group commit: one {@code msync} covers every record of every
- * event since the last one), then publishes a {@link RingEvent#JOURNAL_SYNCED} event so the Router releases the
- * acknowledgements it held for those records.
+ * The journal's sync stage: the only thread that forces the log ({@code msync}), so the Router never waits for the
+ * device.
  * <p>
- * The Router does the appending because only it knows which sessions a message is for; this stage makes the
- * appends durable without stopping the Router, which keeps routing the next batch while the device syncs.
+ * With {@code sync=batch} it is gated on the Router: at the end of each ring batch the Router publishes how far it
+ * has appended ({@link Journal#appendedPosition()}) and wakes this thread, which forces everything up to there in
+ * one call (group commit: one {@code msync} covers every record of every event since the last one) and then
+ * publishes a {@link RingEvent#JOURNAL_SYNCED} event, on which the Router releases the acknowledgements it held for
+ * those records. While it forces, the Router keeps routing the next batch.
  * <p>
- * <b>Threading:</b> runs on its own consumer thread; the only caller of {@link MessageLog#force(long)}.
+ * With {@code sync=none} nothing waits for it: it forces what was appended about once per {@code flushIntervalMs}
+ * in the background (bounding what a power loss can take) and whenever the Router asks for a position to be durable
+ * (a snapshot before its checkpoint).
+ * <p>
+ * It is a thread of its own rather than a second consumer of the ring because a Disruptor consumer gated on another
+ * spins while that one works; on a two-core server that spin takes the core the Router needs.
+ * <p>
+ * <b>Threading:</b> {@link #wake()} and {@link #requestForce(long)} from the Router thread; the rest on the
+ * journaller's own thread.
  */
-public final class Journaller implements EventHandler<RingEvent>
+public final class Journaller implements AutoCloseable
 {
+    private static final long IDLE_PARK_NS = TimeUnit.MILLISECONDS.toNanos(1);
+
     private final Journal journal;
     private final RingBuffer<RingEvent> ring;
-    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final long flushIntervalNs;
+    private final Thread thread;
+    /** Set by the journaller before it parks; the Router unparks it when set (after publishing a position). */
+    private final AtomicBoolean sleeping = new AtomicBoolean();
+    private volatile boolean running = true;
+    /** A position the Router wants durable (sync=none); written by the Router, read by the journaller. */
+    private volatile long requested;
     private long syncs;
+    private long nextFlushNs;
 
     /**
-     * @param journal the journal, with {@code sync=batch}.
-     * @param ring    the inbound ring, to wake the Router.
+     * @param journal         the journal to force.
+     * @param ring            the inbound ring, to wake the Router after a force (sync=batch).
+     * @param flushIntervalMs with sync=none, background force interval.
      */
-    public Journaller(final Journal journal, final RingBuffer<RingEvent> ring)
+    public Journaller(final Journal journal, final RingBuffer<RingEvent> ring, final long flushIntervalMs)
     {
         this.journal = journal;
         this.ring = ring;
+        this.flushIntervalNs = TimeUnit.MILLISECONDS.toNanos(flushIntervalMs);
+        this.thread = new Thread(this::run, "ringmq-journaller");
+        this.thread.setDaemon(true);
+        journal.journaller(this);
     }
 
-    @Override
-    public void onShutdown()
+    /** Start the thread. */
+    public void start()
     {
-        stopped.countDown();
+        thread.start();
+    }
+
+    /** Router thread: new records were published for forcing (sync=batch); cheap when the journaller is busy. */
+    void wake()
+    {
+        if (sleeping.get() && sleeping.compareAndSet(true, false))
+        {
+            LockSupport.unpark(thread);
+        }
     }
 
     /**
-     * @param timeoutMs maximum wait.
-     * @return true once the journaller's thread has left the ring.
-     * @throws InterruptedException if interrupted.
+     * Router thread: make everything below {@code position} durable soon (sync=none; with sync=batch everything
+     * published is forced anyway).
+     *
+     * @param position exclusive end.
      */
-    public boolean awaitStopped(final long timeoutMs) throws InterruptedException
+    void requestForce(final long position)
     {
-        return stopped.await(timeoutMs, TimeUnit.MILLISECONDS);
-    }
-
-    @Override
-    public void onEvent(final RingEvent event, final long sequence, final boolean endOfBatch)
-    {
-        if (endOfBatch)
+        if (position > requested)
         {
-            sync();
+            requested = position;
+            sleeping.set(false);
+            LockSupport.unpark(thread);
         }
     }
 
-    private void sync()
+    private void run()
     {
         final MessageLog log = journal.log();
-        final long target = journal.appendedPosition();
-        if (target <= log.forcedPosition())
+        nextFlushNs = System.nanoTime() + flushIntervalNs;
+        while (running)
         {
-            return;
+            final long target = target();
+            if (target > log.forcedPosition())
+            {
+                log.force(target);
+                syncs++;
+                if (journal.batchSync())
+                {
+                    publishSynced();
+                }
+                continue;
+            }
+            sleeping.set(true);
+            if (target() <= log.forcedPosition() && running)
+            {
+                LockSupport.parkNanos(this, journal.batchSync() ? IDLE_PARK_NS : flushIntervalNs);
+            }
+            sleeping.set(false);
         }
-        log.force(target);
-        syncs++;
+    }
+
+    /** What to force now: everything published (batch), or what was asked for or is due (none). */
+    private long target()
+    {
+        if (journal.batchSync())
+        {
+            return Math.max(journal.appendedPosition(), requested);
+        }
+        final long nowNs = System.nanoTime();
+        if (nowNs - nextFlushNs >= 0)
+        {
+            nextFlushNs = nowNs + flushIntervalNs;
+            return journal.appendedPosition();
+        }
+        return requested;
+    }
+
+    private void publishSynced()
+    {
         try
         {
             final long next = ring.tryNext();
@@ -90,5 +152,21 @@ public final class Journaller implements EventHandler<RingEvent>
     public long syncs()
     {
         return syncs;
+    }
+
+    /** Stop the thread and wait for it (before the log is closed). */
+    @Override
+    public void close()
+    {
+        running = false;
+        LockSupport.unpark(thread);
+        try
+        {
+            thread.join(5_000);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
     }
 }

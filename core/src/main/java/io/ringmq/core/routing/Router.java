@@ -144,7 +144,7 @@ public final class Router implements EventHandler<RingEvent>
         this.collector = new MatchCollector(deliverer);
         this.disconnector = new Disconnector(sender, counters, this::endConnection);
         this.sysTopics = new SysTopics(config.sysIntervalSeconds(), counters, transportStats, this::publishInternal,
-            this::sessionCount, retained::size, trie::subscriptionCount);
+            this::sessionCount, retained::size, trie::subscriptionCount, journal);
         publishDecoder.maxTopicLevels(config.maxTopicLevels());
     }
 

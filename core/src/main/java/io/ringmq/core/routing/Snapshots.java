@@ -27,8 +27,8 @@ import java.util.List;
  * B(N-1)) and older segments are deleted. A message is copied at most once per snapshot period it survives, so the
  * copying costs at most the live data per period, and recovery scans one period plus the snapshot, not history.
  * <p>
- * <b>Threading:</b> Router thread only. With {@code sync=batch} the checkpoint waits until the journaller has
- * forced the snapshot; with {@code sync=none} the Router forces it itself (it is then the only thread forcing).
+ * <b>Threading:</b> Router thread only. The checkpoint waits, tick after tick, until the journaller has forced the
+ * snapshot; the Router never waits for the device.
  */
 final class Snapshots
 {
@@ -93,13 +93,13 @@ final class Snapshots
     private void checkpointIfDurable()
     {
         final MessageLog log = journal.log();
-        if (!journal.batchSync())
-        {
-            log.force(pendingEnd);
-        }
         if (log.forcedPosition() < pendingEnd)
         {
-            return;
+            journal.requestForce(pendingEnd);
+            if (log.forcedPosition() < pendingEnd)
+            {
+                return;  // the journaller forces it in the background; a later tick moves the checkpoint
+            }
         }
         journal.checkpoint().update(pendingBegin, pendingRetain);
         final int deleted = log.deleteBefore(pendingRetain);

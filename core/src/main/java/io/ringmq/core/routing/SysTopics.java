@@ -1,5 +1,8 @@
 package io.ringmq.core.routing;
 
+import io.ringmq.core.journal.Journal;
+import io.ringmq.store.log.MessageLog;
+
 import io.ringmq.core.session.Message;
 import io.ringmq.core.status.BrokerCounters;
 import io.ringmq.core.status.TransportStats;
@@ -28,6 +31,7 @@ final class SysTopics
     private final IntSupplier sessions;
     private final IntSupplier retainedCount;
     private final IntSupplier subscriptionCount;
+    private final Journal journal;
     private final Map<String, String> lastPublished = new HashMap<>();
     private long startNs = -1;
     private long nextNs;
@@ -39,8 +43,10 @@ final class SysTopics
         final Consumer<Message> publisher,
         final IntSupplier sessions,
         final IntSupplier retainedCount,
-        final IntSupplier subscriptionCount)
+        final IntSupplier subscriptionCount,
+        final Journal journal)
     {
+        this.journal = journal;
         this.intervalNs = intervalSeconds * 1_000_000_000L;
         this.counters = counters;
         this.transport = transport;
@@ -74,13 +80,22 @@ final class SysTopics
         publish("$SYS/broker/publish/messages/sent", counters.publishSent);
         publish("$SYS/broker/publish/messages/dropped",
             counters.droppedQos0 + counters.droppedTooLarge + counters.droppedExpired + transport.droppedNotWritable());
-        publish("$SYS/broker/publish/messages/refused", counters.refusedQueueFull + counters.refusedNotAuthorized);
+        publish("$SYS/broker/publish/messages/refused", counters.refusedQueueFull + counters.refusedNotAuthorized +
+            counters.refusedJournalFull);
         publish("$SYS/broker/load/bytes/received", transport.bytesReceived());
         publish("$SYS/broker/load/bytes/sent", transport.bytesSent());
         publish("$SYS/broker/bytes/received", transport.bytesReceived());
         publish("$SYS/broker/bytes/sent", transport.bytesSent());
         publish("$SYS/broker/subscriptions/count", subscriptionCount.getAsInt());
         publish("$SYS/broker/retained messages/count", retainedCount.getAsInt());
+        if (journal.enabled())
+        {
+            final MessageLog log = journal.log();
+            publish("$SYS/broker/store/bytes/used", log.position() - log.startPosition());
+            publish("$SYS/broker/store/bytes/disk", log.bytesOnDisk());
+            publish("$SYS/broker/store/full", log.isFull() ? 1 : 0);
+            publish("$SYS/broker/store/refused", counters.refusedJournalFull);
+        }
     }
 
     private void publish(final String topic, final long value)

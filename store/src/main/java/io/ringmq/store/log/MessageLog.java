@@ -311,10 +311,14 @@ public final class MessageLog implements AutoCloseable
         int dropped = 0;
         for (long index = table.endIndex() - 1; index > endIndex; index--)
         {
-            deleteSegment(table.get(index));
-            dropped++;
+            final Segment segment = table.get(index);
+            if (!segment.isZeroFrom(0))
+            {
+                dropped++;  // a segment created ahead of time and never written is not a loss worth reporting
+            }
+            deleteSegment(segment);
         }
-        if (dropped > 0)
+        if (table.endIndex() - 1 > endIndex)
         {
             Segment.forceDirectory(directory);
         }

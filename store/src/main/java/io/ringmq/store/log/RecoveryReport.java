@@ -9,7 +9,8 @@ package io.ringmq.store.log;
  * @param bytesScanned     bytes of valid records and padding.
  * @param truncatedBytes   bytes from the first invalid record to the end of its segment that were discarded
  *                         because they were torn or corrupt (0 after a clean stop).
- * @param segmentsDropped  whole segments after the truncation point that were deleted.
+ * @param segmentsDropped  segments after the truncation point that held bytes and were deleted (segments created
+ *                         ahead of time and never written are deleted without being counted).
  * @param nanos            time the scan took.
  */
 public record RecoveryReport(

@@ -3,6 +3,8 @@ package io.ringmq.core.ring;
 import org.agrona.BitUtil;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.Long2LongHashMap;
+import org.agrona.collections.LongHashSet;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
@@ -34,13 +36,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <b>Threading:</b> the Router thread is the only producer ({@link #claim}, {@link #commit}, {@link #release},
  * {@link #signal}); the owning event loop is the only consumer ({@link #drain}).
  * <p>
- * <b>Backlog.</b> A record the ring cannot take yet waits in a Router-owned on-heap backlog, in order: once
- * anything is in the backlog every later record goes there too, until {@link #release} has moved it into the ring.
- * Two things put records there: a full ring (droppable packets are dropped instead), and a record claimed with a
- * {@code holdUntil} log position that is not yet durable, such as the PUBACK of a message the journal has not
- * forced yet. {@link #release} moves records in order while the ring has room and their position is durable, so
- * an acknowledgement never reaches the network before what it acknowledges is on the device, and no packet of
- * the loop overtakes one that is held.
+ * <b>Backlog.</b> A record the ring cannot take yet waits in a Router-owned on-heap backlog. Two things put records
+ * there: a full ring (droppable packets are dropped instead), and a record claimed with a {@code holdUntil} log
+ * position that is not yet durable, such as the PUBACK of a message the journal has not forced yet. Order is kept
+ * per connection, which is what MQTT needs: once a connection has a record in the backlog, its later records queue
+ * behind it, while other connections' records go straight to the ring. {@link #release} moves, in order, every
+ * record whose position is durable and which no earlier record of its connection still waits for, so an
+ * acknowledgement never reaches the network before what it acknowledges is on the device.
  */
 public final class OutboundQueue
 {
@@ -73,12 +75,22 @@ public final class OutboundQueue
      */
     private final AtomicBoolean scheduled = new AtomicBoolean();
 
-    // Router-owned producer state. The backlog holds entries in [backlogHead, backlogTail).
+    // Router-owned producer state. The backlog holds entries in [0, backlogTail), in claim order.
     private final ExpandableArrayBuffer backlog = new ExpandableArrayBuffer(1024);
-    private int backlogHead;
+    /** Records waiting in the backlog, per connection id (absent: none). */
+    private final Long2LongHashMap backlogCounts = new Long2LongHashMap(0);
+    /** Connections met during one {@link #release} scan with a record that stays: their later records stay too. */
+    private final LongHashSet blocked = new LongHashSet();
     private int backlogTail;
+    /**
+     * Smallest hold-until position among the first backlog record of each connection: {@link #release} has nothing
+     * to move below it, so the common case (acknowledgements waiting for the next force) costs one comparison.
+     */
+    private long headHoldMin = Long.MAX_VALUE;
+    private long claimHoldUntil;
     private MutableDirectBuffer claimBuffer;
     private int claimIndex;
+    private long claimConnectionId;
     private boolean claimInBacklog;
     private long releasedPosition;
     private boolean pendingSignal;
@@ -125,7 +137,7 @@ public final class OutboundQueue
     public int claim(final int type, final long connectionId, final int bodyLength, final long holdUntil)
     {
         final int length = HEADER_LENGTH + bodyLength;
-        if (backlogHead == backlogTail && holdUntil <= releasedPosition && length <= ring.maxMsgLength())
+        if (holdUntil <= releasedPosition && 0 == backlogCounts.get(connectionId) && length <= ring.maxMsgLength())
         {
             final int index = ring.tryClaim(type, length);
             if (index > 0)
@@ -141,11 +153,6 @@ public final class OutboundQueue
                 return -1;  // the ring is full: the loop cannot keep up, QoS 0 is dropped rather than buffered
             }
         }
-        else if (DROPPABLE_PACKET == type && backlogHead != backlogTail &&
-            backlog.getLong(backlogHead + BACKLOG_HOLD_OFFSET) <= releasedPosition)
-        {
-            return -1;  // the backlog waits for ring space, not for the journal: same as a full ring
-        }
         final int entry = backlogTail;
         backlog.putInt(entry + BACKLOG_TYPE_OFFSET, type);
         backlog.putInt(entry + BACKLOG_LENGTH_OFFSET, length);
@@ -154,6 +161,8 @@ public final class OutboundQueue
         backlog.checkLimit(entry + BACKLOG_HEADER_LENGTH + length);
         claimBuffer = backlog;
         claimIndex = entry;
+        claimConnectionId = connectionId;
+        claimHoldUntil = holdUntil;
         claimInBacklog = true;
         return entry + BACKLOG_HEADER_LENGTH + HEADER_LENGTH;
     }
@@ -171,6 +180,12 @@ public final class OutboundQueue
         {
             final int length = backlog.getInt(claimIndex + BACKLOG_LENGTH_OFFSET);
             backlogTail = BitUtil.align(claimIndex + BACKLOG_HEADER_LENGTH + length, BitUtil.SIZE_OF_LONG);
+            final long count = backlogCounts.get(claimConnectionId);
+            if (0 == count)
+            {
+                headHoldMin = Math.min(headHoldMin, claimHoldUntil);
+            }
+            backlogCounts.put(claimConnectionId, count + 1);
         }
         else
         {
@@ -180,7 +195,8 @@ public final class OutboundQueue
     }
 
     /**
-     * Move backlog records into the ring, in order, while they fit and are durable. Router thread.
+     * Move backlog records into the ring while they fit: each one whose log position is durable and which no
+     * earlier record of its connection still waits for. Router thread.
      *
      * @param durablePosition the journal has forced everything below this log position.
      * @return number moved.
@@ -191,52 +207,68 @@ public final class OutboundQueue
         {
             releasedPosition = durablePosition;
         }
+        if (0 == backlogTail || releasedPosition < headHoldMin)
+        {
+            return 0;
+        }
+        long nextHeadHoldMin = Long.MAX_VALUE;
         int moved = 0;
-        while (backlogHead != backlogTail)
+        int kept = 0;
+        boolean ringFull = false;
+        blocked.clear();
+        for (int entry = 0; entry < backlogTail; )
         {
-            final int entry = backlogHead;
-            if (backlog.getLong(entry + BACKLOG_HOLD_OFFSET) > releasedPosition)
-            {
-                break;
-            }
             final int length = backlog.getInt(entry + BACKLOG_LENGTH_OFFSET);
-            final int index = ring.tryClaim(backlog.getInt(entry + BACKLOG_TYPE_OFFSET), length);
-            if (index <= 0)
+            final int next = BitUtil.align(entry + BACKLOG_HEADER_LENGTH + length, BitUtil.SIZE_OF_LONG);
+            final long connectionId = backlog.getLong(entry + BACKLOG_HEADER_LENGTH);
+            int index = -1;
+            if (!ringFull && backlog.getLong(entry + BACKLOG_HOLD_OFFSET) <= releasedPosition &&
+                !blocked.contains(connectionId))
             {
-                break;
+                index = ring.tryClaim(backlog.getInt(entry + BACKLOG_TYPE_OFFSET), length);
+                ringFull = index <= 0;
             }
-            ring.buffer().putBytes(index, backlog, entry + BACKLOG_HEADER_LENGTH, length);
-            ring.commit(index);
-            backlogHead = BitUtil.align(entry + BACKLOG_HEADER_LENGTH + length, BitUtil.SIZE_OF_LONG);
-            moved++;
-            pendingSignal = true;
+            if (index > 0)
+            {
+                ring.buffer().putBytes(index, backlog, entry + BACKLOG_HEADER_LENGTH, length);
+                ring.commit(index);
+                moved++;
+                final long remaining = backlogCounts.get(connectionId) - 1;
+                if (0 == remaining)
+                {
+                    backlogCounts.remove(connectionId);
+                }
+                else
+                {
+                    backlogCounts.put(connectionId, remaining);
+                }
+            }
+            else
+            {
+                if (blocked.add(connectionId))
+                {
+                    // The first record of its connection left waiting; a full ring makes it due now.
+                    nextHeadHoldMin = Math.min(nextHeadHoldMin,
+                        ringFull ? 0 : backlog.getLong(entry + BACKLOG_HOLD_OFFSET));
+                }
+                if (kept != entry)
+                {
+                    backlog.putBytes(kept, backlog, entry, next - entry);
+                }
+                kept += next - entry;
+            }
+            entry = next;
         }
-        compactBacklog();
+        backlogTail = kept;
+        headHoldMin = nextHeadHoldMin;
+        pendingSignal |= moved > 0;
         return moved;
-    }
-
-    private void compactBacklog()
-    {
-        if (backlogHead == backlogTail)
-        {
-            backlogHead = 0;
-            backlogTail = 0;
-        }
-        else if (backlogHead > backlog.capacity() / 2)
-        {
-            // Under sustained holding the backlog never empties: move what is left to the front so the buffer
-            // stays as large as the held records, not as large as everything ever held.
-            final int remaining = backlogTail - backlogHead;
-            backlog.putBytes(0, backlog, backlogHead, remaining);
-            backlogHead = 0;
-            backlogTail = remaining;
-        }
     }
 
     /** @return true when records wait in the backlog. */
     public boolean hasBacklog()
     {
-        return backlogHead != backlogTail;
+        return 0 != backlogTail;
     }
 
     /** Wake the event loop if records were committed since the last signal. Router thread, once per batch. */

@@ -384,9 +384,11 @@ final class Deliverer
             counters.droppedTooLarge++;
             return DROPPED;
         }
+        // A QoS 2 PUBLISH waits for its OUT_QOS2 record: after a power loss it must come back under the packet id
+        // the client saw. QoS 0/1 go out at once: at worst a crash makes the publisher send a QoS 1 message again.
         final OutboundQueue queue = sender.queue(connection);
         final int offset = queue.claim(0 == qos ? OutboundQueue.DROPPABLE_PACKET : OutboundQueue.PACKET,
-            connection.connectionId(), length, journal.holdUntil());
+            connection.connectionId(), length, 2 == qos ? journal.holdUntil() : 0);
         if (offset < 0)
         {
             connection.session().onDroppedQos0();

@@ -24,9 +24,13 @@ final class PacketSender
     private final DisconnectEncoder disconnectEncoder = new DisconnectEncoder();
 
     /**
+     * Acknowledgements (PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK, CONNACK) claimed while the journal has
+     * unforced records are held until they are forced ({@code sync=batch}): no acknowledgement reaches a client
+     * before what it acknowledges is on the device. Other packets of the same connection queue behind a held one;
+     * other connections are not delayed.
+     *
      * @param queues  one queue per event loop.
-     * @param journal every packet claimed while the journal has unforced records is held until they are forced
-     *                ({@code sync=batch}), so no acknowledgement reaches a client before what it acknowledges.
+     * @param journal the journal acknowledgements wait for.
      */
     PacketSender(final OutboundQueue[] queues, final Journal journal)
     {
@@ -77,8 +81,7 @@ final class PacketSender
     void pingresp(final ClientConnection connection)
     {
         final OutboundQueue queue = queue(connection);
-        final int offset = queue.claim(OutboundQueue.PACKET, connection.connectionId(), PingEncoder.LENGTH,
-            journal.holdUntil());
+        final int offset = queue.claim(OutboundQueue.PACKET, connection.connectionId(), PingEncoder.LENGTH);
         PingEncoder.encodePingresp(queue.buffer(), offset);
         queue.commit();
     }
@@ -96,7 +99,7 @@ final class PacketSender
         final OutboundQueue queue = queue(connection);
         disconnectEncoder.reset().version(MqttVersion.MQTT_5).reasonCode(reasonCode).reasonString(reason);
         final int offset = queue.claim(OutboundQueue.PACKET, connection.connectionId(),
-            disconnectEncoder.encodedLength(), journal.holdUntil());
+            disconnectEncoder.encodedLength());
         disconnectEncoder.encode(queue.buffer(), offset);
         queue.commit();
     }
@@ -105,7 +108,7 @@ final class PacketSender
     void connected(final ClientConnection connection, final int keepAliveSeconds)
     {
         final OutboundQueue queue = queue(connection);
-        final int offset = queue.claim(OutboundQueue.CONNECTED, connection.connectionId(), 8, journal.holdUntil());
+        final int offset = queue.claim(OutboundQueue.CONNECTED, connection.connectionId(), 8);
         queue.buffer().putInt(offset, connection.version());
         queue.buffer().putInt(offset + 4, keepAliveSeconds * 1000);
         queue.commit();
@@ -115,8 +118,7 @@ final class PacketSender
     void readControl(final ClientConnection connection, final boolean pause)
     {
         final OutboundQueue queue = queue(connection);
-        queue.claim(pause ? OutboundQueue.PAUSE_READ : OutboundQueue.RESUME_READ, connection.connectionId(), 0,
-            journal.holdUntil());
+        queue.claim(pause ? OutboundQueue.PAUSE_READ : OutboundQueue.RESUME_READ, connection.connectionId(), 0);
         queue.commit();
     }
 
@@ -124,7 +126,7 @@ final class PacketSender
     void close(final ClientConnection connection)
     {
         final OutboundQueue queue = queue(connection);
-        queue.claim(OutboundQueue.CLOSE, connection.connectionId(), 0, journal.holdUntil());
+        queue.claim(OutboundQueue.CLOSE, connection.connectionId(), 0);
         queue.commit();
     }
 

@@ -54,20 +54,22 @@ class OutboundQueueTest
     }
 
     @Test
-    void shouldHoldRecordsUntilTheirLogPositionIsDurableAndKeepOrder()
+    void shouldHoldRecordsUntilTheirLogPositionIsDurableAndKeepOrderPerConnection()
     {
         put(OutboundQueue.PACKET, 1, 1, 0);
         put(OutboundQueue.PACKET, 1, 2, 100);
         put(OutboundQueue.PACKET, 1, 3, 0);
         put(OutboundQueue.DROPPABLE_PACKET, 2, 4, 0);
-        put(OutboundQueue.PACKET, 1, 5, 200);
-        assertEquals(List.of(1), drainAll(), "nothing overtakes a held record");
+        put(OutboundQueue.PACKET, 3, 5, 200);
+        put(OutboundQueue.PACKET, 3, 6, 0);
+        put(OutboundQueue.DROPPABLE_PACKET, 1, 7, 0);
+        assertEquals(List.of(1, 4), drainAll(), "other connections are not delayed; nothing of 1 overtakes 2");
         assertTrue(queue.hasBacklog());
 
         queue.release(150);
-        assertEquals(List.of(2, 3, 4), drainAll());
+        assertEquals(List.of(2, 3, 7), drainAll(), "connection 3 still waits for position 200");
         queue.release(200);
-        assertEquals(List.of(5), drainAll());
+        assertEquals(List.of(5, 6), drainAll());
         assertFalse(queue.hasBacklog());
 
         put(OutboundQueue.PACKET, 1, 6, 0);
@@ -88,7 +90,7 @@ class OutboundQueueTest
             }
             accepted++;
         }
-        assertEquals(-1, queue.claim(OutboundQueue.DROPPABLE_PACKET, 2, 10, 0), "QoS 0 is dropped instead");
+        assertEquals(-1, queue.claim(OutboundQueue.DROPPABLE_PACKET, 2, 1000, 0), "QoS 0 is dropped instead");
         put(OutboundQueue.PACKET, 1, 42, 0);
 
         final int[] drained = new int[1];

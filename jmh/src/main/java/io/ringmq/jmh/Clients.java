@@ -38,6 +38,21 @@ final class Clients
     }
 
     /**
+     * Encode a CONNECT that keeps a persistent session (Clean Session 0; MQTT 5: session expiry one day).
+     *
+     * @param buffer   to write to, from index 0.
+     * @param clientId client identifier.
+     * @param version  protocol level, 4 or 5.
+     * @return frame length.
+     */
+    static int connectPersistent(final MutableDirectBuffer buffer, final String clientId, final int version)
+    {
+        final ConnectPacket connect = new ConnectPacket().protocolName("MQTT").protocolVersion(version)
+            .clientId(clientId).cleanStart(false).keepAliveSeconds(60).sessionExpiryIntervalSeconds(86_400);
+        return ConnectEncoder.encode(connect, buffer, 0);
+    }
+
+    /**
      * Encode a SUBSCRIBE of {@link #FILTER}.
      *
      * @param buffer  to write to, from index 0.

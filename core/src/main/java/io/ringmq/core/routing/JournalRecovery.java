@@ -52,6 +52,19 @@ final class JournalRecovery implements RecordHandler
     private final long nowNs;
     private State state = new State();
     private State snapshot;
+    /**
+     * The last MESSAGE record seen, already verified: its ENQUEUE records usually follow at once, and building the
+     * message from here spares reading and checksumming the record a second time.
+     */
+    private long lastMessagePosition = -1;
+    private int lastTopicLength;
+    private int lastPropertiesLength;
+    private int lastPayloadLength;
+    private int lastFlags;
+    private long lastExpiryEpochMs;
+    /** The message built for {@link #lastMessagePosition}, shared by the ENQUEUE records that follow it. */
+    private Message lastMessage;
+    private int[] ids = new int[8];
     private long unreadable;
 
     JournalRecovery(final Journal journal, final long nowNs)
@@ -142,6 +155,14 @@ final class JournalRecovery implements RecordHandler
         {
             case JournalDescriptor.MESSAGE ->
             {
+                lastMessagePosition = record.position();
+                lastMessage = null;
+                lastTopicLength = buffer.getInt(body + JournalDescriptor.MESSAGE_TOPIC_LENGTH_OFFSET);
+                lastPropertiesLength = buffer.getInt(body + JournalDescriptor.MESSAGE_PROPERTIES_LENGTH_OFFSET);
+                lastPayloadLength = record.bodyLength() - JournalDescriptor.MESSAGE_DATA_OFFSET - lastTopicLength -
+                    lastPropertiesLength;
+                lastFlags = record.flags();
+                lastExpiryEpochMs = buffer.getLong(body + JournalDescriptor.MESSAGE_EXPIRY_OFFSET);
                 if (0 != (record.flags() & JournalDescriptor.FLAG_RETAINED))
                 {
                     final Message message = message(target, record);
@@ -232,6 +253,18 @@ final class JournalRecovery implements RecordHandler
         {
             return known;
         }
+        if (position == lastMessagePosition)
+        {
+            // Not put in the map: the ENQUEUE records of a message follow it, so one slot serves them all, and a
+            // million queued messages do not need a million map entries.
+            if (null == lastMessage || lastMessage.logPosition() != position)
+            {
+                lastMessage = Message.inLog(position, lastTopicLength, lastPropertiesLength, lastPayloadLength,
+                    lastFlags & JournalDescriptor.FLAG_QOS_MASK, 0 != (lastFlags & JournalDescriptor.FLAG_RETAIN),
+                    Journal.fromEpochMs(lastExpiryEpochMs, nowNs));
+            }
+            return lastMessage;
+        }
         final LogRecord record = journal.readMessage(position);
         if (null == record)
         {
@@ -296,7 +329,10 @@ final class JournalRecovery implements RecordHandler
             return;
         }
         final int count = buffer.getShort(body + 6) & 0xFFFF;
-        final int[] ids = new int[count];
+        if (ids.length < count)
+        {
+            ids = new int[count];
+        }
         for (int i = 0; i < count; i++)
         {
             ids[i] = buffer.getInt(body + 16 + 4 * i);

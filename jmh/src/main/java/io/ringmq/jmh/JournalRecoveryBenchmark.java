@@ -184,7 +184,8 @@ public class JournalRecoveryBenchmark
         IoUtil.delete(copy.toFile(), false);
         if (null != last)
         {
-            System.out.printf(java.util.Locale.ROOT, "%n  %s: scanned %d MiB (%d records) from position %d in %d ms; %d sessions, %d queued%n",
+            System.out.printf(java.util.Locale.ROOT,
+                "%n  %s: scanned %d MiB (%d records) from position %d in %d ms; %d sessions, %d queued%n",
                 content, last.log().bytesScanned() >> 20, last.log().records(), last.log().fromPosition(),
                 last.nanos() / 1_000_000, last.sessions(), last.queued());
         }

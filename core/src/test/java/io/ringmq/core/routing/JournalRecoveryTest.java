@@ -414,4 +414,89 @@ class JournalRecoveryTest
         assertEquals(2, result.queued());
         assertEquals(0, result.log().truncatedBytes());
     }
+
+    @Test
+    void shouldKeepUnsubscribeAcrossRestart() throws IOException
+    {
+        RouterHarness harness = start();
+        harness.connect(SUB, "sub", V5, false, 3600);
+        harness.subscribe(SUB, V5, 1, 0, new TopicSubscription("a/#", 1), new TopicSubscription("b/#", 1));
+        harness.frame(SUB, harness.scratch, harness.encodeUnsubscribe(V5, 2, "a/#"));
+        harness.closed(SUB);
+        harness.drain();
+
+        harness = restart();
+        harness.connect(PUB, "pub", V5, true, 0);
+        harness.publish(PUB, V5, "a/1", "gone", 1, 1);
+        harness.publish(PUB, V5, "b/1", "kept", 1, 2);
+        harness.connect(SUB, "sub", V5, false, 3600);
+        assertEquals(List.of("kept"), payloads(harness.drain(SUB, PacketType.PUBLISH)));
+    }
+
+    @Test
+    void shouldKeepRetainedMessagesThroughSnapshotsAndSegmentDeletion() throws IOException
+    {
+        RouterHarness harness = start();
+        harness.connect(PUB, "pub", V5, true, 0);
+        harness.frame(PUB, harness.scratch, harness.encodePublishRetained(V5, "r/old", "survives", 1, 1));
+        harness.connect(OTHER, "online", V5, false, 3600);
+        harness.subscribe(OTHER, V5, 1, 0, new TopicSubscription("churn/#", 1));
+        harness.drain();
+        final String big = "z".repeat(1000);
+        final Journal journal = journals.get(journals.size() - 1);
+        for (int i = 0; i < 1_500; i++)
+        {
+            harness.publish(PUB, V5, "churn/" + i, big, 1, 1 + i % 60_000);
+            for (final RouterHarness.Out publish : harness.drain(OTHER, PacketType.PUBLISH))
+            {
+                final int id = packetId(publish);
+                harness.raw(OTHER, 0x40, 0x02, id >> 8, id & 0xFF);
+            }
+            if (i % 20 == 0)
+            {
+                harness.tick();
+            }
+        }
+        harness.tick();
+        assertTrue(journal.log().startPosition() > 0, "the segment of the retained PUBLISH was deleted");
+
+        harness = restart();
+        harness.connect(SUB, "fresh", V5, true, 0);
+        harness.subscribe(SUB, V5, 1, 0, new TopicSubscription("r/#", 1));
+        assertEquals(List.of("survives"), payloads(harness.drain(SUB, PacketType.PUBLISH)));
+    }
+
+    @Test
+    void shouldCutATornTailAndKeepEverythingBeforeIt() throws IOException
+    {
+        RouterHarness harness = start();
+        offlineSubscriber(harness, "t/#", 1);
+        harness.connect(PUB, "pub", V5, true, 0);
+        harness.publish(PUB, V5, "t/1", "before", 1, 1);
+        harness.drain();
+        final Journal journal = journals.get(journals.size() - 1);
+        final long tornAt = journal.log().position();
+        harness.publish(PUB, V5, "t/2", "torn", 1, 2);
+        harness.drain();
+        final long end = journal.log().position();
+        journals.remove(journals.size() - 1).close();
+
+        // A power loss in the middle of the last records: the bytes after the first one of them never made it.
+        final Path segment = dir.resolve("log").resolve(String.format(java.util.Locale.ROOT, "%020d.log",
+            tornAt & ~(long)(SEGMENT - 1)));
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(segment,
+            java.nio.file.StandardOpenOption.WRITE))
+        {
+            final int from = (int)(tornAt & (SEGMENT - 1)) + 24;
+            channel.write(java.nio.ByteBuffer.allocate((int)(end - tornAt) - 24), from);
+        }
+        final Journal reopened = Journal.open(dir, SEGMENT, 0, Journal.SYNC_NONE);
+        journals.add(reopened);
+        harness = new RouterHarness(config, reopened);
+        final RecoveryResult result = harness.router.recover(System.nanoTime());
+        assertTrue(result.log().truncatedBytes() > 0, "the torn record was cut");
+        assertEquals(tornAt, result.log().endPosition());
+        harness.connect(SUB, "sub", V5, false, 3600);
+        assertEquals(List.of("before"), payloads(harness.drain(SUB, PacketType.PUBLISH)));
+    }
 }

@@ -6,6 +6,8 @@ import io.ringmq.core.codec.PublishEncoder;
 import io.ringmq.core.codec.SubscribeEncoder;
 import io.ringmq.core.codec.SubscribePacket;
 import io.ringmq.core.codec.TopicSubscription;
+import io.ringmq.core.codec.UnsubscribeEncoder;
+import io.ringmq.core.codec.UnsubscribePacket;
 import io.ringmq.core.config.BrokerConfig;
 import io.ringmq.core.journal.Journal;
 import io.ringmq.core.ring.CloseReason;
@@ -110,6 +112,12 @@ final class RouterHarness
         publishEncoder.reset().version(version).qos(qos).retain(true).packetId(packetId)
             .topic(topicBuffer, 0, topicBuffer.capacity()).payload(payloadBuffer, 0, payloadBuffer.capacity());
         return publishEncoder.encode(scratch, 0);
+    }
+
+    int encodeUnsubscribe(final int version, final int packetId, final String filter)
+    {
+        final UnsubscribePacket unsubscribe = new UnsubscribePacket().packetId(packetId).addFilter(filter);
+        return UnsubscribeEncoder.encode(unsubscribe, scratch, 0, version);
     }
 
     void connectWithWill(final long connectionId, final String clientId, final int version, final String willTopic,

@@ -228,18 +228,19 @@ final class Deliverer
             return;
         }
         final int packetId = session.nextPacketId();
+        if (2 == delivery.qos() && journaled(session, delivery))
+        {
+            // Exactly once across a broker restart: the packet id must be the one the client saw. Appended before
+            // the PUBLISH is claimed, so with sync=batch the PUBLISH is held until this record is forced.
+            journal.appendOutQos2(session.journalId(), packetId, JournalDescriptor.OUT_QOS2_SENT,
+                delivery.message().logPosition());
+        }
         final int result = write(session.connection(), resend, delivery.qos(), delivery.retain(), dup, packetId,
             delivery.subscriptionIds(), delivery.subscriptionIds().length, nowNs);
         if (SENT == result)
         {
             delivery.inflight(packetId, Delivery.AWAITING_ACK);
             session.inflight().put(packetId, delivery);
-            if (2 == delivery.qos() && journaled(session, delivery))
-            {
-                // Exactly once across a broker restart: the packet id must be the one the client saw.
-                journal.appendOutQos2(session.journalId(), packetId, JournalDescriptor.OUT_QOS2_SENT,
-                    delivery.message().logPosition());
-            }
         }
         else
         {

@@ -499,4 +499,31 @@ class JournalRecoveryTest
         harness.connect(SUB, "sub", V5, false, 3600);
         assertEquals(List.of("before"), payloads(harness.drain(SUB, PacketType.PUBLISH)));
     }
+
+    @Test
+    void shouldHoldQos2PublishToSubscriberButNotQos1UntilForcedWithSyncBatch() throws IOException
+    {
+        final RouterHarness harness = start(Journal.SYNC_BATCH, 0);
+        final Journal journal = journals.get(0);
+        harness.connect(SUB, "sub", V5, false, 3600);
+        harness.subscribe(SUB, V5, 1, 0, new TopicSubscription("q/#", 2));
+        harness.connect(PUB, "pub", V5, true, 0);
+        journal.log().force(journal.log().position());
+        harness.synced();
+        harness.drain();
+
+        harness.publish(PUB, V5, "q/1", "qos1", 1, 1);
+        harness.publish(PUB, V5, "q/2", "qos2", 2, 2);
+        final List<RouterHarness.Out> before = harness.drain();
+        assertEquals(List.of("qos1"), payloads(only(before, PacketType.PUBLISH)),
+            "QoS 1 goes out at once; the QoS 2 PUBLISH waits for its packet id to be durable");
+        assertTrue(only(before, PacketType.PUBACK).isEmpty() && only(before, PacketType.PUBREC).isEmpty());
+
+        journal.log().force(journal.log().position());
+        harness.synced();
+        final List<RouterHarness.Out> after = harness.drain();
+        assertEquals(List.of("qos2"), payloads(only(after, PacketType.PUBLISH)));
+        assertEquals(1, only(after, PacketType.PUBACK).size());
+        assertEquals(1, only(after, PacketType.PUBREC).size());
+    }
 }

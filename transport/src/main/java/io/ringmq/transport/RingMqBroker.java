@@ -151,8 +151,8 @@ public final class RingMqBroker implements AutoCloseable
         }
         catch (final IOException | RuntimeException ex)
         {
-            throw new BrokerStartException("cannot open the journal in " + directory.toAbsolutePath() + ": " + ex,
-                ex);
+            throw new BrokerStartException("cannot open the journal in " + directory.toAbsolutePath() + ": " +
+                (ex instanceof IOException ? ex.getMessage() : ex.toString()), ex);
         }
     }
 

@@ -97,6 +97,29 @@ class CommandLineIT
     }
 
     @Test
+    void shouldExitWithStatus2WhenAnotherBrokerUsesTheDataDir() throws Exception
+    {
+        final int port = freePort();
+        final Process first = start("--bind", "127.0.0.1", "--port", Integer.toString(port),
+            "--data-dir", dataDir.toString());
+        try
+        {
+            connectWithRetry(port).close();
+            final Process second = start("--bind", "127.0.0.1", "--port", Integer.toString(freePort()),
+                "--data-dir", dataDir.toString());
+            final String out = output(second);
+            assertTrue(second.waitFor(20, TimeUnit.SECONDS));
+            assertEquals(2, second.exitValue(), out);
+            assertTrue(out.contains("another broker is using"), out);
+        }
+        finally
+        {
+            first.destroy();
+            assertTrue(first.waitFor(20, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
     void shouldReadOptionsFromConfigFileAndLetCommandLineWin() throws Exception
     {
         final Path config = dataDir.resolve("ringmq.properties");

@@ -10,7 +10,11 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -43,6 +47,8 @@ public final class Journal implements AutoCloseable
 
     private final MessageLog log;
     private final Checkpoint checkpoint;
+    /** Held while the journal is open: a second broker on the same folder would corrupt it. */
+    private final FileChannel lockChannel;
     private final boolean batchSync;
     private final LogRecord record = new LogRecord();
     private final LogRecord copyRecord = new LogRecord();
@@ -55,17 +61,19 @@ public final class Journal implements AutoCloseable
     /** {@link JournalDescriptor#FLAG_SNAPSHOT} while a snapshot is being written, else 0. */
     private int snapshotFlag;
 
-    private Journal(final MessageLog log, final Checkpoint checkpoint, final boolean batchSync)
+    private Journal(final MessageLog log, final Checkpoint checkpoint, final boolean batchSync,
+        final FileChannel lockChannel)
     {
         this.log = log;
         this.checkpoint = checkpoint;
+        this.lockChannel = lockChannel;
         this.batchSync = batchSync;
     }
 
     /** @return a journal that keeps nothing (the broker runs in memory only). */
     public static Journal disabled()
     {
-        return new Journal(null, null, false);
+        return new Journal(null, null, false, null);
     }
 
     /**
@@ -86,10 +94,36 @@ public final class Journal implements AutoCloseable
             throw new IllegalArgumentException("sync must be none or batch: " + sync);
         }
         Files.createDirectories(directory);
-        final MessageLog log = MessageLog.open(directory.resolve("log"), segmentLength, maxBytes,
-            Math.max(4096, segmentLength / 16));
-        final Checkpoint checkpoint = Checkpoint.open(directory.resolve("checkpoint"));
-        return new Journal(log, checkpoint, SYNC_BATCH.equals(sync));
+        final FileChannel lockChannel = FileChannel.open(directory.resolve("lock"), StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE);
+        try
+        {
+            if (null == tryLock(lockChannel))
+            {
+                throw new IOException("another broker is using " + directory.toAbsolutePath());
+            }
+            final MessageLog log = MessageLog.open(directory.resolve("log"), segmentLength, maxBytes,
+                Math.max(4096, segmentLength / 16));
+            final Checkpoint checkpoint = Checkpoint.open(directory.resolve("checkpoint"));
+            return new Journal(log, checkpoint, SYNC_BATCH.equals(sync), lockChannel);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            lockChannel.close();  // releases the lock
+            throw ex;
+        }
+    }
+
+    private static FileLock tryLock(final FileChannel channel) throws IOException
+    {
+        try
+        {
+            return channel.tryLock();
+        }
+        catch (final OverlappingFileLockException ex)
+        {
+            return null;  // this process holds it already
+        }
     }
 
     /** @return true if state is journaled. */
@@ -671,6 +705,14 @@ public final class Journal implements AutoCloseable
             log.force(log.position());
             log.close();
             checkpoint.close();
+            try
+            {
+                lockChannel.close();
+            }
+            catch (final IOException ex)
+            {
+                // The lock goes with the process anyway; nothing of the journal depends on it.
+            }
         }
     }
 }

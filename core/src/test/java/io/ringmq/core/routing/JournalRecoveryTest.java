@@ -526,4 +526,13 @@ class JournalRecoveryTest
         assertEquals(1, only(after, PacketType.PUBACK).size());
         assertEquals(1, only(after, PacketType.PUBREC).size());
     }
+
+    @Test
+    void shouldRefuseASecondJournalOnTheSameFolder() throws IOException
+    {
+        start();
+        final IOException ex = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+            () -> Journal.open(dir, SEGMENT, 0, Journal.SYNC_NONE));
+        assertTrue(ex.getMessage().contains("another broker"), ex.getMessage());
+    }
 }

@@ -351,6 +351,17 @@ public final class Journal implements AutoCloseable
         }
         log.buffer().putBytes(offset, copyRecord.buffer(), copyRecord.bodyOffset(), length);
         final long position = commit();
+        final long old = message.logPosition();
+        // Records written from now on name the copy; MOVED lets recovery match them to deliveries it rebuilt from
+        // the old record when this snapshot does not complete. Reserve: the copy is useless without it.
+        final int moved = claim(JournalDescriptor.MOVED, 0, 16, true);
+        if (moved < 0)
+        {
+            return lastClaimPosition;
+        }
+        log.buffer().putLong(moved, old);
+        log.buffer().putLong(moved + 8, position);
+        commit();
         message.logPosition(position);
         return position;
     }
@@ -585,11 +596,20 @@ public final class Journal implements AutoCloseable
 
     /**
      * @param previousSnapshot position of the previous SNAPSHOT_BEGIN, 0 if none.
+     * @param maxSessionId     highest session id the snapshot covers.
      * @return position, or negative if refused.
      */
-    public long appendSnapshotBegin(final long previousSnapshot)
+    public long appendSnapshotBegin(final long previousSnapshot, final int maxSessionId)
     {
-        return appendLong(JournalDescriptor.SNAPSHOT_BEGIN, previousSnapshot);
+        final int body = claim(JournalDescriptor.SNAPSHOT_BEGIN, 0, 16, false);
+        if (body < 0)
+        {
+            return lastClaimPosition;
+        }
+        log.buffer().putLong(body, previousSnapshot);
+        log.buffer().putInt(body + 8, maxSessionId);
+        log.buffer().putInt(body + 12, 0);
+        return commit();
     }
 
     /**

@@ -29,12 +29,17 @@ package io.ringmq.core.journal;
  *                16 int client id length C, 20 int topic length T, 24 int properties length P, 28 int 0,
  *                32 client id (C) | topic (T) | properties (P) | payload (rest)
  * WILL_CLEAR     0 client id (whole body)
- * SNAPSHOT_BEGIN 0 long position of the previous snapshot (0: none)
+ * SNAPSHOT_BEGIN 0 long position of the previous snapshot (0: none), 8 int highest session id the snapshot
+ *                covers (sessions created later have higher ids), 12 int 0
  * SNAPSHOT_END   0 long position of this snapshot's SNAPSHOT_BEGIN
+ * MOVED          0 long old position, 8 long new position of a MESSAGE record copied forward by a snapshot
  * </pre>
  * A snapshot is the whole durable state written as ordinary records, each with {@link #FLAG_SNAPSHOT}, between
- * SNAPSHOT_BEGIN and SNAPSHOT_END; recovery starts at the checkpointed one, applies every later record in order,
- * and lets a later complete snapshot replace what it built so far.
+ * SNAPSHOT_BEGIN and SNAPSHOT_END. It is written a few sessions at a time while the broker keeps running, so
+ * ordinary records interleave with it. Recovery starts at the checkpointed snapshot, applies every later record in
+ * order, and builds a later snapshot beside the current state: snapshot records go to it, and so do the ordinary
+ * records of the sessions it has already covered (or created after it began); at its SNAPSHOT_END it replaces the
+ * current state. A snapshot cut short is ignored, except for its MOVED records.
  */
 public final class JournalDescriptor
 {
@@ -70,6 +75,8 @@ public final class JournalDescriptor
     public static final int SNAPSHOT_BEGIN = 15;
     /** End of a complete snapshot. */
     public static final int SNAPSHOT_END = 16;
+    /** A MESSAGE record was copied forward: later records name it by its new position. */
+    public static final int MOVED = 17;
 
     /** MESSAGE/WILL flag bits 0-1: QoS. */
     public static final int FLAG_QOS_MASK = 0x3;
@@ -141,6 +148,7 @@ public final class JournalDescriptor
             case WILL_CLEAR -> "WILL_CLEAR";
             case SNAPSHOT_BEGIN -> "SNAPSHOT_BEGIN";
             case SNAPSHOT_END -> "SNAPSHOT_END";
+            case MOVED -> "MOVED";
             default -> "UNKNOWN(" + type + ")";
         };
     }

@@ -12,6 +12,8 @@ import io.ringmq.store.log.RecordHandler;
 import io.ringmq.store.log.RecoveryReport;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.collections.IntHashSet;
+import org.agrona.collections.Long2LongHashMap;
 import org.agrona.collections.Long2ObjectHashMap;
 
 import java.util.ArrayDeque;
@@ -26,7 +28,11 @@ import java.util.Map;
  * Snapshot records (flag {@link JournalDescriptor#FLAG_SNAPSHOT}) build a separate state that replaces the
  * current one only when the snapshot's SNAPSHOT_END is reached, so a snapshot cut short by a crash or a full log is
  * ignored, and a complete snapshot written after the checkpoint (the crash came before the checkpoint was
- * updated) takes over as it should. Records outside snapshots always apply to the current state.
+ * updated) takes over as it should. A snapshot is written a slice at a time, so ordinary records interleave: they
+ * always apply to the current state, and also to the snapshot's state when they concern something the snapshot
+ * has already written (a session it wrote, a session created after it began, retained messages, wills). MOVED
+ * records, from any snapshot, map a copied message's old position to its new one, so acknowledgements written
+ * after a copy still find deliveries rebuilt from the old record.
  * <p>
  * <b>Threading:</b> runs once on the thread that starts the broker, before the ring starts.
  */
@@ -52,6 +58,12 @@ final class JournalRecovery implements RecordHandler
     private final long nowNs;
     private State state = new State();
     private State snapshot;
+    /** Sessions of the snapshot being read: ids up to this were listed when it began. */
+    private int snapshotMaxSessionId;
+    /** Sessions the snapshot being read has written so far. */
+    private final IntHashSet snapshotWritten = new IntHashSet();
+    /** Old position to new position of every message copied forward. */
+    private final Long2LongHashMap moved = new Long2LongHashMap(-1);
     /**
      * The last MESSAGE record seen, already verified: its ENQUEUE records usually follow at once, and building the
      * message from here spares reading and checksumming the record a second time.
@@ -120,12 +132,19 @@ final class JournalRecovery implements RecordHandler
     public void onRecord(final LogRecord record)
     {
         final int type = record.type();
+        if (JournalDescriptor.MOVED == type)
+        {
+            moved.put(record.buffer().getLong(record.bodyOffset()), record.buffer().getLong(record.bodyOffset() + 8));
+            return;
+        }
         final boolean inSnapshot = 0 != (record.flags() & JournalDescriptor.FLAG_SNAPSHOT);
         if (inSnapshot)
         {
             if (JournalDescriptor.SNAPSHOT_BEGIN == type)
             {
                 snapshot = new State();
+                snapshotMaxSessionId = record.buffer().getInt(record.bodyOffset() + 8);
+                snapshotWritten.clear();
                 return;
             }
             if (null == snapshot)
@@ -139,12 +158,36 @@ final class JournalRecovery implements RecordHandler
                 snapshot = null;
                 return;
             }
+            if (JournalDescriptor.SESSION == type)
+            {
+                snapshotWritten.add(record.buffer().getInt(record.bodyOffset()));
+            }
             apply(snapshot, record);
         }
         else
         {
             apply(state, record);
+            if (null != snapshot && coveredBySnapshot(record))
+            {
+                apply(snapshot, record);
+            }
         }
+    }
+
+    /** Whether an ordinary record met inside a snapshot concerns something that snapshot already holds. */
+    private boolean coveredBySnapshot(final LogRecord record)
+    {
+        return switch (record.type())
+        {
+            case JournalDescriptor.SESSION, JournalDescriptor.SESSION_END, JournalDescriptor.SUBSCRIBE,
+                JournalDescriptor.UNSUBSCRIBE, JournalDescriptor.ENQUEUE, JournalDescriptor.DELIVERED,
+                JournalDescriptor.OUT_QOS2, JournalDescriptor.IN_QOS2, JournalDescriptor.IN_QOS2_DONE ->
+            {
+                final int sessionId = record.buffer().getInt(record.bodyOffset());
+                yield sessionId > snapshotMaxSessionId || snapshotWritten.contains(sessionId);
+            }
+            default -> true;  // retained messages and wills were written when the snapshot began
+        };
     }
 
     private void apply(final State target, final LogRecord record)
@@ -347,8 +390,20 @@ final class JournalRecovery implements RecordHandler
             null));
     }
 
+    /** Where a message's record is now, after any copies forward. */
+    private long current(final long position)
+    {
+        long at = position;
+        long next;
+        while ((next = moved.get(at)) >= 0)
+        {
+            at = next;
+        }
+        return at;
+    }
+
     /** The oldest pending delivery of {@code position} for the session; acknowledgements mostly hit the head. */
-    private static Delivery find(final State target, final int sessionId, final long position, final boolean remove)
+    private Delivery find(final State target, final int sessionId, final long position, final boolean remove)
     {
         final ArrayDeque<Delivery> list = target.deliveries.get(sessionId);
         if (null == list)
@@ -359,7 +414,8 @@ final class JournalRecovery implements RecordHandler
         while (it.hasNext())
         {
             final Delivery delivery = it.next();
-            if (delivery.message().logPosition() == position)
+            final long at = delivery.message().logPosition();
+            if (at == position || (!moved.isEmpty() && current(at) == position))
             {
                 if (remove)
                 {

@@ -1108,6 +1108,7 @@ public final class Router implements EventHandler<RingEvent>
             }
             else
             {
+                snapshots.keepReferenced(delivery.message());
                 if (0 != target.journalId() && delivery.message().logPosition() >= 0)
                 {
                     journal.appendEnqueue(target.journalId(), delivery.message().logPosition(), qos,
@@ -1257,9 +1258,30 @@ public final class Router implements EventHandler<RingEvent>
             }
         }
         collector.clear();
-        snapshots.recovered(journal.checkpoint().recoveryPosition(), journal.checkpoint().retainPosition());
-        snapshots.write(nowNs);
+        snapshots.recovered(journal.checkpoint().recoveryPosition());
+        snapshots.writeAll();
         return result;
+    }
+
+    /**
+     * @param clientId client identifier.
+     * @return its session, or null (tests).
+     */
+    Session session(final String clientId)
+    {
+        return sessions.get(clientId);
+    }
+
+    /** @return the snapshot writer (tests). */
+    Snapshots snapshots()
+    {
+        return snapshots;
+    }
+
+    /** @return the highest journal id given to a session so far. */
+    int lastJournalId()
+    {
+        return nextJournalId - 1;
     }
 
     /** @return every session, for a snapshot. */

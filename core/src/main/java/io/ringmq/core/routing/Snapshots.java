@@ -27,18 +27,26 @@ import java.util.List;
  * B(N-1)) and older segments are deleted. A message is copied at most once per snapshot period it survives, so the
  * copying costs at most the live data per period, and recovery scans one period plus the snapshot, not history.
  * <p>
+ * The snapshot is written a slice at a time ({@link #SLICE_DELIVERIES} deliveries per timer tick) while routing
+ * goes on, so a broker holding millions of queued messages does not stop for it: the retained messages and wills
+ * at the start, then the sessions that existed at the start, each in one piece. Ordinary records that interleave
+ * keep recovery right (see {@link JournalDescriptor}); a message copied forward keeps its new position even if the
+ * snapshot is abandoned (a MOVED record says so), and a delivery that takes an old message into another session
+ * while a snapshot runs copies it forward there and then ({@link #keepReferenced}).
+ * <p>
  * <b>Threading:</b> Router thread only. The checkpoint waits, tick after tick, until the journaller has forced the
  * snapshot; the Router never waits for the device.
  */
 final class Snapshots
 {
+    /** Deliveries written per slice, about 5 ms of the Router's time. */
+    static final int SLICE_DELIVERIES = 50_000;
+
     private static final Logger LOG = LoggerFactory.getLogger(Snapshots.class);
     private static final Comparator<Delivery> BY_PACKET_ID = Comparator.comparingInt(Delivery::packetId);
 
     private final Journal journal;
     private final Router router;
-    private final List<Message> moved = new ArrayList<>();
-    private final List<Long> movedFrom = new ArrayList<>();
     /** Start of the last complete snapshot (B(N)), 0 before the first. */
     private long lastBegin;
     /** Bytes the last snapshot took. */
@@ -48,6 +56,16 @@ final class Snapshots
     private long pendingRetain;
     private long pendingEnd;
     private long snapshotsWritten;
+
+    // The snapshot being written, if any.
+    private boolean active;
+    private long activeBegin;
+    private long activeFloor;
+    private long activeStartNs;
+    private int activeCopied;
+    private final List<Session> work = new ArrayList<>();
+    private int workIndex;
+    private int sliceDeliveries = SLICE_DELIVERIES;
 
     Snapshots(final Journal journal, final Router router)
     {
@@ -59,14 +77,34 @@ final class Snapshots
      * After recovery: continue from the checkpointed snapshot.
      *
      * @param recoveryPosition checkpointed snapshot start.
-     * @param retainPosition   checkpointed oldest position kept.
      */
-    void recovered(final long recoveryPosition, final long retainPosition)
+    void recovered(final long recoveryPosition)
     {
         lastBegin = recoveryPosition;
     }
 
-    /** @return snapshots written since start. */
+    /** @param deliveries deliveries per slice (tests use small slices to interleave traffic). */
+    void sliceDeliveries(final int deliveries)
+    {
+        this.sliceDeliveries = deliveries;
+    }
+
+    /** @return true while a snapshot is being written. */
+    boolean active()
+    {
+        return active;
+    }
+
+    /**
+     * @param session a session.
+     * @return true if the snapshot being written has yet to write it (tests; linear in the sessions).
+     */
+    boolean pending(final Session session)
+    {
+        return active && work.indexOf(session) >= workIndex;
+    }
+
+    /** @return snapshots completed since start. */
     long snapshotsWritten()
     {
         return snapshotsWritten;
@@ -80,13 +118,44 @@ final class Snapshots
         }
         final MessageLog log = journal.log();
         log.retryAllocation();
-        if (pendingBegin >= 0)
+        if (active)
+        {
+            step(sliceDeliveries);
+        }
+        else if (pendingBegin >= 0)
         {
             checkpointIfDurable();
         }
         else if (log.position() - lastBegin >= log.segmentLength() + 2 * lastBytes || log.isFull())
         {
-            write(nowNs);
+            if (begin())
+            {
+                step(sliceDeliveries);
+            }
+        }
+    }
+
+    /** Write a whole snapshot now (at start-up, before any client is served). */
+    void writeAll()
+    {
+        if (journal.enabled() && !active && pendingBegin < 0 && begin())
+        {
+            step(Integer.MAX_VALUE);
+        }
+    }
+
+    /**
+     * A delivery is about to refer to {@code message} from another session (a shared subscription's message moving
+     * to another member): while a snapshot runs, an old record is copied forward first, since the snapshot may
+     * already have passed the session it goes to.
+     *
+     * @param message the message.
+     */
+    void keepReferenced(final Message message)
+    {
+        if (active && message.logPosition() >= 0 && message.logPosition() < activeFloor)
+        {
+            journal.relocate(message, false);
         }
     }
 
@@ -110,88 +179,122 @@ final class Snapshots
         pendingBegin = -1;
     }
 
-    /**
-     * Write a snapshot of the whole durable state now.
-     *
-     * @param nowNs current nanoTime.
-     * @return true if it was written completely.
-     */
-    boolean write(final long nowNs)
+    /** SNAPSHOT_BEGIN, the retained messages and the wills, and the list of sessions to write. */
+    private boolean begin()
     {
-        if (!journal.enabled() || pendingBegin >= 0)
+        activeStartNs = System.nanoTime();
+        activeFloor = lastBegin;
+        activeCopied = 0;
+        work.clear();
+        workIndex = 0;
+        int maxSessionId = 0;
+        for (final Session session : router.allSessions())
         {
-            return false;
+            work.add(session);
+            maxSessionId = Math.max(maxSessionId, session.journalId());
         }
-        final long startNs = System.nanoTime();
-        final long floor = lastBegin;
-        moved.clear();
-        movedFrom.clear();
         journal.snapshotMode(true);
-        final long begin = journal.appendSnapshotBegin(lastBegin);
-        final boolean complete = begin >= 0 && writeSessions(floor) && writeRetained(floor) && writeWills() &&
-            journal.appendSnapshotEnd(begin) >= 0;
-        journal.snapshotMode(false);
-        if (!complete)
+        try
         {
-            // Keep referring to the old copies: they stay until a snapshot completes, and recovery ignores an
-            // incomplete snapshot, so the records that follow must name the positions recovery will know.
-            for (int i = 0; i < moved.size(); i++)
+            activeBegin = journal.appendSnapshotBegin(lastBegin, Math.max(maxSessionId, router.lastJournalId()));
+            if (activeBegin < 0 || !writeRetained(activeFloor) || !writeWills())
             {
-                moved.get(i).logPosition(movedFrom.get(i));
+                abandon();
+                return false;
             }
-            LOG.warn("journal: snapshot abandoned, the log is full ({} bytes on disk)", journal.log().bytesOnDisk());
-            return false;
         }
-        snapshotsWritten++;
-        lastBytes = journal.log().position() - begin;
-        lastBegin = begin;
-        pendingBegin = begin;
-        pendingRetain = floor;
-        pendingEnd = journal.log().position();
-        LOG.debug("journal: snapshot at {} ({} bytes, {} messages copied forward) in {} us", begin, lastBytes,
-            moved.size(), (System.nanoTime() - startNs) / 1000);
-        checkpointIfDurable();
+        finally
+        {
+            journal.snapshotMode(false);
+        }
+        active = true;
         return true;
     }
 
-    private boolean writeSessions(final long floor)
+    /** Write sessions until {@code budget} deliveries are written or all are; then SNAPSHOT_END. */
+    private void step(final int budget)
     {
-        for (final Session session : router.allSessions())
+        journal.snapshotMode(true);
+        try
         {
-            final int id = session.journalId();
-            if (0 != id)
+            int left = budget;
+            while (workIndex < work.size() && left > 0)
             {
-                if (journal.appendSession(id, session.expiryIntervalSeconds(), session.clientId()) < 0)
+                final Session session = work.get(workIndex++);
+                if (!writeSession(session, activeFloor))
+                {
+                    abandon();
+                    return;
+                }
+                left -= 1 + session.inflightCount() + session.queuedCount();
+            }
+            if (workIndex < work.size())
+            {
+                return;
+            }
+            if (journal.appendSnapshotEnd(activeBegin) < 0)
+            {
+                abandon();
+                return;
+            }
+        }
+        finally
+        {
+            journal.snapshotMode(false);
+        }
+        active = false;
+        work.clear();
+        snapshotsWritten++;
+        lastBytes = journal.log().position() - activeBegin;
+        lastBegin = activeBegin;
+        pendingBegin = activeBegin;
+        pendingRetain = activeFloor;
+        pendingEnd = journal.log().position();
+        LOG.debug("journal: snapshot at {} ({} bytes, {} messages copied forward) in {} ms", activeBegin, lastBytes,
+            activeCopied, (System.nanoTime() - activeStartNs) / 1_000_000);
+        checkpointIfDurable();
+    }
+
+    private void abandon()
+    {
+        // Recovery ignores an incomplete snapshot. The copies it made stay valid (the old records are not deleted
+        // until a snapshot completes, and MOVED records map one to the other), so nothing needs undoing.
+        active = false;
+        work.clear();
+        LOG.warn("journal: snapshot abandoned, the log is full ({} bytes on disk)", journal.log().bytesOnDisk());
+    }
+
+    private boolean writeSession(final Session session, final long floor)
+    {
+        final int id = session.journalId();
+        if (0 != id)
+        {
+            if (journal.appendSession(id, session.expiryIntervalSeconds(), session.clientId()) < 0)
+            {
+                return false;
+            }
+            for (final Subscription subscription : session.subscriptions().values())
+            {
+                if (journal.appendSubscribe(id, subscription.filter(), JournalDescriptor.subscriptionOptions(
+                    subscription.qos(), subscription.noLocal(), subscription.retainAsPublished(),
+                    subscription.retainHandling()), subscription.subscriptionId()) < 0)
                 {
                     return false;
                 }
-                for (final Subscription subscription : session.subscriptions().values())
+            }
+            if (session.inboundQos2().size() > 0)
+            {
+                final IntHashSet.IntIterator it = session.inboundQos2().iterator();
+                while (it.hasNext())
                 {
-                    if (journal.appendSubscribe(id, subscription.filter(), JournalDescriptor.subscriptionOptions(
-                        subscription.qos(), subscription.noLocal(), subscription.retainAsPublished(),
-                        subscription.retainHandling()), subscription.subscriptionId()) < 0)
+                    if (journal.appendInQos2(id, it.nextValue()) < 0)
                     {
                         return false;
                     }
                 }
-                if (session.inboundQos2().size() > 0)
-                {
-                    final IntHashSet.IntIterator it = session.inboundQos2().iterator();
-                    while (it.hasNext())
-                    {
-                        if (journal.appendInQos2(id, it.nextValue()) < 0)
-                        {
-                            return false;
-                        }
-                    }
-                }
-            }
-            if (!writeDeliveries(session, id, floor))
-            {
-                return false;
             }
         }
-        return true;
+        return writeDeliveries(session, id, floor);
     }
 
     /** Deliveries of a session; for a clean session only the copying forward, so its messages stay readable. */
@@ -253,8 +356,7 @@ final class Snapshots
     /** Copy the message forward if its record is below the floor. */
     private boolean keep(final Message message, final long floor, final boolean retained)
     {
-        final long position = message.logPosition();
-        if (position >= floor)
+        if (message.logPosition() >= floor)
         {
             return true;
         }
@@ -262,8 +364,7 @@ final class Snapshots
         {
             return false;
         }
-        moved.add(message);
-        movedFrom.add(position);
+        activeCopied++;
         return true;
     }
 

@@ -7,6 +7,7 @@ import io.ringmq.core.journal.Journal;
 import io.ringmq.core.protocol.MqttVersion;
 import io.ringmq.core.protocol.PacketType;
 import io.ringmq.core.protocol.ReasonCode;
+import io.ringmq.core.session.Session;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -534,5 +535,143 @@ class JournalRecoveryTest
         final IOException ex = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
             () -> Journal.open(dir, SEGMENT, 0, Journal.SYNC_NONE));
         assertTrue(ex.getMessage().contains("another broker"), ex.getMessage());
+    }
+
+    /** Persistent subscriber OTHER on churn/#, online, acknowledging: grows the log without live data. */
+    private void churn(final RouterHarness harness, final int messages, final int firstPacketId)
+    {
+        final String big = "c".repeat(1000);
+        for (int i = 0; i < messages; i++)
+        {
+            harness.publish(PUB, V5, "churn/" + i, big, 1, 1 + (firstPacketId + i) % 60_000);
+            for (final RouterHarness.Out publish : harness.drain(OTHER, PacketType.PUBLISH))
+            {
+                final int id = packetId(publish);
+                harness.raw(OTHER, 0x40, 0x02, id >> 8, id & 0xFF);
+            }
+        }
+        harness.drain();
+    }
+
+    private List<String> drainAndAck(final RouterHarness harness, final long connectionId)
+    {
+        final List<String> delivered = new ArrayList<>();
+        List<RouterHarness.Out> batch;
+        while (!(batch = harness.drain(connectionId, PacketType.PUBLISH)).isEmpty())
+        {
+            for (final RouterHarness.Out publish : batch)
+            {
+                delivered.add(payload(publish));
+                final int id = packetId(publish);
+                harness.raw(connectionId, 0x40, 0x02, id >> 8, id & 0xFF);
+            }
+        }
+        return delivered;
+    }
+
+    /**
+     * A snapshot written in slices with traffic between them, completed or cut by a crash, after copying forward
+     * messages that two offline sessions share: whatever happens, each session gets exactly what it should. Between
+     * the slice that wrote one session (w) and the one that would write the other (u), u comes back with another
+     * session expiry, takes three messages (acknowledging them under the copies' positions), leaves, and new
+     * messages arrive for both.
+     */
+    private void snapshotInSlices(final boolean complete) throws IOException
+    {
+        RouterHarness harness = start();
+        final long x = 10;
+        final long y = 11;
+        harness.connect(PUB, "pub", V5, true, 0);
+        harness.connect(OTHER, "online", V5, false, 3600);
+        harness.subscribe(OTHER, V5, 1, 0, new TopicSubscription("churn/#", 1));
+        for (final long id : new long[] {x, y})
+        {
+            harness.connect(id, "s" + id, V5, false, 3600);
+            harness.subscribe(id, V5, 1, 0, new TopicSubscription("s/#", 1));
+            harness.closed(id);
+        }
+        final List<String> shared = new ArrayList<>();
+        // Snapshot N copies what lies below the start of snapshot N-1: publish the shared messages between two
+        // snapshots, so the one written in slices below copies them.
+        for (int round = 0; round < 2; round++)
+        {
+            churn(harness, 150, round * 150);
+            harness.tick();
+            while (harness.router.snapshots().active())
+            {
+                harness.tick();
+            }
+            harness.tick();
+            if (0 == round)
+            {
+                for (int i = 0; i < 8; i++)
+                {
+                    harness.publish(PUB, V5, "s/" + i, "old-" + i, 1, 100 + i);
+                    shared.add("old-" + i);
+                }
+                harness.drain();
+            }
+        }
+        churn(harness, 150, 300);
+        harness.router.snapshots().sliceDeliveries(1);
+        harness.tick();
+        final Session sx = harness.router.session("s" + x);
+        final Session sy = harness.router.session("s" + y);
+        while (harness.router.snapshots().pending(sx) && harness.router.snapshots().pending(sy))
+        {
+            harness.tick();
+        }
+        assertTrue(harness.router.snapshots().active(), "the snapshot is half written");
+        final long u = harness.router.snapshots().pending(sx) ? x : y;
+        final long w = u == x ? y : x;
+
+        harness.connect(u, "s" + u, V5, false, 7200);
+        final List<RouterHarness.Out> first = harness.drain(u, PacketType.PUBLISH);
+        final List<String> expectedU = new ArrayList<>(shared);
+        for (int i = 0; i < 3; i++)
+        {
+            final int id = packetId(first.get(i));
+            harness.raw(u, 0x40, 0x02, id >> 8, id & 0xFF);
+            expectedU.remove(payload(first.get(i)));
+        }
+        harness.closed(u);
+        harness.publish(PUB, V5, "s/new", "new", 1, 300);
+        expectedU.add("new");
+        final List<String> expectedW = new ArrayList<>(shared);
+        expectedW.add("new");
+        if (complete)
+        {
+            while (harness.router.snapshots().active())
+            {
+                harness.tick();
+            }
+            harness.publish(PUB, V5, "s/after", "after", 1, 301);
+            expectedU.add("after");
+            expectedW.add("after");
+        }
+        assertEquals(!complete, harness.router.snapshots().active());
+        harness.drain();
+
+        harness = restart();
+        for (final long id : new long[] {w, u})
+        {
+            harness.connect(id, "s" + id, V5, false, 3600);
+            final List<String> got = drainAndAck(harness, id);
+            final List<String> expected = id == w ? expectedW : expectedU;
+            assertEquals(new java.util.TreeSet<>(expected), new java.util.TreeSet<>(got), "session s" + id);
+            assertEquals(expected.size(), got.size(), "session s" + id + ", no duplicates: " + got);
+        }
+    }
+
+    @Test
+    void shouldRecoverFromASnapshotWrittenInSlicesWithTrafficBetween() throws IOException
+    {
+        snapshotInSlices(true);
+    }
+
+    @Test
+    void shouldRecoverWhenASnapshotInSlicesWasCutByTheCrash() throws IOException
+    {
+        snapshotInSlices(false);
     }
 }

@@ -103,7 +103,7 @@ public final class Journal implements AutoCloseable
                 throw new IOException("another broker is using " + directory.toAbsolutePath());
             }
             final MessageLog log = MessageLog.open(directory.resolve("log"), segmentLength, maxBytes,
-                Math.max(4096, segmentLength / 16));
+                Math.max(8192, segmentLength / 8));
             final Checkpoint checkpoint = Checkpoint.open(directory.resolve("checkpoint"));
             return new Journal(log, checkpoint, SYNC_BATCH.equals(sync), lockChannel);
         }
@@ -240,7 +240,9 @@ public final class Journal implements AutoCloseable
 
     private int claim(final int type, final int flags, final int bodyLength, final boolean reserved)
     {
-        final long position = reserved ? log.tryClaimReserved(type, flags | snapshotFlag, bodyLength) :
+        // A snapshot may use the reserve too: while the log is full, only a snapshot lets old segments be deleted.
+        final long position = reserved || 0 != snapshotFlag ?
+            log.tryClaimReserved(type, flags | snapshotFlag, bodyLength) :
             log.tryClaim(type, flags | snapshotFlag, bodyLength);
         if (position < 0)
         {

@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.List;
 
 /**
@@ -41,6 +42,7 @@ final class Snapshots
 {
     /** Deliveries written per slice, about 5 ms of the Router's time. */
     static final int SLICE_DELIVERIES = 50_000;
+    private static final long FULL_RETRY_NS = 1_000_000_000L;
 
     private static final Logger LOG = LoggerFactory.getLogger(Snapshots.class);
     private static final Comparator<Delivery> BY_PACKET_ID = Comparator.comparingInt(Delivery::packetId);
@@ -66,6 +68,8 @@ final class Snapshots
     private final List<Session> work = new ArrayList<>();
     private int workIndex;
     private int sliceDeliveries = SLICE_DELIVERIES;
+    private boolean abandonedSinceLastSnapshot;
+    private long lastFullAttemptNs = Long.MIN_VALUE / 2;
 
     Snapshots(final Journal journal, final Router router)
     {
@@ -126,9 +130,20 @@ final class Snapshots
         {
             checkpointIfDurable();
         }
-        else if (log.position() - lastBegin >= log.segmentLength() + 2 * lastBytes || log.isFull())
+        else if (log.isFull())
         {
-            if (begin())
+            // Only a snapshot lets segments go. Compact everything (copy every live message forward, keep nothing
+            // older), in the reserve, once the live data fits there; retried once a second while the log is full.
+            if (nowNs - lastFullAttemptNs >= FULL_RETRY_NS && liveBytes() + 4096 < log.remainingInSegment() &&
+                begin(true))
+            {
+                step(Integer.MAX_VALUE);
+            }
+            lastFullAttemptNs = nowNs;
+        }
+        else if (log.position() - lastBegin >= log.segmentLength() + 2 * lastBytes)
+        {
+            if (begin(false))
             {
                 step(sliceDeliveries);
             }
@@ -138,7 +153,7 @@ final class Snapshots
     /** Write a whole snapshot now (at start-up, before any client is served). */
     void writeAll()
     {
-        if (journal.enabled() && !active && pendingBegin < 0 && begin())
+        if (journal.enabled() && !active && pendingBegin < 0 && !journal.log().isFull() && begin(false))
         {
             step(Integer.MAX_VALUE);
         }
@@ -179,11 +194,59 @@ final class Snapshots
         pendingBegin = -1;
     }
 
-    /** SNAPSHOT_BEGIN, the retained messages and the wills, and the list of sessions to write. */
-    private boolean begin()
+    /**
+     * Bytes a compacting snapshot would write: every live message once, a record per delivery and session.
+     * Iterates the live state; called at most once a second, and only while the log is full.
+     */
+    private long liveBytes()
+    {
+        long bytes = 0;
+        final IdentityHashMap<Message, Boolean> seen = new IdentityHashMap<>();
+        for (final Session session : router.allSessions())
+        {
+            bytes += 256 + 64L * session.subscriptions().size() + 32L * session.inboundQos2().size();
+            for (final Delivery delivery : session.inflight().values())
+            {
+                bytes += deliveryBytes(delivery, seen);
+            }
+            if (session.queuedCount() > 0)
+            {
+                for (final Delivery delivery : session.queue())
+                {
+                    bytes += deliveryBytes(delivery, seen);
+                }
+            }
+        }
+        final List<Message> retained = new ArrayList<>();
+        router.forEachRetained(retained::add);
+        for (final Message message : retained)
+        {
+            bytes += messageBytes(message);
+        }
+        return bytes;
+    }
+
+    private static long deliveryBytes(final Delivery delivery, final IdentityHashMap<Message, Boolean> seen)
+    {
+        final Message message = delivery.message();
+        return 48 + 4L * delivery.subscriptionIds().length +
+            (message.logPosition() >= 0 && null == seen.put(message, Boolean.TRUE) ? messageBytes(message) : 0);
+    }
+
+    private static long messageBytes(final Message message)
+    {
+        return 56L + message.topicLength() + message.propertiesLength() + message.payloadLength();
+    }
+
+    /**
+     * SNAPSHOT_BEGIN, the retained messages and the wills, and the list of sessions to write.
+     *
+     * @param compact copy every live message forward, so everything before this snapshot can go (log full).
+     */
+    private boolean begin(final boolean compact)
     {
         activeStartNs = System.nanoTime();
-        activeFloor = lastBegin;
+        activeFloor = compact ? journal.log().position() : lastBegin;
         activeCopied = 0;
         work.clear();
         workIndex = 0;
@@ -244,6 +307,7 @@ final class Snapshots
         }
         active = false;
         work.clear();
+        abandonedSinceLastSnapshot = false;
         snapshotsWritten++;
         lastBytes = journal.log().position() - activeBegin;
         lastBegin = activeBegin;
@@ -261,7 +325,12 @@ final class Snapshots
         // until a snapshot completes, and MOVED records map one to the other), so nothing needs undoing.
         active = false;
         work.clear();
-        LOG.warn("journal: snapshot abandoned, the log is full ({} bytes on disk)", journal.log().bytesOnDisk());
+        if (!abandonedSinceLastSnapshot)
+        {
+            abandonedSinceLastSnapshot = true;
+            LOG.warn("journal: snapshot abandoned, the log is full ({} bytes on disk); retrying as space frees up",
+                journal.log().bytesOnDisk());
+        }
     }
 
     private boolean writeSession(final Session session, final long floor)

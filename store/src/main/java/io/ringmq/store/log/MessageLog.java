@@ -587,6 +587,15 @@ public final class MessageLog implements AutoCloseable
         return segmentLength;
     }
 
+    /**
+     * @return bytes left in the current segment, reserve included: while the log is full, all that any record can
+     *         still use.
+     */
+    public int remainingInSegment()
+    {
+        return segmentLength - tailOffset;
+    }
+
     /** @return bytes of segment files on disk. */
     public long bytesOnDisk()
     {

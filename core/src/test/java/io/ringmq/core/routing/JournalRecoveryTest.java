@@ -116,6 +116,15 @@ class JournalRecoveryTest
         return out;
     }
 
+    /** SUB online with a persistent session subscribed to {@code filter}, and PUB connected with a clean one. */
+    private static void onlineSubscriber(final RouterHarness harness, final String filter, final int qos)
+    {
+        harness.connect(SUB, "sub", V5, false, 3600);
+        harness.subscribe(SUB, V5, 1, 0, new TopicSubscription(filter, qos));
+        harness.connect(PUB, "pub", V5, true, 0);
+        harness.drain();
+    }
+
     private void offlineSubscriber(final RouterHarness harness, final String filter, final int qos)
     {
         harness.connect(SUB, "sub", V5, false, 3600);
@@ -149,10 +158,7 @@ class JournalRecoveryTest
     void shouldNotRedeliverAcknowledgedMessagesAndKeepSubscriptions() throws IOException
     {
         RouterHarness harness = start();
-        harness.connect(SUB, "sub", V5, false, 3600);
-        harness.subscribe(SUB, V5, 1, 0, new TopicSubscription("t/#", 1));
-        harness.connect(PUB, "pub", V5, true, 0);
-        harness.drain();
+        onlineSubscriber(harness, "t/#", 1);
         harness.publish(PUB, V5, "t/a", "acked", 1, 1);
         harness.publish(PUB, V5, "t/a", "unacked", 1, 2);
         final List<RouterHarness.Out> received = harness.drain(SUB, PacketType.PUBLISH);
@@ -215,10 +221,7 @@ class JournalRecoveryTest
     void shouldResumeOutboundQos2WithOriginalPacketIdsAndPubrel() throws IOException
     {
         RouterHarness harness = start();
-        harness.connect(SUB, "sub", V5, false, 3600);
-        harness.subscribe(SUB, V5, 1, 0, new TopicSubscription("q/#", 2));
-        harness.connect(PUB, "pub", V5, true, 0);
-        harness.drain();
+        onlineSubscriber(harness, "q/#", 2);
         harness.publish(PUB, V5, "q/1", "released", 2, 1);
         harness.publish(PUB, V5, "q/2", "sent", 2, 2);
         final List<RouterHarness.Out> sent = harness.drain(SUB, PacketType.PUBLISH);
@@ -308,11 +311,7 @@ class JournalRecoveryTest
         for (int i = 0; i < 2_000; i++)
         {
             harness.publish(PUB, V5, "churn/" + i, big, 1, 1 + i % 60_000);
-            for (final RouterHarness.Out publish : harness.drain(OTHER, PacketType.PUBLISH))
-            {
-                final int id = packetId(publish);
-                harness.raw(OTHER, 0x40, 0x02, id >> 8, id & 0xFF);
-            }
+            drainAndAck(harness, OTHER);
             if (i % 20 == 0)
             {
                 harness.tick();
@@ -465,11 +464,7 @@ class JournalRecoveryTest
         for (int i = 0; i < 1_500; i++)
         {
             harness.publish(PUB, V5, "churn/" + i, big, 1, 1 + i % 60_000);
-            for (final RouterHarness.Out publish : harness.drain(OTHER, PacketType.PUBLISH))
-            {
-                final int id = packetId(publish);
-                harness.raw(OTHER, 0x40, 0x02, id >> 8, id & 0xFF);
-            }
+            drainAndAck(harness, OTHER);
             if (i % 20 == 0)
             {
                 harness.tick();
@@ -561,11 +556,7 @@ class JournalRecoveryTest
         for (int i = 0; i < messages; i++)
         {
             harness.publish(PUB, V5, "churn/" + i, big, 1, 1 + (firstPacketId + i) % 60_000);
-            for (final RouterHarness.Out publish : harness.drain(OTHER, PacketType.PUBLISH))
-            {
-                final int id = packetId(publish);
-                harness.raw(OTHER, 0x40, 0x02, id >> 8, id & 0xFF);
-            }
+            drainAndAck(harness, OTHER);
         }
         harness.drain();
     }

@@ -54,7 +54,6 @@ public final class Journal implements AutoCloseable
     private final LogRecord copyRecord = new LogRecord();
     /** Router-written, Journaller-read: everything below it was committed by the Router before publication. */
     private final AtomicLong appendedPosition = new AtomicLong();
-    private long refusedAppends;
     private long lastClaimPosition;
     /** The sync thread, once started; null in tests that drive the log by hand. */
     private Journaller journaller;
@@ -150,12 +149,6 @@ public final class Journal implements AutoCloseable
         return checkpoint;
     }
 
-    /** @return appends refused because the log was full or a record too large. */
-    public long refusedAppends()
-    {
-        return refusedAppends;
-    }
-
     // ---------------------------------------------------------------- durability hand-off
 
     /**
@@ -246,7 +239,6 @@ public final class Journal implements AutoCloseable
             log.tryClaim(type, flags | snapshotFlag, bodyLength);
         if (position < 0)
         {
-            refusedAppends++;
             lastClaimPosition = position;
             return -1;
         }
@@ -312,22 +304,6 @@ public final class Journal implements AutoCloseable
         }
         buffer.putBytes(at, payload, payloadOffset, payloadLength);
         return commit();
-    }
-
-    /**
-     * A heap message, e.g. a will that becomes the retained message of its topic.
-     *
-     * @param message the message, on the heap.
-     * @param flags   flags as {@link #appendMessage}.
-     * @param nowNs   current nanoTime.
-     * @return position, or negative if refused.
-     */
-    public long appendMessage(final Message message, final int flags, final long nowNs)
-    {
-        final UnsafeBuffer data = message.buffer();
-        return appendMessage(flags, data, 0, message.topicLength(), data, message.propertiesOffset(),
-            message.propertiesLength(), data, message.payloadOffset(), message.payloadLength(),
-            message.expiryDeadlineNs(), nowNs);
     }
 
     /**

@@ -49,7 +49,6 @@ public final class Journaller implements AutoCloseable
     private volatile boolean running = true;
     /** A position the Router wants durable (sync=none); written by the Router, read by the journaller. */
     private volatile long requested;
-    private long syncs;
     private long nextFlushNs;
     private long lastForceNs;
 
@@ -115,7 +114,6 @@ public final class Journaller implements AutoCloseable
             {
                 log.force(target);
                 lastForceNs = System.nanoTime();
-                syncs++;
                 if (journal.batchSync())
                 {
                     publishSynced();
@@ -160,12 +158,6 @@ public final class Journaller implements AutoCloseable
             // The ring is full of events the Router has yet to process; it releases held packets at the end of
             // each of its batches, so it will see the new forced position without this event.
         }
-    }
-
-    /** @return forces done; written by the journaller thread, approximate when read elsewhere. */
-    public long syncs()
-    {
-        return syncs;
     }
 
     /** Stop the thread and wait for it (before the log is closed). */

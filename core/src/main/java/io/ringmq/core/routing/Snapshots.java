@@ -57,7 +57,6 @@ final class Snapshots
     private long pendingBegin = -1;
     private long pendingRetain;
     private long pendingEnd;
-    private long snapshotsWritten;
 
     // The snapshot being written, if any.
     private boolean active;
@@ -106,12 +105,6 @@ final class Snapshots
     boolean pending(final Session session)
     {
         return active && work.indexOf(session) >= workIndex;
-    }
-
-    /** @return snapshots completed since start. */
-    long snapshotsWritten()
-    {
-        return snapshotsWritten;
     }
 
     void onTick(final long nowNs)
@@ -308,7 +301,6 @@ final class Snapshots
         active = false;
         work.clear();
         abandonedSinceLastSnapshot = false;
-        snapshotsWritten++;
         lastBytes = journal.log().position() - activeBegin;
         lastBegin = activeBegin;
         pendingBegin = activeBegin;

@@ -5,6 +5,7 @@ import io.ringmq.store.log.Checkpoint;
 import io.ringmq.store.log.LogRecord;
 import io.ringmq.store.log.MessageLog;
 import org.agrona.DirectBuffer;
+import org.agrona.ExpandableArrayBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -57,6 +58,14 @@ public final class Journal implements AutoCloseable
     private long lastClaimPosition;
     /** The sync thread, once started; null in tests that drive the log by hand. */
     private Journaller journaller;
+    /**
+     * With sync=batch, ENQUEUE and DELIVERED entries of the current Router batch, in call order, written as one
+     * DELIVERIES record by {@link #flushDeliveries()} (end of batch, or before any record whose meaning depends on
+     * them). Their acknowledgements are held until a force, and every force covers a whole batch, so nothing is
+     * acknowledged before its entries are durable; with sync=none they are written at once instead.
+     */
+    private final ExpandableArrayBuffer deliveries = new ExpandableArrayBuffer(4096);
+    private int deliveriesLength;
     /** {@link JournalDescriptor#FLAG_SNAPSHOT} while a snapshot is being written, else 0. */
     private int snapshotFlag;
 
@@ -164,6 +173,10 @@ public final class Journal implements AutoCloseable
             return 0;
         }
         final long position = log.position();
+        if (deliveriesLength > 0)
+        {
+            return position + 1;  // beyond anything forced before the pending entries are written
+        }
         return position > log.forcedPosition() ? position : 0;
     }
 
@@ -178,6 +191,7 @@ public final class Journal implements AutoCloseable
     {
         if (null != log)
         {
+            flushDeliveries();
             final long position = log.position();
             if (position != appendedPosition.get())
             {
@@ -226,6 +240,7 @@ public final class Journal implements AutoCloseable
      */
     public void snapshotMode(final boolean inSnapshot)
     {
+        flushDeliveries();  // a snapshot slice reflects them: they must come before it
         snapshotFlag = inSnapshot ? JournalDescriptor.FLAG_SNAPSHOT : 0;
     }
 
@@ -395,6 +410,7 @@ public final class Journal implements AutoCloseable
     /** @param sessionId journal session id of a session that ended. */
     public void appendSessionEnd(final int sessionId)
     {
+        flushDeliveries();
         final int body = claim(JournalDescriptor.SESSION_END, 0, 4, true);
         if (body >= 0)
         {
@@ -455,7 +471,18 @@ public final class Journal implements AutoCloseable
     public long appendEnqueue(final int sessionId, final long messagePosition, final int qos, final boolean retain,
         final int[] ids, final int count)
     {
-        final int body = claim(JournalDescriptor.ENQUEUE, 0, 16 + 4 * count, false);
+        if (batchSync && 0 == snapshotFlag)
+        {
+            final int entry = addDelivery(JournalDescriptor.ENQUEUE, sessionId, messagePosition, qos, retain);
+            deliveries.putInt(entry + JournalDescriptor.DELIVERIES_ENTRY_LENGTH, count);
+            for (int i = 0; i < count; i++)
+            {
+                deliveries.putInt(entry + JournalDescriptor.DELIVERIES_ENTRY_LENGTH + 4 + 4 * i, ids[i]);
+            }
+            deliveriesLength = entry + JournalDescriptor.DELIVERIES_ENTRY_LENGTH + 4 + 4 * count;
+            return log.position();
+        }
+        final int body = claim(JournalDescriptor.ENQUEUE, 0, 16 + 4 * count, true);
         if (body < 0)
         {
             return lastClaimPosition;
@@ -479,6 +506,12 @@ public final class Journal implements AutoCloseable
      */
     public void appendDelivered(final int sessionId, final long messagePosition)
     {
+        if (batchSync && 0 == snapshotFlag)
+        {
+            final int entry = addDelivery(JournalDescriptor.DELIVERED, sessionId, messagePosition, 0, false);
+            deliveriesLength = entry + JournalDescriptor.DELIVERIES_ENTRY_LENGTH;
+            return;
+        }
         final int body = claim(JournalDescriptor.DELIVERED, 0, 16, true);
         if (body >= 0)
         {
@@ -490,6 +523,38 @@ public final class Journal implements AutoCloseable
         }
     }
 
+    private int addDelivery(final int kind, final int sessionId, final long messagePosition, final int qos,
+        final boolean retain)
+    {
+        final int entry = deliveriesLength;
+        deliveries.putByte(entry, (byte)kind);
+        deliveries.putByte(entry + 1, (byte)qos);
+        deliveries.putByte(entry + 2, (byte)(retain ? 1 : 0));
+        deliveries.putByte(entry + 3, (byte)0);
+        deliveries.putInt(entry + 4, sessionId);
+        deliveries.putLong(entry + 8, messagePosition);
+        return entry;
+    }
+
+    /**
+     * Write the pending ENQUEUE and DELIVERED entries as one DELIVERIES record (reserve: they follow messages that
+     * were accepted). Router thread: at the end of each batch, and before any record that must come after them.
+     */
+    public void flushDeliveries()
+    {
+        if (0 == deliveriesLength)
+        {
+            return;
+        }
+        final int body = claim(JournalDescriptor.DELIVERIES, 0, deliveriesLength, true);
+        if (body >= 0)
+        {
+            log.buffer().putBytes(body, deliveries, 0, deliveriesLength);
+            commit();
+        }
+        deliveriesLength = 0;
+    }
+
     /**
      * @param sessionId       journal session id.
      * @param packetId        packet identifier.
@@ -498,6 +563,7 @@ public final class Journal implements AutoCloseable
      */
     public void appendOutQos2(final int sessionId, final int packetId, final int state, final long messagePosition)
     {
+        flushDeliveries();  // it names a delivery that a pending ENQUEUE creates
         final int body = claim(JournalDescriptor.OUT_QOS2, 0, 16, true);
         if (body >= 0)
         {
@@ -700,6 +766,7 @@ public final class Journal implements AutoCloseable
     {
         if (null != log)
         {
+            flushDeliveries();
             log.force(log.position());
             log.close();
             checkpoint.close();

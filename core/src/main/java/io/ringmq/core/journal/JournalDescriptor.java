@@ -33,6 +33,9 @@ package io.ringmq.core.journal;
  *                covers (sessions created later have higher ids), 12 int 0
  * SNAPSHOT_END   0 long position of this snapshot's SNAPSHOT_BEGIN
  * MOVED          0 long old position, 8 long new position of a MESSAGE record copied forward by a snapshot
+ * DELIVERIES     ENQUEUE and DELIVERED entries of one Router batch, in order (sync=batch): each
+ *                0 byte kind (ENQUEUE or DELIVERED), 1 byte QoS, 2 byte retain flag, 3 byte 0, 4 int session id,
+ *                8 long MESSAGE position, then for ENQUEUE 16 int subscription id count N and N ints
  * </pre>
  * A snapshot is the whole durable state written as ordinary records, each with {@link #FLAG_SNAPSHOT}, between
  * SNAPSHOT_BEGIN and SNAPSHOT_END. It is written a few sessions at a time while the broker keeps running, so
@@ -77,6 +80,10 @@ public final class JournalDescriptor
     public static final int SNAPSHOT_END = 16;
     /** A MESSAGE record was copied forward: later records name it by its new position. */
     public static final int MOVED = 17;
+    /** ENQUEUE and DELIVERED entries of one Router batch in one record. */
+    public static final int DELIVERIES = 18;
+    /** DELIVERIES: bytes of an entry before any subscription identifiers. */
+    public static final int DELIVERIES_ENTRY_LENGTH = 16;
 
     /** MESSAGE/WILL flag bits 0-1: QoS. */
     public static final int FLAG_QOS_MASK = 0x3;
@@ -149,6 +156,7 @@ public final class JournalDescriptor
             case SNAPSHOT_BEGIN -> "SNAPSHOT_BEGIN";
             case SNAPSHOT_END -> "SNAPSHOT_END";
             case MOVED -> "MOVED";
+            case DELIVERIES -> "DELIVERIES";
             default -> "UNKNOWN(" + type + ")";
         };
     }

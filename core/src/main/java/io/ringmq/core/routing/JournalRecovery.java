@@ -54,6 +54,8 @@ final class JournalRecovery implements RecordHandler
         int maxSessionId;
     }
 
+    private static final int RECENT_LIMIT = 1 << 16;
+
     private final Journal journal;
     private final long nowNs;
     private State state = new State();
@@ -76,6 +78,11 @@ final class JournalRecovery implements RecordHandler
     private long lastExpiryEpochMs;
     /** The message built for {@link #lastMessagePosition}, shared by the ENQUEUE records that follow it. */
     private Message lastMessage;
+    /**
+     * Messages of the MESSAGE records since the last DELIVERIES record (sync=batch writes a batch's ENQUEUE entries
+     * after its messages): spares reading and checksumming those records again. Cleared at each DELIVERIES record.
+     */
+    private final Long2ObjectHashMap<Message> recent = new Long2ObjectHashMap<>();
     private int[] ids = new int[8];
     private long unreadable;
 
@@ -167,10 +174,35 @@ final class JournalRecovery implements RecordHandler
         else
         {
             apply(state, record);
-            if (null != snapshot && coveredBySnapshot(record))
+            if (null != snapshot && JournalDescriptor.DELIVERIES == type)
+            {
+                coveredDeliveries(record);
+            }
+            else if (null != snapshot && coveredBySnapshot(record))
             {
                 apply(snapshot, record);
             }
+        }
+    }
+
+    /** The entries of a DELIVERIES record met inside a snapshot that concern sessions it already holds. */
+    private void coveredDeliveries(final LogRecord record)
+    {
+        final DirectBuffer buffer = record.buffer();
+        int entry = record.bodyOffset();
+        final int end = entry + record.bodyLength();
+        while (entry + JournalDescriptor.DELIVERIES_ENTRY_LENGTH <= end)
+        {
+            final int kind = buffer.getByte(entry);
+            final int sessionId = buffer.getInt(entry + 4);
+            final int length = JournalDescriptor.ENQUEUE == kind ? JournalDescriptor.DELIVERIES_ENTRY_LENGTH + 4 +
+                4 * buffer.getInt(entry + JournalDescriptor.DELIVERIES_ENTRY_LENGTH) :
+                JournalDescriptor.DELIVERIES_ENTRY_LENGTH;
+            if (sessionId > snapshotMaxSessionId || snapshotWritten.contains(sessionId))
+            {
+                onDeliveries(snapshot, buffer, entry, length);
+            }
+            entry += length;
         }
     }
 
@@ -186,6 +218,7 @@ final class JournalRecovery implements RecordHandler
                 final int sessionId = record.buffer().getInt(record.bodyOffset());
                 yield sessionId > snapshotMaxSessionId || snapshotWritten.contains(sessionId);
             }
+            case JournalDescriptor.DELIVERIES -> false;  // applied entry by entry, see onRecord
             default -> true;  // retained messages and wills were written when the snapshot began
         };
     }
@@ -206,6 +239,10 @@ final class JournalRecovery implements RecordHandler
                     lastPropertiesLength;
                 lastFlags = record.flags();
                 lastExpiryEpochMs = buffer.getLong(body + JournalDescriptor.MESSAGE_EXPIRY_OFFSET);
+                if (recent.size() < RECENT_LIMIT)
+                {
+                    recent.put(lastMessagePosition, lastMessage());
+                }
                 if (0 != (record.flags() & JournalDescriptor.FLAG_RETAINED))
                 {
                     final Message message = message(target, record);
@@ -232,7 +269,17 @@ final class JournalRecovery implements RecordHandler
                         buffer.getStringWithoutLengthUtf8(body + 4, record.bodyLength() - 4));
                 }
             }
-            case JournalDescriptor.ENQUEUE -> onEnqueue(target, buffer, body);
+            case JournalDescriptor.ENQUEUE -> onEnqueue(target, buffer.getInt(body), buffer.getLong(body + 8),
+                buffer.getByte(body + 4), 0 != buffer.getByte(body + 5), buffer, body + 16,
+                buffer.getShort(body + 6) & 0xFFFF);
+            case JournalDescriptor.DELIVERIES ->
+            {
+                onDeliveries(target, buffer, body, record.bodyLength());
+                if (target == state)
+                {
+                    recent.clear();
+                }
+            }
             case JournalDescriptor.DELIVERED -> find(target, buffer.getInt(body), buffer.getLong(body + 8), true);
             case JournalDescriptor.OUT_QOS2 ->
             {
@@ -288,6 +335,17 @@ final class JournalRecovery implements RecordHandler
         return message;
     }
 
+    private Message lastMessage()
+    {
+        if (null == lastMessage || lastMessage.logPosition() != lastMessagePosition)
+        {
+            lastMessage = Message.inLog(lastMessagePosition, lastTopicLength, lastPropertiesLength, lastPayloadLength,
+                lastFlags & JournalDescriptor.FLAG_QOS_MASK, 0 != (lastFlags & JournalDescriptor.FLAG_RETAIN),
+                Journal.fromEpochMs(lastExpiryEpochMs, nowNs));
+        }
+        return lastMessage;
+    }
+
     /** A message referenced by position, possibly written before the scan started. */
     private Message messageAt(final State target, final long position)
     {
@@ -300,13 +358,12 @@ final class JournalRecovery implements RecordHandler
         {
             // Not put in the map: the ENQUEUE records of a message follow it, so one slot serves them all, and a
             // million queued messages do not need a million map entries.
-            if (null == lastMessage || lastMessage.logPosition() != position)
-            {
-                lastMessage = Message.inLog(position, lastTopicLength, lastPropertiesLength, lastPayloadLength,
-                    lastFlags & JournalDescriptor.FLAG_QOS_MASK, 0 != (lastFlags & JournalDescriptor.FLAG_RETAIN),
-                    Journal.fromEpochMs(lastExpiryEpochMs, nowNs));
-            }
-            return lastMessage;
+            return lastMessage();
+        }
+        final Message fromBatch = recent.get(position);
+        if (null != fromBatch)
+        {
+            return fromBatch;
         }
         final LogRecord record = journal.readMessage(position);
         if (null == record)
@@ -359,26 +416,50 @@ final class JournalRecovery implements RecordHandler
             buffer.getInt(body + 4));
     }
 
-    private void onEnqueue(final State target, final DirectBuffer buffer, final int body)
+    /** The ENQUEUE and DELIVERED entries of one Router batch, in order. */
+    private void onDeliveries(final State target, final DirectBuffer buffer, final int body, final int length)
     {
-        final int sessionId = buffer.getInt(body);
+        int entry = body;
+        final int end = body + length;
+        while (entry + JournalDescriptor.DELIVERIES_ENTRY_LENGTH <= end)
+        {
+            final int kind = buffer.getByte(entry);
+            final int sessionId = buffer.getInt(entry + 4);
+            final long position = buffer.getLong(entry + 8);
+            if (JournalDescriptor.ENQUEUE == kind)
+            {
+                final int count = buffer.getInt(entry + JournalDescriptor.DELIVERIES_ENTRY_LENGTH);
+                onEnqueue(target, sessionId, position, buffer.getByte(entry + 1), 0 != buffer.getByte(entry + 2),
+                    buffer, entry + JournalDescriptor.DELIVERIES_ENTRY_LENGTH + 4, count);
+                entry += JournalDescriptor.DELIVERIES_ENTRY_LENGTH + 4 + 4 * count;
+            }
+            else
+            {
+                find(target, sessionId, position, true);
+                entry += JournalDescriptor.DELIVERIES_ENTRY_LENGTH;
+            }
+        }
+    }
+
+    private void onEnqueue(final State target, final int sessionId, final long position, final int qos,
+        final boolean retain, final DirectBuffer buffer, final int idsOffset, final int count)
+    {
         if (null == target.sessions.get(sessionId))
         {
             return;
         }
-        final Message message = messageAt(target, buffer.getLong(body + 8));
+        final Message message = messageAt(target, position);
         if (null == message)
         {
             return;
         }
-        final int count = buffer.getShort(body + 6) & 0xFFFF;
         if (ids.length < count)
         {
             ids = new int[count];
         }
         for (int i = 0; i < count; i++)
         {
-            ids[i] = buffer.getInt(body + 16 + 4 * i);
+            ids[i] = buffer.getInt(idsOffset + 4 * i);
         }
         ArrayDeque<Delivery> list = target.deliveries.get(sessionId);
         if (null == list)
@@ -386,8 +467,7 @@ final class JournalRecovery implements RecordHandler
             list = new ArrayDeque<>();
             target.deliveries.put(sessionId, list);
         }
-        list.addLast(new Delivery(message, buffer.getByte(body + 4), 0 != buffer.getByte(body + 5), ids, count,
-            null));
+        list.addLast(new Delivery(message, qos, retain, ids, count, null));
     }
 
     /** Where a message's record is now, after any copies forward. */

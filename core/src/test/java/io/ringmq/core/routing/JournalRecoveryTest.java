@@ -682,4 +682,33 @@ class JournalRecoveryTest
     {
         snapshotInSlices(false);
     }
+
+    @Test
+    void shouldRecoverDeliveriesWrittenPerBatchWithSyncBatch() throws IOException
+    {
+        RouterHarness harness = start(Journal.SYNC_BATCH, 0);
+        onlineSubscriber(harness, "t/#", 1);
+        final Journal first = journals.get(0);
+        first.log().force(first.log().position());
+        harness.synced();
+        harness.drain();
+        for (int i = 1; i <= 6; i++)
+        {
+            harness.publish(PUB, V5, "t/" + i, "m" + i, 1, i);
+        }
+        final List<RouterHarness.Out> received = harness.drain(SUB, PacketType.PUBLISH);
+        assertEquals(6, received.size(), "QoS 1 deliveries are not held");
+        for (int i = 0; i < 2; i++)
+        {
+            final int id = packetId(received.get(i));
+            harness.raw(SUB, 0x40, 0x02, id >> 8, id & 0xFF);
+        }
+        harness.closed(SUB);
+        harness.publish(PUB, V5, "t/7", "m7", 1, 7);
+
+        journals.remove(journals.size() - 1).close();
+        harness = start(Journal.SYNC_BATCH, 0);
+        harness.connect(SUB, "sub", V5, false, 3600);
+        assertEquals(List.of("m3", "m4", "m5", "m6", "m7"), payloads(harness.drain(SUB, PacketType.PUBLISH)));
+    }
 }

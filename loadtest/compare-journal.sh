@@ -82,21 +82,25 @@ for sync in $SYNCS; do
     JOURNAL_PID=""
 done
 
-echo
-echo "### disk bytes per queued message ($QUEUED messages of $PAYLOAD bytes to one offline persistent session)"
-JOURNAL_PORT="$(free_port)"
-JOURNAL_PID="$(start_ringmq journal "$JOURNAL_PORT" --persistence true --sync none --sys-interval 1)"
-wait_listening "$JOURNAL_PORT" "$JOURNAL_PID" journal
 store_used() {
     mosquitto_sub -h 127.0.0.1 -p "$JOURNAL_PORT" -t '$SYS/broker/store/bytes/used' -C 1 -W 5
 }
-mosquitto_sub -h 127.0.0.1 -p "$JOURNAL_PORT" -i offline-device -c -q 1 -t 'queue/#' -E
-sleep 1.2
-before="$(store_used)"
 payload="$(head -c "$PAYLOAD" /dev/zero | tr '\0' 'x')"
-for _ in $(seq 1 "$QUEUED"); do echo "$payload"; done \
-    | mosquitto_pub -h 127.0.0.1 -p "$JOURNAL_PORT" -q 1 -t queue/device/telemetry -l
-sleep 1.2
-after="$(store_used)"
-echo "log bytes in use before $before, after $after: $(( (after - before) / QUEUED )) bytes per queued message" \
-    "(topic queue/device/telemetry, $PAYLOAD-byte payload)" | tee "$OUT/queued.txt"
+for sync in $SYNCS; do
+    echo
+    echo "### disk bytes per queued message, sync=$sync ($QUEUED messages of $PAYLOAD bytes to one offline session)"
+    JOURNAL_PORT="$(free_port)"
+    JOURNAL_PID="$(start_ringmq journal "$JOURNAL_PORT" --persistence true --sync "$sync" --sys-interval 1)"
+    wait_listening "$JOURNAL_PORT" "$JOURNAL_PID" journal
+    mosquitto_sub -h 127.0.0.1 -p "$JOURNAL_PORT" -i offline-device -c -q 1 -t 'queue/#' -E
+    sleep 1.2
+    before="$(store_used)"
+    for _ in $(seq 1 "$QUEUED"); do echo "$payload"; done \
+        | mosquitto_pub -h 127.0.0.1 -p "$JOURNAL_PORT" -q 1 -t queue/device/telemetry -l
+    sleep 1.2
+    after="$(store_used)"
+    echo "log bytes in use before $before, after $after: $(( (after - before) / QUEUED )) bytes per queued" \
+        "message (topic queue/device/telemetry, $PAYLOAD-byte payload)" | tee "$OUT/queued-$sync.txt"
+    stop_pid "$JOURNAL_PID"
+    JOURNAL_PID=""
+done

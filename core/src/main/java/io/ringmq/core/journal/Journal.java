@@ -186,7 +186,7 @@ public final class Journal implements AutoCloseable
         return batchSync ? log.forcedPosition() : Long.MAX_VALUE;
     }
 
-    /** Router thread, end of batch: let the journaller force what this batch appended. */
+    /** Router thread, end of batch: write the pending delivery entries, then let the journaller force it all. */
     public void publishAppended()
     {
         if (null != log)

@@ -130,34 +130,4 @@ public final class JournalDescriptor
     {
         return qos | (noLocal ? 0x4 : 0) | (retainAsPublished ? 0x8 : 0) | (retainHandling << 4);
     }
-
-    /**
-     * @param type record type.
-     * @return its name, for logs.
-     */
-    public static String name(final int type)
-    {
-        return switch (type)
-        {
-            case MESSAGE -> "MESSAGE";
-            case RETAIN_CLEAR -> "RETAIN_CLEAR";
-            case RETAIN_REF -> "RETAIN_REF";
-            case SESSION -> "SESSION";
-            case SESSION_END -> "SESSION_END";
-            case SUBSCRIBE -> "SUBSCRIBE";
-            case UNSUBSCRIBE -> "UNSUBSCRIBE";
-            case ENQUEUE -> "ENQUEUE";
-            case DELIVERED -> "DELIVERED";
-            case OUT_QOS2 -> "OUT_QOS2";
-            case IN_QOS2 -> "IN_QOS2";
-            case IN_QOS2_DONE -> "IN_QOS2_DONE";
-            case WILL -> "WILL";
-            case WILL_CLEAR -> "WILL_CLEAR";
-            case SNAPSHOT_BEGIN -> "SNAPSHOT_BEGIN";
-            case SNAPSHOT_END -> "SNAPSHOT_END";
-            case MOVED -> "MOVED";
-            case DELIVERIES -> "DELIVERIES";
-            default -> "UNKNOWN(" + type + ")";
-        };
-    }
 }

@@ -132,10 +132,17 @@ final class Deliverer
 
     /**
      * Deliver at QoS 1/2: into the inflight window if there is room, else the queue. The caller has checked
-     * {@link #isFull}.
+     * {@link #isFull}. A persistent session's delivery of a journaled message is journaled here (ENQUEUE), as its
+     * progress (OUT_QOS2) and its end (DELIVERED) are below: the delivery's whole life in one place.
      */
     void sendQos12(final Session session, final Delivery delivery, final long nowNs)
     {
+        if (journaled(session, delivery))
+        {
+            final int[] ids = delivery.subscriptionIds();
+            journal.appendEnqueue(session.journalId(), delivery.message().logPosition(), delivery.qos(),
+                delivery.retain(), ids, ids.length);
+        }
         if (hasWindow(session))
         {
             transmit(session, delivery, false, nowNs);

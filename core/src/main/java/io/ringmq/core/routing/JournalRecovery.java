@@ -70,13 +70,6 @@ final class JournalRecovery implements RecordHandler
      * The last MESSAGE record seen, already verified: its ENQUEUE records usually follow at once, and building the
      * message from here spares reading and checksumming the record a second time.
      */
-    private long lastMessagePosition = -1;
-    private int lastTopicLength;
-    private int lastPropertiesLength;
-    private int lastPayloadLength;
-    private int lastFlags;
-    private long lastExpiryEpochMs;
-    /** The message built for {@link #lastMessagePosition}, shared by the ENQUEUE records that follow it. */
     private Message lastMessage;
     /**
      * Messages of the MESSAGE records since the last DELIVERIES record (sync=batch writes a batch's ENQUEUE entries
@@ -231,22 +224,15 @@ final class JournalRecovery implements RecordHandler
         {
             case JournalDescriptor.MESSAGE ->
             {
-                lastMessagePosition = record.position();
-                lastMessage = null;
-                lastTopicLength = buffer.getInt(body + JournalDescriptor.MESSAGE_TOPIC_LENGTH_OFFSET);
-                lastPropertiesLength = buffer.getInt(body + JournalDescriptor.MESSAGE_PROPERTIES_LENGTH_OFFSET);
-                lastPayloadLength = record.bodyLength() - JournalDescriptor.MESSAGE_DATA_OFFSET - lastTopicLength -
-                    lastPropertiesLength;
-                lastFlags = record.flags();
-                lastExpiryEpochMs = buffer.getLong(body + JournalDescriptor.MESSAGE_EXPIRY_OFFSET);
+                lastMessage = Journal.toMessage(record, nowNs);
                 if (recent.size() < RECENT_LIMIT)
                 {
-                    recent.put(lastMessagePosition, lastMessage());
+                    recent.put(record.position(), lastMessage);
                 }
                 if (0 != (record.flags() & JournalDescriptor.FLAG_RETAINED))
                 {
-                    final Message message = message(target, record);
-                    target.retained.put(topic(record), message);
+                    target.messages.put(record.position(), lastMessage);
+                    target.retained.put(topic(record), lastMessage);
                 }
             }
             case JournalDescriptor.RETAIN_CLEAR -> target.retained.remove(
@@ -335,17 +321,6 @@ final class JournalRecovery implements RecordHandler
         return message;
     }
 
-    private Message lastMessage()
-    {
-        if (null == lastMessage || lastMessage.logPosition() != lastMessagePosition)
-        {
-            lastMessage = Message.inLog(lastMessagePosition, lastTopicLength, lastPropertiesLength, lastPayloadLength,
-                lastFlags & JournalDescriptor.FLAG_QOS_MASK, 0 != (lastFlags & JournalDescriptor.FLAG_RETAIN),
-                Journal.fromEpochMs(lastExpiryEpochMs, nowNs));
-        }
-        return lastMessage;
-    }
-
     /** A message referenced by position, possibly written before the scan started. */
     private Message messageAt(final State target, final long position)
     {
@@ -354,11 +329,11 @@ final class JournalRecovery implements RecordHandler
         {
             return known;
         }
-        if (position == lastMessagePosition)
+        if (null != lastMessage && position == lastMessage.logPosition())
         {
             // Not put in the map: the ENQUEUE records of a message follow it, so one slot serves them all, and a
             // million queued messages do not need a million map entries.
-            return lastMessage();
+            return lastMessage;
         }
         final Message fromBatch = recent.get(position);
         if (null != fromBatch)

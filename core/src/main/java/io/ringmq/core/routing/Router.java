@@ -760,13 +760,7 @@ public final class Router implements EventHandler<RingEvent>
             }
             else
             {
-                final Message message = source.message();
-                if (0 != session.journalId() && message.logPosition() >= 0)
-                {
-                    journal.appendEnqueue(session.journalId(), message.logPosition(), deliveryQos, retainFlag,
-                        collector.subscriptionIds[i], collector.subscriptionIdCounts[i]);
-                }
-                deliverer.sendQos12(session, new Delivery(message, deliveryQos, retainFlag,
+                deliverer.sendQos12(session, new Delivery(source.message(), deliveryQos, retainFlag,
                     collector.subscriptionIds[i], collector.subscriptionIdCounts[i], collector.sharedGroups[i]),
                     nowNs);
                 if (null != source.publisher)
@@ -937,10 +931,6 @@ public final class Router implements EventHandler<RingEvent>
             }
             else if (!deliverer.isFull(session))
             {
-                if (0 != session.journalId() && message.logPosition() >= 0)
-                {
-                    journal.appendEnqueue(session.journalId(), message.logPosition(), qos, true, ids, idCount);
-                }
                 deliverer.sendQos12(session, new Delivery(message, qos, true, ids, idCount, null), nowNs);
             }
             else
@@ -1109,11 +1099,6 @@ public final class Router implements EventHandler<RingEvent>
             else
             {
                 snapshots.keepReferenced(delivery.message());
-                if (0 != target.journalId() && delivery.message().logPosition() >= 0)
-                {
-                    journal.appendEnqueue(target.journalId(), delivery.message().logPosition(), qos,
-                        delivery.retain(), delivery.subscriptionIds(), delivery.subscriptionIds().length);
-                }
                 deliverer.sendQos12(target, new Delivery(delivery.message(), qos, delivery.retain(),
                     delivery.subscriptionIds(), delivery.subscriptionIds().length, group), nowNs);
             }

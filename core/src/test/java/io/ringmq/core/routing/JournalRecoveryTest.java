@@ -8,6 +8,7 @@ import io.ringmq.core.protocol.MqttVersion;
 import io.ringmq.core.protocol.PacketType;
 import io.ringmq.core.protocol.ReasonCode;
 import io.ringmq.core.session.Session;
+import io.ringmq.store.log.MessageLog;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -305,19 +306,8 @@ class JournalRecoveryTest
         harness.connect(OTHER, "online", V5, false, 3600);
         harness.subscribe(OTHER, V5, 1, 0, new TopicSubscription("churn/#", 1));
         harness.drain();
-        final String big = "x".repeat(1000);
         final Journal journal = journals.get(journals.size() - 1);
-        long maxOnDisk = 0;
-        for (int i = 0; i < 2_000; i++)
-        {
-            harness.publish(PUB, V5, "churn/" + i, big, 1, 1 + i % 60_000);
-            drainAndAck(harness, OTHER);
-            if (i % 20 == 0)
-            {
-                harness.tick();
-            }
-            maxOnDisk = Math.max(maxOnDisk, journal.log().bytesOnDisk());
-        }
+        final long maxOnDisk = churn(harness, 2_000, 0, 20);
         harness.tick();
         harness.tick();
         assertTrue(journal.log().startPosition() > 0, "old segments were deleted: start " +
@@ -459,17 +449,8 @@ class JournalRecoveryTest
         harness.connect(OTHER, "online", V5, false, 3600);
         harness.subscribe(OTHER, V5, 1, 0, new TopicSubscription("churn/#", 1));
         harness.drain();
-        final String big = "z".repeat(1000);
         final Journal journal = journals.get(journals.size() - 1);
-        for (int i = 0; i < 1_500; i++)
-        {
-            harness.publish(PUB, V5, "churn/" + i, big, 1, 1 + i % 60_000);
-            drainAndAck(harness, OTHER);
-            if (i % 20 == 0)
-            {
-                harness.tick();
-            }
-        }
+        churn(harness, 1_500, 0, 20);
         harness.tick();
         assertTrue(journal.log().startPosition() > 0, "the segment of the retained PUBLISH was deleted");
 
@@ -552,13 +533,31 @@ class JournalRecoveryTest
     /** Persistent subscriber OTHER on churn/#, online, acknowledging: grows the log without live data. */
     private void churn(final RouterHarness harness, final int messages, final int firstPacketId)
     {
+        churn(harness, messages, firstPacketId, 0);
+    }
+
+    /**
+     * Churn with a timer tick every {@code tickEvery} messages (0: none), as the broker's 100 ms tick would come.
+     *
+     * @return the most bytes the journal had on disk meanwhile.
+     */
+    private long churn(final RouterHarness harness, final int messages, final int firstPacketId, final int tickEvery)
+    {
+        final MessageLog log = journals.get(journals.size() - 1).log();
         final String big = "c".repeat(1000);
+        long maxOnDisk = 0;
         for (int i = 0; i < messages; i++)
         {
             harness.publish(PUB, V5, "churn/" + i, big, 1, 1 + (firstPacketId + i) % 60_000);
             drainAndAck(harness, OTHER);
+            if (tickEvery > 0 && i % tickEvery == 0)
+            {
+                harness.tick();
+            }
+            maxOnDisk = Math.max(maxOnDisk, log.bytesOnDisk());
         }
         harness.drain();
+        return maxOnDisk;
     }
 
     private List<String> drainAndAck(final RouterHarness harness, final long connectionId)

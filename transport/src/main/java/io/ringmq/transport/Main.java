@@ -14,17 +14,19 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * Command-line entry: {@code java -jar ringmq.jar [--option value ...]}. Options are read from the
  * {@code --config} file first, then from the command line. A bad option or a port in use prints one line and
- * exits with status 2; SIGTERM or SIGINT stops the broker cleanly and exits with status 0.
+ * exits with status 2; SIGTERM or SIGINT stops the broker cleanly and exits with status 0; a fatal failure of a
+ * broker thread (the routing stage, the journaller) stops it and exits with status 70.
  */
 public final class Main
 {
     private static final Logger LOG = LoggerFactory.getLogger(Main.class);
     private static final int EXIT_USAGE = 2;
+    /** A broker thread failed beyond recovery (see {@link RingMqBroker#failure()}): EX_SOFTWARE. */
+    private static final int EXIT_FATAL = 70;
 
     private Main()
     {
@@ -75,23 +77,21 @@ public final class Main
             System.exit(EXIT_USAGE);
             return;
         }
-        final CountDownLatch stopped = new CountDownLatch(1);
-        final Runnable stop = () ->
-        {
-            broker.close();
-            stopped.countDown();
-        };
-        SignalHandlers.onTermination(stop);
+        SignalHandlers.onTermination(broker::close);
         try
         {
-            stopped.await();
+            while (!broker.awaitStopped(Long.MAX_VALUE))
+            {
+                Thread.onSpinWait();
+            }
         }
         catch (final InterruptedException ex)
         {
             Thread.currentThread().interrupt();
         }
-        LOG.info("exit");
-        System.exit(0);
+        final Throwable failure = broker.failure();
+        LOG.info("exit{}", null == failure ? "" : " after a fatal failure: " + failure);
+        System.exit(null == failure ? 0 : EXIT_FATAL);
     }
 
     /**

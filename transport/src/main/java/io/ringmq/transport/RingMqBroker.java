@@ -2,6 +2,7 @@ package io.ringmq.transport;
 
 import com.lmax.disruptor.BlockingWaitStrategy;
 import com.lmax.disruptor.BusySpinWaitStrategy;
+import com.lmax.disruptor.ExceptionHandler;
 import com.lmax.disruptor.InsufficientCapacityException;
 import com.lmax.disruptor.PhasedBackoffWaitStrategy;
 import com.lmax.disruptor.RingBuffer;
@@ -23,7 +24,9 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A running RingMQ broker: Netty event loops frame packets onto the inbound Disruptor ring, the {@link Router}
@@ -46,6 +49,10 @@ public final class RingMqBroker implements AutoCloseable
     private final Journal journal;
     private final Journaller journaller;
     private final RecoveryResult recovery;
+    /** The first fatal failure of a broker thread, or null; set once (compare-and-set) by the failing thread. */
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    /** Counted down once {@link #close} has finished, by whichever path stopped the broker. */
+    private final CountDownLatch stopped = new CountDownLatch(1);
     private boolean closed;
 
     private RingMqBroker(final BrokerConfig config, final Authenticator authenticator, final Authorizer authorizer)
@@ -62,6 +69,7 @@ public final class RingMqBroker implements AutoCloseable
         this.journal = openJournal(config);
         this.server = new NettyServer(config, ring);
         this.router = new Router(config, server.outboundQueues(), authenticator, authorizer, server, journal);
+        router.fatalHandler(this::onFatal);
         try
         {
             this.recovery = router.recover(System.nanoTime());
@@ -73,7 +81,9 @@ public final class RingMqBroker implements AutoCloseable
             throw new BrokerStartException("journal recovery failed in " + config.dataDir() + ": " + ex, ex);
         }
         logRecovery(recovery);
-        this.journaller = journal.enabled() ? new Journaller(journal, ring, JOURNAL_FLUSH_INTERVAL_MS) : null;
+        this.journaller = journal.enabled() ?
+            new Journaller(journal, ring, JOURNAL_FLUSH_INTERVAL_MS, this::onFatal) : null;
+        disruptor.setDefaultExceptionHandler(new RouterExceptionHandler());
         disruptor.handleEventsWith(router);
         if (null != journaller)
         {
@@ -205,6 +215,79 @@ public final class RingMqBroker implements AutoCloseable
         {
             // The ring is full: the next tick will do; timers are checked against deadlines, not tick counts.
         }
+        catch (final RuntimeException ex)
+        {
+            // A scheduled task that throws is never run again: the ticks, and with them every timer, would stop.
+            LOG.error("tick failed", ex);
+        }
+    }
+
+    /**
+     * A broker thread met a failure it cannot recover from: log it once, stop the broker on a thread of its own
+     * (the failing thread may be one that {@link #close} waits for) and let {@link #awaitStopped} return.
+     */
+    private void onFatal(final String stage, final Throwable cause)
+    {
+        if (!failure.compareAndSet(null, cause))
+        {
+            return;
+        }
+        LOG.error("fatal: the {} failed, stopping the broker ({})", stage, cause.toString(), cause);
+        final Thread stopper = new Thread(this::close, "ringmq-fatal-stop");
+        stopper.setDaemon(true);
+        stopper.start();
+    }
+
+    /** @return the failure that stopped the broker, or null if none did. */
+    public Throwable failure()
+    {
+        return failure.get();
+    }
+
+    /**
+     * Wait until the broker has stopped: {@link #close} finished, called by the owner or after a fatal failure.
+     *
+     * @param timeoutMs maximum wait.
+     * @return true if it stopped.
+     * @throws InterruptedException if interrupted.
+     */
+    public boolean awaitStopped(final long timeoutMs) throws InterruptedException
+    {
+        return stopped.await(timeoutMs, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The Disruptor's handler for whatever escapes {@link Router#onEvent} (which has its own boundary) and for the
+     * routing thread's start and stop: log, count, and go on, or stop the broker on an {@link Error}. The
+     * Disruptor's default handler would end the routing thread and leave the ring to fill.
+     */
+    private final class RouterExceptionHandler implements ExceptionHandler<RingEvent>
+    {
+        @Override
+        public void handleEventException(final Throwable ex, final long sequence, final RingEvent event)
+        {
+            router.counters().routerErrors++;
+            if (ex instanceof Error)
+            {
+                onFatal("router", ex);
+            }
+            else
+            {
+                LOG.error("routing failed at sequence {}", sequence, ex);
+            }
+        }
+
+        @Override
+        public void handleOnStartException(final Throwable ex)
+        {
+            onFatal("router start", ex);
+        }
+
+        @Override
+        public void handleOnShutdownException(final Throwable ex)
+        {
+            LOG.error("routing thread stop failed", ex);
+        }
     }
 
     /** @return the bound TCP port. */
@@ -239,13 +322,13 @@ public final class RingMqBroker implements AutoCloseable
         closed = true;
         LOG.info("RingMQ stopping");
         server.stopAccepting();
-        final long sequence = ring.next();
-        ring.get(sequence).control(RingEvent.SHUTDOWN, 0, -1, 0, System.nanoTime());
-        ring.publish(sequence);
         try
         {
-            router.awaitShutdown(5_000);
-            server.awaitConnectionsClosed(3_000);
+            if (publishShutdown())
+            {
+                router.awaitShutdown(5_000);
+                server.awaitConnectionsClosed(3_000);
+            }
         }
         catch (final InterruptedException ex)
         {
@@ -255,6 +338,39 @@ public final class RingMqBroker implements AutoCloseable
         disruptor.halt();
         stopJournal();
         LOG.info("RingMQ stopped");
+        stopped.countDown();
+    }
+
+    /**
+     * Put SHUTDOWN on the ring, waiting a bounded time for a slot: a routing stage that no longer consumes must not
+     * make the stop hang.
+     *
+     * @return false if the ring stayed full (clients are then closed without a DISCONNECT).
+     * @throws InterruptedException if interrupted.
+     */
+    private boolean publishShutdown() throws InterruptedException
+    {
+        final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (true)
+        {
+            try
+            {
+                final long sequence = ring.tryNext();
+                ring.get(sequence).control(RingEvent.SHUTDOWN, 0, -1, 0, System.nanoTime());
+                ring.publish(sequence);
+                return true;
+            }
+            catch (final InsufficientCapacityException ex)
+            {
+                if (System.nanoTime() - deadlineNs >= 0)
+                {
+                    LOG.error("the inbound ring stayed full for 5 s: the routing stage is not consuming; "
+                        + "closing connections without DISCONNECT");
+                    return false;
+                }
+                Thread.sleep(1);
+            }
+        }
     }
 
     /** After the ring's threads stopped (the journal's mappings go away with close), close the journal. */

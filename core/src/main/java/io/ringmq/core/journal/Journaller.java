@@ -3,11 +3,13 @@ package io.ringmq.core.journal;
 import com.lmax.disruptor.InsufficientCapacityException;
 import com.lmax.disruptor.RingBuffer;
 import io.ringmq.core.ring.RingEvent;
+import io.ringmq.core.status.FatalErrorHandler;
 import io.ringmq.store.log.MessageLog;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongConsumer;
 
 /**
  * The journal's sync stage: the only thread that forces the log ({@code msync}), so the Router never waits for the
@@ -42,6 +44,9 @@ public final class Journaller implements AutoCloseable
 
     private final Journal journal;
     private final RingBuffer<RingEvent> ring;
+    /** Forces the log up to a position: {@link MessageLog#force} (a test injects failures here). */
+    private final LongConsumer forcer;
+    private final FatalErrorHandler fatalHandler;
     private final long flushIntervalNs;
     private final Thread thread;
     /** Set by the journaller before it parks; the Router unparks it when set (after publishing a position). */
@@ -56,11 +61,21 @@ public final class Journaller implements AutoCloseable
      * @param journal         the journal to force.
      * @param ring            the inbound ring, to wake the Router after a force (sync=batch).
      * @param flushIntervalMs with sync=none, background force interval.
+     * @param fatalHandler    told when a force fails: the journal can no longer make acknowledgements durable.
      */
-    public Journaller(final Journal journal, final RingBuffer<RingEvent> ring, final long flushIntervalMs)
+    public Journaller(final Journal journal, final RingBuffer<RingEvent> ring, final long flushIntervalMs,
+        final FatalErrorHandler fatalHandler)
+    {
+        this(journal, ring, flushIntervalMs, fatalHandler, journal.log()::force);
+    }
+
+    Journaller(final Journal journal, final RingBuffer<RingEvent> ring, final long flushIntervalMs,
+        final FatalErrorHandler fatalHandler, final LongConsumer forcer)
     {
         this.journal = journal;
         this.ring = ring;
+        this.fatalHandler = fatalHandler;
+        this.forcer = forcer;
         this.flushIntervalNs = TimeUnit.MILLISECONDS.toNanos(flushIntervalMs);
         this.thread = new Thread(this::run, "ringmq-journaller");
         this.thread.setDaemon(true);
@@ -98,7 +113,26 @@ public final class Journaller implements AutoCloseable
         }
     }
 
+    /**
+     * Error boundary of the journaller thread. A failed force is fatal, by choice: the records it should have made
+     * durable may not be on the device, so with {@code sync=batch} no acknowledgement may go out again and with
+     * {@code sync=none} the promised bound on what a power loss takes no longer holds. Degrading silently would
+     * leave clients waiting on a broker that acknowledges nothing; the broker stops instead, and clients reconnect
+     * to a healthy one. Recovery at the next start keeps every record that did reach the device.
+     */
     private void run()
+    {
+        try
+        {
+            forceLoop();
+        }
+        catch (final Throwable ex)
+        {
+            fatalHandler.onFatal("journaller", ex);
+        }
+    }
+
+    private void forceLoop()
     {
         final MessageLog log = journal.log();
         nextFlushNs = System.nanoTime() + flushIntervalNs;
@@ -112,7 +146,7 @@ public final class Journaller implements AutoCloseable
             final long target = target();
             if (target > log.forcedPosition())
             {
-                log.force(target);
+                forcer.accept(target);
                 lastForceNs = System.nanoTime();
                 if (journal.batchSync())
                 {

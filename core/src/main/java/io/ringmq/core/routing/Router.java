@@ -32,6 +32,7 @@ import io.ringmq.core.session.Message;
 import io.ringmq.core.session.Session;
 import io.ringmq.core.session.Subscription;
 import io.ringmq.core.status.BrokerCounters;
+import io.ringmq.core.status.FatalErrorHandler;
 import io.ringmq.core.status.TransportStats;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
@@ -99,6 +100,7 @@ public final class Router implements EventHandler<RingEvent>
     /** Next journal id for a persistent session; ids are never reused within one log. */
     private int nextJournalId = 1;
     private final Snapshots snapshots;
+    private FatalErrorHandler fatalHandler = (stage, cause) -> LOG.error("{} failed", stage, cause);
 
     /**
      * @param config         broker settings.
@@ -184,8 +186,44 @@ public final class Router implements EventHandler<RingEvent>
         stoppedLatch.countDown();
     }
 
+    /**
+     * @param handler receives an {@link Error} met while routing; the Router goes on with the next event (so a clean
+     *                stop can still disconnect every client), the handler stops the broker.
+     */
+    public void fatalHandler(final FatalErrorHandler handler)
+    {
+        this.fatalHandler = handler;
+    }
+
+    /**
+     * Error boundary of the routing thread: nothing thrown while handling one event, including the end-of-batch
+     * hand-off to the event loops, escapes to the Disruptor (whose default handler would end the thread and leave
+     * the ring to fill). A protocol error closes its connection, any other exception is counted, logged once per
+     * distinct message and closes the connection it came from, and an {@link Error} goes to the fatal handler.
+     */
     @Override
     public void onEvent(final RingEvent event, final long sequence, final boolean endOfBatch)
+    {
+        try
+        {
+            dispatch(event);
+            if (endOfBatch)
+            {
+                sender.endOfBatch();
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            onUnexpected(null, ex);
+        }
+        catch (final Error ex)
+        {
+            counters.routerErrors++;
+            fatalHandler.onFatal("router", ex);
+        }
+    }
+
+    private void dispatch(final RingEvent event)
     {
         nowNs = event.timestampNs();
         ClientConnection connection = null;
@@ -195,23 +233,13 @@ public final class Router implements EventHandler<RingEvent>
             {
                 case RingEvent.FRAME ->
                 {
-                    connection = connections.get(event.connectionId());
-                    if (null == connection)
-                    {
-                        connection = new ClientConnection(event.connectionId(), event.loopIndex());
-                        connections.put(event.connectionId(), connection);
-                    }
+                    connection = connectionFor(event);
                     onFrame(connection, event.frame(), event.frameLength());
                 }
                 case RingEvent.CONNECTION_CLOSED -> onConnectionClosed(event.connectionId(), event.reason());
                 case RingEvent.PROTOCOL_VIOLATION ->
                 {
-                    connection = connections.get(event.connectionId());
-                    if (null == connection)
-                    {
-                        connection = new ClientConnection(event.connectionId(), event.loopIndex());
-                        connections.put(event.connectionId(), connection);
-                    }
+                    connection = connectionFor(event);
                     disconnector.violation(connection, event.reason(), transportViolation(event.reason()));
                 }
                 case RingEvent.TICK -> onTick();
@@ -238,10 +266,17 @@ public final class Router implements EventHandler<RingEvent>
         {
             collector.clear();
         }
-        if (endOfBatch)
+    }
+
+    private ClientConnection connectionFor(final RingEvent event)
+    {
+        ClientConnection connection = connections.get(event.connectionId());
+        if (null == connection)
         {
-            sender.endOfBatch();
+            connection = new ClientConnection(event.connectionId(), event.loopIndex());
+            connections.put(event.connectionId(), connection);
         }
+        return connection;
     }
 
     private void onUnexpected(final ClientConnection connection, final RuntimeException ex)
@@ -254,7 +289,7 @@ public final class Router implements EventHandler<RingEvent>
         }
         if (null != connection)
         {
-            disconnector.violation(connection, ReasonCode.IMPLEMENTATION_SPECIFIC_ERROR, "internal error: " + key);
+            disconnector.violation(connection, ReasonCode.IMPLEMENTATION_SPECIFIC_ERROR, "internal error");
         }
     }
 

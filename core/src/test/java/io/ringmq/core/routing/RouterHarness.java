@@ -28,7 +28,7 @@ import java.util.List;
  */
 final class RouterHarness
 {
-    final OutboundQueue queue = new OutboundQueue(1 << 22, () -> {});
+    final OutboundQueue queue;
     final Router router;
     final RingEvent event = new RingEvent();
     final ExpandableArrayBuffer scratch = new ExpandableArrayBuffer(1024);
@@ -42,7 +42,19 @@ final class RouterHarness
 
     RouterHarness(final BrokerConfig config, final Journal journal)
     {
-        router = new Router(config, new OutboundQueue[] {queue}, Authenticator.ALLOW_ALL, Authorizer.ALLOW_ALL,
+        this(config, journal, Authorizer.ALLOW_ALL, () -> {});
+    }
+
+    /**
+     * @param config     broker settings.
+     * @param journal    the journal, or {@link Journal#disabled()}.
+     * @param authorizer PUBLISH/SUBSCRIBE check (fault-injection tests throw from it).
+     * @param wakeup     what the outbound queue calls to wake its event loop (fault-injection tests throw from it).
+     */
+    RouterHarness(final BrokerConfig config, final Journal journal, final Authorizer authorizer, final Runnable wakeup)
+    {
+        queue = new OutboundQueue(1 << 22, wakeup);
+        router = new Router(config, new OutboundQueue[] {queue}, Authenticator.ALLOW_ALL, authorizer,
             TransportStats.NONE, journal);
     }
 

@@ -37,6 +37,8 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 
 import io.ringmq.core.config.BrokerConfig;
+import io.ringmq.core.security.Authenticator;
+import io.ringmq.core.security.Authorizer;
 import io.ringmq.transport.RingMqBroker;
 
 /**
@@ -155,8 +157,21 @@ public final class BrokerFixture implements BeforeAllCallback, AfterAllCallback,
      */
     public RingMqBroker startBroker(final UnaryOperator<BrokerConfig> customiser)
     {
+        return startBroker(customiser, Authorizer.ALLOW_ALL);
+    }
+
+    /**
+     * Start an extra RingMQ broker with a custom configuration and authorizer, closed after the current test.
+     *
+     * @param customiser changes applied to the default test configuration.
+     * @param authorizer PUBLISH/SUBSCRIBE check (fault-injection tests throw from it).
+     * @return the running broker.
+     */
+    public RingMqBroker startBroker(final UnaryOperator<BrokerConfig> customiser, final Authorizer authorizer)
+    {
         assumeRingMq("needs a broker with a custom configuration");
-        final RingMqBroker extra = RingMqBroker.start(customiser.apply(defaultConfig(dataDir.resolve(prefix))));
+        final RingMqBroker extra = RingMqBroker.start(customiser.apply(defaultConfig(dataDir.resolve(prefix))),
+            Authenticator.ALLOW_ALL, authorizer);
         return track(extra);
     }
 

@@ -416,8 +416,18 @@ public final class Router implements EventHandler<RingEvent>
         if (connect.willFlag())
         {
             final byte[] willTopic = connect.willTopic().getBytes(StandardCharsets.UTF_8);
-            TopicValidator.validateTopicName(new UnsafeBuffer(willTopic), 0, willTopic.length,
-                config.maxTopicLevels());
+            final UnsafeBuffer willTopicBuffer = new UnsafeBuffer(willTopic);
+            TopicValidator.validateTopicName(willTopicBuffer, 0, willTopic.length, config.maxTopicLevels());
+            // A will is a PUBLISH the broker makes later on the client's behalf: the same rules apply, checked now,
+            // while the client can still be told (MQTT-3.1.2-9 lets the server refuse the CONNECT).
+            if ('$' == willTopicBuffer.getByte(0) ||
+                !authorizer.canPublish(clientId, connect.username(), willTopicBuffer, 0, willTopic.length))
+            {
+                counters.refusedNotAuthorized++;
+                disconnector.refuseConnect(connection, ReasonCode.NOT_AUTHORIZED,
+                    "will topic not authorized: " + connect.willTopic());
+                return;
+            }
             connection.will(new Message(willTopic, connect.willForwardProperties(), connect.willPayload(),
                 connect.willQos(), connect.willRetain(), -1), connect.willDelayIntervalSeconds(),
                 connect.willMessageExpirySeconds());

@@ -39,6 +39,36 @@ final class WillIT
 
     @ParameterizedTest
     @ValueSource(ints = { MQTT_3_1_1, MQTT_5 })
+    void shouldRefuseWillOnBrokerTopicLikeAPublish(final int version) throws Exception
+    {
+        FIXTURE.assumeRingMq("the broker's own $SYS topics");
+        final String sysTopic = "$SYS/broker/version";
+        final Mqtt5BlockingClient reader = FIXTURE.mqtt5("reader");
+        reader.connect();
+        try (Mqtt5BlockingClient.Mqtt5Publishes observer = reader.publishes(MqttGlobalPublishFilter.ALL))
+        {
+            reader.subscribeWith().topicFilter(sysTopic).send();
+            final String version0 = text(BrokerFixture.receive(observer, TIMEOUT));
+
+            final RawMqttClient raw = FIXTURE.raw();
+            final RawPacket connack = raw.connect(RawPackets.connect(version, FIXTURE.clientId("forger"))
+                .will(sysTopic, "forged", 1, true, null).build());
+            assertEquals(version == MQTT_5 ? 0x87 : 5, connack.reasonCode(), "refused as not authorized");
+            raw.readUntilClosed(TIMEOUT);
+            assertTrue(raw.isClosedByPeer());
+
+            final Mqtt5BlockingClient late = FIXTURE.mqtt5("late");
+            late.connect();
+            try (Mqtt5BlockingClient.Mqtt5Publishes retained = late.publishes(MqttGlobalPublishFilter.ALL))
+            {
+                late.subscribeWith().topicFilter(sysTopic).send();
+                assertEquals(version0, text(BrokerFixture.receive(retained, TIMEOUT)), "$SYS is not overwritten");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = { MQTT_3_1_1, MQTT_5 })
     void shouldPublishWillOnAbruptClosePerMqtt_3_1_2_8(final int version) throws Exception
     {
         final String willTopic = FIXTURE.topic("will");

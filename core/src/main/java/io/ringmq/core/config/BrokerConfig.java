@@ -28,6 +28,9 @@ public final class BrokerConfig
     private int maxInflight = 64;
     private int receiveMaximum = 1024;
     private int maxQueuedMessages = 10_000;
+    private long maxQueuedBytes = 64L * 1024 * 1024;
+    private boolean dropOldest;
+    private int maxAckDelayMs = 1000;
     private int maxConnections = 1_000_000;
     private int maxTopicLevels = 128;
     private int topicAliasMaximum = 64;
@@ -69,6 +72,14 @@ public final class BrokerConfig
             (c, v) -> c.receiveMaximum = toInt(v, 1, 65535));
         num("max-queued-messages", "QoS 1/2 messages queued per session beyond the inflight window (default 10000)",
             (c, v) -> c.maxQueuedMessages = toInt(v, 0, Integer.MAX_VALUE));
+        num("max-queued-bytes", "bytes of QoS 1/2 messages (topic, properties, payload) queued per session beyond the "
+            + "inflight window (default 67108864)", (c, v) -> c.maxQueuedBytes(v));
+        text("queue-overflow", "what a session whose queue is full drops: drop-new (the message that does not fit) or "
+            + "drop-oldest (its oldest queued message); only that session loses it, counted (default drop-new)",
+            BrokerConfig::queueOverflow);
+        num("max-ack-delay", "longest time, ms, a publisher's PUBACK/PUBREC may be held while a connected subscriber "
+            + "it feeds is backed up (lossless back-pressure); past it that subscriber's overflow is dropped instead; "
+            + "0 never holds (default 1000)", (c, v) -> c.maxAckDelayMs = toInt(v, 0, 600_000));
         num("max-connections", "concurrent client connections (default 1000000)",
             (c, v) -> c.maxConnections = toInt(v, 1, Integer.MAX_VALUE));
         num("max-topic-levels", "levels in a topic name or filter (default 128)",
@@ -293,6 +304,63 @@ public final class BrokerConfig
     public BrokerConfig maxQueuedMessages(final int maxQueuedMessages)
     {
         this.maxQueuedMessages = toInt(maxQueuedMessages, 0, Integer.MAX_VALUE);
+        return this;
+    }
+
+    /** @return bytes of QoS 1/2 messages queued per session beyond the inflight window. */
+    public long maxQueuedBytes()
+    {
+        return maxQueuedBytes;
+    }
+
+    /**
+     * @param bytes bytes of QoS 1/2 messages queued per session beyond the inflight window.
+     * @return this.
+     */
+    public BrokerConfig maxQueuedBytes(final long bytes)
+    {
+        if (bytes < 1024)
+        {
+            throw new IllegalArgumentException("must be at least 1024: " + bytes);
+        }
+        this.maxQueuedBytes = bytes;
+        return this;
+    }
+
+    /** @return true if a full session queue drops its oldest message, false if it drops the new one. */
+    public boolean dropOldest()
+    {
+        return dropOldest;
+    }
+
+    /**
+     * @param policy {@code drop-new} or {@code drop-oldest}.
+     * @return this.
+     */
+    public BrokerConfig queueOverflow(final String policy)
+    {
+        this.dropOldest = switch (policy)
+        {
+            case "drop-new" -> false;
+            case "drop-oldest" -> true;
+            default -> throw new IllegalArgumentException("must be drop-new or drop-oldest: " + policy);
+        };
+        return this;
+    }
+
+    /** @return longest time, ms, a publisher's acknowledgements are held for a backed-up subscriber; 0 never. */
+    public int maxAckDelayMs()
+    {
+        return maxAckDelayMs;
+    }
+
+    /**
+     * @param ms longest time a publisher's acknowledgements are held for a backed-up subscriber; 0 never.
+     * @return this.
+     */
+    public BrokerConfig maxAckDelayMs(final int ms)
+    {
+        this.maxAckDelayMs = toInt(ms, 0, 600_000);
         return this;
     }
 

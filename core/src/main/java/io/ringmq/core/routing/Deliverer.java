@@ -1,6 +1,7 @@
 package io.ringmq.core.routing;
 
 import io.ringmq.core.codec.PublishEncoder;
+import io.ringmq.core.config.BrokerConfig;
 import io.ringmq.core.journal.Journal;
 import io.ringmq.core.journal.JournalDescriptor;
 import io.ringmq.core.protocol.MqttVersion;
@@ -12,7 +13,6 @@ import io.ringmq.core.session.Message;
 import io.ringmq.core.session.Session;
 import io.ringmq.core.status.BrokerCounters;
 
-import java.util.ArrayDeque;
 import java.util.Iterator;
 
 /**
@@ -30,75 +30,61 @@ final class Deliverer
 
     private final PacketSender sender;
     private final BrokerCounters counters;
+    private final AckHold ackHold;
     private final int maxInflight;
     private final int maxQueued;
-    /** Queue depth of a connected session at which its publishers are paused (flow control). */
-    private final int highWater;
-    /** Queue depth at which paused publishers are resumed. */
-    private final int lowWater;
+    private final long maxQueuedBytes;
+    private final boolean dropOldest;
     private final PublishEncoder encoder = new PublishEncoder();
     private final PublishSource resend;
     private final Journal journal;
 
-    Deliverer(final PacketSender sender, final BrokerCounters counters, final int maxInflight, final int maxQueued)
+    Deliverer(final PacketSender sender, final BrokerCounters counters, final AckHold ackHold,
+        final BrokerConfig config)
     {
         this.sender = sender;
         this.journal = sender.journal();
         this.resend = new PublishSource(journal);
         this.counters = counters;
-        this.maxInflight = maxInflight;
-        this.maxQueued = maxQueued;
-        this.highWater = Math.max(1, maxQueued / 2);
-        this.lowWater = maxQueued / 4;
+        this.ackHold = ackHold;
+        this.maxInflight = config.maxInflight();
+        this.maxQueued = config.maxQueuedMessages();
+        this.maxQueuedBytes = config.maxQueuedBytes();
+        this.dropOldest = config.dropOldest();
     }
 
     /**
      * @param session a session.
-     * @return true if one more QoS 1/2 delivery would have to be refused: queue at its limit.
+     * @return true if one more QoS 1/2 delivery does not fit: no room in the window and the queue at its quota
+     *         (messages or bytes).
      */
     boolean isFull(final Session session)
     {
-        return session.queuedCount() >= maxQueued && !hasWindow(session);
+        return (session.queuedCount() >= maxQueued || session.queuedBytes() >= maxQueuedBytes) && !hasWindow(session);
     }
 
     /**
-     * Flow control: a connected session whose queue passed the high-water mark pauses the publisher feeding it,
-     * so a fast publisher slows to the pace of its slowest online subscriber instead of filling the queue to the
-     * hard limit. Offline sessions do not pause anyone; their queue limit refuses new messages instead.
+     * The session's overflow policy, applied before a QoS 1/2 delivery to it: with room, or with drop-oldest (the
+     * oldest queued delivery makes room when it is sent), the delivery is taken; with drop-new and a full queue it
+     * is dropped here and counted for that session alone.
      *
-     * @param session   the session just delivered to.
-     * @param publisher the publishing connection, or null for broker-made messages.
+     * @param session the target.
+     * @return true if the delivery is to be sent with {@link #sendQos12}.
      */
-    void throttle(final Session session, final ClientConnection publisher)
+    boolean admit(final Session session)
     {
-        final ClientConnection connection = session.connection();
-        if (null != publisher && null != connection && session.queuedCount() >= highWater &&
-            publisher.state() == ClientConnection.CONNECTED && session.addPausedPublisher(publisher) &&
-            publisher.pause())
+        if (!isFull(session) || (dropOldest && session.queuedCount() > 0))
         {
-            sender.readControl(publisher, true);
+            return true;
         }
+        dropQueueFull(session);
+        return false;
     }
 
-    /**
-     * Resume the publishers a session paused: its queue drained below the low-water mark, or it went offline.
-     */
-    void releasePublishers(final Session session)
+    private void dropQueueFull(final Session session)
     {
-        final java.util.List<ClientConnection> paused = session.pausedPublishers();
-        if (paused.isEmpty())
-        {
-            return;
-        }
-        for (int i = 0, size = paused.size(); i < size; i++)
-        {
-            final ClientConnection publisher = paused.get(i);
-            if (publisher.resume() && publisher.state() == ClientConnection.CONNECTED)
-            {
-                sender.readControl(publisher, false);
-            }
-        }
-        paused.clear();
+        session.onDroppedQueueFull();
+        counters.droppedQueueFull++;
     }
 
     private boolean hasWindow(final Session session)
@@ -137,6 +123,15 @@ final class Deliverer
      */
     void sendQos12(final Session session, final Delivery delivery, final long nowNs)
     {
+        if (dropOldest && isFull(session))
+        {
+            final Delivery oldest = session.pollQueued();
+            if (null != oldest)
+            {
+                ended(session, oldest);
+                dropQueueFull(session);
+            }
+        }
         if (journaled(session, delivery))
         {
             final int[] ids = delivery.subscriptionIds();
@@ -149,7 +144,7 @@ final class Deliverer
         }
         else
         {
-            session.queue().addLast(delivery);
+            session.enqueue(delivery);
         }
     }
 
@@ -164,16 +159,11 @@ final class Deliverer
             return;
         }
         final int window = Math.min(maxInflight, connection.receiveMaximum());
-        final ArrayDeque<Delivery> queue = session.queue();
-        while (!queue.isEmpty() && session.inflightCount() < window)
+        while (session.queuedCount() > 0 && session.inflightCount() < window)
         {
-            final Delivery delivery = queue.pollFirst();
-            transmit(session, delivery, false, nowNs);
+            transmit(session, session.pollQueued(), false, nowNs);
         }
-        if (queue.size() <= lowWater)
-        {
-            releasePublishers(session);
-        }
+        ackHold.onDrained(session);
     }
 
     /**

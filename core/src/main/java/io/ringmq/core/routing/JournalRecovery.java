@@ -118,7 +118,7 @@ final class JournalRecovery implements RecordHandler
                 else
                 {
                     delivery.inflight(0, Delivery.QUEUED);
-                    session.queue().addLast(delivery);
+                    session.enqueue(delivery);
                     queued++;
                 }
             }

@@ -114,14 +114,6 @@ final class PacketSender
         queue.commit();
     }
 
-    /** Ask the event loop to stop ({@code pause} true) or restart reading from a publisher. */
-    void readControl(final ClientConnection connection, final boolean pause)
-    {
-        final OutboundQueue queue = queue(connection);
-        queue.claim(pause ? OutboundQueue.PAUSE_READ : OutboundQueue.RESUME_READ, connection.connectionId(), 0);
-        queue.commit();
-    }
-
     /** Ask the event loop to flush what it has and close the connection. */
     void close(final ClientConnection connection)
     {

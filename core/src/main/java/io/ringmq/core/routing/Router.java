@@ -69,7 +69,9 @@ public final class Router implements EventHandler<RingEvent>
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
     private static final int NO_MATCH = 0;
     private static final int ROUTED = 1;
-    private static final int QUOTA_EXCEEDED = 2;
+    private static final int JOURNAL_FULL = 2;
+    /** Marks a collected target whose overflow policy dropped the delivery. */
+    private static final int DROPPED = -1;
 
     private final BrokerConfig config;
     private final Authenticator authenticator;
@@ -83,6 +85,7 @@ public final class Router implements EventHandler<RingEvent>
     private final PriorityQueue<Timer> timers = new PriorityQueue<>();
     private final PacketSender sender;
     private final Deliverer deliverer;
+    private final AckHold ackHold;
     private final MatchCollector collector;
     private final Disconnector disconnector;
     private final SysTopics sysTopics;
@@ -142,7 +145,9 @@ public final class Router implements EventHandler<RingEvent>
         this.source = new PublishSource(journal);
         this.sender = new PacketSender(queues, journal);
         this.snapshots = new Snapshots(journal, this);
-        this.deliverer = new Deliverer(sender, counters, config.maxInflight(), config.maxQueuedMessages());
+        this.ackHold = new AckHold(sender, counters, config.maxAckDelayMs(), config.maxQueuedMessages(),
+            config.receiveMaximum());
+        this.deliverer = new Deliverer(sender, counters, ackHold, config);
         this.collector = new MatchCollector(deliverer);
         this.disconnector = new Disconnector(sender, counters, this::endConnection);
         this.sysTopics = new SysTopics(config.sysIntervalSeconds(), counters, transportStats, this::publishInternal,
@@ -669,8 +674,9 @@ public final class Router implements EventHandler<RingEvent>
             return;
         }
         final int result = route(source);
-        if (QUOTA_EXCEEDED == result)
+        if (JOURNAL_FULL == result)
         {
+            counters.refusedJournalFull++;
             onQuotaExceeded(connection, qos, packetId);
             return;
         }
@@ -703,8 +709,9 @@ public final class Router implements EventHandler<RingEvent>
     }
 
     /**
-     * A subscriber queue was full: MQTT 5 gets a QUOTA_EXCEEDED acknowledgement, MQTT 3.1.1 (which has no
-     * negative acknowledgement for PUBLISH) gets the connection closed without one.
+     * The broker cannot take the message (the journal is full): MQTT 5 gets a QUOTA_EXCEEDED acknowledgement,
+     * MQTT 3.1.1 (which has no negative acknowledgement for PUBLISH) gets the connection closed without one. Never
+     * because of one subscriber: a full session queue drops by that session's overflow policy instead.
      */
     private void onQuotaExceeded(final ClientConnection connection, final int qos, final int packetId)
     {
@@ -716,8 +723,7 @@ public final class Router implements EventHandler<RingEvent>
         else
         {
             disconnector.close(connection, -1, null);
-            LOG.info("client '{}' disconnected unacknowledged: a subscriber queue is full",
-                connection.clientId());
+            LOG.debug("publisher disconnected unacknowledged: the journal is full");
         }
     }
 
@@ -727,7 +733,7 @@ public final class Router implements EventHandler<RingEvent>
         final boolean v5 = connection.version() == MqttVersion.MQTT_5;
         if (1 == qos)
         {
-            sender.ack(connection, PacketType.PUBACK, packetId, v5 ? reasonCode : 0);
+            ackHold.ack(connection, PacketType.PUBACK, packetId, v5 ? reasonCode : 0);
         }
         else if (2 == qos)
         {
@@ -739,7 +745,7 @@ public final class Router implements EventHandler<RingEvent>
                     journal.appendInQos2(session.journalId(), packetId);
                 }
             }
-            sender.ack(connection, PacketType.PUBREC, packetId, v5 ? reasonCode : 0);
+            ackHold.ack(connection, PacketType.PUBREC, packetId, v5 ? reasonCode : 0);
         }
     }
 
@@ -758,8 +764,12 @@ public final class Router implements EventHandler<RingEvent>
     }
 
     /**
-     * Fan a message out to every matching session. Refuses the whole message, delivering nothing, if any
-     * QoS 1/2 delivery would overflow a session queue: an accepted message is never dropped for lack of room.
+     * Fan a message out to every matching session. A session whose queue is full loses the delivery by its own
+     * overflow policy (counted for it); nobody else is refused or slowed, except that a connected session backed up
+     * past its high-water mark holds the publisher's acknowledgement for a bounded time ({@link AckHold}). Only a
+     * broker-wide reason, a full journal, refuses the message as a whole.
+     *
+     * @return {@link #NO_MATCH}, {@link #ROUTED} or {@link #JOURNAL_FULL}.
      */
     private int route(final PublishSource source)
     {
@@ -774,24 +784,20 @@ public final class Router implements EventHandler<RingEvent>
         {
             for (int i = 0; i < count; i++)
             {
-                final Session session = collector.sessions[i];
-                if (Math.min(source.qos, collector.qos[i]) > 0 && deliverer.isFull(session))
+                if (Math.min(source.qos, collector.qos[i]) > 0 && !deliverer.admit(collector.sessions[i]))
                 {
-                    counters.refusedQueueFull++;
-                    session.onDroppedQueueFull();
-                    return QUOTA_EXCEEDED;
+                    collector.qos[i] = DROPPED;
                 }
             }
-        }
-        if (source.qos > 0 && journal.enabled() && !source.journaled() && hasJournaledTarget(source, count))
-        {
-            final long position = appendMessage(source, source.retain ? JournalDescriptor.FLAG_RETAIN : 0);
-            if (position < 0)
+            if (journal.enabled() && !source.journaled() && hasJournaledTarget(source, count))
             {
-                counters.refusedJournalFull++;
-                return QUOTA_EXCEEDED;
+                final long position = appendMessage(source, source.retain ? JournalDescriptor.FLAG_RETAIN : 0);
+                if (position < 0)
+                {
+                    return JOURNAL_FULL;
+                }
+                source.storedAt(position);
             }
-            source.storedAt(position);
         }
         for (int i = 0; i < count; i++)
         {
@@ -803,15 +809,12 @@ public final class Router implements EventHandler<RingEvent>
                 deliverer.sendQos0(session, source, retainFlag, collector.subscriptionIds[i],
                     collector.subscriptionIdCounts[i], nowNs);
             }
-            else
+            else if (deliveryQos > 0)
             {
                 deliverer.sendQos12(session, new Delivery(source.message(), deliveryQos, retainFlag,
                     collector.subscriptionIds[i], collector.subscriptionIdCounts[i], collector.sharedGroups[i]),
                     nowNs);
-                if (null != source.publisher)
-                {
-                    deliverer.throttle(session, source.publisher.connection());
-                }
+                ackHold.onQueued(session, source.publisher, nowNs);
             }
         }
         return ROUTED;
@@ -974,13 +977,9 @@ public final class Router implements EventHandler<RingEvent>
             {
                 deliverer.sendQos0(session, source, true, ids, idCount, nowNs);
             }
-            else if (!deliverer.isFull(session))
+            else if (deliverer.admit(session))
             {
                 deliverer.sendQos12(session, new Delivery(message, qos, true, ids, idCount, null), nowNs);
-            }
-            else
-            {
-                session.onDroppedQueueFull();
             }
         }
     }
@@ -1069,7 +1068,7 @@ public final class Router implements EventHandler<RingEvent>
         }
         session.connection(null);
         counters.clientsConnected--;
-        deliverer.releasePublishers(session);
+        ackHold.onDrained(session);
         final Message will = connection.will();
         if (null != will)
         {
@@ -1110,7 +1109,7 @@ public final class Router implements EventHandler<RingEvent>
         }
         final List<Delivery> moved = new ArrayList<>();
         session.inflight().values().removeIf(d -> null != d.sharedGroup() && moved.add(d));
-        session.queue().removeIf(d -> null != d.sharedGroup() && moved.add(d));
+        session.removeQueuedIf(d -> null != d.sharedGroup() && moved.add(d));
         for (final Delivery delivery : moved)
         {
             @SuppressWarnings("unchecked")
@@ -1126,7 +1125,7 @@ public final class Router implements EventHandler<RingEvent>
             }
             if (null == target)
             {
-                session.queue().addLast(delivery);
+                session.enqueue(delivery);
                 continue;
             }
             deliverer.ended(session, delivery);
@@ -1162,10 +1161,7 @@ public final class Router implements EventHandler<RingEvent>
         {
             session.inflight().clear();
         }
-        if (session.queuedCount() > 0)
-        {
-            session.queue().clear();
-        }
+        session.clearQueue();
         sessions.remove(session.clientId(), session);
         if (0 != session.journalId())
         {
@@ -1220,6 +1216,7 @@ public final class Router implements EventHandler<RingEvent>
                 }
             }
         }
+        ackHold.onTick(nowNs);
         sysTopics.onTick(nowNs);
         snapshots.onTick(nowNs);
     }

@@ -79,9 +79,12 @@ final class SysTopics
         publish("$SYS/broker/publish/messages/received", counters.publishReceived);
         publish("$SYS/broker/publish/messages/sent", counters.publishSent);
         publish("$SYS/broker/publish/messages/dropped",
-            counters.droppedQos0 + counters.droppedTooLarge + counters.droppedExpired + transport.droppedNotWritable());
-        publish("$SYS/broker/publish/messages/refused", counters.refusedQueueFull + counters.refusedNotAuthorized +
-            counters.refusedJournalFull);
+            counters.droppedQos0 + counters.droppedTooLarge + counters.droppedExpired + counters.droppedQueueFull +
+            transport.droppedNotWritable());
+        publish("$SYS/broker/publish/messages/dropped/queue-full", counters.droppedQueueFull);
+        publish("$SYS/broker/publish/messages/refused", counters.refusedNotAuthorized + counters.refusedJournalFull);
+        publish("$SYS/broker/publish/acks/held", counters.acksHeld);
+        publish("$SYS/broker/clients/stalled", counters.slowSessionsStalled);
         publish("$SYS/broker/load/bytes/received", transport.bytesReceived());
         publish("$SYS/broker/load/bytes/sent", transport.bytesSent());
         publish("$SYS/broker/bytes/received", transport.bytesReceived());

@@ -26,13 +26,13 @@ public final class ClientConnection
     private boolean requestProblemInformation = true;
     private char receiveMaximum = 65535;
     private int maximumPacketSize = Integer.MAX_VALUE;
-    private char pausedBy;
     private Session session;
     private String clientId = "";
     private String username;
     // Rarely used state lives in objects created on demand, to keep an idle connection small.
     private WillSpec will;
     private Aliases aliases;
+    private HeldAcks heldAcks;
 
     /** The will and its timing. */
     private record WillSpec(Message message, long delaySeconds, long expirySeconds)
@@ -95,24 +95,20 @@ public final class ClientConnection
         this.state = (byte)state;
     }
 
-    /**
-     * One more backed-up session wants this publisher paused.
-     *
-     * @return true if reading must stop now (first pause).
-     */
-    public boolean pause()
+    /** @return acknowledgements held for this publisher, or null if it was never held. */
+    public HeldAcks heldAcks()
     {
-        return 1 == ++pausedBy;
+        return heldAcks;
     }
 
-    /**
-     * A session that paused this publisher has drained.
-     *
-     * @return true if reading may resume now (last pause released).
-     */
-    public boolean resume()
+    /** @return acknowledgements held for this publisher, created on first use. */
+    public HeldAcks heldAcksForUpdate()
     {
-        return pausedBy > 0 && 0 == --pausedBy;
+        if (null == heldAcks)
+        {
+            heldAcks = new HeldAcks();
+        }
+        return heldAcks;
     }
 
     /** @return protocol version (3, 4 or 5), 0 before CONNECT. */

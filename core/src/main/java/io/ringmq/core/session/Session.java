@@ -4,8 +4,11 @@ import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.collections.IntHashSet;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * MQTT session state: subscriptions, QoS 1/2 deliveries in flight and queued, inbound QoS 2 packet ids awaiting
@@ -29,8 +32,19 @@ public final class Session
     private Int2ObjectHashMap<Delivery> inflight;
     private ArrayDeque<Delivery> queue;
     private IntHashSet inboundQos2;
-    /** Publishers paused because this session's queue is above the high-water mark (flow control). */
-    private java.util.ArrayList<ClientConnection> pausedPublishers;
+    /**
+     * Publishers whose acknowledgements this session holds while its queue is above the high-water mark; each
+     * appears once per hold epoch (see {@link HeldAcks#heldBy}).
+     */
+    private ArrayList<ClientConnection> holdingPublishers;
+    /** nanoTime this session started holding publishers, -1 while it holds none. */
+    private long holdingSinceNs = -1;
+    /** Incremented whenever the session releases its publishers. */
+    private long holdEpoch;
+    /** Held publishers past the maximum delay without draining: holds nobody until its queue drains. */
+    private boolean stalled;
+    /** Bytes (topic, properties, payload) of the deliveries in {@link #queue}: the byte quota. */
+    private long queuedBytes;
     private ClientConnection connection;
     private long expiryIntervalSeconds;
     private long expiryDeadlineNs = -1;
@@ -121,7 +135,11 @@ public final class Session
         return null == queue ? 0 : queue.size();
     }
 
-    /** @return deliveries waiting for room in the inflight window or for the client to come back. */
+    /**
+     * @return deliveries waiting for room in the inflight window or for the client to come back, for reading only:
+     *         {@link #enqueue}, {@link #pollQueued}, {@link #removeQueuedIf} and {@link #clearQueue} change it and
+     *         keep the byte count.
+     */
     public ArrayDeque<Delivery> queue()
     {
         if (null == queue)
@@ -129,6 +147,69 @@ public final class Session
             queue = new ArrayDeque<>();
         }
         return queue;
+    }
+
+    /** @return bytes of the queued deliveries' messages (topic, properties and payload). */
+    public long queuedBytes()
+    {
+        return queuedBytes;
+    }
+
+    /** @param delivery appended to the queue. */
+    public void enqueue(final Delivery delivery)
+    {
+        queue().addLast(delivery);
+        queuedBytes += bytes(delivery);
+    }
+
+    /** @return the oldest queued delivery, removed, or null. */
+    public Delivery pollQueued()
+    {
+        final Delivery delivery = null == queue ? null : queue.pollFirst();
+        if (null != delivery)
+        {
+            queuedBytes -= bytes(delivery);
+        }
+        return delivery;
+    }
+
+    /**
+     * @param filter which queued deliveries to remove.
+     * @return true if any was removed.
+     */
+    public boolean removeQueuedIf(final Predicate<Delivery> filter)
+    {
+        if (null == queue)
+        {
+            return false;
+        }
+        final boolean removed = queue.removeIf(filter);
+        if (removed)
+        {
+            long bytes = 0;
+            for (final Delivery delivery : queue)
+            {
+                bytes += bytes(delivery);
+            }
+            queuedBytes = bytes;
+        }
+        return removed;
+    }
+
+    /** Empty the queue. */
+    public void clearQueue()
+    {
+        if (null != queue)
+        {
+            queue.clear();
+        }
+        queuedBytes = 0;
+    }
+
+    private static long bytes(final Delivery delivery)
+    {
+        final Message message = delivery.message();
+        return (long)message.topicLength() + message.propertiesLength() + message.payloadLength();
     }
 
     /** @return inbound QoS 2 packet ids for which PUBREC was sent and PUBREL not yet received. */
@@ -142,29 +223,63 @@ public final class Session
     }
 
     /**
-     * Record a publisher this session paused.
+     * Record a publisher whose acknowledgements this session holds.
      *
      * @param publisher the publisher's connection.
-     * @return true if newly recorded (the caller then pauses it), false if already paused by this session.
+     * @return true if newly recorded (the caller then counts the hold on the publisher), false if already held.
      */
-    public boolean addPausedPublisher(final ClientConnection publisher)
+    public boolean addHoldingPublisher(final ClientConnection publisher)
     {
-        if (null == pausedPublishers)
+        if (null == holdingPublishers)
         {
-            pausedPublishers = new java.util.ArrayList<>(2);
+            holdingPublishers = new ArrayList<>(2);
         }
-        if (pausedPublishers.contains(publisher))
+        if (holdingPublishers.contains(publisher))
         {
             return false;
         }
-        pausedPublishers.add(publisher);
+        holdingPublishers.add(publisher);
         return true;
     }
 
-    /** @return publishers this session paused (possibly empty), to be resumed by the caller, then cleared. */
-    public java.util.List<ClientConnection> pausedPublishers()
+    /** @return publishers this session holds (possibly empty), to be released by the caller, then cleared. */
+    public List<ClientConnection> holdingPublishers()
     {
-        return null == pausedPublishers ? java.util.List.of() : pausedPublishers;
+        return null == holdingPublishers ? List.of() : holdingPublishers;
+    }
+
+    /** @return nanoTime the session started holding publishers, -1 while it holds none. */
+    public long holdingSinceNs()
+    {
+        return holdingSinceNs;
+    }
+
+    /** @param nowNs nanoTime the session started holding publishers, -1 once it released them. */
+    public void holdingSinceNs(final long nowNs)
+    {
+        if (nowNs < 0)
+        {
+            holdEpoch++;
+        }
+        this.holdingSinceNs = nowNs;
+    }
+
+    /** @return the hold epoch, which changes every time the session releases its publishers. */
+    public long holdEpoch()
+    {
+        return holdEpoch;
+    }
+
+    /** @return true if the session held publishers past the maximum delay and has not drained since. */
+    public boolean stalled()
+    {
+        return stalled;
+    }
+
+    /** @param stalled whether the session is stalled. */
+    public void stalled(final boolean stalled)
+    {
+        this.stalled = stalled;
     }
 
     /** @return the current connection, or null while offline. */
@@ -231,7 +346,7 @@ public final class Session
         drops[reason]++;
     }
 
-    /** Count a delivery dropped because the session queue was full. */
+    /** Count a delivery dropped because the session queue was full (the new one or the oldest, by policy). */
     public void onDroppedQueueFull()
     {
         drop(DROPPED_QUEUE_FULL);
@@ -255,7 +370,7 @@ public final class Session
         drop(DROPPED_QOS0);
     }
 
-    /** @return deliveries refused because the queue was full. */
+    /** @return deliveries dropped because the queue was full. */
     public long droppedQueueFull()
     {
         return null == drops ? 0 : drops[DROPPED_QUEUE_FULL];

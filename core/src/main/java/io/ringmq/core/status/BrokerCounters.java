@@ -17,8 +17,12 @@ public final class BrokerCounters
     public long publishBytesReceived;
     /** Deliveries dropped: QoS 0 to a full outbound queue or offline session. */
     public long droppedQos0;
-    /** Publishes refused because a subscriber queue was full (v5 0x97, v3 connection closed unacknowledged). */
-    public long refusedQueueFull;
+    /** QoS 1/2 deliveries dropped because the session's queue quota was full (new or oldest, by policy). */
+    public long droppedQueueFull;
+    /** Publisher acknowledgements held back because a connected subscriber they feed was backed up. */
+    public long acksHeld;
+    /** Backed-up sessions that held their publishers for the maximum delay without draining. */
+    public long slowSessionsStalled;
     /** Connects, publishes and subscriptions refused because the journal was full (v5 0x97). */
     public long refusedJournalFull;
     /** Deliveries dropped as larger than the client's maximum packet size. */

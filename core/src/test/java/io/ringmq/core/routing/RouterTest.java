@@ -8,6 +8,7 @@ import io.ringmq.core.protocol.MqttVersion;
 import io.ringmq.core.protocol.PacketType;
 import io.ringmq.core.protocol.ReasonCode;
 import io.ringmq.core.ring.OutboundQueue;
+import io.ringmq.core.session.Session;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
@@ -17,6 +18,7 @@ import java.lang.management.ManagementFactory;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @Timeout(30)
@@ -88,7 +90,7 @@ class RouterTest
     }
 
     @Test
-    void shouldRefuseQos1WithQuotaExceededRatherThanDropWhenQueueIsFull()
+    void shouldAcknowledgeEveryPublishAndDropNewForTheFullOfflineSessionOnly()
     {
         harness.connect(SUB, "sub", MqttVersion.MQTT_5, false, 600);
         harness.subscribe(SUB, MqttVersion.MQTT_5, 1, 0, new TopicSubscription("q", 1));
@@ -103,16 +105,20 @@ class RouterTest
         final List<RouterHarness.Out> acks = harness.drain(PUB, PacketType.PUBACK);
 
         assertEquals(3, acks.size());
-        assertEquals(ReasonCode.SUCCESS, reasonOf(acks.get(0)));
-        assertEquals(ReasonCode.SUCCESS, reasonOf(acks.get(1)));
-        assertEquals(ReasonCode.QUOTA_EXCEEDED, reasonOf(acks.get(2)));
+        for (final RouterHarness.Out ack : acks)
+        {
+            assertEquals(ReasonCode.SUCCESS, reasonOf(ack), "one full subscriber never refuses the publisher");
+        }
+        assertEquals(1, harness.router.session("sub").droppedQueueFull());
 
         harness.connect(SUB + 10, "sub", MqttVersion.MQTT_5, false, 600);
-        assertEquals(2, harness.drain(SUB + 10, PacketType.PUBLISH).size(), "both accepted messages delivered");
+        final List<RouterHarness.Out> delivered = harness.drain(SUB + 10, PacketType.PUBLISH);
+        assertEquals(2, delivered.size(), "the two that fit, the oldest ones (drop-new)");
+        assertTrue(new String(delivered.get(1).body(), java.nio.charset.StandardCharsets.UTF_8).endsWith("m2"));
     }
 
     @Test
-    void shouldCloseMqtt311PublisherWithoutAckWhenQueueIsFull()
+    void shouldKeepMqtt311PublisherConnectedWhenASubscriberQueueIsFull()
     {
         harness.connect(SUB, "sub", MqttVersion.MQTT_3_1_1, false, 0);
         harness.subscribe(SUB, MqttVersion.MQTT_3_1_1, 1, 0, new TopicSubscription("q", 1));
@@ -128,8 +134,9 @@ class RouterTest
         final long acks = out.stream().filter(o -> o.body().length > 0 && o.packetType() == PacketType.PUBACK).count();
         final boolean closed = out.stream().anyMatch(o -> o.type() == OutboundQueue.CLOSE && o.connectionId() == PUB);
 
-        assertEquals(2, acks);
-        assertTrue(closed);
+        assertEquals(3, acks);
+        assertFalse(closed);
+        assertEquals(1, harness.router.counters().droppedQueueFull);
     }
 
     @Test
@@ -170,7 +177,7 @@ class RouterTest
     }
 
     @Test
-    void shouldPausePublisherWhileOnlineSubscriberIsBackedUpAndResumeWhenItDrains()
+    void shouldHoldPublisherAcksWhileOnlineSubscriberIsBackedUpAndReleaseThemInOrderWhenItDrains()
     {
         final RouterHarness flow = new RouterHarness(new BrokerConfig().sysIntervalSeconds(0)
             .maxQueuedMessages(8).maxInflight(2));
@@ -179,27 +186,114 @@ class RouterTest
         flow.connect(PUB, "pub", MqttVersion.MQTT_3_1_1, true, 0);
         flow.drain();
 
-        for (int i = 1; i <= 6; i++)
+        for (int i = 1; i <= 7; i++)
         {
             flow.publish(PUB, MqttVersion.MQTT_3_1_1, "f", "m" + i, 1, i);
         }
+        flow.publish(PUB, MqttVersion.MQTT_3_1_1, "other", "x", 0, 0);
+        flow.raw(PUB, 0xC0, 0x00);  // PINGREQ
         final List<RouterHarness.Out> out = flow.drain();
         final List<RouterHarness.Out> publishes = out.stream().filter(o -> o.connectionId() == SUB &&
             o.body().length > 0 && o.packetType() == PacketType.PUBLISH).toList();
         assertEquals(2, publishes.size(), "inflight window of 2");
-        assertEquals(1, out.stream().filter(o -> o.type() == OutboundQueue.PAUSE_READ && o.connectionId() == PUB)
-            .count(), "paused once the queue reached half of max-queued-messages");
-        assertEquals(6, out.stream().filter(o -> o.connectionId() == PUB && o.body().length > 0 &&
-            o.packetType() == PacketType.PUBACK).count(), "everything accepted is acknowledged");
+        assertEquals(List.of(1, 2, 3, 4, 5), ackIds(out, PUB),
+            "acknowledged until the queue reached half of max-queued-messages, then held");
+        assertEquals(1, out.stream().filter(o -> o.connectionId() == PUB && o.body().length > 0 &&
+            o.packetType() == PacketType.PINGRESP).count(), "the publisher is still read: its PINGREQ is answered");
+        assertEquals(0, out.stream().filter(o -> o.type() != OutboundQueue.PACKET &&
+            o.type() != OutboundQueue.DROPPABLE_PACKET && o.type() != OutboundQueue.CONNECTED).count(),
+            "nothing stops reading the publisher");
 
-        for (final RouterHarness.Out publish : publishes)
+        final List<RouterHarness.Out> after = new java.util.ArrayList<>();
+        List<RouterHarness.Out> sent = publishes;
+        while (!sent.isEmpty())
         {
-            final int packetId = ((publish.body()[5] & 0xFF) << 8) | (publish.body()[6] & 0xFF);
-            flow.raw(SUB, 0x40, 0x02, packetId >> 8, packetId & 0xFF);
+            for (final RouterHarness.Out publish : sent)
+            {
+                final int packetId = ((publish.body()[5] & 0xFF) << 8) | (publish.body()[6] & 0xFF);
+                flow.raw(SUB, 0x40, 0x02, packetId >> 8, packetId & 0xFF);
+            }
+            final List<RouterHarness.Out> next = flow.drain();
+            after.addAll(next);
+            sent = next.stream().filter(o -> o.connectionId() == SUB && o.body().length > 0 &&
+                o.packetType() == PacketType.PUBLISH).toList();
         }
-        final List<RouterHarness.Out> after = flow.drain();
-        assertEquals(1, after.stream().filter(o -> o.type() == OutboundQueue.RESUME_READ && o.connectionId() == PUB)
-            .count(), "resumed once the queue drained to a quarter");
+        assertEquals(List.of(6, 7), ackIds(after, PUB), "released in order once the queue drained to a quarter");
+        assertEquals(0, flow.router.counters().droppedQueueFull, "nothing lost");
+    }
+
+    @Test
+    void shouldStopHoldingAfterTheMaximumDelayAndDropOnlyForTheFullSession()
+    {
+        final RouterHarness flow = new RouterHarness(new BrokerConfig().sysIntervalSeconds(0)
+            .maxQueuedMessages(4).maxInflight(1).maxAckDelayMs(1));
+        flow.connect(SUB, "stalled", MqttVersion.MQTT_5, true, 0);
+        flow.subscribe(SUB, MqttVersion.MQTT_5, 1, 0, new TopicSubscription("#", 1));
+        final long healthy = 3;
+        flow.connect(healthy, "healthy", MqttVersion.MQTT_5, true, 0);
+        flow.subscribe(healthy, MqttVersion.MQTT_5, 1, 0, new TopicSubscription("f", 0));
+        flow.connect(PUB, "pub", MqttVersion.MQTT_5, true, 0);
+        flow.drain();
+
+        for (int i = 1; i <= 4; i++)
+        {
+            flow.publish(PUB, MqttVersion.MQTT_5, "f", "m" + i, 1, i);
+        }
+        assertEquals(List.of(1, 2), ackIds(flow.drain(), PUB), "held once the stalled queue reached 2");
+        java.util.concurrent.locks.LockSupport.parkNanos(2_000_000);
+        flow.tick();
+        assertEquals(List.of(3, 4), ackIds(flow.drain(), PUB), "released after max-ack-delay");
+        assertEquals(1, flow.router.counters().slowSessionsStalled);
+
+        for (int i = 5; i <= 20; i++)
+        {
+            flow.publish(PUB, MqttVersion.MQTT_5, "f", "m" + i, 1, i);
+            assertEquals(List.of(i), ackIds(flow.drain(), PUB), "a stalled session holds nobody");
+        }
+        final Session stalled = flow.router.session("stalled");
+        assertEquals(4, stalled.queuedCount(), "queue at its quota");
+        assertEquals(20 - 1 - 4, stalled.droppedQueueFull(), "the rest is dropped for the stalled session alone");
+        assertEquals(stalled.droppedQueueFull(), flow.router.counters().droppedQueueFull);
+        assertEquals(0, flow.router.session("healthy").droppedQueueFull());
+        assertEquals(0, flow.router.session("healthy").droppedQos0(), "the healthy subscriber got every message");
+    }
+
+    @Test
+    void shouldDropTheOldestWithDropOldestPolicy()
+    {
+        final RouterHarness flow = new RouterHarness(new BrokerConfig().sysIntervalSeconds(0)
+            .maxQueuedMessages(3).maxInflight(1).maxAckDelayMs(0).queueOverflow("drop-oldest"));
+        flow.connect(SUB, "sub", MqttVersion.MQTT_5, false, 3600);
+        flow.subscribe(SUB, MqttVersion.MQTT_5, 1, 0, new TopicSubscription("f", 1));
+        flow.closed(SUB);
+        flow.connect(PUB, "pub", MqttVersion.MQTT_5, true, 0);
+        for (int i = 1; i <= 10; i++)
+        {
+            flow.publish(PUB, MqttVersion.MQTT_5, "f", "m" + i, 1, i);
+        }
+        assertEquals(10, ackIds(flow.drain(), PUB).size(), "the publisher is never refused");
+        final Session session = flow.router.session("sub");
+        assertEquals(7, session.droppedQueueFull());
+        final List<String> kept = new java.util.ArrayList<>();
+        for (final io.ringmq.core.session.Delivery delivery : session.queue())
+        {
+            kept.add(new String(payload(delivery.message()), java.nio.charset.StandardCharsets.UTF_8));
+        }
+        assertEquals(List.of("m8", "m9", "m10"), kept, "the newest are kept");
+    }
+
+    private static byte[] payload(final io.ringmq.core.session.Message message)
+    {
+        final byte[] bytes = new byte[message.payloadLength()];
+        message.buffer().getBytes(message.payloadOffset(), bytes);
+        return bytes;
+    }
+
+    private static List<Integer> ackIds(final List<RouterHarness.Out> out, final long connectionId)
+    {
+        return out.stream().filter(o -> o.connectionId() == connectionId && o.body().length > 0 &&
+            (o.packetType() == PacketType.PUBACK || o.packetType() == PacketType.PUBREC))
+            .map(o -> ((o.body()[2] & 0xFF) << 8) | (o.body()[3] & 0xFF)).toList();
     }
 
     @Test

@@ -1,0 +1,198 @@
+package io.ringmq.core.routing;
+
+import io.ringmq.core.session.ClientConnection;
+import io.ringmq.core.session.HeldAcks;
+import io.ringmq.core.session.Session;
+import io.ringmq.core.status.BrokerCounters;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Lossless back-pressure that cannot become a denial of service: a connected subscriber that is merely slower than
+ * its publishers slows them by holding their acknowledgements (PUBACK, PUBREC), never by stopping to read them, so
+ * their PINGREQs, their other topics and every other client keep flowing. A publisher with a bounded window of
+ * unacknowledged messages (MQTT 5 Receive Maximum, any real client's inflight limit) then sends at the pace of the
+ * subscriber.
+ * <p>
+ * A session holds a publisher from the moment a QoS 1/2 delivery from it finds the session's queue at or above the
+ * high-water mark (half of max-queued-messages) until the queue drains to the low-water mark (a quarter), the
+ * session goes offline or ends, or {@code max-ack-delay} has passed since the session started holding. In that
+ * last case the session is <i>stalled</i>: it releases everyone and holds nobody until it has drained, and while
+ * its queue is full its own overflow policy drops what does not fit. So no publisher waits longer than the maximum
+ * delay (plus one timer tick) for any one backed-up session, and a subscriber that never reads costs its
+ * publishers one delay, once.
+ * <p>
+ * Bounds: a session records each publisher once per hold epoch; a publisher holds at most {@code maxHeldAcks}
+ * acknowledgements (a client that ignores its window gets the oldest ones released early).
+ * <p>
+ * <b>Threading:</b> Router thread only.
+ */
+final class AckHold
+{
+    private static final Logger LOG = LoggerFactory.getLogger(AckHold.class);
+
+    private final PacketSender sender;
+    private final BrokerCounters counters;
+    private final long maxDelayNs;
+    private final int highWater;
+    private final int lowWater;
+    private final int maxHeldAcks;
+    /** Sessions holding publishers now, checked against the maximum delay on every tick. */
+    private final List<Session> holding = new ArrayList<>();
+
+    /**
+     * @param sender      where released acknowledgements go.
+     * @param counters    broker counters.
+     * @param maxDelayMs  longest hold by one session; 0 never holds.
+     * @param maxQueued   the session queue quota in messages: holds start at half of it and end at a quarter.
+     * @param maxHeldAcks most acknowledgements held per publisher.
+     */
+    AckHold(final PacketSender sender, final BrokerCounters counters, final long maxDelayMs, final int maxQueued,
+        final int maxHeldAcks)
+    {
+        this.sender = sender;
+        this.counters = counters;
+        this.maxDelayNs = maxDelayMs * 1_000_000L;
+        this.highWater = Math.max(1, maxQueued / 2);
+        this.lowWater = maxQueued / 4;
+        this.maxHeldAcks = maxHeldAcks;
+    }
+
+    /**
+     * Send a publisher's PUBACK or PUBREC, or hold it behind the ones already held.
+     *
+     * @param publisher  the publishing connection.
+     * @param packetType PUBACK or PUBREC.
+     * @param packetId   packet identifier.
+     * @param reasonCode reason code (MQTT 5), 0 otherwise.
+     */
+    void ack(final ClientConnection publisher, final int packetType, final int packetId, final int reasonCode)
+    {
+        final HeldAcks held = publisher.heldAcks();
+        if (null == held || !held.holding())
+        {
+            sender.ack(publisher, packetType, packetId, reasonCode);
+            return;
+        }
+        if (held.size() >= maxHeldAcks)
+        {
+            flush(publisher, held);  // a client that ignores its window is not slowed further: bounded memory
+        }
+        held.add(HeldAcks.pack(packetType, packetId, reasonCode));
+        counters.acksHeld++;
+    }
+
+    /**
+     * A QoS 1/2 delivery from {@code publisher} went to {@code target}: hold the publisher if the target is a
+     * connected session backed up past the high-water mark.
+     *
+     * @param target    the receiving session.
+     * @param publisher the publishing session, or null for broker-made messages.
+     * @param nowNs     current time.
+     */
+    void onQueued(final Session target, final Session publisher, final long nowNs)
+    {
+        if (0 == maxDelayNs || null == publisher || publisher == target || target.queuedCount() < highWater ||
+            target.stalled() || null == target.connection())
+        {
+            return;
+        }
+        final ClientConnection connection = publisher.connection();
+        if (null == connection || connection.state() != ClientConnection.CONNECTED)
+        {
+            return;
+        }
+        final HeldAcks held = connection.heldAcksForUpdate();
+        final long epoch = target.holdEpoch();
+        if (held.heldBy(target, epoch) || !target.addHoldingPublisher(connection))
+        {
+            return;
+        }
+        if (target.holdingSinceNs() < 0)
+        {
+            target.holdingSinceNs(nowNs);
+            holding.add(target);
+        }
+        held.hold(target, epoch);
+    }
+
+    /**
+     * The session's queue drained (to the low-water mark or below), or the session went offline or ended: it
+     * releases its publishers and may hold again.
+     *
+     * @param session the session.
+     */
+    void onDrained(final Session session)
+    {
+        if (session.queuedCount() <= lowWater || null == session.connection())
+        {
+            session.stalled(false);
+            if (session.holdingSinceNs() >= 0)
+            {
+                holding.remove(session);
+                releaseAll(session);
+            }
+        }
+    }
+
+    /**
+     * Timer tick: sessions that held their publishers for the maximum delay without draining are stalled.
+     *
+     * @param nowNs current time.
+     */
+    void onTick(final long nowNs)
+    {
+        for (int i = holding.size() - 1; i >= 0; i--)
+        {
+            final Session session = holding.get(i);
+            if (nowNs - session.holdingSinceNs() >= maxDelayNs)
+            {
+                holding.remove(i);
+                session.stalled(true);
+                counters.slowSessionsStalled++;
+                LOG.debug("a client did not drain {} queued messages within max-ack-delay: its publishers are "
+                    + "released, its overflow is dropped", session.queuedCount());
+                releaseAll(session);
+            }
+        }
+    }
+
+    /** @return sessions holding publishers now (tests, metrics). */
+    int holdingSessions()
+    {
+        return holding.size();
+    }
+
+    private void releaseAll(final Session session)
+    {
+        final List<ClientConnection> publishers = session.holdingPublishers();
+        for (int i = 0, size = publishers.size(); i < size; i++)
+        {
+            final ClientConnection publisher = publishers.get(i);
+            final HeldAcks held = publisher.heldAcks();
+            if (null != held && 0 == held.release())
+            {
+                flush(publisher, held);
+            }
+        }
+        publishers.clear();
+        session.holdingSinceNs(-1);
+    }
+
+    private void flush(final ClientConnection publisher, final HeldAcks held)
+    {
+        if (publisher.state() != ClientConnection.CONNECTED)
+        {
+            held.clear();  // the client resends what was not acknowledged when it reconnects
+            return;
+        }
+        while (held.size() > 0)
+        {
+            final int entry = held.poll();
+            sender.ack(publisher, HeldAcks.packetType(entry), HeldAcks.packetId(entry), HeldAcks.reasonCode(entry));
+        }
+    }
+}

@@ -1,0 +1,156 @@
+package io.ringmq.core.session;
+
+/**
+ * A publisher's acknowledgements (PUBACK, PUBREC) held back while a connected subscriber it feeds is backed up,
+ * in the order they were made, so the publisher gets them in the order it sent its PUBLISH packets. Created on the
+ * first hold, so a connection that never feeds a slow subscriber pays one null reference.
+ * <p>
+ * Each entry packs the packet type, reason code and packet id into one int; no object per acknowledgement.
+ * <p>
+ * <b>Threading:</b> Router thread only.
+ */
+public final class HeldAcks
+{
+    private static final int INITIAL_CAPACITY = 16;
+
+    private int[] entries = new int[INITIAL_CAPACITY];
+    private int head;
+    private int size;
+    /** Backed-up sessions currently holding this publisher; acknowledgements are held while above zero. */
+    private int holds;
+    /** The session that last recorded a hold here and its hold epoch: skips the holder list scan per delivery. */
+    private Session lastHolder;
+    private long lastHolderEpoch = -1;
+
+    /**
+     * @param packetType PUBACK or PUBREC.
+     * @param packetId   packet identifier.
+     * @param reasonCode MQTT 5 reason code (0 for 3.1.1).
+     * @return the packed entry.
+     */
+    public static int pack(final int packetType, final int packetId, final int reasonCode)
+    {
+        return (packetType & 0x0F) << 24 | (reasonCode & 0xFF) << 16 | (packetId & 0xFFFF);
+    }
+
+    /**
+     * @param entry a packed entry.
+     * @return its packet type.
+     */
+    public static int packetType(final int entry)
+    {
+        return entry >>> 24;
+    }
+
+    /**
+     * @param entry a packed entry.
+     * @return its packet id.
+     */
+    public static int packetId(final int entry)
+    {
+        return entry & 0xFFFF;
+    }
+
+    /**
+     * @param entry a packed entry.
+     * @return its reason code.
+     */
+    public static int reasonCode(final int entry)
+    {
+        return (entry >>> 16) & 0xFF;
+    }
+
+    /** @return true while acknowledgements must be held: a session holds the publisher, or some are still queued. */
+    public boolean holding()
+    {
+        return holds > 0 || size > 0;
+    }
+
+    /** @return sessions holding the publisher. */
+    public int holds()
+    {
+        return holds;
+    }
+
+    /**
+     * A backed-up session holds the publisher.
+     *
+     * @param holder the session.
+     * @param epoch  the session's hold epoch, remembered to skip the next check for the same session.
+     */
+    public void hold(final Session holder, final long epoch)
+    {
+        holds++;
+        lastHolder = holder;
+        lastHolderEpoch = epoch;
+    }
+
+    /**
+     * @param holder a session.
+     * @param epoch  its current hold epoch.
+     * @return true if that session is known to hold this publisher in that epoch (a fast check, false may be wrong).
+     */
+    public boolean heldBy(final Session holder, final long epoch)
+    {
+        return lastHolder == holder && lastHolderEpoch == epoch;
+    }
+
+    /**
+     * A session released the publisher.
+     *
+     * @return holds left.
+     */
+    public int release()
+    {
+        if (holds > 0)
+        {
+            holds--;
+        }
+        if (0 == holds)
+        {
+            lastHolder = null;
+        }
+        return holds;
+    }
+
+    /** @return acknowledgements held. */
+    public int size()
+    {
+        return size;
+    }
+
+    /** @param entry a packed entry, appended. */
+    public void add(final int entry)
+    {
+        if (size == entries.length)
+        {
+            final int[] grown = new int[size * 2];
+            for (int i = 0; i < size; i++)
+            {
+                grown[i] = entries[(head + i) % entries.length];
+            }
+            entries = grown;
+            head = 0;
+        }
+        entries[(head + size) % entries.length] = entry;
+        size++;
+    }
+
+    /** @return the oldest entry, removed; the caller checks {@link #size()} first. */
+    public int poll()
+    {
+        final int entry = entries[head];
+        head = (head + 1) % entries.length;
+        size--;
+        return entry;
+    }
+
+    /** Forget every entry and hold (the connection is gone). */
+    public void clear()
+    {
+        head = 0;
+        size = 0;
+        holds = 0;
+        lastHolder = null;
+    }
+}

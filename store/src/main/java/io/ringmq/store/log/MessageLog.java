@@ -2,6 +2,8 @@ package io.ringmq.store.log;
 
 import org.agrona.BitUtil;
 import org.agrona.MutableDirectBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -47,7 +49,7 @@ public final class MessageLog implements AutoCloseable
     /** Smallest segment length accepted by {@link #open}. */
     public static final int MIN_SEGMENT_LENGTH = 64 * 1024;
 
-    private static final System.Logger LOGGER = System.getLogger(MessageLog.class.getName());
+    private static final Logger LOGGER = LoggerFactory.getLogger(MessageLog.class);
 
     /** Appender's view of the next segment: not asked for yet. */
     private static final int NEXT_NONE = 0;
@@ -454,8 +456,8 @@ public final class MessageLog implements AutoCloseable
             if (full)
             {
                 full = false;
-                LOGGER.log(System.Logger.Level.WARNING, "message log " + directory + " no longer full: segment " +
-                    Segment.fileName(currentBase + segmentLength) + " allocated");
+                LOGGER.warn("message log {} no longer full: segment {} allocated", directory,
+                    Segment.fileName(currentBase + segmentLength));
             }
         }
         else if (SegmentAllocator.FAILED == state)
@@ -472,10 +474,9 @@ public final class MessageLog implements AutoCloseable
         if (!full)
         {
             full = true;
-            LOGGER.log(System.Logger.Level.WARNING, "message log " + directory + " full: cannot allocate segment " +
-                Segment.fileName(currentBase + segmentLength) + " (" +
-                (null == cause ? "maxBytes " + maxBytes + " reached" : cause.toString()) + "); only the last " +
-                reserveBytes + " bytes of the current segment remain, for reserved records");
+            LOGGER.warn("message log {} full: cannot allocate segment {} ({}); only the last {} bytes of the current "
+                + "segment remain, for reserved records", directory, Segment.fileName(currentBase + segmentLength),
+                null == cause ? "maxBytes " + maxBytes + " reached" : cause.toString(), reserveBytes);
         }
     }
 
@@ -697,7 +698,7 @@ public final class MessageLog implements AutoCloseable
         }
         catch (final IOException ex)
         {
-            LOGGER.log(System.Logger.Level.WARNING, "cannot delete " + segment.file() + ": " + ex);
+            LOGGER.warn("cannot delete {}: {}", segment.file(), ex.toString());
         }
     }
 

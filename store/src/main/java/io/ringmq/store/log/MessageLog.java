@@ -39,6 +39,10 @@ import static io.ringmq.store.log.LogDescriptor.TYPE_OFFSET;
  * {@code reserveBytes} of the current segment free and {@link #tryClaimReserved} may use them, so that
  * acknowledgement records can still be written. Allocation is retried by {@link #retryAllocation()}.
  * <p>
+ * Recovery ({@link #recover}) cuts a torn tail, as a crash leaves it, but refuses to cut records that still verify
+ * after damage in the middle of the log unless told to; whatever it cuts is first copied to a file in
+ * {@value #QUARANTINE_FOLDER}.
+ * <p>
  * <b>Threading:</b> one appender thread calls every method except {@link #force(long)} and
  * {@link #forcedPosition()}, which one other thread (the journaller) may call concurrently. Segments are only
  * unmapped by {@link #deleteBefore(long)}, which the caller must only call with a position at or below the

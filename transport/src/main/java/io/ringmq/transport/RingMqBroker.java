@@ -18,6 +18,9 @@ import io.ringmq.core.routing.RecoveryResult;
 import io.ringmq.core.routing.Router;
 import io.ringmq.core.security.Authenticator;
 import io.ringmq.core.security.Authorizer;
+import io.ringmq.store.log.LogCorruptedException;
+import io.ringmq.store.log.MessageLog;
+import io.ringmq.store.log.RecoveryReport;
 import io.ringmq.transport.netty.NettyServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,6 +76,12 @@ public final class RingMqBroker implements AutoCloseable
         try
         {
             this.recovery = router.recover(System.nanoTime());
+        }
+        catch (final LogCorruptedException ex)
+        {
+            server.shutdown();
+            journal.close();
+            throw new BrokerStartException(refusal(config, ex), ex);
         }
         catch (final RuntimeException ex)
         {
@@ -157,13 +166,25 @@ public final class RingMqBroker implements AutoCloseable
         final Path directory = Path.of(config.dataDir());
         try
         {
-            return Journal.open(directory, config.logSegmentSize(), config.storeMaxBytes(), config.sync());
+            return Journal.open(directory, config.logSegmentSize(), config.storeMaxBytes(), config.sync(),
+                config.recoveryAllowCut());
         }
         catch (final IOException | RuntimeException ex)
         {
             throw new BrokerStartException("cannot open the journal in " + directory.toAbsolutePath() + ": " +
                 (ex instanceof IOException ? ex.getMessage() : ex.toString()), ex);
         }
+    }
+
+    /** The one line the broker exits with when recovery refuses to cut valid records. */
+    private static String refusal(final BrokerConfig config, final LogCorruptedException ex)
+    {
+        final Path log = Path.of(config.dataDir()).toAbsolutePath().resolve("log");
+        return "the journal in " + log + " is damaged at log position " + ex.damagePosition() + " and " +
+            ex.followingRecords() + " valid records (" + ex.cutBytes() + " bytes to the end of the written data) " +
+            "follow the damage; starting would cut them, so the broker refuses to start. Restore data-dir from a " +
+            "backup, or start with --recovery-allow-cut true to cut them (a copy of the cut bytes is kept in " +
+            log.resolve(MessageLog.QUARANTINE_FOLDER) + ")";
     }
 
     private static void logRecovery(final RecoveryResult r)
@@ -178,11 +199,22 @@ public final class RingMqBroker implements AutoCloseable
             r.nanos() / 1_000_000, r.log().bytesScanned() >> 20, r.log().fromPosition(), r.log().records(),
             r.sessions(),
             r.subscriptions(), r.queued(), r.inflight(), r.inboundQos2(), r.retained(), r.wills());
-        if (r.log().truncatedBytes() > 0 || r.log().segmentsDropped() > 0 || r.unreadable() > 0)
+        final RecoveryReport log = r.log();
+        if (log.truncatedRecords() > 0)
         {
-            LOG.warn("journal: dropped a torn or corrupt tail of {} bytes at position {} ({} later segments), "
-                + "{} unreadable message references", r.log().truncatedBytes(), r.log().endPosition(),
-                r.log().segmentsDropped(), r.unreadable());
+            LOG.warn("journal: recovery-allow-cut: cut {} valid records and {} bytes in all at log position {}, after "
+                + "damage there ({} later segments deleted); the cut bytes are in {}", log.truncatedRecords(),
+                log.truncatedBytes(), log.endPosition(), log.segmentsDropped(), log.quarantineFile());
+        }
+        else if (log.truncatedBytes() > 0)
+        {
+            LOG.warn("journal: cut a torn tail of {} bytes at log position {}, no valid records in it ({} later "
+                + "segments deleted); the cut bytes are in {}", log.truncatedBytes(), log.endPosition(),
+                log.segmentsDropped(), log.quarantineFile());
+        }
+        if (r.unreadable() > 0)
+        {
+            LOG.warn("journal: {} unreadable message references dropped", r.unreadable());
         }
     }
 

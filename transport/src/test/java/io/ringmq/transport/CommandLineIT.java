@@ -1,5 +1,8 @@
 package io.ringmq.transport;
 
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import io.ringmq.core.config.BrokerConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -19,6 +22,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -34,12 +38,17 @@ class CommandLineIT
 
     private static Process start(final String... args) throws IOException
     {
+        return new ProcessBuilder(command(args)).redirectErrorStream(true).start();
+    }
+
+    private static List<String> command(final String... args)
+    {
         final List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-jar");
         command.add(JAR.toString());
         command.addAll(List.of(args));
-        return new ProcessBuilder(command).redirectErrorStream(true).start();
+        return command;
     }
 
     private static String output(final Process process) throws IOException
@@ -157,6 +166,115 @@ class CommandLineIT
         assertTrue(process.waitFor(20, TimeUnit.SECONDS));
         assertEquals(0, process.exitValue(), "exit status after SIGTERM");
         assertTrue(Files.isDirectory(dataDir));
+    }
+
+    @Test
+    void shouldRefuseToStartOnMidLogDamageWithStatus2AndStartWithRecoveryAllowCut() throws Exception
+    {
+        final String[] journalOptions = { "--log-segment-size", "1048576", "--max-packet-size", "16384" };
+        final BrokerConfig config = new BrokerConfig().set("bind", "127.0.0.1").set("port", "0")
+            .set("data-dir", dataDir.toString()).set("sys-interval", "0");
+        for (int i = 0; i < journalOptions.length; i += 2)
+        {
+            config.set(journalOptions[i].substring(2), journalOptions[i + 1]);
+        }
+        final int messages = 300;
+        try (RingMqBroker broker = RingMqBroker.start(config))
+        {
+            final Mqtt5BlockingClient subscriber = client("sub", broker.port());
+            subscriber.connectWith().cleanStart(false).sessionExpiryInterval(3600).send();
+            subscriber.subscribeWith().topicFilter("t/#").qos(MqttQos.AT_LEAST_ONCE).send();
+            subscriber.disconnect();
+            final Mqtt5BlockingClient publisher = client("pub", broker.port());
+            publisher.connect();
+            for (int i = 0; i < messages; i++)
+            {
+                // Returns once the PUBACK arrived: every one of these messages was acknowledged.
+                publisher.publishWith().topic("t/" + i).qos(MqttQos.AT_LEAST_ONCE)
+                    .payload(marker(i).getBytes(StandardCharsets.US_ASCII)).send();
+            }
+            publisher.disconnect();
+        }
+        // 64 bytes of garbage over the 30th acknowledged message, in the middle of the journal.
+        final Path log = dataDir.resolve("log");
+        assertTrue(overwrite(log, marker(30).getBytes(StandardCharsets.US_ASCII), 64), "message 30 found");
+
+        final int port = freePort();
+        final List<String> args = new ArrayList<>(List.of("--bind", "127.0.0.1", "--port", Integer.toString(port),
+            "--data-dir", dataDir.toString()));
+        args.addAll(List.of(journalOptions));
+        final Process refused = start(args.toArray(new String[0]));
+        final String out = output(refused);
+        assertTrue(refused.waitFor(20, TimeUnit.SECONDS));
+        assertEquals(2, refused.exitValue(), out);
+        final List<String> lines = out.lines().filter((line) -> line.startsWith("ringmq: ")).toList();
+        assertEquals(1, lines.size(), out);
+        assertTrue(lines.get(0).contains("valid records") && lines.get(0).contains("--recovery-allow-cut true") &&
+            lines.get(0).contains("backup"), out);
+        assertFalse(Files.exists(log.resolve("quarantine")), "a refusal cuts nothing");
+
+        args.addAll(List.of("--recovery-allow-cut", "true"));
+        final Path startedLog = dataDir.resolve("allowed.out");
+        final Process allowed = new ProcessBuilder(command(args.toArray(new String[0]))).redirectErrorStream(true)
+            .redirectOutput(startedLog.toFile()).start();
+        try
+        {
+            connectWithRetry(port).close();
+        }
+        finally
+        {
+            allowed.destroy();
+            assertTrue(allowed.waitFor(20, TimeUnit.SECONDS));
+        }
+        final String started = Files.readString(startedLog);
+        assertTrue(started.contains("recovery-allow-cut: cut "), started);
+        assertTrue(started.contains(" 30 queued "), "the 30 messages before the damage are kept: " + started);
+        try (var files = Files.list(log.resolve("quarantine")))
+        {
+            assertEquals(1, files.count(), "one quarantine file");
+        }
+    }
+
+    private static String marker(final int message)
+    {
+        return String.format(java.util.Locale.ROOT, "message-%04d-", message) + "x".repeat(200);
+    }
+
+    private static Mqtt5BlockingClient client(final String id, final int port)
+    {
+        return Mqtt5Client.builder().identifier(id).serverHost("127.0.0.1").serverPort(port).buildBlocking();
+    }
+
+    /** Overwrite {@code length} bytes from the first occurrence of {@code marker} in a segment of the log. */
+    private static boolean overwrite(final Path log, final byte[] marker, final int length) throws IOException
+    {
+        try (var files = Files.list(log))
+        {
+            for (final Path file : files.filter((f) -> f.toString().endsWith(".log")).sorted().toList())
+            {
+                final byte[] bytes = Files.readAllBytes(file);
+                final int at = indexOf(bytes, marker);
+                if (at >= 0)
+                {
+                    java.util.Arrays.fill(bytes, at, at + length, (byte)0x5A);
+                    Files.write(file, bytes);
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static int indexOf(final byte[] bytes, final byte[] marker)
+    {
+        for (int i = 0; i + marker.length <= bytes.length; i++)
+        {
+            if (java.util.Arrays.equals(bytes, i, i + marker.length, marker, 0, marker.length))
+            {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static Socket connectWithRetry(final int port) throws Exception

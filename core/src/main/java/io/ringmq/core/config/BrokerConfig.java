@@ -45,6 +45,7 @@ public final class BrokerConfig
     private String sync = "batch";
     private int logSegmentSize = 64 * 1024 * 1024;
     private long storeMaxBytes;
+    private boolean recoveryAllowCut;
 
     /** All settings by option name, for the CLI, the config file and {@code --help}. */
     private static final Map<String, Setting> SETTINGS = new LinkedHashMap<>();
@@ -109,6 +110,9 @@ public final class BrokerConfig
             (c, v) -> c.logSegmentSize(toInt(v, 64 * 1024, 1 << 30)));
         num("store-max-bytes", "most bytes of journal on disk, 0 for no limit but the disk (default 0); when full, "
             + "new QoS 1/2 messages are refused (0x97)", (c, v) -> c.storeMaxBytes = Math.max(0, v));
+        text("recovery-allow-cut", "when the journal is damaged in the middle and valid records follow the damage, "
+            + "cut them (a copy goes to data-dir/log/quarantine) instead of refusing to start: true or false "
+            + "(default false)", BrokerConfig::recoveryAllowCut);
     }
 
     private static void num(final String name, final String help, final ObjLongConsumer<BrokerConfig> setter)
@@ -583,6 +587,30 @@ public final class BrokerConfig
     public BrokerConfig storeMaxBytes(final long bytes)
     {
         this.storeMaxBytes = Math.max(0, bytes);
+        return this;
+    }
+
+    /**
+     * @return true if start-up recovery may cut valid journal records that follow damage in the log; false to refuse
+     *         to start instead. A torn tail (nothing valid after the damage) is cut either way.
+     */
+    public boolean recoveryAllowCut()
+    {
+        return recoveryAllowCut;
+    }
+
+    /**
+     * @param value true or false.
+     * @return this.
+     */
+    public BrokerConfig recoveryAllowCut(final String value)
+    {
+        switch (value)
+        {
+            case "true" -> this.recoveryAllowCut = true;
+            case "false" -> this.recoveryAllowCut = false;
+            default -> throw new IllegalArgumentException("recovery-allow-cut must be true or false: " + value);
+        }
         return this;
     }
 

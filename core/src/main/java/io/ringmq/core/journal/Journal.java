@@ -51,6 +51,8 @@ public final class Journal implements AutoCloseable
     /** Held while the journal is open: a second broker on the same folder would corrupt it. */
     private final FileChannel lockChannel;
     private final boolean batchSync;
+    /** Whether recovery may cut valid records that follow damage in the log (see {@link MessageLog#recover}). */
+    private final boolean recoveryAllowCut;
     private final LogRecord record = new LogRecord();
     private final LogRecord copyRecord = new LogRecord();
     /** Router-written, Journaller-read: everything below it was committed by the Router before publication. */
@@ -70,32 +72,53 @@ public final class Journal implements AutoCloseable
     private int snapshotFlag;
 
     private Journal(final MessageLog log, final Checkpoint checkpoint, final boolean batchSync,
-        final FileChannel lockChannel)
+        final boolean recoveryAllowCut, final FileChannel lockChannel)
     {
         this.log = log;
         this.checkpoint = checkpoint;
         this.lockChannel = lockChannel;
         this.batchSync = batchSync;
+        this.recoveryAllowCut = recoveryAllowCut;
     }
 
     /** @return a journal that keeps nothing (the broker runs in memory only). */
     public static Journal disabled()
     {
-        return new Journal(null, null, false, null);
+        return new Journal(null, null, false, false, null);
     }
 
     /**
-     * Open the log under {@code directory} (segments in {@code directory/log}, checkpoint beside them).
+     * Open the log under {@code directory} (segments in {@code directory/log}, checkpoint beside them); recovery
+     * will refuse to cut valid records that follow damage in the log.
      *
      * @param directory     data folder.
      * @param segmentLength bytes per segment, a power of two.
      * @param maxBytes      most bytes of log on disk, 0 for no limit.
      * @param sync          {@link #SYNC_NONE} or {@link #SYNC_BATCH}.
-     * @return the journal; call {@link io.ringmq.core.journal.JournalRecovery} before use.
+     * @return the journal; call {@link io.ringmq.core.routing.Router#recover(long)} before use.
      * @throws IOException if the files cannot be opened.
      */
     public static Journal open(final Path directory, final int segmentLength, final long maxBytes, final String sync)
         throws IOException
+    {
+        return open(directory, segmentLength, maxBytes, sync, false);
+    }
+
+    /**
+     * Open the log under {@code directory} (segments in {@code directory/log}, checkpoint beside them).
+     *
+     * @param directory        data folder.
+     * @param segmentLength    bytes per segment, a power of two.
+     * @param maxBytes         most bytes of log on disk, 0 for no limit.
+     * @param sync             {@link #SYNC_NONE} or {@link #SYNC_BATCH}.
+     * @param recoveryAllowCut false to have recovery refuse ({@link io.ringmq.store.log.LogCorruptedException})
+     *                         when valid records follow damage in the log; true to cut them (a copy of the cut bytes
+     *                         goes to {@code directory/log/quarantine}). A torn tail is cut either way.
+     * @return the journal; call {@link io.ringmq.core.routing.Router#recover(long)} before use.
+     * @throws IOException if the files cannot be opened.
+     */
+    public static Journal open(final Path directory, final int segmentLength, final long maxBytes, final String sync,
+        final boolean recoveryAllowCut) throws IOException
     {
         if (!SYNC_NONE.equals(sync) && !SYNC_BATCH.equals(sync))
         {
@@ -113,7 +136,7 @@ public final class Journal implements AutoCloseable
             final MessageLog log = MessageLog.open(directory.resolve("log"), segmentLength, maxBytes,
                 Math.max(8192, segmentLength / 8));
             final Checkpoint checkpoint = Checkpoint.open(directory.resolve("checkpoint"));
-            return new Journal(log, checkpoint, SYNC_BATCH.equals(sync), lockChannel);
+            return new Journal(log, checkpoint, SYNC_BATCH.equals(sync), recoveryAllowCut, lockChannel);
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -144,6 +167,12 @@ public final class Journal implements AutoCloseable
     public boolean batchSync()
     {
         return batchSync;
+    }
+
+    /** @return true if recovery may cut valid records that follow damage in the log. */
+    public boolean recoveryAllowCut()
+    {
+        return recoveryAllowCut;
     }
 
     /** @return the log, or null when disabled. */

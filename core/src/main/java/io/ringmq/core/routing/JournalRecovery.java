@@ -94,7 +94,8 @@ final class JournalRecovery implements RecordHandler
     RecoveryResult run()
     {
         final long startNs = System.nanoTime();
-        final RecoveryReport report = journal.log().recover(journal.checkpoint().recoveryPosition(), this);
+        final RecoveryReport report = journal.log().recover(journal.checkpoint().recoveryPosition(), this,
+            journal.recoveryAllowCut());
         int subscriptions = 0;
         long queued = 0;
         long inflight = 0;

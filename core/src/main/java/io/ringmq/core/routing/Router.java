@@ -1230,6 +1230,8 @@ public final class Router implements EventHandler<RingEvent>
      *
      * @param nowNs current nanoTime.
      * @return what was recovered, or null when the journal is disabled.
+     * @throws io.ringmq.store.log.LogCorruptedException if valid records follow damage in the log and the journal
+     *         was not opened to allow cutting them; the journal must then be closed.
      */
     public RecoveryResult recover(final long nowNs)
     {

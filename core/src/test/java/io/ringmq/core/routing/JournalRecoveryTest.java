@@ -8,6 +8,7 @@ import io.ringmq.core.protocol.MqttVersion;
 import io.ringmq.core.protocol.PacketType;
 import io.ringmq.core.protocol.ReasonCode;
 import io.ringmq.core.session.Session;
+import io.ringmq.store.log.LogCorruptedException;
 import io.ringmq.store.log.MessageLog;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
@@ -16,15 +17,23 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.locks.LockSupport;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -492,6 +501,80 @@ class JournalRecoveryTest
         assertEquals(tornAt, result.log().endPosition());
         harness.connect(SUB, "sub", V5, false, 3600);
         assertEquals(List.of("before"), payloads(harness.drain(SUB, PacketType.PUBLISH)));
+    }
+
+    @Test
+    void shouldRefuseToCutAcknowledgedMessagesAfterMidLogDamageUnlessAllowed() throws IOException
+    {
+        RouterHarness harness = start();
+        offlineSubscriber(harness, "t/#", 1);
+        harness.connect(PUB, "pub", V5, true, 0);
+        harness.drain();
+        final Journal journal = journals.get(journals.size() - 1);
+        final int messages = 200;
+        final int damaged = 30;
+        long damagedAt = -1;
+        for (int i = 0; i < messages; i++)
+        {
+            if (i == damaged)
+            {
+                damagedAt = journal.log().position();  // the MESSAGE record of this PUBLISH goes here
+            }
+            harness.publish(PUB, V5, "t/" + i, String.format(Locale.ROOT, "m%03d-%0200d", i, 0), 1, i + 1);
+            assertEquals(1, harness.drain(PUB, PacketType.PUBACK).size(), "acknowledged");
+        }
+        final long end = journal.log().position();
+        journals.remove(journals.size() - 1).close();
+
+        // What a cut at the damaged record would lose: every record after it, counted on the undamaged log.
+        final Path logDir = dir.resolve("log");
+        final long damagedRecordAt = damagedAt;
+        final long[] after = new long[1];
+        try (MessageLog log = MessageLog.open(logDir, SEGMENT, 0, 0))
+        {
+            log.recover(0, (record) -> after[0] += record.position() > damagedRecordAt ? 1 : 0);
+        }
+        assertTrue(after[0] > messages - damaged, "records after the damage: " + after[0]);
+        // 64 bytes of garbage inside the MESSAGE record's body, in the middle of the log.
+        final Path segment = logDir.resolve(String.format(Locale.ROOT, "%020d.log",
+            damagedAt & ~(long)(SEGMENT - 1)));
+        final byte[] garbage = new byte[64];
+        Arrays.fill(garbage, (byte)0x5A);
+        try (FileChannel channel = FileChannel.open(segment,
+            StandardOpenOption.WRITE))
+        {
+            channel.write(ByteBuffer.wrap(garbage), (damagedAt & (SEGMENT - 1)) + 40);
+        }
+        final byte[] damagedBytes = Files.readAllBytes(segment);
+
+        final Journal refusing = Journal.open(dir, SEGMENT, 0, Journal.SYNC_NONE);
+        journals.add(refusing);
+        final RouterHarness refused = new RouterHarness(config, refusing);
+        final LogCorruptedException ex = assertThrows(LogCorruptedException.class,
+            () -> refused.router.recover(System.nanoTime()));
+        assertEquals(damagedAt, ex.damagePosition());
+        assertEquals(after[0], ex.followingRecords());
+        assertEquals(end - damagedAt, ex.cutBytes());
+        journals.remove(journals.size() - 1).close();
+        assertArrayEquals(damagedBytes, Files.readAllBytes(segment),
+            "a refusal changes nothing");
+
+        final Journal allowing = Journal.open(dir, SEGMENT, 0, Journal.SYNC_NONE, true);
+        journals.add(allowing);
+        harness = new RouterHarness(config, allowing);
+        final RecoveryResult result = harness.router.recover(System.nanoTime());
+        assertEquals(damagedAt, result.log().endPosition());
+        assertEquals(after[0], result.log().truncatedRecords());
+        assertEquals(end - damagedAt, result.log().truncatedBytes());
+        assertNotNull(result.log().quarantineFile());
+        assertEquals(end - damagedAt, Files.size(result.log().quarantineFile()));
+        harness.connect(SUB, "sub", V5, false, 3600);
+        final List<String> received = payloads(harness.drain(SUB, PacketType.PUBLISH));
+        assertEquals(damaged, received.size(), "the messages before the damage: " + received);
+        for (int i = 0; i < damaged; i++)
+        {
+            assertTrue(received.get(i).startsWith(String.format(Locale.ROOT, "m%03d-", i)), received.get(i));
+        }
     }
 
     @Test

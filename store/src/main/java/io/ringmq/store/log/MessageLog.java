@@ -2,11 +2,17 @@ package io.ringmq.store.log;
 
 import org.agrona.BitUtil;
 import org.agrona.MutableDirectBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.zip.CRC32C;
 
@@ -33,6 +39,10 @@ import static io.ringmq.store.log.LogDescriptor.TYPE_OFFSET;
  * {@code reserveBytes} of the current segment free and {@link #tryClaimReserved} may use them, so that
  * acknowledgement records can still be written. Allocation is retried by {@link #retryAllocation()}.
  * <p>
+ * Recovery ({@link #recover}) cuts a torn tail, as a crash leaves it, but refuses to cut records that still verify
+ * after damage in the middle of the log unless told to; whatever it cuts is first copied to a file in
+ * {@value #QUARANTINE_FOLDER}.
+ * <p>
  * <b>Threading:</b> one appender thread calls every method except {@link #force(long)} and
  * {@link #forcedPosition()}, which one other thread (the journaller) may call concurrently. Segments are only
  * unmapped by {@link #deleteBefore(long)}, which the caller must only call with a position at or below the
@@ -46,8 +56,12 @@ public final class MessageLog implements AutoCloseable
     public static final long TOO_LARGE = -2;
     /** Smallest segment length accepted by {@link #open}. */
     public static final int MIN_SEGMENT_LENGTH = 64 * 1024;
+    /** Folder beside the segments where recovery keeps a copy of every byte it cuts. */
+    public static final String QUARANTINE_FOLDER = "quarantine";
+    /** Suffix of a quarantine file, named {@code <position, 20 digits>-<epoch ms>.bin}. */
+    public static final String QUARANTINE_SUFFIX = ".bin";
 
-    private static final System.Logger LOGGER = System.getLogger(MessageLog.class.getName());
+    private static final Logger LOGGER = LoggerFactory.getLogger(MessageLog.class);
 
     /** Appender's view of the next segment: not asked for yet. */
     private static final int NEXT_NONE = 0;
@@ -218,16 +232,47 @@ public final class MessageLog implements AutoCloseable
     }
 
     /**
-     * Scan from {@code fromPosition} to the end of the written log, verify each record's CRC32C and pass the
-     * valid ones (padding excluded) to {@code handler}, in order. The first record whose length is impossible or
-     * whose checksum fails ends the log: it and everything after it (the rest of its segment is zeroed, later
-     * segments are deleted) is truncated, and appending continues there.
+     * Recover as {@link #recover(long, RecordHandler, boolean)} does, refusing to cut valid records.
      *
      * @param fromPosition where to start, at or above {@link #startPosition()} (usually a checkpoint).
      * @param handler      receives each valid record.
-     * @return what was found.
+     * @return what was found and what was cut.
+     * @throws LogCorruptedException if valid records follow damage in the log.
      */
     public RecoveryReport recover(final long fromPosition, final RecordHandler handler)
+    {
+        return recover(fromPosition, handler, false);
+    }
+
+    /**
+     * Scan from {@code fromPosition} to the end of the written log, verify each record's CRC32C and pass the
+     * valid ones (padding excluded) to {@code handler}, in order. The first zero length, impossible length or failed
+     * checksum ends the log there, and what lies after that point is examined, on every 8-byte boundary of its
+     * segment and of the later segments:
+     * <ul>
+     * <li>only zeros: a clean end, nothing is cut;</li>
+     * <li>bytes, but no record that verifies: a torn tail, as a crash leaves it, which is cut;</li>
+     * <li>records that verify: damage in the middle of the log. A cut would delete those records, which were
+     * written whole and may have been acknowledged, so recovery refuses with {@link LogCorruptedException} and
+     * changes nothing on disk, unless {@code allowCut} is true.</li>
+     * </ul>
+     * A cut first copies every byte it removes, from the end of the log to the end of the written data (later
+     * segments included), into {@code quarantine/<position>-<epoch ms>.bin} beside the segments and forces that file
+     * to the device; only then does it zero the rest of the segment and delete the later segments. Appending
+     * continues at the cut.
+     * <p>
+     * Call once, before appending. After an exception the handler has seen the records before the damage; the log
+     * must be closed and opened again before another attempt.
+     *
+     * @param fromPosition where to start, at or above {@link #startPosition()} (usually a checkpoint).
+     * @param handler      receives each valid record.
+     * @param allowCut     true to cut even when valid records follow the damage: they are lost but for the
+     *                     quarantine copy, and the report counts them.
+     * @return what was found and what was cut.
+     * @throws LogCorruptedException if valid records follow the damage and {@code allowCut} is false.
+     * @throws UncheckedIOException  if the bytes to cut cannot be copied to the quarantine folder; nothing is cut.
+     */
+    public RecoveryReport recover(final long fromPosition, final RecordHandler handler, final boolean allowCut)
     {
         if (closed || recovered || currentBase != startPosition || 0 != tailOffset)
         {
@@ -245,7 +290,6 @@ public final class MessageLog implements AutoCloseable
         long position = from;
         long records = 0;
         long bytesScanned = 0;
-        long truncatedBytes = 0;
         while (true)
         {
             final Segment segment = table.get(position >>> segmentBits);
@@ -256,36 +300,48 @@ public final class MessageLog implements AutoCloseable
             final int offset = (int)(position & segmentMask);
             final int remaining = segmentLength - offset;
             final int frameLength = remaining < HEADER_LENGTH ? remaining : segment.validFrameLength(crc, offset);
-            if (frameLength > 0)
+            if (frameLength <= 0)
             {
-                // Fewer bytes than a header left at the end of a segment: no record fits, the appender moved on.
-                if (remaining >= HEADER_LENGTH &&
-                    PADDING_TYPE != (segment.buffer().getShort(offset + TYPE_OFFSET) & 0xFFFF))
-                {
-                    scanLimit = position;
-                    try
-                    {
-                        handler.onRecord(scanRecord.wrap(position, segment.buffer(), offset, frameLength));
-                    }
-                    finally
-                    {
-                        scanLimit = -1;
-                    }
-                    records++;
-                }
-                final int alignedLength = BitUtil.align(frameLength, ALIGNMENT);
-                bytesScanned += alignedLength;
-                position += alignedLength;
-                continue;
+                break;
             }
-            // End of the log. Anything after it in this segment is a torn or corrupt record: appending resumes
-            // here and must find zeros, so that a length it has not written yet reads as 0.
-            if (frameLength < 0 || !segment.isZeroFrom(offset))
+            // Fewer bytes than a header left at the end of a segment: no record fits, the appender moved on.
+            if (remaining >= HEADER_LENGTH &&
+                PADDING_TYPE != (segment.buffer().getShort(offset + TYPE_OFFSET) & 0xFFFF))
+            {
+                scanLimit = position;
+                try
+                {
+                    handler.onRecord(scanRecord.wrap(position, segment.buffer(), offset, frameLength));
+                }
+                finally
+                {
+                    scanLimit = -1;
+                }
+                records++;
+            }
+            final int alignedLength = BitUtil.align(frameLength, ALIGNMENT);
+            bytesScanned += alignedLength;
+            position += alignedLength;
+        }
+
+        final Tail tail = scanTail(table, position);
+        final long cutBytes = tail.endPosition() - position;
+        if (tail.records() > 0 && !allowCut)
+        {
+            throw new LogCorruptedException(directory.toString(), position, tail.records(), cutBytes,
+                directory.resolve(QUARANTINE_FOLDER).toString());
+        }
+        Path quarantineFile = null;
+        if (cutBytes > 0)
+        {
+            quarantineFile = quarantine(table, position, tail.endPosition());
+            // Appending resumes here and must find zeros, so that a length it has not written yet reads as 0.
+            final Segment segment = table.get(position >>> segmentBits);
+            final int offset = (int)(position & segmentMask);
+            if (null != segment && !segment.isZeroFrom(offset))
             {
                 segment.zeroFrom(offset);
-                truncatedBytes = remaining;
             }
-            break;
         }
         final int segmentsDropped = truncateAfter(position);
         appendable = true;
@@ -293,8 +349,131 @@ public final class MessageLog implements AutoCloseable
         {
             requestNextSegment();
         }
-        return new RecoveryReport(from, position, records, bytesScanned, truncatedBytes, segmentsDropped,
-            System.nanoTime() - startNs);
+        return new RecoveryReport(from, position, records, bytesScanned, cutBytes, tail.records(), segmentsDropped,
+            quarantineFile, System.nanoTime() - startNs);
+    }
+
+    /**
+     * What lies after the end of the valid log.
+     *
+     * @param records     records (padding excluded) that verify after the damage.
+     * @param endPosition end of the written data: past the last non-zero 8-byte word or the last record that
+     *                    verifies, whichever is later; the damage position itself if only zeros follow.
+     */
+    private record Tail(long records, long endPosition)
+    {
+    }
+
+    /**
+     * Look for records that verify after the end of the valid log, in its segment and every later one: on each
+     * 8-byte boundary (records are aligned), and from a record that verifies straight to the one after it, so that
+     * bytes inside a record's body are never taken for a header.
+     */
+    private Tail scanTail(final SegmentTable table, final long damagePosition)
+    {
+        final long damageIndex = damagePosition >>> segmentBits;
+        long records = 0;
+        long endPosition = damagePosition;
+        for (long index = damageIndex; index < table.endIndex(); index++)
+        {
+            final Segment segment = table.get(index);
+            final long base = index << segmentBits;
+            final int from = index == damageIndex ? (int)(damagePosition - base) : 0;
+            final int dataEnd = segment.endOfData(from);
+            if (dataEnd > from)
+            {
+                endPosition = Math.max(endPosition, base + dataEnd);
+            }
+            // A record starts with a non-zero length, so none starts at or after dataEnd.
+            int offset = index == damageIndex ? from + ALIGNMENT : 0;
+            while (offset < dataEnd)
+            {
+                final int frameLength = segment.validFrameLength(crc, offset);
+                if (frameLength > 0)
+                {
+                    if (PADDING_TYPE != (segment.buffer().getShort(offset + TYPE_OFFSET) & 0xFFFF))
+                    {
+                        records++;
+                    }
+                    offset += BitUtil.align(frameLength, ALIGNMENT);
+                    endPosition = Math.max(endPosition, base + offset);
+                }
+                else
+                {
+                    offset += ALIGNMENT;
+                }
+            }
+        }
+        return new Tail(records, endPosition);
+    }
+
+    /**
+     * Copy the log's bytes in {@code [from, to)} to a new file in the quarantine folder, force it and the folder
+     * entries to the device, and return it. A partly written file is deleted.
+     */
+    private Path quarantine(final SegmentTable table, final long from, final long to)
+    {
+        final Path folder = directory.resolve(QUARANTINE_FOLDER);
+        Path file = null;
+        try
+        {
+            Files.createDirectories(folder);
+            file = createQuarantineFile(folder, from);
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE))
+            {
+                long position = from;
+                while (position < to)
+                {
+                    final long index = position >>> segmentBits;
+                    final long end = Math.min(to, (index + 1) << segmentBits);
+                    table.get(index).copyTo(channel, (int)(position & segmentMask), (int)(end - position));
+                    position = end;
+                }
+                channel.force(true);
+            }
+            Segment.forceDirectory(folder);
+            Segment.forceDirectory(directory);
+            return file;
+        }
+        catch (final IOException ex)
+        {
+            deletePartial(file, ex);
+            throw new UncheckedIOException("cannot copy the " + (to - from) + " bytes to cut at position " + from +
+                " of message log " + directory + " to " + folder + ", so nothing was cut: " + ex.getMessage(), ex);
+        }
+    }
+
+    private static Path createQuarantineFile(final Path folder, final long position) throws IOException
+    {
+        final String prefix = Segment.fileName(position).substring(0, Segment.NAME_DIGITS) + '-';
+        long stamp = System.currentTimeMillis();
+        while (true)
+        {
+            final Path file = folder.resolve(prefix + stamp + QUARANTINE_SUFFIX);
+            try
+            {
+                return Files.createFile(file);
+            }
+            catch (final FileAlreadyExistsException ex)
+            {
+                stamp++; // a second cut at the same position within the same millisecond
+            }
+        }
+    }
+
+    private static void deletePartial(final Path file, final IOException failure)
+    {
+        if (null != file)
+        {
+            try
+            {
+                Files.deleteIfExists(file);
+            }
+            catch (final IOException ex)
+            {
+                failure.addSuppressed(ex);
+            }
+        }
     }
 
     /**
@@ -454,8 +633,8 @@ public final class MessageLog implements AutoCloseable
             if (full)
             {
                 full = false;
-                LOGGER.log(System.Logger.Level.WARNING, "message log " + directory + " no longer full: segment " +
-                    Segment.fileName(currentBase + segmentLength) + " allocated");
+                LOGGER.warn("message log {} no longer full: segment {} allocated", directory,
+                    Segment.fileName(currentBase + segmentLength));
             }
         }
         else if (SegmentAllocator.FAILED == state)
@@ -472,10 +651,9 @@ public final class MessageLog implements AutoCloseable
         if (!full)
         {
             full = true;
-            LOGGER.log(System.Logger.Level.WARNING, "message log " + directory + " full: cannot allocate segment " +
-                Segment.fileName(currentBase + segmentLength) + " (" +
-                (null == cause ? "maxBytes " + maxBytes + " reached" : cause.toString()) + "); only the last " +
-                reserveBytes + " bytes of the current segment remain, for reserved records");
+            LOGGER.warn("message log {} full: cannot allocate segment {} ({}); only the last {} bytes of the current "
+                + "segment remain, for reserved records", directory, Segment.fileName(currentBase + segmentLength),
+                null == cause ? "maxBytes " + maxBytes + " reached" : cause.toString(), reserveBytes);
         }
     }
 
@@ -697,7 +875,7 @@ public final class MessageLog implements AutoCloseable
         }
         catch (final IOException ex)
         {
-            LOGGER.log(System.Logger.Level.WARNING, "cannot delete " + segment.file() + ": " + ex);
+            LOGGER.warn("cannot delete {}: {}", segment.file(), ex.toString());
         }
     }
 

@@ -286,9 +286,10 @@ final class Segment
             return -1;
         }
         final int type = buffer.getShort(offset + TYPE_OFFSET) & 0xFFFF;
-        if (type > LogDescriptor.MAX_TYPE || (PADDING_TYPE == type && frameLength != remaining))
+        if (type > LogDescriptor.MAX_TYPE || (PADDING_TYPE == type && frameLength != remaining) ||
+            0 != buffer.getInt(offset + RESERVED_OFFSET))
         {
-            return -1;
+            return -1; // the reserved word is checksummed too: checking it first spares a checksum of garbage
         }
         return checksum(crc, offset, frameLength) == buffer.getInt(offset + CRC_OFFSET) ? frameLength : -1;
     }
@@ -317,6 +318,42 @@ final class Segment
             }
         }
         return true;
+    }
+
+    /**
+     * @param fromOffset first byte to look at, a multiple of 8.
+     * @return the offset just past the last 8-byte word at or after {@code fromOffset} that holds a non-zero byte,
+     *         or {@code fromOffset} if every byte from there is zero.
+     */
+    int endOfData(final int fromOffset)
+    {
+        final UnsafeBuffer buffer = this.buffer;
+        for (int i = buffer.capacity() - 8; i >= fromOffset; i -= 8)
+        {
+            if (0 != buffer.getLong(i))
+            {
+                return i + 8;
+            }
+        }
+        return fromOffset;
+    }
+
+    /**
+     * Write a range of the segment to a file. Appender thread (recovery).
+     *
+     * @param channel destination, written at its current position.
+     * @param offset  first byte.
+     * @param length  bytes.
+     * @throws IOException if the write fails.
+     */
+    void copyTo(final FileChannel channel, final int offset, final int length) throws IOException
+    {
+        final ByteBuffer view = mapped.duplicate();
+        view.limit(offset + length).position(offset);
+        while (view.hasRemaining())
+        {
+            channel.write(view);
+        }
     }
 
     /**

@@ -8,23 +8,27 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
-import static io.ringmq.store.log.LogTests.SEGMENT_LENGTH;
 import static io.ringmq.store.log.LogTests.append;
 import static io.ringmq.store.log.LogTests.appendRandom;
 import static io.ringmq.store.log.LogTests.assertSameRecords;
 import static io.ringmq.store.log.LogTests.open;
 import static io.ringmq.store.log.LogTests.randomBody;
 import static io.ringmq.store.log.LogTests.recoverAll;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * Recovery after a torn or corrupted tail, at every byte offset of the last two records: the damaged record and
  * everything after it never reach the handler, everything before does, and appending continues at the damaged
- * record's position and survives another restart.
+ * record's position and survives another restart. Damage to the last record is a torn tail and is cut at once;
+ * damage to the one before it leaves a valid record after the damage, so recovery refuses until the cut is allowed.
+ * Whatever is cut is found, byte for byte, in the quarantine file.
  */
 @Timeout(60)
 class LogCorruptionTest
@@ -95,33 +99,54 @@ class LogCorruptionTest
                 changed |= bytes[i] != original[i];
             }
             final int kept = changed ? victim : appended.size();
-            checkRecovery(damage + "@" + offset, bytes, appended.subList(0, kept));
+            // Damage to the second-last record leaves the last one whole: valid data after the damage.
+            final List<LogTests.Appended> following = changed && victim == firstVictim ?
+                appended.subList(victim + 1, appended.size()) : List.of();
+            checkRecovery(damage + "@" + offset, bytes, appended.subList(0, kept), following);
         }
     }
 
-    private void checkRecovery(final String name, final byte[] segment, final List<LogTests.Appended> expected)
+    private void checkRecovery(
+        final String name,
+        final byte[] segment,
+        final List<LogTests.Appended> expected,
+        final List<LogTests.Appended> following)
         throws IOException
     {
         final Path caseDir = dir.resolve(name);
         Files.createDirectories(caseDir);
-        Files.write(caseDir.resolve(Segment.fileName(0)), segment);
+        final Path file = caseDir.resolve(Segment.fileName(0));
+        Files.write(file, segment);
         final LogTests.Appended lastKept = expected.get(expected.size() - 1);
         final long end = lastKept.position() + LogDescriptor.alignedFrameLength(lastKept.body().length);
+        final long writtenEnd = LogTests.writtenEnd(segment, end, following);
+        if (!following.isEmpty())
+        {
+            try (MessageLog log = open(caseDir))
+            {
+                final LogCorruptedException ex = assertThrows(LogCorruptedException.class,
+                    () -> log.recover(0, (record) -> record.type()), name);
+                assertEquals(end, ex.damagePosition(), name);
+                assertEquals(following.size(), ex.followingRecords(), name);
+                assertEquals(writtenEnd - end, ex.cutBytes(), name);
+            }
+            assertArrayEquals(segment, Files.readAllBytes(file), name + ": a refusal changes nothing");
+            assertFalse(Files.exists(caseDir.resolve(MessageLog.QUARANTINE_FOLDER)), name);
+        }
         final List<LogTests.Appended> all = new ArrayList<>(expected);
         try (MessageLog log = open(caseDir))
         {
             final List<LogTests.Appended> found = new ArrayList<>();
-            final RecoveryReport report = log.recover(0, (record) -> found.add(LogTests.copy(record)));
+            // A torn tail is cut without being allowed to; valid records after the damage need the permission.
+            final RecoveryReport report = log.recover(0, (record) -> found.add(LogTests.copy(record)),
+                !following.isEmpty());
             assertSameRecords(expected, found);
             assertEquals(end, report.endPosition(), name);
             // A damaged tail that reads as zeros (a record torn before any of it reached the page) is no
-            // different from a clean end; anything else after the end is reported as truncated.
-            boolean nonZeroAfterEnd = false;
-            for (int i = (int)end; i < segment.length; i++)
-            {
-                nonZeroAfterEnd |= segment[i] != 0;
-            }
-            assertEquals(nonZeroAfterEnd ? SEGMENT_LENGTH - end : 0, report.truncatedBytes(), name);
+            // different from a clean end; anything else after the end is cut and kept in quarantine.
+            assertEquals(writtenEnd - end, report.truncatedBytes(), name);
+            assertEquals(following.size(), report.truncatedRecords(), name);
+            LogTests.assertQuarantined(report, Arrays.copyOfRange(segment, (int)end, (int)writtenEnd));
             assertEquals(end, log.position(), name);
             assertFalse(log.read(end, new LogRecord()), name);
             all.add(append(log, 3, 3, randomBody(random, 30)));

@@ -12,6 +12,8 @@ import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -122,6 +124,48 @@ final class LogTests
             final String[] names = files.map((p) -> String.valueOf(p.getFileName())).sorted().toArray(String[]::new);
             return Arrays.stream(names).filter((n) -> n.endsWith(".log")).toArray(String[]::new);
         }
+    }
+
+    /**
+     * Where the written data of a one-segment log ends after {@code end}: past the last non-zero 8-byte word, or
+     * past the last of {@code following} (valid records after damage), whichever is later.
+     */
+    static long writtenEnd(final byte[] segment, final long end, final List<Appended> following)
+    {
+        long writtenEnd = end;
+        for (int i = segment.length - 1; i >= end; i--)
+        {
+            if (0 != segment[i])
+            {
+                writtenEnd = (i + LogDescriptor.ALIGNMENT) & -LogDescriptor.ALIGNMENT;
+                break;
+            }
+        }
+        for (final Appended appended : following)
+        {
+            writtenEnd = Math.max(writtenEnd,
+                appended.position() + LogDescriptor.alignedFrameLength(appended.body().length));
+        }
+        return writtenEnd;
+    }
+
+    /**
+     * The report names a quarantine file, named after the cut position, that holds exactly {@code cut}; or none
+     * when {@code cut} is empty.
+     */
+    static void assertQuarantined(final RecoveryReport report, final byte[] cut) throws IOException
+    {
+        final Path file = report.quarantineFile();
+        if (0 == cut.length)
+        {
+            assertNull(file, "nothing cut, nothing quarantined");
+            return;
+        }
+        assertNotNull(file, "quarantine file");
+        assertEquals(MessageLog.QUARANTINE_FOLDER, String.valueOf(file.getParent().getFileName()));
+        assertTrue(String.valueOf(file.getFileName()).startsWith(
+            Segment.fileName(report.endPosition()).substring(0, Segment.NAME_DIGITS) + "-"), file.toString());
+        assertArrayEquals(cut, Files.readAllBytes(file), "quarantined bytes");
     }
 
     static void await(final BooleanSupplier condition, final long timeoutMs)

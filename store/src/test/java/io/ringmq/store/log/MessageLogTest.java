@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
@@ -235,48 +234,18 @@ class MessageLogTest
             final RecoveryReport report = log.recover(0, (record) -> found.add(LogTests.copy(record)));
             assertSameRecords(appended, found);
             assertEquals(1, report.segmentsDropped(), "only the segment holding bytes counts as dropped");
-            assertEquals(0, report.truncatedBytes());
+            // The junk is cut: from the end of the log through the zeros of segment 1 to the junk's last word.
+            final LogTests.Appended last = appended.get(appended.size() - 1);
+            final long end = last.position() + LogDescriptor.alignedFrameLength(last.body().length);
+            final long junkEnd = LogTests.writtenEnd(junk, 0, List.of());
+            assertEquals(end, report.endPosition());
+            assertEquals(2L * SEGMENT_LENGTH + junkEnd - end, report.truncatedBytes());
+            assertEquals(0, report.truncatedRecords());
+            final byte[] cut = new byte[(int)report.truncatedBytes()];
+            System.arraycopy(junk, 0, cut, (int)(2L * SEGMENT_LENGTH - end), (int)junkEnd);
+            LogTests.assertQuarantined(report, cut);
             assertArrayEquals(new String[]{ "00000000000000000000.log" }, segmentFiles(dir));
             assertEquals(SEGMENT_LENGTH, log.bytesOnDisk());
-        }
-    }
-
-    @Test
-    void shouldDeleteLaterSegmentsAfterCorruptRecord() throws IOException
-    {
-        final Random random = new Random(7);
-        final List<LogTests.Appended> appended;
-        try (MessageLog log = open(dir))
-        {
-            appended = appendRandom(log, random, 200, 1500);
-            assertTrue(log.position() > 2L * SEGMENT_LENGTH);
-        }
-        // Tear a record in segment 1: its body is partly zero although its length was written.
-        int torn = 0;
-        while (appended.get(torn).position() < SEGMENT_LENGTH + 100 || appended.get(torn).body().length < 100)
-        {
-            torn++;
-        }
-        final LogTests.Appended victim = appended.get(torn);
-        final Path file = dir.resolve(Segment.fileName(SEGMENT_LENGTH));
-        final byte[] bytes = Files.readAllBytes(file);
-        final int offset = (int)(victim.position() - SEGMENT_LENGTH);
-        Arrays.fill(bytes, offset + LogDescriptor.HEADER_LENGTH + 50,
-            offset + LogDescriptor.HEADER_LENGTH + victim.body().length, (byte)0);
-        Files.write(file, bytes);
-        final int segmentsBefore = segmentFiles(dir).length;
-        try (MessageLog log = open(dir))
-        {
-            final List<LogTests.Appended> found = new ArrayList<>();
-            final RecoveryReport report = log.recover(0, (record) -> found.add(LogTests.copy(record)));
-            assertSameRecords(appended.subList(0, torn), found);
-            assertEquals(victim.position(), report.endPosition());
-            assertEquals(SEGMENT_LENGTH - offset, report.truncatedBytes());
-            assertEquals(segmentsBefore - 2, report.segmentsDropped());
-            assertArrayEquals(new String[]{ "00000000000000000000.log", "00000000000000065536.log" },
-                segmentFiles(dir));
-            assertEquals(victim.position(), log.position());
-            assertFalse(log.read(victim.position(), new LogRecord()));
         }
     }
 

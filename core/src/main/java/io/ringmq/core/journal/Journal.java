@@ -70,6 +70,8 @@ public final class Journal implements AutoCloseable
     private int deliveriesLength;
     /** {@link JournalDescriptor#FLAG_SNAPSHOT} while a snapshot is being written, else 0. */
     private int snapshotFlag;
+    /** Set while a compacting snapshot is written: its records may use the reserve of a full log. */
+    private boolean snapshotMayUseReserve;
 
     private Journal(final MessageLog log, final Checkpoint checkpoint, final boolean batchSync,
         final boolean recoveryAllowCut, final FileChannel lockChannel)
@@ -265,20 +267,22 @@ public final class Journal implements AutoCloseable
     /**
      * Mark the records appended from now on as part of a snapshot, or stop doing so.
      *
-     * @param inSnapshot true between SNAPSHOT_BEGIN and SNAPSHOT_END (or an abandoned snapshot's last record).
+     * @param inSnapshot    true between SNAPSHOT_BEGIN and SNAPSHOT_END (or an abandoned snapshot's last record).
+     * @param mayUseReserve the snapshot compacts a full log and may write into the log's reserve.
      */
-    public void snapshotMode(final boolean inSnapshot)
+    public void snapshotMode(final boolean inSnapshot, final boolean mayUseReserve)
     {
         flushDeliveries();  // a snapshot slice reflects them: they must come before it
         snapshotFlag = inSnapshot ? JournalDescriptor.FLAG_SNAPSHOT : 0;
+        snapshotMayUseReserve = inSnapshot && mayUseReserve;
     }
 
     // ---------------------------------------------------------------- appends
 
     private int claim(final int type, final int flags, final int bodyLength, final boolean reserved)
     {
-        // A snapshot may use the reserve too: while the log is full, only a snapshot lets old segments be deleted.
-        final long position = reserved || 0 != snapshotFlag ?
+        // A compacting snapshot may use the reserve too: while the log is full, only it lets old segments go.
+        final long position = reserved || snapshotMayUseReserve ?
             log.tryClaimReserved(type, flags | snapshotFlag, bodyLength) :
             log.tryClaim(type, flags | snapshotFlag, bodyLength);
         if (position < 0)

@@ -68,6 +68,11 @@ final class Snapshots
     private int workIndex;
     private int sliceDeliveries = SLICE_DELIVERIES;
     private boolean abandonedSinceLastSnapshot;
+    /**
+     * The active snapshot compacts a full log and may write into its reserve; an ordinary one may not (it would use
+     * up the reserve that the compaction needs, and the store would stay full for good).
+     */
+    private boolean activeCompacting;
     private long lastFullAttemptNs = Long.MIN_VALUE / 2;
 
     Snapshots(final Journal journal, final Router router)
@@ -127,12 +132,16 @@ final class Snapshots
         {
             // Only a snapshot lets segments go. Compact everything (copy every live message forward, keep nothing
             // older), in the reserve, once the live data fits there; retried once a second while the log is full.
-            if (nowNs - lastFullAttemptNs >= FULL_RETRY_NS && liveBytes() + 4096 < log.remainingInSegment() &&
-                begin(true))
+            // Checked (it walks the live state) at most once a second; the time is taken only when checked, or a
+            // tick every 100 ms would keep pushing the next check away and the store would stay full for good.
+            if (nowNs - lastFullAttemptNs >= FULL_RETRY_NS)
             {
-                step(Integer.MAX_VALUE);
+                lastFullAttemptNs = nowNs;
+                if (liveBytes() + 4096 < log.remainingInSegment() && begin(true))
+                {
+                    step(Integer.MAX_VALUE);
+                }
             }
-            lastFullAttemptNs = nowNs;
         }
         else if (log.position() - lastBegin >= log.segmentLength() + 2 * lastBytes)
         {
@@ -240,6 +249,7 @@ final class Snapshots
     {
         activeStartNs = System.nanoTime();
         activeFloor = compact ? journal.log().position() : lastBegin;
+        activeCompacting = compact;
         activeCopied = 0;
         work.clear();
         workIndex = 0;
@@ -249,7 +259,7 @@ final class Snapshots
             work.add(session);
             maxSessionId = Math.max(maxSessionId, session.journalId());
         }
-        journal.snapshotMode(true);
+        journal.snapshotMode(true, activeCompacting);
         try
         {
             activeBegin = journal.appendSnapshotBegin(lastBegin, Math.max(maxSessionId, router.lastJournalId()));
@@ -261,7 +271,7 @@ final class Snapshots
         }
         finally
         {
-            journal.snapshotMode(false);
+            journal.snapshotMode(false, false);
         }
         active = true;
         return true;
@@ -270,7 +280,7 @@ final class Snapshots
     /** Write sessions until {@code budget} deliveries are written or all are; then SNAPSHOT_END. */
     private void step(final int budget)
     {
-        journal.snapshotMode(true);
+        journal.snapshotMode(true, activeCompacting);
         try
         {
             int left = budget;
@@ -296,7 +306,7 @@ final class Snapshots
         }
         finally
         {
-            journal.snapshotMode(false);
+            journal.snapshotMode(false, false);
         }
         active = false;
         work.clear();

@@ -4,9 +4,12 @@ import com.lmax.disruptor.InsufficientCapacityException;
 import com.lmax.disruptor.RingBuffer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.ringmq.core.protocol.MqttVersion;
 import io.ringmq.core.protocol.ReasonCode;
 import io.ringmq.core.ring.CloseReason;
@@ -29,6 +32,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * violation, input is discarded until the Router closes the connection. A full ring is back-pressure: reading
  * stops (auto-read off) and framing resumes shortly, without blocking the loop.
  * <p>
+ * <b>Closing with a reason.</b> When the broker ends a connection ({@link #closeByBroker}) its last packet is
+ * usually the reason (CONNACK or DISCONNECT). Closing the socket while the client still sends would answer the
+ * client's data with a reset, which can discard that reason before the client reads it. So the broker flushes, then
+ * shuts down its output only (the client reads the reason, then end-of-stream), keeps reading and drops every byte
+ * unread, unframed and uncumulated, and closes fully when the client closes or after {@link #CLOSE_LINGER_MS}.
+ * The Router hears of the close once, when it starts; nothing of this connection enters the ring after that.
+ * <p>
  * <b>Threading:</b> every field is owned by the channel's event-loop thread. ByteBuf ownership: each inbound
  * buffer becomes (or is merged into and released) the {@link #cumulation}, which this handler releases once it is
  * consumed or the channel goes; no ByteBuf is passed on. {@link #pending} is owned by this handler
@@ -45,6 +55,27 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
     private static final byte PAUSED = 4;
     private static final byte CONNECTED = 8;
     private static final byte THROTTLED = 16;
+    private static final byte CLOSING = 32;
+
+    /** How long a broker-closed connection waits for the peer to close before the broker closes it fully. */
+    static final long CLOSE_LINGER_MS = 2_000;
+
+    /**
+     * After the last write of a broker-initiated close has gone to the socket: half-close, so the FIN follows the
+     * reason. A channel that cannot half-close, or whose write failed, is closed at once.
+     */
+    private static final ChannelFutureListener SHUTDOWN_OUTPUT = future ->
+    {
+        final Channel channel = future.channel();
+        if (future.isSuccess() && channel instanceof DuplexChannel)
+        {
+            ((DuplexChannel)channel).shutdownOutput().addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        }
+        else
+        {
+            channel.close();
+        }
+    };
 
     // Fields are few and small on purpose: a large fleet holds one of these per idle device.
     private final long connectionId = CONNECTION_IDS.incrementAndGet();
@@ -56,10 +87,14 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
     private ByteBuf pending;
     private byte flags;
     private byte version;
-    private byte closeReason = CloseReason.PEER_CLOSED;
     private int keepAliveMs;
     private long lastReadNs;
     private long openedNs;
+    /**
+     * Closes the channel {@link #CLOSE_LINGER_MS} after {@link #closeByBroker} unless the peer closed first; set there
+     * and cancelled in {@link #handlerRemoved}, both on the event loop. Null while the connection is not closing.
+     */
+    private ScheduledFuture<?> lingerTimer;
 
     MqttConnectionHandler(final EventLoopContext loop)
     {
@@ -103,9 +138,18 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
     {
         releaseCumulation();
         releasePending();
+        if (null != lingerTimer)
+        {
+            lingerTimer.cancel(false);
+            lingerTimer = null;
+        }
         loop.unregister(this);
         loop.serverConnections().decrementAndGet();
-        loop.publishControl(RingEvent.CONNECTION_CLOSED, connectionId, closeReason);
+        if (!is(CLOSING))
+        {
+            // A close the broker started was reported to the Router when it started (closeByBroker).
+            loop.publishControl(RingEvent.CONNECTION_CLOSED, connectionId, CloseReason.PEER_CLOSED);
+        }
     }
 
     @Override
@@ -453,11 +497,35 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
         this.keepAliveMs = keepAliveMs;
     }
 
+    /**
+     * Close on the broker's decision, after what was written for this connection (see the class comment). Reports
+     * the close to the Router now, with {@code reason}, and leaves the loop's registry, so no later outbound record
+     * or keep-alive sweep reaches this connection; later calls do nothing.
+     *
+     * @param reason a {@link CloseReason} constant.
+     */
     void closeByBroker(final int reason)
     {
+        if (is(CLOSING))
+        {
+            return;
+        }
+        set(CLOSING, true);
         set(DISCARDING, true);
-        closeReason = (byte)reason;
-        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        set(THROTTLED, false);
+        releaseCumulation();
+        loop.unregister(this);
+        loop.publishControl(RingEvent.CONNECTION_CLOSED, connectionId, reason);
+        // Read on, and drop, until the peer's FIN: unread data at close would make the kernel send a reset.
+        ctx.channel().config().setAutoRead(true);
+        lingerTimer = ctx.executor().schedule(this::closeAfterLinger, CLOSE_LINGER_MS, TimeUnit.MILLISECONDS);
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(SHUTDOWN_OUTPUT);
+    }
+
+    private void closeAfterLinger()
+    {
+        lingerTimer = null;
+        ctx.close();
     }
 
     /**

@@ -17,6 +17,7 @@ import io.ringmq.core.routing.RecoveryResult;
 import io.ringmq.core.routing.Router;
 import io.ringmq.core.security.Authenticator;
 import io.ringmq.core.security.Authorizer;
+import io.ringmq.core.status.TransportStats;
 import io.ringmq.transport.netty.NettyServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -217,6 +218,12 @@ public final class RingMqBroker implements AutoCloseable
     public Router router()
     {
         return router;
+    }
+
+    /** @return figures only the transport knows (bytes, refused connections); readable from any thread. */
+    public TransportStats transportStats()
+    {
+        return server;
     }
 
     /** @return the settings the broker runs with. */

@@ -14,6 +14,7 @@ import io.ringmq.core.protocol.MqttVersion;
 import io.ringmq.core.protocol.ReasonCode;
 import io.ringmq.core.ring.CloseReason;
 import io.ringmq.core.ring.RingEvent;
+import io.ringmq.core.status.RateLimitedLog;
 import org.agrona.ExpandableDirectByteBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
@@ -59,6 +60,9 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
 
     /** How long a broker-closed connection waits for the peer to close before the broker closes it fully. */
     static final long CLOSE_LINGER_MS = 2_000;
+    /** At most one line per interval for failures a client may cause at will; the rest are counted in it. */
+    private static final long FAILURE_LOG_INTERVAL_NS = TimeUnit.SECONDS.toNanos(10);
+    private static final RateLimitedLog FAILURE_LOG = new RateLimitedLog(FAILURE_LOG_INTERVAL_NS);
 
     /**
      * After the last write of a broker-initiated close has gone to the socket: half-close, so the FIN follows the
@@ -411,7 +415,12 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
         // through handlerRemoved0.
         if (!(cause instanceof IOException))
         {
-            LOG.warn("connection {} failed: {}", connectionId, cause.toString());
+            final long failures = FAILURE_LOG.onEvent(System.nanoTime());
+            if (failures > 0)
+            {
+                LOG.warn("connection {} failed: {} ({} failure(s) since the last report)", connectionId,
+                    cause.toString(), failures);
+            }
         }
         ctx.close();
     }

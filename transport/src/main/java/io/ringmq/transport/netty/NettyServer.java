@@ -146,6 +146,9 @@ public final class NettyServer implements TransportStats
             .option(ChannelOption.SO_BACKLOG, 4096)
             .option(ChannelOption.SO_REUSEADDR, true)
             .childOption(ChannelOption.TCP_NODELAY, true)
+            // The peer's FIN closes the channel: a connection the broker half-closed (MqttConnectionHandler
+            // closeByBroker) then ends without waiting for its linger.
+            .childOption(ChannelOption.ALLOW_HALF_CLOSURE, false)
             // A fixed-size read handle is smaller per connection than the adaptive one; reads are pooled buffers.
             .childOption(RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(READ_BUFFER_BYTES))
             .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(64 * 1024, 256 * 1024))

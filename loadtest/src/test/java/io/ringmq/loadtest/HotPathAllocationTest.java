@@ -17,6 +17,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The per-message path of the load tester (encode into the shared write buffer, frame, decode, count, record, ack,
@@ -63,7 +64,9 @@ class HotPathAllocationTest
         }
         final long allocated = threads.getThreadAllocatedBytes(threadId) - before;
         assertEquals(1_000L * 100, received - 2_000L * 100);
-        assertEquals(0, allocated, "bytes allocated for 100k messages");
+        // One object per message would be at least 1.6 MB; a JIT recompilation or deoptimisation under a loaded
+        // machine can show up as a few hundred bytes once, independent of the message count (seen: 392 bytes).
+        assertTrue(allocated < 16 * 1024, "bytes allocated for 100k messages: " + allocated);
     }
 
     /**

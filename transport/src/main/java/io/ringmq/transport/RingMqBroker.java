@@ -18,6 +18,7 @@ import io.ringmq.core.routing.RecoveryResult;
 import io.ringmq.core.routing.Router;
 import io.ringmq.core.security.Authenticator;
 import io.ringmq.core.security.Authorizer;
+import io.ringmq.core.status.TransportStats;
 import io.ringmq.store.log.LogCorruptedException;
 import io.ringmq.store.log.MessageLog;
 import io.ringmq.store.log.RecoveryReport;
@@ -332,6 +333,12 @@ public final class RingMqBroker implements AutoCloseable
     public Router router()
     {
         return router;
+    }
+
+    /** @return figures only the transport knows (bytes, refused connections); readable from any thread. */
+    public TransportStats transportStats()
+    {
+        return server;
     }
 
     /** @return the settings the broker runs with. */

@@ -30,8 +30,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * </pre>
  * The record's message type says what the body is: {@link #PACKET}, {@link #DROPPABLE_PACKET} (QoS 0: the event
  * loop drops it when the channel is not writable), {@link #CLOSE} (flush, then close), {@link #CONNECTED}
- * (connection accepted: int protocol version, int keep-alive ms), {@link #PAUSE_READ} or {@link #RESUME_READ}
- * (publisher flow control).
+ * (connection accepted: int protocol version, int keep-alive ms).
  * <p>
  * <b>Threading:</b> the Router thread is the only producer ({@link #claim}, {@link #commit}, {@link #release},
  * {@link #signal}); the owning event loop is the only consumer ({@link #drain}).
@@ -54,10 +53,6 @@ public final class OutboundQueue
     public static final int CLOSE = 3;
     /** The broker accepted the connection: protocol version and keep-alive follow the connection id. */
     public static final int CONNECTED = 4;
-    /** Stop reading from the connection: a session it publishes to is backing up (flow control). */
-    public static final int PAUSE_READ = 5;
-    /** Read from the connection again. */
-    public static final int RESUME_READ = 6;
     /** Bytes of the connection id that precede every body. */
     public static final int HEADER_LENGTH = BitUtil.SIZE_OF_LONG;
     /** A backlog entry: int type, int length (connection id + body), long hold-until position, then the record. */

@@ -25,6 +25,8 @@ final class Disconnector
     private final BrokerCounters counters;
     private final Consumer<ClientConnection> onEnd;
     private final ConnackPacket connack = new ConnackPacket();
+    private final ClientEventLog violations = new ClientEventLog(LOG, "protocol violation");
+    private final ClientEventLog refusals = new ClientEventLog(LOG, "connect refused");
 
     /**
      * @param sender   outbound packets.
@@ -52,8 +54,8 @@ final class Disconnector
             return;
         }
         counters.protocolViolations++;
-        LOG.info("protocol violation by client '{}' (connection {}): {} [{}]", connection.clientId(),
-            connection.connectionId(), reason, ReasonCode.name(reasonCode));
+        violations.onEvent(System.nanoTime(), connection.clientId(), connection.connectionId(),
+            reason + " [" + ReasonCode.name(reasonCode) + "]");
         close(connection, reasonCode, reason);
     }
 
@@ -97,8 +99,8 @@ final class Disconnector
      */
     void refuseConnect(final ClientConnection connection, final int reasonCode, final String reason)
     {
-        LOG.info("connect refused for client '{}' (connection {}): {} [{}]", connection.clientId(),
-            connection.connectionId(), reason, ReasonCode.name(reasonCode));
+        refusals.onEvent(System.nanoTime(), connection.clientId(), connection.connectionId(),
+            reason + " [" + ReasonCode.name(reasonCode) + "]");
         final int version = 0 == connection.version() ? MqttVersion.MQTT_3_1_1 : connection.version();
         connack.reset().version(version).reasonCode(reasonCode);
         sender.connack(connection, connack);

@@ -96,6 +96,8 @@ public final class Router implements EventHandler<RingEvent>
     private final Journal journal;
     private final UnsafeBuffer aliasTopic = new UnsafeBuffer(new byte[0]);
     private final Set<String> loggedErrors = new HashSet<>();
+    private final ClientEventLog takeovers = new ClientEventLog(LOG, "takeover");
+    private final ClientEventLog keepAliveTimeouts = new ClientEventLog(LOG, "connection closed");
     private final CountDownLatch shutdownLatch = new CountDownLatch(1);
     private final CountDownLatch stoppedLatch = new CountDownLatch(1);
     private int[] reasonCodes = new int[16];
@@ -454,7 +456,7 @@ public final class Router implements EventHandler<RingEvent>
         if (null != session && null != session.connection())
         {
             final ClientConnection old = session.connection();
-            LOG.info("client '{}' taken over by connection {}", clientId, connection.connectionId());
+            takeovers.onEvent(nowNs, clientId, connection.connectionId(), "session taken over by a new connection");
             disconnector.close(old, ReasonCode.SESSION_TAKEN_OVER, "another connection used this client id");
             session = sessions.get(clientId);
         }
@@ -1050,8 +1052,7 @@ public final class Router implements EventHandler<RingEvent>
         {
             if (reason == CloseReason.KEEP_ALIVE_TIMEOUT)
             {
-                LOG.info("client '{}' (connection {}) closed: keep-alive timeout", connection.clientId(),
-                    connectionId);
+                keepAliveTimeouts.onEvent(nowNs, connection.clientId(), connectionId, "keep-alive timeout");
             }
             endConnection(connection);
             connection.state(ClientConnection.CLOSING);

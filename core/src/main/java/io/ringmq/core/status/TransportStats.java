@@ -26,6 +26,12 @@ public interface TransportStats
         {
             return 0;
         }
+
+        @Override
+        public long connectionsRefused()
+        {
+            return 0;
+        }
     };
 
     /** @return bytes read from sockets. */
@@ -36,4 +42,7 @@ public interface TransportStats
 
     /** @return QoS 0 publishes dropped because the client's channel was not writable. */
     long droppedNotWritable();
+
+    /** @return connections closed at accept because the broker already had max-connections. */
+    long connectionsRefused();
 }

@@ -212,8 +212,6 @@ final class EventLoopContext implements MessageHandler
             case OutboundQueue.PACKET -> append(connection, buffer, bodyIndex, bodyLength);
             case OutboundQueue.CONNECTED ->
                 connection.onConnected(buffer.getInt(bodyIndex), buffer.getInt(bodyIndex + 4));
-            case OutboundQueue.PAUSE_READ -> connection.pauseReading(true);
-            case OutboundQueue.RESUME_READ -> connection.pauseReading(false);
             case OutboundQueue.CLOSE ->
             {
                 bytesSent = bytesSent + connection.flushPending();

@@ -4,13 +4,17 @@ import com.lmax.disruptor.InsufficientCapacityException;
 import com.lmax.disruptor.RingBuffer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.ringmq.core.protocol.MqttVersion;
 import io.ringmq.core.protocol.ReasonCode;
 import io.ringmq.core.ring.CloseReason;
 import io.ringmq.core.ring.RingEvent;
+import io.ringmq.core.status.RateLimitedLog;
 import org.agrona.ExpandableDirectByteBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
@@ -29,6 +33,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * violation, input is discarded until the Router closes the connection. A full ring is back-pressure: reading
  * stops (auto-read off) and framing resumes shortly, without blocking the loop.
  * <p>
+ * <b>Closing with a reason.</b> When the broker ends a connection ({@link #closeByBroker}) its last packet is
+ * usually the reason (CONNACK or DISCONNECT). Closing the socket while the client still sends would answer the
+ * client's data with a reset, which can discard that reason before the client reads it. So the broker flushes, then
+ * shuts down its output only (the client reads the reason, then end-of-stream), keeps reading and drops every byte
+ * unread, unframed and uncumulated, and closes fully when the client closes or after {@link #CLOSE_LINGER_MS}.
+ * The Router hears of the close once, when it starts; nothing of this connection enters the ring after that.
+ * <p>
  * <b>Threading:</b> every field is owned by the channel's event-loop thread. ByteBuf ownership: each inbound
  * buffer becomes (or is merged into and released) the {@link #cumulation}, which this handler releases once it is
  * consumed or the channel goes; no ByteBuf is passed on. {@link #pending} is owned by this handler
@@ -44,7 +55,30 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
     private static final byte DISCARDING = 2;
     private static final byte PAUSED = 4;
     private static final byte CONNECTED = 8;
-    private static final byte THROTTLED = 16;
+    private static final byte CLOSING = 32;
+
+    /** How long a broker-closed connection waits for the peer to close before the broker closes it fully. */
+    static final long CLOSE_LINGER_MS = 2_000;
+    /** At most one line per interval for failures a client may cause at will; the rest are counted in it. */
+    private static final long FAILURE_LOG_INTERVAL_NS = TimeUnit.SECONDS.toNanos(10);
+    private static final RateLimitedLog FAILURE_LOG = new RateLimitedLog(FAILURE_LOG_INTERVAL_NS);
+
+    /**
+     * After the last write of a broker-initiated close has gone to the socket: half-close, so the FIN follows the
+     * reason. A channel that cannot half-close, or whose write failed, is closed at once.
+     */
+    private static final ChannelFutureListener SHUTDOWN_OUTPUT = future ->
+    {
+        final Channel channel = future.channel();
+        if (future.isSuccess() && channel instanceof DuplexChannel)
+        {
+            ((DuplexChannel)channel).shutdownOutput().addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        }
+        else
+        {
+            channel.close();
+        }
+    };
 
     // Fields are few and small on purpose: a large fleet holds one of these per idle device.
     private final long connectionId = CONNECTION_IDS.incrementAndGet();
@@ -56,10 +90,14 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
     private ByteBuf pending;
     private byte flags;
     private byte version;
-    private byte closeReason = CloseReason.PEER_CLOSED;
     private int keepAliveMs;
     private long lastReadNs;
     private long openedNs;
+    /**
+     * Closes the channel {@link #CLOSE_LINGER_MS} after {@link #closeByBroker} unless the peer closed first; set there
+     * and cancelled in {@link #handlerRemoved}, both on the event loop. Null while the connection is not closing.
+     */
+    private ScheduledFuture<?> lingerTimer;
 
     MqttConnectionHandler(final EventLoopContext loop)
     {
@@ -103,9 +141,18 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
     {
         releaseCumulation();
         releasePending();
+        if (null != lingerTimer)
+        {
+            lingerTimer.cancel(false);
+            lingerTimer = null;
+        }
         loop.unregister(this);
         loop.serverConnections().decrementAndGet();
-        loop.publishControl(RingEvent.CONNECTION_CLOSED, connectionId, closeReason);
+        if (!is(CLOSING))
+        {
+            // A close the broker started was reported to the Router when it started (closeByBroker).
+            loop.publishControl(RingEvent.CONNECTION_CLOSED, connectionId, CloseReason.PEER_CLOSED);
+        }
     }
 
     @Override
@@ -170,7 +217,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
     private void frameCumulation()
     {
         final ByteBuf in = cumulation;
-        while (null != in && in.isReadable() && !is(PAUSED) && !is(THROTTLED) && !is(DISCARDING))
+        while (null != in && in.isReadable() && !is(PAUSED) && !is(DISCARDING))
         {
             if (!frameBatch(in))
             {
@@ -346,7 +393,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
     private void resume()
     {
         set(PAUSED, false);
-        if (!ctx.channel().isActive() || is(THROTTLED))
+        if (!ctx.channel().isActive())
         {
             return;
         }
@@ -367,7 +414,12 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
         // through handlerRemoved0.
         if (!(cause instanceof IOException))
         {
-            LOG.warn("connection {} failed: {}", connectionId, cause.toString());
+            final long failures = FAILURE_LOG.onEvent(System.nanoTime());
+            if (failures > 0)
+            {
+                LOG.warn("connection {} failed: {} ({} failure(s) since the last report)", connectionId,
+                    cause.toString(), failures);
+            }
         }
         ctx.close();
     }
@@ -426,26 +478,6 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
         }
     }
 
-    /**
-     * Publisher flow control from the Router: stop reading while a session it feeds is backed up. Frames already
-     * read stay in the cumulation. The keep-alive clock restarts on resume, since the client could not be heard.
-     */
-    void pauseReading(final boolean pause)
-    {
-        set(THROTTLED, pause);
-        if (pause)
-        {
-            ctx.channel().config().setAutoRead(false);
-            return;
-        }
-        lastReadNs = System.nanoTime();
-        if (!is(PAUSED) && ctx.channel().isActive())
-        {
-            ctx.channel().config().setAutoRead(true);
-            frameCumulation();
-        }
-    }
-
     void onConnected(final int version, final int keepAliveMs)
     {
         set(CONNECTED, true);
@@ -453,11 +485,34 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
         this.keepAliveMs = keepAliveMs;
     }
 
+    /**
+     * Close on the broker's decision, after what was written for this connection (see the class comment). Reports
+     * the close to the Router now, with {@code reason}, and leaves the loop's registry, so no later outbound record
+     * or keep-alive sweep reaches this connection; later calls do nothing.
+     *
+     * @param reason a {@link CloseReason} constant.
+     */
     void closeByBroker(final int reason)
     {
+        if (is(CLOSING))
+        {
+            return;
+        }
+        set(CLOSING, true);
         set(DISCARDING, true);
-        closeReason = (byte)reason;
-        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        releaseCumulation();
+        loop.unregister(this);
+        loop.publishControl(RingEvent.CONNECTION_CLOSED, connectionId, reason);
+        // Read on, and drop, until the peer's FIN: unread data at close would make the kernel send a reset.
+        ctx.channel().config().setAutoRead(true);
+        lingerTimer = ctx.executor().schedule(this::closeAfterLinger, CLOSE_LINGER_MS, TimeUnit.MILLISECONDS);
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(SHUTDOWN_OUTPUT);
+    }
+
+    private void closeAfterLinger()
+    {
+        lingerTimer = null;
+        ctx.close();
     }
 
     /**
@@ -466,10 +521,6 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
     int checkTimeouts(final long nowNs, final long connectTimeoutNs)
     {
         if (is(DISCARDING))
-        {
-            return -1;
-        }
-        if (is(THROTTLED))
         {
             return -1;
         }

@@ -24,6 +24,7 @@ import io.netty.util.concurrent.EventExecutor;
 import io.ringmq.core.config.BrokerConfig;
 import io.ringmq.core.ring.OutboundQueue;
 import io.ringmq.core.ring.RingEvent;
+import io.ringmq.core.status.RateLimitedLog;
 import io.ringmq.core.status.TransportStats;
 import io.ringmq.transport.BrokerStartException;
 import org.slf4j.Logger;
@@ -47,6 +48,8 @@ public final class NettyServer implements TransportStats
 {
     private static final Logger LOG = LoggerFactory.getLogger(NettyServer.class);
     private static final int READ_BUFFER_BYTES = 16 * 1024;
+    /** At most one line per interval about connections refused over max-connections. */
+    private static final long REFUSED_LOG_INTERVAL_MS = 10_000;
 
     /**
      * {@link ChannelOption#RCVBUF_ALLOCATOR} is deprecated in Netty 4.2 but still honoured; it is kept on purpose
@@ -64,6 +67,12 @@ public final class NettyServer implements TransportStats
     private final OutboundQueue[] outboundQueues;
     private final Map<EventExecutor, EventLoopContext> loopByExecutor = new IdentityHashMap<>();
     private final AtomicInteger connectionCount = new AtomicInteger();
+    /**
+     * Connections refused over max-connections: counts every refusal (its total is {@link #connectionsRefused()})
+     * and rate-limits the log line. Updated by the event loops that accept, polled by the accepting loop's timer.
+     */
+    private final RateLimitedLog refusals =
+        new RateLimitedLog(TimeUnit.MILLISECONDS.toNanos(REFUSED_LOG_INTERVAL_MS));
     private Channel serverChannel;
 
     /**
@@ -128,12 +137,18 @@ public final class NettyServer implements TransportStats
         {
             loop.start();
         }
+        // The tail of a burst of refusals (counted after the last line, with none after them) is reported here.
+        bossGroup.next().scheduleAtFixedRate(this::reportRefusals, REFUSED_LOG_INTERVAL_MS, REFUSED_LOG_INTERVAL_MS,
+            TimeUnit.MILLISECONDS);
         final ServerBootstrap bootstrap = new ServerBootstrap()
             .group(bossGroup, workerGroup)
             .channel(serverChannelClass)
             .option(ChannelOption.SO_BACKLOG, 4096)
             .option(ChannelOption.SO_REUSEADDR, true)
             .childOption(ChannelOption.TCP_NODELAY, true)
+            // The peer's FIN closes the channel: a connection the broker half-closed (MqttConnectionHandler
+            // closeByBroker) then ends without waiting for its linger.
+            .childOption(ChannelOption.ALLOW_HALF_CLOSURE, false)
             // A fixed-size read handle is smaller per connection than the adaptive one; reads are pooled buffers.
             .childOption(RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(READ_BUFFER_BYTES))
             .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(64 * 1024, 256 * 1024))
@@ -145,9 +160,14 @@ public final class NettyServer implements TransportStats
                     if (connectionCount.incrementAndGet() > config.maxConnections())
                     {
                         connectionCount.decrementAndGet();
-                        LOG.warn("connection from {} refused: max-connections {} reached",
-                            channel.remoteAddress(), config.maxConnections());
                         channel.close();
+                        final long refused = refusals.onEvent(System.nanoTime());
+                        if (refused > 0)
+                        {
+                            LOG.warn("{} connection(s) refused since the last report, the latest from {}: " +
+                                "max-connections {} reached", refused, channel.remoteAddress(),
+                                config.maxConnections());
+                        }
                         return;
                     }
                     final EventLoopContext loop = loopByExecutor.get(channel.eventLoop());
@@ -164,6 +184,16 @@ public final class NettyServer implements TransportStats
             final String what = ex instanceof BindException ? "address in use or not available" : ex.toString();
             throw new BrokerStartException("cannot listen on " + config.bindAddress() + ":" + config.port() +
                 ": " + what, ex);
+        }
+    }
+
+    private void reportRefusals()
+    {
+        final long refused = refusals.pollDue(System.nanoTime());
+        if (refused > 0)
+        {
+            LOG.warn("{} connection(s) refused since the last report: max-connections {} reached", refused,
+                config.maxConnections());
         }
     }
 
@@ -245,6 +275,12 @@ public final class NettyServer implements TransportStats
             total += loop.bytesSent();
         }
         return total;
+    }
+
+    @Override
+    public long connectionsRefused()
+    {
+        return refusals.total();
     }
 
     @Override

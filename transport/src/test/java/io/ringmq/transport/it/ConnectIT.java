@@ -312,6 +312,7 @@ final class ConnectIT
         final RawMqttClient third = FIXTURE.raw(broker.port());
         third.send(RawPackets.connect(MQTT_3_1_1, FIXTURE.clientId("c")).build());
         assertTrue(third.readUntilClosed(TIMEOUT).isEmpty(), "third connection closed without CONNACK");
+        assertEquals(1, broker.transportStats().connectionsRefused(), "the refusal is counted");
 
         first.send(RawPackets.disconnect());
         assertTrue(first.readUntilClosed(TIMEOUT).isEmpty());

@@ -16,7 +16,8 @@ import java.util.List;
  * A tiny MQTT client over a plain {@link Socket}: sends hand-built bytes and reads packets back with a timeout. It
  * never interprets what it sends, so it can send malformed input and observe exactly how the broker reacts.
  * <p>
- * <b>Threading:</b> not thread-safe; used by the test thread only.
+ * <b>Threading:</b> not thread-safe; used by the test thread only, except for the {@link #output()} stream, which
+ * a writer thread may own while the test thread reads.
  */
 public final class RawMqttClient implements AutoCloseable
 {
@@ -27,6 +28,7 @@ public final class RawMqttClient implements AutoCloseable
     private final InputStream in;
     private final OutputStream out;
     private boolean closedByPeer;
+    private boolean resetByPeer;
 
     /**
      * Open a TCP connection.
@@ -183,6 +185,26 @@ public final class RawMqttClient implements AutoCloseable
         return closedByPeer;
     }
 
+    /**
+     * @return true once a read has seen a reset ("connection reset") instead of an orderly end-of-stream: the
+     *     broker closed while data it had not read was still arriving, and what it sent last may have been lost.
+     */
+    public boolean isResetByPeer()
+    {
+        return resetByPeer;
+    }
+
+    /**
+     * The socket's output stream, for a second thread that keeps writing while the test thread reads (the two
+     * directions of a socket are independent). Once it is handed out, {@link #send} must not be used.
+     *
+     * @return the output stream.
+     */
+    public OutputStream output()
+    {
+        return out;
+    }
+
     /** Close the socket without sending DISCONNECT: an abrupt close as the broker sees it. */
     @Override
     public void close()
@@ -231,6 +253,7 @@ public final class RawMqttClient implements AutoCloseable
             {
                 // "Connection reset": the broker closed the connection while data was still in flight.
                 closedByPeer = true;
+                resetByPeer = true;
                 return -1;
             }
         }

@@ -5,6 +5,7 @@ import com.lmax.disruptor.Sequence;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.ringmq.core.protocol.ReasonCode;
+import io.ringmq.core.ring.CloseReason;
 import io.ringmq.core.ring.OutboundQueue;
 import io.ringmq.core.ring.RingEvent;
 import org.junit.jupiter.api.AfterEach;
@@ -27,6 +28,7 @@ class MqttConnectionHandlerTest
 {
     private static final byte[] PINGREQ = {(byte)0xC0, 0x00};
     private static final byte[] PUBLISH = {0x30, 0x07, 0x00, 0x03, 'a', '/', 'b', 'h', 'i'};
+    private static final byte[] PROTOCOL_ERROR_DISCONNECT = {(byte)0xE0, 0x01, (byte)ReasonCode.PROTOCOL_ERROR};
 
     private final RingBuffer<RingEvent> ring = RingBuffer.createMultiProducer(RingEvent::new, 8);
     private final Sequence consumed = new Sequence();
@@ -37,8 +39,20 @@ class MqttConnectionHandlerTest
 
     private EmbeddedChannel channel(final int maxPacketSize)
     {
+        return channel(maxPacketSize, new EmbeddedChannel());
+    }
+
+    private HalfClosableEmbeddedChannel halfClosableChannel()
+    {
+        final HalfClosableEmbeddedChannel halfClosable = new HalfClosableEmbeddedChannel();
+        channel(1024, halfClosable);
+        return halfClosable;
+    }
+
+    private EmbeddedChannel channel(final int maxPacketSize, final EmbeddedChannel embedded)
+    {
         ring.addGatingSequences(consumed);
-        channel = new EmbeddedChannel();
+        channel = embedded;
         loop = new EventLoopContext(0, channel.eventLoop(), ring, 1 << 16, maxPacketSize, connections);
         channel.pipeline().addLast(new MqttConnectionHandler(loop));
         return channel;
@@ -189,6 +203,121 @@ class MqttConnectionHandlerTest
         assertEquals(1, events.size());
         assertEquals(-RingEvent.CONNECTION_CLOSED, (int)events.get(0)[0]);
         assertEquals(0, connections.get());
+    }
+
+    @Test
+    void shouldFlushReasonThenHalfCloseAndDiscardInputWhenBrokerCloses()
+    {
+        final HalfClosableEmbeddedChannel channel = halfClosableChannel();
+        final long id = connectionIdOf();
+        write(new byte[] {PUBLISH[0], PUBLISH[1], PUBLISH[2]}); // a partial frame waits in the cumulation
+        queue(OutboundQueue.PACKET, id, PROTOCOL_ERROR_DISCONNECT);
+        queue(OutboundQueue.CLOSE, id, new byte[0]);
+        drain();
+
+        assertEquals(channel.outboundMessages().size(), channel.writtenBeforeOutputShutdown(),
+            "output shut down after every write: the FIN follows the reason");
+        assertArrayEquals(PROTOCOL_ERROR_DISCONNECT, takeOutbound(), "the reason was flushed");
+        assertTrue(channel.isOutputShutdown());
+        assertTrue(channel.isOpen(), "open until the peer closes or the linger ends");
+        assertTrue(channel.config().isAutoRead(), "reading on, to see the peer's FIN");
+        assertCloseEvents(CloseReason.CLOSED_BY_BROKER, takeFrames());
+        assertEquals(1, connections.get(), "the socket still counts until it is closed");
+
+        for (int i = 0; i < 100; i++)
+        {
+            write(PUBLISH);
+            write(PINGREQ);
+            assertEquals(0, inputs.get(inputs.size() - 1).refCnt(), "discarded input released at once");
+        }
+        assertEquals(0, takeFrames().size(), "nothing framed or published after the close started");
+
+        queue(OutboundQueue.PACKET, id, PINGREQ);
+        queue(OutboundQueue.CLOSE, id, new byte[0]);
+        drain();
+        assertEquals(0, takeOutbound().length, "the connection takes no records once closing");
+
+        channel.advanceTimeBy(MqttConnectionHandler.CLOSE_LINGER_MS, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        assertFalse(channel.isOpen(), "closed when the linger ended");
+        assertEquals(0, takeFrames().size(), "the close was reported once, when it started");
+        assertEquals(0, connections.get());
+    }
+
+    @Test
+    void shouldCloseWithoutLingeringWhenPeerClosesFirst()
+    {
+        final HalfClosableEmbeddedChannel channel = halfClosableChannel();
+        final long id = connectionIdOf();
+        queue(OutboundQueue.CLOSE, id, new byte[0]);
+        drain();
+        assertTrue(channel.isOutputShutdown());
+        assertCloseEvents(CloseReason.CLOSED_BY_BROKER, takeFrames());
+
+        channel.close(); // what Netty does when the peer's FIN arrives (ALLOW_HALF_CLOSURE off)
+        assertEquals(0, takeFrames().size(), "the close was reported once");
+        assertEquals(0, connections.get());
+        assertEquals(-1, channel.runScheduledPendingTasks(), "linger timer cancelled");
+    }
+
+    @Test
+    void shouldCloseAtOnceWhenChannelCannotHalfClose()
+    {
+        channel(1024);
+        final long id = connectionIdOf();
+        queue(OutboundQueue.PACKET, id, PROTOCOL_ERROR_DISCONNECT);
+        queue(OutboundQueue.CLOSE, id, new byte[0]);
+        drain();
+        assertArrayEquals(PROTOCOL_ERROR_DISCONNECT, takeOutbound());
+        assertFalse(channel.isOpen());
+        assertCloseEvents(CloseReason.CLOSED_BY_BROKER, takeFrames());
+        assertEquals(0, connections.get());
+    }
+
+    private static void assertCloseEvents(final int reason, final List<byte[]> events)
+    {
+        assertEquals(1, events.size(), "one close event");
+        assertArrayEquals(new byte[] {(byte)-RingEvent.CONNECTION_CLOSED, (byte)reason}, events.get(0));
+    }
+
+    private void queue(final int type, final long id, final byte[] body)
+    {
+        final OutboundQueue queue = loop.outbound();
+        final int offset = queue.claim(type, id, body.length);
+        queue.buffer().putBytes(offset, body);
+        queue.commit();
+    }
+
+    private void drain()
+    {
+        loop.outbound().signal();
+        channel.runPendingTasks();
+    }
+
+    /** @return the bytes of every outbound message, concatenated; each message is released. */
+    private byte[] takeOutbound()
+    {
+        final ByteBuf all = channel.alloc().heapBuffer();
+        try
+        {
+            ByteBuf written;
+            while (null != (written = channel.readOutbound()))
+            {
+                all.writeBytes(written);
+                written.release();
+                if (written.capacity() > 0) // the shared empty buffer is not reference counted
+                {
+                    assertEquals(0, written.refCnt());
+                }
+            }
+            final byte[] bytes = new byte[all.readableBytes()];
+            all.readBytes(bytes);
+            return bytes;
+        }
+        finally
+        {
+            all.release();
+        }
     }
 
     private long connectionIdOf()

@@ -45,11 +45,9 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
@@ -81,8 +79,25 @@ public final class Router implements EventHandler<RingEvent>
     private final Map<String, Session> sessions = new Object2ObjectHashMap<>();
     private final TopicTrie<Subscription> trie = new TopicTrie<>();
     private final TopicTree<Message> retained = new TopicTree<>();
-    private final Map<String, Timer> pendingWills = new HashMap<>();
-    private final PriorityQueue<Timer> timers = new PriorityQueue<>();
+    private final SessionTimers timers = new SessionTimers(System.nanoTime());
+    private final SessionTimers.Handler onTimer = new SessionTimers.Handler()
+    {
+        @Override
+        public void onSessionExpired(final Session session)
+        {
+            if (null == session.connection() && sessions.get(session.clientId()) == session)
+            {
+                destroySession(session);
+            }
+        }
+
+        @Override
+        public void onWillDue(final SessionTimers.PendingWill will)
+        {
+            publishWill(will.will, will.willExpirySeconds);
+            journalWillClear(will.clientId);
+        }
+    };
     private final PacketSender sender;
     private final Deliverer deliverer;
     private final AckHold ackHold;
@@ -492,7 +507,7 @@ public final class Router implements EventHandler<RingEvent>
             return;
         }
         session.expiryIntervalSeconds(grantedExpiry);
-        session.expiryDeadlineNs(-1);
+        timers.cancelExpiry(session);
         session.connection(connection);
         connection.session(session);
 
@@ -579,7 +594,7 @@ public final class Router implements EventHandler<RingEvent>
     /** A client came back within its will delay: the will is dropped, or published first if the session ends. */
     private void resolvePendingWill(final String clientId, final boolean cleanStart)
     {
-        final Timer pendingWill = pendingWills.remove(clientId);
+        final SessionTimers.PendingWill pendingWill = timers.removeWill(clientId);
         if (null != pendingWill)
         {
             if (cleanStart)
@@ -1081,11 +1096,8 @@ public final class Router implements EventHandler<RingEvent>
             }
             else
             {
-                final Timer timer = new Timer(nowNs + delay * NANOS_PER_SECOND, Timer.WILL, session.clientId());
-                timer.will = will;
-                timer.willExpirySeconds = connection.willExpirySeconds();
-                pendingWills.put(session.clientId(), timer);
-                timers.add(timer);
+                timers.scheduleWill(session.clientId(), will, connection.willExpirySeconds(),
+                    nowNs + delay * NANOS_PER_SECOND);
             }
         }
         redistributeShared(session);
@@ -1096,8 +1108,7 @@ public final class Router implements EventHandler<RingEvent>
         }
         else if (expiry != Session.NEVER_EXPIRES)
         {
-            session.expiryDeadlineNs(nowNs + expiry * NANOS_PER_SECOND);
-            timers.add(new Timer(session.expiryDeadlineNs(), Timer.SESSION_EXPIRY, session.clientId()));
+            timers.scheduleExpiry(session, nowNs + expiry * NANOS_PER_SECOND);
         }
     }
 
@@ -1169,7 +1180,8 @@ public final class Router implements EventHandler<RingEvent>
             journal.appendSessionEnd(session.journalId());
             session.journalId(0);
         }
-        final Timer pendingWill = pendingWills.remove(session.clientId());
+        timers.cancelExpiry(session);
+        final SessionTimers.PendingWill pendingWill = timers.removeWill(session.clientId());
         if (null != pendingWill)
         {
             publishWill(pendingWill.will, pendingWill.willExpirySeconds);
@@ -1196,27 +1208,7 @@ public final class Router implements EventHandler<RingEvent>
 
     private void onTick()
     {
-        Timer timer;
-        while (null != (timer = timers.peek()) && nowNs - timer.deadlineNs >= 0)
-        {
-            timers.poll();
-            if (Timer.WILL == timer.kind)
-            {
-                if (pendingWills.remove(timer.clientId, timer))
-                {
-                    publishWill(timer.will, timer.willExpirySeconds);
-                    journalWillClear(timer.clientId);
-                }
-            }
-            else
-            {
-                final Session session = sessions.get(timer.clientId);
-                if (null != session && null == session.connection() && session.expiryDeadlineNs() == timer.deadlineNs)
-                {
-                    destroySession(session);
-                }
-            }
-        }
+        timers.poll(nowNs, onTimer);
         ackHold.onTick(nowNs);
         sysTopics.onTick(nowNs);
         snapshots.onTick(nowNs);
@@ -1258,8 +1250,7 @@ public final class Router implements EventHandler<RingEvent>
             }
             if (session.expiryIntervalSeconds() != Session.NEVER_EXPIRES)
             {
-                session.expiryDeadlineNs(nowNs + session.expiryIntervalSeconds() * NANOS_PER_SECOND);
-                timers.add(new Timer(session.expiryDeadlineNs(), Timer.SESSION_EXPIRY, session.clientId()));
+                timers.scheduleExpiry(session, nowNs + session.expiryIntervalSeconds() * NANOS_PER_SECOND);
             }
         }
         nextJournalId = state.maxSessionId + 1;
@@ -1280,11 +1271,8 @@ public final class Router implements EventHandler<RingEvent>
             }
             else
             {
-                final Timer timer = new Timer(nowNs + delay * NANOS_PER_SECOND, Timer.WILL, entry.getKey());
-                timer.will = will.message();
-                timer.willExpirySeconds = will.expirySeconds();
-                pendingWills.put(entry.getKey(), timer);
-                timers.add(timer);
+                timers.scheduleWill(entry.getKey(), will.message(), will.expirySeconds(),
+                    nowNs + delay * NANOS_PER_SECOND);
             }
         }
         collector.clear();
@@ -1300,6 +1288,12 @@ public final class Router implements EventHandler<RingEvent>
     Session session(final String clientId)
     {
         return sessions.get(clientId);
+    }
+
+    /** @return timers scheduled now: session expiries and will delays (tests). */
+    long scheduledTimers()
+    {
+        return timers.scheduled();
     }
 
     /** @return the snapshot writer (tests). */
@@ -1341,10 +1335,10 @@ public final class Router implements EventHandler<RingEvent>
                     connection.willExpirySeconds());
             }
         }
-        for (final Timer timer : pendingWills.values())
+        for (final SessionTimers.PendingWill pending : timers.pendingWills())
         {
-            visitor.onWill(timer.clientId, timer.will, Math.max(0, (timer.deadlineNs - nowNs) / NANOS_PER_SECOND),
-                timer.willExpirySeconds);
+            visitor.onWill(pending.clientId, pending.will,
+                Math.max(0, (pending.deadlineNs - nowNs) / NANOS_PER_SECOND), pending.willExpirySeconds);
         }
     }
 
@@ -1378,31 +1372,5 @@ public final class Router implements EventHandler<RingEvent>
         }
         sender.endOfBatch();
         shutdownLatch.countDown();
-    }
-
-    /** A will delay or session expiry deadline. */
-    private static final class Timer implements Comparable<Timer>
-    {
-        static final int WILL = 1;
-        static final int SESSION_EXPIRY = 2;
-
-        final long deadlineNs;
-        final int kind;
-        final String clientId;
-        Message will;
-        long willExpirySeconds;
-
-        Timer(final long deadlineNs, final int kind, final String clientId)
-        {
-            this.deadlineNs = deadlineNs;
-            this.kind = kind;
-            this.clientId = clientId;
-        }
-
-        @Override
-        public int compareTo(final Timer other)
-        {
-            return Long.compare(deadlineNs - other.deadlineNs, 0);
-        }
     }
 }

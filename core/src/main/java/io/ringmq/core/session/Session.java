@@ -48,6 +48,8 @@ public final class Session
     private ClientConnection connection;
     private long expiryIntervalSeconds;
     private long expiryDeadlineNs = -1;
+    /** The expiry timer's id in the Router's timer wheel while one is scheduled, else {@link Long#MAX_VALUE}. */
+    private long expiryTimerId = Long.MAX_VALUE;
     private int nextPacketId = 1;
     /** The journal's name for this session, 0 while it is not journaled (clean sessions, journal disabled). */
     private int journalId;
@@ -316,6 +318,18 @@ public final class Session
     public void expiryDeadlineNs(final long deadlineNs)
     {
         this.expiryDeadlineNs = deadlineNs;
+    }
+
+    /** @return the expiry timer's id while one is scheduled, else {@link Long#MAX_VALUE}. */
+    public long expiryTimerId()
+    {
+        return expiryTimerId;
+    }
+
+    /** @param timerId the expiry timer's id, or {@link Long#MAX_VALUE} for none. */
+    public void expiryTimerId(final long timerId)
+    {
+        this.expiryTimerId = timerId;
     }
 
     /**

@@ -282,6 +282,27 @@ class RouterTest
         assertEquals(List.of("m8", "m9", "m10"), kept, "the newest are kept");
     }
 
+    @Test
+    void shouldKeepOneTimerPerOfflineSessionThroughReconnectChurn()
+    {
+        final int reconnects = 100_000;
+        long maxTimers = 0;
+        for (int i = 0; i < reconnects; i++)
+        {
+            final long connectionId = 1000 + i;
+            harness.connect(connectionId, "device-" + (i % 10), MqttVersion.MQTT_5, false, 86_400);
+            harness.closed(connectionId);
+            maxTimers = Math.max(maxTimers, harness.router.scheduledTimers());
+            if (0 == i % 1000)
+            {
+                harness.drain();
+            }
+        }
+        harness.drain();
+        assertEquals(10, harness.router.scheduledTimers(), "one expiry timer per offline session");
+        assertEquals(10, maxTimers, "reconnecting cancels the previous expiry timer");
+    }
+
     private static byte[] payload(final io.ringmq.core.session.Message message)
     {
         final byte[] bytes = new byte[message.payloadLength()];

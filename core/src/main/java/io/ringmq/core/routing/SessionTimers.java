@@ -1,0 +1,174 @@
+package io.ringmq.core.routing;
+
+import io.ringmq.core.session.Message;
+import io.ringmq.core.session.Session;
+import org.agrona.DeadlineTimerWheel;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.collections.Object2ObjectHashMap;
+
+import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The broker's two kinds of deadline: a disconnected session's expiry and a will's delay. Each is a timer in one
+ * {@link DeadlineTimerWheel} (O(1) schedule and cancel, array-backed); its id lives with its owner (the session,
+ * the pending will) and is cancelled when the reason goes away (the client reconnects, the session ends), so the
+ * number of timers is bounded by the number of offline sessions plus pending wills, however often clients
+ * reconnect.
+ * <p>
+ * <b>Threading:</b> Router thread only.
+ */
+final class SessionTimers
+{
+    /** Wheel tick: 2^27 ns, about 134 ms, a little more than the broker's 100 ms timer tick. */
+    private static final long TICK_RESOLUTION_NS = 1L << 27;
+    private static final int TICKS_PER_WHEEL = 1024;
+    private static final int EXPIRIES_PER_POLL = 100_000;
+
+    /** A will waiting for its delay, keyed by client id. */
+    static final class PendingWill
+    {
+        final String clientId;
+        final Message will;
+        final long willExpirySeconds;
+        final long deadlineNs;
+        long timerId = DeadlineTimerWheel.NULL_DEADLINE;
+
+        PendingWill(final String clientId, final Message will, final long willExpirySeconds, final long deadlineNs)
+        {
+            this.clientId = clientId;
+            this.will = will;
+            this.willExpirySeconds = willExpirySeconds;
+            this.deadlineNs = deadlineNs;
+        }
+    }
+
+    /** What happens when a deadline passes. */
+    interface Handler
+    {
+        /** @param session an offline session whose expiry interval passed. */
+        void onSessionExpired(Session session);
+
+        /** @param will a will whose delay passed (already removed from the pending wills). */
+        void onWillDue(PendingWill will);
+    }
+
+    private final DeadlineTimerWheel wheel;
+    /** What each scheduled timer is for: a {@link Session} or a {@link PendingWill}. */
+    private final Long2ObjectHashMap<Object> owners = new Long2ObjectHashMap<>();
+    private final Map<String, PendingWill> pendingWills = new Object2ObjectHashMap<>();
+    private Handler handler;
+    private final DeadlineTimerWheel.TimerHandler onExpiry = this::onExpiry;
+
+    /** @param startNs the wheel's start time (nanoTime). */
+    SessionTimers(final long startNs)
+    {
+        this.wheel = new DeadlineTimerWheel(TimeUnit.NANOSECONDS, startNs, TICK_RESOLUTION_NS, TICKS_PER_WHEEL);
+    }
+
+    /**
+     * Start the session's expiry clock (it went offline); any earlier one is cancelled.
+     *
+     * @param session    the session.
+     * @param deadlineNs when it expires.
+     */
+    void scheduleExpiry(final Session session, final long deadlineNs)
+    {
+        cancelExpiry(session);
+        session.expiryDeadlineNs(deadlineNs);
+        final long id = wheel.scheduleTimer(deadlineNs);
+        owners.put(id, session);
+        session.expiryTimerId(id);
+    }
+
+    /** @param session a session that came back or ended: its expiry clock stops. */
+    void cancelExpiry(final Session session)
+    {
+        final long id = session.expiryTimerId();
+        if (DeadlineTimerWheel.NULL_DEADLINE != id)
+        {
+            wheel.cancelTimer(id);
+            owners.remove(id);
+            session.expiryTimerId(DeadlineTimerWheel.NULL_DEADLINE);
+        }
+        session.expiryDeadlineNs(-1);
+    }
+
+    /**
+     * @param clientId          whose will.
+     * @param will              the will message.
+     * @param willExpirySeconds its message expiry, -1 for none.
+     * @param deadlineNs        when it is due.
+     */
+    void scheduleWill(final String clientId, final Message will, final long willExpirySeconds, final long deadlineNs)
+    {
+        removeWill(clientId);
+        final PendingWill pending = new PendingWill(clientId, will, willExpirySeconds, deadlineNs);
+        pending.timerId = wheel.scheduleTimer(deadlineNs);
+        owners.put(pending.timerId, pending);
+        pendingWills.put(clientId, pending);
+    }
+
+    /**
+     * @param clientId a client id.
+     * @return its pending will, removed and its timer cancelled, or null.
+     */
+    PendingWill removeWill(final String clientId)
+    {
+        final PendingWill pending = pendingWills.remove(clientId);
+        if (null != pending)
+        {
+            wheel.cancelTimer(pending.timerId);
+            owners.remove(pending.timerId);
+        }
+        return pending;
+    }
+
+    /** @return the pending wills, for a snapshot (read only). */
+    Collection<PendingWill> pendingWills()
+    {
+        return pendingWills.values();
+    }
+
+    /**
+     * Fire every timer due by {@code nowNs}.
+     *
+     * @param nowNs   current time.
+     * @param handler what to do with each.
+     */
+    void poll(final long nowNs, final Handler handler)
+    {
+        this.handler = handler;
+        // One wheel poll looks at one tick; catch up with every tick that ended by now (a few per broker tick),
+        // bounded so that one call never runs away.
+        for (int i = 0; i < TICKS_PER_WHEEL && (wheel.poll(nowNs, onExpiry, EXPIRIES_PER_POLL) > 0 ||
+            wheel.currentTickTime() <= nowNs); i++)
+        {
+            // poll again
+        }
+        this.handler = null;
+    }
+
+    /** @return timers scheduled now (tests, metrics). */
+    long scheduled()
+    {
+        return wheel.timerCount();
+    }
+
+    private boolean onExpiry(final TimeUnit timeUnit, final long nowNs, final long timerId)
+    {
+        final Object owner = owners.remove(timerId);
+        if (owner instanceof Session session)
+        {
+            session.expiryTimerId(DeadlineTimerWheel.NULL_DEADLINE);
+            handler.onSessionExpired(session);
+        }
+        else if (owner instanceof PendingWill pending)
+        {
+            pendingWills.remove(pending.clientId, pending);
+            handler.onWillDue(pending);
+        }
+        return true;
+    }
+}

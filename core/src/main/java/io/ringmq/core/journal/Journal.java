@@ -1,6 +1,7 @@
 package io.ringmq.core.journal;
 
 import io.ringmq.core.session.Message;
+import io.ringmq.core.status.RateLimitedLog;
 import io.ringmq.store.log.Checkpoint;
 import io.ringmq.store.log.LogRecord;
 import io.ringmq.store.log.MessageLog;
@@ -8,6 +9,8 @@ import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -17,6 +20,7 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -40,6 +44,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class Journal implements AutoCloseable
 {
+    private static final Logger LOG = LoggerFactory.getLogger(Journal.class);
     /** Sync setting: records reach the mapped pages; survives a process crash. */
     public static final String SYNC_NONE = "none";
     /** Sync setting: records are forced once per ring batch before the acknowledgements go out. */
@@ -68,6 +73,14 @@ public final class Journal implements AutoCloseable
      */
     private final ExpandableArrayBuffer deliveries = new ExpandableArrayBuffer(4096);
     private int deliveriesLength;
+    /**
+     * The pending entries are written once they reach this many bytes, even mid-batch: a DELIVERIES record stays far
+     * below the log's reserve (an eighth of a segment), so it is never refused for its size.
+     */
+    private final int deliveriesFlushBytes;
+    /** Records the log refused (full, or too large), by the Router thread; read by any thread for metrics. */
+    private final AtomicLong refusedRecords = new AtomicLong();
+    private final RateLimitedLog refusedLog = new RateLimitedLog(TimeUnit.SECONDS.toNanos(10));
     /** {@link JournalDescriptor#FLAG_SNAPSHOT} while a snapshot is being written, else 0. */
     private int snapshotFlag;
     /** Set while a compacting snapshot is written: its records may use the reserve of a full log. */
@@ -81,6 +94,7 @@ public final class Journal implements AutoCloseable
         this.lockChannel = lockChannel;
         this.batchSync = batchSync;
         this.recoveryAllowCut = recoveryAllowCut;
+        this.deliveriesFlushBytes = null == log ? 0 : Math.min(64 * 1024, log.segmentLength() >> 5);
     }
 
     /** @return a journal that keeps nothing (the broker runs in memory only). */
@@ -288,10 +302,34 @@ public final class Journal implements AutoCloseable
         if (position < 0)
         {
             lastClaimPosition = position;
+            onRefused(type, bodyLength, reserved);
             return -1;
         }
         lastClaimPosition = position;
         return log.bodyOffset();
+    }
+
+    /**
+     * Every refused record is counted and logged (rate-limited). Callers see the refusal in the result and decide what
+     * it means for the client (a refused publish, a refused subscription); a refused reserved record (an
+     * acknowledgement's DELIVERED, a session end) means the reserve of a full log ran out.
+     */
+    private void onRefused(final int type, final int bodyLength, final boolean reserved)
+    {
+        refusedRecords.incrementAndGet();  // rare: the log is full
+        final long count = refusedLog.onEvent(System.nanoTime());
+        if (count > 0)
+        {
+            LOG.warn("journal: {} record(s) refused since the last report (latest: type {}, {} bytes, {}): {}", count,
+                type, bodyLength, reserved ? "reserved" : "normal", log.isFull() ?
+                "the log is full" + (reserved ? " and its reserve is used up" : "") : "too large for a segment");
+        }
+    }
+
+    /** @return records the log refused since start. */
+    public long refusedRecords()
+    {
+        return refusedRecords.get();
     }
 
     private long commit()
@@ -513,7 +551,8 @@ public final class Journal implements AutoCloseable
                 deliveries.putInt(entry + JournalDescriptor.DELIVERIES_ENTRY_LENGTH + 4 + 4 * i, ids[i]);
             }
             deliveriesLength = entry + JournalDescriptor.DELIVERIES_ENTRY_LENGTH + 4 + 4 * count;
-            return log.position();
+            final long position = log.position();
+            return deliveriesLength < deliveriesFlushBytes || flushDeliveries() ? position : lastClaimPosition;
         }
         final int body = claim(JournalDescriptor.ENQUEUE, 0, 16 + 4 * count, true);
         if (body < 0)
@@ -543,6 +582,10 @@ public final class Journal implements AutoCloseable
         {
             final int entry = addDelivery(JournalDescriptor.DELIVERED, sessionId, messagePosition, 0, false);
             deliveriesLength = entry + JournalDescriptor.DELIVERIES_ENTRY_LENGTH;
+            if (deliveriesLength >= deliveriesFlushBytes)
+            {
+                flushDeliveries();
+            }
             return;
         }
         final int body = claim(JournalDescriptor.DELIVERED, 0, 16, true);
@@ -571,21 +614,27 @@ public final class Journal implements AutoCloseable
 
     /**
      * Write the pending ENQUEUE and DELIVERED entries as one DELIVERIES record (reserve: they follow messages that
-     * were accepted). Router thread: at the end of each batch, and before any record that must come after them.
+     * were accepted). Router thread: at the end of each batch, before any record that must come after them, and
+     * whenever they reach {@link #deliveriesFlushBytes}.
+     *
+     * @return false if the log refused the record (counted and logged; the entries are gone).
      */
-    public void flushDeliveries()
+    public boolean flushDeliveries()
     {
         if (0 == deliveriesLength)
         {
-            return;
+            return true;
         }
-        final int body = claim(JournalDescriptor.DELIVERIES, 0, deliveriesLength, true);
-        if (body >= 0)
-        {
-            log.buffer().putBytes(body, deliveries, 0, deliveriesLength);
-            commit();
-        }
+        final int length = deliveriesLength;
         deliveriesLength = 0;
+        final int body = claim(JournalDescriptor.DELIVERIES, 0, length, true);
+        if (body < 0)
+        {
+            return false;
+        }
+        log.buffer().putBytes(body, deliveries, 0, length);
+        commit();
+        return true;
     }
 
     /**
@@ -616,7 +665,7 @@ public final class Journal implements AutoCloseable
      */
     public long appendInQos2(final int sessionId, final int packetId)
     {
-        return appendInts(JournalDescriptor.IN_QOS2, sessionId, packetId, false);
+        return appendInts(JournalDescriptor.IN_QOS2, sessionId, packetId, true);  // follows an accepted message
     }
 
     /**

@@ -120,8 +120,11 @@ final class Deliverer
      * Deliver at QoS 1/2: into the inflight window if there is room, else the queue. The caller has checked
      * {@link #isFull}. A persistent session's delivery of a journaled message is journaled here (ENQUEUE), as its
      * progress (OUT_QOS2) and its end (DELIVERED) are below: the delivery's whole life in one place.
+     *
+     * @return false if the journal refused the ENQUEUE: the delivery goes ahead but would not survive a crash, so the
+     *         caller must not acknowledge the publish as accepted.
      */
-    void sendQos12(final Session session, final Delivery delivery, final long nowNs)
+    boolean sendQos12(final Session session, final Delivery delivery, final long nowNs)
     {
         if (dropOldest && isFull(session))
         {
@@ -132,11 +135,12 @@ final class Deliverer
                 dropQueueFull(session);
             }
         }
+        boolean durable = true;
         if (journaled(session, delivery))
         {
             final int[] ids = delivery.subscriptionIds();
-            journal.appendEnqueue(session.journalId(), delivery.message().logPosition(), delivery.qos(),
-                delivery.retain(), ids, ids.length);
+            durable = journal.appendEnqueue(session.journalId(), delivery.message().logPosition(), delivery.qos(),
+                delivery.retain(), ids, ids.length) >= 0;
         }
         if (hasWindow(session))
         {
@@ -146,6 +150,7 @@ final class Deliverer
         {
             session.enqueue(delivery);
         }
+        return durable;
     }
 
     /**

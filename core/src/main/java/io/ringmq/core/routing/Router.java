@@ -756,11 +756,14 @@ public final class Router implements EventHandler<RingEvent>
         {
             if (!v5 || reasonCode < 0x80)
             {
-                session.inboundQos2().add(packetId);
-                if (0 != session.journalId())
+                if (0 != session.journalId() && journal.appendInQos2(session.journalId(), packetId) < 0)
                 {
-                    journal.appendInQos2(session.journalId(), packetId);
+                    // Without the record a crash would forget the PUBREC and deliver the message again.
+                    counters.refusedJournalFull++;
+                    onQuotaExceeded(connection, qos, packetId);
+                    return;
                 }
+                session.inboundQos2().add(packetId);
             }
             ackHold.ack(connection, PacketType.PUBREC, packetId, v5 ? reasonCode : 0);
         }
@@ -784,7 +787,9 @@ public final class Router implements EventHandler<RingEvent>
      * Fan a message out to every matching session. A session whose queue is full loses the delivery by its own
      * overflow policy (counted for it); nobody else is refused or slowed, except that a connected session backed up
      * past its high-water mark holds the publisher's acknowledgement for a bounded time ({@link AckHold}). Only a
-     * broker-wide reason, a full journal, refuses the message as a whole.
+     * broker-wide reason, a full journal, refuses the message as a whole: its MESSAGE record, or an ENQUEUE record of
+     * a persistent session, refused (the deliveries that went ahead are then at least once: the publisher is told
+     * the message failed and may send it again).
      *
      * @return {@link #NO_MATCH}, {@link #ROUTED} or {@link #JOURNAL_FULL}.
      */
@@ -816,6 +821,7 @@ public final class Router implements EventHandler<RingEvent>
                 source.storedAt(position);
             }
         }
+        boolean durable = true;
         for (int i = 0; i < count; i++)
         {
             final Session session = collector.sessions[i];
@@ -828,13 +834,13 @@ public final class Router implements EventHandler<RingEvent>
             }
             else if (deliveryQos > 0)
             {
-                deliverer.sendQos12(session, new Delivery(source.message(), deliveryQos, retainFlag,
+                durable &= deliverer.sendQos12(session, new Delivery(source.message(), deliveryQos, retainFlag,
                     collector.subscriptionIds[i], collector.subscriptionIdCounts[i], collector.sharedGroups[i]),
                     nowNs);
                 ackHold.onQueued(session, source.publisher, nowNs);
             }
         }
-        return ROUTED;
+        return durable ? ROUTED : JOURNAL_FULL;
     }
 
     private boolean hasJournaledTarget(final PublishSource source, final int count)

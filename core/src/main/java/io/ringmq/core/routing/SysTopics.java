@@ -98,6 +98,7 @@ final class SysTopics
             publish("$SYS/broker/store/bytes/disk", log.bytesOnDisk());
             publish("$SYS/broker/store/full", log.isFull() ? 1 : 0);
             publish("$SYS/broker/store/refused", counters.refusedJournalFull);
+            publish("$SYS/broker/store/records/refused", journal.refusedRecords());
         }
     }
 

@@ -374,6 +374,7 @@ class JournalRecoveryTest
             }
         }
         assertEquals(3, refused, "the full store refuses with 0x97");
+        assertTrue(journals.get(journals.size() - 1).refusedRecords() >= refused, "every refused record is counted");
         assertFalse(accepted.isEmpty());
 
         journals.remove(journals.size() - 1).close();

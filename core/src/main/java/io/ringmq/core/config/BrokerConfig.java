@@ -31,6 +31,8 @@ public final class BrokerConfig
     private long maxQueuedBytes = 64L * 1024 * 1024;
     private boolean dropOldest;
     private int maxAckDelayMs = 1000;
+    private int maxRetainedMessages = 1_000_000;
+    private long maxRetainedBytes = 1024L * 1024 * 1024;
     private int maxConnections = 1_000_000;
     private int maxTopicLevels = 128;
     private int topicAliasMaximum = 64;
@@ -81,6 +83,11 @@ public final class BrokerConfig
         num("max-ack-delay", "longest time, ms, a publisher's PUBACK/PUBREC may be held while a connected subscriber "
             + "it feeds is backed up (lossless back-pressure); past it that subscriber's overflow is dropped instead; "
             + "0 never holds (default 1000)", (c, v) -> c.maxAckDelayMs = toInt(v, 0, 600_000));
+        num("max-retained-messages", "retained messages the broker keeps, $SYS aside; a retained publish past it is "
+            + "not retained (MQTT 5 QoS 1/2: refused with 0x97) (default 1000000)",
+            (c, v) -> c.maxRetainedMessages = toInt(v, 1, Integer.MAX_VALUE));
+        num("max-retained-bytes", "bytes (topic, properties, payload) of retained messages the broker keeps "
+            + "(default 1073741824)", (c, v) -> c.maxRetainedBytes = Math.max(1024, v));
         num("max-connections", "concurrent client connections (default 1000000)",
             (c, v) -> c.maxConnections = toInt(v, 1, Integer.MAX_VALUE));
         num("max-topic-levels", "levels in a topic name or filter (default 128)",
@@ -365,6 +372,38 @@ public final class BrokerConfig
     public BrokerConfig maxAckDelayMs(final int ms)
     {
         this.maxAckDelayMs = toInt(ms, 0, 600_000);
+        return this;
+    }
+
+    /** @return retained messages the broker keeps ($SYS aside). */
+    public int maxRetainedMessages()
+    {
+        return maxRetainedMessages;
+    }
+
+    /**
+     * @param count retained messages the broker keeps ($SYS aside).
+     * @return this.
+     */
+    public BrokerConfig maxRetainedMessages(final int count)
+    {
+        this.maxRetainedMessages = toInt(count, 1, Integer.MAX_VALUE);
+        return this;
+    }
+
+    /** @return bytes of retained messages the broker keeps. */
+    public long maxRetainedBytes()
+    {
+        return maxRetainedBytes;
+    }
+
+    /**
+     * @param bytes bytes of retained messages the broker keeps.
+     * @return this.
+     */
+    public BrokerConfig maxRetainedBytes(final long bytes)
+    {
+        this.maxRetainedBytes = Math.max(1024, bytes);
         return this;
     }
 

@@ -30,7 +30,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * </pre>
  * The record's message type says what the body is: {@link #PACKET}, {@link #DROPPABLE_PACKET} (QoS 0: the event
  * loop drops it when the channel is not writable), {@link #CLOSE} (flush, then close), {@link #CONNECTED}
- * (connection accepted: int protocol version, int keep-alive ms).
+ * (connection accepted: int protocol version, int keep-alive ms), {@link #WRITABLE_REQUEST} (answer with a
+ * {@link RingEvent#WRITABLE} event once the socket takes more).
  * <p>
  * <b>Threading:</b> the Router thread is the only producer ({@link #claim}, {@link #commit}, {@link #release},
  * {@link #signal}); the owning event loop is the only consumer ({@link #drain}).
@@ -53,6 +54,8 @@ public final class OutboundQueue
     public static final int CLOSE = 3;
     /** The broker accepted the connection: protocol version and keep-alive follow the connection id. */
     public static final int CONNECTED = 4;
+    /** Publish a {@link RingEvent#WRITABLE} event once the connection's socket takes more (retained pacing). */
+    public static final int WRITABLE_REQUEST = 5;
     /** Bytes of the connection id that precede every body. */
     public static final int HEADER_LENGTH = BitUtil.SIZE_OF_LONG;
     /** A backlog entry: int type, int length (connection id + body), long hold-until position, then the record. */

@@ -23,6 +23,8 @@ public final class RingEvent
     public static final int SHUTDOWN = 5;
     /** The journaller forced the log further: held acknowledgements may go out ({@code sync=batch}). */
     public static final int JOURNAL_SYNCED = 6;
+    /** The event loop: a connection's socket takes more, as the Router asked with a writability request. */
+    public static final int WRITABLE = 7;
 
     private static final int INITIAL_FRAME_CAPACITY = 256;
 

@@ -113,7 +113,39 @@ final class Deliverer
             dropExpired(session);
             return;
         }
-        write(connection, source, 0, retain, false, 0, subIds, subIdCount, nowNs);
+        write(connection, source, 0, retain, false, 0, subIds, subIdCount, nowNs, true);
+    }
+
+    /**
+     * Send a retained QoS 0 message that the caller paces by the client's socket ({@link RetainedMessages}): it is
+     * never dropped at the event loop for a full socket, since the pacing bounds what waits there.
+     *
+     * @return bytes written, or -1 if dropped (offline, expired, too large for the client).
+     */
+    int sendPacedQos0(final Session session, final PublishSource source, final int[] subIds, final int subIdCount,
+        final long nowNs)
+    {
+        final ClientConnection connection = session.connection();
+        if (null == connection || connection.state() != ClientConnection.CONNECTED)
+        {
+            return -1;
+        }
+        if (source.expiryDeadlineNs >= 0 && nowNs - source.expiryDeadlineNs >= 0)
+        {
+            dropExpired(session);
+            return -1;
+        }
+        return SENT == write(connection, source, 0, true, false, 0, subIds, subIdCount, nowNs, false) ?
+            encoder.encodedLength() : -1;
+    }
+
+    /**
+     * @param session a session.
+     * @return true if a QoS 1/2 delivery would go out now: connected, nothing queued, room in the inflight window.
+     */
+    boolean hasRoomNow(final Session session)
+    {
+        return hasWindow(session);
     }
 
     /**
@@ -210,7 +242,7 @@ final class Deliverer
             return false;
         }
         final int result = write(connection, resend, delivery.qos(), delivery.retain(), true,
-            delivery.packetId(), delivery.subscriptionIds(), delivery.subscriptionIds().length, nowNs);
+            delivery.packetId(), delivery.subscriptionIds(), delivery.subscriptionIds().length, nowNs, false);
         return SENT == result;
     }
 
@@ -238,7 +270,7 @@ final class Deliverer
                 delivery.message().logPosition());
         }
         final int result = write(session.connection(), resend, delivery.qos(), delivery.retain(), dup, packetId,
-            delivery.subscriptionIds(), delivery.subscriptionIds().length, nowNs);
+            delivery.subscriptionIds(), delivery.subscriptionIds().length, nowNs, false);
         if (SENT == result)
         {
             delivery.inflight(packetId, Delivery.AWAITING_ACK);
@@ -321,6 +353,7 @@ final class Deliverer
     /**
      * Encode one PUBLISH for a connection into its event loop's queue.
      *
+     * @param droppable a QoS 0 message the event loop may drop when the socket is full (unpaced).
      * @return {@link #SENT} or {@link #DROPPED} (too large for the client, or QoS 0 with the queue full).
      */
     int write(
@@ -332,7 +365,8 @@ final class Deliverer
         final int packetId,
         final int[] subIds,
         final int subIdCount,
-        final long nowNs)
+        final long nowNs,
+        final boolean droppable)
     {
         final int version = connection.version();
         encoder.reset().version(version).qos(qos).dup(dup).retain(retain).packetId(packetId)
@@ -390,7 +424,7 @@ final class Deliverer
         // A QoS 2 PUBLISH waits for its OUT_QOS2 record: after a power loss it must come back under the packet id
         // the client saw. QoS 0/1 go out at once: at worst a crash makes the publisher send a QoS 1 message again.
         final OutboundQueue queue = sender.queue(connection);
-        final int offset = queue.claim(0 == qos ? OutboundQueue.DROPPABLE_PACKET : OutboundQueue.PACKET,
+        final int offset = queue.claim(droppable ? OutboundQueue.DROPPABLE_PACKET : OutboundQueue.PACKET,
             connection.connectionId(), length, 2 == qos ? journal.holdUntil() : 0);
         if (offset < 0)
         {

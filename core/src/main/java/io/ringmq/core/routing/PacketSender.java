@@ -114,6 +114,14 @@ final class PacketSender
         queue.commit();
     }
 
+    /** Ask the event loop for a {@link io.ringmq.core.ring.RingEvent#WRITABLE} event once the socket takes more. */
+    void writableRequest(final ClientConnection connection)
+    {
+        final OutboundQueue queue = queue(connection);
+        queue.claim(OutboundQueue.WRITABLE_REQUEST, connection.connectionId(), 0);
+        queue.commit();
+    }
+
     /** Ask the event loop to flush what it has and close the connection. */
     void close(final ClientConnection connection)
     {

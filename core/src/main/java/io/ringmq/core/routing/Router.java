@@ -78,7 +78,7 @@ public final class Router implements EventHandler<RingEvent>
     private final Long2ObjectHashMap<ClientConnection> connections = new Long2ObjectHashMap<>();
     private final Map<String, Session> sessions = new Object2ObjectHashMap<>();
     private final TopicTrie<Subscription> trie = new TopicTrie<>();
-    private final TopicTree<Message> retained = new TopicTree<>();
+    private final RetainedMessages retained;
     private final SessionTimers timers = new SessionTimers(System.nanoTime());
     private final SessionTimers.Handler onTimer = new SessionTimers.Handler()
     {
@@ -166,6 +166,7 @@ public final class Router implements EventHandler<RingEvent>
             config.receiveMaximum());
         this.deliverer = new Deliverer(sender, counters, ackHold, config);
         this.collector = new MatchCollector(deliverer);
+        this.retained = new RetainedMessages(config, journal, counters, deliverer, sender);
         this.disconnector = new Disconnector(sender, counters, this::endConnection);
         this.sysTopics = new SysTopics(config.sysIntervalSeconds(), counters, transportStats, this::publishInternal,
             this::sessionCount, retained::size, trie::subscriptionCount, journal);
@@ -257,6 +258,20 @@ public final class Router implements EventHandler<RingEvent>
                 {
                     connection = connectionFor(event);
                     onFrame(connection, event.frame(), event.frameLength());
+                    final Session session = connection.session();
+                    if (null != session && null != session.retainedCursor())
+                    {
+                        retained.pump(session, nowNs);  // an acknowledgement may have made room
+                    }
+                }
+                case RingEvent.WRITABLE ->
+                {
+                    connection = connections.get(event.connectionId());
+                    if (null != connection && null != connection.session() &&
+                        connection.state() == ClientConnection.CONNECTED)
+                    {
+                        retained.onWritable(connection.session(), nowNs);
+                    }
                 }
                 case RingEvent.CONNECTION_CLOSED -> onConnectionClosed(event.connectionId(), event.reason());
                 case RingEvent.PROTOCOL_VIOLATION ->
@@ -554,6 +569,7 @@ public final class Router implements EventHandler<RingEvent>
         if (sessionPresent)
         {
             deliverer.resume(session, nowNs);
+            retained.onResume(session, nowNs);
         }
     }
 
@@ -684,7 +700,18 @@ public final class Router implements EventHandler<RingEvent>
 
         fillSource(session, publish, frame, topicBuffer, topicOffset, topicLength);
 
-        if (!storeRetained(source) && qos > 0)
+        if (source.retain && !retained.admits(source))
+        {
+            counters.refusedRetainedFull++;
+            if (qos > 0 && connection.version() == MqttVersion.MQTT_5)
+            {
+                ackHold.ack(connection, 1 == qos ? PacketType.PUBACK : PacketType.PUBREC, packetId,
+                    ReasonCode.QUOTA_EXCEEDED);
+                return;
+            }
+            source.retain = false;  // 3.1.1 and QoS 0 cannot be told: delivered, not retained
+        }
+        if (!retained.journal(source, nowNs) && qos > 0)
         {
             counters.refusedJournalFull++;
             onQuotaExceeded(connection, qos, packetId);
@@ -699,7 +726,7 @@ public final class Router implements EventHandler<RingEvent>
         }
         if (source.retain)
         {
-            retain(source);
+            retained.retain(source);
         }
         acknowledge(connection, session, qos, packetId,
             NO_MATCH == result ? ReasonCode.NO_MATCHING_SUBSCRIBERS : ReasonCode.SUCCESS);
@@ -855,49 +882,11 @@ public final class Router implements EventHandler<RingEvent>
         return false;
     }
 
-    /**
-     * A retained publish is journaled before it is routed, marked as the retained message of its topic, and that
-     * one record then serves every delivery too. $ topics (the broker's own) are not journaled.
-     *
-     * @return false if the journal refused the record.
-     */
-    private boolean storeRetained(final PublishSource source)
-    {
-        if (!source.retain || 0 == source.payloadLength || !journal.enabled() || source.journaled() ||
-            '$' == source.topicBuffer.getByte(source.topicOffset))
-        {
-            return true;
-        }
-        final long position = appendMessage(source, JournalDescriptor.FLAG_RETAIN | JournalDescriptor.FLAG_RETAINED);
-        if (position < 0)
-        {
-            return false;
-        }
-        source.storedAt(position);
-        return true;
-    }
-
     private long appendMessage(final PublishSource source, final int flags)
     {
         return journal.appendMessage(source.qos | flags, source.topicBuffer, source.topicOffset, source.topicLength,
             source.propertiesBuffer, source.propertiesOffset, source.propertiesLength, source.payloadBuffer,
             source.payloadOffset, source.payloadLength, source.expiryDeadlineNs, nowNs);
-    }
-
-    private void retain(final PublishSource source)
-    {
-        final String topic = source.topicName();
-        if (0 == source.payloadLength)
-        {
-            if (null != retained.remove(topic) && journal.enabled())
-            {
-                journal.appendRetainClear(source.topicBuffer, source.topicOffset, source.topicLength);
-            }
-        }
-        else
-        {
-            retained.put(topic, source.message());
-        }
     }
 
     /** Publish a message made by the broker ($SYS) through the normal routing, retained. */
@@ -908,7 +897,7 @@ public final class Router implements EventHandler<RingEvent>
         route(source);
         if (message.retain())
         {
-            retain(source);
+            retained.retain(source);
         }
         collector.clear();
     }
@@ -968,42 +957,7 @@ public final class Router implements EventHandler<RingEvent>
         sender.ackList(connection, PacketType.SUBACK, subscribe.packetId(), reasonCodes, entries.size());
         for (final Subscription subscription : sendRetained)
         {
-            sendRetained(session, subscription);
-        }
-    }
-
-    private void sendRetained(final Session session, final Subscription subscription)
-    {
-        final List<Message> matches = new ArrayList<>();
-        retained.forEachMatching(subscription.filter(), matches::add);
-        final int[] ids = {subscription.subscriptionId()};
-        final int idCount = 0 == subscription.subscriptionId() ? 0 : 1;
-        for (final Message message : matches)
-        {
-            source.reset();
-            if (!source.from(message, null))
-            {
-                counters.routerErrors++;
-                continue;
-            }
-            if (message.isExpired(nowNs))
-            {
-                retained.remove(source.topicName());
-                if (journal.enabled())
-                {
-                    journal.appendRetainClear(source.topicBuffer, source.topicOffset, source.topicLength);
-                }
-                continue;
-            }
-            final int qos = Math.min(message.qos(), subscription.qos());
-            if (0 == qos)
-            {
-                deliverer.sendQos0(session, source, true, ids, idCount, nowNs);
-            }
-            else if (deliverer.admit(session))
-            {
-                deliverer.sendQos12(session, new Delivery(message, qos, true, ids, idCount, null), nowNs);
-            }
+            retained.onSubscribe(session, subscription, nowNs);
         }
     }
 
@@ -1201,11 +1155,19 @@ public final class Router implements EventHandler<RingEvent>
         final Message message = expirySeconds < 0 ? will : will.withExpiry(nowNs + expirySeconds * NANOS_PER_SECOND);
         source.reset();
         source.from(message, null);
-        storeRetained(source);
-        route(source);
-        if (message.retain())
+        if (message.retain() && !retained.admits(source))
         {
-            retain(source);
+            counters.refusedRetainedFull++;
+            source.retain = false;
+        }
+        if (!retained.journal(source, nowNs))
+        {
+            counters.refusedJournalFull++;  // counted and logged by the journal; the will is still delivered
+        }
+        route(source);
+        if (source.retain)
+        {
+            retained.retain(source);
         }
         collector.clear();
     }
@@ -1262,7 +1224,7 @@ public final class Router implements EventHandler<RingEvent>
         nextJournalId = state.maxSessionId + 1;
         for (final Map.Entry<String, Message> entry : state.retained.entrySet())
         {
-            retained.put(entry.getKey(), entry.getValue());
+            retained.put(entry.getKey(), entry.getValue());  // recovered as stored: limits apply to new ones
         }
         for (final Map.Entry<String, JournalRecovery.Will> entry : state.wills.entrySet())
         {
@@ -1323,7 +1285,7 @@ public final class Router implements EventHandler<RingEvent>
     /** @param consumer receives every retained message, for a snapshot. */
     void forEachRetained(final java.util.function.Consumer<Message> consumer)
     {
-        retained.forEachMatching("#", consumer);
+        retained.forEach(consumer);
     }
 
     /**

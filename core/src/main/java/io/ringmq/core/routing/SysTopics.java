@@ -83,6 +83,7 @@ final class SysTopics
             transport.droppedNotWritable());
         publish("$SYS/broker/publish/messages/dropped/queue-full", counters.droppedQueueFull);
         publish("$SYS/broker/publish/messages/refused", counters.refusedNotAuthorized + counters.refusedJournalFull);
+        publish("$SYS/broker/retained messages/refused", counters.refusedRetainedFull);
         publish("$SYS/broker/publish/acks/held", counters.acksHeld);
         publish("$SYS/broker/clients/stalled", counters.slowSessionsStalled);
         publish("$SYS/broker/load/bytes/received", transport.bytesReceived());

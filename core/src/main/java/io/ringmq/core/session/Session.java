@@ -43,6 +43,8 @@ public final class Session
     private long holdEpoch;
     /** Held publishers past the maximum delay without draining: holds nobody until its queue drains. */
     private boolean stalled;
+    /** Retained messages still to be sent after a SUBSCRIBE, or null. */
+    private RetainedCursor retainedCursor;
     /** Bytes (topic, properties, payload) of the deliveries in {@link #queue}: the byte quota. */
     private long queuedBytes;
     private ClientConnection connection;
@@ -282,6 +284,18 @@ public final class Session
     public void stalled(final boolean stalled)
     {
         this.stalled = stalled;
+    }
+
+    /** @return retained messages still to be sent after a SUBSCRIBE, or null. */
+    public RetainedCursor retainedCursor()
+    {
+        return retainedCursor;
+    }
+
+    /** @param cursor retained messages still to be sent, or null once all are. */
+    public void retainedCursor(final RetainedCursor cursor)
+    {
+        this.retainedCursor = cursor;
     }
 
     /** @return the current connection, or null while offline. */

@@ -29,6 +29,8 @@ public final class BrokerCounters
     public long droppedTooLarge;
     /** Deliveries dropped because the message expired. */
     public long droppedExpired;
+    /** Retained publishes not retained (MQTT 5 QoS 1/2: refused with 0x97) past the retained limits. */
+    public long refusedRetainedFull;
     /** Publishes refused by the authorizer or to a $ topic. */
     public long refusedNotAuthorized;
     /** Connections closed for protocol violations. */

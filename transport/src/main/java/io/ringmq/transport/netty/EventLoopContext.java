@@ -212,6 +212,7 @@ final class EventLoopContext implements MessageHandler
             case OutboundQueue.PACKET -> append(connection, buffer, bodyIndex, bodyLength);
             case OutboundQueue.CONNECTED ->
                 connection.onConnected(buffer.getInt(bodyIndex), buffer.getInt(bodyIndex + 4));
+            case OutboundQueue.WRITABLE_REQUEST -> connection.requestWritable();
             case OutboundQueue.CLOSE ->
             {
                 bytesSent = bytesSent + connection.flushPending();

@@ -56,6 +56,8 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
     private static final byte PAUSED = 4;
     private static final byte CONNECTED = 8;
     private static final byte CLOSING = 32;
+    /** The Router asked to hear when the socket takes more (a WRITABLE ring event, for retained pacing). */
+    private static final byte WRITABLE_WANTED = 16;
 
     /** How long a broker-closed connection waits for the peer to close before the broker closes it fully. */
     static final long CLOSE_LINGER_MS = 2_000;
@@ -466,7 +468,37 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
         pending = null;
         final int bytes = buffer.readableBytes();
         ctx.writeAndFlush(buffer, ctx.voidPromise());
+        notifyIfWritable();
         return bytes;
+    }
+
+    /**
+     * The Router wants a WRITABLE event once this socket takes more. Answered after this drain's writes (the request
+     * follows the data it paces), at once if the channel is writable then, else when it becomes writable.
+     */
+    void requestWritable()
+    {
+        set(WRITABLE_WANTED, true);
+        if (!is(TOUCHED))
+        {
+            notifyIfWritable();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(final ChannelHandlerContext ctx)
+    {
+        notifyIfWritable();
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    private void notifyIfWritable()
+    {
+        if (is(WRITABLE_WANTED) && !is(CLOSING) && ctx.channel().isWritable())
+        {
+            set(WRITABLE_WANTED, false);
+            loop.publishControl(RingEvent.WRITABLE, connectionId, 0);
+        }
     }
 
     private void releasePending()

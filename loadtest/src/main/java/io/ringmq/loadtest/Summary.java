@@ -80,6 +80,10 @@ final class Summary
                 micros(r.sendLateness.getValueAtPercentile(99) / 1000.0),
                 micros(r.sendLateness.getMaxValue() / 1000.0));
         }
+        if (null != r.stalledMode)
+        {
+            printIsolation(r, out);
+        }
         if (r.brokerRssPerConnectionBytes >= 0 || r.selfHeapPerConnectionBytes >= 0)
         {
             final String broker = r.brokerPid > 0 ? String.format(Locale.ROOT,
@@ -114,6 +118,30 @@ final class Summary
         {
             out.println("WARNING       " + r.cpuWarning);
         }
+    }
+
+    private static void printIsolation(final LoadResult r, final PrintStream out)
+    {
+        out.printf(Locale.ROOT, "healthy       %,.0f msg/s received, lost %,d, duplicated %,d, unexpected " +
+            "disconnects %,d, ping timeouts %,d, slowest PINGRESP %s%n", r.receiveRate, r.lost, r.duplicated,
+            r.healthyDisconnects, r.pingTimeouts, micros(r.maxPingRttUs));
+        if (!LoadOptions.STALLED_NONE.equals(r.stalledMode))
+        {
+            out.printf(Locale.ROOT, "stalled       subscriber to '#' %s: read %,d messages before stalling, " +
+                "closed under it %,d time(s)%n", r.stalledMode, r.stalledReceived, r.stalledClosed);
+        }
+        if (r.brokerPid > 0)
+        {
+            out.printf(Locale.ROOT, "broker RSS    %,d KiB at start, %,d after set-up, peak %,d while publishing, " +
+                "%,d at the end%n", r.brokerRssBaselineKb, r.brokerRssSetupKb, r.brokerRssMaxKb, r.brokerRssEndKb);
+        }
+        final StringBuilder sys = new StringBuilder();
+        for (final Map.Entry<String, Long> e : r.sys.entrySet())
+        {
+            sys.append("  ").append(e.getKey()).append(" +").append(e.getValue());
+        }
+        out.println("broker $SYS  " + (sys.length() > 0 ? sys : " (no counters seen; --sys-wait below the broker's " +
+            "$SYS interval?)"));
     }
 
     static String bytes(final double value)

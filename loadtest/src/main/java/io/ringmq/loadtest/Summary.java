@@ -1,6 +1,8 @@
 package io.ringmq.loadtest;
 
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -122,26 +124,43 @@ final class Summary
 
     private static void printIsolation(final LoadResult r, final PrintStream out)
     {
-        out.printf(Locale.ROOT, "healthy       %,.0f msg/s received, lost %,d, duplicated %,d, unexpected " +
-            "disconnects %,d, ping timeouts %,d, slowest PINGRESP %s%n", r.receiveRate, r.lost, r.duplicated,
-            r.healthyDisconnects, r.pingTimeouts, micros(r.maxPingRttUs));
+        for (final String line : isolationLines(r))
+        {
+            out.println(line);
+        }
+    }
+
+    /**
+     * The isolation scenario's figures, for the summary and the HTML report.
+     *
+     * @param r result with {@code stalledMode} set.
+     * @return lines of text.
+     */
+    static List<String> isolationLines(final LoadResult r)
+    {
+        final List<String> lines = new ArrayList<>();
+        lines.add(String.format(Locale.ROOT, "healthy       %,.0f msg/s received, lost %,d, duplicated %,d, " +
+            "unexpected disconnects %,d, ping timeouts %,d, slowest PINGRESP %s", r.receiveRate, r.lost, r.duplicated,
+            r.healthyDisconnects, r.pingTimeouts, micros(r.maxPingRttUs)));
         if (!LoadOptions.STALLED_NONE.equals(r.stalledMode))
         {
-            out.printf(Locale.ROOT, "stalled       subscriber to '#' %s: read %,d messages before stalling, " +
-                "closed under it %,d time(s)%n", r.stalledMode, r.stalledReceived, r.stalledClosed);
+            lines.add(String.format(Locale.ROOT, "stalled       subscriber to '#' %s: read %,d messages before " +
+                "stalling, closed under it %,d time(s)", r.stalledMode, r.stalledReceived, r.stalledClosed));
         }
         if (r.brokerPid > 0)
         {
-            out.printf(Locale.ROOT, "broker RSS    %,d KiB at start, %,d after set-up, peak %,d while publishing, " +
-                "%,d at the end%n", r.brokerRssBaselineKb, r.brokerRssSetupKb, r.brokerRssMaxKb, r.brokerRssEndKb);
+            lines.add(String.format(Locale.ROOT, "broker RSS    %,d KiB at start, %,d after set-up, peak %,d while " +
+                "publishing, %,d at the end", r.brokerRssBaselineKb, r.brokerRssSetupKb, r.brokerRssMaxKb,
+                r.brokerRssEndKb));
         }
         final StringBuilder sys = new StringBuilder();
         for (final Map.Entry<String, Long> e : r.sys.entrySet())
         {
             sys.append("  ").append(e.getKey()).append(" +").append(e.getValue());
         }
-        out.println("broker $SYS  " + (sys.length() > 0 ? sys : " (no counters seen; --sys-wait below the broker's " +
+        lines.add("broker $SYS  " + (sys.length() > 0 ? sys : " (no counters seen; --sys-wait below the broker's " +
             "$SYS interval?)"));
+        return lines;
     }
 
     static String bytes(final double value)

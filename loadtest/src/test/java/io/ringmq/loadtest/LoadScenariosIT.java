@@ -215,7 +215,7 @@ class LoadScenariosIT
     @Test
     void shouldKeepHealthyPairsWholeBesideAConnectedSubscriberThatNeverReads() throws Exception
     {
-        final LoadResult r = runIsolation(isolationBroker("connected", 300), "connected");
+        final LoadResult r = runIsolation(isolationBroker("connected", 300), "connected", "4");
         assertIsolated(r);
         assertTrue(r.sys.get("publish/messages/dropped/queue-full") > 0, "the stalled session dropped: " + r.sys);
         assertTrue(r.sys.get("clients/stalled") >= 1, "counted as stalled: " + r.sys);
@@ -223,9 +223,9 @@ class LoadScenariosIT
     }
 
     @Test
-    void shouldKeepHealthyPairsWholeBesideAnOfflinePersistentSubscriber() throws Exception
+    void shouldKeepHealthyPairsWholeBesideAnOfflinePersistentSubscriberV5() throws Exception
     {
-        final LoadResult r = runIsolation(isolationBroker("offline", 300), "offline");
+        final LoadResult r = runIsolation(isolationBroker("offline", 300), "offline", "5");
         assertIsolated(r);
         assertTrue(r.sys.get("publish/messages/dropped/queue-full") > 0, "the offline session dropped: " + r.sys);
     }
@@ -237,7 +237,7 @@ class LoadScenariosIT
     @Test
     void shouldFailTheIsolationCheckWhenTheStalledSubscriberHoldsUpThePublishers() throws Exception
     {
-        final LoadResult r = runIsolation(isolationBroker("blocking", 600_000), "connected");
+        final LoadResult r = runIsolation(isolationBroker("blocking", 600_000), "connected", "4");
         assertThrows(AssertionError.class, () -> assertIsolated(r));
         assertTrue(r.receiveRate < 0.9 * r.targetRate, "healthy rate " + r.receiveRate);
     }
@@ -272,14 +272,16 @@ class LoadScenariosIT
             .dataDir(dir.resolve("isolation-" + name).toString()));
     }
 
-    private static LoadResult runIsolation(final RingMqBroker isolated, final String stalled) throws Exception
+    private static LoadResult runIsolation(final RingMqBroker isolated, final String stalled, final String protocol)
+        throws Exception
     {
         try (RingMqBroker own = isolated)
         {
             final LoadOptions options = LoadOptions.parse(Scenario.ISOLATION, List.of("--port",
                 Integer.toString(own.port()), "--pairs", "20", "--rate", "50", "--duration", "5s", "--warmup",
-                "500ms", "--keep-alive", "2", "--stalled", stalled, "--sys-wait", "1500ms", "--threads", "2",
-                "--broker-pid", Long.toString(ProcessHandle.current().pid()), "--no-progress", "--drain", "10s"));
+                "500ms", "--keep-alive", "2", "--stalled", stalled, "--protocol", protocol, "--sys-wait", "1500ms",
+                "--threads", "2", "--broker-pid", Long.toString(ProcessHandle.current().pid()), "--no-progress",
+                "--drain", "10s"));
             final LoadResult result = new ScenarioRunner(options, System.err).run();
             Summary.print(result, System.out);
             assertEquals(stalled, result.stalledMode);

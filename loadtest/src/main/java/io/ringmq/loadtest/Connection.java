@@ -18,6 +18,10 @@ final class Connection
     static final int ROLE_SUBSCRIBER = 2;
     static final int ROLE_IDLE = 3;
     static final int ROLE_STORM = 4;
+    /** Isolation: the misbehaving subscriber to '#' (never reads, or persistent and offline). */
+    static final int ROLE_STALLED = 5;
+    /** Isolation: reads the broker's $SYS counters. */
+    static final int ROLE_SYS = 6;
 
     static final int STATE_NEW = 0;
     static final int STATE_CONNECTING = 1;
@@ -45,6 +49,11 @@ final class Connection
     boolean failed;
     boolean everReady;
     boolean sessionExpiryZeroOnDisconnect;
+    /** Never read from this socket again (a stalled subscriber): no OP_READ interest. */
+    boolean paused;
+    /** Reconnecting only to end the session: no SUBSCRIBE, no stalling. */
+    boolean cleanup;
+    long timeOfLastPingNs;
     long timeOfConnectStartNs;
     long timeOfLastSendNs;
     long timeOfDisconnectNs;

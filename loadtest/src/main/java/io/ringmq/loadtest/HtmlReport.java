@@ -61,6 +61,18 @@ final class HtmlReport
                 .append(escape(results.get(i).options)).append("</code></p>\n");
         }
         summaryTable(sb, results, names);
+        for (int i = 0; i < results.size(); i++)
+        {
+            if (null != results.get(i).stalledMode)
+            {
+                sb.append("<h2>Isolation: ").append(escape(names.get(i))).append("</h2>\n<pre>");
+                for (final String line : Summary.isolationLines(results.get(i)))
+                {
+                    sb.append(escape(line)).append('\n');
+                }
+                sb.append("</pre>\n");
+            }
+        }
         sb.append("<h2>Latency by percentile (").append(escape(first.latencyMetric)).append(")</h2>\n");
         percentilePlot(sb, results, names);
         sb.append("<h2>Throughput over time</h2>\n");

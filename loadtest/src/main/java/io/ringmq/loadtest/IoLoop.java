@@ -33,7 +33,9 @@ import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Consumer;
@@ -61,6 +63,7 @@ final class IoLoop implements Runnable
     private static final long SPIN_NS = 20_000L;
     private static final long SUB_MILLISECOND_LIMIT_NS = 3_000_000L;
     private static final long MAX_SELECT_MS = 100;
+    private static final int STALLED_RECEIVE_BUFFER = 4096;
 
     final int loopIndex;
     final LoopCounters counters = new LoopCounters();
@@ -70,6 +73,11 @@ final class IoLoop implements Runnable
     final long[] distinctByPublisher;
     final long[] duplicatesByPublisher;
     final List<Connection> connections = new ArrayList<>();
+    /** Isolation: first and last value seen of each numeric $SYS topic (the first is the retained one). */
+    final Map<String, Long> sysFirst = new HashMap<>();
+    final Map<String, Long> sysLast = new HashMap<>();
+    /** Longest PINGREQ to PINGRESP time of a publisher or subscriber. */
+    long maxPingRttNs;
 
     private final LoadOptions options;
     private final int version;
@@ -97,6 +105,7 @@ final class IoLoop implements Runnable
     private final FrameReader.FrameHandler frameHandler = this::onFrame;
     private final long keepAliveNs;
     private final int connectConcurrency;
+    private final boolean stallConnected;
 
     private volatile boolean running = true;
     private boolean inRead;
@@ -152,6 +161,7 @@ final class IoLoop implements Runnable
         this.duplicatesByPublisher = new long[publisherCount];
         this.keepAliveNs = options.keepAliveSeconds * 1_000_000_000L;
         this.connectConcurrency = Math.max(1, options.connectConcurrency / Math.max(1, options.threads));
+        this.stallConnected = LoadOptions.STALLED_CONNECTED.equals(options.stalled);
     }
 
     /**
@@ -318,6 +328,28 @@ final class IoLoop implements Runnable
             {
                 reset(c);
                 c.cleanStart = cleanStart;
+                openQueue.add(c);
+            }
+        }
+        counters.values[LoopCounters.QUEUED] = openQueue.size();
+    }
+
+    /**
+     * Reconnect the closed stalled subscriber with a clean session and without subscribing, only to end the
+     * persistent session it left behind (it is then closed with the others).
+     */
+    void endStalledSession()
+    {
+        rampStartNs = System.nanoTime();
+        rampIndex = 0;
+        for (int i = 0, n = connections.size(); i < n; i++)
+        {
+            final Connection c = connections.get(i);
+            if (c.role == Connection.ROLE_STALLED && c.isClosed())
+            {
+                reset(c);
+                c.cleanStart = true;
+                c.cleanup = true;
                 openQueue.add(c);
             }
         }
@@ -557,6 +589,16 @@ final class IoLoop implements Runnable
 
     private void keepAlive(final Connection c, final long now)
     {
+        if (c.role == Connection.ROLE_STALLED)
+        {
+            // It never reads, so it never sees a PINGRESP: it pings only so the broker keeps it connected.
+            if (now - c.timeOfLastSendNs >= keepAliveNs - keepAliveNs / 4)
+            {
+                counters.values[LoopCounters.PINGS]++;
+                flush(c, PingEncoder.encodePingreq(out, 0));
+            }
+            return;
+        }
         if (c.pingSentNs != 0)
         {
             if (now - c.pingSentNs > keepAliveNs + keepAliveNs / 2)
@@ -566,10 +608,12 @@ final class IoLoop implements Runnable
             }
             return;
         }
-        if (now - c.timeOfLastSendNs >= keepAliveNs - keepAliveNs / 4)
+        final long lastNs = options.pingAlways ? c.timeOfLastPingNs : c.timeOfLastSendNs;
+        if (now - lastNs >= keepAliveNs - keepAliveNs / 4)
         {
             final int length = PingEncoder.encodePingreq(out, 0);
             c.pingSentNs = System.nanoTime();
+            c.timeOfLastPingNs = now;
             counters.values[LoopCounters.PINGS]++;
             flush(c, length);
         }
@@ -591,6 +635,11 @@ final class IoLoop implements Runnable
             c.channel = channel;
             channel.configureBlocking(false);
             channel.setOption(StandardSocketOptions.TCP_NODELAY, Boolean.TRUE);
+            if (c.role == Connection.ROLE_STALLED && stallConnected && !c.cleanup)
+            {
+                // A small window so the broker sees the stall after a few KiB rather than megabytes.
+                channel.setOption(StandardSocketOptions.SO_RCVBUF, STALLED_RECEIVE_BUFFER);
+            }
             if (sources.length > 0)
             {
                 channel.setOption(StandardSocketOptions.SO_REUSEADDR, Boolean.TRUE);
@@ -612,7 +661,7 @@ final class IoLoop implements Runnable
 
     private void onConnected(final Connection c)
     {
-        c.key.interestOps(SelectionKey.OP_READ);
+        c.key.interestOps(readInterest(c));
         final boolean v5 = version == MqttVersion.MQTT_5;
         connectPacket.protocolVersion(version)
             .clientId(c.clientId)
@@ -632,6 +681,11 @@ final class IoLoop implements Runnable
         counters.values[LoopCounters.SETTING_UP]--;
         counters.values[LoopCounters.READY]++;
         counters.values[LoopCounters.CONNECTS]++;
+        c.timeOfLastPingNs = readTimeNs;
+        if (c.role == Connection.ROLE_STALLED && !c.cleanup)
+        {
+            stall(c);
+        }
         if (c.role == Connection.ROLE_STORM)
         {
             recorder.recordValue(Math.max(0, readTimeNs - c.timeOfConnectStartNs));
@@ -643,6 +697,23 @@ final class IoLoop implements Runnable
             {
                 disconnect(c, false);
             }
+        }
+    }
+
+    /**
+     * The stalled subscriber, once subscribed: either it never reads its socket again (the broker's writes to it
+     * back up) or it leaves its persistent session behind, so the broker queues for it while it is offline.
+     */
+    private void stall(final Connection c)
+    {
+        if (stallConnected)
+        {
+            c.paused = true;
+            c.key.interestOps(c.pendingLength() > 0 ? SelectionKey.OP_WRITE : 0);
+        }
+        else
+        {
+            disconnect(c, false);
         }
     }
 
@@ -679,6 +750,11 @@ final class IoLoop implements Runnable
             outPosition = 0;
             flush(c, total);
         }
+        if (c.paused)
+        {
+            // It does not read, so it would never see the broker close the socket.
+            close(c, false);
+        }
     }
 
     private void close(final Connection c, final boolean failed)
@@ -707,6 +783,11 @@ final class IoLoop implements Runnable
         {
             c.failed = true;
             counters.values[LoopCounters.FAILED]++;
+            if (c.everReady)
+            {
+                counters.values[c.role == Connection.ROLE_STALLED ? LoopCounters.STALLED_CLOSED :
+                    LoopCounters.UNEXPECTED_CLOSES]++;
+            }
         }
         c.state = Connection.STATE_CLOSED;
         if (null != c.key)
@@ -745,6 +826,7 @@ final class IoLoop implements Runnable
         c.failed = false;
         c.sessionPresent = false;
         c.pingSentNs = 0;
+        c.paused = false;
         c.clearBuffers();
     }
 
@@ -868,9 +950,14 @@ final class IoLoop implements Runnable
         }
         if (c.pendingLength() == 0 && null != c.key)
         {
-            c.key.interestOps(SelectionKey.OP_READ);
+            c.key.interestOps(readInterest(c));
             unblock(c.publisher);
         }
+    }
+
+    private static int readInterest(final Connection c)
+    {
+        return c.paused ? 0 : SelectionKey.OP_READ;
     }
 
     /**
@@ -895,7 +982,7 @@ final class IoLoop implements Runnable
             if (written < length)
             {
                 c.appendPending(out, written, length - written);
-                c.key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+                c.key.interestOps(readInterest(c) | SelectionKey.OP_WRITE);
             }
         }
         catch (final IOException | CancelledKeyException ex)
@@ -1123,7 +1210,15 @@ final class IoLoop implements Runnable
         final long[] values = counters.values;
         final Receiver receiver = c.receiver;
         final int payloadOffset = decoder.payloadOffset();
-        if (null != receiver && decoder.payloadLength() >= 16)
+        if (c.role == Connection.ROLE_STALLED)
+        {
+            values[LoopCounters.STALLED_RECEIVED]++;
+        }
+        else if (c.role == Connection.ROLE_SYS)
+        {
+            onSysValue(buffer, decoder);
+        }
+        else if (null != receiver && decoder.payloadLength() >= 16)
         {
             final long sentNs = buffer.getLong(payloadOffset);
             final long packed = buffer.getLong(payloadOffset + 8);
@@ -1164,6 +1259,25 @@ final class IoLoop implements Runnable
             final int ackType = qos == 1 ? PacketType.PUBACK : PacketType.PUBREC;
             outPosition += ackEncoder.encode(
                 replyBuffer(c, 8), outPosition, ackType, decoder.packetId(), ReasonCode.SUCCESS, version);
+        }
+    }
+
+    /**
+     * A $SYS counter: keep its first (retained) and last value. Allocates, but only at the broker's $SYS rate.
+     */
+    private void onSysValue(final DirectBuffer buffer, final PublishDecoder decoder)
+    {
+        final String topic = buffer.getStringWithoutLengthUtf8(decoder.topicOffset(), decoder.topicLength());
+        final String text = buffer.getStringWithoutLengthUtf8(decoder.payloadOffset(), decoder.payloadLength()).trim();
+        try
+        {
+            final Long value = Long.valueOf(text);
+            sysFirst.putIfAbsent(topic, value);
+            sysLast.put(topic, value);
+        }
+        catch (final NumberFormatException ignore)
+        {
+            // not a counter (version, uptime)
         }
     }
 
@@ -1259,7 +1373,7 @@ final class IoLoop implements Runnable
             }
         }
         final Receiver r = c.receiver;
-        if (null != r && !(c.subscribed && c.sessionPresent))
+        if (null != r && !c.cleanup && !(c.subscribed && c.sessionPresent))
         {
             final SubscribePacket subscribe = new SubscribePacket().packetId(1)
                 .addSubscription(new TopicSubscription(r.filter, r.subscribeQos));
@@ -1302,9 +1416,14 @@ final class IoLoop implements Runnable
         counters.values[LoopCounters.PONGS]++;
         if (c.pingSentNs != 0)
         {
+            final long rttNs = Math.max(0, readTimeNs - c.pingSentNs);
             if (c.role == Connection.ROLE_IDLE)
             {
-                recorder.recordValue(Math.max(0, readTimeNs - c.pingSentNs));
+                recorder.recordValue(rttNs);
+            }
+            else if (c.role == Connection.ROLE_PUBLISHER || c.role == Connection.ROLE_SUBSCRIBER)
+            {
+                maxPingRttNs = Math.max(maxPingRttNs, rttNs);
             }
             c.pingSentNs = 0;
         }

@@ -2,8 +2,10 @@ package io.ringmq.loadtest;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -53,6 +55,18 @@ final class LoadOptions
     int batchBytes = 64 * 1024;
     int readBufferBytes = 256 * 1024;
     long startAtEpochMs;
+    /** Isolation: how the extra subscriber to '#' misbehaves: connected (never reads), offline (persistent), none. */
+    String stalled = STALLED_CONNECTED;
+    /** Isolation: after the drain, wait this long for the broker's next $SYS update before reading its counters. */
+    long sysWaitNs = seconds(2);
+    /** Healthy clients send a PINGREQ every 3/4 keep-alive even while they send other packets (isolation). */
+    boolean pingAlways;
+    /** Options given on the command line, so a scenario can change only the defaults. */
+    final Set<String> given = new HashSet<>();
+
+    static final String STALLED_CONNECTED = "connected";
+    static final String STALLED_OFFLINE = "offline";
+    static final String STALLED_NONE = "none";
 
     /**
      * Parse a scenario's options.
@@ -82,6 +96,7 @@ final class LoadOptions
                 throw new IllegalArgumentException(name + " needs a value");
             }
             options.option(name, args.get(++i));
+            options.given.add(name);
         }
         scenario.applyDefaults(options);
         options.validate();
@@ -165,6 +180,8 @@ final class LoadOptions
             case "--batch-bytes" -> batchBytes = intValue(name, value, 1024, 16 * 1024 * 1024);
             case "--read-buffer" -> readBufferBytes = intValue(name, value, 4096, 64 * 1024 * 1024);
             case "--start-at" -> startAtEpochMs = startAt(name, value);
+            case "--stalled" -> stalled = stalledMode(value);
+            case "--sys-wait" -> sysWaitNs = duration(name, value);
             default -> throw new IllegalArgumentException("unknown option: " + name);
         }
     }
@@ -183,9 +200,13 @@ final class LoadOptions
         {
             throw new IllegalArgumentException("persistent needs --qos 1 or 2: brokers need not queue QoS 0");
         }
+        if (scenario == Scenario.ISOLATION && shardCount > 1)
+        {
+            throw new IllegalArgumentException("isolation runs in one process (no --shard)");
+        }
         if (hardTimeoutNs == 0)
         {
-            hardTimeoutNs = connectTimeoutNs * 3 + warmupNs + durationNs + drainNs * 3 + seconds(30);
+            hardTimeoutNs = connectTimeoutNs * 3 + warmupNs + durationNs + drainNs * 3 + sysWaitNs + seconds(30);
         }
         final int frameBytes = payloadBytes + 1024;
         readBufferBytes = Math.max(readBufferBytes, 2 * frameBytes);
@@ -258,7 +279,8 @@ final class LoadOptions
         }
         if (connections >= 0)
         {
-            sb.append(scenario == Scenario.PAIRS ? " --pairs " : " --connections ").append(connections);
+            final boolean pairs = scenario == Scenario.PAIRS || scenario == Scenario.ISOLATION;
+            sb.append(pairs ? " --pairs " : " --connections ").append(connections);
         }
         sb.append(" --qos ").append(qosText()).append(" --payload ").append(payloadBytes);
         if (totalRate > 0)
@@ -285,6 +307,10 @@ final class LoadOptions
         if (reconnect)
         {
             sb.append(" --reconnect");
+        }
+        if (scenario == Scenario.ISOLATION)
+        {
+            sb.append(" --stalled ").append(stalled).append(" --sys-wait ").append(sysWaitNs / 1_000_000).append("ms");
         }
         return sb.toString();
     }
@@ -373,6 +399,26 @@ final class LoadOptions
             }
         }
         return result;
+    }
+
+    private static String stalledMode(final String value)
+    {
+        final String mode = value.toLowerCase(Locale.ROOT);
+        if (!STALLED_CONNECTED.equals(mode) && !STALLED_OFFLINE.equals(mode) && !STALLED_NONE.equals(mode))
+        {
+            throw new IllegalArgumentException("--stalled must be connected, offline or none: " + value);
+        }
+        return mode;
+    }
+
+    /**
+     * True when the isolation scenario adds a stalled subscriber.
+     *
+     * @return false for other scenarios and {@code --stalled none}.
+     */
+    boolean hasStalledSubscriber()
+    {
+        return scenario == Scenario.ISOLATION && !STALLED_NONE.equals(stalled);
     }
 
     private static int[] qosList(final String value)

@@ -79,6 +79,20 @@ final class LoadResult
     double selfHeapPerConnectionBytes = -1;
     double selfRssPerConnectionBytes = -1;
 
+    long brokerRssSetupKb = -1;
+    long brokerRssEndKb = -1;
+    long brokerRssMaxKb = -1;
+
+    /** Isolation only (null otherwise): connected, offline or none. */
+    String stalledMode;
+    long stalledReceived;
+    long stalledClosed;
+    long healthyDisconnects;
+    long pingTimeouts;
+    double maxPingRttUs;
+    /** Isolation: change of the broker's $SYS counters over the run, by topic below {@code $SYS/broker/}. */
+    final Map<String, Long> sys = new LinkedHashMap<>();
+
     long sessionsPresent;
     long queued = -1;
     double redeliverySeconds;
@@ -213,17 +227,8 @@ final class LoadResult
             .field("sessionsPresent", sessionsPresent)
             .endObject();
 
-        if (queued >= 0)
-        {
-            json.beginObject("persistent")
-                .field("queued", queued)
-                .field("redelivered", distinct)
-                .field("lost", lost)
-                .field("duplicated", duplicated)
-                .field("sessionsPresent", sessionsPresent)
-                .field("redeliverySeconds", redeliverySeconds)
-                .endObject();
-        }
+        writePersistent(json);
+        writeIsolation(json);
 
         json.beginObject("memory")
             .field("brokerPid", brokerPid)
@@ -312,6 +317,50 @@ final class LoadResult
                 .endObject();
         }
         json.endObject();
+    }
+
+    /** The {@code persistent} object of {@link #toJson()}, for the persistent scenario. */
+    private void writePersistent(final Json json)
+    {
+        if (queued >= 0)
+        {
+            json.beginObject("persistent")
+                .field("queued", queued)
+                .field("redelivered", distinct)
+                .field("lost", lost)
+                .field("duplicated", duplicated)
+                .field("sessionsPresent", sessionsPresent)
+                .field("redeliverySeconds", redeliverySeconds)
+                .endObject();
+        }
+    }
+
+    /** The {@code isolation} object of {@link #toJson()}, for the isolation scenario. */
+    private void writeIsolation(final Json json)
+    {
+        if (null == stalledMode)
+        {
+            return;
+        }
+        json.beginObject("isolation")
+            .field("stalled", stalledMode)
+            .field("healthyReceiveRate", receiveRate)
+            .field("healthyLost", lost)
+            .field("healthyDuplicated", duplicated)
+            .field("healthyDisconnects", healthyDisconnects)
+            .field("pingTimeouts", pingTimeouts)
+            .field("maxPingRttUs", maxPingRttUs)
+            .field("stalledReceived", stalledReceived)
+            .field("stalledClosed", stalledClosed)
+            .field("brokerRssSetupKb", brokerRssSetupKb)
+            .field("brokerRssMaxKb", brokerRssMaxKb)
+            .field("brokerRssEndKb", brokerRssEndKb);
+        json.beginObject("sys");
+        for (final Map.Entry<String, Long> e : sys.entrySet())
+        {
+            json.field(e.getKey(), e.getValue());
+        }
+        json.endObject().endObject();
     }
 
     /** The {@code publishers} object of {@link #toJson()}: per-publisher arrays. */
@@ -440,6 +489,7 @@ final class LoadResult
             r.redeliverySeconds = num(persistent, "redeliverySeconds");
         }
         readResources(r, map);
+        readIsolation(r, map);
         final Map<String, Object> errors = (Map<String, Object>)map.get("errors");
         if (null != errors)
         {
@@ -494,6 +544,34 @@ final class LoadResult
             r.threadCpuPercent = doubles((List<Object>)cpu.get("ioThreadCpuPercent"));
             r.msgsPerCoreSecond = num(cpu, "msgsPerCoreSecond");
             r.cpuWarning = str(cpu, "warning");
+        }
+    }
+
+    /** The {@code isolation} object written by {@link #toJson()}. */
+    @SuppressWarnings("unchecked")
+    private static void readIsolation(final LoadResult r, final Map<String, Object> map)
+    {
+        final Map<String, Object> isolation = (Map<String, Object>)map.get("isolation");
+        if (null == isolation)
+        {
+            return;
+        }
+        r.stalledMode = str(isolation, "stalled");
+        r.healthyDisconnects = (long)num(isolation, "healthyDisconnects");
+        r.pingTimeouts = (long)num(isolation, "pingTimeouts");
+        r.maxPingRttUs = num(isolation, "maxPingRttUs");
+        r.stalledReceived = (long)num(isolation, "stalledReceived");
+        r.stalledClosed = (long)num(isolation, "stalledClosed");
+        r.brokerRssSetupKb = (long)num(isolation, "brokerRssSetupKb");
+        r.brokerRssMaxKb = (long)num(isolation, "brokerRssMaxKb");
+        r.brokerRssEndKb = (long)num(isolation, "brokerRssEndKb");
+        final Map<String, Object> sys = (Map<String, Object>)isolation.get("sys");
+        if (null != sys)
+        {
+            for (final Map.Entry<String, Object> e : sys.entrySet())
+            {
+                r.sys.put(e.getKey(), ((Number)e.getValue()).longValue());
+            }
         }
     }
 

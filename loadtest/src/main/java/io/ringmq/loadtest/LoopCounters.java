@@ -46,7 +46,10 @@ final class LoopCounters
     static final int UNEXPECTED_ACKS = 31;
     static final int ACTIVE_PUBLISHERS = 32;
     static final int PUBLISH_REFUSED_LOGGED = 33;
-    static final int COUNT = 34;
+    static final int STALLED_RECEIVED = 34;
+    static final int STALLED_CLOSED = 35;
+    static final int UNEXPECTED_CLOSES = 36;
+    static final int COUNT = 37;
 
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
 

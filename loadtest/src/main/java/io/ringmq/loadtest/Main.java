@@ -188,6 +188,12 @@ public final class Main
               --persistent-sessions                subscribers of any scenario use persistent sessions (expiry
                                                    --session-expiry), so a broker must store what it queues
               --reconnect                          connect-storm: churn the connections for --duration
+              --stalled connected|offline|none     isolation: the extra subscriber to '#' never reads its socket,
+                                                   or keeps a persistent session and goes offline, or is left out
+                                                   [connected]; isolation defaults: --qos 1 --rate 10
+                                                   --keep-alive 5, every healthy client pings once per keep-alive
+              --sys-wait T                         isolation: wait for the broker's next $SYS update before reading
+                                                   its drop/stall counters; at least its $SYS interval [2s]
               --broker-pid PID                     report the broker's RSS (VmRSS) per connection
               --json FILE --html FILE              write the result as JSON / self-contained HTML report
               --progress | --no-progress | --quiet progress line on stderr [only on a terminal]

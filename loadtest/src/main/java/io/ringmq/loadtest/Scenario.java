@@ -16,7 +16,8 @@ enum Scenario
     SHARED("shared", "P publishers -> S consumers of one shared subscription ($share/GROUP/...)"),
     IDLE("idle", "N connections held open with keep-alive only; RSS per connection"),
     CONNECT_STORM("connect-storm", "open N connections as fast as possible; with --reconnect, churn them"),
-    PERSISTENT("persistent", "persistent-session subscribers go offline, messages queue, they come back");
+    PERSISTENT("persistent", "persistent-session subscribers go offline, messages queue, they come back"),
+    ISOLATION("isolation", "N QoS 1 pairs plus one stalled subscriber to '#' (--stalled connected|offline|none)");
 
     private final String command;
     private final String description;
@@ -89,13 +90,17 @@ enum Scenario
                 o.publishers = o.publishers < 0 ? 1 : o.publishers;
                 o.subscribers = o.subscribers < 0 ? 100 : o.subscribers;
             }
-            case PAIRS ->
+            case PAIRS, ISOLATION ->
             {
                 final int pairs = o.connections >= 0 ? o.connections :
                     o.publishers >= 0 ? o.publishers : o.subscribers >= 0 ? o.subscribers : 10;
                 o.connections = pairs;
                 o.publishers = pairs;
                 o.subscribers = pairs;
+                if (this == ISOLATION)
+                {
+                    isolationDefaults(o);
+                }
             }
             case SHARED ->
             {
@@ -117,6 +122,27 @@ enum Scenario
         }
     }
 
+    /**
+     * Isolation: QoS 1 at 10 msg/s per pair with a 5 s keep-alive, and every healthy client pings once per
+     * keep-alive even while it sends, so a broker that stops answering PINGREQs is noticed.
+     */
+    private static void isolationDefaults(final LoadOptions o)
+    {
+        if (!o.given.contains("--qos"))
+        {
+            o.qos = new int[]{ 1 };
+        }
+        if (!o.given.contains("--keep-alive"))
+        {
+            o.keepAliveSeconds = 5;
+        }
+        if (!o.given.contains("--rate") && !o.given.contains("--total-rate"))
+        {
+            o.ratePerPublisher = 10;
+        }
+        o.pingAlways = true;
+    }
+
     private static String prefix(final LoadOptions o)
     {
         return "lt/" + o.runId;
@@ -136,6 +162,7 @@ enum Scenario
             case FAN_IN -> prefix(o) + "/in/" + publisherId;
             case FAN_OUT -> prefix(o) + "/out";
             case PAIRS -> prefix(o) + "/pair/" + publisherId;
+            case ISOLATION -> prefix(o) + "/iso/" + publisherId;
             case SHARED -> prefix(o) + "/sh/" + publisherId;
             case PERSISTENT -> prefix(o) + "/ps/" + publisherId;
             default -> throw new IllegalStateException("no publishers in " + command);
@@ -156,6 +183,7 @@ enum Scenario
             case FAN_IN -> prefix(o) + "/in/+";
             case FAN_OUT -> prefix(o) + "/out";
             case PAIRS -> prefix(o) + "/pair/" + subscriberIdx;
+            case ISOLATION -> prefix(o) + "/iso/" + subscriberIdx;
             case SHARED -> "$share/" + o.group + "/" + prefix(o) + "/sh/+";
             case PERSISTENT -> prefix(o) + "/ps/+";
             default -> throw new IllegalStateException("no subscribers in " + command);
@@ -174,7 +202,7 @@ enum Scenario
         final int[] expected = new int[publisherCount];
         switch (this)
         {
-            case PAIRS ->
+            case PAIRS, ISOLATION ->
             {
                 for (final int index : readyReceivers)
                 {

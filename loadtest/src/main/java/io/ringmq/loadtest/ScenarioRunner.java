@@ -23,6 +23,12 @@ final class ScenarioRunner
 {
     private static final long POLL_NS = 5_000_000L;
     private static final long CLOSE_TIMEOUT_NS = 5_000_000_000L;
+    private static final long RSS_SAMPLE_NS = 500_000_000L;
+    private static final String[] SYS_TOPICS = {
+        "$SYS/broker/publish/messages/dropped/queue-full",
+        "$SYS/broker/publish/messages/dropped",
+        "$SYS/broker/clients/stalled",
+        "$SYS/broker/publish/acks/held" };
 
     private final LoadOptions options;
     private final PrintStream log;
@@ -35,6 +41,7 @@ final class ScenarioRunner
     private int[] expectedReceivers = new int[0];
     private Monitor monitor;
     private CpuSampler cpu;
+    private long brokerRssMaxKb = -1;
 
     /**
      * Runner for one scenario.
@@ -80,9 +87,10 @@ final class ScenarioRunner
                 case IDLE -> runIdle(result, rssBefore, selfHeapBefore, selfRssBefore);
                 case CONNECT_STORM -> runConnectStorm(result);
                 case PERSISTENT -> runPersistent(result);
+                case ISOLATION -> runIsolation(result, rssBefore);
                 default -> runMessaging(result);
             }
-            closeAll(scenario == Scenario.PERSISTENT);
+            closeAll(scenario == Scenario.PERSISTENT || scenario == Scenario.ISOLATION);
         }
         finally
         {
@@ -155,6 +163,10 @@ final class ScenarioRunner
                     all.add(c);
                 }
             }
+            if (scenario == Scenario.ISOLATION)
+            {
+                planIsolationExtras(prefix);
+            }
             final double rate = options.ratePerPublisher(publisherCount);
             for (int p = 0; p < publisherCount; p++)
             {
@@ -172,6 +184,25 @@ final class ScenarioRunner
             final Connection c = all.get(i);
             c.sourceAddressIndex = i;
             loops.get(i % loops.size()).add(c);
+        }
+    }
+
+    /**
+     * Isolation: one client reading the broker's $SYS counters and, unless {@code --stalled none}, the stalled
+     * subscriber to '#' at the highest QoS asked for (persistent when it is to go offline).
+     */
+    private void planIsolationExtras(final String prefix)
+    {
+        final Receiver sys = new Receiver("$SYS/broker/#", 0, false, publisherCount, null);
+        all.add(new Connection(Connection.ROLE_SYS, 0, prefix + "sys", null, sys));
+        if (options.hasStalledSubscriber())
+        {
+            final boolean persistent = LoadOptions.STALLED_OFFLINE.equals(options.stalled) ||
+                options.persistentSessions;
+            final Receiver stalled = new Receiver("#", options.maxQos(), persistent, publisherCount, null);
+            final Connection c = new Connection(Connection.ROLE_STALLED, 0, prefix + "stalled", null, stalled);
+            c.cleanStart = !persistent || options.protocol == 5;
+            all.add(c);
         }
     }
 
@@ -218,6 +249,44 @@ final class ScenarioRunner
             forEachLoop(loop -> loop.disconnectAll(Connection.ROLE_SUBSCRIBER, false));
             await(() -> openOfRole(Connection.ROLE_SUBSCRIBER) == 0, CLOSE_TIMEOUT_NS);
             forEachLoop(loop -> loop.reopen(Connection.ROLE_SUBSCRIBER, true));
+            awaitSetup();
+        }
+    }
+
+    /**
+     * The $SYS reader first, then the stalled subscriber (subscribed, then either never reading or gone offline with
+     * its session kept), then the healthy pairs; publish and measure; after the drain, wait for the broker's next $SYS
+     * update; an offline stalled session is ended by a clean reconnect so it does not outlive the run.
+     */
+    private void runIsolation(final LoadResult result, final long rssBeforeKb)
+    {
+        final long startNs = System.nanoTime();
+        connect(Connection.ROLE_SYS);
+        final boolean offline = LoadOptions.STALLED_OFFLINE.equals(options.stalled);
+        if (options.hasStalledSubscriber())
+        {
+            connect(Connection.ROLE_STALLED);
+            if (offline && !await(() -> openOfRole(Connection.ROLE_STALLED) == 0, CLOSE_TIMEOUT_NS))
+            {
+                log.println("ringmq-loadtest: the stalled subscriber did not go offline");
+            }
+        }
+        connect(0);
+        result.setupSeconds = (System.nanoTime() - startNs) / 1e9;
+        expectedReceivers = scenario.expectedReceivers(publisherCount, readyIndices(Connection.ROLE_SUBSCRIBER));
+        warnIfIncomplete();
+        result.brokerPid = options.brokerPid;
+        result.brokerRssBaselineKb = options.brokerPid > 0 ? rssBeforeKb : -1;
+        result.brokerRssSetupKb = brokerRssKb();
+        publishAndMeasure(result);
+        result.brokerRssLoadedKb = brokerRssKb();
+        drain(false);
+        waitUntil(System.nanoTime() + options.sysWaitNs);
+        result.brokerRssEndKb = brokerRssKb();
+        result.brokerRssMaxKb = Math.max(brokerRssMaxKb, Math.max(result.brokerRssLoadedKb, result.brokerRssEndKb));
+        if (offline)
+        {
+            forEachLoop(IoLoop::endStalledSession);
             awaitSetup();
         }
     }
@@ -360,9 +429,9 @@ final class ScenarioRunner
         final int[] expected = expectedReceivers;
         final long firstNs = startNs;
         forEachLoop(loop -> loop.startPublishing(firstNs, measureStartNs, endNs, expected));
-        waitUntil(measureStartNs);
+        waitSamplingRss(measureStartNs);
         cpu.start();
-        waitUntil(endNs);
+        waitSamplingRss(endNs);
         cpu.stop();
         result.measureSeconds = options.durationNs / 1e9;
     }
@@ -480,6 +549,28 @@ final class ScenarioRunner
         return true;
     }
 
+    /** {@link #waitUntil(long)}, reading the broker's RSS (with {@code --broker-pid}) twice a second for its peak. */
+    private void waitSamplingRss(final long timeNs)
+    {
+        if (options.brokerPid <= 0)
+        {
+            waitUntil(timeNs);
+            return;
+        }
+        final long endNs = Math.min(timeNs, deadlineNs);
+        long remaining;
+        while ((remaining = endNs - System.nanoTime()) > 0)
+        {
+            LockSupport.parkNanos(Math.min(remaining, RSS_SAMPLE_NS));
+            brokerRssMaxKb = Math.max(brokerRssMaxKb, brokerRssKb());
+        }
+    }
+
+    private long brokerRssKb()
+    {
+        return options.brokerPid > 0 ? ProcStatus.rssKb(options.brokerPid) : -1;
+    }
+
     private void waitUntil(final long timeNs)
     {
         final long endNs = Math.min(timeNs, deadlineNs);
@@ -574,6 +665,38 @@ final class ScenarioRunner
         r.errors.put("gapsGivenUp", evicted);
         r.errors.put("pings", total(LoopCounters.PINGS));
         r.errors.put("pongs", total(LoopCounters.PONGS));
+        if (scenario == Scenario.ISOLATION)
+        {
+            aggregateIsolation(r);
+        }
+    }
+
+    /** The stalled subscriber's figures, the healthy clients' disconnects and ping times, the $SYS deltas. */
+    private void aggregateIsolation(final LoadResult r)
+    {
+        r.stalledMode = options.stalled;
+        r.stalledReceived = total(LoopCounters.STALLED_RECEIVED);
+        r.stalledClosed = total(LoopCounters.STALLED_CLOSED);
+        r.healthyDisconnects = total(LoopCounters.UNEXPECTED_CLOSES);
+        r.pingTimeouts = total(LoopCounters.PING_TIMEOUTS);
+        long maxPingNs = 0;
+        for (final IoLoop loop : loops)
+        {
+            maxPingNs = Math.max(maxPingNs, loop.maxPingRttNs);
+        }
+        r.maxPingRttUs = maxPingNs / 1000.0;
+        for (final String topic : SYS_TOPICS)
+        {
+            for (final IoLoop loop : loops)
+            {
+                final Long first = loop.sysFirst.get(topic);
+                final Long last = loop.sysLast.get(topic);
+                if (null != first && null != last)
+                {
+                    r.sys.put(topic.substring("$SYS/broker/".length()), last - first);
+                }
+            }
+        }
     }
 
     /** Per-publisher counts: what each publisher sent and had acknowledged, and what the loops received. */

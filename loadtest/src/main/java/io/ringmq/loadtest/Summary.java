@@ -1,6 +1,8 @@
 package io.ringmq.loadtest;
 
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -80,6 +82,10 @@ final class Summary
                 micros(r.sendLateness.getValueAtPercentile(99) / 1000.0),
                 micros(r.sendLateness.getMaxValue() / 1000.0));
         }
+        if (null != r.stalledMode)
+        {
+            printIsolation(r, out);
+        }
         if (r.brokerRssPerConnectionBytes >= 0 || r.selfHeapPerConnectionBytes >= 0)
         {
             final String broker = r.brokerPid > 0 ? String.format(Locale.ROOT,
@@ -114,6 +120,47 @@ final class Summary
         {
             out.println("WARNING       " + r.cpuWarning);
         }
+    }
+
+    private static void printIsolation(final LoadResult r, final PrintStream out)
+    {
+        for (final String line : isolationLines(r))
+        {
+            out.println(line);
+        }
+    }
+
+    /**
+     * The isolation scenario's figures, for the summary and the HTML report.
+     *
+     * @param r result with {@code stalledMode} set.
+     * @return lines of text.
+     */
+    static List<String> isolationLines(final LoadResult r)
+    {
+        final List<String> lines = new ArrayList<>();
+        lines.add(String.format(Locale.ROOT, "healthy       %,.0f msg/s received, lost %,d, duplicated %,d, " +
+            "unexpected disconnects %,d, ping timeouts %,d, slowest PINGRESP %s", r.receiveRate, r.lost, r.duplicated,
+            r.healthyDisconnects, r.pingTimeouts, micros(r.maxPingRttUs)));
+        if (!LoadOptions.STALLED_NONE.equals(r.stalledMode))
+        {
+            lines.add(String.format(Locale.ROOT, "stalled       subscriber to '#' %s: read %,d messages before " +
+                "stalling, closed under it %,d time(s)", r.stalledMode, r.stalledReceived, r.stalledClosed));
+        }
+        if (r.brokerPid > 0)
+        {
+            lines.add(String.format(Locale.ROOT, "broker RSS    %,d KiB at start, %,d after set-up, peak %,d while " +
+                "publishing, %,d at the end", r.brokerRssBaselineKb, r.brokerRssSetupKb, r.brokerRssMaxKb,
+                r.brokerRssEndKb));
+        }
+        final StringBuilder sys = new StringBuilder();
+        for (final Map.Entry<String, Long> e : r.sys.entrySet())
+        {
+            sys.append("  ").append(e.getKey()).append(" +").append(e.getValue());
+        }
+        lines.add("broker $SYS  " + (sys.length() > 0 ? sys : " (no counters seen; --sys-wait below the broker's " +
+            "$SYS interval?)"));
+        return lines;
     }
 
     static String bytes(final double value)

@@ -79,6 +79,42 @@ class LoadResultTest
         assertTrue(merged.latencyUs(99) >= 299);
     }
 
+    @Test
+    @SuppressWarnings("unchecked")
+    void shouldRoundTripTheIsolationFiguresThroughJson()
+    {
+        final LoadResult r = result(new int[]{ 1 }, new long[]{ 10 }, new long[]{ 10 }, new long[]{ 10 },
+            new long[]{ 0 }, new long[]{ 1 });
+        r.scenario = "isolation";
+        r.stalledMode = LoadOptions.STALLED_OFFLINE;
+        r.healthyDisconnects = 2;
+        r.pingTimeouts = 3;
+        r.maxPingRttUs = 1234.5;
+        r.stalledReceived = 4;
+        r.stalledClosed = 1;
+        r.brokerRssSetupKb = 100;
+        r.brokerRssMaxKb = 300;
+        r.brokerRssEndKb = 200;
+        r.sys.put("publish/messages/dropped/queue-full", 5000L);
+        r.sys.put("clients/stalled", 1L);
+
+        final LoadResult back = LoadResult.fromJson((Map<String, Object>)Json.parse(r.toJson()));
+        assertEquals(LoadOptions.STALLED_OFFLINE, back.stalledMode);
+        assertEquals(2, back.healthyDisconnects);
+        assertEquals(3, back.pingTimeouts);
+        assertEquals(1234.5, back.maxPingRttUs, 1e-9);
+        assertEquals(4, back.stalledReceived);
+        assertEquals(1, back.stalledClosed);
+        assertEquals(100, back.brokerRssSetupKb);
+        assertEquals(300, back.brokerRssMaxKb);
+        assertEquals(200, back.brokerRssEndKb);
+        assertEquals(r.sys, back.sys);
+        assertTrue(Summary.isolationLines(back).get(1).contains("offline"));
+        assertEquals(null, LoadResult.fromJson((Map<String, Object>)Json.parse(
+            result(new int[0], new long[0], new long[0], new long[0], new long[0], new long[0]).toJson())).stalledMode,
+            "no isolation object outside the isolation scenario");
+    }
+
     static LoadResult result(
         final int[] qos,
         final long[] sent,

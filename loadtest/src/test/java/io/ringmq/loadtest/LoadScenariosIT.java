@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -209,6 +210,84 @@ class LoadScenariosIT
         assertTrue(page.contains("<svg") && page.contains("polyline"), "inline SVG plots");
         assertTrue(!page.contains("<script src"), "self-contained");
         assertTrue(out.toString(StandardCharsets.UTF_8).contains("latency"));
+    }
+
+    @Test
+    void shouldKeepHealthyPairsWholeBesideAConnectedSubscriberThatNeverReads() throws Exception
+    {
+        final LoadResult r = runIsolation(isolationBroker("connected", 300), "connected", "4");
+        assertIsolated(r);
+        assertTrue(r.sys.get("publish/messages/dropped/queue-full") > 0, "the stalled session dropped: " + r.sys);
+        assertTrue(r.sys.get("clients/stalled") >= 1, "counted as stalled: " + r.sys);
+        assertEquals(0, r.stalledClosed, "still connected, only dropping");
+    }
+
+    @Test
+    void shouldKeepHealthyPairsWholeBesideAnOfflinePersistentSubscriberV5() throws Exception
+    {
+        final LoadResult r = runIsolation(isolationBroker("offline", 300), "offline", "5");
+        assertIsolated(r);
+        assertTrue(r.sys.get("publish/messages/dropped/queue-full") > 0, "the offline session dropped: " + r.sys);
+    }
+
+    /**
+     * The check above can fail: a broker that holds the publishers' PUBACKs for as long as the stalled subscriber is
+     * backed up (here for up to 10 minutes) stops every healthy publisher once its window is full.
+     */
+    @Test
+    void shouldFailTheIsolationCheckWhenTheStalledSubscriberHoldsUpThePublishers() throws Exception
+    {
+        final LoadResult r = runIsolation(isolationBroker("blocking", 600_000), "connected", "4");
+        assertThrows(AssertionError.class, () -> assertIsolated(r));
+        assertTrue(r.receiveRate < 0.9 * r.targetRate, "healthy rate " + r.receiveRate);
+    }
+
+    /**
+     * What issue #8 asks of the healthy pairs: at least 90 % of their rate, nothing acknowledged and lost, no
+     * duplicates, no disconnects, every PINGREQ answered.
+     */
+    private static void assertIsolated(final LoadResult r)
+    {
+        assertEquals(42, r.connectionsEstablished, "20 pairs, the stalled subscriber and the $SYS reader");
+        assertTrue(r.receiveRate >= 0.9 * r.targetRate, "healthy rate " + r.receiveRate + " of " + r.targetRate);
+        assertEquals(r.sent, r.acknowledged, "every publish acknowledged");
+        assertEquals(0, r.outstandingAtEnd);
+        assertEquals(0, r.publishRefused);
+        assertEquals(r.acknowledged, r.expected);
+        assertEquals(0, r.lost);
+        assertEquals(0, r.duplicated);
+        assertEquals(0, r.healthyDisconnects);
+        assertEquals(0, r.pingTimeouts);
+        assertTrue(r.errors.get("pongs") > 0, "healthy clients pinged and were answered");
+    }
+
+    /**
+     * A broker of its own: a small session queue and a short $SYS interval, so 5 s at 1,000 msg/s fill the stalled
+     * session's queue and the drop counters are read back.
+     */
+    private static RingMqBroker isolationBroker(final String name, final int maxAckDelayMs)
+    {
+        return RingMqBroker.start(new BrokerConfig().bindAddress("127.0.0.1").port(0).eventLoops(2)
+            .maxQueuedMessages(200).maxAckDelayMs(maxAckDelayMs).sysIntervalSeconds(1)
+            .dataDir(dir.resolve("isolation-" + name).toString()));
+    }
+
+    private static LoadResult runIsolation(final RingMqBroker isolated, final String stalled, final String protocol)
+        throws Exception
+    {
+        try (RingMqBroker own = isolated)
+        {
+            final LoadOptions options = LoadOptions.parse(Scenario.ISOLATION, List.of("--port",
+                Integer.toString(own.port()), "--pairs", "20", "--rate", "50", "--duration", "5s", "--warmup",
+                "500ms", "--keep-alive", "2", "--stalled", stalled, "--protocol", protocol, "--sys-wait", "1500ms",
+                "--threads", "2", "--broker-pid", Long.toString(ProcessHandle.current().pid()), "--no-progress",
+                "--drain", "10s"));
+            final LoadResult result = new ScenarioRunner(options, System.err).run();
+            Summary.print(result, System.out);
+            assertEquals(stalled, result.stalledMode);
+            assertTrue(result.brokerRssMaxKb > 0);
+            return result;
+        }
     }
 
     private static LoadResult run(final String... args) throws Exception

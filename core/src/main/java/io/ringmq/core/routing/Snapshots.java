@@ -48,7 +48,7 @@ final class Snapshots
     private static final Comparator<Delivery> BY_PACKET_ID = Comparator.comparingInt(Delivery::packetId);
 
     private final Journal journal;
-    private final Router router;
+    private final BrokerState state;
     /** Start of the last complete snapshot (B(N)), 0 before the first. */
     private long lastBegin;
     /** Bytes the last snapshot took. */
@@ -75,10 +75,10 @@ final class Snapshots
     private boolean activeCompacting;
     private long lastFullAttemptNs = Long.MIN_VALUE / 2;
 
-    Snapshots(final Journal journal, final Router router)
+    Snapshots(final Journal journal, final BrokerState state)
     {
         this.journal = journal;
-        this.router = router;
+        this.state = state;
     }
 
     /**
@@ -204,7 +204,7 @@ final class Snapshots
     {
         long bytes = 0;
         final IdentityHashMap<Message, Boolean> seen = new IdentityHashMap<>();
-        for (final Session session : router.allSessions())
+        for (final Session session : state.allSessions())
         {
             bytes += 256 + 64L * session.subscriptions().size() + 32L * session.inboundQos2().size();
             for (final Delivery delivery : session.inflight().values())
@@ -220,7 +220,7 @@ final class Snapshots
             }
         }
         final List<Message> retained = new ArrayList<>();
-        router.forEachRetained(retained::add);
+        state.forEachRetained(retained::add);
         for (final Message message : retained)
         {
             bytes += messageBytes(message);
@@ -254,7 +254,7 @@ final class Snapshots
         work.clear();
         workIndex = 0;
         int maxSessionId = 0;
-        for (final Session session : router.allSessions())
+        for (final Session session : state.allSessions())
         {
             work.add(session);
             maxSessionId = Math.max(maxSessionId, session.journalId());
@@ -262,7 +262,7 @@ final class Snapshots
         journal.snapshotMode(true, activeCompacting);
         try
         {
-            activeBegin = journal.appendSnapshotBegin(lastBegin, Math.max(maxSessionId, router.lastJournalId()));
+            activeBegin = journal.appendSnapshotBegin(lastBegin, Math.max(maxSessionId, state.lastJournalId()));
             if (activeBegin < 0 || !writeRetained(activeFloor) || !writeWills())
             {
                 abandon();
@@ -442,7 +442,7 @@ final class Snapshots
     private boolean writeRetained(final long floor)
     {
         final List<Message> retained = new ArrayList<>();
-        router.forEachRetained(retained::add);
+        state.forEachRetained(retained::add);
         for (final Message message : retained)
         {
             final long position = message.logPosition();
@@ -468,7 +468,7 @@ final class Snapshots
     private boolean writeWills()
     {
         final boolean[] ok = {true};
-        router.forEachWill((clientId, will, delaySeconds, expirySeconds) ->
+        state.forEachWill((clientId, will, delaySeconds, expirySeconds) ->
         {
             if (ok[0] && !will.inLog() && journal.appendWill(clientId, will, delaySeconds, expirySeconds) < 0)
             {

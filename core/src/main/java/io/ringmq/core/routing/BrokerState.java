@@ -1,0 +1,115 @@
+package io.ringmq.core.routing;
+
+import io.ringmq.core.config.BrokerConfig;
+import io.ringmq.core.journal.Journal;
+import io.ringmq.core.ring.OutboundQueue;
+import io.ringmq.core.session.ClientConnection;
+import io.ringmq.core.session.Message;
+import io.ringmq.core.session.Session;
+import io.ringmq.core.session.Subscription;
+import io.ringmq.core.status.BrokerCounters;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.collections.Object2ObjectHashMap;
+
+import java.util.Collection;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The broker's routing state and the collaborators every handler shares: connections as the broker sees them,
+ * sessions by client id, the subscription trie, retained messages, session timers, the outbound side (sender,
+ * deliverer, acknowledgement hold, disconnector), the journal and its snapshots, the counters, and the time of the
+ * event being handled. The handlers ({@link SessionLifecycle}, {@link InboundPublish}, {@link Subscriptions}) and
+ * {@link Snapshots} work on it; the {@link Router} dispatches ring events to them.
+ * <p>
+ * <b>Threading:</b> Router thread only: every field is read and written by the ring's single consumer.
+ */
+final class BrokerState
+{
+    private static final long NANOS_PER_SECOND = 1_000_000_000L;
+
+    final BrokerConfig config;
+    final Journal journal;
+    final BrokerCounters counters = new BrokerCounters();
+    final Long2ObjectHashMap<ClientConnection> connections = new Long2ObjectHashMap<>();
+    final Map<String, Session> sessions = new Object2ObjectHashMap<>();
+    final TopicTrie<Subscription> trie = new TopicTrie<>();
+    final SessionTimers timers = new SessionTimers(System.nanoTime());
+    final PacketSender sender;
+    final AckHold ackHold;
+    final Deliverer deliverer;
+    final RetainedMessages retained;
+    final Disconnector disconnector;
+    final Snapshots snapshots;
+    /** Time of the ring event being handled (its timestamp). */
+    long nowNs;
+    /** Next journal id for a persistent session; ids are never reused within one log. */
+    int nextJournalId = 1;
+
+    /**
+     * @param config  broker settings.
+     * @param queues  one outbound queue per event loop.
+     * @param journal the journal, or {@link Journal#disabled()}.
+     * @param onEnd   detaches a connection from its session when the broker closes it.
+     */
+    BrokerState(final BrokerConfig config, final OutboundQueue[] queues, final Journal journal,
+        final Consumer<ClientConnection> onEnd)
+    {
+        this.config = config;
+        this.journal = journal;
+        this.sender = new PacketSender(queues, journal);
+        this.ackHold = new AckHold(sender, counters, config.maxAckDelayMs(), config.maxQueuedMessages(),
+            config.receiveMaximum());
+        this.deliverer = new Deliverer(sender, counters, ackHold, config);
+        this.retained = new RetainedMessages(config, journal, counters, deliverer, sender);
+        this.disconnector = new Disconnector(sender, counters, onEnd);
+        this.snapshots = new Snapshots(journal, this);
+    }
+
+    /** @return the highest journal id given to a session so far. */
+    int lastJournalId()
+    {
+        return nextJournalId - 1;
+    }
+
+    /** @return every session, for a snapshot. */
+    Collection<Session> allSessions()
+    {
+        return sessions.values();
+    }
+
+    /** @param consumer receives every retained message, for a snapshot. */
+    void forEachRetained(final Consumer<Message> consumer)
+    {
+        retained.forEach(consumer);
+    }
+
+    /**
+     * Every will not yet published: of connected clients and pending (delayed), for a snapshot.
+     *
+     * @param visitor receives client id, will, delay and expiry seconds.
+     */
+    void forEachWill(final WillVisitor visitor)
+    {
+        for (final ClientConnection connection : connections.values())
+        {
+            if (connection.state() == ClientConnection.CONNECTED && null != connection.will())
+            {
+                visitor.onWill(connection.clientId(), connection.will(), connection.willDelaySeconds(),
+                    connection.willExpirySeconds());
+            }
+        }
+        for (final SessionTimers.PendingWill pending : timers.pendingWills())
+        {
+            visitor.onWill(pending.clientId, pending.will,
+                Math.max(0, (pending.deadlineNs - nowNs) / NANOS_PER_SECOND), pending.willExpirySeconds);
+        }
+    }
+
+    /** Receives wills for a snapshot. */
+    @FunctionalInterface
+    interface WillVisitor
+    {
+        void onWill(String clientId, Message will, long delaySeconds, long expirySeconds);
+    }
+}

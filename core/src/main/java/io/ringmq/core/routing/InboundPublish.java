@@ -1,0 +1,355 @@
+package io.ringmq.core.routing;
+
+import io.ringmq.core.codec.AckDecoder;
+import io.ringmq.core.codec.PublishDecoder;
+import io.ringmq.core.journal.JournalDescriptor;
+import io.ringmq.core.protocol.MqttVersion;
+import io.ringmq.core.protocol.PacketType;
+import io.ringmq.core.protocol.ReasonCode;
+import io.ringmq.core.security.Authorizer;
+import io.ringmq.core.session.ClientConnection;
+import io.ringmq.core.session.Delivery;
+import io.ringmq.core.session.Message;
+import io.ringmq.core.session.Session;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Inbound PUBLISH and PUBREL, and the fan-out of a message to the matching sessions (also for the broker's own
+ * messages: $SYS and wills): topic aliases, the $ and authorization rules, the retained-message limits and store,
+ * the journal record of an accepted message, the per-session overflow policy, and the publisher's acknowledgement
+ * (held by {@link AckHold} while a connected subscriber it feeds is backed up).
+ * <p>
+ * <b>Threading:</b> Router thread only.
+ */
+final class InboundPublish
+{
+    private static final Logger LOG = LoggerFactory.getLogger(InboundPublish.class);
+    private static final long NANOS_PER_SECOND = 1_000_000_000L;
+    private static final int NO_MATCH = 0;
+    private static final int ROUTED = 1;
+    private static final int JOURNAL_FULL = 2;
+    /** Marks a collected target whose overflow policy dropped the delivery. */
+    private static final int DROPPED = -1;
+
+    private final BrokerState state;
+    private final Authorizer authorizer;
+    private final PublishDecoder publishDecoder = new PublishDecoder();
+    private final AckDecoder ackDecoder = new AckDecoder();
+    private final PublishSource source;
+    private final MatchCollector collector;
+    private final UnsafeBuffer aliasTopic = new UnsafeBuffer(new byte[0]);
+
+    InboundPublish(final BrokerState state, final Authorizer authorizer)
+    {
+        this.state = state;
+        this.authorizer = authorizer;
+        this.source = new PublishSource(state.journal);
+        this.collector = new MatchCollector(state.deliverer);
+        publishDecoder.maxTopicLevels(state.config.maxTopicLevels());
+    }
+
+    void onPublish(final ClientConnection connection, final MutableDirectBuffer frame, final int length)
+    {
+        final PublishDecoder publish = publishDecoder.wrap(frame, 0, length, connection.version());
+        final Session session = connection.session();
+        final int qos = publish.qos();
+        final int packetId = publish.packetId();
+        DirectBuffer topicBuffer = frame;
+        int topicOffset = publish.topicOffset();
+        int topicLength = publish.topicLength();
+
+        final int alias = publish.topicAlias();
+        if (0 != alias)
+        {
+            if (alias > connection.inboundAliasMaximum())
+            {
+                state.disconnector.violation(connection, ReasonCode.TOPIC_ALIAS_INVALID,
+                    "MQTT-3.3.2-9: topic alias " + alias + " exceeds the maximum");
+                return;
+            }
+            if (topicLength > 0)
+            {
+                connection.inboundAlias(alias, frame, topicOffset, topicLength);
+            }
+            else
+            {
+                final byte[] mapped = connection.inboundAliasTopic(alias);
+                if (null == mapped)
+                {
+                    state.disconnector.violation(connection, ReasonCode.PROTOCOL_ERROR,
+                        "MQTT-3.3.4: topic alias " + alias + " used before it was set");
+                    return;
+                }
+                aliasTopic.wrap(mapped, 0, connection.inboundAliasLength(alias));
+                topicBuffer = aliasTopic;
+                topicOffset = 0;
+                topicLength = aliasTopic.capacity();
+            }
+        }
+        state.counters.publishReceived++;
+        state.counters.publishBytesReceived += publish.payloadLength();
+
+        if (2 == qos)
+        {
+            if (session.inboundQos2().contains(packetId))
+            {
+                state.sender.ack(connection, PacketType.PUBREC, packetId, ReasonCode.SUCCESS);
+                return;
+            }
+            // MQTT 5 clients are told the limit (Receive Maximum); a 3.1.1 client that leaves more QoS 2 publishes
+            // unreleased is closed too, so no client can grow this set without bound.
+            if (session.inboundQos2().size() >= state.config.receiveMaximum())
+            {
+                state.disconnector.violation(connection, ReasonCode.RECEIVE_MAXIMUM_EXCEEDED,
+                    "MQTT-3.3.4-9: more than Receive Maximum QoS 2 publishes unacknowledged");
+                return;
+            }
+        }
+
+        if ('$' == topicBuffer.getByte(topicOffset) ||
+            !authorizer.canPublish(connection.clientId(), connection.username(), topicBuffer, topicOffset,
+            topicLength))
+        {
+            state.counters.refusedNotAuthorized++;
+            acknowledge(connection, session, qos, packetId, ReasonCode.NOT_AUTHORIZED);
+            return;
+        }
+
+        fillSource(session, publish, frame, topicBuffer, topicOffset, topicLength);
+
+        if (source.retain && !state.retained.admits(source))
+        {
+            state.counters.refusedRetainedFull++;
+            if (qos > 0 && connection.version() == MqttVersion.MQTT_5)
+            {
+                state.ackHold.ack(connection, 1 == qos ? PacketType.PUBACK : PacketType.PUBREC, packetId,
+                    ReasonCode.QUOTA_EXCEEDED);
+                return;
+            }
+            source.retain = false;  // 3.1.1 and QoS 0 cannot be told: delivered, not retained
+        }
+        if (!state.retained.journal(source, state.nowNs) && qos > 0)
+        {
+            state.counters.refusedJournalFull++;
+            onQuotaExceeded(connection, qos, packetId);
+            return;
+        }
+        final int result = route(source);
+        if (JOURNAL_FULL == result)
+        {
+            state.counters.refusedJournalFull++;
+            onQuotaExceeded(connection, qos, packetId);
+            return;
+        }
+        if (source.retain)
+        {
+            state.retained.retain(source);
+        }
+        acknowledge(connection, session, qos, packetId,
+            NO_MATCH == result ? ReasonCode.NO_MATCHING_SUBSCRIBERS : ReasonCode.SUCCESS);
+    }
+
+    private void fillSource(final Session session, final PublishDecoder publish, final DirectBuffer frame,
+        final DirectBuffer topicBuffer, final int topicOffset, final int topicLength)
+    {
+        source.reset();
+        source.publisher = session;
+        source.topicBuffer = topicBuffer;
+        source.topicOffset = topicOffset;
+        source.topicLength = topicLength;
+        source.propertiesBuffer = frame;
+        source.propertiesOffset = publish.propertiesOffset();
+        source.propertiesLength = publish.propertiesLength();
+        source.payloadBuffer = frame;
+        source.payloadOffset = publish.payloadOffset();
+        source.payloadLength = publish.payloadLength();
+        source.qos = publish.qos();
+        source.retain = publish.retain();
+        final long expiry = publish.messageExpiryInterval();
+        source.expiryDeadlineNs = expiry >= 0 ? state.nowNs + expiry * NANOS_PER_SECOND : -1;
+    }
+
+    /**
+     * The broker cannot take the message (the journal is full): MQTT 5 gets a QUOTA_EXCEEDED acknowledgement,
+     * MQTT 3.1.1 (which has no negative acknowledgement for PUBLISH) gets the connection closed without one. Never
+     * because of one subscriber: a full session queue drops by that session's overflow policy instead.
+     */
+    private void onQuotaExceeded(final ClientConnection connection, final int qos, final int packetId)
+    {
+        if (connection.version() == MqttVersion.MQTT_5)
+        {
+            state.sender.ack(connection, 1 == qos ? PacketType.PUBACK : PacketType.PUBREC, packetId,
+                ReasonCode.QUOTA_EXCEEDED);
+        }
+        else
+        {
+            state.disconnector.close(connection, -1, null);
+            LOG.debug("publisher disconnected unacknowledged: the journal is full");
+        }
+    }
+
+    private void acknowledge(final ClientConnection connection, final Session session, final int qos,
+        final int packetId, final int reasonCode)
+    {
+        final boolean v5 = connection.version() == MqttVersion.MQTT_5;
+        if (1 == qos)
+        {
+            state.ackHold.ack(connection, PacketType.PUBACK, packetId, v5 ? reasonCode : 0);
+        }
+        else if (2 == qos)
+        {
+            if (!v5 || reasonCode < 0x80)
+            {
+                if (0 != session.journalId() && state.journal.appendInQos2(session.journalId(), packetId) < 0)
+                {
+                    // Without the record a crash would forget the PUBREC and deliver the message again.
+                    state.counters.refusedJournalFull++;
+                    onQuotaExceeded(connection, qos, packetId);
+                    return;
+                }
+                session.inboundQos2().add(packetId);
+            }
+            state.ackHold.ack(connection, PacketType.PUBREC, packetId, v5 ? reasonCode : 0);
+        }
+    }
+
+    void onPubrel(final ClientConnection connection, final MutableDirectBuffer frame, final int length)
+    {
+        final AckDecoder pubrel = ackDecoder.wrap(frame, 0, length, connection.version());
+        final Session session = connection.session();
+        final boolean known = session.inboundQos2().remove(pubrel.packetId());
+        if (known && 0 != session.journalId())
+        {
+            state.journal.appendInQos2Done(session.journalId(), pubrel.packetId());
+        }
+        state.sender.ack(connection, PacketType.PUBCOMP, pubrel.packetId(),
+            known || connection.version() != MqttVersion.MQTT_5 ? ReasonCode.SUCCESS :
+            ReasonCode.PACKET_IDENTIFIER_NOT_FOUND);
+    }
+
+    /**
+     * Fan a message out to every matching session. A session whose queue is full loses the delivery by its own
+     * overflow policy (counted for it); nobody else is refused or slowed, except that a connected session backed up
+     * past its high-water mark holds the publisher's acknowledgement for a bounded time ({@link AckHold}). Only a
+     * broker-wide reason, a full journal, refuses the message as a whole: its MESSAGE record, or an ENQUEUE record of
+     * a persistent session, refused (the deliveries that went ahead are then at least once: the publisher is told
+     * the message failed and may send it again).
+     *
+     * @return {@link #NO_MATCH}, {@link #ROUTED} or {@link #JOURNAL_FULL}.
+     */
+    private int route(final PublishSource source)
+    {
+        collector.begin(source.publisher, source.qos);
+        state.trie.match(source.topicBuffer, source.topicOffset, source.topicLength, collector);
+        final int count = collector.count;
+        if (0 == count)
+        {
+            return NO_MATCH;
+        }
+        if (source.qos > 0)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                if (Math.min(source.qos, collector.qos[i]) > 0 && !state.deliverer.admit(collector.sessions[i]))
+                {
+                    collector.qos[i] = DROPPED;
+                }
+            }
+            if (state.journal.enabled() && !source.journaled() && hasJournaledTarget(source, count))
+            {
+                final long position = appendMessage(source, source.retain ? JournalDescriptor.FLAG_RETAIN : 0);
+                if (position < 0)
+                {
+                    return JOURNAL_FULL;
+                }
+                source.storedAt(position);
+            }
+        }
+        boolean durable = true;
+        for (int i = 0; i < count; i++)
+        {
+            final Session session = collector.sessions[i];
+            final int deliveryQos = Math.min(source.qos, collector.qos[i]);
+            final boolean retainFlag = collector.retainAsPublished[i] && source.retain;
+            if (0 == deliveryQos)
+            {
+                state.deliverer.sendQos0(session, source, retainFlag, collector.subscriptionIds[i],
+                    collector.subscriptionIdCounts[i], state.nowNs);
+            }
+            else if (deliveryQos > 0)
+            {
+                durable &= state.deliverer.sendQos12(session, new Delivery(source.message(), deliveryQos, retainFlag,
+                    collector.subscriptionIds[i], collector.subscriptionIdCounts[i], collector.sharedGroups[i]),
+                    state.nowNs);
+                state.ackHold.onQueued(session, source.publisher, state.nowNs);
+            }
+        }
+        return durable ? ROUTED : JOURNAL_FULL;
+    }
+
+    private boolean hasJournaledTarget(final PublishSource source, final int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            if (0 != collector.sessions[i].journalId() && collector.qos[i] > 0)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private long appendMessage(final PublishSource source, final int flags)
+    {
+        return state.journal.appendMessage(source.qos | flags, source.topicBuffer, source.topicOffset,
+            source.topicLength, source.propertiesBuffer, source.propertiesOffset, source.propertiesLength,
+            source.payloadBuffer, source.payloadOffset, source.payloadLength, source.expiryDeadlineNs, state.nowNs);
+    }
+
+    /** Publish a message made by the broker ($SYS) through the normal routing, retained. */
+    void publishInternal(final Message message)
+    {
+        source.reset();
+        source.from(message, null);
+        route(source);
+        if (message.retain())
+        {
+            state.retained.retain(source);
+        }
+        collector.clear();
+    }
+
+    void publishWill(final Message will, final long expirySeconds)
+    {
+        state.counters.willsPublished++;
+        final Message message = expirySeconds < 0 ? will :
+            will.withExpiry(state.nowNs + expirySeconds * NANOS_PER_SECOND);
+        source.reset();
+        source.from(message, null);
+        if (message.retain() && !state.retained.admits(source))
+        {
+            state.counters.refusedRetainedFull++;
+            source.retain = false;
+        }
+        if (!state.retained.journal(source, state.nowNs))
+        {
+            state.counters.refusedJournalFull++;  // counted and logged by the journal; the will is still delivered
+        }
+        route(source);
+        if (source.retain)
+        {
+            state.retained.retain(source);
+        }
+        collector.clear();
+    }
+
+    /** Drop the references of the last fan-out (also after an exception), so sessions can be collected. */
+    void clearMatches()
+    {
+        collector.clear();
+    }
+}

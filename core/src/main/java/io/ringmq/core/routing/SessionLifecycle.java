@@ -1,0 +1,478 @@
+package io.ringmq.core.routing;
+
+import io.ringmq.core.codec.ConnackPacket;
+import io.ringmq.core.codec.ConnectDecoder;
+import io.ringmq.core.codec.ConnectPacket;
+import io.ringmq.core.codec.DisconnectDecoder;
+import io.ringmq.core.codec.MqttProtocolException;
+import io.ringmq.core.codec.TopicValidator;
+import io.ringmq.core.protocol.MqttVersion;
+import io.ringmq.core.protocol.ReasonCode;
+import io.ringmq.core.ring.CloseReason;
+import io.ringmq.core.security.Authenticator;
+import io.ringmq.core.security.Authorizer;
+import io.ringmq.core.session.ClientConnection;
+import io.ringmq.core.session.Delivery;
+import io.ringmq.core.session.Message;
+import io.ringmq.core.session.Session;
+import io.ringmq.core.session.Subscription;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Connections and sessions from CONNECT to their end: client identifiers, authentication, the will, takeover, the
+ * session created or resumed and journaled, CONNACK; DISCONNECT and connection loss; session expiry and will delays
+ * ({@link SessionTimers}); the end of a session, its shared-subscription deliveries moved to other members.
+ * <p>
+ * <b>Threading:</b> Router thread only.
+ */
+final class SessionLifecycle implements SessionTimers.Handler
+{
+    private static final Logger LOG = LoggerFactory.getLogger(SessionLifecycle.class);
+    private static final long NANOS_PER_SECOND = 1_000_000_000L;
+
+    private final BrokerState state;
+    private final Authenticator authenticator;
+    private final Authorizer authorizer;
+    private final InboundPublish publishes;
+    private final ConnackPacket connack = new ConnackPacket();
+    private final PublishSource source;
+    private final ClientEventLog takeovers = new ClientEventLog(LOG, "takeover");
+    private final ClientEventLog keepAliveTimeouts = new ClientEventLog(LOG, "connection closed");
+
+    SessionLifecycle(final BrokerState state, final Authenticator authenticator, final Authorizer authorizer,
+        final InboundPublish publishes)
+    {
+        this.state = state;
+        this.authenticator = authenticator;
+        this.authorizer = authorizer;
+        this.publishes = publishes;
+        this.source = new PublishSource(state.journal);
+    }
+
+    @Override
+    public void onSessionExpired(final Session session)
+    {
+        if (null == session.connection() && state.sessions.get(session.clientId()) == session)
+        {
+            destroySession(session);
+        }
+    }
+
+    @Override
+    public void onWillDue(final SessionTimers.PendingWill will)
+    {
+        publishes.publishWill(will.will, will.willExpirySeconds);
+        journalWillClear(will.clientId);
+    }
+
+    void onConnect(final ClientConnection connection, final MutableDirectBuffer frame, final int length)
+    {
+        if (connection.state() != ClientConnection.NEW)
+        {
+            state.disconnector.violation(connection, ReasonCode.PROTOCOL_ERROR, "MQTT-3.1.0-2: second CONNECT");
+            return;
+        }
+        final ConnectPacket connect;
+        try
+        {
+            connect = ConnectDecoder.decode(frame, 0, length);
+        }
+        catch (final MqttProtocolException ex)
+        {
+            // An unknown level above 5 is answered in the MQTT 5 form (0x84), anything older in the 3.1.1 form
+            // (return code 1), as MQTT-3.1.2-2 allows both.
+            final int level = ex.protocolVersion();
+            connection.version(level > MqttVersion.MQTT_5 ? MqttVersion.MQTT_5 :
+                (level == MqttVersion.MQTT_5 || level == MqttVersion.MQTT_3_1 ? level : MqttVersion.MQTT_3_1_1));
+            state.counters.protocolViolations++;
+            if (ex.reasonCode() == ReasonCode.UNSUPPORTED_PROTOCOL_VERSION || connection.version() == 5)
+            {
+                state.disconnector.refuseConnect(connection, ex.reasonCode(), ex.getMessage());
+            }
+            else
+            {
+                state.disconnector.violation(connection, ex.reasonCode(), ex.getMessage());
+            }
+            return;
+        }
+        final int version = connect.protocolVersion();
+        connection.version(version);
+        connection.requestProblemInformation(connect.requestProblemInformation());
+
+        String clientId = connect.clientId();
+        String assignedId = null;
+        if (clientId.isEmpty())
+        {
+            if (version == MqttVersion.MQTT_5 || (version == MqttVersion.MQTT_3_1_1 && connect.cleanStart()))
+            {
+                clientId = "ringmq-" + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
+                assignedId = version == MqttVersion.MQTT_5 ? clientId : null;
+            }
+            else
+            {
+                state.disconnector.refuseConnect(connection, ReasonCode.CLIENT_IDENTIFIER_NOT_VALID,
+                    "MQTT-3.1.3-8: empty client id requires clean session");
+                return;
+            }
+        }
+        connection.clientId(clientId);
+        connection.username(connect.username());
+
+        if (null != connect.authenticationMethod())
+        {
+            state.disconnector.refuseConnect(connection, ReasonCode.BAD_AUTHENTICATION_METHOD,
+                "authentication method not supported: " + connect.authenticationMethod());
+            return;
+        }
+        final int auth = authenticator.authenticate(connect);
+        if (auth != ReasonCode.SUCCESS)
+        {
+            state.disconnector.refuseConnect(connection, auth, "authentication failed");
+            return;
+        }
+        if (connect.willFlag())
+        {
+            final byte[] willTopic = connect.willTopic().getBytes(StandardCharsets.UTF_8);
+            final UnsafeBuffer willTopicBuffer = new UnsafeBuffer(willTopic);
+            TopicValidator.validateTopicName(willTopicBuffer, 0, willTopic.length, state.config.maxTopicLevels());
+            // A will is a PUBLISH the broker makes later on the client's behalf: the same rules apply, checked now,
+            // while the client can still be told (MQTT-3.1.2-9 lets the server refuse the CONNECT).
+            if ('$' == willTopicBuffer.getByte(0) ||
+                !authorizer.canPublish(clientId, connect.username(), willTopicBuffer, 0, willTopic.length))
+            {
+                state.counters.refusedNotAuthorized++;
+                state.disconnector.refuseConnect(connection, ReasonCode.NOT_AUTHORIZED,
+                    "will topic not authorized: " + connect.willTopic());
+                return;
+            }
+            connection.will(new Message(willTopic, connect.willForwardProperties(), connect.willPayload(),
+                connect.willQos(), connect.willRetain(), -1), connect.willDelayIntervalSeconds(),
+                connect.willMessageExpirySeconds());
+        }
+        acceptConnect(connection, connect, clientId, assignedId);
+    }
+
+    /**
+     * Second half of CONNECT, after the packet, client id, authentication and will were accepted: take over or
+     * create the session, negotiate the limits and answer with CONNACK.
+     */
+    private void acceptConnect(
+        final ClientConnection connection, final ConnectPacket connect, final String clientId, final String assignedId)
+    {
+        final int version = connect.protocolVersion();
+
+        // Takeover (MQTT-3.1.4-3): close the existing connection; its will follows the usual rules.
+        Session session = state.sessions.get(clientId);
+        if (null != session && null != session.connection())
+        {
+            final ClientConnection old = session.connection();
+            takeovers.onEvent(state.nowNs, clientId, connection.connectionId(),
+                "session taken over by a new connection");
+            state.disconnector.close(old, ReasonCode.SESSION_TAKEN_OVER, "another connection used this client id");
+            session = state.sessions.get(clientId);
+        }
+        resolvePendingWill(clientId, connect.cleanStart());
+
+        final boolean sessionPresent;
+        if (null == session || connect.cleanStart())
+        {
+            if (null != session)
+            {
+                destroySession(session);
+            }
+            session = new Session(clientId);
+            state.sessions.put(clientId, session);
+            sessionPresent = false;
+        }
+        else
+        {
+            sessionPresent = true;
+        }
+        final long requestedExpiry = version == MqttVersion.MQTT_5 ? connect.sessionExpiryIntervalSeconds() :
+            (connect.cleanStart() ? 0 : Session.NEVER_EXPIRES);
+        final long grantedExpiry = Math.min(requestedExpiry, state.config.maxSessionExpirySeconds());
+        if (!journalConnect(connection, session, sessionPresent, grantedExpiry))
+        {
+            if (!sessionPresent)
+            {
+                state.sessions.remove(clientId, session);
+            }
+            state.counters.refusedJournalFull++;
+            state.disconnector.refuseConnect(connection, ReasonCode.QUOTA_EXCEEDED,
+                "the journal is full: the session cannot be stored");
+            return;
+        }
+        session.expiryIntervalSeconds(grantedExpiry);
+        state.timers.cancelExpiry(session);
+        session.connection(connection);
+        connection.session(session);
+
+        connection.receiveMaximum(connect.receiveMaximum());
+        connection.maximumPacketSize(0 == connect.maximumPacketSize() ? Integer.MAX_VALUE :
+            connect.maximumPacketSize());
+        int keepAlive = connect.keepAliveSeconds();
+        int serverKeepAlive = -1;
+        if (version == MqttVersion.MQTT_5)
+        {
+            // The broker may use fewer aliases than the client allows; capping keeps a client that announces
+            // 65535 from making the broker allocate an alias table that large.
+            connection.topicAliasMaximum(Math.min(connect.topicAliasMaximum(), state.config.topicAliasMaximum()));
+            connection.inboundAliasMaximum(state.config.topicAliasMaximum());
+            if (keepAlive > state.config.maxKeepAliveSeconds() || 0 == keepAlive)
+            {
+                keepAlive = state.config.maxKeepAliveSeconds();
+                serverKeepAlive = keepAlive;
+            }
+        }
+        connection.state(ClientConnection.CONNECTED);
+        state.counters.clientsConnected++;
+        state.counters.connectsAccepted++;
+
+        connack.reset().version(version).sessionPresent(sessionPresent).reasonCode(ReasonCode.SUCCESS);
+        if (version == MqttVersion.MQTT_5)
+        {
+            connack.receiveMaximum(state.config.receiveMaximum())
+                .maximumPacketSize(state.config.maxPacketSize())
+                .topicAliasMaximum(state.config.topicAliasMaximum())
+                .assignedClientIdentifier(assignedId)
+                .serverKeepAlive(serverKeepAlive);
+            if (grantedExpiry != requestedExpiry)
+            {
+                connack.sessionExpiryInterval(grantedExpiry);
+            }
+            if (connect.requestResponseInformation())
+            {
+                connack.responseInformation("response/" + clientId + "/");
+            }
+        }
+        state.sender.connected(connection, keepAlive);
+        state.sender.connack(connection, connack);
+        if (sessionPresent)
+        {
+            state.deliverer.resume(session, state.nowNs);
+            state.retained.onResume(session, state.nowNs);
+        }
+    }
+
+    /**
+     * Journal a persistent session (created, or its expiry changed) and the connection's will before CONNACK.
+     *
+     * @return false if the journal refused (full).
+     */
+    private boolean journalConnect(final ClientConnection connection, final Session session,
+        final boolean sessionPresent, final long grantedExpiry)
+    {
+        if (!state.journal.enabled())
+        {
+            return true;
+        }
+        if (grantedExpiry > 0 || 0 != session.journalId())
+        {
+            final boolean isNew = 0 == session.journalId();
+            if (isNew)
+            {
+                session.journalId(state.nextJournalId++);
+            }
+            if ((isNew || !sessionPresent || session.expiryIntervalSeconds() != grantedExpiry) &&
+                state.journal.appendSession(session.journalId(), grantedExpiry, session.clientId()) < 0)
+            {
+                if (isNew)
+                {
+                    session.journalId(0);
+                }
+                return false;
+            }
+        }
+        final Message will = connection.will();
+        return null == will || state.journal.appendWill(session.clientId(), will, connection.willDelaySeconds(),
+            connection.willExpirySeconds()) >= 0;
+    }
+
+    /** A client came back within its will delay: the will is dropped, or published first if the session ends. */
+    void resolvePendingWill(final String clientId, final boolean cleanStart)
+    {
+        final SessionTimers.PendingWill pendingWill = state.timers.removeWill(clientId);
+        if (null != pendingWill)
+        {
+            if (cleanStart)
+            {
+                publishes.publishWill(pendingWill.will, pendingWill.willExpirySeconds);
+            }
+            journalWillClear(clientId);
+        }
+    }
+
+    void journalWillClear(final String clientId)
+    {
+        if (state.journal.enabled())
+        {
+            state.journal.appendWillClear(clientId);
+        }
+    }
+
+    void onDisconnect(final ClientConnection connection, final MutableDirectBuffer frame, final int length)
+    {
+        final DisconnectDecoder disconnect = new DisconnectDecoder().wrap(frame, 0, length, connection.version());
+        final Session session = connection.session();
+        final long expiry = disconnect.sessionExpiryInterval();
+        if (expiry >= 0)
+        {
+            if (0 == session.expiryIntervalSeconds() && expiry != 0)
+            {
+                state.disconnector.violation(connection, ReasonCode.PROTOCOL_ERROR,
+                    "MQTT-3.14.2-2: session expiry set on DISCONNECT after 0 on CONNECT");
+                return;
+            }
+            final long granted = Math.min(expiry, state.config.maxSessionExpirySeconds());
+            if (0 != session.journalId() && granted != session.expiryIntervalSeconds())
+            {
+                state.journal.appendSession(session.journalId(), granted, session.clientId());
+            }
+            session.expiryIntervalSeconds(granted);
+        }
+        if (disconnect.reasonCode() != ReasonCode.DISCONNECT_WITH_WILL_MESSAGE && null != connection.will())
+        {
+            connection.will(null, 0, -1);
+            journalWillClear(connection.clientId());
+        }
+        state.disconnector.close(connection, -1, null);
+    }
+
+    void onConnectionClosed(final long connectionId, final int reason)
+    {
+        final ClientConnection connection = state.connections.remove(connectionId);
+        if (null != connection && connection.state() != ClientConnection.CLOSING)
+        {
+            if (reason == CloseReason.KEEP_ALIVE_TIMEOUT)
+            {
+                keepAliveTimeouts.onEvent(state.nowNs, connection.clientId(), connectionId, "keep-alive timeout");
+            }
+            endConnection(connection);
+            connection.state(ClientConnection.CLOSING);
+        }
+    }
+
+    /** Detach a connection from its session: will, shared deliveries, session expiry. Called once. */
+    void endConnection(final ClientConnection connection)
+    {
+        final Session session = connection.session();
+        if (null == session || session.connection() != connection)
+        {
+            return;
+        }
+        session.connection(null);
+        state.counters.clientsConnected--;
+        state.ackHold.onDrained(session);
+        final Message will = connection.will();
+        if (null != will)
+        {
+            final long delay = Math.min(connection.willDelaySeconds(), session.expiryIntervalSeconds());
+            if (0 == delay)
+            {
+                publishes.publishWill(will, connection.willExpirySeconds());
+                journalWillClear(session.clientId());
+            }
+            else
+            {
+                state.timers.scheduleWill(session.clientId(), will, connection.willExpirySeconds(),
+                    state.nowNs + delay * NANOS_PER_SECOND);
+            }
+        }
+        redistributeShared(session);
+        final long expiry = session.expiryIntervalSeconds();
+        if (0 == expiry)
+        {
+            destroySession(session);
+        }
+        else if (expiry != Session.NEVER_EXPIRES)
+        {
+            state.timers.scheduleExpiry(session, state.nowNs + expiry * NANOS_PER_SECOND);
+        }
+    }
+
+    /** Deliveries that came through a shared subscription go to another member once their session is gone. */
+    private void redistributeShared(final Session session)
+    {
+        if (0 == session.inflightCount() && 0 == session.queuedCount())
+        {
+            return;
+        }
+        final List<Delivery> moved = new ArrayList<>();
+        session.inflight().values().removeIf(d -> null != d.sharedGroup() && moved.add(d));
+        session.removeQueuedIf(d -> null != d.sharedGroup() && moved.add(d));
+        for (final Delivery delivery : moved)
+        {
+            @SuppressWarnings("unchecked")
+            final SharedGroup<Subscription> group = (SharedGroup<Subscription>)delivery.sharedGroup();
+            Session target = null;
+            for (int i = 0, size = group.size(); i < size && null == target; i++)
+            {
+                final Session candidate = group.member((group.nextIndex() % size + size) % size).session();
+                if (candidate != session && null != candidate.connection() && !state.deliverer.isFull(candidate))
+                {
+                    target = candidate;
+                }
+            }
+            if (null == target)
+            {
+                session.enqueue(delivery);
+                continue;
+            }
+            state.deliverer.ended(session, delivery);
+            final Subscription subscription = target.subscriptions().get(
+                TopicTrie.SHARED_SUBSCRIPTION_PREFIX + group.name() + "/" + group.filter());
+            final int qos = null == subscription ? delivery.qos() : Math.min(delivery.message().qos(),
+                subscription.qos());
+            if (0 == qos)
+            {
+                source.reset();
+                source.from(delivery.message(), null);
+                state.deliverer.sendQos0(target, source, delivery.retain(), delivery.subscriptionIds(),
+                    delivery.subscriptionIds().length, state.nowNs);
+            }
+            else
+            {
+                state.snapshots.keepReferenced(delivery.message());
+                state.deliverer.sendQos12(target, new Delivery(delivery.message(), qos, delivery.retain(),
+                    delivery.subscriptionIds(), delivery.subscriptionIds().length, group), state.nowNs);
+            }
+        }
+    }
+
+    void destroySession(final Session session)
+    {
+        for (final Subscription subscription : session.subscriptions().values())
+        {
+            state.trie.unsubscribe(subscription.filter(), subscription);
+        }
+        session.subscriptions().clear();
+        redistributeShared(session);
+        if (session.inflightCount() > 0)
+        {
+            session.inflight().clear();
+        }
+        session.clearQueue();
+        state.sessions.remove(session.clientId(), session);
+        if (0 != session.journalId())
+        {
+            state.journal.appendSessionEnd(session.journalId());
+            session.journalId(0);
+        }
+        state.timers.cancelExpiry(session);
+        final SessionTimers.PendingWill pendingWill = state.timers.removeWill(session.clientId());
+        if (null != pendingWill)
+        {
+            publishes.publishWill(pendingWill.will, pendingWill.willExpirySeconds);
+            journalWillClear(session.clientId());
+        }
+    }
+
+}

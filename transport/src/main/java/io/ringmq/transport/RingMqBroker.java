@@ -62,6 +62,14 @@ public final class RingMqBroker implements AutoCloseable
     private RingMqBroker(final BrokerConfig config, final Authenticator authenticator, final Authorizer authorizer)
         throws InterruptedException
     {
+        try
+        {
+            config.conclude();
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new BrokerStartException(ex.getMessage(), ex);
+        }
         this.config = config;
         this.disruptor = new Disruptor<>(RingEvent::new, config.ringSize(), runnable ->
         {
@@ -158,11 +166,6 @@ public final class RingMqBroker implements AutoCloseable
         if (!config.persistence())
         {
             return Journal.disabled();
-        }
-        if (config.logSegmentSize() < 2L * config.maxPacketSize() + 4096)
-        {
-            throw new BrokerStartException("log-segment-size (" + config.logSegmentSize() +
-                ") must be at least twice max-packet-size (" + config.maxPacketSize() + ")", null);
         }
         final Path directory = Path.of(config.dataDir());
         try

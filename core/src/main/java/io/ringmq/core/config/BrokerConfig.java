@@ -188,6 +188,44 @@ public final class BrokerConfig
     }
 
     /**
+     * Check the rules between settings, once, before the broker starts; each setter already checks its own range.
+     * The broker calls it at start-up and refuses to start (one line, exit status 2) when a rule is broken:
+     * <ul>
+     *     <li>{@code log-segment-size} holds at least two packets of {@code max-packet-size} (with persistence);</li>
+     *     <li>{@code outbound-queue-bytes} is a power of two and takes a packet of {@code max-packet-size} in
+     *     one record (an eighth of the queue: the ring's largest record);</li>
+     *     <li>{@code max-queued-bytes} holds at least one packet of {@code max-packet-size}.</li>
+     * </ul>
+     *
+     * @return this.
+     * @throws IllegalArgumentException naming the settings and the rule.
+     */
+    public BrokerConfig conclude()
+    {
+        if (persistence && logSegmentSize < 2L * maxPacketSize + 4096)
+        {
+            throw new IllegalArgumentException("log-segment-size (" + logSegmentSize + ") must be at least twice " +
+                "max-packet-size (" + maxPacketSize + ") plus 4096");
+        }
+        if (Integer.bitCount(outboundQueueBytes) != 1)
+        {
+            throw new IllegalArgumentException("outbound-queue-bytes (" + outboundQueueBytes +
+                ") must be a power of two");
+        }
+        if (outboundQueueBytes / 8L < maxPacketSize + 64L)
+        {
+            throw new IllegalArgumentException("outbound-queue-bytes (" + outboundQueueBytes + ") must be at least " +
+                "8 times max-packet-size (" + maxPacketSize + ") plus 512");
+        }
+        if (maxQueuedBytes < maxPacketSize)
+        {
+            throw new IllegalArgumentException("max-queued-bytes (" + maxQueuedBytes + ") must be at least " +
+                "max-packet-size (" + maxPacketSize + ")");
+        }
+        return this;
+    }
+
+    /**
      * One line per setting, for {@code --help}.
      *
      * @return the help text.

@@ -28,4 +28,20 @@ class BrokerConfigTest
             () -> new BrokerConfig().set("recovery-allow-cut", "yes"));
         assertTrue(ex.getMessage().startsWith("recovery-allow-cut: "), ex.getMessage());
     }
+
+    @Test
+    void shouldCheckTheRulesBetweenSettingsOnce()
+    {
+        new BrokerConfig().conclude();
+        final IllegalArgumentException segment = assertThrows(IllegalArgumentException.class,
+            () -> new BrokerConfig().logSegmentSize(1 << 20).maxPacketSize(1 << 20).conclude());
+        assertTrue(segment.getMessage().startsWith("log-segment-size"), segment.getMessage());
+        new BrokerConfig().logSegmentSize(1 << 20).maxPacketSize(1 << 20).persistence("false").conclude();
+        final IllegalArgumentException outbound = assertThrows(IllegalArgumentException.class,
+            () -> new BrokerConfig().persistence("false").maxPacketSize(4 << 20).conclude());
+        assertTrue(outbound.getMessage().startsWith("outbound-queue-bytes"), outbound.getMessage());
+        final IllegalArgumentException queued = assertThrows(IllegalArgumentException.class,
+            () -> new BrokerConfig().maxQueuedBytes(4096).conclude());
+        assertTrue(queued.getMessage().startsWith("max-queued-bytes"), queued.getMessage());
+    }
 }

@@ -54,11 +54,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * position into a file that survives a {@code kill -9} in the page cache. Under QoS 1 and QoS 2 load, with one
  * persistent subscriber online and one that stays offline, the broker is killed with SIGKILL at a random moment;
  * then the test destroys what a power loss could destroy, everything in the log at or above the forced position, in
- * one of two ways, before it restarts the broker on the same folder:
+ * one of three ways, in turn, before it restarts the broker on the same folder:
  * <ul>
  *     <li><b>zeros</b>: every byte of every segment at a log position at or above the marker becomes zero, as the
  *     device held it (segments are zero-filled and forced before use), and segment files whose base lies at or
  *     beyond it are deleted;</li>
+ *     <li><b>prefix</b>: the device kept the unforced writes up to a random byte and nothing after it, so the log
+ *     ends anywhere in the last batches, usually inside a record (a torn tail);</li>
  *     <li><b>partial write-back</b>: each 4 KiB page at or above the marker either keeps what the broker wrote (the
  *     kernel had written it back) or goes back to zeros (it had not), at random, so valid records can follow a hole.
  *     Recovery refuses to start over that (valid records after damage); the test counts the refusal and starts the
@@ -138,7 +140,7 @@ final class PowerLossIT
 
     private enum Damage
     {
-        ZEROS, PARTIAL_WRITE_BACK
+        ZEROS, PREFIX, PARTIAL_WRITE_BACK
     }
 
     @Test
@@ -210,14 +212,14 @@ final class PowerLossIT
             broker.startOrFail("--sync " + sync, options(false));
             connectClients();
             int cycle = 0;
-            Damage damage = random.nextBoolean() ? Damage.ZEROS : Damage.PARTIAL_WRITE_BACK;
+            Damage damage = Damage.values()[random.nextInt(Damage.values().length)];
             while (cycle < MIN_CYCLES || (cycle < MAX_CYCLES && System.nanoTime() - startNs < CYCLE_BUDGET_NS))
             {
                 cycle++;
                 awaitConnected("before power loss #" + cycle);
                 loadFor(MIN_LOAD_MS + random.nextInt(MAX_LOAD_MS - MIN_LOAD_MS + 1));
                 powerLossAndRestart(cycle, damage, random);
-                damage = Damage.ZEROS == damage ? Damage.PARTIAL_WRITE_BACK : Damage.ZEROS;
+                damage = Damage.values()[(damage.ordinal() + 1) % Damage.values().length];
             }
             p1.stop();
             p2.stop();
@@ -323,24 +325,31 @@ final class PowerLossIT
             problems.add("force marker went back from " + lastMarker + " to " + forced);
         }
         lastMarker = forced;
-        final Path logDir = dataDir.resolve("log");
-        long zeroed = 0;
-        long kept = 0;
-        int deleted = 0;
         final List<Path> segments = new ArrayList<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(logDir, "*" + SEGMENT_SUFFIX))
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dataDir.resolve("log"), "*" + SEGMENT_SUFFIX))
         {
             files.forEach(segments::add);
         }
+        long cut = forced;
+        String prefix = "";
+        if (Damage.PREFIX == damage)
+        {
+            // The device kept the unforced writes up to some point and none after it.
+            final long writtenEnd = writtenEnd(segments, forced);
+            cut = forced + random.nextLong(writtenEnd - forced + 1);
+            prefix = ", unforced bytes up to " + cut + " of " + writtenEnd + " kept";
+        }
+        long zeroed = 0;
+        long kept = 0;
+        int deleted = 0;
         for (final Path segment : segments)
         {
-            final String name = String.valueOf(segment.getFileName());
-            final long base = Long.parseLong(name.substring(0, SEGMENT_NAME_DIGITS));
-            if (base + SEGMENT_LENGTH <= forced)
+            final long base = base(segment);
+            if (base + SEGMENT_LENGTH <= cut)
             {
-                continue;  // wholly forced: on the device as it is
+                continue;  // on the device as it is
             }
-            if (Damage.ZEROS == damage && base >= forced)
+            if (Damage.ZEROS == damage && base >= cut)
             {
                 Files.delete(segment);
                 deleted++;
@@ -348,7 +357,7 @@ final class PowerLossIT
             }
             try (FileChannel channel = FileChannel.open(segment, StandardOpenOption.WRITE))
             {
-                int offset = (int)Math.max(0, forced - base);
+                int offset = (int)Math.max(0, cut - base);
                 while (offset < SEGMENT_LENGTH)
                 {
                     final int end = Math.min(SEGMENT_LENGTH, (offset / PAGE_LENGTH + 1) * PAGE_LENGTH);
@@ -365,8 +374,37 @@ final class PowerLossIT
                 }
             }
         }
-        return "forced " + forced + ", checkpoint " + recovery + ", " + zeroed + " bytes zeroed, " + kept +
+        return "forced " + forced + ", checkpoint " + recovery + prefix + ", " + zeroed + " bytes zeroed, " + kept +
             " kept, " + deleted + " segment(s) deleted";
+    }
+
+    private static long base(final Path segment)
+    {
+        return Long.parseLong(String.valueOf(segment.getFileName()).substring(0, SEGMENT_NAME_DIGITS));
+    }
+
+    /** Log position just past the last non-zero byte at or above {@code from}, or {@code from} if none. */
+    private static long writtenEnd(final List<Path> segments, final long from) throws IOException
+    {
+        long end = from;
+        for (final Path segment : segments)
+        {
+            final long base = base(segment);
+            if (base + SEGMENT_LENGTH <= from)
+            {
+                continue;
+            }
+            final byte[] bytes = Files.readAllBytes(segment);
+            for (int i = bytes.length - 1; i >= 0 && base + i >= from; i--)
+            {
+                if (0 != bytes[i])
+                {
+                    end = Math.max(end, base + i + 1);
+                    break;
+                }
+            }
+        }
+        return end;
     }
 
     private static void writeZeros(final FileChannel channel, final long position, final int length)
@@ -435,12 +473,7 @@ final class PowerLossIT
         final Loss loss = new Loss();
         loss.sessions.addAll(lostSessions);
         loss.examples.addAll(lostSessions);
-        final Set<Integer> pubRecOnly = new TreeSet<>();
-        for (final String payload : p2.tracker.pubRecs)
-        {
-            pubRecOnly.add(number(payload, Q2));
-        }
-        pubRecOnly.removeAll(p2.acked);
+        final Set<Integer> pubRecOnly = pubRecOnly();
         for (final Inbox inbox : List.of(s1, s3))
         {
             loss.q1Lost += inbox.missing(Q1, p1.acked, "acked", loss, q1AckedAtLoss);
@@ -477,7 +510,7 @@ final class PowerLossIT
             .append("failed ").append(p1.failures).append('\n');
         out.append("  QoS 2: ").append(p2.sent.get()).append(" sent, ").append(p2.acked.size()).append(" acked, ")
             .append("failed ").append(p2.failures).append(", ").append(p2.tracker.pubRecs.size())
-            .append(" PUBREC'd\n");
+            .append(" PUBREC'd; PUBREC'd but not acked: ").append(pubRecOnly()).append('\n');
         out.append("  received: S1 ").append(s1.received.get()).append(", S3 ").append(s3.received.get()).append('\n');
         out.append("  acknowledged but lost (summed over S1 and S3): QoS 1 ").append(loss.q1Lost).append(", QoS 2 ")
             .append(loss.q2Lost).append("; QoS 2 duplicates ").append(loss.q2Duplicates).append("; sessions lost ")
@@ -490,6 +523,17 @@ final class PowerLossIT
             }
         }
         System.out.print(out);
+    }
+
+    private Set<Integer> pubRecOnly()
+    {
+        final Set<Integer> numbers = new TreeSet<>();
+        for (final String payload : p2.tracker.pubRecs)
+        {
+            numbers.add(number(payload, Q2));
+        }
+        numbers.removeAll(p2.acked);
+        return numbers;
     }
 
     private void loadFor(final int millis)

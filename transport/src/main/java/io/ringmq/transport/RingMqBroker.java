@@ -19,6 +19,7 @@ import io.ringmq.core.routing.Router;
 import io.ringmq.core.security.Authenticator;
 import io.ringmq.core.security.Authorizer;
 import io.ringmq.core.status.TransportStats;
+import io.ringmq.store.log.ForceMarker;
 import io.ringmq.store.log.LogCorruptedException;
 import io.ringmq.store.log.MessageLog;
 import io.ringmq.store.log.RecoveryReport;
@@ -170,8 +171,21 @@ public final class RingMqBroker implements AutoCloseable
         final Path directory = Path.of(config.dataDir());
         try
         {
-            return Journal.open(directory, config.logSegmentSize(), config.storeMaxBytes(), config.sync(),
-                config.recoveryAllowCut());
+            final Journal journal = Journal.open(directory, config.logSegmentSize(), config.storeMaxBytes(),
+                config.sync(), config.recoveryAllowCut());
+            if (null != config.forceMarker())
+            {
+                try
+                {
+                    journal.log().forceMarker(ForceMarker.open(Path.of(config.forceMarker())));
+                }
+                catch (final IOException | RuntimeException ex)
+                {
+                    journal.close();
+                    throw ex;
+                }
+            }
+            return journal;
         }
         catch (final IOException | RuntimeException ex)
         {

@@ -7,19 +7,10 @@ import com.hivemq.client.mqtt.lifecycle.MqttClientConnectedContext;
 import com.hivemq.client.mqtt.lifecycle.MqttClientConnectedListener;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientBuilder;
-import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientConfig;
 import com.hivemq.client.mqtt.mqtt5.advanced.interceptor.qos2.Mqtt5OutgoingQos2Interceptor;
-import com.hivemq.client.mqtt.mqtt5.datatypes.Mqtt5UserProperty;
 import com.hivemq.client.mqtt.mqtt5.lifecycle.Mqtt5ClientConnectedContext;
 import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAck;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
-import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult;
-import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult.Mqtt5Qos1Result;
-import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult.Mqtt5Qos2Result;
-import com.hivemq.client.mqtt.mqtt5.message.publish.pubcomp.Mqtt5PubComp;
-import com.hivemq.client.mqtt.mqtt5.message.publish.pubrec.Mqtt5PubRec;
-import com.hivemq.client.mqtt.mqtt5.message.publish.pubrel.Mqtt5PubRel;
-import com.hivemq.client.mqtt.mqtt5.message.publish.pubrel.Mqtt5PubRelBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscribe;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscription;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAck;
@@ -30,15 +21,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.lang.ProcessBuilder.Redirect;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,16 +34,15 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
+import static io.ringmq.transport.BrokerProcess.await;
+import static io.ringmq.transport.BrokerProcess.pause;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -90,39 +73,36 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 170, unit = TimeUnit.SECONDS)
 final class CrashRecoveryIT
 {
-    private static final Path JAR = Path.of("target", "ringmq.jar");
-    private static final String HOST = "127.0.0.1";
+    private static final String HOST = BrokerProcess.HOST;
     private static final int MIN_CYCLES = 10;
     private static final int MAX_CYCLES = 12;
     private static final long CYCLE_BUDGET_NS = TimeUnit.SECONDS.toNanos(90);
     private static final int MIN_LOAD_MS = 200;
     private static final int MAX_LOAD_MS = 1200;
-    private static final int MAX_IN_FLIGHT = 32;
     /** Keeps the offline subscriber's queue (both publishers) below --max-queued-messages. */
     private static final int MAX_MESSAGES_PER_PUBLISHER = 90_000;
     private static final int MAX_QUEUED_MESSAGES = 200_000;
-    private static final int RETAINED_EVERY = 50;
-    private static final int RETAINED_KEYS = 5;
+    private static final int RETAINED_EVERY = TrackedPublisher.RETAINED_EVERY;
+    private static final int RETAINED_KEYS = TrackedPublisher.RETAINED_KEYS;
     private static final long SESSION_EXPIRY_S = 3600;
     private static final String SEGMENT_SIZE = "1048576";
     private static final String MAX_PACKET_SIZE = "65536";
-    private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
     private static final Duration RECONNECT_TIMEOUT = Duration.ofSeconds(15);
     private static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration QUIET = Duration.ofSeconds(1);
     private static final String Q1 = "q1";
     private static final String Q2 = "q2";
-    private static final String RETAINED = "r";
+    private static final String RETAINED = TrackedPublisher.RETAINED;
     private static final String RECOVERED = "journal recovered in";
-    private static final String MARKER = "=== ";
+    private static final String MARKER = BrokerProcess.MARKER;
     private static final int MAX_EXAMPLES = 20;
 
     @TempDir
     Path tempDir;
 
     private final List<Mqtt5AsyncClient> clients = new ArrayList<>();
-    private final List<Publisher> publishers = new ArrayList<>();
+    private final List<TrackedPublisher> publishers = new ArrayList<>();
     private final List<Kill> kills = new ArrayList<>();
     private final List<String> problems = new ArrayList<>();
     private final List<Device> devices = new CopyOnWriteArrayList<>();
@@ -130,19 +110,17 @@ final class CrashRecoveryIT
     private final Inbox s2 = new Inbox("S2", Q2);
     private final Inbox s3 = new Inbox("S3", Q1, Q2);
     private final Inbox fresh = new Inbox("fresh subscriber", RETAINED);
-    private Path logFile;
     private Path dataDir;
     private int port;
-    private Process broker;
-    private volatile int starts;
+    private BrokerProcess broker;
     private String currentSync;
 
     private Device p1Device;
     private Device p2Device;
     private Device s1Device;
     private Device s2Device;
-    private Publisher p1;
-    private Publisher p2;
+    private TrackedPublisher p1;
+    private TrackedPublisher p2;
 
     @Test
     void shouldDeliverEverythingAcknowledgedAcrossKill9InBothSyncModes() throws Exception
@@ -150,9 +128,9 @@ final class CrashRecoveryIT
         final long startNs = System.nanoTime();
         final long seed = System.nanoTime(); // drives the port and the kill timings
         final Random random = new Random(seed);
-        logFile = tempDir.resolve("broker.log");
         dataDir = tempDir.resolve("data");
-        port = freePort(random);
+        port = BrokerProcess.freePort(random);
+        broker = new BrokerProcess(tempDir.resolve("broker.log"), port);
         try
         {
             startBroker(sync(0));
@@ -168,7 +146,7 @@ final class CrashRecoveryIT
         }
         catch (final AssertionError | Exception ex)
         {
-            printLogTail();
+            broker.printLogTail("CrashRecoveryIT");
             throw ex;
         }
     }
@@ -176,11 +154,11 @@ final class CrashRecoveryIT
     @AfterEach
     void tearDown() throws InterruptedException
     {
-        for (final Publisher publisher : publishers)
+        for (final TrackedPublisher publisher : publishers)
         {
             publisher.running = false;
         }
-        for (final Publisher publisher : publishers)
+        for (final TrackedPublisher publisher : publishers)
         {
             publisher.thread.join(TimeUnit.SECONDS.toMillis(5));
         }
@@ -198,8 +176,7 @@ final class CrashRecoveryIT
         }
         if (null != broker)
         {
-            broker.destroyForcibly();
-            broker.waitFor(10, TimeUnit.SECONDS);
+            broker.destroy();
         }
     }
 
@@ -222,8 +199,10 @@ final class CrashRecoveryIT
         // S3 is a device that goes offline: its queue must survive every crash until the very end.
         s3Device.client.disconnect().get(10, TimeUnit.SECONDS);
 
-        p1 = new Publisher(p1Device, Q1, MqttQos.AT_LEAST_ONCE, true, null);
-        p2 = new Publisher(p2Device, Q2, MqttQos.EXACTLY_ONCE, false, tracker);
+        p1 = new TrackedPublisher(p1Device.client, "crash", Q1, MqttQos.AT_LEAST_ONCE, true, null,
+            MAX_MESSAGES_PER_PUBLISHER);
+        p2 = new TrackedPublisher(p2Device.client, "crash", Q2, MqttQos.EXACTLY_ONCE, false, tracker,
+            MAX_MESSAGES_PER_PUBLISHER);
         publishers.add(p1);
         publishers.add(p2);
         p1.thread.start();
@@ -337,7 +316,7 @@ final class CrashRecoveryIT
     private void checkAcked(
         final Inbox inbox,
         final String prefix,
-        final Publisher publisher,
+        final TrackedPublisher publisher,
         final Set<Integer> numbers,
         final String what,
         final boolean exactly)
@@ -359,7 +338,7 @@ final class CrashRecoveryIT
         addExamples(found);
     }
 
-    private void checkNeverAckedAtMostOnce(final Inbox inbox, final Publisher publisher)
+    private void checkNeverAckedAtMostOnce(final Inbox inbox, final TrackedPublisher publisher)
     {
         final List<String> found = new ArrayList<>();
         for (final Map.Entry<String, Integer> entry : new TreeMap<>(inbox.counts).entrySet())
@@ -402,7 +381,7 @@ final class CrashRecoveryIT
         }
     }
 
-    private String when(final Publisher publisher, final int n)
+    private String when(final TrackedPublisher publisher, final int n)
     {
         for (final Kill kill : kills)
         {
@@ -420,7 +399,7 @@ final class CrashRecoveryIT
         final StringBuilder out = new StringBuilder(1024);
         out.append("CrashRecoveryIT: ").append(cycles).append(" kill -9 cycles + final restart in ")
             .append(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - startNs)).append(" s (seed ").append(seed)
-            .append(", ").append(starts).append(" broker starts)\n");
+            .append(", ").append(broker.starts()).append(" broker starts)\n");
         out.append("  QoS 1: ").append(p1.sent.get()).append(" sent, ").append(p1.acked.size()).append(" acked, ")
             .append("failed ").append(p1.failures).append("; duplicates S1 ").append(s1.duplicates(Q1))
             .append(", S3 ").append(s3.duplicates(Q1)).append('\n');
@@ -439,7 +418,7 @@ final class CrashRecoveryIT
             out.append(' ').append(device.name).append('=').append(device.connects.get());
         }
         out.append('\n');
-        for (final String line : logLines())
+        for (final String line : broker.logLines())
         {
             if (line.startsWith(MARKER) || line.contains(RECOVERED) || line.contains("journal:"))
             {
@@ -451,74 +430,20 @@ final class CrashRecoveryIT
 
     private void startBroker(final String sync) throws Exception
     {
-        starts++;
         currentSync = sync;
-        final long deadlineNs = System.nanoTime() + START_TIMEOUT.toNanos();
-        while (true)
-        {
-            Files.writeString(logFile, MARKER + "start #" + starts + " --sync " + sync + System.lineSeparator(),
-                StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-            broker = new ProcessBuilder(command(sync))
-                .redirectErrorStream(true)
-                .redirectOutput(Redirect.appendTo(logFile.toFile()))
-                .start();
-            if (awaitListening(deadlineNs))
-            {
-                return;
-            }
-            final boolean portBusy = String.join("\n", tail(5)).contains("cannot listen");
-            if (!portBusy || System.nanoTime() - deadlineNs > 0)
-            {
-                throw new AssertionError("broker start #" + starts + " (--sync " + sync + ") exited with status " +
-                    broker.exitValue() + ", see the log tail");
-            }
-            pause(200); // the port is still held, e.g. by a socket of the killed broker: retry the bind
-        }
-    }
-
-    private List<String> command(final String sync)
-    {
-        return List.of(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-Dagrona.disable.bounds.checks=false", // a corrupt record must fail a check, not be read as garbage
-            "-jar", JAR.toString(),
-            "--bind", HOST,
-            "--port", Integer.toString(port),
+        broker.startOrFail("--sync " + sync, List.of(
             "--data-dir", dataDir.toString(),
             "--persistence", "true",
             "--sync", sync,
             "--log-segment-size", SEGMENT_SIZE,
             "--max-packet-size", MAX_PACKET_SIZE,
-            "--max-queued-messages", Integer.toString(MAX_QUEUED_MESSAGES));
-    }
-
-    private boolean awaitListening(final long deadlineNs)
-    {
-        while (broker.isAlive())
-        {
-            try (Socket socket = new Socket())
-            {
-                socket.connect(new InetSocketAddress(HOST, port), 200);
-                return true;
-            }
-            catch (final IOException ex)
-            {
-                if (System.nanoTime() - deadlineNs > 0)
-                {
-                    throw new AssertionError("broker start #" + starts + " not listening on port " + port +
-                        " within " + START_TIMEOUT.toSeconds() + " s", ex);
-                }
-                pause(20);
-            }
-        }
-        return false;
+            "--max-queued-messages", Integer.toString(MAX_QUEUED_MESSAGES)));
     }
 
     private void kill() throws InterruptedException
     {
         kills.add(new Kill(kills.size() + 1, currentSync, p1.sent.get(), p2.sent.get()));
-        broker.destroyForcibly(); // SIGKILL: no shutdown hook, no unmap, no final force
-        assertTrue(broker.waitFor(10, TimeUnit.SECONDS), "broker still running 10 s after kill -9");
+        broker.kill();
     }
 
     private void loadFor(final int millis)
@@ -526,11 +451,7 @@ final class CrashRecoveryIT
         final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
         while (System.nanoTime() - deadlineNs < 0)
         {
-            if (!broker.isAlive())
-            {
-                throw new AssertionError("broker start #" + starts + " (--sync " + currentSync +
-                    ") died on its own under load with status " + broker.exitValue());
-            }
+            broker.assertAlive("under load");
             pause(10);
         }
     }
@@ -542,8 +463,8 @@ final class CrashRecoveryIT
             if (!await(() -> device.client.getState().isConnected(), RECONNECT_TIMEOUT))
             {
                 throw new AssertionError(device.name + " not reconnected " + when + " within " +
-                    RECONNECT_TIMEOUT.toSeconds() + " s (broker start #" + starts + ", alive " + broker.isAlive() +
-                    ")");
+                    RECONNECT_TIMEOUT.toSeconds() + " s (broker start #" + broker.starts() + ", alive " +
+                    broker.isAlive() + ")");
             }
         }
     }
@@ -576,25 +497,6 @@ final class CrashRecoveryIT
             }
             pause(50);
         }
-    }
-
-    private static boolean await(final BooleanSupplier condition, final Duration timeout)
-    {
-        final long deadlineNs = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean())
-        {
-            if (System.nanoTime() - deadlineNs > 0)
-            {
-                return false;
-            }
-            pause(10);
-        }
-        return true;
-    }
-
-    private static void pause(final long millis)
-    {
-        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(millis));
     }
 
     private static String sync(final int cycle)
@@ -631,75 +533,6 @@ final class CrashRecoveryIT
         {
             assertTrue(!code.isError(), name + " subscription refused: " + subAck);
         }
-    }
-
-    /**
-     * A port below the kernel's ephemeral range (32768 and up on Linux): a client reconnecting to a port in that range
-     * while no broker listens can be given that very port as its own and connect to itself (TCP simultaneous open),
-     * which would keep the restarted broker from binding.
-     */
-    private static int freePort(final Random random) throws IOException
-    {
-        for (int attempt = 0; attempt < 50; attempt++)
-        {
-            final int candidate = 20_000 + random.nextInt(12_000);
-            try (ServerSocket socket = new ServerSocket())
-            {
-                socket.bind(new InetSocketAddress(HOST, candidate));
-                return candidate;
-            }
-            catch (final IOException ex)
-            {
-                // taken: try another
-            }
-        }
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()))
-        {
-            return socket.getLocalPort();
-        }
-    }
-
-    private List<String> logLines()
-    {
-        try
-        {
-            return new String(Files.readAllBytes(logFile), StandardCharsets.UTF_8).lines().toList();
-        }
-        catch (final IOException ex)
-        {
-            return List.of("(no broker log: " + ex + ")");
-        }
-    }
-
-    private List<String> tail(final int lines)
-    {
-        final List<String> all = logLines();
-        return all.subList(Math.max(0, all.size() - lines), all.size());
-    }
-
-    private void printLogTail()
-    {
-        if (null == logFile)
-        {
-            return;
-        }
-        final StringBuilder out = new StringBuilder(8192);
-        out.append("---- broker log tail (").append(logFile).append(") ----\n");
-        for (final String line : tail(80))
-        {
-            out.append(line).append('\n');
-        }
-        try
-        {
-            final Path kept = Path.of("target", "CrashRecoveryIT-broker.log");
-            Files.copy(logFile, kept, StandardCopyOption.REPLACE_EXISTING);
-            out.append("---- full log copied to ").append(kept.toAbsolutePath()).append(" ----\n");
-        }
-        catch (final IOException ex)
-        {
-            out.append("---- cannot copy the log: ").append(ex).append(" ----\n");
-        }
-        System.out.print(out);
     }
 
     private static String times(final int count)
@@ -808,7 +641,7 @@ final class CrashRecoveryIT
             final int count = connects.incrementAndGet();
             if (count > 1 && !connAck.isSessionPresent())
             {
-                lostSessions.add(name + " reconnected without its session after broker start #" + starts +
+                lostSessions.add(name + " reconnected without its session after broker start #" + broker.starts() +
                     " (connect #" + count + ")");
             }
         }
@@ -890,204 +723,6 @@ final class CrashRecoveryIT
                 }
             }
             return duplicates;
-        }
-    }
-
-    /**
-     * Publishes prefix-n to crash/prefix/n, n = 0, 1, 2, ..., with at most {@link #MAX_IN_FLIGHT} unanswered, and
-     * records n once the broker acknowledged it without an error reason code. With retained messages on, every
-     * {@link #RETAINED_EVERY}th n is also published retained as r-n to crash/retained/(n / 50 % 5).
-     */
-    private static final class Publisher implements Runnable
-    {
-        private final Device device;
-        private final String prefix;
-        private final MqttQos qos;
-        private final boolean withRetained;
-        private final Semaphore window = new Semaphore(MAX_IN_FLIGHT);
-        /** Every n below this was handed to the client (published or about to be). */
-        private final AtomicInteger sent = new AtomicInteger();
-        private final Set<Integer> acked = ConcurrentHashMap.newKeySet();
-        private final Map<Integer, Integer> lastAckedRetained = new ConcurrentHashMap<>();
-        private final AtomicInteger retainedAcked = new AtomicInteger();
-        private final Map<String, Integer> failures = new ConcurrentSkipListMap<>();
-        private final Qos2Tracker tracker;
-        private final Thread thread;
-        private volatile boolean running = true;
-
-        Publisher(
-            final Device device,
-            final String prefix,
-            final MqttQos qos,
-            final boolean withRetained,
-            final Qos2Tracker tracker)
-        {
-            this.device = device;
-            this.tracker = tracker;
-            this.prefix = prefix;
-            this.qos = qos;
-            this.withRetained = withRetained;
-            thread = new Thread(this, "crash-publisher-" + prefix);
-            thread.setDaemon(true);
-        }
-
-        @Override
-        public void run()
-        {
-            int n = 0;
-            try
-            {
-                while (running && n < MAX_MESSAGES_PER_PUBLISHER)
-                {
-                    final boolean retain = withRetained && 0 == n % RETAINED_EVERY;
-                    if (window.tryAcquire(retain ? 2 : 1, 20, TimeUnit.MILLISECONDS))
-                    {
-                        sent.set(n + 1);
-                        send(n, "crash/" + prefix + "/" + n, prefix + "-" + n, false);
-                        if (retain)
-                        {
-                            send(n, retainedTopic((n / RETAINED_EVERY) % RETAINED_KEYS), RETAINED + "-" + n, true);
-                        }
-                        n++;
-                    }
-                }
-            }
-            catch (final InterruptedException ex)
-            {
-                Thread.currentThread().interrupt();
-            }
-        }
-
-        private void send(final int n, final String topic, final String payload, final boolean retain)
-        {
-            final Mqtt5Publish publish = Mqtt5Publish.builder().topic(topic).qos(qos)
-                .payload(payload.getBytes(StandardCharsets.UTF_8)).retain(retain).build();
-            device.client.publish(publish).whenComplete((result, error) ->
-            {
-                try
-                {
-                    final String failure = failure(result, error, payload);
-                    if (null != failure)
-                    {
-                        failures.merge(failure, 1, Integer::sum);
-                    }
-                    else if (retain)
-                    {
-                        lastAckedRetained.merge((n / RETAINED_EVERY) % RETAINED_KEYS, n, Integer::max);
-                        retainedAcked.incrementAndGet();
-                    }
-                    else
-                    {
-                        acked.add(n);
-                    }
-                }
-                finally
-                {
-                    window.release();
-                }
-            });
-        }
-
-        /**
-         * HiveMQ completes a QoS 2 publish when the PUBCOMP arrives, with a result that shows the PUBREC only: the
-         * PUBCOMP's reason code comes from the {@link Qos2Tracker}, which saw it just before.
-         *
-         * @return null when acknowledged without error, else what went wrong.
-         */
-        private String failure(final Mqtt5PublishResult result, final Throwable error, final String payload)
-        {
-            if (null != error)
-            {
-                return error.getClass().getSimpleName();
-            }
-            if (result.getError().isPresent())
-            {
-                return result.getError().get().getClass().getSimpleName();
-            }
-            if (result instanceof Mqtt5Qos1Result)
-            {
-                final Mqtt5Qos1Result qos1 = (Mqtt5Qos1Result)result;
-                return qos1.getPubAck().getReasonCode().isError() ? "PUBACK " + qos1.getPubAck().getReasonCode() : null;
-            }
-            if (result instanceof Mqtt5Qos2Result)
-            {
-                final Mqtt5Qos2Result qos2 = (Mqtt5Qos2Result)result;
-                if (qos2.getPubRec().getReasonCode().isError())
-                {
-                    return "PUBREC " + qos2.getPubRec().getReasonCode();
-                }
-                final String pubCompError = null == tracker ? "no PUBCOMP tracker" : tracker.errors.get(payload);
-                return null == pubCompError ? null : "PUBCOMP " + pubCompError;
-            }
-            return "no acknowledgement (" + result.getClass().getSimpleName() + ")";
-        }
-
-        void stop() throws InterruptedException
-        {
-            running = false;
-            thread.join(TimeUnit.SECONDS.toMillis(10));
-            assertTrue(!thread.isAlive(), "publisher " + prefix + " did not stop");
-        }
-
-        boolean settled()
-        {
-            return 0 == unanswered();
-        }
-
-        int unanswered()
-        {
-            return MAX_IN_FLIGHT - window.availablePermits();
-        }
-    }
-
-    /**
-     * Sees the PUBRECs and PUBCOMPs of a QoS 2 publisher: remembers which payloads the broker took over (successful
-     * PUBREC) and which PUBCOMPs had an error reason code. The PUBREL carries the payload as a user property (the
-     * public client API names no packet identifiers), so the PUBCOMP that answers it can be told apart even when
-     * PUBRELs are resent after a reconnection.
-     * <p>
-     * <b>Threading:</b> called on the client's event loop, read by whoever completes the publish future after it.
-     */
-    private static final class Qos2Tracker implements Mqtt5OutgoingQos2Interceptor
-    {
-        private static final String PAYLOAD_PROPERTY = "payload";
-
-        /** Payloads the broker answered with a successful PUBREC. */
-        private final Set<String> pubRecs = ConcurrentHashMap.newKeySet();
-        /** Payloads whose PUBCOMP had an error reason code, to that code. */
-        private final Map<String, String> errors = new ConcurrentHashMap<>();
-
-        @Override
-        public void onPubRec(
-            final Mqtt5ClientConfig config,
-            final Mqtt5Publish publish,
-            final Mqtt5PubRec pubRec,
-            final Mqtt5PubRelBuilder pubRelBuilder)
-        {
-            final String payload = new String(publish.getPayloadAsBytes(), StandardCharsets.UTF_8);
-            pubRecs.add(payload);
-            pubRelBuilder.userProperties().add(PAYLOAD_PROPERTY, payload).applyUserProperties();
-        }
-
-        @Override
-        public void onPubRecError(final Mqtt5ClientConfig config, final Mqtt5Publish publish, final Mqtt5PubRec pubRec)
-        {
-            // the publish future fails with this PUBREC: nothing to remember
-        }
-
-        @Override
-        public void onPubComp(final Mqtt5ClientConfig config, final Mqtt5PubRel pubRel, final Mqtt5PubComp pubComp)
-        {
-            if (pubComp.getReasonCode().isError())
-            {
-                for (final Mqtt5UserProperty property : pubRel.getUserProperties().asList())
-                {
-                    if (PAYLOAD_PROPERTY.equals(property.getName().toString()))
-                    {
-                        errors.put(property.getValue().toString(), pubComp.getReasonCode().toString());
-                    }
-                }
-            }
         }
     }
 }

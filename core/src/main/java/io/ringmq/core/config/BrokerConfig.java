@@ -48,6 +48,7 @@ public final class BrokerConfig
     private int logSegmentSize = 64 * 1024 * 1024;
     private long storeMaxBytes;
     private boolean recoveryAllowCut;
+    private String forceMarker;
 
     /** All settings by option name, for the CLI, the config file and {@code --help}. */
     private static final Map<String, Setting> SETTINGS = new LinkedHashMap<>();
@@ -120,6 +121,9 @@ public final class BrokerConfig
         text("recovery-allow-cut", "when the journal is damaged in the middle and valid records follow the damage, "
             + "cut them (a copy goes to data-dir/log/quarantine) instead of refusing to start: true or false "
             + "(default false)", BrokerConfig::recoveryAllowCut);
+        text("force-marker", "testing/diagnostic aid: file into which the journal writes the forced log position "
+            + "after every completed force (not forced itself; for power-loss tests); empty for none (default none)",
+            BrokerConfig::forceMarker);
     }
 
     private static void num(final String name, final String help, final ObjLongConsumer<BrokerConfig> setter)
@@ -664,6 +668,25 @@ public final class BrokerConfig
     public BrokerConfig storeMaxBytes(final long bytes)
     {
         this.storeMaxBytes = Math.max(0, bytes);
+        return this;
+    }
+
+    /**
+     * @return file the journal writes its forced position to after every force (a testing and diagnostic aid), or
+     *         null for none.
+     */
+    public String forceMarker()
+    {
+        return forceMarker;
+    }
+
+    /**
+     * @param file path of the force marker file; empty for none.
+     * @return this.
+     */
+    public BrokerConfig forceMarker(final String file)
+    {
+        this.forceMarker = null == file || file.isEmpty() ? null : file;
         return this;
     }
 

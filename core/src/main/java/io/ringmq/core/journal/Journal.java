@@ -665,7 +665,15 @@ public final class Journal implements AutoCloseable
      */
     public long appendInQos2(final int sessionId, final int packetId)
     {
-        return appendInts(JournalDescriptor.IN_QOS2, sessionId, packetId, true);  // follows an accepted message
+        // After the ENQUEUE entries of the message it acknowledges: a crash or power loss inside the batch can end
+        // the log between the two, and an owned packet id without the message queued would make the resent PUBLISH
+        // a duplicate, so the message, acknowledged afterwards, would reach nobody. Both may use the reserve: they
+        // follow an accepted message.
+        if (!flushDeliveries())
+        {
+            return lastClaimPosition;
+        }
+        return appendInts(JournalDescriptor.IN_QOS2, sessionId, packetId, true);
     }
 
     /**

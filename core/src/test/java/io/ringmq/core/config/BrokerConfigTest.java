@@ -3,7 +3,9 @@ package io.ringmq.core.config;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,5 +45,15 @@ class BrokerConfigTest
         final IllegalArgumentException queued = assertThrows(IllegalArgumentException.class,
             () -> new BrokerConfig().maxQueuedBytes(4096).conclude());
         assertTrue(queued.getMessage().startsWith("max-queued-bytes"), queued.getMessage());
+    }
+
+    @Test
+    void shouldHaveNoForceMarkerUnlessOneIsNamed()
+    {
+        final BrokerConfig config = new BrokerConfig();
+        assertNull(config.forceMarker(), "off by default");
+        assertEquals("/tmp/marker", config.set("force-marker", " /tmp/marker ").forceMarker());
+        assertNull(config.set("force-marker", "").forceMarker());
+        assertTrue(BrokerConfig.helpText().contains("--force-marker"));
     }
 }

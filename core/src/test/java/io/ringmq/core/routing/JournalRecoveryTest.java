@@ -4,11 +4,13 @@ import io.ringmq.core.codec.PublishDecoder;
 import io.ringmq.core.codec.TopicSubscription;
 import io.ringmq.core.config.BrokerConfig;
 import io.ringmq.core.journal.Journal;
+import io.ringmq.core.journal.JournalDescriptor;
 import io.ringmq.core.protocol.MqttVersion;
 import io.ringmq.core.protocol.PacketType;
 import io.ringmq.core.protocol.ReasonCode;
 import io.ringmq.core.session.Session;
 import io.ringmq.store.log.LogCorruptedException;
+import io.ringmq.store.log.LogRecord;
 import io.ringmq.store.log.MessageLog;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
@@ -793,5 +795,63 @@ class JournalRecoveryTest
         harness = start(Journal.SYNC_BATCH, 0);
         harness.connect(SUB, "sub", V5, false, 3600);
         assertEquals(List.of("m3", "m4", "m5", "m6", "m7"), payloads(harness.drain(SUB, PacketType.PUBLISH)));
+    }
+
+    /**
+     * A crash or power loss inside a Router batch can end the log anywhere in it (PowerLossIT found this with a
+     * partial write-back): right after the IN_QOS2 record of a QoS 2 PUBLISH, the packet id must not be owned unless
+     * the message's ENQUEUE entries are in the log too, or the resent PUBLISH is taken for a duplicate and the
+     * message, acknowledged afterwards, reaches nobody.
+     */
+    @Test
+    void shouldNotLoseAQos2MessageWhenTheLogEndsRightAfterItsInQos2RecordWithSyncBatch() throws IOException
+    {
+        RouterHarness harness = start(Journal.SYNC_BATCH, 0);
+        offlineSubscriber(harness, "q/#", 2);
+        harness.connect(PUB, "pub", V5, false, 3600);
+        forceAndRelease(harness);
+        harness.drain();
+        final MessageLog log = journals.get(0).log();
+        final long from = log.position();
+        harness.publish(PUB, V5, "q/1", "once", 2, 7);
+        assertTrue(harness.drain(PUB, PacketType.PUBREC).isEmpty(), "PUBREC held until forced");
+        final long end = log.position();
+        long cut = -1;
+        final LogRecord record = new LogRecord();
+        for (long position = from; position < end && log.read(position, record); position = record.nextPosition())
+        {
+            if (JournalDescriptor.IN_QOS2 == record.type())
+            {
+                cut = record.nextPosition();
+            }
+        }
+        assertTrue(cut > from, "IN_QOS2 record written");
+        journals.remove(journals.size() - 1).close();
+        final Path segment = dir.resolve("log").resolve(String.format(Locale.ROOT, "%020d.log",
+            cut & ~(long)(SEGMENT - 1)));
+        try (FileChannel channel = FileChannel.open(segment, StandardOpenOption.WRITE))
+        {
+            channel.write(ByteBuffer.allocate((int)(end - cut)), cut & (SEGMENT - 1));
+        }
+
+        harness = start(Journal.SYNC_BATCH, 0);
+        harness.connect(PUB, "pub", V5, false, 3600);
+        forceAndRelease(harness);
+        harness.drain();
+        harness.frame(PUB, harness.scratch, harness.encodePublish(V5, "q/1",
+            "once".getBytes(StandardCharsets.UTF_8), 2, 7, true));
+        forceAndRelease(harness);
+        assertEquals(1, harness.drain(PUB, PacketType.PUBREC).size());
+        harness.connect(SUB, "sub", V5, false, 3600);
+        forceAndRelease(harness);
+        assertEquals(List.of("once"), payloads(harness.drain(SUB, PacketType.PUBLISH)),
+            "the message the PUBREC acknowledges is queued for the subscriber, once");
+    }
+
+    private void forceAndRelease(final RouterHarness harness)
+    {
+        final MessageLog log = journals.get(journals.size() - 1).log();
+        log.force(log.position());
+        harness.synced();
     }
 }

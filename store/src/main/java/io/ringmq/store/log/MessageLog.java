@@ -95,6 +95,12 @@ public final class MessageLog implements AutoCloseable
      */
     private volatile long forcedPosition;
 
+    /**
+     * Diagnostic marker of the forced position (power-loss tests), null when off. Set before the forcing thread
+     * starts (the thread start orders it), written by the forcing thread, closed with the log.
+     */
+    private ForceMarker forceMarker;
+
     // Everything below is owned by the appender thread: plain fields, never read by another thread.
     private final CRC32C crc = new CRC32C();
     private final LogRecord scanRecord = new LogRecord();
@@ -829,7 +835,24 @@ public final class MessageLog implements AutoCloseable
             }
             from = end;
         }
+        final ForceMarker marker = forceMarker;
+        if (null != marker)
+        {
+            marker.mark(position);  // before anyone may act on the new forced position
+        }
         forcedPosition = position;
+    }
+
+    /**
+     * Have every completed force write its position to {@code marker} (a diagnostic aid for power-loss tests), before
+     * the new forced position is visible to other threads. Call before another thread starts forcing; the log
+     * closes the marker when it closes.
+     *
+     * @param marker the marker, or null for none.
+     */
+    public void forceMarker(final ForceMarker marker)
+    {
+        this.forceMarker = marker;
     }
 
     /** @return everything below this position has been forced. Any thread. */
@@ -893,6 +916,10 @@ public final class MessageLog implements AutoCloseable
         if (null != unused)
         {
             deleteSegment(unused); // created ahead of need: the next open would drop it anyway
+        }
+        if (null != forceMarker)
+        {
+            forceMarker.close();
         }
         final SegmentTable table = segments;
         segments = SegmentTable.EMPTY;

@@ -7,7 +7,6 @@ import io.ringmq.core.status.FatalErrorHandler;
 import io.ringmq.store.log.MessageLog;
 
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongConsumer;
 
@@ -50,7 +49,7 @@ public final class Journaller implements AutoCloseable
     private final long flushIntervalNs;
     private final Thread thread;
     /** Set by the journaller before it parks; the Router unparks it when set (after publishing a position). */
-    private final AtomicBoolean sleeping = new AtomicBoolean();
+    private final SleepGate sleepGate = new SleepGate();
     private volatile boolean running = true;
     /** A position the Router wants durable (sync=none); written by the Router, read by the journaller. */
     private volatile long requested;
@@ -91,7 +90,7 @@ public final class Journaller implements AutoCloseable
     /** Router thread: new records were published for forcing (sync=batch); cheap when the journaller is busy. */
     void wake()
     {
-        if (sleeping.get() && sleeping.compareAndSet(true, false))
+        if (sleepGate.wake())
         {
             LockSupport.unpark(thread);
         }
@@ -108,7 +107,7 @@ public final class Journaller implements AutoCloseable
         if (position > requested)
         {
             requested = position;
-            sleeping.set(false);
+            sleepGate.awake();
             LockSupport.unpark(thread);
         }
     }
@@ -154,12 +153,12 @@ public final class Journaller implements AutoCloseable
                 }
                 continue;
             }
-            sleeping.set(true);
+            sleepGate.prepareToSleep();
             if (target() <= log.forcedPosition() && running)
             {
                 LockSupport.parkNanos(this, journal.batchSync() ? IDLE_PARK_NS : flushIntervalNs);
             }
-            sleeping.set(false);
+            sleepGate.awake();
         }
     }
 

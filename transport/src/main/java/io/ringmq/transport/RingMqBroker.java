@@ -63,7 +63,8 @@ public final class RingMqBroker implements AutoCloseable
         throws InterruptedException
     {
         this.config = config;
-        this.disruptor = new Disruptor<>(RingEvent::new, config.ringSize(), runnable ->
+        final int maxFrameLength = config.maxPacketSize();
+        this.disruptor = new Disruptor<>(() -> new RingEvent(maxFrameLength), config.ringSize(), runnable ->
         {
             final Thread thread = new Thread(runnable, "ringmq-router");
             thread.setDaemon(true);

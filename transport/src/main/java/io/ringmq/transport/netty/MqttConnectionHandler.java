@@ -329,52 +329,78 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
 
     /**
      * Claim ring slots for the complete frames (all at once when they fit, else one by one), copy each frame
-     * into its slot's off-heap buffer and publish.
+     * into its slot's off-heap buffer and publish. Every claimed sequence is published, also when a copy throws: a
+     * claimed, unpublished sequence would stall the ring for every connection. A slot whose copy failed, and every
+     * slot after it in the claim, is published as a {@link RingEvent#NOOP}; the exception then closes this
+     * connection (exceptionCaught).
      *
      * @return frames published; fewer than asked when the ring is full.
      */
     private int publishFrames(final UnsafeBuffer view, final int[] starts, final int[] lengths, final int frames)
     {
         final RingBuffer<RingEvent> ring = loop.ring();
-        long high;
-        int claimed = frames;
+        final long high;
         try
         {
             high = ring.tryNext(frames);
         }
         catch (final InsufficientCapacityException ex)
         {
-            claimed = 0;
-            high = -1;
-            for (int i = 0; i < frames; i++)
-            {
-                try
-                {
-                    high = ring.tryNext();
-                }
-                catch (final InsufficientCapacityException full)
-                {
-                    break;
-                }
-                copy(view, high, starts[i], lengths[i]);
-                ring.publish(high);
-                claimed++;
-            }
-            return claimed;
+            return publishOneByOne(ring, view, starts, lengths, frames);
         }
         final long low = high - frames + 1;
+        int filled = 0;
         try
         {
-            for (int i = 0; i < frames; i++)
+            while (filled < frames)
             {
-                copy(view, low + i, starts[i], lengths[i]);
+                copy(view, low + filled, starts[filled], lengths[filled]);
+                filled++;
             }
         }
         finally
         {
+            for (int i = filled; i < frames; i++)
+            {
+                ring.get(low + i).noop(lastReadNs);
+            }
             ring.publish(low, high);
         }
         return frames;
+    }
+
+    private int publishOneByOne(final RingBuffer<RingEvent> ring, final UnsafeBuffer view, final int[] starts,
+        final int[] lengths, final int frames)
+    {
+        int published = 0;
+        while (published < frames)
+        {
+            final long sequence;
+            try
+            {
+                sequence = ring.tryNext();
+            }
+            catch (final InsufficientCapacityException full)
+            {
+                break;
+            }
+            boolean filled = false;
+            try
+            {
+                copy(view, sequence, starts[published], lengths[published]);
+                filled = true;
+            }
+            finally
+            {
+                if (!filled)
+                {
+                    ring.get(sequence).noop(lastReadNs);
+                }
+                ring.publish(sequence);
+            }
+            published++;
+        }
+        return published;
     }
 
     private void copy(final UnsafeBuffer view, final long sequence, final int start, final int length)

@@ -1,5 +1,6 @@
 package io.ringmq.transport.netty;
 
+import com.lmax.disruptor.EventPoller;
 import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.Sequence;
 import io.netty.buffer.ByteBuf;
@@ -30,7 +31,11 @@ class MqttConnectionHandlerTest
     private static final byte[] PUBLISH = {0x30, 0x07, 0x00, 0x03, 'a', '/', 'b', 'h', 'i'};
     private static final byte[] PROTOCOL_ERROR_DISCONNECT = {(byte)0xE0, 0x01, (byte)ReasonCode.PROTOCOL_ERROR};
 
-    private final RingBuffer<RingEvent> ring = RingBuffer.createMultiProducer(RingEvent::new, 8);
+    /** Largest frame a test ring slot takes: a longer one, framed under a larger maximum packet size, fails. */
+    private static final int MAX_SLOT_FRAME = 64;
+
+    private final RingBuffer<RingEvent> ring =
+        RingBuffer.createMultiProducer(() -> new RingEvent(MAX_SLOT_FRAME), 8);
     private final Sequence consumed = new Sequence();
     private final List<ByteBuf> inputs = new ArrayList<>();
     private EmbeddedChannel channel;
@@ -272,6 +277,107 @@ class MqttConnectionHandlerTest
         assertFalse(channel.isOpen());
         assertCloseEvents(CloseReason.CLOSED_BY_BROKER, takeFrames());
         assertEquals(0, connections.get());
+    }
+
+    @Test
+    void shouldPublishFailedCopyAndRestOfClaimAsNoopsNeverAsStaleFrames() throws Exception
+    {
+        channel(1024);
+        final byte[] eight = new byte[PUBLISH.length * 8];
+        for (int i = 0; i < 8; i++)
+        {
+            System.arraycopy(PUBLISH, 0, eight, i * PUBLISH.length, PUBLISH.length);
+        }
+        write(eight);
+        assertEquals(8, takeFrames().size(), "every slot of the ring now holds a frame of this connection");
+
+        final EmbeddedChannel other = new EmbeddedChannel(new MqttConnectionHandler(loop));
+        try
+        {
+            final ByteBuf in = other.alloc().directBuffer().writeBytes(PUBLISH).writeBytes(tooLargeForSlot())
+                .writeBytes(PINGREQ);
+            inputs.add(in);
+            other.writeInbound(in);
+
+            final long cursor = ring.getCursor();
+            assertEquals(cursor, highestPublished(consumed.get() + 1),
+                "every claimed sequence published");
+            final RingEvent first = ring.get(8);
+            assertEquals(RingEvent.FRAME, first.type());
+            assertEquals(PUBLISH.length, first.frameLength(), "the frame before the failure went through");
+            final long otherId = first.connectionId();
+            assertEquals(RingEvent.NOOP, ring.get(9).type(), "the slot whose copy failed");
+            assertEquals(RingEvent.NOOP, ring.get(10).type(), "the rest of the claim, not a stale frame");
+            assertFalse(other.isOpen(), "the failure closed the connection");
+            assertEquals(11, cursor, "then its close, and nothing else");
+            assertEquals(RingEvent.CONNECTION_CLOSED, ring.get(11).type());
+            assertEquals(otherId, ring.get(11).connectionId());
+            consumed.set(cursor);
+        }
+        finally
+        {
+            other.finishAndReleaseAll();
+        }
+    }
+
+    @Test
+    void shouldPublishEveryClaimedSlotWhenCopyFailsOneByOneOnANearlyFullRing() throws Exception
+    {
+        channel(1024);
+        final byte[] six = new byte[PINGREQ.length * 6];
+        for (int i = 0; i < 6; i++)
+        {
+            System.arraycopy(PINGREQ, 0, six, i * 2, 2);
+        }
+        write(six);  // not consumed: two free slots are left, less than the three frames below
+
+        final EmbeddedChannel other = new EmbeddedChannel(new MqttConnectionHandler(loop));
+        try
+        {
+            final ByteBuf in = other.alloc().directBuffer().writeBytes(PUBLISH).writeBytes(tooLargeForSlot())
+                .writeBytes(PINGREQ);
+            inputs.add(in);
+            other.writeInbound(in);
+
+            final long cursor = ring.getCursor();
+            assertEquals(7, cursor, "two slots claimed one by one");
+            assertEquals(cursor, highestPublished(0), "both published: the ring goes on");
+            assertEquals(RingEvent.FRAME, ring.get(6).type());
+            assertEquals(PUBLISH.length, ring.get(6).frameLength());
+            assertEquals(RingEvent.NOOP, ring.get(7).type(), "the slot whose copy failed");
+            assertFalse(other.isOpen(), "the failure closed the connection");
+        }
+        finally
+        {
+            other.finishAndReleaseAll();
+        }
+    }
+
+    /** @return the sequence up to which, from {@code from} on, every sequence is published, as a consumer sees it. */
+    private long highestPublished(final long from) throws Exception
+    {
+        final EventPoller<RingEvent> poller = ring.newPoller();
+        poller.getSequence().set(from - 1);
+        final long[] last = {from - 1};
+        poller.poll((event, sequence, endOfBatch) ->
+        {
+            last[0] = sequence;
+            return true;
+        });
+        return last[0];
+    }
+
+    /** A well-formed PUBLISH within the maximum packet size, but longer than a test ring slot takes. */
+    private static byte[] tooLargeForSlot()
+    {
+        final byte[] frame = new byte[MAX_SLOT_FRAME + 6];
+        frame[0] = 0x30;
+        frame[1] = (byte)(frame.length - 2);
+        frame[3] = 3;
+        frame[4] = 'a';
+        frame[5] = '/';
+        frame[6] = 'b';
+        return frame;
     }
 
     private static void assertCloseEvents(final int reason, final List<byte[]> events)

@@ -240,6 +240,7 @@ public final class Router implements EventHandler<RingEvent>
         finally
         {
             publishes.clearMatches();
+            event.releaseFrame();   // a large frame's pool buffer goes back once the event is handled
         }
     }
 

@@ -5,6 +5,7 @@ import com.lmax.disruptor.RingBuffer;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
 import io.ringmq.core.ring.CloseReason;
+import io.ringmq.core.ring.FrameBufferPool;
 import io.ringmq.core.ring.OutboundQueue;
 import io.ringmq.core.ring.RingEvent;
 import org.agrona.DirectBuffer;
@@ -50,6 +51,19 @@ final class EventLoopContext implements MessageHandler
     private final UnsafeBuffer writeView = new UnsafeBuffer(0, 0);
     private final int[] frameStarts = new int[MAX_FRAMES_PER_CLAIM];
     private final int[] frameLengths = new int[MAX_FRAMES_PER_CLAIM];
+    /**
+     * Pool buffers acquired for the large frames of the batch being framed (null for a frame the slot keeps). Owned
+     * by this loop from acquisition until the frame is published in its slot; any not published by the end of the
+     * batch are given back to the pool by the connection that acquired them.
+     */
+    private final UnsafeBuffer[] largeBuffers = new UnsafeBuffer[MAX_FRAMES_PER_CLAIM];
+    /** Shared by all loops and the Router; thread-safe. */
+    private final FrameBufferPool largeFrames;
+    /**
+     * Largest frame copied into a ring slot's own buffer, larger ones go in {@link #largeFrames}: the slots'
+     * {@link RingEvent#maxInlineLength()} (a larger value makes the slots refuse frames, a smaller one wastes pool).
+     */
+    private final int maxInlineLength;
     private byte[] heapCopy = new byte[0];
     private final Runnable retryControlTask = this::retryControl;
     private boolean retryScheduled;
@@ -62,8 +76,16 @@ final class EventLoopContext implements MessageHandler
     private volatile long droppedNotWritable;
 
     EventLoopContext(final int loopIndex, final EventLoop eventLoop, final RingBuffer<RingEvent> ring,
-        final int outboundQueueBytes, final int maxPacketSize, final AtomicInteger connectionCount)
+        final int outboundQueueBytes, final int maxPacketSize, final AtomicInteger connectionCount,
+        final FrameBufferPool largeFrames, final int maxInlineLength)
     {
+        if (largeFrames.bufferLength() < maxPacketSize)
+        {
+            throw new IllegalArgumentException("large frame buffers of " + largeFrames.bufferLength() +
+                " bytes cannot take packets of up to " + maxPacketSize);
+        }
+        this.largeFrames = largeFrames;
+        this.maxInlineLength = maxInlineLength;
         this.maxPacketSize = maxPacketSize;
         this.connectionCount = connectionCount;
         this.loopIndex = loopIndex;
@@ -90,6 +112,21 @@ final class EventLoopContext implements MessageHandler
     int[] frameLengths()
     {
         return frameLengths;
+    }
+
+    UnsafeBuffer[] largeBuffers()
+    {
+        return largeBuffers;
+    }
+
+    FrameBufferPool largeFrames()
+    {
+        return largeFrames;
+    }
+
+    int maxInlineLength()
+    {
+        return maxInlineLength;
     }
 
     /** Copy a buffer without a memory address (heap or composite) into loop-owned scratch. */

@@ -7,6 +7,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.ringmq.core.protocol.ReasonCode;
 import io.ringmq.core.ring.CloseReason;
+import io.ringmq.core.ring.FrameBufferPool;
 import io.ringmq.core.ring.OutboundQueue;
 import io.ringmq.core.ring.RingEvent;
 import org.junit.jupiter.api.AfterEach;
@@ -40,6 +41,7 @@ class MqttConnectionHandlerTest
     private final List<ByteBuf> inputs = new ArrayList<>();
     private EmbeddedChannel channel;
     private EventLoopContext loop;
+    private FrameBufferPool largeFrames;
     private final AtomicInteger connections = new AtomicInteger(1);
 
     private EmbeddedChannel channel(final int maxPacketSize)
@@ -54,11 +56,29 @@ class MqttConnectionHandlerTest
         return halfClosable;
     }
 
+    /**
+     * The loop copies every frame into the slots' own buffers (as if misconfigured), so a frame longer than
+     * {@link #MAX_SLOT_FRAME} fails its copy: the failure injected by the no-op tests.
+     */
     private EmbeddedChannel channel(final int maxPacketSize, final EmbeddedChannel embedded)
+    {
+        return channel(maxPacketSize, embedded, maxPacketSize, 2);
+    }
+
+    /** Frames longer than {@link #MAX_SLOT_FRAME} go in a pool of {@code buffers} buffers, as in the broker. */
+    private EmbeddedChannel pooledChannel(final int maxPacketSize, final int buffers)
+    {
+        return channel(maxPacketSize, new EmbeddedChannel(), MAX_SLOT_FRAME, buffers);
+    }
+
+    private EmbeddedChannel channel(final int maxPacketSize, final EmbeddedChannel embedded,
+        final int maxInlineLength, final int buffers)
     {
         ring.addGatingSequences(consumed);
         channel = embedded;
-        loop = new EventLoopContext(0, channel.eventLoop(), ring, 1 << 16, maxPacketSize, connections);
+        largeFrames = new FrameBufferPool(maxPacketSize, buffers);
+        loop = new EventLoopContext(0, channel.eventLoop(), ring, 1 << 16, maxPacketSize, connections, largeFrames,
+            maxInlineLength);
         channel.pipeline().addLast(new MqttConnectionHandler(loop));
         return channel;
     }
@@ -94,6 +114,7 @@ class MqttConnectionHandlerTest
             if (event.type() == RingEvent.FRAME)
             {
                 event.frame().getBytes(0, frame);
+                event.releaseFrame();   // as the Router does once the event is handled
             }
             else
             {
@@ -365,6 +386,113 @@ class MqttConnectionHandlerTest
             return true;
         });
         return last[0];
+    }
+
+    @Test
+    void shouldPutFramesLargerThanASlotInPoolBuffersAndPauseReadingWhenNoneIsFree()
+    {
+        pooledChannel(1024, 2);
+        final byte[] large = publishOfLength(200);
+        write(concat(large, large, large, PINGREQ));
+        assertFalse(channel.config().isAutoRead(), "no buffer for the third large frame: reading paused");
+        assertEquals(2, largeFrames.allocated());
+        assertEquals(0, largeFrames.available(), "both in the ring");
+
+        List<byte[]> frames = takeFrames();
+        assertEquals(2, frames.size());
+        assertArrayEquals(large, frames.get(0));
+        assertArrayEquals(large, frames.get(1));
+        assertEquals(2, largeFrames.available(), "given back by the consumer");
+
+        channel.advanceTimeBy(1, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        assertTrue(channel.config().isAutoRead());
+        frames = takeFrames();
+        assertEquals(2, frames.size(), "the rest framed once a buffer came back");
+        assertArrayEquals(large, frames.get(0));
+        assertArrayEquals(PINGREQ, frames.get(1));
+
+        final byte[] largest = publishOfLength(1024);
+        for (int i = 0; i < 100; i++)
+        {
+            write(concat(largest, PUBLISH, large));
+            frames = takeFrames();
+            assertEquals(3, frames.size());
+            assertArrayEquals(largest, frames.get(0));
+            assertArrayEquals(PUBLISH, frames.get(1));
+            assertArrayEquals(large, frames.get(2));
+        }
+        assertEquals(2, largeFrames.allocated(), "buffers reused, never more than the pool");
+        assertEquals(2, largeFrames.available());
+        for (int i = 0; i < ring.getBufferSize(); i++)
+        {
+            assertTrue(ring.get(i).slotCapacity() <= MAX_SLOT_FRAME, "slot " + i + " kept no large frame");
+        }
+    }
+
+    @Test
+    void shouldGiveBackPoolBuffersOfFramesTheFullRingDidNotTake()
+    {
+        pooledChannel(1024, 2);
+        final byte[] seven = new byte[PINGREQ.length * 7];
+        for (int i = 0; i < 7; i++)
+        {
+            System.arraycopy(PINGREQ, 0, seven, i * 2, 2);
+        }
+        write(seven);
+        final byte[] large = publishOfLength(300);
+        write(concat(large, large));
+        assertFalse(channel.config().isAutoRead(), "ring full: reading paused");
+        assertEquals(1, largeFrames.available(), "the frame that found no slot gave its buffer back");
+
+        List<byte[]> frames = takeFrames();
+        assertEquals(8, frames.size());
+        assertArrayEquals(large, frames.get(7));
+        assertEquals(2, largeFrames.available());
+
+        channel.advanceTimeBy(1, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        frames = takeFrames();
+        assertEquals(1, frames.size());
+        assertArrayEquals(large, frames.get(0));
+        assertEquals(2, largeFrames.available());
+        assertEquals(2, largeFrames.allocated());
+    }
+
+    /** A PUBLISH to "a/b" of exactly {@code length} bytes (Remaining Length in two bytes). */
+    private static byte[] publishOfLength(final int length)
+    {
+        final byte[] frame = new byte[length];
+        final int remaining = length - 3;
+        frame[0] = 0x30;
+        frame[1] = (byte)(0x80 | (remaining & 0x7F));
+        frame[2] = (byte)(remaining >> 7);
+        frame[4] = 3;
+        frame[5] = 'a';
+        frame[6] = '/';
+        frame[7] = 'b';
+        for (int i = 8; i < length; i++)
+        {
+            frame[i] = (byte)i;
+        }
+        return frame;
+    }
+
+    private static byte[] concat(final byte[]... parts)
+    {
+        int length = 0;
+        for (final byte[] part : parts)
+        {
+            length += part.length;
+        }
+        final byte[] all = new byte[length];
+        int offset = 0;
+        for (final byte[] part : parts)
+        {
+            System.arraycopy(part, 0, all, offset, part.length);
+            offset += part.length;
+        }
+        return all;
     }
 
     /** A well-formed PUBLISH within the maximum packet size, but longer than a test ring slot takes. */

@@ -34,6 +34,8 @@ final class EventLoopContext implements MessageHandler
     private static final long CONNECT_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
     private static final int MIN_WRITE_BUFFER = 512;
     private static final int MAX_FRAMES_PER_CLAIM = 256;
+    /** How often connections paused on a full ring (or an empty large-frame pool) try again. */
+    static final long RESUME_DELAY_US = 200;
 
     private final int loopIndex;
     private final int maxPacketSize;
@@ -67,6 +69,15 @@ final class EventLoopContext implements MessageHandler
     private byte[] heapCopy = new byte[0];
     private final Runnable retryControlTask = this::retryControl;
     private boolean retryScheduled;
+    /**
+     * Connections whose reading is paused on a full ring or an empty large-frame pool, in the order they paused; one
+     * task ({@link #resumeWaiters()}) retries them all every {@link #RESUME_DELAY_US} while any waits. Loop-owned.
+     * Invariant: a connection is here at most once (only while its PAUSED flag is set), and the task is scheduled
+     * whenever the list is not empty.
+     */
+    private final ArrayDeque<MqttConnectionHandler> waiters = new ArrayDeque<>();
+    private final Runnable resumeWaitersTask = this::resumeWaiters;
+    private boolean resumeScheduled;
 
     /** Bytes written to sockets; written only by this loop's thread. */
     private volatile long bytesSent;
@@ -307,6 +318,37 @@ final class EventLoopContext implements MessageHandler
             {
                 connection.onTimeout(nowNs, CONNECT_TIMEOUT_NS);
             }
+        }
+    }
+
+    /**
+     * A connection stopped reading for lack of room (ring or large-frame pool): retry it with the others.
+     *
+     * @param connection the paused connection, not already waiting.
+     */
+    void waitForRoom(final MqttConnectionHandler connection)
+    {
+        waiters.addLast(connection);
+        if (!resumeScheduled)
+        {
+            resumeScheduled = true;
+            eventLoop.schedule(resumeWaitersTask, RESUME_DELAY_US, TimeUnit.MICROSECONDS);
+        }
+    }
+
+    /** @return connections waiting for room now (tests). */
+    int waiting()
+    {
+        return waiters.size();
+    }
+
+    /** Give every waiting connection one try, in order; one paused again waits for the next round. */
+    private void resumeWaiters()
+    {
+        resumeScheduled = false;
+        for (int i = waiters.size(); i > 0; i--)
+        {
+            waiters.pollFirst().resume();
         }
     }
 

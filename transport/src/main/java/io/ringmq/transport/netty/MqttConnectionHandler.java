@@ -51,7 +51,6 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
 {
     private static final Logger LOG = LoggerFactory.getLogger(MqttConnectionHandler.class);
     private static final AtomicLong CONNECTION_IDS = new AtomicLong();
-    private static final long RESUME_DELAY_US = 200;
     private static final byte[] KEEP_ALIVE_DISCONNECT = {(byte)0xE0, 0x01, (byte)ReasonCode.KEEP_ALIVE_TIMEOUT};
     private static final byte TOUCHED = 1;
     private static final byte DISCARDING = 2;
@@ -468,14 +467,19 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
         loop.onFrameBytes(length);
     }
 
+    /** Stop reading for lack of room; the loop's waiter list {@link #resume()}s this connection shortly. */
     private void pause()
     {
         set(PAUSED, true);
         ctx.channel().config().setAutoRead(false);
-        ctx.executor().schedule(this::resume, RESUME_DELAY_US, TimeUnit.MICROSECONDS);
+        loop.waitForRoom(this);
     }
 
-    private void resume()
+    /**
+     * Called by the loop's waiter list: frame what was held back and read on, or pause again. Runs outside the
+     * pipeline, so a failure is handled here as one in {@link #channelRead} would be: the connection closes.
+     */
+    void resume()
     {
         set(PAUSED, false);
         if (!ctx.channel().isActive())
@@ -483,7 +487,14 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
             return;
         }
         ctx.channel().config().setAutoRead(true);
-        frameCumulation();
+        try
+        {
+            frameCumulation();
+        }
+        catch (final RuntimeException ex)
+        {
+            exceptionCaught(ctx, ex);
+        }
     }
 
     private void violation(final int reasonCode)

@@ -188,6 +188,47 @@ class MqttConnectionHandlerTest
     }
 
     @Test
+    void shouldResumeEveryConnectionPausedOnAFullRingFromOneWaiterList()
+    {
+        channel(1024);
+        final EmbeddedChannel other = new EmbeddedChannel(new MqttConnectionHandler(loop));
+        try
+        {
+            final byte[] six = new byte[PINGREQ.length * 6];
+            for (int i = 0; i < 6; i++)
+            {
+                System.arraycopy(PINGREQ, 0, six, i * 2, 2);
+            }
+            write(six);
+            write(six);     // two of these fit: this connection waits with four frames held back
+            final ByteBuf in = other.alloc().directBuffer().writeBytes(six);
+            inputs.add(in);
+            other.writeInbound(in);     // the ring is full: this one waits with all six
+            assertFalse(channel.config().isAutoRead());
+            assertFalse(other.config().isAutoRead());
+            assertEquals(2, loop.waiting(), "both in the loop's list, each once");
+
+            assertEquals(8, takeFrames().size());
+            channel.advanceTimeBy(EventLoopContext.RESUME_DELAY_US, TimeUnit.MICROSECONDS);
+            channel.runScheduledPendingTasks();     // the one retry task of the loop
+            assertTrue(channel.config().isAutoRead(), "the first paused resumed first");
+            assertFalse(other.config().isAutoRead(), "the other took the rest of the room and waits again");
+            assertEquals(1, loop.waiting());
+
+            assertEquals(8, takeFrames().size());
+            channel.advanceTimeBy(EventLoopContext.RESUME_DELAY_US, TimeUnit.MICROSECONDS);
+            channel.runScheduledPendingTasks();
+            assertTrue(other.config().isAutoRead());
+            assertEquals(0, loop.waiting());
+            assertEquals(2, takeFrames().size(), "18 frames in all, none lost");
+        }
+        finally
+        {
+            other.finishAndReleaseAll();
+        }
+    }
+
+    @Test
     void shouldWriteQueuedPacketsOnceAndReleaseThem()
     {
         channel(1024);

@@ -13,6 +13,7 @@ import com.lmax.disruptor.dsl.ProducerType;
 import io.ringmq.core.config.BrokerConfig;
 import io.ringmq.core.journal.Journal;
 import io.ringmq.core.journal.Journaller;
+import io.ringmq.core.ring.FrameBufferPool;
 import io.ringmq.core.ring.RingEvent;
 import io.ringmq.core.routing.RecoveryResult;
 import io.ringmq.core.routing.Router;
@@ -72,7 +73,9 @@ public final class RingMqBroker implements AutoCloseable
             throw new BrokerStartException(ex.getMessage(), ex);
         }
         this.config = config;
-        this.disruptor = new Disruptor<>(RingEvent::new, config.ringSize(), runnable ->
+        // Slots keep small frames; larger ones go in the transport's pooled buffers (NettyServer).
+        final int maxInlineLength = Math.min(config.maxPacketSize(), RingEvent.DEFAULT_MAX_INLINE_LENGTH);
+        this.disruptor = new Disruptor<>(() -> new RingEvent(maxInlineLength), config.ringSize(), runnable ->
         {
             final Thread thread = new Thread(runnable, "ringmq-router");
             thread.setDaemon(true);
@@ -344,6 +347,12 @@ public final class RingMqBroker implements AutoCloseable
     public int port()
     {
         return server.port();
+    }
+
+    /** @return the pool of buffers for frames larger than a ring slot keeps (figures; thread-safe). */
+    public FrameBufferPool largeFrames()
+    {
+        return server.largeFrames();
     }
 
     /** @return the routing stage, for counters. */

@@ -1,6 +1,11 @@
 package io.ringmq.core.ring;
 
-import org.agrona.ExpandableDirectByteBuffer;
+import org.agrona.BitUtil;
+import org.agrona.BufferUtil;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteBuffer;
 
 /**
  * One slot of the inbound ring. Preallocated by the ring; a producer (an event-loop thread) fills it between
@@ -8,9 +13,22 @@ import org.agrona.ExpandableDirectByteBuffer;
  * <p>
  * <b>Threading:</b> written by exactly one producer while it holds the claimed sequence; read by the consumers
  * after the Disruptor's publish/barrier ordering. Never read by a producer after publishing.
+ * <p>
+ * <b>Claimed means published.</b> A claimed sequence that is never published stalls the whole ring, so a producer
+ * publishes every sequence it claimed, also when filling a slot failed; such a slot is published as {@link #NOOP}
+ * (see {@link #noop(long)}), never with what an earlier event left in it.
+ * <p>
+ * <b>Bounded slots.</b> A slot's own buffer grows to at most {@code maxInlineLength} bytes; a larger frame goes in a
+ * buffer of a {@link FrameBufferPool}, attached to the slot ({@link #largeFrame}) and handed back by the consumer
+ * ({@link #releaseFrame()}), so the ring's direct memory does not grow to ring size times the largest frame.
  */
 public final class RingEvent
 {
+    /**
+     * Nothing to handle: a claimed slot its producer could not fill, published so the ring moves on. Consumers skip
+     * it. Also the type of a slot never filled.
+     */
+    public static final int NOOP = 0;
     /** A complete MQTT control packet, fixed header included, in {@link #frame()}. */
     public static final int FRAME = 1;
     /** The network connection closed; {@link #reason()} says why (a {@code CloseReason}). */
@@ -26,15 +44,52 @@ public final class RingEvent
     /** The event loop: a connection's socket takes more, as the Router asked with a writability request. */
     public static final int WRITABLE = 7;
 
+    /** Largest frame a slot keeps in its own buffer by default; larger ones go in a {@link FrameBufferPool}. */
+    public static final int DEFAULT_MAX_INLINE_LENGTH = 4096;
+
     private static final int INITIAL_FRAME_CAPACITY = 256;
 
-    private final ExpandableDirectByteBuffer frame = new ExpandableDirectByteBuffer(INITIAL_FRAME_CAPACITY);
+    /** The slot's own buffer: grows by powers of two, never beyond {@link #maxInlineLength}; producer-written. */
+    private final UnsafeBuffer frame;
+    /** Largest frame this slot's own buffer takes (so its capacity stays near it); a longer one throws. */
+    private final int maxInlineLength;
+    /**
+     * A pool buffer holding this slot's frame, or null when the frame is in the slot's own buffer. Set by the
+     * producer with the claimed sequence ({@link #largeFrame}), cleared by the consumer ({@link #releaseFrame()})
+     * before its sequence passes the slot, or by the producer ({@link #noop(long)}) before publishing. Ordered by the
+     * Disruptor's publish and gating sequences. Invariant: non-null only between a producer's attach and the
+     * consumer's release, and then owned by whoever owns the slot.
+     */
+    private UnsafeBuffer largeFrame;
+    /** The pool {@link #largeFrame} goes back to; same writers as it. */
+    private FrameBufferPool largeFramePool;
     private int type;
     private long connectionId;
     private int loopIndex;
     private int frameLength;
     private int reason;
     private long timestampNs;
+
+    /**
+     * A slot whose own buffer takes frames of any length (tests and benchmarks).
+     */
+    public RingEvent()
+    {
+        this(Integer.MAX_VALUE);
+    }
+
+    /**
+     * @param maxInlineLength largest frame the slot's own buffer takes, in bytes.
+     */
+    public RingEvent(final int maxInlineLength)
+    {
+        if (maxInlineLength < 1)
+        {
+            throw new IllegalArgumentException("maxInlineLength must be positive: " + maxInlineLength);
+        }
+        this.maxInlineLength = maxInlineLength;
+        this.frame = new UnsafeBuffer(allocate(Math.min(INITIAL_FRAME_CAPACITY, maxInlineLength)));
+    }
 
     /**
      * Fill as a packet event: the caller then copies {@code length} bytes into {@link #frame()} from index 0.
@@ -44,22 +99,108 @@ public final class RingEvent
      * @param length       frame length in bytes; the frame buffer is grown to fit.
      * @param nowNs        receive time.
      * @return the frame buffer to copy into.
+     * @throws IllegalArgumentException if {@code length} is negative or above the slot's maximum; the slot is then a
+     *                                  {@link #NOOP}.
      */
-    public ExpandableDirectByteBuffer frame(
+    public MutableDirectBuffer frame(
         final long connectionId, final int loopIndex, final int length, final long nowNs)
     {
+        this.type = NOOP;   // first, so a failure below leaves no stale event of another connection behind
+        if (length < 0 || length > maxInlineLength)
+        {
+            throw new IllegalArgumentException(
+                "frame length " + length + " outside the slot's range 0.." + maxInlineLength);
+        }
+        fill(connectionId, loopIndex, length, nowNs);
+        if (frame.capacity() < length)
+        {
+            frame.wrap(allocate((int)Math.min(maxInlineLength, BitUtil.findNextPositivePowerOfTwo((long)length))));
+        }
         this.type = FRAME;
+        return frame;
+    }
+
+    private static ByteBuffer allocate(final int capacity)
+    {
+        return BufferUtil.allocateDirectAligned(capacity, BitUtil.CACHE_LINE_LENGTH);
+    }
+
+    /**
+     * Fill as a packet event whose frame is in a pool buffer: the caller then copies {@code length} bytes into the
+     * returned buffer from index 0. Publishing the slot gives the buffer to the consumer, which gives it back to
+     * {@code pool} with {@link #releaseFrame()}.
+     *
+     * @param connectionId connection the packet came from.
+     * @param loopIndex    event loop that owns the connection.
+     * @param length       frame length in bytes, at most the buffer's capacity.
+     * @param nowNs        receive time.
+     * @param pool         pool the buffer came from.
+     * @param buffer       buffer acquired from {@code pool} by the caller.
+     * @return {@code buffer}.
+     * @throws IllegalArgumentException if {@code length} does not fit; the slot is then a {@link #NOOP} without the
+     *                                  buffer, which the caller still owns.
+     */
+    public MutableDirectBuffer largeFrame(final long connectionId, final int loopIndex, final int length,
+        final long nowNs, final FrameBufferPool pool, final UnsafeBuffer buffer)
+    {
+        this.type = NOOP;
+        if (length < 0 || length > buffer.capacity())
+        {
+            throw new IllegalArgumentException(
+                "frame length " + length + " outside the buffer's range 0.." + buffer.capacity());
+        }
+        fill(connectionId, loopIndex, length, nowNs);
+        this.largeFramePool = pool;
+        this.largeFrame = buffer;
+        this.type = FRAME;
+        return buffer;
+    }
+
+    private void fill(final long connectionId, final int loopIndex, final int length, final long nowNs)
+    {
         this.connectionId = connectionId;
         this.loopIndex = loopIndex;
         this.frameLength = length;
         this.reason = 0;
         this.timestampNs = nowNs;
-        frame.checkLimit(length);
-        return frame;
     }
 
     /**
-     * Fill as a control event that carries no frame.
+     * Consumer: give the frame's pool buffer, if any, back to its pool once the event is handled; nothing may read
+     * {@link #frame()} afterwards. Does nothing for a frame in the slot's own buffer or a control event.
+     */
+    public void releaseFrame()
+    {
+        final UnsafeBuffer buffer = largeFrame;
+        if (null != buffer)
+        {
+            largeFrame = null;
+            final FrameBufferPool pool = largeFramePool;
+            largeFramePool = null;
+            pool.release(buffer);
+        }
+    }
+
+    /**
+     * Fill as a {@link #NOOP}: a claimed slot that could not be filled, published so the ring is not stalled.
+     * Never throws.
+     *
+     * @param nowNs time of the event (the consumer's clock follows the events it reads).
+     */
+    public void noop(final long nowNs)
+    {
+        this.type = NOOP;
+        this.largeFrame = null;     // not handed over: the producer keeps (and gives back) the buffer it acquired
+        this.largeFramePool = null;
+        this.connectionId = 0;
+        this.loopIndex = -1;
+        this.frameLength = 0;
+        this.reason = 0;
+        this.timestampNs = nowNs;
+    }
+
+    /**
+     * Fill as a control event that carries no frame. The slot must hold no pool buffer (the consumer released it).
      *
      * @param type         one of the type constants.
      * @param connectionId connection concerned, or 0.
@@ -96,10 +237,22 @@ public final class RingEvent
         return loopIndex;
     }
 
-    /** @return off-heap frame bytes, valid from 0 to {@link #frameLength()}. */
-    public ExpandableDirectByteBuffer frame()
+    /** @return off-heap frame bytes, valid from 0 to {@link #frameLength()}, until {@link #releaseFrame()}. */
+    public MutableDirectBuffer frame()
     {
-        return frame;
+        return null != largeFrame ? largeFrame : frame;
+    }
+
+    /** @return largest frame the slot's own buffer takes; larger ones go in a {@link FrameBufferPool} buffer. */
+    public int maxInlineLength()
+    {
+        return maxInlineLength;
+    }
+
+    /** @return capacity of the slot's own buffer, at most about {@code maxInlineLength} whatever frames it held. */
+    public int slotCapacity()
+    {
+        return frame.capacity();
     }
 
     /** @return frame length in bytes. */

@@ -219,6 +219,10 @@ public final class Router implements EventHandler<RingEvent>
                     // Nothing to route: the end of this batch releases the packets held for the forced records.
                 }
                 case RingEvent.SHUTDOWN -> onShutdownEvent();
+                case RingEvent.NOOP ->
+                {
+                    // A slot its producer could not fill, published so the ring moves on: nothing to route.
+                }
                 default -> throw new IllegalStateException("unknown ring event type " + event.type());
             }
         }
@@ -236,6 +240,7 @@ public final class Router implements EventHandler<RingEvent>
         finally
         {
             publishes.clearMatches();
+            event.releaseFrame();   // a large frame's pool buffer goes back once the event is handled
         }
     }
 

@@ -87,6 +87,22 @@ class RouterFaultTest
     }
 
     @Test
+    void shouldSkipANoopSlotWithoutErrorOrOutput()
+    {
+        final RouterHarness harness = new RouterHarness(CONFIG);
+        harness.connect(PUB, "pub", MqttVersion.MQTT_5, true, 0);
+        harness.drain();
+
+        harness.event.noop(System.nanoTime());   // a slot an event loop claimed but could not fill
+        harness.router.onEvent(harness.event, harness.sequence++, true);
+        assertEquals(0, harness.router.counters().routerErrors, "a no-op is not an unknown event type");
+        assertEquals(0, harness.drain().size(), "nothing routed");
+
+        harness.publish(PUB, MqttVersion.MQTT_5, "fine", "y", 1, 1);
+        assertEquals(1, harness.drain(PUB, PacketType.PUBACK).size(), "the connection goes on");
+    }
+
+    @Test
     void shouldKeepRoutingWhenTheEndOfBatchThrows()
     {
         final int[] failures = {3};

@@ -5,6 +5,7 @@ import com.lmax.disruptor.RingBuffer;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
 import io.ringmq.core.ring.CloseReason;
+import io.ringmq.core.ring.FrameBufferPool;
 import io.ringmq.core.ring.OutboundQueue;
 import io.ringmq.core.ring.RingEvent;
 import org.agrona.DirectBuffer;
@@ -33,6 +34,8 @@ final class EventLoopContext implements MessageHandler
     private static final long CONNECT_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
     private static final int MIN_WRITE_BUFFER = 512;
     private static final int MAX_FRAMES_PER_CLAIM = 256;
+    /** How often connections paused on a full ring (or an empty large-frame pool) try again. */
+    static final long RESUME_DELAY_US = 200;
 
     private final int loopIndex;
     private final int maxPacketSize;
@@ -50,9 +53,31 @@ final class EventLoopContext implements MessageHandler
     private final UnsafeBuffer writeView = new UnsafeBuffer(0, 0);
     private final int[] frameStarts = new int[MAX_FRAMES_PER_CLAIM];
     private final int[] frameLengths = new int[MAX_FRAMES_PER_CLAIM];
+    /**
+     * Pool buffers acquired for the large frames of the batch being framed (null for a frame the slot keeps). Owned
+     * by this loop from acquisition until the frame is published in its slot; any not published by the end of the
+     * batch are given back to the pool by the connection that acquired them.
+     */
+    private final UnsafeBuffer[] largeBuffers = new UnsafeBuffer[MAX_FRAMES_PER_CLAIM];
+    /** Shared by all loops and the Router; thread-safe. */
+    private final FrameBufferPool largeFrames;
+    /**
+     * Largest frame copied into a ring slot's own buffer, larger ones go in {@link #largeFrames}: the slots'
+     * {@link RingEvent#maxInlineLength()} (a larger value makes the slots refuse frames, a smaller one wastes pool).
+     */
+    private final int maxInlineLength;
     private byte[] heapCopy = new byte[0];
     private final Runnable retryControlTask = this::retryControl;
     private boolean retryScheduled;
+    /**
+     * Connections whose reading is paused on a full ring or an empty large-frame pool, in the order they paused; one
+     * task ({@link #resumeWaiters()}) retries them all every {@link #RESUME_DELAY_US} while any waits. Loop-owned.
+     * Invariant: a connection is here at most once (only while its PAUSED flag is set), and the task is scheduled
+     * whenever the list is not empty.
+     */
+    private final ArrayDeque<MqttConnectionHandler> waiters = new ArrayDeque<>();
+    private final Runnable resumeWaitersTask = this::resumeWaiters;
+    private boolean resumeScheduled;
 
     /** Bytes written to sockets; written only by this loop's thread. */
     private volatile long bytesSent;
@@ -62,8 +87,16 @@ final class EventLoopContext implements MessageHandler
     private volatile long droppedNotWritable;
 
     EventLoopContext(final int loopIndex, final EventLoop eventLoop, final RingBuffer<RingEvent> ring,
-        final int outboundQueueBytes, final int maxPacketSize, final AtomicInteger connectionCount)
+        final int outboundQueueBytes, final int maxPacketSize, final AtomicInteger connectionCount,
+        final FrameBufferPool largeFrames, final int maxInlineLength)
     {
+        if (largeFrames.bufferLength() < maxPacketSize)
+        {
+            throw new IllegalArgumentException("large frame buffers of " + largeFrames.bufferLength() +
+                " bytes cannot take packets of up to " + maxPacketSize);
+        }
+        this.largeFrames = largeFrames;
+        this.maxInlineLength = maxInlineLength;
         this.maxPacketSize = maxPacketSize;
         this.connectionCount = connectionCount;
         this.loopIndex = loopIndex;
@@ -90,6 +123,21 @@ final class EventLoopContext implements MessageHandler
     int[] frameLengths()
     {
         return frameLengths;
+    }
+
+    UnsafeBuffer[] largeBuffers()
+    {
+        return largeBuffers;
+    }
+
+    FrameBufferPool largeFrames()
+    {
+        return largeFrames;
+    }
+
+    int maxInlineLength()
+    {
+        return maxInlineLength;
     }
 
     /** Copy a buffer without a memory address (heap or composite) into loop-owned scratch. */
@@ -270,6 +318,37 @@ final class EventLoopContext implements MessageHandler
             {
                 connection.onTimeout(nowNs, CONNECT_TIMEOUT_NS);
             }
+        }
+    }
+
+    /**
+     * A connection stopped reading for lack of room (ring or large-frame pool): retry it with the others.
+     *
+     * @param connection the paused connection, not already waiting.
+     */
+    void waitForRoom(final MqttConnectionHandler connection)
+    {
+        waiters.addLast(connection);
+        if (!resumeScheduled)
+        {
+            resumeScheduled = true;
+            eventLoop.schedule(resumeWaitersTask, RESUME_DELAY_US, TimeUnit.MICROSECONDS);
+        }
+    }
+
+    /** @return connections waiting for room now (tests). */
+    int waiting()
+    {
+        return waiters.size();
+    }
+
+    /** Give every waiting connection one try, in order; one paused again waits for the next round. */
+    private void resumeWaiters()
+    {
+        resumeScheduled = false;
+        for (int i = waiters.size(); i > 0; i--)
+        {
+            waiters.pollFirst().resume();
         }
     }
 

@@ -15,7 +15,7 @@ import io.ringmq.core.protocol.ReasonCode;
 import io.ringmq.core.ring.CloseReason;
 import io.ringmq.core.ring.RingEvent;
 import io.ringmq.core.status.RateLimitedLog;
-import org.agrona.ExpandableDirectByteBuffer;
+import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,7 +31,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * Framing validates the fixed header's Remaining Length (at most four bytes, MQTT-1.5.5-1) and rejects a packet
  * larger than the maximum packet size right after the fixed header, before its body is buffered. After a
  * violation, input is discarded until the Router closes the connection. A full ring is back-pressure: reading
- * stops (auto-read off) and framing resumes shortly, without blocking the loop.
+ * stops (auto-read off) and framing resumes shortly, without blocking the loop. A frame larger than a ring slot
+ * keeps goes in a buffer of the shared {@code FrameBufferPool}; when none is free, reading stops the same way until
+ * the Router gives one back, so large frames never hold more direct memory than the pool.
  * <p>
  * <b>Closing with a reason.</b> When the broker ends a connection ({@link #closeByBroker}) its last packet is
  * usually the reason (CONNACK or DISCONNECT). Closing the socket while the client still sends would answer the
@@ -49,7 +51,6 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
 {
     private static final Logger LOG = LoggerFactory.getLogger(MqttConnectionHandler.class);
     private static final AtomicLong CONNECTION_IDS = new AtomicLong();
-    private static final long RESUME_DELAY_US = 200;
     private static final byte[] KEEP_ALIVE_DISCONNECT = {(byte)0xE0, 0x01, (byte)ReasonCode.KEEP_ALIVE_TIMEOUT};
     private static final byte TOUCHED = 1;
     private static final byte DISCARDING = 2;
@@ -259,6 +260,9 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
         }
         final int[] frameStarts = loop.frameStarts();
         final int[] frameLengths = loop.frameLengths();
+        final UnsafeBuffer[] largeBuffers = loop.largeBuffers();
+        final int maxInlineLength = loop.maxInlineLength();
+        boolean noLargeBuffer = false;
         int position = 0;
         int frames = 0;
         while (frames < frameStarts.length && readable - position >= 2)
@@ -268,6 +272,17 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
             {
                 break;
             }
+            UnsafeBuffer largeBuffer = null;
+            if (frameLength > maxInlineLength)
+            {
+                largeBuffer = loop.largeFrames().tryAcquire();
+                if (null == largeBuffer)
+                {
+                    noLargeBuffer = true;
+                    break;
+                }
+            }
+            largeBuffers[frames] = largeBuffer;
             frameStarts[frames] = position;
             frameLengths[frames] = (int)frameLength;
             frames++;
@@ -275,6 +290,11 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
         }
         if (is(DISCARDING) || 0 == frames)
         {
+            giveBackLargeBuffers(0, frames);
+            if (noLargeBuffer && !is(DISCARDING))
+            {
+                pause();    // bounded memory: read no more until the Router gives a buffer back
+            }
             return false;
         }
         final int published = publishFrames(view, frameStarts, frameLengths, frames);
@@ -285,7 +305,27 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
             return false;
         }
         in.skipBytes(position);
+        if (noLargeBuffer)
+        {
+            pause();
+            return false;
+        }
         return true;
+    }
+
+    /** Give back the pool buffers acquired for frames {@code from} (inclusive) to {@code to} and not handed over. */
+    private void giveBackLargeBuffers(final int from, final int to)
+    {
+        final UnsafeBuffer[] largeBuffers = loop.largeBuffers();
+        for (int i = from; i < to; i++)
+        {
+            final UnsafeBuffer buffer = largeBuffers[i];
+            if (null != buffer)
+            {
+                largeBuffers[i] = null;
+                loop.largeFrames().release(buffer);
+            }
+        }
     }
 
     /**
@@ -329,70 +369,117 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
 
     /**
      * Claim ring slots for the complete frames (all at once when they fit, else one by one), copy each frame
-     * into its slot's off-heap buffer and publish.
+     * into its slot's off-heap buffer (or the pool buffer acquired for it) and publish. Every claimed sequence is
+     * published, also when a copy throws: a claimed, unpublished sequence would stall the ring for every connection.
+     * A slot whose copy failed, and every slot after it in the claim, is published as a {@link RingEvent#NOOP}; the
+     * exception then closes this connection (exceptionCaught). Pool buffers of frames not published in a slot go back
+     * to the pool.
      *
      * @return frames published; fewer than asked when the ring is full.
      */
     private int publishFrames(final UnsafeBuffer view, final int[] starts, final int[] lengths, final int frames)
     {
         final RingBuffer<RingEvent> ring = loop.ring();
-        long high;
-        int claimed = frames;
+        final long high;
         try
         {
             high = ring.tryNext(frames);
         }
         catch (final InsufficientCapacityException ex)
         {
-            claimed = 0;
-            high = -1;
-            for (int i = 0; i < frames; i++)
+            return publishOneByOne(ring, view, starts, lengths, frames);
+        }
+        final long low = high - frames + 1;
+        int filled = 0;
+        try
+        {
+            while (filled < frames)
             {
+                copy(view, low + filled, filled, starts[filled], lengths[filled]);
+                filled++;
+            }
+        }
+        finally
+        {
+            for (int i = filled; i < frames; i++)
+            {
+                ring.get(low + i).noop(lastReadNs);
+            }
+            ring.publish(low, high);
+            giveBackLargeBuffers(filled, frames);
+        }
+        return frames;
+    }
+
+    private int publishOneByOne(final RingBuffer<RingEvent> ring, final UnsafeBuffer view, final int[] starts,
+        final int[] lengths, final int frames)
+    {
+        int published = 0;
+        try
+        {
+            while (published < frames)
+            {
+                final long sequence;
                 try
                 {
-                    high = ring.tryNext();
+                    sequence = ring.tryNext();
                 }
                 catch (final InsufficientCapacityException full)
                 {
                     break;
                 }
-                copy(view, high, starts[i], lengths[i]);
-                ring.publish(high);
-                claimed++;
-            }
-            return claimed;
-        }
-        final long low = high - frames + 1;
-        try
-        {
-            for (int i = 0; i < frames; i++)
-            {
-                copy(view, low + i, starts[i], lengths[i]);
+                boolean filled = false;
+                try
+                {
+                    copy(view, sequence, published, starts[published], lengths[published]);
+                    filled = true;
+                }
+                finally
+                {
+                    if (!filled)
+                    {
+                        ring.get(sequence).noop(lastReadNs);
+                    }
+                    ring.publish(sequence);
+                }
+                published++;
             }
         }
         finally
         {
-            ring.publish(low, high);
+            giveBackLargeBuffers(published, frames);
         }
-        return frames;
+        return published;
     }
 
-    private void copy(final UnsafeBuffer view, final long sequence, final int start, final int length)
+    /** Copy frame {@code index} of the batch into the slot at {@code sequence}; its pool buffer, if any, goes too. */
+    private void copy(final UnsafeBuffer view, final long sequence, final int index, final int start,
+        final int length)
     {
-        final ExpandableDirectByteBuffer frame = loop.ring().get(sequence).frame(
-            connectionId, loop.loopIndex(), length, lastReadNs);
+        final RingEvent event = loop.ring().get(sequence);
+        final UnsafeBuffer[] largeBuffers = loop.largeBuffers();
+        final UnsafeBuffer largeBuffer = largeBuffers[index];
+        final MutableDirectBuffer frame = null == largeBuffer ?
+            event.frame(connectionId, loop.loopIndex(), length, lastReadNs) :
+            event.largeFrame(connectionId, loop.loopIndex(), length, lastReadNs, loop.largeFrames(), largeBuffer);
         frame.putBytes(0, view, start, length);
+        largeBuffers[index] = null;     // handed over with the slot once published (a failed copy detaches it)
         loop.onFrameBytes(length);
     }
 
+    /** Stop reading for lack of room; the loop's waiter list {@link #resume()}s this connection shortly. */
     private void pause()
     {
         set(PAUSED, true);
         ctx.channel().config().setAutoRead(false);
-        ctx.executor().schedule(this::resume, RESUME_DELAY_US, TimeUnit.MICROSECONDS);
+        loop.waitForRoom(this);
     }
 
-    private void resume()
+    /**
+     * Called by the loop's waiter list: frame what was held back and read on, or pause again. Runs outside the
+     * pipeline, so a failure is handled here as one in {@link #channelRead} would be: the connection closes.
+     */
+    void resume()
     {
         set(PAUSED, false);
         if (!ctx.channel().isActive())
@@ -400,7 +487,14 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
             return;
         }
         ctx.channel().config().setAutoRead(true);
-        frameCumulation();
+        try
+        {
+            frameCumulation();
+        }
+        catch (final RuntimeException ex)
+        {
+            exceptionCaught(ctx, ex);
+        }
     }
 
     private void violation(final int reasonCode)

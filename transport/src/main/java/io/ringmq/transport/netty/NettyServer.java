@@ -22,6 +22,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.ringmq.core.config.BrokerConfig;
+import io.ringmq.core.ring.FrameBufferPool;
 import io.ringmq.core.ring.OutboundQueue;
 import io.ringmq.core.ring.RingEvent;
 import io.ringmq.core.status.RateLimitedLog;
@@ -48,6 +49,11 @@ public final class NettyServer implements TransportStats
 {
     private static final Logger LOG = LoggerFactory.getLogger(NettyServer.class);
     private static final int READ_BUFFER_BYTES = 16 * 1024;
+    /**
+     * Direct memory for frames larger than a ring slot keeps, shared by all event loops: at least two buffers of the
+     * maximum packet size. When all are in the ring, connections with a large frame wait (reading paused).
+     */
+    static final long LARGE_FRAME_POOL_BYTES = 64L * 1024 * 1024;
     /** At most one line per interval about connections refused over max-connections. */
     private static final long REFUSED_LOG_INTERVAL_MS = 10_000;
 
@@ -67,6 +73,8 @@ public final class NettyServer implements TransportStats
     private final OutboundQueue[] outboundQueues;
     private final Map<EventExecutor, EventLoopContext> loopByExecutor = new IdentityHashMap<>();
     private final AtomicInteger connectionCount = new AtomicInteger();
+    /** Buffers for frames larger than a ring slot keeps; thread-safe, see {@link FrameBufferPool} for ownership. */
+    private final FrameBufferPool largeFrames;
     /**
      * Connections refused over max-connections: counts every refusal (its total is {@link #connectionsRefused()})
      * and rate-limits the log line. Updated by the event loops that accept, polled by the accepting loop's timer.
@@ -99,13 +107,16 @@ public final class NettyServer implements TransportStats
         bossGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("ringmq-accept", true), factory);
         workerGroup = new MultiThreadIoEventLoopGroup(config.eventLoops(),
             new DefaultThreadFactory("ringmq-io", true), factory);
+        largeFrames = new FrameBufferPool(config.maxPacketSize(),
+            (int)Math.max(2, Math.min(1 << 16, LARGE_FRAME_POOL_BYTES / config.maxPacketSize())));
         loops = new EventLoopContext[config.eventLoops()];
         outboundQueues = new OutboundQueue[loops.length];
         int index = 0;
         for (final EventExecutor executor : workerGroup)
         {
             final EventLoopContext loop = new EventLoopContext(index, (EventLoop)executor, ring,
-                config.outboundQueueBytes(), config.maxPacketSize(), connectionCount);
+                config.outboundQueueBytes(), config.maxPacketSize(), connectionCount, largeFrames,
+                ring.get(0).maxInlineLength());
             loops[index] = loop;
             outboundQueues[index] = loop.outbound();
             loopByExecutor.put(executor, loop);
@@ -292,5 +303,11 @@ public final class NettyServer implements TransportStats
             total += loop.droppedNotWritable();
         }
         return total;
+    }
+
+    /** @return the pool of buffers for frames larger than a ring slot keeps (statistics and tests). */
+    public FrameBufferPool largeFrames()
+    {
+        return largeFrames;
     }
 }

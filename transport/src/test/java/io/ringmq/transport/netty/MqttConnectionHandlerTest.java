@@ -1,11 +1,13 @@
 package io.ringmq.transport.netty;
 
+import com.lmax.disruptor.EventPoller;
 import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.Sequence;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.ringmq.core.protocol.ReasonCode;
 import io.ringmq.core.ring.CloseReason;
+import io.ringmq.core.ring.FrameBufferPool;
 import io.ringmq.core.ring.OutboundQueue;
 import io.ringmq.core.ring.RingEvent;
 import org.junit.jupiter.api.AfterEach;
@@ -30,11 +32,16 @@ class MqttConnectionHandlerTest
     private static final byte[] PUBLISH = {0x30, 0x07, 0x00, 0x03, 'a', '/', 'b', 'h', 'i'};
     private static final byte[] PROTOCOL_ERROR_DISCONNECT = {(byte)0xE0, 0x01, (byte)ReasonCode.PROTOCOL_ERROR};
 
-    private final RingBuffer<RingEvent> ring = RingBuffer.createMultiProducer(RingEvent::new, 8);
+    /** Largest frame a test ring slot takes: a longer one, framed under a larger maximum packet size, fails. */
+    private static final int MAX_SLOT_FRAME = 64;
+
+    private final RingBuffer<RingEvent> ring =
+        RingBuffer.createMultiProducer(() -> new RingEvent(MAX_SLOT_FRAME), 8);
     private final Sequence consumed = new Sequence();
     private final List<ByteBuf> inputs = new ArrayList<>();
     private EmbeddedChannel channel;
     private EventLoopContext loop;
+    private FrameBufferPool largeFrames;
     private final AtomicInteger connections = new AtomicInteger(1);
 
     private EmbeddedChannel channel(final int maxPacketSize)
@@ -49,11 +56,29 @@ class MqttConnectionHandlerTest
         return halfClosable;
     }
 
+    /**
+     * The loop copies every frame into the slots' own buffers (as if misconfigured), so a frame longer than
+     * {@link #MAX_SLOT_FRAME} fails its copy: the failure injected by the no-op tests.
+     */
     private EmbeddedChannel channel(final int maxPacketSize, final EmbeddedChannel embedded)
+    {
+        return channel(maxPacketSize, embedded, maxPacketSize, 2);
+    }
+
+    /** Frames longer than {@link #MAX_SLOT_FRAME} go in a pool of {@code buffers} buffers, as in the broker. */
+    private EmbeddedChannel pooledChannel(final int maxPacketSize, final int buffers)
+    {
+        return channel(maxPacketSize, new EmbeddedChannel(), MAX_SLOT_FRAME, buffers);
+    }
+
+    private EmbeddedChannel channel(final int maxPacketSize, final EmbeddedChannel embedded,
+        final int maxInlineLength, final int buffers)
     {
         ring.addGatingSequences(consumed);
         channel = embedded;
-        loop = new EventLoopContext(0, channel.eventLoop(), ring, 1 << 16, maxPacketSize, connections);
+        largeFrames = new FrameBufferPool(maxPacketSize, buffers);
+        loop = new EventLoopContext(0, channel.eventLoop(), ring, 1 << 16, maxPacketSize, connections, largeFrames,
+            maxInlineLength);
         channel.pipeline().addLast(new MqttConnectionHandler(loop));
         return channel;
     }
@@ -89,6 +114,7 @@ class MqttConnectionHandlerTest
             if (event.type() == RingEvent.FRAME)
             {
                 event.frame().getBytes(0, frame);
+                event.releaseFrame();   // as the Router does once the event is handled
             }
             else
             {
@@ -159,6 +185,47 @@ class MqttConnectionHandlerTest
 
         assertTrue(channel.config().isAutoRead());
         assertEquals(4, takeFrames().size(), "the rest framed after resuming");
+    }
+
+    @Test
+    void shouldResumeEveryConnectionPausedOnAFullRingFromOneWaiterList()
+    {
+        channel(1024);
+        final EmbeddedChannel other = new EmbeddedChannel(new MqttConnectionHandler(loop));
+        try
+        {
+            final byte[] six = new byte[PINGREQ.length * 6];
+            for (int i = 0; i < 6; i++)
+            {
+                System.arraycopy(PINGREQ, 0, six, i * 2, 2);
+            }
+            write(six);
+            write(six);     // two of these fit: this connection waits with four frames held back
+            final ByteBuf in = other.alloc().directBuffer().writeBytes(six);
+            inputs.add(in);
+            other.writeInbound(in);     // the ring is full: this one waits with all six
+            assertFalse(channel.config().isAutoRead());
+            assertFalse(other.config().isAutoRead());
+            assertEquals(2, loop.waiting(), "both in the loop's list, each once");
+
+            assertEquals(8, takeFrames().size());
+            channel.advanceTimeBy(EventLoopContext.RESUME_DELAY_US, TimeUnit.MICROSECONDS);
+            channel.runScheduledPendingTasks();     // the one retry task of the loop
+            assertTrue(channel.config().isAutoRead(), "the first paused resumed first");
+            assertFalse(other.config().isAutoRead(), "the other took the rest of the room and waits again");
+            assertEquals(1, loop.waiting());
+
+            assertEquals(8, takeFrames().size());
+            channel.advanceTimeBy(EventLoopContext.RESUME_DELAY_US, TimeUnit.MICROSECONDS);
+            channel.runScheduledPendingTasks();
+            assertTrue(other.config().isAutoRead());
+            assertEquals(0, loop.waiting());
+            assertEquals(2, takeFrames().size(), "18 frames in all, none lost");
+        }
+        finally
+        {
+            other.finishAndReleaseAll();
+        }
     }
 
     @Test
@@ -272,6 +339,214 @@ class MqttConnectionHandlerTest
         assertFalse(channel.isOpen());
         assertCloseEvents(CloseReason.CLOSED_BY_BROKER, takeFrames());
         assertEquals(0, connections.get());
+    }
+
+    @Test
+    void shouldPublishFailedCopyAndRestOfClaimAsNoopsNeverAsStaleFrames() throws Exception
+    {
+        channel(1024);
+        final byte[] eight = new byte[PUBLISH.length * 8];
+        for (int i = 0; i < 8; i++)
+        {
+            System.arraycopy(PUBLISH, 0, eight, i * PUBLISH.length, PUBLISH.length);
+        }
+        write(eight);
+        assertEquals(8, takeFrames().size(), "every slot of the ring now holds a frame of this connection");
+
+        final EmbeddedChannel other = new EmbeddedChannel(new MqttConnectionHandler(loop));
+        try
+        {
+            final ByteBuf in = other.alloc().directBuffer().writeBytes(PUBLISH).writeBytes(tooLargeForSlot())
+                .writeBytes(PINGREQ);
+            inputs.add(in);
+            other.writeInbound(in);
+
+            final long cursor = ring.getCursor();
+            assertEquals(cursor, highestPublished(consumed.get() + 1),
+                "every claimed sequence published");
+            final RingEvent first = ring.get(8);
+            assertEquals(RingEvent.FRAME, first.type());
+            assertEquals(PUBLISH.length, first.frameLength(), "the frame before the failure went through");
+            final long otherId = first.connectionId();
+            assertEquals(RingEvent.NOOP, ring.get(9).type(), "the slot whose copy failed");
+            assertEquals(RingEvent.NOOP, ring.get(10).type(), "the rest of the claim, not a stale frame");
+            assertFalse(other.isOpen(), "the failure closed the connection");
+            assertEquals(11, cursor, "then its close, and nothing else");
+            assertEquals(RingEvent.CONNECTION_CLOSED, ring.get(11).type());
+            assertEquals(otherId, ring.get(11).connectionId());
+            consumed.set(cursor);
+        }
+        finally
+        {
+            other.finishAndReleaseAll();
+        }
+    }
+
+    @Test
+    void shouldPublishEveryClaimedSlotWhenCopyFailsOneByOneOnANearlyFullRing() throws Exception
+    {
+        channel(1024);
+        final byte[] six = new byte[PINGREQ.length * 6];
+        for (int i = 0; i < 6; i++)
+        {
+            System.arraycopy(PINGREQ, 0, six, i * 2, 2);
+        }
+        write(six);  // not consumed: two free slots are left, less than the three frames below
+
+        final EmbeddedChannel other = new EmbeddedChannel(new MqttConnectionHandler(loop));
+        try
+        {
+            final ByteBuf in = other.alloc().directBuffer().writeBytes(PUBLISH).writeBytes(tooLargeForSlot())
+                .writeBytes(PINGREQ);
+            inputs.add(in);
+            other.writeInbound(in);
+
+            final long cursor = ring.getCursor();
+            assertEquals(7, cursor, "two slots claimed one by one");
+            assertEquals(cursor, highestPublished(0), "both published: the ring goes on");
+            assertEquals(RingEvent.FRAME, ring.get(6).type());
+            assertEquals(PUBLISH.length, ring.get(6).frameLength());
+            assertEquals(RingEvent.NOOP, ring.get(7).type(), "the slot whose copy failed");
+            assertFalse(other.isOpen(), "the failure closed the connection");
+        }
+        finally
+        {
+            other.finishAndReleaseAll();
+        }
+    }
+
+    /** @return the sequence up to which, from {@code from} on, every sequence is published, as a consumer sees it. */
+    private long highestPublished(final long from) throws Exception
+    {
+        final EventPoller<RingEvent> poller = ring.newPoller();
+        poller.getSequence().set(from - 1);
+        final long[] last = {from - 1};
+        poller.poll((event, sequence, endOfBatch) ->
+        {
+            last[0] = sequence;
+            return true;
+        });
+        return last[0];
+    }
+
+    @Test
+    void shouldPutFramesLargerThanASlotInPoolBuffersAndPauseReadingWhenNoneIsFree()
+    {
+        pooledChannel(1024, 2);
+        final byte[] large = publishOfLength(200);
+        write(concat(large, large, large, PINGREQ));
+        assertFalse(channel.config().isAutoRead(), "no buffer for the third large frame: reading paused");
+        assertEquals(2, largeFrames.allocated());
+        assertEquals(0, largeFrames.available(), "both in the ring");
+
+        List<byte[]> frames = takeFrames();
+        assertEquals(2, frames.size());
+        assertArrayEquals(large, frames.get(0));
+        assertArrayEquals(large, frames.get(1));
+        assertEquals(2, largeFrames.available(), "given back by the consumer");
+
+        channel.advanceTimeBy(1, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        assertTrue(channel.config().isAutoRead());
+        frames = takeFrames();
+        assertEquals(2, frames.size(), "the rest framed once a buffer came back");
+        assertArrayEquals(large, frames.get(0));
+        assertArrayEquals(PINGREQ, frames.get(1));
+
+        final byte[] largest = publishOfLength(1024);
+        for (int i = 0; i < 100; i++)
+        {
+            write(concat(largest, PUBLISH, large));
+            frames = takeFrames();
+            assertEquals(3, frames.size());
+            assertArrayEquals(largest, frames.get(0));
+            assertArrayEquals(PUBLISH, frames.get(1));
+            assertArrayEquals(large, frames.get(2));
+        }
+        assertEquals(2, largeFrames.allocated(), "buffers reused, never more than the pool");
+        assertEquals(2, largeFrames.available());
+        for (int i = 0; i < ring.getBufferSize(); i++)
+        {
+            assertTrue(ring.get(i).slotCapacity() <= MAX_SLOT_FRAME, "slot " + i + " kept no large frame");
+        }
+    }
+
+    @Test
+    void shouldGiveBackPoolBuffersOfFramesTheFullRingDidNotTake()
+    {
+        pooledChannel(1024, 2);
+        final byte[] seven = new byte[PINGREQ.length * 7];
+        for (int i = 0; i < 7; i++)
+        {
+            System.arraycopy(PINGREQ, 0, seven, i * 2, 2);
+        }
+        write(seven);
+        final byte[] large = publishOfLength(300);
+        write(concat(large, large));
+        assertFalse(channel.config().isAutoRead(), "ring full: reading paused");
+        assertEquals(1, largeFrames.available(), "the frame that found no slot gave its buffer back");
+
+        List<byte[]> frames = takeFrames();
+        assertEquals(8, frames.size());
+        assertArrayEquals(large, frames.get(7));
+        assertEquals(2, largeFrames.available());
+
+        channel.advanceTimeBy(1, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        frames = takeFrames();
+        assertEquals(1, frames.size());
+        assertArrayEquals(large, frames.get(0));
+        assertEquals(2, largeFrames.available());
+        assertEquals(2, largeFrames.allocated());
+    }
+
+    /** A PUBLISH to "a/b" of exactly {@code length} bytes (Remaining Length in two bytes). */
+    private static byte[] publishOfLength(final int length)
+    {
+        final byte[] frame = new byte[length];
+        final int remaining = length - 3;
+        frame[0] = 0x30;
+        frame[1] = (byte)(0x80 | (remaining & 0x7F));
+        frame[2] = (byte)(remaining >> 7);
+        frame[4] = 3;
+        frame[5] = 'a';
+        frame[6] = '/';
+        frame[7] = 'b';
+        for (int i = 8; i < length; i++)
+        {
+            frame[i] = (byte)i;
+        }
+        return frame;
+    }
+
+    private static byte[] concat(final byte[]... parts)
+    {
+        int length = 0;
+        for (final byte[] part : parts)
+        {
+            length += part.length;
+        }
+        final byte[] all = new byte[length];
+        int offset = 0;
+        for (final byte[] part : parts)
+        {
+            System.arraycopy(part, 0, all, offset, part.length);
+            offset += part.length;
+        }
+        return all;
+    }
+
+    /** A well-formed PUBLISH within the maximum packet size, but longer than a test ring slot takes. */
+    private static byte[] tooLargeForSlot()
+    {
+        final byte[] frame = new byte[MAX_SLOT_FRAME + 6];
+        frame[0] = 0x30;
+        frame[1] = (byte)(frame.length - 2);
+        frame[3] = 3;
+        frame[4] = 'a';
+        frame[5] = '/';
+        frame[6] = 'b';
+        return frame;
     }
 
     private static void assertCloseEvents(final int reason, final List<byte[]> events)

@@ -6,7 +6,7 @@ import com.lmax.disruptor.Sequence;
 import com.lmax.disruptor.SequenceBarrier;
 import com.lmax.disruptor.WaitStrategy;
 import io.ringmq.core.ring.RingEvent;
-import org.agrona.ExpandableDirectByteBuffer;
+import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Description;
@@ -139,7 +139,7 @@ public class InboundRingStress
 
     private void copy(final long sequence, final long connectionId, final int loopIndex, final UnsafeBuffer source)
     {
-        final ExpandableDirectByteBuffer frame = ring.get(sequence).frame(connectionId, loopIndex, source.capacity(),
+        final MutableDirectBuffer frame = ring.get(sequence).frame(connectionId, loopIndex, source.capacity(),
             sequence);
         frame.putBytes(0, source, 0, source.capacity());
     }
@@ -162,7 +162,7 @@ public class InboundRingStress
             return false;
         }
         final byte fill = isA ? FILL_A : FILL_B;
-        final ExpandableDirectByteBuffer frame = event.frame();
+        final MutableDirectBuffer frame = event.frame();
         for (int i = 0; i < length; i++)
         {
             if (fill != frame.getByte(i))

@@ -171,7 +171,7 @@ public final class NettyServer implements TransportStats
                     if (connectionCount.incrementAndGet() > config.maxConnections())
                     {
                         connectionCount.decrementAndGet();
-                        channel.close();
+                        // Counted before the close, so whoever sees the connection closed sees it counted.
                         final long refused = refusals.onEvent(System.nanoTime());
                         if (refused > 0)
                         {
@@ -179,6 +179,7 @@ public final class NettyServer implements TransportStats
                                 "max-connections {} reached", refused, channel.remoteAddress(),
                                 config.maxConnections());
                         }
+                        channel.close();
                         return;
                     }
                     final EventLoopContext loop = loopByExecutor.get(channel.eventLoop());

@@ -87,7 +87,11 @@ final class Deliverer
         counters.droppedQueueFull++;
     }
 
-    private boolean hasWindow(final Session session)
+    /**
+     * @param session a session.
+     * @return true if a QoS 1/2 delivery would go out now: connected, nothing queued, room in the inflight window.
+     */
+    boolean hasWindow(final Session session)
     {
         final ClientConnection connection = session.connection();
         return null != connection && connection.state() == ClientConnection.CONNECTED &&
@@ -137,15 +141,6 @@ final class Deliverer
         }
         return SENT == write(connection, source, 0, true, false, 0, subIds, subIdCount, nowNs, false) ?
             encoder.encodedLength() : -1;
-    }
-
-    /**
-     * @param session a session.
-     * @return true if a QoS 1/2 delivery would go out now: connected, nothing queued, room in the inflight window.
-     */
-    boolean hasRoomNow(final Session session)
-    {
-        return hasWindow(session);
     }
 
     /**

@@ -272,7 +272,7 @@ final class RetainedMessages
             }
             else
             {
-                if (!deliverer.hasRoomNow(session))
+                if (!deliverer.hasWindow(session))
                 {
                     return;  // the next acknowledgement frees the window and pumps again
                 }

@@ -6,9 +6,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.zip.CRC32C;
 
 /**
@@ -83,23 +81,7 @@ public final class Checkpoint implements AutoCloseable
      */
     public static Checkpoint open(final Path file) throws IOException
     {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-            StandardOpenOption.WRITE))
-        {
-            final long size = channel.size();
-            if (size < FILE_LENGTH)
-            {
-                // Allocate the blocks by writing (never a sparse file under a mapping), then make them durable.
-                final ByteBuffer zeros = ByteBuffer.allocate((int)(FILE_LENGTH - size));
-                long position = size;
-                while (zeros.hasRemaining())
-                {
-                    position += channel.write(zeros, position);
-                }
-                channel.force(true);
-            }
-            return new Checkpoint(channel.map(FileChannel.MapMode.READ_WRITE, 0, FILE_LENGTH));
-        }
+        return new Checkpoint(SmallMappedFile.map(file, FILE_LENGTH, true));
     }
 
     /** @return position recovery starts at (the last complete snapshot), 0 if none. */

@@ -4,11 +4,8 @@ import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
  * A diagnostic aid for power-loss tests: a small memory-mapped file into which {@link MessageLog#force(long)} writes
@@ -57,22 +54,7 @@ public final class ForceMarker implements AutoCloseable
      */
     public static ForceMarker open(final Path file) throws IOException
     {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-            StandardOpenOption.WRITE))
-        {
-            final long size = channel.size();
-            if (size < FILE_LENGTH)
-            {
-                // Allocate the blocks by writing, never a sparse file under a mapping.
-                final ByteBuffer zeros = ByteBuffer.allocate((int)(FILE_LENGTH - size));
-                long position = size;
-                while (zeros.hasRemaining())
-                {
-                    position += channel.write(zeros, position);
-                }
-            }
-            return new ForceMarker(channel.map(FileChannel.MapMode.READ_WRITE, 0, FILE_LENGTH));
-        }
+        return new ForceMarker(SmallMappedFile.map(file, FILE_LENGTH, false));
     }
 
     /**

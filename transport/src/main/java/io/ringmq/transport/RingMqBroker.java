@@ -237,6 +237,12 @@ public final class RingMqBroker implements AutoCloseable
         {
             LOG.warn("journal: {} unreadable message references dropped", r.unreadable());
         }
+        if (r.unacknowledgedQos2() > 0)
+        {
+            LOG.info("journal: {} QoS 2 messages lost their PUBREC record at the end of the log and were never "
+                + "acknowledged; their {} deliveries are dropped, the publishers send them again",
+                r.unacknowledgedQos2(), r.droppedDeliveries());
+        }
     }
 
     /** @return what start-up recovery rebuilt, or null with persistence off. */

@@ -659,11 +659,14 @@ public final class Journal implements AutoCloseable
     }
 
     /**
-     * @param sessionId journal session id.
-     * @param packetId  inbound QoS 2 packet id answered with PUBREC.
+     * @param sessionId       journal session id.
+     * @param packetId        inbound QoS 2 packet id answered with PUBREC.
+     * @param messagePosition the MESSAGE record of the publish it answers, written with
+     *                        {@link JournalDescriptor#FLAG_AWAITS_PUBREC}; -1 when there is none (nothing journaled
+     *                        it, or a snapshot restates the packet id).
      * @return position, or negative if refused.
      */
-    public long appendInQos2(final int sessionId, final int packetId)
+    public long appendInQos2(final int sessionId, final int packetId, final long messagePosition)
     {
         // After the ENQUEUE entries of the message it acknowledges: a crash or power loss inside the batch can end
         // the log between the two, and an owned packet id without the message queued would make the resent PUBLISH
@@ -673,7 +676,16 @@ public final class Journal implements AutoCloseable
         {
             return lastClaimPosition;
         }
-        return appendInts(JournalDescriptor.IN_QOS2, sessionId, packetId, true);
+        final int body = claim(JournalDescriptor.IN_QOS2, 0, JournalDescriptor.IN_QOS2_LENGTH, true);
+        if (body < 0)
+        {
+            return lastClaimPosition;
+        }
+        final MutableDirectBuffer buffer = log.buffer();
+        buffer.putInt(body, sessionId);
+        buffer.putInt(body + 4, packetId);
+        buffer.putLong(body + 8, messagePosition);
+        return commit();
     }
 
     /**

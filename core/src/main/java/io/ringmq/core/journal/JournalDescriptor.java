@@ -5,7 +5,8 @@ package io.ringmq.core.journal;
  * journal's small integer names for persistent sessions (the client id is written once, in {@link #SESSION}).
  * All integers little-endian, bodies start 8-byte aligned (see {@code io.ringmq.store.log.LogDescriptor}).
  * <pre>
- * MESSAGE        flags: bits 0-1 QoS, bit 2 retain as published, bit 3 this is the retained message of its topic
+ * MESSAGE        flags: bits 0-1 QoS, bit 2 retain as published, bit 3 this is the retained message of its topic,
+ *                bit 4 awaits its PUBREC record (see {@link #FLAG_AWAITS_PUBREC})
  *   0  long  expiry, epoch ms (-1: never)
  *   8  int   topic length T          12 int  properties length P
  *   16 topic (T) | MQTT 5 properties to forward (P) | payload (rest of the body)
@@ -23,7 +24,8 @@ package io.ringmq.core.journal;
  *                negative PUBREC, expiry or drop)
  * OUT_QOS2       0 int session id, 4 short packet id, 6 short state (1 PUBLISH sent, 2 PUBREC received),
  *                8 long MESSAGE position
- * IN_QOS2        0 int session id, 4 int packet id: PUBREC sent, PUBREL not yet received
+ * IN_QOS2        0 int session id, 4 int packet id: PUBREC sent, PUBREL not yet received,
+ *                8 long position of the MESSAGE record it acknowledges (-1: none, or written by a snapshot)
  * IN_QOS2_DONE   0 int session id, 4 int packet id: PUBREL received
  * WILL           flags as MESSAGE; 0 long delay seconds, 8 long message expiry seconds (-1: none),
  *                16 int client id length C, 20 int topic length T, 24 int properties length P, 28 int 0,
@@ -68,6 +70,8 @@ public final class JournalDescriptor
     public static final int OUT_QOS2 = 10;
     /** Inbound QoS 2: PUBREC sent. */
     public static final int IN_QOS2 = 11;
+    /** IN_QOS2: body length; records written before the MESSAGE position was added have 8 bytes. */
+    public static final int IN_QOS2_LENGTH = 16;
     /** Inbound QoS 2: PUBREL received. */
     public static final int IN_QOS2_DONE = 12;
     /** A will message was registered for a connection. */
@@ -91,6 +95,14 @@ public final class JournalDescriptor
     public static final int FLAG_RETAIN = 0x4;
     /** MESSAGE flag: the retained message of its topic. */
     public static final int FLAG_RETAINED = 0x8;
+    /**
+     * MESSAGE flag: published at QoS 2 by a persistent session, so the broker's PUBREC is journaled as an IN_QOS2
+     * record naming this position. Its ENQUEUE entries count in recovery only if that record follows: both are
+     * written in one Router event, so only losing power between them (the tail of the log past the last force kept
+     * in part) leaves the message without it, and then the PUBREC was never sent, the publisher sends the message
+     * again, and keeping the first copy's deliveries would deliver a QoS 2 message twice.
+     */
+    public static final int FLAG_AWAITS_PUBREC = 0x10;
 
     /** Any record: written as part of a snapshot (see {@code JournalRecovery}). */
     public static final int FLAG_SNAPSHOT = 0x8000;

@@ -204,7 +204,8 @@ final class InboundPublish
         {
             if (!v5 || reasonCode < 0x80)
             {
-                if (0 != session.journalId() && state.journal.appendInQos2(session.journalId(), packetId) < 0)
+                if (0 != session.journalId() &&
+                    state.journal.appendInQos2(session.journalId(), packetId, source.logPosition()) < 0)
                 {
                     // Without the record a crash would forget the PUBREC and deliver the message again.
                     state.counters.refusedJournalFull++;
@@ -305,9 +306,10 @@ final class InboundPublish
 
     private long appendMessage(final PublishSource source, final int flags)
     {
-        return state.journal.appendMessage(source.qos | flags, source.topicBuffer, source.topicOffset,
-            source.topicLength, source.propertiesBuffer, source.propertiesOffset, source.propertiesLength,
-            source.payloadBuffer, source.payloadOffset, source.payloadLength, source.expiryDeadlineNs, state.nowNs);
+        return state.journal.appendMessage(source.qos | source.pubrecFlag() | flags, source.topicBuffer,
+            source.topicOffset, source.topicLength, source.propertiesBuffer, source.propertiesOffset,
+            source.propertiesLength, source.payloadBuffer, source.payloadOffset, source.payloadLength,
+            source.expiryDeadlineNs, state.nowNs);
     }
 
     /** Publish a message made by the broker ($SYS) through the normal routing, retained. */

@@ -13,6 +13,7 @@ import io.ringmq.store.log.RecoveryReport;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.collections.IntHashSet;
+import org.agrona.collections.LongHashSet;
 import org.agrona.collections.Long2LongHashMap;
 import org.agrona.collections.Long2ObjectHashMap;
 
@@ -76,6 +77,13 @@ final class JournalRecovery implements RecordHandler
      * after its messages): spares reading and checksumming those records again. Cleared at each DELIVERIES record.
      */
     private final Long2ObjectHashMap<Message> recent = new Long2ObjectHashMap<>();
+    /**
+     * Positions of QoS 2 MESSAGE records ({@link JournalDescriptor#FLAG_AWAITS_PUBREC}) whose IN_QOS2 record has not
+     * been seen: the log ended between the two, the PUBREC was never sent, and the publisher will send the message
+     * again, so the deliveries rebuilt from this copy are dropped at the end. Ordinary records only: a snapshot
+     * restates committed state.
+     */
+    private final LongHashSet awaitingPubrec = new LongHashSet();
     private int[] ids = new int[8];
     private long unreadable;
 
@@ -100,6 +108,7 @@ final class JournalRecovery implements RecordHandler
         long queued = 0;
         long inflight = 0;
         long inboundQos2 = 0;
+        long unacknowledged = 0;
         for (final Session session : state.sessions.values())
         {
             subscriptions += session.subscriptions().size();
@@ -111,7 +120,11 @@ final class JournalRecovery implements RecordHandler
             }
             for (final Delivery delivery : list)
             {
-                if (2 == delivery.qos() && delivery.packetId() > 0)
+                if (!awaitingPubrec.isEmpty() && awaitingPubrec.contains(delivery.message().logPosition()))
+                {
+                    unacknowledged++;
+                }
+                else if (2 == delivery.qos() && delivery.packetId() > 0)
                 {
                     session.inflight().put(delivery.packetId(), delivery);
                     inflight++;
@@ -125,8 +138,8 @@ final class JournalRecovery implements RecordHandler
             }
         }
         return new RecoveryResult(report, state.sessions.size(), subscriptions, queued,
-            inflight, inboundQos2, state.retained.size(), state.wills.size(), unreadable,
-            System.nanoTime() - startNs);
+            inflight, inboundQos2, state.retained.size(), state.wills.size(), unreadable, awaitingPubrec.size(),
+            unacknowledged, System.nanoTime() - startNs);
     }
 
     @Override
@@ -168,6 +181,7 @@ final class JournalRecovery implements RecordHandler
         else
         {
             apply(state, record);
+            trackPubrec(record);
             if (null != snapshot && JournalDescriptor.DELIVERIES == type)
             {
                 coveredDeliveries(record);
@@ -176,6 +190,23 @@ final class JournalRecovery implements RecordHandler
             {
                 apply(snapshot, record);
             }
+        }
+    }
+
+    /** A QoS 2 MESSAGE awaits its IN_QOS2 record; an IN_QOS2 record names the MESSAGE it acknowledged. */
+    private void trackPubrec(final LogRecord record)
+    {
+        if (JournalDescriptor.MESSAGE == record.type())
+        {
+            if (0 != (record.flags() & JournalDescriptor.FLAG_AWAITS_PUBREC))
+            {
+                awaitingPubrec.add(record.position());
+            }
+        }
+        else if (JournalDescriptor.IN_QOS2 == record.type() &&
+            record.bodyLength() >= JournalDescriptor.IN_QOS2_LENGTH && !awaitingPubrec.isEmpty())
+        {
+            awaitingPubrec.remove(record.buffer().getLong(record.bodyOffset() + 8));
         }
     }
 

@@ -89,6 +89,22 @@ final class PublishSource
         return true;
     }
 
+    /**
+     * @return {@link JournalDescriptor#FLAG_AWAITS_PUBREC} for a QoS 2 publish of a persistent session, whose PUBREC
+     *         is journaled as an IN_QOS2 record naming the MESSAGE record; 0 otherwise (wills and broker messages
+     *         have no publisher here).
+     */
+    int pubrecFlag()
+    {
+        return 2 == qos && null != publisher && 0 != publisher.journalId() ? JournalDescriptor.FLAG_AWAITS_PUBREC : 0;
+    }
+
+    /** @return the position of the MESSAGE record, or -1 while the message is not in the journal. */
+    long logPosition()
+    {
+        return journaled() ? message.logPosition() : -1;
+    }
+
     /** @return true once the message is in the journal. */
     boolean journaled()
     {

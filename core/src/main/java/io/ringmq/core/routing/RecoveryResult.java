@@ -14,6 +14,9 @@ import io.ringmq.store.log.RecoveryReport;
  * @param retained            retained messages.
  * @param wills               wills of connections the stop cut off.
  * @param unreadable          deliveries or retained messages dropped because their record could not be read.
+ * @param unacknowledgedQos2  QoS 2 messages whose PUBREC record the log lost (the log ended between the message
+ *                            and its IN_QOS2 record): never acknowledged, the publisher sends them again.
+ * @param droppedDeliveries   the deliveries of those messages, dropped so the resent copy is the only one.
  * @param nanos               time taken.
  */
 public record RecoveryResult(
@@ -26,6 +29,8 @@ public record RecoveryResult(
     int retained,
     int wills,
     long unreadable,
+    int unacknowledgedQos2,
+    long droppedDeliveries,
     long nanos)
 {
 }

@@ -109,7 +109,8 @@ final class RetainedMessages
             return true;
         }
         final long position = journal.appendMessage(
-            publish.qos | JournalDescriptor.FLAG_RETAIN | JournalDescriptor.FLAG_RETAINED, publish.topicBuffer,
+            publish.qos | publish.pubrecFlag() | JournalDescriptor.FLAG_RETAIN | JournalDescriptor.FLAG_RETAINED,
+            publish.topicBuffer,
             publish.topicOffset, publish.topicLength, publish.propertiesBuffer, publish.propertiesOffset,
             publish.propertiesLength, publish.payloadBuffer, publish.payloadOffset, publish.payloadLength,
             publish.expiryDeadlineNs, nowNs);

@@ -358,7 +358,7 @@ final class Snapshots
                 final IntHashSet.IntIterator it = session.inboundQos2().iterator();
                 while (it.hasNext())
                 {
-                    if (journal.appendInQos2(id, it.nextValue()) < 0)
+                    if (journal.appendInQos2(id, it.nextValue(), -1) < 0)
                     {
                         return false;
                     }

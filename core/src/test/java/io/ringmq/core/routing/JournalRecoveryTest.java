@@ -67,12 +67,14 @@ class JournalRecoveryTest
         }
     }
 
+    private RecoveryResult lastRecovery;
+
     private RouterHarness start(final String sync, final long maxBytes) throws IOException
     {
         final Journal journal = Journal.open(dir, SEGMENT, maxBytes, sync);
         journals.add(journal);
         final RouterHarness harness = new RouterHarness(config, journal);
-        harness.router.recover(System.nanoTime());
+        lastRecovery = harness.router.recover(System.nanoTime());
         return harness;
     }
 
@@ -806,6 +808,29 @@ class JournalRecoveryTest
     @Test
     void shouldNotLoseAQos2MessageWhenTheLogEndsRightAfterItsInQos2RecordWithSyncBatch() throws IOException
     {
+        resendAfterTheLogEndsAround(true);
+    }
+
+    /**
+     * The other side of the same batch (PowerLossIT again, with the unforced tail kept up to a random byte): the log
+     * ends after the message's ENQUEUE entries but before its IN_QOS2 record. The PUBREC was never sent, so the
+     * publisher sends the message again; the deliveries of the first copy must not survive beside the second.
+     */
+    @Test
+    void shouldNotDeliverAQos2MessageTwiceWhenTheLogEndsBeforeItsInQos2RecordWithSyncBatch() throws IOException
+    {
+        final RecoveryResult recovered = resendAfterTheLogEndsAround(false);
+        assertEquals(1, recovered.unacknowledgedQos2());
+        assertEquals(1, recovered.droppedDeliveries());
+    }
+
+    /**
+     * Publish one QoS 2 message for an offline persistent subscriber with {@code sync=batch}, cut the log just after
+     * (or just before) the message's IN_QOS2 record, restart, have the publisher send it again (DUP, same packet
+     * id), and check the subscriber gets it exactly once.
+     */
+    private RecoveryResult resendAfterTheLogEndsAround(final boolean keepInQos2) throws IOException
+    {
         RouterHarness harness = start(Journal.SYNC_BATCH, 0);
         offlineSubscriber(harness, "q/#", 2);
         harness.connect(PUB, "pub", V5, false, 3600);
@@ -817,15 +842,17 @@ class JournalRecoveryTest
         assertTrue(harness.drain(PUB, PacketType.PUBREC).isEmpty(), "PUBREC held until forced");
         final long end = log.position();
         long cut = -1;
+        boolean enqueued = false;
         final LogRecord record = new LogRecord();
         for (long position = from; position < end && log.read(position, record); position = record.nextPosition())
         {
+            enqueued |= JournalDescriptor.DELIVERIES == record.type();
             if (JournalDescriptor.IN_QOS2 == record.type())
             {
-                cut = record.nextPosition();
+                cut = keepInQos2 ? record.nextPosition() : position;
             }
         }
-        assertTrue(cut > from, "IN_QOS2 record written");
+        assertTrue(cut > from && enqueued, "DELIVERIES and IN_QOS2 records written");
         journals.remove(journals.size() - 1).close();
         final Path segment = dir.resolve("log").resolve(String.format(Locale.ROOT, "%020d.log",
             cut & ~(long)(SEGMENT - 1)));
@@ -835,6 +862,7 @@ class JournalRecoveryTest
         }
 
         harness = start(Journal.SYNC_BATCH, 0);
+        final RecoveryResult recovered = lastRecovery;
         harness.connect(PUB, "pub", V5, false, 3600);
         forceAndRelease(harness);
         harness.drain();
@@ -846,6 +874,7 @@ class JournalRecoveryTest
         forceAndRelease(harness);
         assertEquals(List.of("once"), payloads(harness.drain(SUB, PacketType.PUBLISH)),
             "the message the PUBREC acknowledges is queued for the subscriber, once");
+        return recovered;
     }
 
     private void forceAndRelease(final RouterHarness harness)

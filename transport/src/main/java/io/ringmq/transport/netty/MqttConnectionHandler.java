@@ -632,6 +632,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
         // Read on, and drop, until the peer's FIN: unread data at close would make the kernel send a reset.
         ctx.channel().config().setAutoRead(true);
         lingerTimer = ctx.executor().schedule(this::closeAfterLinger, CLOSE_LINGER_MS, TimeUnit.MILLISECONDS);
+        ctx.pipeline().fireUserEventTriggered(BrokerCloseEvent.INSTANCE);  // WebSocket: a Close frame after the data
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(SHUTDOWN_OUTPUT);
     }
 

@@ -2,18 +2,15 @@ package io.ringmq.transport;
 
 import io.ringmq.core.SuppressForbidden;
 import io.ringmq.core.config.BrokerConfig;
+import io.ringmq.transport.config.ConfigFile;
+import io.ringmq.transport.config.ServerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Properties;
 
 /**
  * Command-line entry: {@code java -jar ringmq.jar [--option value ...]}. Options are read from the
@@ -40,10 +37,11 @@ public final class Main
     {
         productionDefaults();
         final PrintStream err = System.err;
-        final BrokerConfig config;
+        final ServerConfig server;
         try
         {
-            config = parse(args);
+            server = parse(args);
+            server.listeners();  // checked now: a bad listener is a usage error, like a bad option
         }
         catch (final HelpRequested ex)
         {
@@ -56,6 +54,7 @@ public final class Main
             System.exit(EXIT_USAGE);
             return;
         }
+        final BrokerConfig config = server.broker();
         try
         {
             Files.createDirectories(Path.of(config.dataDir()));
@@ -69,7 +68,7 @@ public final class Main
         final RingMqBroker broker;
         try
         {
-            broker = RingMqBroker.start(config);
+            broker = RingMqBroker.start(server);
         }
         catch (final BrokerStartException ex)
         {
@@ -78,6 +77,7 @@ public final class Main
             return;
         }
         SignalHandlers.onTermination(broker::close);
+        SignalHandlers.onHangup(broker::reloadTls);
         try
         {
             while (!broker.awaitStopped(Long.MAX_VALUE))
@@ -122,9 +122,9 @@ public final class Main
      * @return the configuration.
      * @throws IllegalArgumentException naming the bad option.
      */
-    static BrokerConfig parse(final String[] args)
+    static ServerConfig parse(final String[] args)
     {
-        final BrokerConfig config = new BrokerConfig();
+        final ServerConfig config = new ServerConfig(new BrokerConfig());
         String configFile = null;
         for (int i = 0; i < args.length; i++)
         {
@@ -143,21 +143,7 @@ public final class Main
         }
         if (null != configFile)
         {
-            final Properties properties = new Properties();
-            try (InputStream in = Files.newInputStream(Path.of(configFile));
-                Reader reader = new InputStreamReader(in, StandardCharsets.UTF_8))
-            {
-                properties.load(reader);
-            }
-            catch (final IOException ex)
-            {
-                throw new IllegalArgumentException("cannot read config file " + configFile + ": " + ex.getMessage(),
-                    ex);
-            }
-            for (final String name : properties.stringPropertyNames())
-            {
-                config.set(name, properties.getProperty(name));
-            }
+            ConfigFile.read(Path.of(configFile), config);
         }
         for (int i = 0; i < args.length; i++)
         {
@@ -172,7 +158,14 @@ public final class Main
                 i++;
                 continue;
             }
-            if (!BrokerConfig.isSetting(name))
+            if (ServerConfig.isFlag(name))
+            {
+                // A flag takes no value; "--flag true|false" is accepted too.
+                final boolean valued = i + 1 < args.length && !args[i + 1].startsWith("--");
+                config.set(name, valued ? args[++i] : "true");
+                continue;
+            }
+            if (!BrokerConfig.isSetting(name) && !ServerConfig.isOption(name))
             {
                 throw new IllegalArgumentException("unknown option: " + arg);
             }
@@ -188,9 +181,12 @@ public final class Main
     static String usage()
     {
         return "Usage: java -jar ringmq.jar [options]\n" +
-            "RingMQ MQTT 3.1.1/5.0 broker. Options (also as name=value lines in a --config file):\n" +
-            "  --config <file>          read options from a properties file first\n" +
+            "RingMQ MQTT 3.1.1/5.0 broker. Options (also as settings in a --config file):\n" +
+            "  --config <file>          read settings first from a YAML file (.yaml/.yml: options by name and a\n" +
+            "                           listeners: list, see config/ringmq.example.yaml) or a properties file\n" +
             BrokerConfig.helpText() +
+            "Listeners for the simple case (SIGHUP reloads the certificate files):\n" +
+            ServerConfig.helpText() +
             "  --help                   print this help\n";
     }
 

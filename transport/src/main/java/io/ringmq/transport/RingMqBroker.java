@@ -24,12 +24,16 @@ import io.ringmq.store.log.ForceMarker;
 import io.ringmq.store.log.LogCorruptedException;
 import io.ringmq.store.log.MessageLog;
 import io.ringmq.store.log.RecoveryReport;
+import io.ringmq.transport.config.ListenerConfig;
+import io.ringmq.transport.config.ServerConfig;
+import io.ringmq.transport.netty.Listener;
 import io.ringmq.transport.netty.NettyServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -61,12 +65,15 @@ public final class RingMqBroker implements AutoCloseable
     private final CountDownLatch stopped = new CountDownLatch(1);
     private boolean closed;
 
-    private RingMqBroker(final BrokerConfig config, final Authenticator authenticator, final Authorizer authorizer)
-        throws InterruptedException
+    private RingMqBroker(final ServerConfig serverConfig, final Authenticator authenticator,
+        final Authorizer authorizer) throws InterruptedException
     {
+        final BrokerConfig config = serverConfig.broker();
+        final List<ListenerConfig> listeners;
         try
         {
             config.conclude();
+            listeners = serverConfig.listeners();
         }
         catch (final IllegalArgumentException ex)
         {
@@ -83,8 +90,17 @@ public final class RingMqBroker implements AutoCloseable
         }, ProducerType.MULTI, waitStrategy(config.waitStrategy()));
         this.ring = disruptor.getRingBuffer();
         this.journal = openJournal(config);
-        this.server = new NettyServer(config, ring);
+        try
+        {
+            this.server = new NettyServer(config, listeners, ring);
+        }
+        catch (final BrokerStartException ex)
+        {
+            journal.close();
+            throw ex;
+        }
         this.router = new Router(config, server.outboundQueues(), authenticator, authorizer, server, journal);
+        server.connectionDirectory(router.connectionDirectory());
         router.fatalHandler(this::onFatal);
         try
         {
@@ -135,6 +151,18 @@ public final class RingMqBroker implements AutoCloseable
      */
     public static RingMqBroker start(final BrokerConfig config)
     {
+        return start(new ServerConfig(config), Authenticator.ALLOW_ALL, Authorizer.ALLOW_ALL);
+    }
+
+    /**
+     * Start a broker with its listeners and return once they all listen.
+     *
+     * @param config settings and listeners.
+     * @return the running broker.
+     * @throws BrokerStartException if a listener cannot start or a setting is wrong.
+     */
+    public static RingMqBroker start(final ServerConfig config)
+    {
         return start(config, Authenticator.ALLOW_ALL, Authorizer.ALLOW_ALL);
     }
 
@@ -150,12 +178,28 @@ public final class RingMqBroker implements AutoCloseable
     public static RingMqBroker start(final BrokerConfig config, final Authenticator authenticator,
         final Authorizer authorizer)
     {
+        return start(new ServerConfig(config), authenticator, authorizer);
+    }
+
+    /**
+     * Start a broker with its listeners and return once they all listen.
+     *
+     * @param config        settings and listeners; port 0 picks an ephemeral port.
+     * @param authenticator CONNECT check.
+     * @param authorizer    PUBLISH/SUBSCRIBE check.
+     * @return the running broker.
+     * @throws BrokerStartException if a listener cannot start or a setting is wrong.
+     */
+    public static RingMqBroker start(final ServerConfig config, final Authenticator authenticator,
+        final Authorizer authorizer)
+    {
         try
         {
             final RingMqBroker broker = new RingMqBroker(config, authenticator, authorizer);
-            LOG.info("RingMQ listening on {}:{} ({} event loops, {} transport, ring {} slots)",
-                config.bindAddress(), broker.port(), config.eventLoops(), broker.server.transportName(),
-                config.ringSize());
+            final BrokerConfig settings = config.broker();
+            LOG.info("RingMQ started: {} listener(s), {} event loops, {} transport, ring {} slots",
+                broker.server.listeners().size(), settings.eventLoops(), broker.server.transportName(),
+                settings.ringSize());
             return broker;
         }
         catch (final InterruptedException ex)
@@ -353,6 +397,36 @@ public final class RingMqBroker implements AutoCloseable
     public int port()
     {
         return server.port();
+    }
+
+    /**
+     * @param name a listener's name.
+     * @return its bound port.
+     * @throws IllegalArgumentException if there is no such listener.
+     */
+    public int port(final String name)
+    {
+        final Listener listener = server.listener(name);
+        if (null == listener)
+        {
+            throw new IllegalArgumentException("no listener named " + name);
+        }
+        return listener.port();
+    }
+
+    /** @return the listeners, in configuration order. */
+    public List<Listener> listeners()
+    {
+        return server.listeners();
+    }
+
+    /**
+     * Read the TLS files of every listener again (SIGHUP); established connections are not touched.
+     */
+    public void reloadTls()
+    {
+        final int reloaded = server.reloadTls();
+        LOG.info("reload requested: {} TLS listener(s) took new material", reloaded);
     }
 
     /** @return the pool of buffers for frames larger than a ring slot keeps (figures; thread-safe). */

@@ -4,6 +4,7 @@ import io.ringmq.core.config.BrokerConfig;
 import io.ringmq.core.journal.Journal;
 import io.ringmq.core.ring.OutboundQueue;
 import io.ringmq.core.session.ClientConnection;
+import io.ringmq.core.session.ConnectionDirectory;
 import io.ringmq.core.session.Message;
 import io.ringmq.core.session.Session;
 import io.ringmq.core.session.Subscription;
@@ -32,6 +33,8 @@ final class BrokerState
     final Journal journal;
     final BrokerCounters counters = new BrokerCounters();
     final Long2ObjectHashMap<ClientConnection> connections = new Long2ObjectHashMap<>();
+    /** Identities the event loops recorded for connections not yet at CONNECT; only the Router removes. */
+    final ConnectionDirectory directory = new ConnectionDirectory();
     final Map<String, Session> sessions = new Object2ObjectHashMap<>();
     final TopicTrie<Subscription> trie = new TopicTrie<>();
     final SessionTimers timers = new SessionTimers(System.nanoTime());

@@ -13,6 +13,7 @@ import io.ringmq.core.ring.RingEvent;
 import io.ringmq.core.security.Authenticator;
 import io.ringmq.core.security.Authorizer;
 import io.ringmq.core.session.ClientConnection;
+import io.ringmq.core.session.ConnectionDirectory;
 import io.ringmq.core.session.Message;
 import io.ringmq.core.session.Session;
 import io.ringmq.core.session.Subscription;
@@ -104,6 +105,12 @@ public final class Router implements EventHandler<RingEvent>
     private void endConnection(final ClientConnection connection)
     {
         sessionLifecycle.endConnection(connection);
+    }
+
+    /** @return where the event loops leave what they learned about a connection (TLS identity, PROXY address). */
+    public ConnectionDirectory connectionDirectory()
+    {
+        return state.directory;
     }
 
     /** @return counters, written by the Router thread. */

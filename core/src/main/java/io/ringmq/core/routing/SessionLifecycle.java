@@ -16,6 +16,7 @@ import io.ringmq.core.session.Delivery;
 import io.ringmq.core.session.Message;
 import io.ringmq.core.session.Session;
 import io.ringmq.core.session.Subscription;
+import io.ringmq.core.session.TransportIdentity;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
@@ -124,6 +125,16 @@ final class SessionLifecycle implements SessionTimers.Handler
             }
         }
         connection.clientId(clientId);
+        final TransportIdentity identity = state.directory.remove(connection.connectionId());
+        if (null != identity)
+        {
+            connection.identity(identity);
+            if (null != identity.username())
+            {
+                // The listener takes the username from the verified client certificate (use-identity-as-username).
+                connect.username(identity.username());
+            }
+        }
         connection.username(connect.username());
 
         if (null != connect.authenticationMethod())
@@ -348,6 +359,7 @@ final class SessionLifecycle implements SessionTimers.Handler
 
     void onConnectionClosed(final long connectionId, final int reason)
     {
+        state.directory.remove(connectionId);  // closed before CONNECT: nobody else removes it
         final ClientConnection connection = state.connections.remove(connectionId);
         if (null != connection && connection.state() != ClientConnection.CLOSING)
         {

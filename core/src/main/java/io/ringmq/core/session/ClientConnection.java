@@ -29,6 +29,8 @@ public final class ClientConnection
     private Session session;
     private String clientId = "";
     private String username;
+    /** What the transport knew before CONNECT (listener, address, client certificate), or null. */
+    private TransportIdentity identity;
     // Rarely used state lives in objects created on demand, to keep an idle connection small.
     private WillSpec will;
     private Aliases aliases;
@@ -151,6 +153,18 @@ public final class ClientConnection
     public String username()
     {
         return username;
+    }
+
+    /** @return what the transport knew before CONNECT, or null for a plain connection. */
+    public TransportIdentity identity()
+    {
+        return identity;
+    }
+
+    /** @param identity what the transport knew before CONNECT. */
+    public void identity(final TransportIdentity identity)
+    {
+        this.identity = identity;
     }
 
     /** @param username user name or null. */

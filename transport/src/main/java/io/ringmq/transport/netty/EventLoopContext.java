@@ -31,7 +31,6 @@ final class EventLoopContext implements MessageHandler
 {
     private static final int DRAIN_LIMIT = 4096;
     private static final long SWEEP_INTERVAL_MS = 250;
-    private static final long CONNECT_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
     private static final int MIN_WRITE_BUFFER = 512;
     private static final int MAX_FRAMES_PER_CLAIM = 256;
     /** How often connections paused on a full ring (or an empty large-frame pool) try again. */
@@ -302,7 +301,7 @@ final class EventLoopContext implements MessageHandler
         while (it.hasNext())
         {
             final MqttConnectionHandler connection = it.next();
-            final int reason = connection.checkTimeouts(nowNs, CONNECT_TIMEOUT_NS);
+            final int reason = connection.checkTimeouts(nowNs);
             if (reason >= 0)
             {
                 if (null == expired)
@@ -316,7 +315,7 @@ final class EventLoopContext implements MessageHandler
         {
             for (final MqttConnectionHandler connection : expired)
             {
-                connection.onTimeout(nowNs, CONNECT_TIMEOUT_NS);
+                connection.onTimeout(nowNs);
             }
         }
     }

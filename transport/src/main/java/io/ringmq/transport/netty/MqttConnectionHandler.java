@@ -9,17 +9,20 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.ringmq.core.protocol.MqttVersion;
 import io.ringmq.core.protocol.ReasonCode;
 import io.ringmq.core.ring.CloseReason;
 import io.ringmq.core.ring.RingEvent;
+import io.ringmq.core.session.TransportIdentity;
 import io.ringmq.core.status.RateLimitedLog;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.net.ssl.SSLException;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -59,6 +62,8 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
     private static final byte CLOSING = 32;
     /** The Router asked to hear when the socket takes more (a WRITABLE ring event, for retained pacing). */
     private static final byte WRITABLE_WANTED = 16;
+    /** The transport's identity of the connection (TLS certificate, PROXY address) was handed to the Router. */
+    private static final byte IDENTIFIED = 64;
 
     /** How long a broker-closed connection waits for the peer to close before the broker closes it fully. */
     static final long CLOSE_LINGER_MS = 2_000;
@@ -86,6 +91,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
     // Fields are few and small on purpose: a large fleet holds one of these per idle device.
     private final long connectionId = CONNECTION_IDS.incrementAndGet();
     private final EventLoopContext loop;
+    private final Listener listener;
     private ChannelHandlerContext ctx;
     /** Bytes of an incomplete frame (or frames waiting for ring space); owned here, released on removal. */
     private ByteBuf cumulation;
@@ -102,9 +108,14 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
      */
     private ScheduledFuture<?> lingerTimer;
 
-    MqttConnectionHandler(final EventLoopContext loop)
+    /**
+     * @param loop     the event loop's context.
+     * @param listener the listener that accepted the connection.
+     */
+    MqttConnectionHandler(final EventLoopContext loop, final Listener listener)
     {
         this.loop = loop;
+        this.listener = listener;
     }
 
     long connectionId()
@@ -128,6 +139,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
         this.ctx = ctx;
         openedNs = System.nanoTime();
         lastReadNs = openedNs;
+        listener.onAccepted();
         loop.register(this);
     }
 
@@ -151,6 +163,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
         }
         loop.unregister(this);
         loop.serverConnections().decrementAndGet();
+        listener.onClosed();
         if (!is(CLOSING))
         {
             // A close the broker started was reported to the Router when it started (closeByBroker).
@@ -168,6 +181,10 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
         }
         final ByteBuf in = (ByteBuf)msg;
         lastReadNs = System.nanoTime();
+        if (!is(IDENTIFIED) && !is(DISCARDING))
+        {
+            identify();
+        }
         if (is(DISCARDING))
         {
             in.release();
@@ -182,6 +199,62 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
             cumulation = cumulate(ctx, cumulation, in);
         }
         frameCumulation();
+    }
+
+    /**
+     * First MQTT bytes: TLS and the PROXY header are behind us. Hand what the transport knows to the Router before
+     * the first frame enters the ring; a listener that takes the username from a client certificate refuses a
+     * client without one (the CONNECT is never read).
+     */
+    private void identify()
+    {
+        set(IDENTIFIED, true);
+        try
+        {
+            final TransportIdentity identity = IdentityReader.read(ctx.channel(), listener);
+            if (null != identity)
+            {
+                listener.directory().put(connectionId, identity);
+            }
+        }
+        catch (final IdentityReader.NoCertificateException ex)
+        {
+            final long failures = listener.onTlsHandshakeFailure();
+            if (failures > 0)
+            {
+                LOG.info("connection from {} refused: {} ({} TLS refusal(s) on the listener since the last report)",
+                    ConnectionAttributes.clientAddress(ctx.channel()), ex.getMessage(), failures);
+            }
+            set(DISCARDING, true);
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void userEventTriggered(final ChannelHandlerContext ctx, final Object event)
+    {
+        if (event instanceof SslHandshakeCompletionEvent && !((SslHandshakeCompletionEvent)event).isSuccess())
+        {
+            // The SslHandler closes the connection; say why, rate-limited (any client can cause this at will).
+            final long failures = listener.onTlsHandshakeFailure();
+            if (failures > 0)
+            {
+                LOG.info("TLS handshake from {} on listener {} failed: {} ({} failure(s) since the last report)",
+                    ConnectionAttributes.clientAddress(ctx.channel()), listener.name(),
+                    rootCause(((SslHandshakeCompletionEvent)event).cause()), failures);
+            }
+        }
+        ctx.fireUserEventTriggered(event);
+    }
+
+    private static String rootCause(final Throwable ex)
+    {
+        Throwable cause = ex;
+        while (null != cause.getCause() && cause.getCause() != cause)
+        {
+            cause = cause.getCause();
+        }
+        return String.valueOf(cause.getMessage());
     }
 
     /** Append {@code in} to the cumulation, releasing {@code in}; grows or replaces the cumulation as needed. */
@@ -508,7 +581,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
     {
         // I/O errors are expected on a broker: count nothing extra, no stack trace; the close reaches the Router
         // through handlerRemoved0.
-        if (!(cause instanceof IOException))
+        if (!(cause instanceof IOException) && !(cause.getCause() instanceof SSLException))
         {
             final long failures = FAILURE_LOG.onEvent(System.nanoTime());
             if (failures > 0)
@@ -645,7 +718,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
     /**
      * @return a close reason if the connection is past a deadline, else -1.
      */
-    int checkTimeouts(final long nowNs, final long connectTimeoutNs)
+    int checkTimeouts(final long nowNs)
     {
         if (is(DISCARDING))
         {
@@ -653,7 +726,8 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
         }
         if (!is(CONNECTED))
         {
-            return nowNs - openedNs > connectTimeoutNs ? CloseReason.CONNECT_TIMEOUT : -1;
+            // The listener's handshake timeout covers TLS, the WebSocket upgrade and CONNECT together.
+            return nowNs - openedNs > listener.handshakeTimeoutNs() ? CloseReason.CONNECT_TIMEOUT : -1;
         }
         final long keepAliveNs = TimeUnit.MILLISECONDS.toNanos(keepAliveMs);
         if (keepAliveNs > 0 && nowNs - lastReadNs > keepAliveNs + (keepAliveNs >> 1))
@@ -663,9 +737,9 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
         return -1;
     }
 
-    void onTimeout(final long nowNs, final long connectTimeoutNs)
+    void onTimeout(final long nowNs)
     {
-        final int reason = checkTimeouts(nowNs, connectTimeoutNs);
+        final int reason = checkTimeouts(nowNs);
         if (reason < 0)
         {
             return;

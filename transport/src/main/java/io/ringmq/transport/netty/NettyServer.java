@@ -2,9 +2,9 @@ package io.ringmq.transport.netty;
 
 import com.lmax.disruptor.RingBuffer;
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
@@ -25,15 +25,23 @@ import io.ringmq.core.config.BrokerConfig;
 import io.ringmq.core.ring.FrameBufferPool;
 import io.ringmq.core.ring.OutboundQueue;
 import io.ringmq.core.ring.RingEvent;
+import io.ringmq.core.session.ConnectionDirectory;
 import io.ringmq.core.status.RateLimitedLog;
 import io.ringmq.core.status.TransportStats;
 import io.ringmq.transport.BrokerStartException;
+import io.ringmq.transport.config.ListenerConfig;
+import io.ringmq.transport.tls.TlsContextHolder;
+import io.ringmq.transport.tls.TlsMaterialException;
+import io.ringmq.transport.tls.TlsReloader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -81,15 +89,50 @@ public final class NettyServer implements TransportStats
      */
     private final RateLimitedLog refusals =
         new RateLimitedLog(TimeUnit.MILLISECONDS.toNanos(REFUSED_LOG_INTERVAL_MS));
-    private Channel serverChannel;
+    private final List<Listener> listeners = new ArrayList<>();
+    private final TlsReloader tlsReloader;
 
     /**
+     * One plain MQTT listener on the configured bind address and port.
+     *
      * @param config broker settings.
      * @param ring   inbound ring the loops publish to.
      */
     public NettyServer(final BrokerConfig config, final RingBuffer<RingEvent> ring)
     {
+        this(config, List.of(new ListenerConfig().name("mqtt").port(config.port()).conclude(config.bindAddress())),
+            ring);
+    }
+
+    /**
+     * @param config    broker settings.
+     * @param listeners the listeners, concluded; their TLS material is read now.
+     * @param ring      inbound ring the loops publish to.
+     * @throws BrokerStartException if a listener's TLS material cannot be used.
+     */
+    public NettyServer(final BrokerConfig config, final List<ListenerConfig> listeners,
+        final RingBuffer<RingEvent> ring)
+    {
         this.config = config;
+        final List<TlsContextHolder> tls = new ArrayList<>();
+        for (final ListenerConfig listener : listeners)
+        {
+            TlsContextHolder holder = null;
+            if (null != listener.tls())
+            {
+                try
+                {
+                    holder = TlsContextHolder.open(listener.name(), listener.tls());
+                }
+                catch (final TlsMaterialException ex)
+                {
+                    throw new BrokerStartException("listener " + listener.name() + ": " + ex.getMessage(), ex);
+                }
+                tls.add(holder);
+            }
+            this.listeners.add(new Listener(listener, holder));
+        }
+        this.tlsReloader = new TlsReloader(tls);
         final IoHandlerFactory factory;
         if (Epoll.isAvailable())
         {
@@ -137,10 +180,23 @@ public final class NettyServer implements TransportStats
     }
 
     /**
-     * Bind the listening socket.
+     * Where connections leave what the transport learned about them for the Router; set before {@link #bind()}.
+     *
+     * @param directory the Router's directory.
+     */
+    public void connectionDirectory(final ConnectionDirectory directory)
+    {
+        for (final Listener listener : listeners)
+        {
+            listener.directory(directory);
+        }
+    }
+
+    /**
+     * Bind every listener.
      *
      * @throws InterruptedException if interrupted while binding.
-     * @throws BrokerStartException if the address cannot be bound.
+     * @throws BrokerStartException if an address cannot be bound.
      */
     public void bind() throws InterruptedException
     {
@@ -151,6 +207,14 @@ public final class NettyServer implements TransportStats
         // The tail of a burst of refusals (counted after the last line, with none after them) is reported here.
         bossGroup.next().scheduleAtFixedRate(this::reportRefusals, REFUSED_LOG_INTERVAL_MS, REFUSED_LOG_INTERVAL_MS,
             TimeUnit.MILLISECONDS);
+        for (final Listener listener : listeners)
+        {
+            bind(listener);
+        }
+    }
+
+    private void bind(final Listener listener) throws InterruptedException
+    {
         final ServerBootstrap bootstrap = new ServerBootstrap()
             .group(bossGroup, workerGroup)
             .channel(serverChannelClass)
@@ -168,35 +232,52 @@ public final class NettyServer implements TransportStats
                 @Override
                 protected void initChannel(final SocketChannel channel)
                 {
-                    if (connectionCount.incrementAndGet() > config.maxConnections())
-                    {
-                        connectionCount.decrementAndGet();
-                        // Counted before the close, so whoever sees the connection closed sees it counted.
-                        final long refused = refusals.onEvent(System.nanoTime());
-                        if (refused > 0)
-                        {
-                            LOG.warn("{} connection(s) refused since the last report, the latest from {}: " +
-                                "max-connections {} reached", refused, channel.remoteAddress(),
-                                config.maxConnections());
-                        }
-                        channel.close();
-                        return;
-                    }
-                    final EventLoopContext loop = loopByExecutor.get(channel.eventLoop());
-                    channel.pipeline().addLast(new MqttConnectionHandler(loop));
+                    initConnection(listener, channel);
                 }
             });
+        final ListenerConfig settings = listener.config();
         try
         {
-            serverChannel = bootstrap.bind(new InetSocketAddress(config.bindAddress(), config.port())).sync()
-                .channel();
+            listener.serverChannel(bootstrap.bind(new InetSocketAddress(settings.bind(), settings.port())).sync()
+                .channel());
         }
         catch (final Exception ex)
         {
             final String what = ex instanceof BindException ? "address in use or not available" : ex.toString();
-            throw new BrokerStartException("cannot listen on " + config.bindAddress() + ":" + config.port() +
-                ": " + what, ex);
+            throw new BrokerStartException("listener " + listener.name() + ": cannot listen on " + settings.bind() +
+                ":" + settings.port() + ": " + what, ex);
         }
+        LOG.info("listening on {}:{} ({}{})", settings.bind(), listener.port(), settings.protocol(),
+            settings.protocol().webSocket() ? " " + settings.webSocketPath() : "");
+    }
+
+    /**
+     * A connection was accepted: refuse it cheaply when over a limit (before any TLS work), else build its pipeline:
+     * TLS (mqtts, wss), the WebSocket handshake and framing (ws, wss), then the MQTT connection handler, which sees
+     * plain bytes whatever the listener.
+     */
+    private void initConnection(final Listener listener, final SocketChannel channel)
+    {
+        if (connectionCount.incrementAndGet() > config.maxConnections())
+        {
+            connectionCount.decrementAndGet();
+            // Counted before the close, so whoever sees the connection closed sees it counted.
+            final long refused = refusals.onEvent(System.nanoTime());
+            if (refused > 0)
+            {
+                LOG.warn("{} connection(s) refused since the last report, the latest from {}: " +
+                    "max-connections {} reached", refused, channel.remoteAddress(), config.maxConnections());
+            }
+            channel.close();
+            return;
+        }
+        final EventLoopContext loop = loopByExecutor.get(channel.eventLoop());
+        final ChannelPipeline pipeline = channel.pipeline();
+        if (null != listener.tls())
+        {
+            pipeline.addLast("tls", listener.tls().newHandler(channel.alloc()));
+        }
+        pipeline.addLast("mqtt", new MqttConnectionHandler(loop, listener));
     }
 
     private void reportRefusals()
@@ -209,10 +290,43 @@ public final class NettyServer implements TransportStats
         }
     }
 
-    /** @return the bound port. */
+    /** @return the bound port of the first listener. */
     public int port()
     {
-        return ((InetSocketAddress)serverChannel.localAddress()).getPort();
+        return listeners.get(0).port();
+    }
+
+    /** @return the listeners, in configuration order. */
+    public List<Listener> listeners()
+    {
+        return Collections.unmodifiableList(listeners);
+    }
+
+    /**
+     * @param name a listener's name.
+     * @return that listener, or null.
+     */
+    public Listener listener(final String name)
+    {
+        for (final Listener listener : listeners)
+        {
+            if (listener.name().equals(name))
+            {
+                return listener;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Read every TLS listener's certificate, key, CA and CRL files again (SIGHUP); new handshakes use what loaded,
+     * established connections are not touched, and a listener whose files are broken keeps its old material.
+     *
+     * @return listeners whose new material is in use.
+     */
+    public int reloadTls()
+    {
+        return tlsReloader.reloadAll();
     }
 
     /**
@@ -226,12 +340,13 @@ public final class NettyServer implements TransportStats
         loops[0].eventLoop().scheduleAtFixedRate(task, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
     }
 
-    /** Close the listening socket. */
+    /** Close the listening sockets. */
     public void stopAccepting()
     {
-        if (null != serverChannel)
+        tlsReloader.close();
+        for (final Listener listener : listeners)
         {
-            serverChannel.close().syncUninterruptibly();
+            listener.stopAccepting();
         }
     }
 

@@ -10,6 +10,8 @@ import io.ringmq.core.ring.CloseReason;
 import io.ringmq.core.ring.FrameBufferPool;
 import io.ringmq.core.ring.OutboundQueue;
 import io.ringmq.core.ring.RingEvent;
+import io.ringmq.core.session.ConnectionDirectory;
+import io.ringmq.transport.config.ListenerConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -28,6 +30,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(10)
 class MqttConnectionHandlerTest
 {
+    /** A plain listener, as a bare broker has. */
+    private static final Listener LISTENER = plainListener();
+
     private static final byte[] PINGREQ = {(byte)0xC0, 0x00};
     private static final byte[] PUBLISH = {0x30, 0x07, 0x00, 0x03, 'a', '/', 'b', 'h', 'i'};
     private static final byte[] PROTOCOL_ERROR_DISCONNECT = {(byte)0xE0, 0x01, (byte)ReasonCode.PROTOCOL_ERROR};
@@ -79,7 +84,7 @@ class MqttConnectionHandlerTest
         largeFrames = new FrameBufferPool(maxPacketSize, buffers);
         loop = new EventLoopContext(0, channel.eventLoop(), ring, 1 << 16, maxPacketSize, connections, largeFrames,
             maxInlineLength);
-        channel.pipeline().addLast(new MqttConnectionHandler(loop));
+        channel.pipeline().addLast(new MqttConnectionHandler(loop, LISTENER));
         return channel;
     }
 
@@ -191,7 +196,7 @@ class MqttConnectionHandlerTest
     void shouldResumeEveryConnectionPausedOnAFullRingFromOneWaiterList()
     {
         channel(1024);
-        final EmbeddedChannel other = new EmbeddedChannel(new MqttConnectionHandler(loop));
+        final EmbeddedChannel other = new EmbeddedChannel(new MqttConnectionHandler(loop, LISTENER));
         try
         {
             final byte[] six = new byte[PINGREQ.length * 6];
@@ -353,7 +358,7 @@ class MqttConnectionHandlerTest
         write(eight);
         assertEquals(8, takeFrames().size(), "every slot of the ring now holds a frame of this connection");
 
-        final EmbeddedChannel other = new EmbeddedChannel(new MqttConnectionHandler(loop));
+        final EmbeddedChannel other = new EmbeddedChannel(new MqttConnectionHandler(loop, LISTENER));
         try
         {
             final ByteBuf in = other.alloc().directBuffer().writeBytes(PUBLISH).writeBytes(tooLargeForSlot())
@@ -393,7 +398,7 @@ class MqttConnectionHandlerTest
         }
         write(six);  // not consumed: two free slots are left, less than the three frames below
 
-        final EmbeddedChannel other = new EmbeddedChannel(new MqttConnectionHandler(loop));
+        final EmbeddedChannel other = new EmbeddedChannel(new MqttConnectionHandler(loop, LISTENER));
         try
         {
             final ByteBuf in = other.alloc().directBuffer().writeBytes(PUBLISH).writeBytes(tooLargeForSlot())
@@ -602,5 +607,12 @@ class MqttConnectionHandlerTest
         final long id = ring.get(sequence).connectionId();
         takeFrames();
         return id;
+    }
+
+    private static Listener plainListener()
+    {
+        final Listener listener = new Listener(new ListenerConfig().name("test").conclude("127.0.0.1"), null);
+        listener.directory(new ConnectionDirectory());
+        return listener;
     }
 }

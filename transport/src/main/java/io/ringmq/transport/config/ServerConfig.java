@@ -1,0 +1,276 @@
+package io.ringmq.transport.config;
+
+import io.ringmq.core.config.BrokerConfig;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BiConsumer;
+
+/**
+ * Everything the broker process is configured with: the {@link BrokerConfig} settings, the listeners declared in the
+ * configuration file, and the command-line options for the simple case, which start extra listeners on the
+ * {@code --bind} address without a file:
+ * {@code --mqtts-port PORT --certfile CHAIN.pem --keyfile KEY.pem [--cafile CA.pem] [--require-certificate]
+ * [--use-identity-as-username]}, {@code --ws-port PORT}, {@code --wss-port PORT} (same certificate),
+ * {@code --ws-path PATH}, {@code --proxy-protocol}.
+ * <p>
+ * Without {@code listeners:} in the file, the broker has one plain listener on {@code --bind}:{@code --port} plus
+ * the extra ones those options ask for. With {@code listeners:} the file says every listener, and the simple-case
+ * options are refused as ambiguous.
+ * <p>
+ * <b>Threading:</b> built by the starting thread, then only read.
+ */
+public final class ServerConfig
+{
+    private static final Map<String, Option> OPTIONS = new LinkedHashMap<>();
+
+    private record Option(String help, boolean flag, BiConsumer<ServerConfig, String> setter)
+    {
+    }
+
+    static
+    {
+        value("mqtts-port", "port of an MQTT over TLS listener on the bind address, 0 for none (default none; needs "
+            + "--certfile and --keyfile)", (c, v) -> c.mqttsPort = port(v));
+        value("certfile", "PEM certificate chain (leaf first) of the TLS listeners", (c, v) -> c.certFile = v);
+        value("keyfile", "PEM private key (PKCS#8) of the TLS listeners", (c, v) -> c.keyFile = v);
+        value("cafile", "PEM CA bundle that signs client certificates; clients may then present one",
+            (c, v) -> c.caFile = v);
+        flag("require-certificate", "TLS clients must present a certificate signed by --cafile",
+            (c, v) -> c.requireCertificate = bool(v));
+        flag("use-identity-as-username", "the client certificate's CN becomes the MQTT username (needs --cafile)",
+            (c, v) -> c.useIdentityAsUsername = bool(v));
+        value("ws-port", "port of an MQTT over WebSocket listener on the bind address, 0 for none (default none)",
+            (c, v) -> c.wsPort = port(v));
+        value("wss-port", "port of an MQTT over secure WebSocket listener, 0 for none (default none; same "
+            + "certificate as --mqtts-port)", (c, v) -> c.wssPort = port(v));
+        value("ws-path", "HTTP path of the WebSocket listeners (default /mqtt)", (c, v) -> c.wsPath = v);
+        flag("proxy-protocol", "every listener started from the command line requires a PROXY protocol v1/v2 header "
+            + "(a load balancer in front)", (c, v) -> c.proxyProtocol = bool(v));
+    }
+
+    private final BrokerConfig broker;
+    private final List<ListenerConfig> fileListeners = new ArrayList<>();
+    private final Set<String> simpleOptionsGiven = new HashSet<>();
+    private int mqttsPort;
+    private int wsPort;
+    private int wssPort;
+    private String wsPath = ListenerConfig.DEFAULT_WS_PATH;
+    private String certFile;
+    private String keyFile;
+    private String caFile;
+    private boolean requireCertificate;
+    private boolean useIdentityAsUsername;
+    private boolean proxyProtocol;
+
+    /**
+     * @param broker the broker settings.
+     */
+    public ServerConfig(final BrokerConfig broker)
+    {
+        this.broker = broker;
+    }
+
+    private static void value(final String name, final String help, final BiConsumer<ServerConfig, String> setter)
+    {
+        OPTIONS.put(name, new Option(help, false, setter));
+    }
+
+    private static void flag(final String name, final String help, final BiConsumer<ServerConfig, String> setter)
+    {
+        OPTIONS.put(name, new Option(help, true, setter));
+    }
+
+    private static int port(final String value)
+    {
+        final int port;
+        try
+        {
+            port = Integer.parseInt(value.trim());
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new IllegalArgumentException("not a port number: " + value, ex);
+        }
+        if (port < 0 || port > 65535)
+        {
+            throw new IllegalArgumentException("must be between 0 and 65535: " + value);
+        }
+        return port;
+    }
+
+    /**
+     * @param value {@code true} or {@code false}, any case.
+     * @return the value.
+     */
+    static boolean bool(final String value)
+    {
+        return switch (value.trim().toLowerCase(Locale.ROOT))
+        {
+            case "true", "yes", "on" -> true;
+            case "false", "no", "off" -> false;
+            default -> throw new IllegalArgumentException("must be true or false: " + value);
+        };
+    }
+
+    /**
+     * @param name option name without dashes.
+     * @return true if it is one of the simple-case listener options.
+     */
+    public static boolean isOption(final String name)
+    {
+        return OPTIONS.containsKey(name);
+    }
+
+    /**
+     * @param name option name without dashes.
+     * @return true if the option is a flag: on the command line it takes no value.
+     */
+    public static boolean isFlag(final String name)
+    {
+        final Option option = OPTIONS.get(name);
+        return null != option && option.flag();
+    }
+
+    /**
+     * Set a simple-case listener option, or a broker setting.
+     *
+     * @param name  option name without dashes.
+     * @param value the value ({@code true} for a flag given without one).
+     * @return this.
+     * @throws IllegalArgumentException naming the option.
+     */
+    public ServerConfig set(final String name, final String value)
+    {
+        final Option option = OPTIONS.get(name);
+        if (null == option)
+        {
+            broker.set(name, value);
+            return this;
+        }
+        try
+        {
+            option.setter().accept(this, value.trim());
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new IllegalArgumentException(name + ": " + ex.getMessage(), ex);
+        }
+        simpleOptionsGiven.add(name);
+        return this;
+    }
+
+    /** @return the broker settings. */
+    public BrokerConfig broker()
+    {
+        return broker;
+    }
+
+    /**
+     * @param listener a listener declared in the configuration file.
+     * @return this.
+     */
+    public ServerConfig addListener(final ListenerConfig listener)
+    {
+        fileListeners.add(listener);
+        return this;
+    }
+
+    /**
+     * The listeners to start, concluded and checked: names and bind address/port pairs unique, TLS settings whole.
+     *
+     * @return the listeners, in order.
+     * @throws IllegalArgumentException naming the listener or option at fault.
+     */
+    public List<ListenerConfig> listeners()
+    {
+        final List<ListenerConfig> listeners = new ArrayList<>();
+        if (!fileListeners.isEmpty())
+        {
+            if (!simpleOptionsGiven.isEmpty())
+            {
+                throw new IllegalArgumentException("the configuration file declares listeners; --" +
+                    String.join(", --", simpleOptionsGiven) + " would add to them ambiguously: declare every " +
+                    "listener in the file");
+            }
+            listeners.addAll(fileListeners);
+        }
+        else
+        {
+            final ListenerConfig.ProxyMode proxy = proxyProtocol ? ListenerConfig.ProxyMode.REQUIRED :
+                ListenerConfig.ProxyMode.OFF;
+            listeners.add(new ListenerConfig().name("mqtt").port(broker.port()).proxyProtocol(proxy));
+            if (mqttsPort > 0)
+            {
+                listeners.add(new ListenerConfig().name("mqtts").protocol(ListenerConfig.Protocol.MQTTS)
+                    .port(mqttsPort).proxyProtocol(proxy).tls(simpleTls("--mqtts-port")));
+            }
+            if (wsPort > 0)
+            {
+                listeners.add(new ListenerConfig().name("ws").protocol(ListenerConfig.Protocol.WS).port(wsPort)
+                    .webSocketPath(wsPath).proxyProtocol(proxy));
+            }
+            if (wssPort > 0)
+            {
+                listeners.add(new ListenerConfig().name("wss").protocol(ListenerConfig.Protocol.WSS).port(wssPort)
+                    .webSocketPath(wsPath).proxyProtocol(proxy).tls(simpleTls("--wss-port")));
+            }
+            if (0 == mqttsPort && 0 == wssPort && (null != certFile || null != keyFile || null != caFile))
+            {
+                throw new IllegalArgumentException("--certfile, --keyfile and --cafile are for --mqtts-port or " +
+                    "--wss-port, and neither is given");
+            }
+        }
+        final Set<String> names = new HashSet<>();
+        final Set<String> addresses = new HashSet<>();
+        for (final ListenerConfig listener : listeners)
+        {
+            listener.conclude(broker.bindAddress());
+            if (!names.add(listener.name()))
+            {
+                throw new IllegalArgumentException("two listeners are named " + listener.name());
+            }
+            if (listener.port() > 0 && !addresses.add(listener.bind() + ":" + listener.port()))
+            {
+                throw new IllegalArgumentException("listener " + listener.name() + ": " + listener.bind() + ":" +
+                    listener.port() + " is taken by another listener");
+            }
+        }
+        return listeners;
+    }
+
+    private TlsConfig simpleTls(final String option)
+    {
+        if (null == certFile || null == keyFile)
+        {
+            throw new IllegalArgumentException(option + " needs --certfile and --keyfile");
+        }
+        final TlsConfig tls = new TlsConfig().certFile(certFile).keyFile(keyFile).caFile(caFile);
+        if (requireCertificate)
+        {
+            tls.clientAuth(TlsConfig.ClientAuth.REQUIRE);
+        }
+        return tls.useIdentityAsUsername(useIdentityAsUsername);
+    }
+
+    /**
+     * One line per simple-case listener option, for {@code --help}.
+     *
+     * @return the help text.
+     */
+    public static String helpText()
+    {
+        final StringBuilder sb = new StringBuilder();
+        for (final Map.Entry<String, Option> e : OPTIONS.entrySet())
+        {
+            sb.append(String.format(Locale.ROOT, "  --%-22s %s%n", e.getKey() + (e.getValue().flag() ? "" : " <v>"),
+                e.getValue().help()));
+        }
+        return sb.toString();
+    }
+}

@@ -33,6 +33,7 @@ import io.ringmq.transport.config.ListenerConfig;
 import io.ringmq.transport.tls.TlsContextHolder;
 import io.ringmq.transport.tls.TlsMaterialException;
 import io.ringmq.transport.tls.TlsReloader;
+import io.ringmq.transport.websocket.WebSocketPipeline;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -276,6 +277,10 @@ public final class NettyServer implements TransportStats
         if (null != listener.tls())
         {
             pipeline.addLast("tls", listener.tls().newHandler(channel.alloc()));
+        }
+        if (listener.config().protocol().webSocket())
+        {
+            WebSocketPipeline.addTo(pipeline, listener.config(), config.maxPacketSize());
         }
         pipeline.addLast("mqtt", new MqttConnectionHandler(loop, listener));
     }

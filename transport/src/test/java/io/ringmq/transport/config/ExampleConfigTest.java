@@ -1,0 +1,39 @@
+package io.ringmq.transport.config;
+
+import io.ringmq.core.config.BrokerConfig;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The example configuration shipped in {@code config/} must stay a file the broker accepts: every key in it is read,
+ * and its listeners come out as the comments say.
+ */
+class ExampleConfigTest
+{
+    private static final Path EXAMPLE = Path.of("..", "config", "ringmq.example.yaml");
+
+    @Test
+    void shouldReadTheShippedExampleConfiguration()
+    {
+        assertTrue(Files.isRegularFile(EXAMPLE), "example missing at " + EXAMPLE.toAbsolutePath());
+        final ServerConfig config = new ServerConfig(new BrokerConfig());
+        ConfigFile.read(EXAMPLE, config);
+        final List<ListenerConfig> listeners = config.listeners();
+        assertEquals(List.of("tcp", "devices-tls", "browsers", "behind-haproxy"),
+            listeners.stream().map(ListenerConfig::name).toList());
+        assertEquals(ListenerConfig.Protocol.MQTTS, listeners.get(1).protocol());
+        assertEquals(TlsConfig.ClientAuth.REQUIRE, listeners.get(1).tls().clientAuth());
+        assertTrue(listeners.get(1).tls().useIdentityAsUsername());
+        assertEquals(20.0, listeners.get(0).connectRatePerAddress());
+        assertEquals("/mqtt", listeners.get(2).webSocketPath());
+        assertEquals(ListenerConfig.ProxyMode.REQUIRED, listeners.get(3).proxyProtocol());
+        assertEquals("127.0.0.1", listeners.get(3).bind());
+        assertEquals("/var/lib/ringmq", config.broker().dataDir());
+    }
+}

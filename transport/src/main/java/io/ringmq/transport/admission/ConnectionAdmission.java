@@ -204,10 +204,9 @@ public final class ConnectionAdmission implements ProxyRefusalListener
      */
     public void reportDue(final long nowNs)
     {
-        final long count = log.pollDue(nowNs);
-        if (count > 0)
+        if (log.pollDue(nowNs) > 0)
         {
-            writeLine(count);
+            writeLine();
         }
     }
 
@@ -270,26 +269,36 @@ public final class ConnectionAdmission implements ProxyRefusalListener
         latestReason = reason;
         latestDetail = detail;
         refused.incrementAndGet(reason);
-        final long count = log.onEvent(nowNs);
-        if (count > 0)
+        if (log.onEvent(nowNs) > 0)
         {
-            writeLine(count);
+            writeLine();
         }
         return reason;
     }
 
-    private void writeLine(final long count)
+    /**
+     * Write the summary line. The counts are taken here, by reason, from the exact totals: refusals counted by other
+     * threads while the line is due are in it, or in the next one, never in both. A line with nothing left to report
+     * (its refusals were taken by the line before) is skipped.
+     */
+    private void writeLine()
     {
         final StringBuilder byReason = new StringBuilder(64);
+        long count = 0;
         for (int reason = 1; reason < REASONS; reason++)
         {
             final long total = refused.get(reason);
             final long since = total - reported.getAndSet(reason, total);
             if (since > 0)
             {
+                count += since;
                 byReason.append(byReason.length() > 0 ? ", " : "").append(REASON_NAMES[reason]).append(' ')
                     .append(since);
             }
+        }
+        if (0 == count)
+        {
+            return;
         }
         final String detail = latestDetail;
         LOG.warn("listener {}: {} connection(s) refused since the last report ({}), the latest from {}: {}{}",
@@ -303,7 +312,7 @@ public final class ConnectionAdmission implements ProxyRefusalListener
         {
             return inet.getHostAddress();
         }
-        return String.valueOf(address);
+        return null == address ? "an unknown address" : address.toString();
     }
 
     /** As {@link ListenerConfig#conclude}: a burst of 0 is one second's worth, at least 1. */

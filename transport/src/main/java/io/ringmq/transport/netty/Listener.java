@@ -3,12 +3,12 @@ package io.ringmq.transport.netty;
 import io.netty.channel.Channel;
 import io.ringmq.core.session.ConnectionDirectory;
 import io.ringmq.core.status.RateLimitedLog;
+import io.ringmq.transport.admission.ConnectionAdmission;
 import io.ringmq.transport.config.ListenerConfig;
 import io.ringmq.transport.tls.TlsContextHolder;
 
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -26,7 +26,8 @@ public final class Listener
     private final ListenerConfig config;
     private final TlsContextHolder tls;
     private final long handshakeTimeoutNs;
-    private final AtomicInteger connections = new AtomicInteger();
+    /** Limits and refusals of this listener (max connections, connection rates, PROXY headers, timeouts). */
+    private final ConnectionAdmission admission;
     private final AtomicLong accepted = new AtomicLong();
     private final RateLimitedLog handshakeFailureLog = new RateLimitedLog(FAILURE_LOG_INTERVAL_NS);
     private volatile Channel serverChannel;
@@ -41,6 +42,13 @@ public final class Listener
         this.config = config;
         this.tls = tls;
         this.handshakeTimeoutNs = TimeUnit.MILLISECONDS.toNanos(config.handshakeTimeoutMs());
+        this.admission = new ConnectionAdmission(config);
+    }
+
+    /** @return the listener's admission: limits, rates and refusal counts by reason. */
+    public ConnectionAdmission admission()
+    {
+        return admission;
     }
 
     /** @return the settings. */
@@ -70,7 +78,7 @@ public final class Listener
     /** @return connections open on this listener now. */
     public int connections()
     {
-        return connections.get();
+        return admission.connections();
     }
 
     /** @return connections accepted since start. */
@@ -87,13 +95,7 @@ public final class Listener
 
     void onAccepted()
     {
-        connections.incrementAndGet();
         accepted.incrementAndGet();
-    }
-
-    void onClosed()
-    {
-        connections.decrementAndGet();
     }
 
     /** @return the count of failures to log now (rate-limited), 0 for none. */

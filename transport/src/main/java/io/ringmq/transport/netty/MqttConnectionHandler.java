@@ -17,6 +17,7 @@ import io.ringmq.core.ring.CloseReason;
 import io.ringmq.core.ring.RingEvent;
 import io.ringmq.core.session.TransportIdentity;
 import io.ringmq.core.status.RateLimitedLog;
+import io.ringmq.transport.admission.ConnectionAdmission;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
@@ -163,7 +164,6 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
         }
         loop.unregister(this);
         loop.serverConnections().decrementAndGet();
-        listener.onClosed();
         if (!is(CLOSING))
         {
             // A close the broker started was reported to the Router when it started (closeByBroker).
@@ -743,6 +743,12 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
         if (reason < 0)
         {
             return;
+        }
+        if (CloseReason.CONNECT_TIMEOUT == reason)
+        {
+            // TLS, the WebSocket upgrade, the PROXY header and CONNECT did not finish in time: an admission refusal.
+            listener.admission().onRefused(ConnectionAdmission.HANDSHAKE_TIMEOUT,
+                ConnectionAttributes.clientAddress(ctx.channel()), nowNs);
         }
         if (CloseReason.KEEP_ALIVE_TIMEOUT == reason && MqttVersion.MQTT_5 == version)
         {

@@ -29,7 +29,10 @@ import io.ringmq.core.session.ConnectionDirectory;
 import io.ringmq.core.status.RateLimitedLog;
 import io.ringmq.core.status.TransportStats;
 import io.ringmq.transport.BrokerStartException;
+import io.ringmq.transport.admission.AdmissionHandler;
+import io.ringmq.transport.admission.ConnectionAdmission;
 import io.ringmq.transport.config.ListenerConfig;
+import io.ringmq.transport.proxy.ProxyProtocolHandler;
 import io.ringmq.transport.tls.TlsContextHolder;
 import io.ringmq.transport.tls.TlsMaterialException;
 import io.ringmq.transport.tls.TlsReloader;
@@ -272,8 +275,33 @@ public final class NettyServer implements TransportStats
             channel.close();
             return;
         }
+        final long nowNs = System.nanoTime();
+        final ConnectionAdmission admission = listener.admission();
+        if (admission.tryAccept(channel.remoteAddress(), nowNs) != ConnectionAdmission.ACCEPTED)
+        {
+            connectionCount.decrementAndGet();  // counted and logged (rate-limited) by the admission
+            channel.close();
+            return;
+        }
+        final ListenerConfig.ProxyMode proxy = listener.config().proxyProtocol();
+        if (proxy == ListenerConfig.ProxyMode.OFF && null != channel.remoteAddress() &&
+            admission.tryAcceptAddress(channel.remoteAddress().getAddress(), nowNs) != ConnectionAdmission.ACCEPTED)
+        {
+            // Over its address's rate: refused before any handler (or TLS engine) exists for it.
+            admission.release();
+            connectionCount.decrementAndGet();
+            channel.close();
+            return;
+        }
+        channel.closeFuture().addListener(future -> admission.release());
         final EventLoopContext loop = loopByExecutor.get(channel.eventLoop());
         final ChannelPipeline pipeline = channel.pipeline();
+        if (proxy != ListenerConfig.ProxyMode.OFF)
+        {
+            pipeline.addLast("proxy", new ProxyProtocolHandler(proxy, admission));
+            // The per-address rate on the client's address from the header, before any byte reaches TLS.
+            pipeline.addLast("admission", new AdmissionHandler(admission, true));
+        }
         if (null != listener.tls())
         {
             pipeline.addLast("tls", listener.tls().newHandler(channel.alloc()));
@@ -287,7 +315,12 @@ public final class NettyServer implements TransportStats
 
     private void reportRefusals()
     {
-        final long refused = refusals.pollDue(System.nanoTime());
+        final long nowNs = System.nanoTime();
+        for (final Listener listener : listeners)
+        {
+            listener.admission().reportDue(nowNs);
+        }
+        final long refused = refusals.pollDue(nowNs);
         if (refused > 0)
         {
             LOG.warn("{} connection(s) refused since the last report: max-connections {} reached", refused,
@@ -412,7 +445,12 @@ public final class NettyServer implements TransportStats
     @Override
     public long connectionsRefused()
     {
-        return refusals.total();
+        long total = refusals.total();
+        for (final Listener listener : listeners)
+        {
+            total += listener.admission().refusedTotal();
+        }
+        return total;
     }
 
     @Override

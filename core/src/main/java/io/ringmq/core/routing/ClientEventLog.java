@@ -1,5 +1,7 @@
 package io.ringmq.core.routing;
 
+import io.ringmq.core.session.ClientConnection;
+import io.ringmq.core.session.TransportIdentity;
 import io.ringmq.core.status.LogText;
 import io.ringmq.core.status.RateLimitedLog;
 import org.slf4j.Logger;
@@ -33,23 +35,30 @@ final class ClientEventLog
     }
 
     /**
-     * @param nowNs        current time.
-     * @param clientId     the client's id as it sent it (escaped here).
-     * @param connectionId transport connection id.
-     * @param detail       what happened; may hold client-supplied text (escaped here).
+     * @param nowNs      current time.
+     * @param connection the client's connection: its id as the client sent it (escaped here), the connection id, and
+     *                   the client's address when the transport knew it (TLS, PROXY protocol).
+     * @param detail     what happened; may hold client-supplied text (escaped here).
      */
-    void onEvent(final long nowNs, final String clientId, final long connectionId, final String detail)
+    void onEvent(final long nowNs, final ClientConnection connection, final String detail)
     {
         if (log.isDebugEnabled())
         {
-            log.debug("{}: client '{}' (connection {}): {}", what, LogText.escape(clientId), connectionId,
-                LogText.escape(detail));
+            log.debug("{}: client '{}' (connection {}{}): {}", what, LogText.escape(connection.clientId()),
+                connection.connectionId(), from(connection), LogText.escape(detail));
         }
         final long count = limiter.onEvent(nowNs);
         if (count > 0)
         {
-            log.info("{}: {} since the last report, latest client '{}' (connection {}): {}", what, count,
-                LogText.escape(clientId), connectionId, LogText.escape(detail));
+            log.info("{}: {} since the last report, latest client '{}' (connection {}{}): {}", what, count,
+                LogText.escape(connection.clientId()), connection.connectionId(), from(connection),
+                LogText.escape(detail));
         }
+    }
+
+    private static String from(final ClientConnection connection)
+    {
+        final TransportIdentity identity = connection.identity();
+        return null == identity ? "" : " from " + identity.clientAddress() + " on " + identity.listener();
     }
 }

@@ -54,7 +54,7 @@ final class Disconnector
             return;
         }
         counters.protocolViolations++;
-        violations.onEvent(System.nanoTime(), connection.clientId(), connection.connectionId(),
+        violations.onEvent(System.nanoTime(), connection,
             reason + " [" + ReasonCode.name(reasonCode) + "]");
         close(connection, reasonCode, reason);
     }
@@ -99,7 +99,7 @@ final class Disconnector
      */
     void refuseConnect(final ClientConnection connection, final int reasonCode, final String reason)
     {
-        refusals.onEvent(System.nanoTime(), connection.clientId(), connection.connectionId(),
+        refusals.onEvent(System.nanoTime(), connection,
             reason + " [" + ReasonCode.name(reasonCode) + "]");
         final int version = 0 == connection.version() ? MqttVersion.MQTT_3_1_1 : connection.version();
         connack.reset().version(version).reasonCode(reasonCode);

@@ -143,7 +143,7 @@ final class SessionLifecycle implements SessionTimers.Handler
                 "authentication method not supported: " + connect.authenticationMethod());
             return;
         }
-        final int auth = authenticator.authenticate(connect);
+        final int auth = authenticator.authenticate(connect, identity);
         if (auth != ReasonCode.SUCCESS)
         {
             state.disconnector.refuseConnect(connection, auth, "authentication failed");
@@ -185,8 +185,7 @@ final class SessionLifecycle implements SessionTimers.Handler
         if (null != session && null != session.connection())
         {
             final ClientConnection old = session.connection();
-            takeovers.onEvent(state.nowNs, clientId, connection.connectionId(),
-                "session taken over by a new connection");
+            takeovers.onEvent(state.nowNs, connection, "session taken over by a new connection");
             state.disconnector.close(old, ReasonCode.SESSION_TAKEN_OVER, "another connection used this client id");
             session = state.sessions.get(clientId);
         }
@@ -365,7 +364,7 @@ final class SessionLifecycle implements SessionTimers.Handler
         {
             if (reason == CloseReason.KEEP_ALIVE_TIMEOUT)
             {
-                keepAliveTimeouts.onEvent(state.nowNs, connection.clientId(), connectionId, "keep-alive timeout");
+                keepAliveTimeouts.onEvent(state.nowNs, connection, "keep-alive timeout");
             }
             endConnection(connection);
             connection.state(ClientConnection.CLOSING);

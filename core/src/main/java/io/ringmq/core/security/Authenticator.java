@@ -2,6 +2,7 @@ package io.ringmq.core.security;
 
 import io.ringmq.core.codec.ConnectPacket;
 import io.ringmq.core.protocol.ReasonCode;
+import io.ringmq.core.session.TransportIdentity;
 
 /**
  * Decides whether a CONNECT is accepted. Called on the Router thread: implementations must not block.
@@ -18,4 +19,19 @@ public interface Authenticator
      * or {@link ReasonCode#NOT_AUTHORIZED} (mapped to the 3.1.1 return code for older clients).
      */
     int authenticate(ConnectPacket connect);
+
+    /**
+     * The check with what the transport knew before CONNECT: the listener, the client's address (from the PROXY
+     * protocol header when a load balancer sent one) and the verified client certificate. When the listener takes the
+     * username from the certificate, {@code connect.username()} already holds it. By default the transport identity
+     * is not consulted.
+     *
+     * @param connect  the decoded CONNECT.
+     * @param identity what the transport knew, or null for a plain connection.
+     * @return as {@link #authenticate(ConnectPacket)}.
+     */
+    default int authenticate(final ConnectPacket connect, final TransportIdentity identity)
+    {
+        return authenticate(connect);
+    }
 }

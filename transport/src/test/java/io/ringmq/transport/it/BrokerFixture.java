@@ -40,6 +40,8 @@ import io.ringmq.core.config.BrokerConfig;
 import io.ringmq.core.security.Authenticator;
 import io.ringmq.core.security.Authorizer;
 import io.ringmq.transport.RingMqBroker;
+import io.ringmq.transport.config.ListenerConfig;
+import io.ringmq.transport.config.ServerConfig;
 
 /**
  * JUnit 5 extension giving each black-box test class a broker, unique names and clients that are cleaned up.
@@ -77,7 +79,8 @@ public final class BrokerFixture implements BeforeAllCallback, AfterAllCallback,
         if (null == externalPort)
         {
             dataDir = Path.of("target", "it-data", context.getRequiredTestClass().getSimpleName() + "-" + suffix());
-            broker = RingMqBroker.start(defaultConfig(dataDir.resolve("main")));
+            broker = RingMqBroker.start(serverConfig(defaultConfig(dataDir.resolve("main"))), Authenticator.ALLOW_ALL,
+                Authorizer.ALLOW_ALL);
         }
     }
 
@@ -170,8 +173,9 @@ public final class BrokerFixture implements BeforeAllCallback, AfterAllCallback,
     public RingMqBroker startBroker(final UnaryOperator<BrokerConfig> customiser, final Authorizer authorizer)
     {
         assumeRingMq("needs a broker with a custom configuration");
-        final RingMqBroker extra = RingMqBroker.start(customiser.apply(defaultConfig(dataDir.resolve(prefix))),
-            Authenticator.ALLOW_ALL, authorizer);
+        final RingMqBroker extra = RingMqBroker.start(
+            serverConfig(customiser.apply(defaultConfig(dataDir.resolve(prefix)))), Authenticator.ALLOW_ALL,
+            authorizer);
         return track(extra);
     }
 
@@ -210,7 +214,8 @@ public final class BrokerFixture implements BeforeAllCallback, AfterAllCallback,
      */
     public Mqtt5ClientBuilder mqtt5Builder(final String name)
     {
-        return MqttClient.builder().useMqttVersion5().identifier(clientId(name)).serverHost(HOST).serverPort(port());
+        return transport().apply(MqttClient.builder().useMqttVersion5().identifier(clientId(name)).serverHost(HOST)
+            .serverPort(port()));
     }
 
     /**
@@ -244,7 +249,8 @@ public final class BrokerFixture implements BeforeAllCallback, AfterAllCallback,
      */
     public Mqtt3ClientBuilder mqtt3Builder(final String name)
     {
-        return MqttClient.builder().useMqttVersion3().identifier(clientId(name)).serverHost(HOST).serverPort(port());
+        return transport().apply(MqttClient.builder().useMqttVersion3().identifier(clientId(name)).serverHost(HOST)
+            .serverPort(port()));
     }
 
     /**
@@ -271,7 +277,7 @@ public final class BrokerFixture implements BeforeAllCallback, AfterAllCallback,
      */
     public Paho3Client paho3(final String name) throws Exception
     {
-        return track(new Paho3Client("tcp://" + HOST + ":" + port(), clientId(name)));
+        return track(new Paho3Client(transport().pahoUri(HOST, port()), clientId(name)));
     }
 
     /**
@@ -281,7 +287,7 @@ public final class BrokerFixture implements BeforeAllCallback, AfterAllCallback,
      */
     public Paho5Client paho5(final String name) throws Exception
     {
-        return track(new Paho5Client("tcp://" + HOST + ":" + port(), clientId(name)));
+        return track(new Paho5Client(transport().pahoUri(HOST, port()), clientId(name)));
     }
 
     /**
@@ -462,6 +468,26 @@ public final class BrokerFixture implements BeforeAllCallback, AfterAllCallback,
     public static byte[] utf8(final String text)
     {
         return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * @return the transport the suite runs over; always TCP against an external broker.
+     */
+    public ItTransport transport()
+    {
+        return isExternal() ? ItTransport.TCP : ItTransport.current();
+    }
+
+    /** The broker's settings with the one listener of the suite's transport (TCP: the default listener). */
+    private static ServerConfig serverConfig(final BrokerConfig config)
+    {
+        final ServerConfig server = new ServerConfig(config);
+        final ListenerConfig listener = ItTransport.current().listener();
+        if (null != listener)
+        {
+            server.addListener(listener);
+        }
+        return server;
     }
 
     private static BrokerConfig defaultConfig(final Path dataDir)

@@ -129,8 +129,8 @@ final class ConnectIT
         final RawPacket secondAck = second.connect(RawPackets.connect(MQTT_5, "").build());
         assertNotEquals(assigned, secondAck.properties().string(RawProperties.ASSIGNED_CLIENT_IDENTIFIER));
 
-        final Mqtt5BlockingClient hive = FIXTURE.track(MqttClient.builder().useMqttVersion5()
-            .serverHost(BrokerFixture.HOST).serverPort(FIXTURE.port()).buildBlocking());
+        final Mqtt5BlockingClient hive = FIXTURE.track(FIXTURE.transport().apply(MqttClient.builder().useMqttVersion5()
+            .serverHost(BrokerFixture.HOST).serverPort(FIXTURE.port())).buildBlocking());
         final Mqtt5ConnAck ack = hive.connect();
         assertTrue(ack.getAssignedClientIdentifier().isPresent());
         assertTrue(hive.getConfig().getClientIdentifier().isPresent());
@@ -309,9 +309,17 @@ final class ConnectIT
         final RawMqttClient second = FIXTURE.raw(broker.port());
         assertEquals(0, second.connect(RawPackets.connect(MQTT_3_1_1, FIXTURE.clientId("b")).build()).reasonCode());
 
-        final RawMqttClient third = FIXTURE.raw(broker.port());
-        third.send(RawPackets.connect(MQTT_3_1_1, FIXTURE.clientId("c")).build());
-        assertTrue(third.readUntilClosed(TIMEOUT).isEmpty(), "third connection closed without CONNACK");
+        try
+        {
+            final RawMqttClient third = FIXTURE.raw(broker.port());
+            third.send(RawPackets.connect(MQTT_3_1_1, FIXTURE.clientId("c")).build());
+            assertTrue(third.readUntilClosed(TIMEOUT).isEmpty(), "third connection closed without CONNACK");
+        }
+        catch (final java.io.IOException ex)
+        {
+            // Over TLS or WebSocket the refusal (a close at accept) already ends the handshake or the upgrade.
+            assertTrue(FIXTURE.transport() != ItTransport.TCP, "over TCP the connection opens, then closes: " + ex);
+        }
         assertEquals(1, broker.transportStats().connectionsRefused(), "the refusal is counted");
 
         first.send(RawPackets.disconnect());

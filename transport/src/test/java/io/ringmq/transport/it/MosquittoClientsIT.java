@@ -49,6 +49,7 @@ final class MosquittoClientsIT
     {
         Assumptions.assumeTrue(Files.isExecutable(PUB) && Files.isExecutable(SUB), "mosquitto clients not installed");
         Assumptions.assumeTrue(Files.isExecutable(STDBUF), "coreutils stdbuf not installed");
+        Assumptions.assumeTrue(FIXTURE.transport() != ItTransport.WS, "mosquitto_pub/sub do not speak WebSocket");
     }
 
     @ParameterizedTest
@@ -135,6 +136,7 @@ final class MosquittoClientsIT
             "-h", BrokerFixture.HOST,
             "-p", Integer.toString(FIXTURE.port()), "-V", version, "-i", shortId("s"), "-t", topic,
             "-q", Integer.toString(qos), "-d", "-W", "20", "-F", MESSAGE_PREFIX + format));
+        command.addAll(FIXTURE.transport().mosquittoArguments());
         command.addAll(List.of(extra));
         final Subscriber subscriber = new Subscriber(new ProcessBuilder(command).redirectErrorStream(true).start());
         FIXTURE.track(subscriber);
@@ -146,6 +148,7 @@ final class MosquittoClientsIT
     {
         final List<String> command = new ArrayList<>(List.of(PUB.toString(), "-h", BrokerFixture.HOST,
             "-p", Integer.toString(FIXTURE.port()), "-V", version, "-i", shortId("p")));
+        command.addAll(FIXTURE.transport().mosquittoArguments());
         command.addAll(List.of(args));
         final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         try

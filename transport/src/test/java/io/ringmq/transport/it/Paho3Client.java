@@ -68,6 +68,10 @@ public final class Paho3Client implements AutoCloseable
         final MqttConnectOptions options = new MqttConnectOptions();
         options.setCleanSession(cleanSession);
         options.setAutomaticReconnect(false);
+        if (null != ItTransport.current().pahoSocketFactory())
+        {
+            options.setSocketFactory(ItTransport.current().pahoSocketFactory());
+        }
         options.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
         options.setConnectionTimeout(5);
         client.connect(options);

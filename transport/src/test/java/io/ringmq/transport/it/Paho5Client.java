@@ -84,6 +84,10 @@ public final class Paho5Client implements AutoCloseable
         options.setCleanStart(cleanStart);
         options.setSessionExpiryInterval(sessionExpirySeconds);
         options.setAutomaticReconnect(false);
+        if (null != ItTransport.current().pahoSocketFactory())
+        {
+            options.setSocketFactory(ItTransport.current().pahoSocketFactory());
+        }
         options.setConnectionTimeout(5);
         client.connect(options);
         return this;

@@ -31,7 +31,7 @@ public final class RawMqttClient implements AutoCloseable
     private boolean resetByPeer;
 
     /**
-     * Open a TCP connection.
+     * Open a connection over the suite's transport ({@link ItTransport}: TCP, TLS or WebSocket).
      *
      * @param host broker host.
      * @param port broker port.
@@ -39,11 +39,14 @@ public final class RawMqttClient implements AutoCloseable
      */
     public RawMqttClient(final String host, final int port) throws IOException
     {
-        socket = new Socket();
-        socket.setTcpNoDelay(true);
-        socket.connect(new InetSocketAddress(host, port), (int)DEFAULT_TIMEOUT.toMillis());
-        in = new BufferedInputStream(socket.getInputStream());
-        out = socket.getOutputStream();
+        final Socket tcp = new Socket();
+        tcp.setTcpNoDelay(true);
+        tcp.connect(new InetSocketAddress(host, port), (int)DEFAULT_TIMEOUT.toMillis());
+        tcp.setSoTimeout((int)DEFAULT_TIMEOUT.toMillis());
+        final ItTransport.Streams streams = ItTransport.current().open(tcp, host, port);
+        socket = streams.socket();
+        in = new BufferedInputStream(streams.in());
+        out = streams.out();
     }
 
     /**

@@ -41,6 +41,8 @@ record KeyMaterial(PrivateKey key, X509Certificate[] chain)
 {
     private static final String BEGIN = "-----BEGIN ";
     private static final String END = "-----END ";
+    private static final String PBES2 = "PBES2";
+    private static final String PBES2_OID = "1.2.840.113549.1.5.13";
 
     /**
      * @param config TLS settings naming the files.
@@ -115,9 +117,13 @@ record KeyMaterial(PrivateKey key, X509Certificate[] chain)
         try
         {
             final EncryptedPrivateKeyInfo info = new EncryptedPrivateKeyInfo(der);
-            final SecretKeyFactory factory = SecretKeyFactory.getInstance(info.getAlgName());
+            // OpenSSL encrypts with PBES2 (PBKDF2 and AES) by default; the JDK names no SecretKeyFactory or Cipher
+            // "PBES2", but the parameters name the concrete scheme, e.g. PBEWithHmacSHA256AndAES_256.
+            final String algorithm = PBES2.equalsIgnoreCase(info.getAlgName()) || PBES2_OID.equals(info.getAlgName()) ?
+                info.getAlgParameters().toString() : info.getAlgName();
+            final SecretKeyFactory factory = SecretKeyFactory.getInstance(algorithm);
             final Key secret = factory.generateSecret(new PBEKeySpec(password.toCharArray()));
-            final Cipher cipher = Cipher.getInstance(info.getAlgName());
+            final Cipher cipher = Cipher.getInstance(algorithm);
             cipher.init(Cipher.DECRYPT_MODE, secret, info.getAlgParameters());
             return info.getKeySpec(cipher);
         }

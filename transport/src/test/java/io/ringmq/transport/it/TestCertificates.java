@@ -3,6 +3,7 @@ package io.ringmq.transport.it;
 import java.io.IOException;
 import java.io.InputStream;
 import java.math.BigInteger;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +11,7 @@ import java.nio.file.StandardCopyOption;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyStore;
+import java.security.Principal;
 import java.security.PrivateKey;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
@@ -22,13 +24,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.ManagerFactoryParameters;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedKeyManager;
 
 import com.hivemq.client.mqtt.MqttClientSslConfig;
 import com.hivemq.client.mqtt.MqttClientSslConfigBuilder;
 
+import io.netty.handler.ssl.util.SimpleKeyManagerFactory;
 import io.ringmq.transport.config.TlsConfig;
 
 /**
@@ -430,6 +437,95 @@ public final class TestCertificates
         catch (final IOException | GeneralSecurityException ex)
         {
             throw new IllegalStateException("cannot use " + issued.key() + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /**
+     * Key managers that present the certificate whatever CAs the server asks for. A normal client sends no
+     * certificate when its issuer is not among the server's accepted CAs, so this is what shows the server itself
+     * refusing a certificate from an unrelated CA.
+     *
+     * @param issued a certificate with its key, e.g. {@link #otherCaClient()}.
+     * @return key managers always presenting it.
+     */
+    public static KeyManagerFactory keyManagerFactoryIgnoringIssuers(final Issued issued)
+    {
+        final X509ExtendedKeyManager delegate = (X509ExtendedKeyManager)keyManagerFactory(issued).getKeyManagers()[0];
+        final X509ExtendedKeyManager always = new AlwaysPresentingKeyManager(delegate);
+        return new SimpleKeyManagerFactory()
+        {
+            @Override
+            protected void engineInit(final KeyStore keyStore, final char[] password)
+            {
+                // nothing to read: the key manager is given
+            }
+
+            @Override
+            protected void engineInit(final ManagerFactoryParameters parameters)
+            {
+                // nothing to read: the key manager is given
+            }
+
+            @Override
+            protected KeyManager[] engineGetKeyManagers()
+            {
+                return new KeyManager[] {always};
+            }
+        };
+    }
+
+    /** Chooses the one key entry for any key type and issuer list; the rest is the delegate's. */
+    private static final class AlwaysPresentingKeyManager extends X509ExtendedKeyManager
+    {
+        private static final String ALIAS = "key";
+        private final X509ExtendedKeyManager delegate;
+
+        AlwaysPresentingKeyManager(final X509ExtendedKeyManager delegate)
+        {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public String[] getClientAliases(final String keyType, final Principal[] issuers)
+        {
+            return new String[] {ALIAS};
+        }
+
+        @Override
+        public String chooseClientAlias(final String[] keyType, final Principal[] issuers, final Socket socket)
+        {
+            return ALIAS;
+        }
+
+        @Override
+        public String chooseEngineClientAlias(final String[] keyType, final Principal[] issuers,
+            final SSLEngine engine)
+        {
+            return ALIAS;
+        }
+
+        @Override
+        public String[] getServerAliases(final String keyType, final Principal[] issuers)
+        {
+            return delegate.getServerAliases(keyType, issuers);
+        }
+
+        @Override
+        public String chooseServerAlias(final String keyType, final Principal[] issuers, final Socket socket)
+        {
+            return delegate.chooseServerAlias(keyType, issuers, socket);
+        }
+
+        @Override
+        public X509Certificate[] getCertificateChain(final String alias)
+        {
+            return delegate.getCertificateChain(alias);
+        }
+
+        @Override
+        public PrivateKey getPrivateKey(final String alias)
+        {
+            return delegate.getPrivateKey(alias);
         }
     }
 

@@ -13,6 +13,7 @@ import io.ringmq.transport.config.TlsConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -76,6 +77,8 @@ final class BrowserIT
     private static RingMqBroker broker;
     private static Mqtt5BlockingClient other;
     private static WebDriverSession browser;
+    /** Why the test is skipped (set by start()), or null. */
+    private static String missing;
 
     private final ObjectMapper json = new ObjectMapper();
 
@@ -83,10 +86,15 @@ final class BrowserIT
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     static void start() throws Exception
     {
-        final boolean ci = "true".equals(System.getenv("CI"));
-        requireTool(ci, Files.isExecutable(WebDriverSession.CHROMIUM), "chromium not installed");
-        requireTool(ci, Files.isExecutable(WebDriverSession.CHROMEDRIVER), "chromedriver not installed");
-        requireTool(ci, Files.isRegularFile(MQTT_JS), "MQTT.js missing: run npm ci --prefix " + PAGE_DIR);
+        missing = missingTool();
+        if (null != missing)
+        {
+            if ("true".equals(System.getenv("CI")))
+            {
+                fail(missing + " (CI=true: .ci/run installs it)");
+            }
+            return;  // each test is skipped, in requireTools
+        }
 
         final Path keystore = dir.resolve("server.p12");
         generateKeystore(keystore);
@@ -105,6 +113,13 @@ final class BrowserIT
         browser = WebDriverSession.start(List.of("--headless=new", "--no-sandbox", "--disable-gpu",
             "--disable-dev-shm-usage", "--window-size=1100,700",
             "--ignore-certificate-errors-spki-list=" + spkiSha256(keystore)), OUTPUT, Duration.ofSeconds(15));
+    }
+
+    @BeforeEach
+    void requireTools()
+    {
+        // Assumed per test rather than in start(), so that the report lists each test as skipped, with the reason.
+        Assumptions.assumeTrue(null == missing, missing);
     }
 
     @AfterAll
@@ -191,16 +206,22 @@ final class BrowserIT
         }
     }
 
-    private static void requireTool(final boolean ci, final boolean present, final String what)
+    /** Why the test cannot run here, or null if Chromium, chromedriver and MQTT.js are all there. */
+    private static String missingTool()
     {
-        if (ci)
+        if (!Files.isExecutable(WebDriverSession.CHROMIUM))
         {
-            assertTrue(present, what + " (CI=true: .ci/run installs it)");
+            return "chromium not installed";
         }
-        else
+        if (!Files.isExecutable(WebDriverSession.CHROMEDRIVER))
         {
-            Assumptions.assumeTrue(present, what);
+            return "chromedriver not installed";
         }
+        if (!Files.isRegularFile(MQTT_JS))
+        {
+            return "MQTT.js missing: run npm ci --prefix transport/src/test/browser";
+        }
+        return null;
     }
 
     /** A fresh EC key and self-signed certificate for localhost and 127.0.0.1, valid two days. */

@@ -175,7 +175,7 @@ public final class ConfigFile
             }
             catch (final IllegalArgumentException ex)
             {
-                throw new IllegalArgumentException(path + ": " + ex.getMessage(), ex);
+                throw located(path, ex);
             }
         }
         listener.connectRate(rate, burst);
@@ -221,17 +221,33 @@ public final class ConfigFile
             }
             catch (final IllegalArgumentException ex)
             {
-                throw new IllegalArgumentException(path + ": " + ex.getMessage(), ex);
+                throw located(path, ex);
             }
         }
         return tls;
+    }
+
+    /** A problem already named by the path of its key: outer levels pass it on as it is. */
+    private static final class LocatedException extends IllegalArgumentException
+    {
+        private static final long serialVersionUID = 1L;
+
+        LocatedException(final String message, final Throwable cause)
+        {
+            super(message, cause);
+        }
+    }
+
+    private static IllegalArgumentException located(final String path, final IllegalArgumentException ex)
+    {
+        return ex instanceof LocatedException ? ex : new LocatedException(path + ": " + ex.getMessage(), ex);
     }
 
     private static String scalar(final String path, final JsonNode node)
     {
         if (!node.isValueNode() || node.isNull())
         {
-            throw new IllegalArgumentException(path + " must be a single value");
+            throw new LocatedException(path + ": must be a single value", null);
         }
         return node.asText();
     }

@@ -74,7 +74,7 @@ record KeyMaterial(PrivateKey key, X509Certificate[] chain)
         }
         catch (final IOException ex)
         {
-            throw new TlsMaterialException("cannot read key-file " + keyFile + ": " + ex.getMessage(), ex);
+            throw new TlsMaterialException("cannot read key-file " + keyFile + ": " + why(ex), ex);
         }
         final int begin = text.indexOf(BEGIN);
         final int labelEnd = begin < 0 ? -1 : text.indexOf("-----", begin + BEGIN.length());
@@ -189,8 +189,9 @@ record KeyMaterial(PrivateKey key, X509Certificate[] chain)
         }
         catch (final IOException | GeneralSecurityException ex)
         {
-            throw new TlsMaterialException("cannot read keystore " + file + " (" + type + "; wrong password?): " +
-                ex.getMessage(), ex);
+            final boolean io = ex instanceof java.nio.file.FileSystemException;
+            throw new TlsMaterialException("cannot read keystore " + file + " (" + type + "): " +
+                (io ? why(ex) : "wrong password or not a " + type + " file? " + ex.getMessage()), ex);
         }
     }
 
@@ -211,13 +212,27 @@ record KeyMaterial(PrivateKey key, X509Certificate[] chain)
         }
         catch (final IOException | GeneralSecurityException ex)
         {
-            throw new TlsMaterialException("cannot read " + what + " " + file + ": " + ex.getMessage(), ex);
+            throw new TlsMaterialException("cannot read " + what + " " + file + ": " + why(ex), ex);
         }
         if (certificates.isEmpty())
         {
             throw new TlsMaterialException(what + " " + file + " holds no certificate", null);
         }
         return certificates;
+    }
+
+    /** The reason an I/O exception gives, without repeating the file name the JDK puts in some of them. */
+    private static String why(final Exception ex)
+    {
+        if (ex instanceof java.nio.file.NoSuchFileException)
+        {
+            return "no such file";
+        }
+        if (ex instanceof java.nio.file.AccessDeniedException)
+        {
+            return "permission denied";
+        }
+        return String.valueOf(ex.getMessage());
     }
 
     private void checkPair()

@@ -5,7 +5,7 @@ import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
+import java.nio.channels.ByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Base64;
@@ -16,10 +16,11 @@ import java.util.Locale;
  * by the selector loop), WebSocket (RFC 6455 client: upgrade, masked binary frames out, frames in), or WebSocket over
  * TLS. Plain TCP connections have none ({@link Connection#transport} is null) and pay nothing.
  * <p>
- * The calls mirror {@link SocketChannel}: {@link #read} fills the caller's buffer with MQTT bytes, {@link #write}
- * takes MQTT bytes and returns how many it took. Encoding happens in the loop's shared {@link TransportBuffers}; a
- * connection keeps bytes of its own only for a TLS record split across reads ({@code netCarry}), decoded bytes the
- * MQTT read buffer had no room for ({@code plainCarry}) and encoded bytes the socket refused ({@code pending}).
+ * The calls mirror a socket's: {@link #read} fills the caller's buffer with MQTT bytes, {@link #write} takes MQTT bytes
+ * and returns how many it took (the channel is a {@link ByteChannel}, so tests can drive it in memory). Encoding
+ * happens in the loop's shared {@link TransportBuffers}; a connection keeps bytes of its own only for a TLS record
+ * split across reads ({@code netCarry}), decoded bytes the MQTT read buffer had no room for ({@code plainCarry}) and
+ * encoded bytes the socket refused ({@code pending}).
  * Arrays above {@link #MAX_KEPT_BUFFER} are dropped once empty, so an idle connection keeps at most small ones.
  * <p>
  * <b>Threading:</b> not thread-safe; owned by the connection's {@link IoLoop}.
@@ -73,7 +74,7 @@ final class ClientTransport
      * @param channel the connected socket.
      * @throws IOException on a socket or TLS failure.
      */
-    void start(final SocketChannel channel) throws IOException
+    void start(final ByteChannel channel) throws IOException
     {
         if (null != engine)
         {
@@ -131,7 +132,7 @@ final class ClientTransport
      * @return MQTT bytes added to dst, or -1 at the end of the stream (socket, close_notify or WebSocket Close).
      * @throws IOException on a socket failure, a TLS failure or a WebSocket protocol violation.
      */
-    int read(final SocketChannel channel, final ByteBuffer dst) throws IOException
+    int read(final ByteChannel channel, final ByteBuffer dst) throws IOException
     {
         moreInput = false;
         int delivered = 0;
@@ -160,7 +161,7 @@ final class ClientTransport
         return delivered == 0 && peerClosed ? -1 : delivered;
     }
 
-    private int readWebSocket(final SocketChannel channel, final ByteBuffer dst) throws IOException
+    private int readWebSocket(final ByteChannel channel, final ByteBuffer dst) throws IOException
     {
         final ByteBuffer plain = buffers.plain;
         plain.clear().limit(Math.min(plain.capacity(), dst.remaining()));
@@ -174,7 +175,7 @@ final class ClientTransport
         return k;
     }
 
-    private int readTls(final SocketChannel channel, final ByteBuffer dst) throws IOException
+    private int readTls(final ByteChannel channel, final ByteBuffer dst) throws IOException
     {
         final ByteBuffer net = buffers.netIn;
         net.clear();
@@ -288,7 +289,7 @@ final class ClientTransport
      *
      * @return MQTT bytes now at {@code bytes[offset, offset + result)}.
      */
-    private int decodePlain(final SocketChannel channel, final byte[] bytes, final int offset, final int length)
+    private int decodePlain(final ByteChannel channel, final byte[] bytes, final int offset, final int length)
         throws IOException
     {
         int from = offset;
@@ -333,7 +334,7 @@ final class ClientTransport
     // ----------------------------------------------------------------------------------------------------------------
     // WebSocket upgrade
 
-    private void sendUpgrade(final SocketChannel channel) throws IOException
+    private void sendUpgrade(final ByteChannel channel) throws IOException
     {
         phase = PHASE_WS_UPGRADE;
         final String key = Base64.getEncoder().encodeToString(buffers.nonce());
@@ -450,7 +451,7 @@ final class ClientTransport
      * @return MQTT bytes taken: all of them, or fewer (0) when earlier output is still pending.
      * @throws IOException on a socket or TLS failure.
      */
-    int write(final SocketChannel channel, final ByteBuffer src) throws IOException
+    int write(final ByteChannel channel, final ByteBuffer src) throws IOException
     {
         if (pendingLength > 0 && !flushPending(channel))
         {
@@ -500,7 +501,7 @@ final class ClientTransport
      * @return true when nothing is pending any more.
      * @throws IOException on a socket failure.
      */
-    boolean flushPending(final SocketChannel channel) throws IOException
+    boolean flushPending(final ByteChannel channel) throws IOException
     {
         final ByteBuffer net = buffers.netOut;
         while (pendingLength > 0)
@@ -532,7 +533,7 @@ final class ClientTransport
      *
      * @param channel socket, still open.
      */
-    void close(final SocketChannel channel)
+    void close(final ByteChannel channel)
     {
         try
         {
@@ -565,7 +566,7 @@ final class ClientTransport
         pendingLength = 0;
     }
 
-    private void sendClose(final SocketChannel channel, final int code) throws IOException
+    private void sendClose(final ByteChannel channel, final int code) throws IOException
     {
         if (closeSent)
         {
@@ -576,7 +577,7 @@ final class ClientTransport
         sendControl(channel, WebSocketFraming.OPCODE_CLOSE, payload, 2);
     }
 
-    private void sendControl(final SocketChannel channel, final int opcode, final byte[] payload, final int length)
+    private void sendControl(final ByteChannel channel, final int opcode, final byte[] payload, final int length)
         throws IOException
     {
         final ByteBuffer frame = buffers.frame;
@@ -589,7 +590,7 @@ final class ClientTransport
     /**
      * Write bytes that are already framed (upgrade request, control frame): through TLS if any, else as they are.
      */
-    private void sendSealed(final SocketChannel channel, final ByteBuffer src) throws IOException
+    private void sendSealed(final ByteChannel channel, final ByteBuffer src) throws IOException
     {
         if (pendingLength > 0)
         {
@@ -628,7 +629,7 @@ final class ClientTransport
      *
      * @return true when the socket took everything.
      */
-    private boolean send(final SocketChannel channel, final ByteBuffer net) throws IOException
+    private boolean send(final ByteChannel channel, final ByteBuffer net) throws IOException
     {
         if (pendingLength == 0)
         {
@@ -661,7 +662,7 @@ final class ClientTransport
      * Drive the engine as far as it goes without input: run delegated tasks inline (the loop has nothing better to
      * do with this connection), wrap what it wants to send, and notice the end of the handshake.
      */
-    private void pump(final SocketChannel channel) throws IOException
+    private void pump(final ByteChannel channel) throws IOException
     {
         while (true)
         {
@@ -704,7 +705,7 @@ final class ClientTransport
         }
     }
 
-    private void onTlsHandshakeDone(final SocketChannel channel) throws IOException
+    private void onTlsHandshakeDone(final ByteChannel channel) throws IOException
     {
         // No resumption: every simulated device is a new client (see TransportSettings).
         engine.getSession().invalidate();

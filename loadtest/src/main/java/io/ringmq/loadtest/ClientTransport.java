@@ -459,7 +459,7 @@ final class ClientTransport
         }
         final int start = src.position();
         final ByteBuffer net = buffers.netOut;
-        while (src.hasRemaining())
+        while (src.hasRemaining() && pendingLength == 0)
         {
             net.clear();
             while (src.hasRemaining() && net.remaining() >= buffers.sealRoom)
@@ -475,8 +475,15 @@ final class ClientTransport
                     src.get(array, header, n);
                     WebSocketFraming.mask(array, header, n, mask);
                     frame.clear().limit(header + n);
+                    // The frame's bytes are taken from src: all of it is sealed, even if the socket is full.
                     while (frame.hasRemaining())
                     {
+                        if (net.remaining() < buffers.sealRoom)
+                        {
+                            net.flip();
+                            send(channel, net);
+                            net.clear();
+                        }
                         seal(frame, net);
                     }
                 }
@@ -486,10 +493,7 @@ final class ClientTransport
                 }
             }
             net.flip();
-            if (!send(channel, net))
-            {
-                break;
-            }
+            send(channel, net);
         }
         return src.position() - start;
     }
@@ -617,17 +621,21 @@ final class ClientTransport
             net.put(src);
             return;
         }
+        final int before = src.remaining();
+        final int free = net.remaining();
         final SSLEngineResult result = engine.wrap(src, net);
-        if (result.getStatus() != SSLEngineResult.Status.OK)
+        if (result.getStatus() != SSLEngineResult.Status.OK || (result.bytesConsumed() == 0 && before > 0 &&
+            result.bytesProduced() == 0))
         {
-            throw new SSLException("wrap: " + result.getStatus());
+            throw new SSLException("wrap: " + result.getStatus() + " with " + before + " bytes to seal, " + free +
+                " bytes free, handshake " + result.getHandshakeStatus());
         }
     }
 
     /**
      * Write {@code net} (flipped), keeping what the socket does not take; pending bytes always go first.
      *
-     * @return true when the socket took everything.
+     * @return true when nothing is pending.
      */
     private boolean send(final ByteChannel channel, final ByteBuffer net) throws IOException
     {
@@ -638,7 +646,7 @@ final class ClientTransport
         final int rest = net.remaining();
         if (rest == 0)
         {
-            return true;
+            return pendingLength == 0;
         }
         final int required = pendingLength + rest;
         if (null == pending || pending.length < required)

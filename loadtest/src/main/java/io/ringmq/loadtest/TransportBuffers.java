@@ -15,8 +15,11 @@ import java.security.SecureRandom;
  */
 final class TransportBuffers
 {
-    /** WebSocket payload per outbound frame, so a frame fits one TLS record (16 KiB of plaintext). */
-    static final int WS_CHUNK = 16 * 1024 - WebSocketFraming.MAX_CLIENT_HEADER_LENGTH;
+    /**
+     * WebSocket payload per outbound frame, so that a frame fits one TLS record: the JDK's TLS 1.3 engine puts at
+     * most 16,367 bytes of plaintext in a record (2^14 less the tag and the content type), not 16 KiB.
+     */
+    static final int WS_CHUNK = 16 * 1024 - 64;
     private static final int RECORDS = 4;
 
     /** Bytes from the socket, after the connection's carried partial TLS record. */

@@ -210,6 +210,60 @@ class ClientTransportTest
     }
 
     @Test
+    void shouldUpgradeOverTlsAndSealWholeFramesInRecordsWhateverTheRecordLimit() throws Exception
+    {
+        final SSLEngine server = serverEngine(false);
+        final ClientTransport client = tlsClient("localhost", "--websocket", "--cafile",
+            certificates.caCert.toString());
+        handshake(client, server);
+        assertFalse(client.isOpen(), "TLS is up, the upgrade is not");
+        serverPump(server);
+        final String request = new String(serverReceived.toByteArray(), StandardCharsets.ISO_8859_1);
+        serverReceived.reset();
+        assertTrue(request.startsWith("GET /mqtt HTTP/1.1\r\n"), request);
+        serverSend(server, upgradeResponse(accept(request)).getBytes(StandardCharsets.ISO_8859_1));
+        assertEquals(0, client.read(channel, ByteBuffer.allocate(1024)));
+        assertTrue(client.isOpen());
+
+        // 200 KB: more than one frame per TLS record would overflow the record limit (16,367 bytes in TLS 1.3).
+        channel.writeLimit = 1000;
+        final byte[] up = randomBytes(200_000);
+        final ByteBuffer src = ByteBuffer.wrap(up);
+        int guard = 0;
+        while ((src.hasRemaining() || client.hasPendingOutput()) && guard++ < 100_000)
+        {
+            if (client.hasPendingOutput())
+            {
+                client.flushPending(channel);
+            }
+            else
+            {
+                client.write(channel, src);
+            }
+            serverPump(server);
+        }
+        serverPump(server);
+        assertArrayEquals(up, unmaskClientFrames(serverReceived.toByteArray(), new ArrayList<>()));
+
+        // Inbound frames split across records and reads.
+        channel.writeLimit = Integer.MAX_VALUE;
+        final byte[] down = randomBytes(50_000);
+        final ByteArrayOutputStream frames = new ByteArrayOutputStream();
+        WebSocketFramingTest.serverFrame(frames, false, WebSocketFraming.OPCODE_BINARY,
+            Arrays.copyOfRange(down, 0, 20_000));
+        WebSocketFramingTest.serverFrame(frames, true, WebSocketFraming.OPCODE_CONTINUATION,
+            Arrays.copyOfRange(down, 20_000, down.length));
+        serverSend(server, frames.toByteArray());
+        final ByteBuffer dst = ByteBuffer.allocate(3000);
+        guard = 0;
+        while (clientReceived.size() < down.length && guard++ < 10_000)
+        {
+            readInto(client, dst);
+        }
+        assertArrayEquals(down, clientReceived.toByteArray());
+    }
+
+    @Test
     void shouldRefuseAnUpgradeWithoutTheRightAcceptOrStatus() throws Exception
     {
         final ClientTransport wrongAccept = webSocketClient();
@@ -255,8 +309,9 @@ class ClientTransportTest
         {
             serverPump(server);
             assertTrue(client.read(channel, dst) >= 0);
-            if (client.isOpen() && server.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.NOT_HANDSHAKING &&
-                channel.written.size() == 0)
+            final boolean serverDone =
+                server.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.NOT_HANDSHAKING;
+            if (client.phase() != ClientTransport.PHASE_TLS_HANDSHAKE && serverDone && channel.written.size() == 0)
             {
                 return;
             }

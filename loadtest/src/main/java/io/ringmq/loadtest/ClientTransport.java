@@ -715,8 +715,6 @@ final class ClientTransport
 
     private void onTlsHandshakeDone(final ByteChannel channel) throws IOException
     {
-        // No resumption: every simulated device is a new client (see TransportSettings).
-        engine.getSession().invalidate();
         if (null != ws)
         {
             sendUpgrade(channel);

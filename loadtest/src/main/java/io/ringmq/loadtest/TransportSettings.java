@@ -25,17 +25,22 @@ import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What the connections of one run speak under MQTT: plain TCP, TLS, WebSocket or WebSocket over TLS, with the TLS
  * material loaded once from PEM files into one {@link SSLContext} shared by every I/O thread (it is thread-safe; each
  * connection gets its own {@link SSLEngine}).
  * <p>
- * Every connection makes a full handshake: a simulated device is a new client with no session of its own, so client
- * session resumption is turned off (each session is invalidated once its handshake ends, and the client session cache
- * holds at most one entry, so 19k connections do not keep 19k sessions alive).
+ * Every connection makes a full handshake: a simulated device is a new client with no session of its own. The JDK
+ * client looks for a session to resume by the engine's peer host and port, and the port is only a hint (it is not
+ * used to connect or to check the certificate), so each engine gets a port hint of its own and the lookup never
+ * matches; the client session cache holds at most one entry, so 19k connections do not keep 19k sessions alive.
+ * (Invalidating each session after its handshake is not enough: the TLS 1.3 NewSessionTicket that follows it is
+ * cached anew.)
  * <p>
- * <b>Threading:</b> built on the main thread, then read-only.
+ * <b>Threading:</b> built on the main thread, then read-only except for the port hint counter (atomic), used by every
+ * I/O thread.
  */
 final class TransportSettings
 {
@@ -50,6 +55,7 @@ final class TransportSettings
     final int applicationBufferSize;
     private final SSLContext context;
     private final boolean verifyHostname;
+    private final AtomicInteger portHints = new AtomicInteger();
 
     private TransportSettings(
         final LoadOptions options, final SSLContext context, final int packetBufferSize,
@@ -115,7 +121,7 @@ final class TransportSettings
      */
     SSLEngine newEngine()
     {
-        final SSLEngine engine = context.createSSLEngine(host, port);
+        final SSLEngine engine = context.createSSLEngine(host, nextPortHint());
         engine.setUseClientMode(true);
         if (verifyHostname)
         {
@@ -124,6 +130,16 @@ final class TransportSettings
             engine.setSSLParameters(parameters);
         }
         return engine;
+    }
+
+    /**
+     * A port hint no recent engine had, so the client session cache finds nothing to resume.
+     *
+     * @return 1 to {@link Integer#MAX_VALUE}, cycling.
+     */
+    private int nextPortHint()
+    {
+        return 1 + (portHints.getAndIncrement() & Integer.MAX_VALUE) % (Integer.MAX_VALUE - 1);
     }
 
     /**

@@ -51,6 +51,7 @@ class ClientTransportTest
     @TempDir
     static Path dir;
     private static TestCertificates certificates;
+    private static SSLContext serverContext;
 
     private final MemoryChannel channel = new MemoryChannel();
     private final ByteBuffer serverIn = ByteBuffer.allocate(1 << 21);
@@ -118,6 +119,29 @@ class ClientTransportTest
         handshake(client, server);
         final X509Certificate peer = (X509Certificate)server.getSession().getPeerCertificates()[0];
         assertTrue(peer.getSubjectX500Principal().getName().contains("CN=device-1"), peer.toString());
+    }
+
+    @Test
+    void shouldMakeAFullHandshakeForEveryConnection() throws Exception
+    {
+        // A resumed handshake carries no certificate: the server's flight would shrink by about the certificate.
+        final LoadOptions options = LoadOptions.parse(Scenario.of("fan-in"),
+            List.of("--tls", "--host", "localhost", "--port", "8883", "--cafile", certificates.caCert.toString()));
+        final TransportBuffers buffers = new TransportBuffers(options.transport);
+        final long[] serverBytes = new long[3];
+        for (int i = 0; i < serverBytes.length; i++)
+        {
+            resetServer();
+            final long before = channel.fed;
+            handshake(new ClientTransport(options.transport, buffers), serverEngine(false));
+            serverBytes[i] = channel.fed - before;
+        }
+        final long certificate = Files.size(certificates.serverCert) * 3 / 4;
+        for (int i = 1; i < serverBytes.length; i++)
+        {
+            assertTrue(serverBytes[i] > serverBytes[0] - certificate / 2,
+                "handshake " + i + " sent " + serverBytes[i] + " bytes, the first " + serverBytes[0] + ": resumed?");
+        }
     }
 
     @Test
@@ -396,6 +420,19 @@ class ClientTransportTest
 
     private static SSLEngine serverEngine(final boolean needClientAuth) throws Exception
     {
+        final SSLEngine engine = serverContext().createSSLEngine();
+        engine.setUseClientMode(false);
+        engine.setNeedClientAuth(needClientAuth);
+        return engine;
+    }
+
+    /** One server context for the class, so its session cache would let a client resume if the client tried. */
+    private static synchronized SSLContext serverContext() throws Exception
+    {
+        if (null != serverContext)
+        {
+            return serverContext;
+        }
         final Certificate[] chain;
         try (InputStream in = Files.newInputStream(certificates.serverCert))
         {
@@ -417,10 +454,8 @@ class ClientTransportTest
         tmf.init(trust);
         final SSLContext context = SSLContext.getInstance("TLS");
         context.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-        final SSLEngine engine = context.createSSLEngine();
-        engine.setUseClientMode(false);
-        engine.setNeedClientAuth(needClientAuth);
-        return engine;
+        serverContext = context;
+        return context;
     }
 
     private static String accept(final String request) throws Exception
@@ -493,6 +528,7 @@ class ClientTransportTest
         final ByteArrayOutputStream written = new ByteArrayOutputStream();
         ByteBuffer toClient = ByteBuffer.allocate(1 << 22).flip();
         int writeLimit = Integer.MAX_VALUE;
+        long fed;
 
         void feed(final byte[] bytes)
         {
@@ -501,6 +537,7 @@ class ClientTransportTest
 
         void feed(final ByteBuffer bytes)
         {
+            fed += bytes.remaining();
             toClient.compact();
             toClient.put(bytes);
             toClient.flip();

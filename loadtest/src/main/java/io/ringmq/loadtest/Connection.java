@@ -41,6 +41,8 @@ final class Connection
 
     SocketChannel channel;
     SelectionKey key;
+    /** TLS and/or WebSocket under MQTT, or null for plain TCP; new for every connection attempt. */
+    ClientTransport transport;
     int state = STATE_NEW;
     int sourceAddressIndex;
     boolean cleanStart = true;
@@ -130,6 +132,16 @@ final class Connection
         {
             carry = null;
         }
+    }
+
+    /**
+     * True while bytes wait for the socket: MQTT bytes not yet taken, or encoded bytes of the transport.
+     *
+     * @return true when OP_WRITE is needed.
+     */
+    boolean hasPendingOutput()
+    {
+        return pendingLength > 0 || (null != transport && transport.hasPendingOutput());
     }
 
     byte[] pending()

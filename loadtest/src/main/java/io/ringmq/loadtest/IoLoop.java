@@ -106,9 +106,13 @@ final class IoLoop implements Runnable
     private final long keepAliveNs;
     private final int connectConcurrency;
     private final boolean stallConnected;
+    private final TransportSettings transport;
+    /** Scratch buffers of the TLS/WebSocket layers, or null for plain TCP. */
+    private final TransportBuffers transportBuffers;
 
     private volatile boolean running = true;
     private boolean inRead;
+    private int transportErrorsReported;
     private int[] expectedReceivers;
     private long nowNs;
     private long readTimeNs;
@@ -162,6 +166,8 @@ final class IoLoop implements Runnable
         this.keepAliveNs = options.keepAliveSeconds * 1_000_000_000L;
         this.connectConcurrency = Math.max(1, options.connectConcurrency / Math.max(1, options.threads));
         this.stallConnected = LoadOptions.STALLED_CONNECTED.equals(options.stalled);
+        this.transport = null == options.transport ? TransportSettings.from(options) : options.transport;
+        this.transportBuffers = transport.layered() ? new TransportBuffers(transport) : null;
     }
 
     /**
@@ -633,6 +639,7 @@ final class IoLoop implements Runnable
         {
             final SocketChannel channel = SocketChannel.open();
             c.channel = channel;
+            c.transport = null == transportBuffers ? null : new ClientTransport(transport, transportBuffers);
             channel.configureBlocking(false);
             channel.setOption(StandardSocketOptions.TCP_NODELAY, Boolean.TRUE);
             if (c.role == Connection.ROLE_STALLED && stallConnected && !c.cleanup)
@@ -659,9 +666,28 @@ final class IoLoop implements Runnable
         }
     }
 
-    private void onConnected(final Connection c)
+    /**
+     * TCP is up: with a transport layer start its handshake (TLS, then the WebSocket upgrade) and send CONNECT once
+     * it is open ({@link #onReadable(Connection)}); the connect time runs from {@link #open(Connection)} throughout.
+     */
+    private void onConnected(final Connection c) throws IOException
     {
         c.key.interestOps(readInterest(c));
+        final ClientTransport t = c.transport;
+        if (null != t)
+        {
+            t.start(c.channel);
+            updateWriteInterest(c);
+            if (!t.isOpen())
+            {
+                return;
+            }
+        }
+        sendConnect(c);
+    }
+
+    private void sendConnect(final Connection c)
+    {
         final boolean v5 = version == MqttVersion.MQTT_5;
         connectPacket.protocolVersion(version)
             .clientId(c.clientId)
@@ -709,7 +735,7 @@ final class IoLoop implements Runnable
         if (stallConnected)
         {
             c.paused = true;
-            c.key.interestOps(c.pendingLength() > 0 ? SelectionKey.OP_WRITE : 0);
+            c.key.interestOps(c.hasPendingOutput() ? SelectionKey.OP_WRITE : 0);
         }
         else
         {
@@ -795,6 +821,14 @@ final class IoLoop implements Runnable
             c.key.cancel();
             c.key = null;
         }
+        if (null != c.transport)
+        {
+            if (null != c.channel && c.channel.isOpen())
+            {
+                c.transport.close(c.channel);
+            }
+            c.transport = null;
+        }
         if (null != c.channel)
         {
             try
@@ -828,6 +862,7 @@ final class IoLoop implements Runnable
         c.pingSentNs = 0;
         c.paused = false;
         c.clearBuffers();
+        c.transport = null;
     }
 
     private void maybeChurn(final Connection c)
@@ -887,6 +922,7 @@ final class IoLoop implements Runnable
             if (!expected)
             {
                 counters.values[LoopCounters.IO_ERRORS]++;
+                reportTransportError(c, ex);
             }
             close(c, !expected);
             maybeChurn(c);
@@ -895,52 +931,70 @@ final class IoLoop implements Runnable
 
     private void onReadable(final Connection c) throws IOException
     {
-        final ByteBuffer buffer = reader.beginRead(c);
-        final int read = c.channel.read(buffer);
-        if (read < 0)
+        final ClientTransport t = c.transport;
+        do
         {
-            onEndOfStream(c);
-            return;
-        }
-        if (read == 0)
-        {
-            return;
-        }
-        readTimeNs = System.nanoTime();
-        outPosition = 0;
-        inRead = true;
-        final int frames;
-        try
-        {
-            frames = reader.endRead(c, frameHandler);
-        }
-        finally
-        {
-            inRead = false;
-        }
-        if (frames == FrameReader.MALFORMED)
-        {
-            counters.values[LoopCounters.PROTOCOL_ERRORS]++;
-            close(c, true);
-            return;
-        }
-        if (outPosition > 0 && !c.isClosed())
-        {
-            final int length = outPosition;
+            final ByteBuffer buffer = reader.beginRead(c);
+            final int read = null == t ? c.channel.read(buffer) : t.read(c.channel, buffer);
+            if (null != t)
+            {
+                updateWriteInterest(c);
+            }
+            if (read < 0)
+            {
+                onEndOfStream(c);
+                return;
+            }
+            if (null != t && c.state == Connection.STATE_CONNECTING && t.isOpen())
+            {
+                // TLS handshake and WebSocket upgrade done: now MQTT.
+                sendConnect(c);
+            }
+            if (read == 0)
+            {
+                continue;
+            }
+            readTimeNs = System.nanoTime();
             outPosition = 0;
-            flush(c, length);
+            inRead = true;
+            final int frames;
+            try
+            {
+                frames = reader.endRead(c, frameHandler);
+            }
+            finally
+            {
+                inRead = false;
+            }
+            if (frames == FrameReader.MALFORMED)
+            {
+                counters.values[LoopCounters.PROTOCOL_ERRORS]++;
+                close(c, true);
+                return;
+            }
+            if (outPosition > 0 && !c.isClosed())
+            {
+                final int length = outPosition;
+                outPosition = 0;
+                flush(c, length);
+            }
+            outPosition = 0;
         }
-        outPosition = 0;
+        while (null != t && !c.isClosed() && t.hasBufferedInput());
     }
 
     private void onWritable(final Connection c) throws IOException
     {
+        if (null != c.transport && !c.transport.flushPending(c.channel))
+        {
+            return;
+        }
         while (c.pendingLength() > 0)
         {
             final int chunk = Math.min(c.pendingLength(), out.capacity());
             out.putBytes(0, c.pending(), 0, chunk);
             outByteBuffer.limit(chunk).position(0);
-            final int written = c.channel.write(outByteBuffer);
+            final int written = write(c, outByteBuffer);
             c.consumePending(written);
             c.timeOfLastSendNs = nowNs;
             if (written < chunk)
@@ -948,10 +1002,34 @@ final class IoLoop implements Runnable
                 break;
             }
         }
-        if (c.pendingLength() == 0 && null != c.key)
+        if (!c.hasPendingOutput() && null != c.key)
         {
             c.key.interestOps(readInterest(c));
             unblock(c.publisher);
+        }
+    }
+
+    private static int write(final Connection c, final ByteBuffer buffer) throws IOException
+    {
+        return null == c.transport ? c.channel.write(buffer) : c.transport.write(c.channel, buffer);
+    }
+
+    /**
+     * A transport may have written on its own (handshake, Pong, Close) and kept what the socket refused.
+     */
+    private static void updateWriteInterest(final Connection c)
+    {
+        if (null != c.key && c.hasPendingOutput())
+        {
+            c.key.interestOps(readInterest(c) | SelectionKey.OP_WRITE);
+        }
+    }
+
+    private void reportTransportError(final Connection c, final Exception ex)
+    {
+        if (null != c.transport && ++transportErrorsReported <= 3)
+        {
+            System.err.println("ringmq-loadtest: " + transport.name() + " failure on " + c.clientId + ": " + ex);
         }
     }
 
@@ -977,11 +1055,14 @@ final class IoLoop implements Runnable
         try
         {
             outByteBuffer.limit(length).position(0);
-            final int written = c.channel.write(outByteBuffer);
+            final int written = write(c, outByteBuffer);
             c.timeOfLastSendNs = nowNs;
             if (written < length)
             {
                 c.appendPending(out, written, length - written);
+            }
+            if (c.hasPendingOutput())
+            {
                 c.key.interestOps(readInterest(c) | SelectionKey.OP_WRITE);
             }
         }
@@ -991,6 +1072,7 @@ final class IoLoop implements Runnable
             if (!expected)
             {
                 counters.values[LoopCounters.IO_ERRORS]++;
+                reportTransportError(c, ex);
             }
             close(c, !expected);
         }
@@ -1036,7 +1118,7 @@ final class IoLoop implements Runnable
             {
                 finish(p);
             }
-            else if (c.pendingLength() > 0 || (null != p.window && p.window.available() == 0))
+            else if (c.hasPendingOutput() || (null != p.window && p.window.available() == 0))
             {
                 p.blocked = true;
             }
@@ -1123,7 +1205,7 @@ final class IoLoop implements Runnable
             return;
         }
         final Connection c = p.connection;
-        if (c.pendingLength() > 0 || (null != p.window && p.window.available() == 0))
+        if (c.hasPendingOutput() || (null != p.window && p.window.available() == 0))
         {
             return;
         }

@@ -61,6 +61,22 @@ final class LoadOptions
     long sysWaitNs = seconds(2);
     /** Healthy clients send a PINGREQ every 3/4 keep-alive even while they send other packets (isolation). */
     boolean pingAlways;
+    /** MQTT over TLS ({@code --tls}); with {@link #webSocket} secure WebSocket. */
+    boolean tls;
+    /** MQTT over WebSocket ({@code --websocket}). */
+    boolean webSocket;
+    /** PEM CA bundle that signs the broker's certificate. */
+    String caFile;
+    /** Trust any server certificate and skip the host name check (benchmarking only). */
+    boolean insecure;
+    /** PEM client certificate chain for mutual TLS. */
+    String certFile;
+    /** PEM PKCS#8 private key of {@link #certFile}. */
+    String keyFile;
+    String webSocketPath = "/mqtt";
+    String tlsProvider = TransportSettings.PROVIDER_JDK;
+    /** Built by {@link #validate()} from the options above. */
+    TransportSettings transport;
     /** Options given on the command line, so a scenario can change only the defaults. */
     final Set<String> given = new HashSet<>();
 
@@ -122,6 +138,15 @@ final class LoadOptions
             case "--quiet":
                 quiet = true;
                 return true;
+            case "--tls":
+                tls = true;
+                return true;
+            case "--websocket":
+                webSocket = true;
+                return true;
+            case "--insecure":
+                insecure = true;
+                return true;
             default:
                 return false;
         }
@@ -182,6 +207,11 @@ final class LoadOptions
             case "--start-at" -> startAtEpochMs = startAt(name, value);
             case "--stalled" -> stalled = stalledMode(value);
             case "--sys-wait" -> sysWaitNs = duration(name, value);
+            case "--cafile" -> caFile = value;
+            case "--certfile" -> certFile = value;
+            case "--keyfile" -> keyFile = value;
+            case "--ws-path" -> webSocketPath = value;
+            case "--tls-provider" -> tlsProvider = value.toLowerCase(Locale.ROOT);
             default -> throw new IllegalArgumentException("unknown option: " + name);
         }
     }
@@ -211,6 +241,42 @@ final class LoadOptions
         final int frameBytes = payloadBytes + 1024;
         readBufferBytes = Math.max(readBufferBytes, 2 * frameBytes);
         batchBytes = Math.max(batchBytes, frameBytes);
+        validateTransport();
+        transport = TransportSettings.from(this);
+    }
+
+    private void validateTransport()
+    {
+        if (!TransportSettings.PROVIDER_JDK.equals(tlsProvider))
+        {
+            throw new IllegalArgumentException("--tls-provider: only jdk (javax.net.ssl.SSLEngine) is supported: " +
+                tlsProvider);
+        }
+        if (!tls && (null != caFile || null != certFile || null != keyFile || insecure))
+        {
+            throw new IllegalArgumentException("--cafile, --certfile, --keyfile and --insecure need --tls");
+        }
+        if (tls && null == caFile && !insecure)
+        {
+            throw new IllegalArgumentException("--tls needs --cafile CA.pem (the CA of the broker's certificate) or " +
+                "--insecure (trust any certificate, benchmarking only)");
+        }
+        if (tls && null != caFile && insecure)
+        {
+            throw new IllegalArgumentException("--cafile and --insecure exclude each other");
+        }
+        if ((null == certFile) != (null == keyFile))
+        {
+            throw new IllegalArgumentException("--certfile and --keyfile go together");
+        }
+        if (!webSocketPath.startsWith("/"))
+        {
+            throw new IllegalArgumentException("--ws-path must start with /: " + webSocketPath);
+        }
+        if (given.contains("--ws-path") && !webSocket)
+        {
+            throw new IllegalArgumentException("--ws-path needs --websocket");
+        }
     }
 
     /**
@@ -269,6 +335,14 @@ final class LoadOptions
     {
         final StringBuilder sb = new StringBuilder();
         sb.append(scenario.command()).append(" --host ").append(host).append(" --port ").append(port);
+        if (tls)
+        {
+            sb.append(" --tls").append(insecure ? " --insecure" : "").append(null != certFile ? " --certfile" : "");
+        }
+        if (webSocket)
+        {
+            sb.append(" --websocket --ws-path ").append(webSocketPath);
+        }
         if (publishers >= 0)
         {
             sb.append(" --publishers ").append(publishers);

@@ -26,6 +26,8 @@
 #   PUBLISHERS          fan-in publishers [8]              PAYLOAD  bytes [64]
 #   STORM_CONNECTIONS   [2000]                             CONNECT_CONCURRENCY [256]
 #   THREADS             load tester selector threads [1]
+#   TLS_PROVIDER        the load tester's TLS: openssl or jdk [openssl] (the client's cipher work shares the
+#                       machine's cores with the broker: the JDK engine costs several times more per byte)
 #   SCENARIOS           subset of "fanin0 fanin1 storm" [all]
 #   RINGMQ_JAR          [transport/target/ringmq.jar]      LOADTEST_JAR [loadtest/target/ringmq-loadtest.jar]
 #   MOSQUITTO           [mosquitto on PATH or /usr/sbin/mosquitto]
@@ -46,6 +48,7 @@ PAYLOAD="${PAYLOAD:-64}"
 STORM_CONNECTIONS="${STORM_CONNECTIONS:-2000}"
 CONNECT_CONCURRENCY="${CONNECT_CONCURRENCY:-256}"
 THREADS="${THREADS:-1}"
+TLS_PROVIDER="${TLS_PROVIDER:-openssl}"
 SCENARIOS="${SCENARIOS:-fanin0 fanin1 storm}"
 RINGMQ_JAR="${RINGMQ_JAR:-$ROOT/transport/target/ringmq.jar}"
 LOADTEST_JAR="${LOADTEST_JAR:-$ROOT/loadtest/target/ringmq-loadtest.jar}"
@@ -138,9 +141,9 @@ echo "results in $OUT; $RUNS run(s) of $DURATION per transport and scenario; $(n
 transport_args() {
     case "$1" in
         mqtt) echo "--port $RINGMQ_PORT" ;;
-        mqtts) echo "--port $RINGMQ_MQTTS --tls --cafile $CERTS/ca.pem" ;;
+        mqtts) echo "--port $RINGMQ_MQTTS --tls --tls-provider $TLS_PROVIDER --cafile $CERTS/ca.pem" ;;
         ws) echo "--port $RINGMQ_WS --websocket" ;;
-        wss) echo "--port $RINGMQ_WSS --websocket --tls --cafile $CERTS/ca.pem" ;;
+        wss) echo "--port $RINGMQ_WSS --websocket --tls --tls-provider $TLS_PROVIDER --cafile $CERTS/ca.pem" ;;
         *) echo "compare-tls: unknown transport $1" >&2; exit 2 ;;
     esac
 }
@@ -204,7 +207,7 @@ for scenario in $SCENARIOS; do
         fanin0) fan_in 0 ;;
         fanin1) fan_in 1 ;;
         storm)
-            storm tls "$RINGMQ_MQTTS" "$MOSQUITTO_TLS" --tls --cafile "$CERTS/ca.pem"
+            storm tls "$RINGMQ_MQTTS" "$MOSQUITTO_TLS" --tls --tls-provider "$TLS_PROVIDER" --cafile "$CERTS/ca.pem"
             storm plain "$RINGMQ_PORT" "$MOSQUITTO_PORT" ;;
         *)
             echo "compare-tls: unknown scenario $scenario" >&2

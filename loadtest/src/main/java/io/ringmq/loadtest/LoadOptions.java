@@ -247,10 +247,10 @@ final class LoadOptions
 
     private void validateTransport()
     {
-        if (!TransportSettings.PROVIDER_JDK.equals(tlsProvider))
+        if (!TransportSettings.PROVIDER_JDK.equals(tlsProvider) &&
+            !TransportSettings.PROVIDER_OPENSSL.equals(tlsProvider))
         {
-            throw new IllegalArgumentException("--tls-provider: only jdk (javax.net.ssl.SSLEngine) is supported: " +
-                tlsProvider);
+            throw new IllegalArgumentException("--tls-provider must be jdk or openssl: " + tlsProvider);
         }
         if (!tls && (null != caFile || null != certFile || null != keyFile || insecure))
         {

@@ -199,14 +199,15 @@ public final class Main
               --progress | --no-progress | --quiet progress line on stderr [only on a terminal]
               --timeout T                          hard limit for the whole run [derived]
               --batch-bytes N --read-buffer N      write batch and shared read buffer sizes [64 KiB, 256 KiB]
-              --tls                                MQTT over TLS (JDK SSLEngine, full handshake per connection;
+              --tls                                MQTT over TLS (SSLEngine, full handshake per connection;
                                                    the connect time includes it)
               --cafile CA.pem | --insecure         trust: the CA of the broker's certificate (host name checked),
                                                    or any certificate (benchmarking only); one is needed with --tls
               --certfile C.pem --keyfile K.pem     client certificate (PEM chain, PKCS#8 key) for mutual TLS
               --websocket                          MQTT over WebSocket (subprotocol mqtt); with --tls, wss
               --ws-path PATH                       WebSocket path [/mqtt]
-              --tls-provider jdk                   TLS implementation; only jdk [jdk]
+              --tls-provider jdk|openssl           TLS implementation: the JDK's SSLEngine, or OpenSSL (BoringSSL,
+                                                   netty-tcnative), much cheaper per byte [jdk]
 
             compare options: --a H:P --b H:P [--a-name NAME] [--b-name NAME] [--a-pid PID] [--b-pid PID]
                              [--runs N] [--json FILE] [--html FILE], then the scenario and its options.

@@ -1,5 +1,11 @@
 package io.ringmq.loadtest;
 
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -45,6 +51,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class TransportSettings
 {
     static final String PROVIDER_JDK = "jdk";
+    static final String PROVIDER_OPENSSL = "openssl";
 
     final boolean tls;
     final boolean webSocket;
@@ -54,13 +61,16 @@ final class TransportSettings
     final int packetBufferSize;
     final int applicationBufferSize;
     private final SSLContext context;
+    /** With {@code --tls-provider openssl}: Netty's OpenSSL (BoringSSL) engines, which are SSLEngines too. */
+    private final SslContext openSsl;
     private final boolean verifyHostname;
     private final AtomicInteger portHints = new AtomicInteger();
 
     private TransportSettings(
-        final LoadOptions options, final SSLContext context, final int packetBufferSize,
+        final LoadOptions options, final SSLContext context, final SslContext openSsl, final int packetBufferSize,
         final int applicationBufferSize)
     {
+        this.openSsl = openSsl;
         this.tls = options.tls;
         this.webSocket = options.webSocket;
         this.host = options.host;
@@ -83,7 +93,7 @@ final class TransportSettings
     {
         if (!options.tls)
         {
-            return new TransportSettings(options, null, 0, 0);
+            return new TransportSettings(options, null, null, 0, 0);
         }
         try
         {
@@ -92,16 +102,37 @@ final class TransportSettings
                 trustManagers(Path.of(options.caFile));
             final KeyManagerFactory keys = null == options.certFile ? null :
                 keyManagers(Path.of(options.certFile), Path.of(options.keyFile));
+            if (PROVIDER_OPENSSL.equals(options.tlsProvider))
+            {
+                return openSsl(options, trust, keys);
+            }
             context.init(null == keys ? null : keys.getKeyManagers(), trust, new SecureRandom());
             context.getClientSessionContext().setSessionCacheSize(1);
             final SSLSession session = context.createSSLEngine().getSession();
             return new TransportSettings(
-                options, context, session.getPacketBufferSize(), session.getApplicationBufferSize());
+                options, context, null, session.getPacketBufferSize(), session.getApplicationBufferSize());
         }
         catch (final IOException | GeneralSecurityException ex)
         {
             throw new IllegalArgumentException("TLS set-up failed: " + ex.getMessage(), ex);
         }
+    }
+
+    private static TransportSettings openSsl(final LoadOptions options, final TrustManager[] trust,
+        final KeyManagerFactory keys) throws IOException
+    {
+        if (!OpenSsl.isAvailable())
+        {
+            throw new IllegalArgumentException("--tls-provider openssl: OpenSSL does not load here: " +
+                OpenSsl.unavailabilityCause());
+        }
+        final SslContextBuilder builder = SslContextBuilder.forClient().sslProvider(SslProvider.OPENSSL)
+            .trustManager((X509TrustManager)trust[0]).keyManager(keys).sessionCacheSize(1)
+            .endpointIdentificationAlgorithm(options.insecure ? null : "HTTPS");
+        final SslContext context = builder.build();
+        final SSLSession session = context.newEngine(ByteBufAllocator.DEFAULT).getSession();
+        return new TransportSettings(options, null, context, session.getPacketBufferSize(),
+            session.getApplicationBufferSize());
     }
 
     /**
@@ -121,6 +152,11 @@ final class TransportSettings
      */
     SSLEngine newEngine()
     {
+        if (null != openSsl)
+        {
+            // Host name checking is set on the context; the port hint keeps the session cache from matching.
+            return openSsl.newEngine(ByteBufAllocator.DEFAULT, host, nextPortHint());
+        }
         final SSLEngine engine = context.createSSLEngine(host, nextPortHint());
         engine.setUseClientMode(true);
         if (verifyHostname)

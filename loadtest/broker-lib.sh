@@ -53,3 +53,15 @@ rss_kb() {
     awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo "?"
 }
 
+# require_files NAME FILE...: exit with one line naming the first missing file (jars not built, broker missing).
+require_files() {
+    local name="$1"
+    shift
+    local file
+    for file in "$@"; do
+        if [[ ! -e "$file" ]]; then
+            echo "$name: missing $file (see the build commands at the top of the script)" >&2
+            exit 1
+        fi
+    done
+}

@@ -49,12 +49,6 @@ LOADTEST_JAR="${LOADTEST_JAR:-$ROOT/loadtest/target/ringmq-loadtest.jar}"
 MOSQUITTO="${MOSQUITTO:-$(command -v mosquitto || echo /usr/sbin/mosquitto)}"
 OUT="${OUT:-$ROOT/loadtest/target/compare-$(date +%Y%m%d-%H%M%S)}"
 
-for file in "$RINGMQ_JAR" "$LOADTEST_JAR" "$MOSQUITTO"; do
-    if [[ ! -e "$file" ]]; then
-        echo "compare-mosquitto: missing $file (see the build commands at the top of this script)" >&2
-        exit 1
-    fi
-done
 mkdir -p "$OUT"
 ulimit -n 20000 2>/dev/null || true
 
@@ -62,6 +56,7 @@ RINGMQ_PID=""
 MOSQUITTO_PID=""
 # shellcheck source=broker-lib.sh
 source "$ROOT/loadtest/broker-lib.sh"
+require_files compare-mosquitto "$RINGMQ_JAR" "$LOADTEST_JAR" "$MOSQUITTO"
 
 cleanup() {
     stop_brokers

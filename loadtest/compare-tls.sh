@@ -55,12 +55,6 @@ LOADTEST_JAR="${LOADTEST_JAR:-$ROOT/loadtest/target/ringmq-loadtest.jar}"
 MOSQUITTO="${MOSQUITTO:-$(command -v mosquitto || echo /usr/sbin/mosquitto)}"
 OUT="${OUT:-$ROOT/loadtest/target/compare-tls-$(date +%Y%m%d-%H%M%S)}"
 
-for file in "$RINGMQ_JAR" "$LOADTEST_JAR" "$MOSQUITTO"; do
-    if [[ ! -e "$file" ]]; then
-        echo "compare-tls: missing $file (see the build command at the top of this script)" >&2
-        exit 1
-    fi
-done
 for tool in openssl jq; do
     command -v "$tool" >/dev/null || { echo "compare-tls: needs $tool" >&2; exit 1; }
 done
@@ -71,6 +65,7 @@ RINGMQ_PID=""
 MOSQUITTO_PID=""
 # shellcheck source=broker-lib.sh
 source "$ROOT/loadtest/broker-lib.sh"
+require_files compare-tls "$RINGMQ_JAR" "$LOADTEST_JAR" "$MOSQUITTO"
 
 cleanup() {
     stop_pid "$RINGMQ_PID"

@@ -79,21 +79,7 @@ class ClientTransportTest
         // Client to server: 200 KB, the socket taking 100 bytes per write.
         channel.writeLimit = 100;
         final byte[] up = randomBytes(200_000);
-        final ByteBuffer src = ByteBuffer.wrap(up);
-        int guard = 0;
-        while ((src.hasRemaining() || client.hasPendingOutput()) && guard++ < 100_000)
-        {
-            if (client.hasPendingOutput())
-            {
-                client.flushPending(channel);
-            }
-            else
-            {
-                client.write(channel, src);
-            }
-            serverPump(server);
-        }
-        serverPump(server);
+        sendAll(client, server, up);
         assertArrayEquals(up, serverReceived.toByteArray());
 
         // Server to client: 150 KB read through a 1000-byte MQTT buffer, so decoded bytes wait in the transport.
@@ -101,7 +87,7 @@ class ClientTransportTest
         final byte[] down = randomBytes(150_000);
         serverSend(server, down);
         final ByteBuffer dst = ByteBuffer.allocate(1000);
-        guard = 0;
+        int guard = 0;
         while (clientReceived.size() < down.length && guard++ < 10_000)
         {
             readInto(client, dst);
@@ -252,21 +238,7 @@ class ClientTransportTest
         // 200 KB: more than one frame per TLS record would overflow the record limit (16,367 bytes in TLS 1.3).
         channel.writeLimit = 1000;
         final byte[] up = randomBytes(200_000);
-        final ByteBuffer src = ByteBuffer.wrap(up);
-        int guard = 0;
-        while ((src.hasRemaining() || client.hasPendingOutput()) && guard++ < 100_000)
-        {
-            if (client.hasPendingOutput())
-            {
-                client.flushPending(channel);
-            }
-            else
-            {
-                client.write(channel, src);
-            }
-            serverPump(server);
-        }
-        serverPump(server);
+        sendAll(client, server, up);
         assertArrayEquals(up, unmaskClientFrames(serverReceived.toByteArray(), new ArrayList<>()));
 
         // Inbound frames split across records and reads.
@@ -279,7 +251,7 @@ class ClientTransportTest
             Arrays.copyOfRange(down, 20_000, down.length));
         serverSend(server, frames.toByteArray());
         final ByteBuffer dst = ByteBuffer.allocate(3000);
-        guard = 0;
+        int guard = 0;
         while (clientReceived.size() < down.length && guard++ < 10_000)
         {
             readInto(client, dst);
@@ -588,5 +560,26 @@ class ClientTransportTest
         {
             // memory
         }
+    }
+
+    /** Write {@code bytes} through the client, flushing what the socket refused, until all reached the server. */
+    private void sendAll(final ClientTransport client, final SSLEngine server, final byte[] bytes) throws Exception
+    {
+        final ByteBuffer src = ByteBuffer.wrap(bytes);
+        int guard = 0;
+        while ((src.hasRemaining() || client.hasPendingOutput()) && guard++ < 100_000)
+        {
+            if (client.hasPendingOutput())
+            {
+                client.flushPending(channel);
+            }
+            else
+            {
+                client.write(channel, src);
+            }
+            serverPump(server);
+        }
+        serverPump(server);
+        assertFalse(src.hasRemaining() || client.hasPendingOutput(), "not all written within the bound");
     }
 }

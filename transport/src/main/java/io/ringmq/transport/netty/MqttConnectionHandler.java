@@ -23,7 +23,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -581,7 +581,9 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
     {
         // I/O errors are expected on a broker: count nothing extra, no stack trace; the close reaches the Router
         // through handlerRemoved0.
-        if (!(cause instanceof IOException) && !(cause.getCause() instanceof SSLException))
+        // A failed TLS handshake is counted and logged by userEventTriggered (SslHandshakeCompletionEvent); other
+        // TLS failures (a bad record after the handshake) are logged here like any other.
+        if (!(cause instanceof IOException) && !(cause.getCause() instanceof SSLHandshakeException))
         {
             final long failures = FAILURE_LOG.onEvent(System.nanoTime());
             if (failures > 0)

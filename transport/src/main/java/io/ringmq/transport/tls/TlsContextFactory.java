@@ -83,7 +83,21 @@ public final class TlsContextFactory
      */
     public static SslContext build(final TlsConfig config)
     {
-        final SslContextBuilder builder = keyMaterial(config);
+        return build(config, KeyMaterial.read(config));
+    }
+
+    /**
+     * Build a context around key material already read (and checked), so the caller knows which certificate the
+     * context presents without reading the files a second time.
+     *
+     * @param config   the listener's TLS settings, concluded.
+     * @param material the key and chain read from the files the settings name.
+     * @return a new server context.
+     * @throws TlsMaterialException naming the file and what is wrong with it.
+     */
+    static SslContext build(final TlsConfig config, final KeyMaterial material)
+    {
+        final SslContextBuilder builder = SslContextBuilder.forServer(material.key(), material.chain());
         builder.sslProvider(provider(config))
             .protocols(config.protocols())
             .clientAuth(switch (config.clientAuth())
@@ -114,12 +128,6 @@ public final class TlsContextFactory
         {
             throw new TlsMaterialException("cannot build the TLS context: " + ex.getMessage(), ex);
         }
-    }
-
-    private static SslContextBuilder keyMaterial(final TlsConfig config)
-    {
-        final KeyMaterial material = KeyMaterial.read(config);
-        return SslContextBuilder.forServer(material.key(), material.chain());
     }
 
     /**

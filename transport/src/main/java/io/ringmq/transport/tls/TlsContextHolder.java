@@ -60,7 +60,8 @@ public final class TlsContextHolder
         synchronized (holder)
         {
             holder.stamps = holder.stamp();
-            holder.install(TlsContextFactory.build(config), KeyMaterial.read(config).leaf());
+            final KeyMaterial material = KeyMaterial.read(config);
+            holder.install(TlsContextFactory.build(config, material), material.leaf());
         }
         LOG.info("listener {}: TLS with {} ({}), certificate {}", listener, TlsContextFactory.provider(config),
             String.join("/", config.protocols()), describe(holder.certificate));
@@ -129,8 +130,10 @@ public final class TlsContextHolder
         final X509Certificate leaf;
         try
         {
-            leaf = KeyMaterial.read(config).leaf();
-            fresh = TlsContextFactory.build(config);
+            // One read: the certificate logged and reported is the one the new context presents.
+            final KeyMaterial material = KeyMaterial.read(config);
+            leaf = material.leaf();
+            fresh = TlsContextFactory.build(config, material);
         }
         catch (final TlsMaterialException ex)
         {

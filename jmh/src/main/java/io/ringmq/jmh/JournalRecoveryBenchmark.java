@@ -1,5 +1,6 @@
 package io.ringmq.jmh;
 
+import io.ringmq.auth.TopicPermissions;
 import io.ringmq.core.config.BrokerConfig;
 import io.ringmq.core.journal.Journal;
 import io.ringmq.core.protocol.PacketType;
@@ -8,8 +9,6 @@ import io.ringmq.core.ring.OutboundQueue;
 import io.ringmq.core.ring.RingEvent;
 import io.ringmq.core.routing.RecoveryResult;
 import io.ringmq.core.routing.Router;
-import io.ringmq.core.security.Authenticator;
-import io.ringmq.core.security.Authorizer;
 import io.ringmq.core.status.TransportStats;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -80,8 +79,8 @@ public class JournalRecoveryBenchmark
             .maxInflight(65_535);
         final Journal writer = Journal.open(directory, SEGMENT_LENGTH, 0, Journal.SYNC_NONE);
         final OutboundQueue queue = new OutboundQueue(1 << 26, () -> {});
-        final Router router = new Router(config, new OutboundQueue[] {queue}, Authenticator.ALLOW_ALL,
-            Authorizer.ALLOW_ALL, TransportStats.NONE, writer);
+        final Router router = new Router(config, new OutboundQueue[] {queue}, TopicPermissions.ALLOW_ALL,
+            TransportStats.NONE, writer);
         router.recover(System.nanoTime());
         final boolean acked = "acked".equals(content);
         final UnsafeBuffer scratch = Frames.direct(1024);
@@ -171,7 +170,7 @@ public class JournalRecoveryBenchmark
     public RecoveryResult recover()
     {
         final Router router = new Router(config, new OutboundQueue[] {new OutboundQueue(1 << 16, () -> {})},
-            Authenticator.ALLOW_ALL, Authorizer.ALLOW_ALL, TransportStats.NONE, journal);
+            TopicPermissions.ALLOW_ALL, TransportStats.NONE, journal);
         last = router.recover(System.nanoTime());
         return last;
     }

@@ -5,12 +5,11 @@ import com.lmax.disruptor.PhasedBackoffWaitStrategy;
 import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
+import io.ringmq.auth.TopicPermissions;
 import io.ringmq.core.config.BrokerConfig;
 import io.ringmq.core.ring.OutboundQueue;
 import io.ringmq.core.ring.RingEvent;
 import io.ringmq.core.routing.Router;
-import io.ringmq.core.security.Authenticator;
-import io.ringmq.core.security.Authorizer;
 import io.ringmq.core.status.TransportStats;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.MessageHandler;
@@ -88,8 +87,8 @@ public class RingHandoffBenchmark
         {
             final BrokerConfig config = new BrokerConfig();
             queue = new OutboundQueue(config.outboundQueueBytes(), () -> {});
-            final Router router = new Router(config, new OutboundQueue[] {queue}, Authenticator.ALLOW_ALL,
-                Authorizer.ALLOW_ALL, TransportStats.NONE);
+            final Router router = new Router(config, new OutboundQueue[] {queue}, TopicPermissions.ALLOW_ALL,
+                TransportStats.NONE);
             disruptor = new Disruptor<>(RingEvent::new, config.ringSize(), runnable ->
             {
                 final Thread thread = new Thread(runnable, "ringmq-router");

@@ -1,12 +1,11 @@
 package io.ringmq.jmh;
 
+import io.ringmq.auth.TopicPermissions;
 import io.ringmq.core.config.BrokerConfig;
 import io.ringmq.core.protocol.PacketType;
 import io.ringmq.core.ring.OutboundQueue;
 import io.ringmq.core.ring.RingEvent;
 import io.ringmq.core.routing.Router;
-import io.ringmq.core.security.Authenticator;
-import io.ringmq.core.security.Authorizer;
 import io.ringmq.core.status.TransportStats;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.MessageHandler;
@@ -85,7 +84,7 @@ public class RouterPublishBenchmark
     {
         final BrokerConfig config = new BrokerConfig();
         queue = new OutboundQueue(config.outboundQueueBytes(), NO_WAKEUP);
-        router = new Router(config, new OutboundQueue[] {queue}, Authenticator.ALLOW_ALL, Authorizer.ALLOW_ALL,
+        router = new Router(config, new OutboundQueue[] {queue}, TopicPermissions.ALLOW_ALL,
             TransportStats.NONE);
 
         final Clients.RecordCounter counter = new Clients.RecordCounter();

@@ -77,7 +77,7 @@ public final class Main
             return;
         }
         SignalHandlers.onTermination(broker::close);
-        SignalHandlers.onHangup(broker::reloadTls);
+        SignalHandlers.onHangup(broker::reload);
         try
         {
             while (!broker.awaitStopped(Long.MAX_VALUE))

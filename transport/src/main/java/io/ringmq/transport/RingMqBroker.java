@@ -10,6 +10,10 @@ import com.lmax.disruptor.WaitStrategy;
 import com.lmax.disruptor.YieldingWaitStrategy;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
+import io.ringmq.auth.Authenticator;
+import io.ringmq.auth.Authorizer;
+import io.ringmq.auth.EnhancedAuthenticator;
+import io.ringmq.auth.TopicPermissions;
 import io.ringmq.core.config.BrokerConfig;
 import io.ringmq.core.journal.Journal;
 import io.ringmq.core.journal.Journaller;
@@ -17,13 +21,13 @@ import io.ringmq.core.ring.FrameBufferPool;
 import io.ringmq.core.ring.RingEvent;
 import io.ringmq.core.routing.RecoveryResult;
 import io.ringmq.core.routing.Router;
-import io.ringmq.core.security.Authenticator;
-import io.ringmq.core.security.Authorizer;
 import io.ringmq.core.status.TransportStats;
 import io.ringmq.store.log.ForceMarker;
 import io.ringmq.store.log.LogCorruptedException;
 import io.ringmq.store.log.MessageLog;
 import io.ringmq.store.log.RecoveryReport;
+import io.ringmq.transport.auth.AuthFactory;
+import io.ringmq.transport.auth.AuthService;
 import io.ringmq.transport.config.ListenerConfig;
 import io.ringmq.transport.config.ServerConfig;
 import io.ringmq.transport.netty.Listener;
@@ -33,9 +37,11 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -58,6 +64,15 @@ public final class RingMqBroker implements AutoCloseable
     private final NettyServer server;
     private final Journal journal;
     private final Journaller journaller;
+    /** The authentication chain and pool, or null when nothing is configured (every client is let in). */
+    private final AuthService auth;
+    /** Set by the auth reload thread, taken by the next tick (which then carries PERMISSIONS_RELOADED). */
+    private final AtomicBoolean permissionsReloaded = new AtomicBoolean();
+    private static final java.util.function.Function<List<io.ringmq.auth.AclEntry>, TopicPermissions>
+        ACL_COMPILER_PENDING = entries ->
+        {
+            throw new IllegalStateException("ACL compiler pending merge");
+        };
     private final RecoveryResult recovery;
     /** The first fatal failure of a broker thread, or null; set once (compare-and-set) by the failing thread. */
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -65,8 +80,8 @@ public final class RingMqBroker implements AutoCloseable
     private final CountDownLatch stopped = new CountDownLatch(1);
     private boolean closed;
 
-    private RingMqBroker(final ServerConfig serverConfig, final Authenticator authenticator,
-        final Authorizer authorizer) throws InterruptedException
+    private RingMqBroker(final ServerConfig serverConfig, final AuthFactory.Embedded embedded)
+        throws InterruptedException
     {
         final BrokerConfig config = serverConfig.broker();
         final List<ListenerConfig> listeners;
@@ -89,6 +104,14 @@ public final class RingMqBroker implements AutoCloseable
             return thread;
         }, ProducerType.MULTI, waitStrategy(config.waitStrategy()));
         this.ring = disruptor.getRingBuffer();
+        try
+        {
+            this.auth = AuthFactory.create(serverConfig.auth(), embedded, ACL_COMPILER_PENDING);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new BrokerStartException(ex.getMessage(), ex);
+        }
         this.journal = openJournal(config);
         try
         {
@@ -97,10 +120,21 @@ public final class RingMqBroker implements AutoCloseable
         catch (final BrokerStartException ex)
         {
             journal.close();
+            closeAuth();
             throw ex;
         }
-        this.router = new Router(config, server.outboundQueues(), authenticator, authorizer, server, journal);
+        this.router = new Router(config, server.outboundQueues(), TopicPermissions.ALLOW_ALL, server, journal);
         server.connectionDirectory(router.connectionDirectory());
+        if (null != auth)
+        {
+            // Every CONNECT is decided on the authentication pool before it enters the ring; one that arrives
+            // without a decision is refused.
+            router.requireAuthentication();
+            server.authService(auth);
+            auth.onPermissionsReloaded(() -> permissionsReloaded.set(true));
+            auth.watch(serverConfig.auth().watchIntervalMs());
+            LOG.info("authentication: {}", String.join(", ", auth.describe()));
+        }
         router.fatalHandler(this::onFatal);
         try
         {
@@ -110,12 +144,14 @@ public final class RingMqBroker implements AutoCloseable
         {
             server.shutdown();
             journal.close();
+            closeAuth();
             throw new BrokerStartException(refusal(config, ex), ex);
         }
         catch (final RuntimeException ex)
         {
             server.shutdown();
             journal.close();
+            closeAuth();
             throw new BrokerStartException("journal recovery failed in " + config.dataDir() + ": " + ex, ex);
         }
         logRecovery(recovery);
@@ -137,6 +173,7 @@ public final class RingMqBroker implements AutoCloseable
             server.shutdown();
             disruptor.halt();
             stopJournal();
+            closeAuth();
             throw ex;
         }
         server.scheduleAtFixedRate(this::tick, TICK_INTERVAL_MS);
@@ -151,7 +188,7 @@ public final class RingMqBroker implements AutoCloseable
      */
     public static RingMqBroker start(final BrokerConfig config)
     {
-        return start(new ServerConfig(config), Authenticator.ALLOW_ALL, Authorizer.ALLOW_ALL);
+        return start(new ServerConfig(config), List.of(), List.of());
     }
 
     /**
@@ -163,39 +200,41 @@ public final class RingMqBroker implements AutoCloseable
      */
     public static RingMqBroker start(final ServerConfig config)
     {
-        return start(config, Authenticator.ALLOW_ALL, Authorizer.ALLOW_ALL);
+        return start(config, List.of(), List.of());
     }
 
     /**
-     * Start a broker and return once it listens.
+     * Start a broker with its listeners and sources of the embedding application, and return once they all listen.
      *
-     * @param config        settings; port 0 picks an ephemeral port.
-     * @param authenticator CONNECT check.
-     * @param authorizer    PUBLISH/SUBSCRIBE check.
-     * @return the running broker.
-     * @throws BrokerStartException if the port cannot be bound.
-     */
-    public static RingMqBroker start(final BrokerConfig config, final Authenticator authenticator,
-        final Authorizer authorizer)
-    {
-        return start(new ServerConfig(config), authenticator, authorizer);
-    }
-
-    /**
-     * Start a broker with its listeners and return once they all listen.
-     *
-     * @param config        settings and listeners; port 0 picks an ephemeral port.
-     * @param authenticator CONNECT check.
-     * @param authorizer    PUBLISH/SUBSCRIBE check.
+     * @param config         settings and listeners; port 0 picks an ephemeral port.
+     * @param authenticators authentication sources after the configured ones (run on the authentication pool).
+     * @param authorizers    authorizers after the configured ones.
      * @return the running broker.
      * @throws BrokerStartException if a listener cannot start or a setting is wrong.
      */
-    public static RingMqBroker start(final ServerConfig config, final Authenticator authenticator,
-        final Authorizer authorizer)
+    public static RingMqBroker start(final ServerConfig config, final List<Authenticator> authenticators,
+        final List<Authorizer> authorizers)
+    {
+        return start(config, authenticators, List.of(), authorizers);
+    }
+
+    /**
+     * Start a broker with its listeners and sources of the embedding application, and return once they all listen.
+     *
+     * @param config         settings and listeners; port 0 picks an ephemeral port.
+     * @param authenticators authentication sources after the configured ones (run on the authentication pool).
+     * @param enhanced       MQTT 5 enhanced authentication methods besides the configured ones.
+     * @param authorizers    authorizers after the configured ones.
+     * @return the running broker.
+     * @throws BrokerStartException if a listener cannot start or a setting is wrong.
+     */
+    public static RingMqBroker start(final ServerConfig config, final List<Authenticator> authenticators,
+        final List<EnhancedAuthenticator> enhanced, final List<Authorizer> authorizers)
     {
         try
         {
-            final RingMqBroker broker = new RingMqBroker(config, authenticator, authorizer);
+            final RingMqBroker broker = new RingMqBroker(config, new AuthFactory.Embedded(authenticators, enhanced,
+                authorizers));
             final BrokerConfig settings = config.broker();
             LOG.info("RingMQ started: {} listener(s), {} event loops, {} transport, ring {} slots",
                 broker.server.listeners().size(), settings.eventLoops(), broker.server.transportName(),
@@ -311,7 +350,10 @@ public final class RingMqBroker implements AutoCloseable
         try
         {
             final long sequence = ring.tryNext();
-            ring.get(sequence).control(RingEvent.TICK, 0, -1, 0, System.nanoTime());
+            // A reload of the authorizers' rules rides on a tick: the Router then judges subscriptions again.
+            final int type = permissionsReloaded.compareAndSet(true, false) ? RingEvent.PERMISSIONS_RELOADED :
+                RingEvent.TICK;
+            ring.get(sequence).control(type, 0, -1, 0, System.nanoTime());
             ring.publish(sequence);
         }
         catch (final InsufficientCapacityException ex)
@@ -429,6 +471,30 @@ public final class RingMqBroker implements AutoCloseable
         LOG.info("reload requested: {} TLS listener(s) took new material", reloaded);
     }
 
+    /**
+     * Reload everything that can change without a restart (SIGHUP): the TLS material and the authentication files
+     * (password, SCRAM credentials, ACL, token keys). A file that fails to parse is refused and its old rules stay.
+     *
+     * @return one line per change or refusal.
+     */
+    public List<String> reload()
+    {
+        final List<String> changes = new ArrayList<>();
+        changes.add(server.reloadTls() + " TLS listener(s) took new material");
+        if (null != auth)
+        {
+            changes.addAll(auth.reload());
+        }
+        LOG.info("reload requested: {}", String.join("; ", changes));
+        return changes;
+    }
+
+    /** @return the authentication chain, or null when the broker does not authenticate. */
+    public AuthService auth()
+    {
+        return auth;
+    }
+
     /** @return the pool of buffers for frames larger than a ring slot keeps (figures; thread-safe). */
     public FrameBufferPool largeFrames()
     {
@@ -482,6 +548,7 @@ public final class RingMqBroker implements AutoCloseable
         server.shutdown();
         disruptor.halt();
         stopJournal();
+        closeAuth();
         LOG.info("RingMQ stopped");
         stopped.countDown();
     }
@@ -519,6 +586,14 @@ public final class RingMqBroker implements AutoCloseable
     }
 
     /** After the ring's threads stopped (the journal's mappings go away with close), close the journal. */
+    private void closeAuth()
+    {
+        if (null != auth)
+        {
+            auth.close();
+        }
+    }
+
     private void stopJournal()
     {
         try

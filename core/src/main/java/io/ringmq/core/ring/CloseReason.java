@@ -13,6 +13,8 @@ public final class CloseReason
     public static final int KEEP_ALIVE_TIMEOUT = 2;
     /** No CONNECT within the connect timeout. */
     public static final int CONNECT_TIMEOUT = 3;
+    /** The credential the client authenticated with expired (a token's {@code exp}) and it did not re-authenticate. */
+    public static final int CREDENTIAL_EXPIRED = 4;
 
     private CloseReason()
     {
@@ -30,6 +32,7 @@ public final class CloseReason
             case CLOSED_BY_BROKER -> "closed by broker";
             case KEEP_ALIVE_TIMEOUT -> "keep-alive timeout";
             case CONNECT_TIMEOUT -> "connect timeout";
+            case CREDENTIAL_EXPIRED -> "credential expired";
             default -> "reason " + reason;
         };
     }

@@ -43,6 +43,8 @@ public final class RingEvent
     public static final int JOURNAL_SYNCED = 6;
     /** The event loop: a connection's socket takes more, as the Router asked with a writability request. */
     public static final int WRITABLE = 7;
+    /** The authorizers reloaded their rules: subscriptions are judged again under them. */
+    public static final int PERMISSIONS_RELOADED = 8;
 
     /** Largest frame a slot keeps in its own buffer by default; larger ones go in a {@link FrameBufferPool}. */
     public static final int DEFAULT_MAX_INLINE_LENGTH = 4096;

@@ -1,5 +1,6 @@
 package io.ringmq.core.routing;
 
+import io.ringmq.auth.TopicPermissions;
 import io.ringmq.core.config.BrokerConfig;
 import io.ringmq.core.journal.Journal;
 import io.ringmq.core.ring.OutboundQueue;
@@ -48,6 +49,13 @@ final class BrokerState
     long nowNs;
     /** Next journal id for a persistent session; ids are never reused within one log. */
     int nextJournalId = 1;
+    /**
+     * The transport authenticates every CONNECT before it enters the ring (an authentication chain is configured):
+     * a CONNECT that arrives without an outcome is refused. Set before the Router starts.
+     */
+    boolean authenticationRequired;
+    /** Permissions of a client connecting without an authentication outcome (no chain configured). */
+    TopicPermissions defaultPermissions = TopicPermissions.ALLOW_ALL;
 
     /**
      * @param config  broker settings.

@@ -1,12 +1,12 @@
 package io.ringmq.core.routing;
 
+import io.ringmq.auth.Decision;
 import io.ringmq.core.codec.AckDecoder;
 import io.ringmq.core.codec.PublishDecoder;
 import io.ringmq.core.journal.JournalDescriptor;
 import io.ringmq.core.protocol.MqttVersion;
 import io.ringmq.core.protocol.PacketType;
 import io.ringmq.core.protocol.ReasonCode;
-import io.ringmq.core.security.Authorizer;
 import io.ringmq.core.session.ClientConnection;
 import io.ringmq.core.session.Delivery;
 import io.ringmq.core.session.Message;
@@ -36,19 +36,17 @@ final class InboundPublish
     private static final int DROPPED = -1;
 
     private final BrokerState state;
-    private final Authorizer authorizer;
     private final PublishDecoder publishDecoder = new PublishDecoder();
     private final AckDecoder ackDecoder = new AckDecoder();
     private final PublishSource source;
     private final MatchCollector collector;
     private final UnsafeBuffer aliasTopic = new UnsafeBuffer(new byte[0]);
 
-    InboundPublish(final BrokerState state, final Authorizer authorizer)
+    InboundPublish(final BrokerState state)
     {
         this.state = state;
-        this.authorizer = authorizer;
         this.source = new PublishSource(state.journal);
-        this.collector = new MatchCollector(state.deliverer);
+        this.collector = new MatchCollector(state.deliverer, state.counters);
         publishDecoder.maxTopicLevels(state.config.maxTopicLevels());
     }
 
@@ -111,8 +109,7 @@ final class InboundPublish
         }
 
         if ('$' == topicBuffer.getByte(topicOffset) ||
-            !authorizer.canPublish(connection.clientId(), connection.username(), topicBuffer, topicOffset,
-            topicLength))
+            Decision.ALLOW != session.permissions().publish(topicBuffer, topicOffset, topicLength))
         {
             state.counters.refusedNotAuthorized++;
             acknowledge(connection, session, qos, packetId, ReasonCode.NOT_AUTHORIZED);
@@ -244,7 +241,7 @@ final class InboundPublish
      */
     private int route(final PublishSource source)
     {
-        collector.begin(source.publisher, source.qos);
+        collector.begin(source.publisher, source.qos, source.topicBuffer, source.topicOffset, source.topicLength);
         state.trie.match(source.topicBuffer, source.topicOffset, source.topicLength, collector);
         final int count = collector.count;
         if (0 == count)

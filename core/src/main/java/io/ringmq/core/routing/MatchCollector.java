@@ -1,8 +1,11 @@
 package io.ringmq.core.routing;
 
+import io.ringmq.auth.Decision;
 import io.ringmq.core.session.ClientConnection;
 import io.ringmq.core.session.Session;
 import io.ringmq.core.session.Subscription;
+import io.ringmq.core.status.BrokerCounters;
+import org.agrona.DirectBuffer;
 
 import java.util.Arrays;
 
@@ -18,9 +21,13 @@ import java.util.Arrays;
 final class MatchCollector implements TopicMatchHandler<Subscription>
 {
     private final Deliverer deliverer;
+    private final BrokerCounters counters;
     private long stamp;
     private Session publisher;
     private int publishQos;
+    private DirectBuffer topicBuffer;
+    private int topicOffset;
+    private int topicLength;
 
     int count;
     Session[] sessions = new Session[16];
@@ -30,15 +37,20 @@ final class MatchCollector implements TopicMatchHandler<Subscription>
     int[][] subscriptionIds = new int[16][4];
     int[] subscriptionIdCounts = new int[16];
 
-    MatchCollector(final Deliverer deliverer)
+    MatchCollector(final Deliverer deliverer, final BrokerCounters counters)
     {
         this.deliverer = deliverer;
+        this.counters = counters;
     }
 
-    void begin(final Session publisher, final int publishQos)
+    void begin(final Session publisher, final int publishQos, final DirectBuffer topicBuffer, final int topicOffset,
+        final int topicLength)
     {
         this.publisher = publisher;
         this.publishQos = publishQos;
+        this.topicBuffer = topicBuffer;
+        this.topicOffset = topicOffset;
+        this.topicLength = topicLength;
         this.count = 0;
         stamp++;
     }
@@ -49,6 +61,11 @@ final class MatchCollector implements TopicMatchHandler<Subscription>
         final Session session = subscription.session();
         if (subscription.noLocal() && session == publisher)
         {
+            return;
+        }
+        if (!readable(subscription))
+        {
+            counters.deliveriesNotAuthorized++;
             return;
         }
         final int index = session.matchIndex(stamp);
@@ -75,6 +92,10 @@ final class MatchCollector implements TopicMatchHandler<Subscription>
         for (int i = 0; i < size; i++)
         {
             final Subscription candidate = group.member((start + i) % size);
+            if (!readable(candidate))
+            {
+                continue;
+            }
             final Session session = candidate.session();
             final ClientConnection connection = session.connection();
             if (null != connection && connection.state() == ClientConnection.CONNECTED &&
@@ -87,8 +108,23 @@ final class MatchCollector implements TopicMatchHandler<Subscription>
         if (null == chosen)
         {
             chosen = group.member(start % size);
+            if (!readable(chosen))
+            {
+                counters.deliveriesNotAuthorized++;    // no member of the group may read this topic
+                return;
+            }
         }
         add(chosen.session(), chosen, group);
+    }
+
+    /**
+     * A subscription whose filter covers topics its session may not read is checked for this topic; the others
+     * were judged whole at SUBSCRIBE. No allocation: the permissions match over the topic bytes.
+     */
+    private boolean readable(final Subscription subscription)
+    {
+        return !subscription.checkRead() ||
+            Decision.ALLOW == subscription.session().permissions().read(topicBuffer, topicOffset, topicLength);
     }
 
     private int add(final Session session, final Subscription subscription, final Object group)
@@ -148,5 +184,6 @@ final class MatchCollector implements TopicMatchHandler<Subscription>
         Arrays.fill(sharedGroups, 0, count, null);
         count = 0;
         publisher = null;
+        topicBuffer = null;
     }
 }

@@ -2,6 +2,8 @@ package io.ringmq.core.routing;
 
 import io.ringmq.core.journal.Journal;
 import io.ringmq.core.codec.AckEncoder;
+import io.ringmq.core.codec.AuthEncoder;
+import io.ringmq.core.codec.AuthPacket;
 import io.ringmq.core.codec.AckListCodec;
 import io.ringmq.core.codec.ConnackEncoder;
 import io.ringmq.core.codec.ConnackPacket;
@@ -101,6 +103,16 @@ final class PacketSender
         final int offset = queue.claim(OutboundQueue.PACKET, connection.connectionId(),
             disconnectEncoder.encodedLength());
         disconnectEncoder.encode(queue.buffer(), offset);
+        queue.commit();
+    }
+
+    /** MQTT 5 AUTH from the server: the end of a re-authentication (reason 0x00), with its last data. */
+    void auth(final ClientConnection connection, final AuthPacket packet)
+    {
+        final OutboundQueue queue = queue(connection);
+        final int offset = queue.claim(OutboundQueue.PACKET, connection.connectionId(),
+            AuthEncoder.encodedLength(packet));
+        AuthEncoder.encode(packet, queue.buffer(), offset);
         queue.commit();
     }
 

@@ -1,5 +1,6 @@
 package io.ringmq.core.routing;
 
+import io.ringmq.auth.Decision;
 import io.ringmq.core.config.BrokerConfig;
 import io.ringmq.core.journal.Journal;
 import io.ringmq.core.journal.JournalDescriptor;
@@ -10,6 +11,7 @@ import io.ringmq.core.session.RetainedCursor;
 import io.ringmq.core.session.Session;
 import io.ringmq.core.session.Subscription;
 import io.ringmq.core.status.BrokerCounters;
+import io.ringmq.store.log.LogRecord;
 
 import java.util.ArrayDeque;
 import java.util.function.Consumer;
@@ -190,6 +192,11 @@ final class RetainedMessages
                 cursor[0].credit(CREDIT_BYTES);
                 session.retainedCursor(cursor[0]);
             }
+            if (subscription.checkRead() && !readable(session, message))
+            {
+                counters.deliveriesNotAuthorized++;     // a client never receives a retained message it may not read
+                return;
+            }
             if (cursor[0].entries().size() >= maxCount)
             {
                 session.onDroppedQueueFull();
@@ -200,6 +207,17 @@ final class RetainedMessages
                 subscription.subscriptionId()));
         });
         pump(session, nowNs);
+    }
+
+    private boolean readable(final Session session, final Message message)
+    {
+        if (message.inLog())
+        {
+            final LogRecord record = journal.readMessage(message.logPosition());
+            return null != record && Decision.ALLOW == session.permissions().read(record.buffer(),
+                record.bodyOffset() + JournalDescriptor.MESSAGE_DATA_OFFSET, message.topicLength());
+        }
+        return Decision.ALLOW == session.permissions().read(message.buffer(), 0, message.topicLength());
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.ringmq.core.routing;
 
+import io.ringmq.auth.TopicPermissions;
 import com.lmax.disruptor.EventHandler;
 import io.ringmq.core.codec.AckDecoder;
 import io.ringmq.core.codec.MqttProtocolException;
@@ -10,8 +11,6 @@ import io.ringmq.core.protocol.PacketType;
 import io.ringmq.core.protocol.ReasonCode;
 import io.ringmq.core.ring.OutboundQueue;
 import io.ringmq.core.ring.RingEvent;
-import io.ringmq.core.security.Authenticator;
-import io.ringmq.core.security.Authorizer;
 import io.ringmq.core.session.ClientConnection;
 import io.ringmq.core.session.ConnectionDirectory;
 import io.ringmq.core.session.Message;
@@ -62,40 +61,38 @@ public final class Router implements EventHandler<RingEvent>
     /**
      * @param config         broker settings.
      * @param queues         one outbound queue per event loop, indexed by loop.
-     * @param authenticator  CONNECT check.
-     * @param authorizer     PUBLISH and SUBSCRIBE check.
+     * @param permissions    permissions of clients that connect without an authentication outcome.
      * @param transportStats figures from the transport for $SYS.
      */
     public Router(
         final BrokerConfig config,
         final OutboundQueue[] queues,
-        final Authenticator authenticator,
-        final Authorizer authorizer,
+        final TopicPermissions permissions,
         final TransportStats transportStats)
     {
-        this(config, queues, authenticator, authorizer, transportStats, Journal.disabled());
+        this(config, queues, permissions, transportStats, Journal.disabled());
     }
 
     /**
      * @param config         broker settings.
      * @param queues         one outbound queue per event loop, indexed by loop.
-     * @param authenticator  CONNECT check.
-     * @param authorizer     PUBLISH and SUBSCRIBE check.
+     * @param permissions    permissions of clients that connect without an authentication outcome (allow-all when
+     *                       the broker does not authenticate; see {@link #requireAuthentication()}).
      * @param transportStats figures from the transport for $SYS.
      * @param journal        where durable state goes; recovered with {@link #recover(long)} before the ring starts.
      */
     public Router(
         final BrokerConfig config,
         final OutboundQueue[] queues,
-        final Authenticator authenticator,
-        final Authorizer authorizer,
+        final TopicPermissions permissions,
         final TransportStats transportStats,
         final Journal journal)
     {
         this.state = new BrokerState(config, queues, journal, this::endConnection);
-        this.publishes = new InboundPublish(state, authorizer);
-        this.subscriptions = new Subscriptions(state, authorizer);
-        this.sessionLifecycle = new SessionLifecycle(state, authenticator, authorizer, publishes);
+        state.defaultPermissions = permissions;
+        this.publishes = new InboundPublish(state);
+        this.subscriptions = new Subscriptions(state);
+        this.sessionLifecycle = new SessionLifecycle(state, publishes);
         this.sysTopics = new SysTopics(config.sysIntervalSeconds(), state.counters, transportStats,
             publishes::publishInternal, state.sessions::size, state.retained::size, state.trie::subscriptionCount,
             journal);
@@ -105,6 +102,15 @@ public final class Router implements EventHandler<RingEvent>
     private void endConnection(final ClientConnection connection)
     {
         sessionLifecycle.endConnection(connection);
+    }
+
+    /**
+     * The transport authenticates every CONNECT (an authentication chain is configured): a CONNECT that reaches the
+     * Router without an outcome is refused, never let in. Call before the ring starts.
+     */
+    public void requireAuthentication()
+    {
+        state.authenticationRequired = true;
     }
 
     /** @return where the event loops leave what they learned about a connection (TLS identity, PROXY address). */
@@ -221,6 +227,7 @@ public final class Router implements EventHandler<RingEvent>
                     state.disconnector.violation(connection, event.reason(), transportViolation(event.reason()));
                 }
                 case RingEvent.TICK -> onTick();
+                case RingEvent.PERMISSIONS_RELOADED -> sessionLifecycle.onPermissionsReloaded();
                 case RingEvent.JOURNAL_SYNCED ->
                 {
                     // Nothing to route: the end of this batch releases the packets held for the forced records.
@@ -323,8 +330,7 @@ public final class Router implements EventHandler<RingEvent>
                 state.sender.pingresp(connection);
             }
             case PacketType.DISCONNECT -> sessionLifecycle.onDisconnect(connection, frame, length);
-            case PacketType.AUTH -> state.disconnector.violation(connection, ReasonCode.PROTOCOL_ERROR,
-                "MQTT-4.12.0-1: AUTH without an authentication method in CONNECT");
+            case PacketType.AUTH -> sessionLifecycle.onAuth(connection);
             default -> state.disconnector.violation(connection, ReasonCode.PROTOCOL_ERROR,
                 "MQTT-2.1.2: packet type " + PacketType.name(type) + " is not sent by clients");
         }

@@ -1,5 +1,8 @@
 package io.ringmq.core.routing;
 
+import io.ringmq.auth.Decision;
+import io.ringmq.auth.TopicPermissions;
+import io.ringmq.core.codec.AuthPacket;
 import io.ringmq.core.codec.ConnackPacket;
 import io.ringmq.core.codec.ConnectDecoder;
 import io.ringmq.core.codec.ConnectPacket;
@@ -9,8 +12,7 @@ import io.ringmq.core.codec.TopicValidator;
 import io.ringmq.core.protocol.MqttVersion;
 import io.ringmq.core.protocol.ReasonCode;
 import io.ringmq.core.ring.CloseReason;
-import io.ringmq.core.security.Authenticator;
-import io.ringmq.core.security.Authorizer;
+import io.ringmq.core.session.AuthOutcome;
 import io.ringmq.core.session.ClientConnection;
 import io.ringmq.core.session.Delivery;
 import io.ringmq.core.session.Message;
@@ -40,20 +42,16 @@ final class SessionLifecycle implements SessionTimers.Handler
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
 
     private final BrokerState state;
-    private final Authenticator authenticator;
-    private final Authorizer authorizer;
     private final InboundPublish publishes;
     private final ConnackPacket connack = new ConnackPacket();
+    private final AuthPacket authPacket = new AuthPacket();
     private final PublishSource source;
     private final ClientEventLog takeovers = new ClientEventLog(LOG, "takeover");
     private final ClientEventLog keepAliveTimeouts = new ClientEventLog(LOG, "connection closed");
 
-    SessionLifecycle(final BrokerState state, final Authenticator authenticator, final Authorizer authorizer,
-        final InboundPublish publishes)
+    SessionLifecycle(final BrokerState state, final InboundPublish publishes)
     {
         this.state = state;
-        this.authenticator = authenticator;
-        this.authorizer = authorizer;
         this.publishes = publishes;
         this.source = new PublishSource(state.journal);
     }
@@ -108,13 +106,18 @@ final class SessionLifecycle implements SessionTimers.Handler
         connection.version(version);
         connection.requestProblemInformation(connect.requestProblemInformation());
 
+        // What the transport learned (TLS identity, PROXY address) and, when the broker authenticates, what the
+        // authentication pool decided: both arrive with the connection's first frame (ConnectionDirectory).
+        final TransportIdentity identity = state.directory.remove(connection.connectionId());
+        final AuthOutcome auth = null == identity ? null : identity.auth();
         String clientId = connect.clientId();
         String assignedId = null;
         if (clientId.isEmpty())
         {
             if (version == MqttVersion.MQTT_5 || (version == MqttVersion.MQTT_3_1_1 && connect.cleanStart()))
             {
-                clientId = "ringmq-" + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
+                clientId = null != auth && null != auth.assignedClientId() ? auth.assignedClientId() :
+                    "ringmq-" + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
                 assignedId = version == MqttVersion.MQTT_5 ? clientId : null;
             }
             else
@@ -125,7 +128,6 @@ final class SessionLifecycle implements SessionTimers.Handler
             }
         }
         connection.clientId(clientId);
-        final TransportIdentity identity = state.directory.remove(connection.connectionId());
         if (null != identity)
         {
             connection.identity(identity);
@@ -137,16 +139,9 @@ final class SessionLifecycle implements SessionTimers.Handler
         }
         connection.username(connect.username());
 
-        if (null != connect.authenticationMethod())
+        final TopicPermissions permissions = permissionsFor(connection, connect, auth);
+        if (null == permissions)
         {
-            state.disconnector.refuseConnect(connection, ReasonCode.BAD_AUTHENTICATION_METHOD,
-                "authentication method not supported: " + connect.authenticationMethod());
-            return;
-        }
-        final int auth = authenticator.authenticate(connect, identity);
-        if (auth != ReasonCode.SUCCESS)
-        {
-            state.disconnector.refuseConnect(connection, auth, "authentication failed");
             return;
         }
         if (connect.willFlag())
@@ -157,7 +152,7 @@ final class SessionLifecycle implements SessionTimers.Handler
             // A will is a PUBLISH the broker makes later on the client's behalf: the same rules apply, checked now,
             // while the client can still be told (MQTT-3.1.2-9 lets the server refuse the CONNECT).
             if ('$' == willTopicBuffer.getByte(0) ||
-                !authorizer.canPublish(clientId, connect.username(), willTopicBuffer, 0, willTopic.length))
+                Decision.ALLOW != permissions.publish(willTopicBuffer, 0, willTopic.length))
             {
                 state.counters.refusedNotAuthorized++;
                 state.disconnector.refuseConnect(connection, ReasonCode.NOT_AUTHORIZED,
@@ -168,7 +163,81 @@ final class SessionLifecycle implements SessionTimers.Handler
                 connect.willQos(), connect.willRetain(), -1), connect.willDelayIntervalSeconds(),
                 connect.willMessageExpirySeconds());
         }
-        acceptConnect(connection, connect, clientId, assignedId);
+        acceptConnect(connection, connect, clientId, assignedId, permissions, auth);
+    }
+
+    /**
+     * Apply what authentication decided for this CONNECT. The decision was made before the CONNECT entered the ring
+     * (password hashing, token checks and HTTP calls never run here); without one, the broker either does not
+     * authenticate (the default permissions apply) or something went wrong, and the client is refused (fail closed).
+     *
+     * @return the client's permissions, or null if the CONNECT was refused.
+     */
+    private TopicPermissions permissionsFor(final ClientConnection connection, final ConnectPacket connect,
+        final AuthOutcome auth)
+    {
+        if (null == auth)
+        {
+            if (state.authenticationRequired)
+            {
+                state.counters.authenticationRefused++;
+                state.disconnector.refuseConnect(connection, ReasonCode.NOT_AUTHORIZED, "not authenticated");
+                return null;
+            }
+            if (null != connect.authenticationMethod())
+            {
+                state.counters.authenticationRefused++;
+                state.disconnector.refuseConnect(connection, ReasonCode.BAD_AUTHENTICATION_METHOD,
+                    "authentication method not supported: " + connect.authenticationMethod());
+                return null;
+            }
+            return state.defaultPermissions;
+        }
+        if (!auth.accepted())
+        {
+            state.counters.authenticationRefused++;
+            state.disconnector.refuseConnect(connection, auth.reasonCode(), "authentication failed: " + auth.reason());
+            return null;
+        }
+        return auth.permissions();
+    }
+
+    /**
+     * The AUTH packet that ended an MQTT 5 re-authentication (MQTT-4.12.1): the transport decided it on the
+     * authentication pool and left the outcome in the directory before it let this packet into the ring. Success
+     * replaces the session's permissions and answers AUTH 0x00; failure disconnects with 0x87.
+     */
+    void onAuth(final ClientConnection connection)
+    {
+        final TransportIdentity identity = state.directory.remove(connection.connectionId());
+        final AuthOutcome auth = null == identity ? null : identity.auth();
+        if (null == auth || connection.state() != ClientConnection.CONNECTED)
+        {
+            state.disconnector.violation(connection, ReasonCode.PROTOCOL_ERROR,
+                "MQTT-4.12.0-1: AUTH without an authentication method in CONNECT");
+            return;
+        }
+        if (!auth.accepted())
+        {
+            state.counters.reauthenticationFailed++;
+            state.disconnector.close(connection, auth.reasonCode(), "re-authentication failed: " + auth.reason());
+            return;
+        }
+        final Session session = connection.session();
+        session.permissions(auth.permissions());
+        Subscriptions.recheck(session);
+        authPacket.reasonCode(ReasonCode.SUCCESS).authenticationMethod(auth.authMethod())
+            .authenticationData(auth.authData());
+        state.sender.auth(connection, authPacket);
+    }
+
+    /** The authorizers reloaded their rules: every session's subscriptions are judged again under them. */
+    void onPermissionsReloaded()
+    {
+        for (final Session session : state.sessions.values())
+        {
+            Subscriptions.recheck(session);
+        }
     }
 
     /**
@@ -176,7 +245,8 @@ final class SessionLifecycle implements SessionTimers.Handler
      * create the session, negotiate the limits and answer with CONNACK.
      */
     private void acceptConnect(
-        final ClientConnection connection, final ConnectPacket connect, final String clientId, final String assignedId)
+        final ClientConnection connection, final ConnectPacket connect, final String clientId, final String assignedId,
+        final TopicPermissions permissions, final AuthOutcome auth)
     {
         final int version = connect.protocolVersion();
 
@@ -224,6 +294,8 @@ final class SessionLifecycle implements SessionTimers.Handler
         state.timers.cancelExpiry(session);
         session.connection(connection);
         connection.session(session);
+        session.permissions(permissions);
+        Subscriptions.recheck(session);     // a resumed session's filters, judged under this client's permissions
 
         connection.receiveMaximum(connect.receiveMaximum());
         connection.maximumPacketSize(0 == connect.maximumPacketSize() ? Integer.MAX_VALUE :
@@ -254,6 +326,10 @@ final class SessionLifecycle implements SessionTimers.Handler
                 .topicAliasMaximum(state.config.topicAliasMaximum())
                 .assignedClientIdentifier(assignedId)
                 .serverKeepAlive(serverKeepAlive);
+            if (null != auth && null != auth.authMethod())
+            {
+                connack.authenticationMethod(auth.authMethod()).authenticationData(auth.authData());
+            }
             if (grantedExpiry != requestedExpiry)
             {
                 connack.sessionExpiryInterval(grantedExpiry);

@@ -1,5 +1,7 @@
 package io.ringmq.core.routing;
 
+import io.ringmq.auth.FilterAccess;
+import io.ringmq.auth.TopicPermissions;
 import io.ringmq.core.codec.SubscribeDecoder;
 import io.ringmq.core.codec.SubscribePacket;
 import io.ringmq.core.codec.TopicSubscription;
@@ -10,7 +12,6 @@ import io.ringmq.core.journal.JournalDescriptor;
 import io.ringmq.core.protocol.MqttVersion;
 import io.ringmq.core.protocol.PacketType;
 import io.ringmq.core.protocol.ReasonCode;
-import io.ringmq.core.security.Authorizer;
 import io.ringmq.core.session.ClientConnection;
 import io.ringmq.core.session.Session;
 import io.ringmq.core.session.Subscription;
@@ -28,13 +29,11 @@ import java.util.List;
 final class Subscriptions
 {
     private final BrokerState state;
-    private final Authorizer authorizer;
     private int[] reasonCodes = new int[16];
 
-    Subscriptions(final BrokerState state, final Authorizer authorizer)
+    Subscriptions(final BrokerState state)
     {
         this.state = state;
-        this.authorizer = authorizer;
     }
 
     void onSubscribe(final ClientConnection connection, final MutableDirectBuffer frame, final int length)
@@ -58,8 +57,10 @@ final class Subscriptions
                 reasonCodes[i] = v5 ? ReasonCode.TOPIC_FILTER_INVALID : 0x80;
                 continue;
             }
-            if (!authorizer.canSubscribe(connection.clientId(), connection.username(), filter))
+            final FilterAccess access = readAccess(session.permissions(), filter);
+            if (FilterAccess.ALL != access && FilterAccess.SOME != access)
             {
+                state.counters.refusedNotAuthorized++;
                 reasonCodes[i] = v5 ? ReasonCode.NOT_AUTHORIZED : 0x80;
                 continue;
             }
@@ -80,7 +81,7 @@ final class Subscriptions
                 state.trie.subscribe(filter, subscription);
             }
             subscription.options(entry.qos(), entry.noLocal(), entry.retainAsPublished(), entry.retainHandling(),
-                subscribe.subscriptionIdentifier());
+                subscribe.subscriptionIdentifier()).checkRead(FilterAccess.SOME == access);
             reasonCodes[i] = entry.qos();
             if (!subscription.shared() && (0 == entry.retainHandling() || (1 == entry.retainHandling() && isNew)))
             {
@@ -91,6 +92,36 @@ final class Subscriptions
         for (final Subscription subscription : sendRetained)
         {
             state.retained.onSubscribe(session, subscription, state.nowNs);
+        }
+    }
+
+    /**
+     * What the permissions let a client receive through {@code filter} (a shared subscription is judged by its topic
+     * filter). An authorizer that abstains counts as a refusal: the chain resolves abstentions before this.
+     */
+    static FilterAccess readAccess(final TopicPermissions permissions, final String filter)
+    {
+        final FilterAccess access = permissions.subscribe(TopicValidator.topicFilter(filter));
+        return FilterAccess.IGNORE == access ? FilterAccess.NONE : access;
+    }
+
+    /**
+     * The session's permissions changed (a new connection, a re-authentication, reloaded rules): judge each of its
+     * subscriptions again. A filter the client may no longer read at all keeps its place (the session asked for it)
+     * but delivers nothing: every delivery through it is checked and refused.
+     *
+     * @param session the session.
+     */
+    static void recheck(final Session session)
+    {
+        if (!session.hasSubscriptions())
+        {
+            return;
+        }
+        final TopicPermissions permissions = session.permissions();
+        for (final Subscription subscription : session.subscriptions().values())
+        {
+            subscription.checkRead(FilterAccess.ALL != readAccess(permissions, subscription.filter()));
         }
     }
 

@@ -1,5 +1,6 @@
 package io.ringmq.core.session;
 
+import io.ringmq.auth.TopicPermissions;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.collections.IntHashSet;
 
@@ -48,6 +49,11 @@ public final class Session
     /** Bytes (topic, properties, payload) of the deliveries in {@link #queue}: the byte quota. */
     private long queuedBytes;
     private ClientConnection connection;
+    /**
+     * What the client may publish and receive, from its latest authentication: consulted by the Router for every
+     * PUBLISH and for deliveries through subscriptions marked {@link Subscription#checkRead()}. Router thread only.
+     */
+    private TopicPermissions permissions = TopicPermissions.ALLOW_ALL;
     private long expiryIntervalSeconds;
     private long expiryDeadlineNs = -1;
     /** The expiry timer's id in the Router's timer wheel while one is scheduled, else {@link Long#MAX_VALUE}. */
@@ -89,6 +95,18 @@ public final class Session
         this.matchIndex = index;
     }
 
+    /** @return the client's permissions (allow-all until an authentication says otherwise). */
+    public TopicPermissions permissions()
+    {
+        return permissions;
+    }
+
+    /** @param permissions the client's permissions from its latest authentication. */
+    public void permissions(final TopicPermissions permissions)
+    {
+        this.permissions = permissions;
+    }
+
     /** @return the journal's id for this session, 0 if it is not journaled. */
     public int journalId()
     {
@@ -105,6 +123,12 @@ public final class Session
     public String clientId()
     {
         return clientId;
+    }
+
+    /** @return true if the session has any subscription (without allocating the map). */
+    public boolean hasSubscriptions()
+    {
+        return null != subscriptions && !subscriptions.isEmpty();
     }
 
     /** @return subscriptions by filter. */

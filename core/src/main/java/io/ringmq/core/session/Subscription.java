@@ -16,6 +16,11 @@ public final class Subscription
     private boolean retainAsPublished;
     private int retainHandling;
     private int subscriptionId;
+    /**
+     * The filter covers topics the session's permissions may not read ({@code FilterAccess.SOME}): each delivery
+     * through it is checked. Set at SUBSCRIBE and whenever the session's permissions change.
+     */
+    private boolean checkRead;
 
     /**
      * @param session owner.
@@ -47,6 +52,22 @@ public final class Subscription
         this.retainAsPublished = retainAsPublished;
         this.retainHandling = retainHandling;
         this.subscriptionId = subscriptionId;
+        return this;
+    }
+
+    /** @return true if each delivery through this subscription needs a read check. */
+    public boolean checkRead()
+    {
+        return checkRead;
+    }
+
+    /**
+     * @param checkRead true if each delivery through this subscription needs a read check.
+     * @return this.
+     */
+    public Subscription checkRead(final boolean checkRead)
+    {
+        this.checkRead = checkRead;
         return this;
     }
 

@@ -11,12 +11,22 @@ package io.ringmq.core.session;
  * @param certificateCn      common name of that certificate's subject, or null.
  * @param username           the MQTT username to use instead of the one in CONNECT (the listener's
  *                           {@code use-identity-as-username} or {@code use-subject-as-username}), or null to keep it.
+ * @param auth               what authentication decided (when the broker authenticates), or null.
  */
 public record TransportIdentity(
     String listener,
     String clientAddress,
     String certificateSubject,
     String certificateCn,
-    String username)
+    String username,
+    AuthOutcome auth)
 {
+    /**
+     * @param outcome what authentication decided.
+     * @return a copy carrying it.
+     */
+    public TransportIdentity withAuth(final AuthOutcome outcome)
+    {
+        return new TransportIdentity(listener, clientAddress, certificateSubject, certificateCn, username, outcome);
+    }
 }

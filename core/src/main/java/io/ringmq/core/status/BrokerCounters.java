@@ -31,8 +31,14 @@ public final class BrokerCounters
     public long droppedExpired;
     /** Retained publishes not retained (MQTT 5 QoS 1/2: refused with 0x97) past the retained limits. */
     public long refusedRetainedFull;
-    /** Publishes refused by the authorizer or to a $ topic. */
+    /** Publishes and subscriptions refused by the client's permissions, and publishes to a $ topic. */
     public long refusedNotAuthorized;
+    /** Deliveries (and retained messages) withheld from a subscriber its permissions do not let read the topic. */
+    public long deliveriesNotAuthorized;
+    /** Connections refused by authentication (CONNACK 0x86, 0x87, 0x8A, 0x8C, 0x88 from the chain). */
+    public long authenticationRefused;
+    /** Re-authentications that failed (the client was disconnected). */
+    public long reauthenticationFailed;
     /** Connections closed for protocol violations. */
     public long protocolViolations;
     /** Clients currently connected. */

@@ -1,12 +1,14 @@
 package io.ringmq.core.routing;
 
+import io.ringmq.auth.Decision;
+import io.ringmq.auth.FilterAccess;
+import io.ringmq.auth.TopicPermissions;
 import io.ringmq.core.codec.TopicSubscription;
 import io.ringmq.core.config.BrokerConfig;
 import io.ringmq.core.journal.Journal;
 import io.ringmq.core.protocol.MqttVersion;
 import io.ringmq.core.protocol.PacketType;
 import io.ringmq.core.protocol.ReasonCode;
-import io.ringmq.core.security.Authorizer;
 import org.agrona.DirectBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -31,20 +33,19 @@ class RouterFaultTest
     private static final BrokerConfig CONFIG = new BrokerConfig().sysIntervalSeconds(0);
 
     /** Throws what it is given when a client publishes to the topic "boom". */
-    private static final class ThrowingAuthorizer implements Authorizer
+    private static final class ThrowingPermissions implements TopicPermissions
     {
         private final RuntimeException exception;
         private final Error error;
 
-        ThrowingAuthorizer(final RuntimeException exception, final Error error)
+        ThrowingPermissions(final RuntimeException exception, final Error error)
         {
             this.exception = exception;
             this.error = error;
         }
 
         @Override
-        public boolean canPublish(final String clientId, final String username, final DirectBuffer topic,
-            final int offset, final int length)
+        public Decision publish(final DirectBuffer topic, final int offset, final int length)
         {
             if ("boom".equals(topic.getStringWithoutLengthUtf8(offset, length)))
             {
@@ -54,13 +55,19 @@ class RouterFaultTest
                 }
                 throw exception;
             }
-            return true;
+            return Decision.ALLOW;
         }
 
         @Override
-        public boolean canSubscribe(final String clientId, final String username, final String filter)
+        public Decision read(final DirectBuffer topic, final int offset, final int length)
         {
-            return true;
+            return Decision.ALLOW;
+        }
+
+        @Override
+        public FilterAccess subscribe(final String filter)
+        {
+            return FilterAccess.ALL;
         }
     }
 
@@ -68,7 +75,7 @@ class RouterFaultTest
     void shouldCloseOnlyTheFailingConnectionWhenAnEventThrows()
     {
         final RouterHarness harness = new RouterHarness(CONFIG, Journal.disabled(),
-            new ThrowingAuthorizer(new IllegalStateException("injected"), null), () -> {});
+            new ThrowingPermissions(new IllegalStateException("injected"), null), () -> {});
         harness.connect(PUB, "pub", MqttVersion.MQTT_5, true, 0);
         harness.connect(SUB, "sub", MqttVersion.MQTT_5, true, 0);
         harness.subscribe(SUB, MqttVersion.MQTT_5, 1, 0, new TopicSubscription("#", 0));
@@ -106,7 +113,7 @@ class RouterFaultTest
     void shouldKeepRoutingWhenTheEndOfBatchThrows()
     {
         final int[] failures = {3};
-        final RouterHarness harness = new RouterHarness(CONFIG, Journal.disabled(), Authorizer.ALLOW_ALL, () ->
+        final RouterHarness harness = new RouterHarness(CONFIG, Journal.disabled(), TopicPermissions.ALLOW_ALL, () ->
         {
             if (failures[0]-- > 0)
             {
@@ -130,7 +137,7 @@ class RouterFaultTest
     {
         final OutOfMemoryError injected = new OutOfMemoryError("injected");
         final RouterHarness harness = new RouterHarness(CONFIG, Journal.disabled(),
-            new ThrowingAuthorizer(null, injected), () -> {});
+            new ThrowingPermissions(null, injected), () -> {});
         final List<Throwable> fatal = new ArrayList<>();
         final List<String> stages = new ArrayList<>();
         harness.router.fatalHandler((stage, cause) ->

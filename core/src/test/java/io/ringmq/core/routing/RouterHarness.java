@@ -1,5 +1,6 @@
 package io.ringmq.core.routing;
 
+import io.ringmq.auth.TopicPermissions;
 import io.ringmq.core.codec.ConnectEncoder;
 import io.ringmq.core.codec.ConnectPacket;
 import io.ringmq.core.codec.PublishEncoder;
@@ -13,8 +14,6 @@ import io.ringmq.core.journal.Journal;
 import io.ringmq.core.ring.CloseReason;
 import io.ringmq.core.ring.OutboundQueue;
 import io.ringmq.core.ring.RingEvent;
-import io.ringmq.core.security.Authenticator;
-import io.ringmq.core.security.Authorizer;
 import io.ringmq.core.status.TransportStats;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -42,20 +41,20 @@ final class RouterHarness
 
     RouterHarness(final BrokerConfig config, final Journal journal)
     {
-        this(config, journal, Authorizer.ALLOW_ALL, () -> {});
+        this(config, journal, TopicPermissions.ALLOW_ALL, () -> {});
     }
 
     /**
      * @param config     broker settings.
      * @param journal    the journal, or {@link Journal#disabled()}.
-     * @param authorizer PUBLISH/SUBSCRIBE check (fault-injection tests throw from it).
+     * @param permissions permissions of every client (fault-injection tests throw from them).
      * @param wakeup     what the outbound queue calls to wake its event loop (fault-injection tests throw from it).
      */
-    RouterHarness(final BrokerConfig config, final Journal journal, final Authorizer authorizer, final Runnable wakeup)
+    RouterHarness(final BrokerConfig config, final Journal journal, final TopicPermissions permissions,
+        final Runnable wakeup)
     {
         queue = new OutboundQueue(1 << 22, wakeup);
-        router = new Router(config, new OutboundQueue[] {queue}, Authenticator.ALLOW_ALL, authorizer,
-            TransportStats.NONE, journal);
+        router = new Router(config, new OutboundQueue[] {queue}, permissions, TransportStats.NONE, journal);
     }
 
     void tick()

@@ -52,9 +52,26 @@ public final class ServerConfig
         value("ws-path", "HTTP path of the WebSocket listeners (default /mqtt)", (c, v) -> c.wsPath = v);
         flag("proxy-protocol", "every listener started from the command line requires a PROXY protocol v1/v2 header "
             + "(a load balancer in front)", (c, v) -> c.proxyProtocol = bool(v));
+        value("password-file", "Mosquitto password file (mosquitto_passwd or 'ringmq.jar passwd'); reloaded on SIGHUP "
+            + "and when it changes", (c, v) -> c.auth.passwordFile(v));
+        value("acl-file", "Mosquitto acl_file: user/topic/pattern rules with %c and %u; reloaded on SIGHUP and when "
+            + "it changes", (c, v) -> c.auth.aclFile(v));
+        value("allow-anonymous", "true|false: accept clients with neither user name nor password (default false once "
+            + "any authentication source is configured, else true)", (c, v) -> c.auth.allowAnonymous(bool(v)));
+        value("scram-file", "SCRAM-SHA-256/512 credentials for MQTT 5 enhanced authentication ('ringmq.jar passwd "
+            + "--scram')", (c, v) -> c.auth.scramFile(v));
+        value("auth-chain", "order of the authentication sources, comma-separated (certificate, password-file, jwt, "
+            + "http, plugin names); 'certificate' accepts a verified TLS client certificate", (c, v) ->
+            c.auth.chain(List.of(v.split(","))));
+        value("plugins-dir", "folder of authentication plugin jars (ServiceLoader)", (c, v) -> c.auth.pluginsDir(v));
+        value("auth-threads", "threads deciding CONNECT and AUTH off the routing thread (default 4)",
+            (c, v) -> c.auth.threads(Integer.parseInt(v)));
+        value("auth-queue", "decisions that may wait for an auth thread; more are refused with 0x88 (default 10000)",
+            (c, v) -> c.auth.queue(Integer.parseInt(v)));
     }
 
     private final BrokerConfig broker;
+    private final AuthConfig auth = new AuthConfig();
     private final List<ListenerConfig> fileListeners = new ArrayList<>();
     private final Set<String> simpleOptionsGiven = new HashSet<>();
     private int mqttsPort;
@@ -163,6 +180,12 @@ public final class ServerConfig
         }
         simpleOptionsGiven.add(name);
         return this;
+    }
+
+    /** @return the authentication and authorization settings. */
+    public AuthConfig auth()
+    {
+        return auth;
     }
 
     /** @return the broker settings. */

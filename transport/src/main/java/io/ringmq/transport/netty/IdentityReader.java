@@ -43,10 +43,12 @@ final class IdentityReader
     /**
      * @param channel  the connection, past its handshakes.
      * @param listener the listener it came in on.
-     * @return the identity, or null when there is nothing beyond a plain socket to say.
+     * @param always   make an identity even for a plain socket (the broker authenticates: sources see the address).
+     * @return the identity, or null when there is nothing beyond a plain socket to say (and not {@code always}).
      * @throws NoCertificateException when the username must come from a certificate and there is none.
      */
-    static TransportIdentity read(final Channel channel, final Listener listener) throws NoCertificateException
+    static TransportIdentity read(final Channel channel, final Listener listener, final boolean always)
+        throws NoCertificateException
     {
         final boolean proxied = null != channel.attr(ConnectionAttributes.PROXIED_ADDRESS).get();
         final SslHandler ssl = null == listener.tls() ? null : channel.pipeline().get(SslHandler.class);
@@ -74,7 +76,7 @@ final class IdentityReader
             throw new NoCertificateException("listener " + listener.name() + " takes the username from the client " +
                 "certificate, and the client sent none");
         }
-        if (!proxied && null == certificate)
+        if (!proxied && null == certificate && !always)
         {
             return null;
         }
@@ -100,7 +102,7 @@ final class IdentityReader
             }
         }
         return new TransportIdentity(listener.name(), format(ConnectionAttributes.clientAddress(channel)), subject,
-            cn, username);
+            cn, username, null);
     }
 
     /**

@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.ringmq.core.session.ConnectionDirectory;
 import io.ringmq.core.status.RateLimitedLog;
 import io.ringmq.transport.admission.ConnectionAdmission;
+import io.ringmq.transport.auth.AuthService;
 import io.ringmq.transport.config.ListenerConfig;
 import io.ringmq.transport.tls.TlsContextHolder;
 
@@ -29,6 +30,8 @@ public final class Listener
     /** Limits and refusals of this listener (max connections, connection rates, PROXY headers, timeouts). */
     private final ConnectionAdmission admission;
     private final AtomicLong accepted = new AtomicLong();
+    private final AtomicLong credentialsExpired = new AtomicLong();
+    private AuthService auth;
     private final RateLimitedLog handshakeFailureLog = new RateLimitedLog(FAILURE_LOG_INTERVAL_NS);
     private volatile Channel serverChannel;
     private ConnectionDirectory directory;
@@ -102,6 +105,30 @@ public final class Listener
     long onTlsHandshakeFailure()
     {
         return handshakeFailureLog.onEvent(System.nanoTime());
+    }
+
+    /** @return the broker's authentication chain, or null when the broker does not authenticate. */
+    AuthService auth()
+    {
+        return auth;
+    }
+
+    /** Set by the server before binding (a happens-before edge to the loops through the bind). */
+    void auth(final AuthService service)
+    {
+        this.auth = service;
+    }
+
+    /** A connection's credential expired and it was closed. */
+    void onCredentialExpired()
+    {
+        credentialsExpired.incrementAndGet();
+    }
+
+    /** @return connections closed because their credential expired. */
+    public long credentialsExpired()
+    {
+        return credentialsExpired.get();
     }
 
     /** @return where connections leave their identity for the Router. */

@@ -11,13 +11,23 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.ringmq.auth.ClientInfo;
+import io.ringmq.core.codec.AuthDecoder;
+import io.ringmq.core.codec.AuthEncoder;
+import io.ringmq.core.codec.AuthPacket;
+import io.ringmq.core.codec.ConnectDecoder;
+import io.ringmq.core.codec.ConnectPacket;
+import io.ringmq.core.codec.MqttProtocolException;
 import io.ringmq.core.protocol.MqttVersion;
+import io.ringmq.core.protocol.PacketType;
 import io.ringmq.core.protocol.ReasonCode;
 import io.ringmq.core.ring.CloseReason;
 import io.ringmq.core.ring.RingEvent;
 import io.ringmq.core.session.TransportIdentity;
 import io.ringmq.core.status.RateLimitedLog;
 import io.ringmq.transport.admission.ConnectionAdmission;
+import io.ringmq.transport.auth.AuthDecision;
+import io.ringmq.transport.auth.AuthService;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
@@ -25,6 +35,7 @@ import org.slf4j.LoggerFactory;
 
 import javax.net.ssl.SSLHandshakeException;
 import java.io.IOException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -56,15 +67,20 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
     private static final Logger LOG = LoggerFactory.getLogger(MqttConnectionHandler.class);
     private static final AtomicLong CONNECTION_IDS = new AtomicLong();
     private static final byte[] KEEP_ALIVE_DISCONNECT = {(byte)0xE0, 0x01, (byte)ReasonCode.KEEP_ALIVE_TIMEOUT};
-    private static final byte TOUCHED = 1;
-    private static final byte DISCARDING = 2;
-    private static final byte PAUSED = 4;
-    private static final byte CONNECTED = 8;
-    private static final byte CLOSING = 32;
+    private static final byte[] EXPIRED_DISCONNECT = {(byte)0xE0, 0x01, (byte)ReasonCode.NOT_AUTHORIZED};
+    private static final int TOUCHED = 1;
+    private static final int DISCARDING = 2;
+    private static final int PAUSED = 4;
+    private static final int CONNECTED = 8;
+    private static final int CLOSING = 32;
     /** The Router asked to hear when the socket takes more (a WRITABLE ring event, for retained pacing). */
-    private static final byte WRITABLE_WANTED = 16;
+    private static final int WRITABLE_WANTED = 16;
     /** The transport's identity of the connection (TLS certificate, PROXY address) was handed to the Router. */
-    private static final byte IDENTIFIED = 64;
+    private static final int IDENTIFIED = 64;
+    /** Reading stopped while the authentication pool decides a CONNECT or AUTH. */
+    private static final int AUTHENTICATING = 128;
+    /** The frame at the head of the input was decided: let it into the ring (once) instead of intercepting it. */
+    private static final int AUTH_RELEASE = 256;
 
     /** How long a broker-closed connection waits for the peer to close before the broker closes it fully. */
     static final long CLOSE_LINGER_MS = 2_000;
@@ -98,7 +114,11 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
     private ByteBuf cumulation;
     /** Packets the Router queued, gathered during one drain; owned here until {@link #flushPending()}. */
     private ByteBuf pending;
-    private byte flags;
+    private int flags;
+    /** Authentication state while the broker authenticates this connection (see {@link ConnectionAuth}), or null. */
+    private ConnectionAuth auth;
+    /** When the credential expires (epoch ms), 0 if never: the connection is closed then (v5: DISCONNECT 0x87). */
+    private long credentialExpiresAtMs;
     private byte version;
     private int keepAliveMs;
     private long lastReadNs;
@@ -124,14 +144,14 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
         return connectionId;
     }
 
-    private boolean is(final byte flag)
+    private boolean is(final int flag)
     {
         return (flags & flag) != 0;
     }
 
-    private void set(final byte flag, final boolean value)
+    private void set(final int flag, final boolean value)
     {
-        flags = (byte)(value ? flags | flag : flags & ~flag);
+        flags = value ? flags | flag : flags & ~flag;
     }
 
     @Override
@@ -211,10 +231,15 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
         set(IDENTIFIED, true);
         try
         {
-            final TransportIdentity identity = IdentityReader.read(ctx.channel(), listener);
+            final boolean authenticating = null != listener.auth();
+            final TransportIdentity identity = IdentityReader.read(ctx.channel(), listener, authenticating);
             if (null != identity)
             {
                 listener.directory().put(connectionId, identity);
+            }
+            if (authenticating)
+            {
+                auth = new ConnectionAuth(identity);
             }
         }
         catch (final IdentityReader.NoCertificateException ex)
@@ -293,7 +318,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
     private void frameCumulation()
     {
         final ByteBuf in = cumulation;
-        while (null != in && in.isReadable() && !is(PAUSED) && !is(DISCARDING))
+        while (null != in && in.isReadable() && !is(PAUSED) && !is(DISCARDING) && !is(AUTHENTICATING))
         {
             if (!frameBatch(in))
             {
@@ -345,6 +370,14 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
             {
                 break;
             }
+            if (null != auth && intercepts(view.getByte(position), 0 == frames))
+            {
+                if (0 == frames)
+                {
+                    return onAuthFrame(in, view, (int)frameLength);
+                }
+                break;      // publish what precedes it first
+            }
             UnsafeBuffer largeBuffer = null;
             if (frameLength > maxInlineLength)
             {
@@ -371,6 +404,10 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
             return false;
         }
         final int published = publishFrames(view, frameStarts, frameLengths, frames);
+        if (published > 0)
+        {
+            set(AUTH_RELEASE, false);   // a released frame is always the first of its batch
+        }
         if (published < frames)
         {
             in.skipBytes(published > 0 ? frameStarts[published] : 0);
@@ -540,6 +577,262 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
         loop.onFrameBytes(length);
     }
 
+    // ---------------------------------------------------------------- authentication (off the routing thread)
+
+    /**
+     * Whether the frame starting with {@code firstByte} is for the authentication pool rather than the ring: the
+     * CONNECT, an AUTH of an exchange, and anything but AUTH while a CONNECT's exchange waits for the client's answer.
+     * A frame the pool decided is released once ({@link #AUTH_RELEASE}).
+     */
+    private boolean intercepts(final byte firstByte, final boolean atHead)
+    {
+        if (atHead && is(AUTH_RELEASE))
+        {
+            return false;
+        }
+        final int type = (firstByte & 0xFF) >>> 4;
+        return switch (auth.stage)
+        {
+            case ConnectionAuth.IDLE -> PacketType.CONNECT == type;
+            case ConnectionAuth.CONNECTED_IDLE -> PacketType.AUTH == type;
+            case ConnectionAuth.CONNECT_CHALLENGED -> true;
+            case ConnectionAuth.REAUTH_CHALLENGED -> PacketType.AUTH == type;
+            default -> false;
+        };
+    }
+
+    /**
+     * The frame at the head of the input goes to the authentication pool: reading stops until it answers, so the
+     * connection's later packets stay behind it, in order.
+     *
+     * @return false: framing stops here.
+     */
+    private boolean onAuthFrame(final ByteBuf in, final UnsafeBuffer view, final int length)
+    {
+        final AuthService service = listener.auth();
+        final int type = (view.getByte(0) & 0xFF) >>> 4;
+        try
+        {
+            if (PacketType.CONNECT == type)
+            {
+                final ConnectPacket connect = ConnectDecoder.decode(view, 0, length);
+                final byte[] frame = new byte[length];
+                view.getBytes(0, frame);
+                in.skipBytes(length);
+                auth.connect = frame;
+                startConnect(service, connect);
+            }
+            else if (PacketType.AUTH == type)
+            {
+                final AuthPacket packet = AuthDecoder.decode(view, 0, length, MqttVersion.MQTT_5);
+                auth.headAuthLength = length;
+                onAuthPacket(service, packet);
+            }
+            else
+            {
+                // MQTT-4.12.0-?: during a CONNECT's exchange only AUTH may come from the client.
+                auth.headAuthLength = 0;
+                holdForAuthentication();
+                onDecisionFromPool(service.refuseNow(auth.client, ReasonCode.PROTOCOL_ERROR,
+                    "packet type " + PacketType.name(type) + " during enhanced authentication"));
+                return false;
+            }
+        }
+        catch (final MqttProtocolException ex)
+        {
+            // Let the Router see the malformed packet and answer it with the right reason code.
+            set(AUTH_RELEASE, true);
+            if (auth.connectPhase())
+            {
+                auth = null;
+            }
+            return true;
+        }
+        return false;
+    }
+
+    private void startConnect(final AuthService service, final ConnectPacket connect)
+    {
+        final TransportIdentity identity = auth.identity;
+        String clientId = connect.clientId();
+        final int version = connect.protocolVersion();
+        if (clientId.isEmpty() && (MqttVersion.MQTT_5 == version ||
+            MqttVersion.MQTT_3_1_1 == version && connect.cleanStart()))
+        {
+            // Assigned here, not by the Router, so that %c rules and the sources see the id the client will have.
+            clientId = "ringmq-" + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
+            auth.assignedClientId = true;
+        }
+        final String username = null != identity && null != identity.username() ? identity.username() :
+            connect.username();
+        auth.client = new ClientInfo(clientId, username, connect.password(), version, listener.name(),
+            null == identity ? null : identity.clientAddress(), null == identity ? null : identity.certificateSubject(),
+            null == identity ? null : identity.certificateCn());
+        auth.method = connect.authenticationMethod();
+        auth.stage = ConnectionAuth.CONNECT_DECIDING;
+        holdForAuthentication();
+        if (null == auth.method)
+        {
+            service.authenticate(auth.client, auth.assignedClientId, this::onDecisionFromPool);
+            return;
+        }
+        auth.exchange = service.startExchange(auth.method, auth.client, auth.assignedClientId);
+        if (null == auth.exchange)
+        {
+            onDecisionFromPool(service.refuseNow(auth.client, ReasonCode.BAD_AUTHENTICATION_METHOD,
+                "authentication method not supported: " + auth.method));
+            return;
+        }
+        service.step(auth.exchange, orEmpty(connect.authenticationData()), this::onDecisionFromPool);
+    }
+
+    private void onAuthPacket(final AuthService service, final AuthPacket packet)
+    {
+        final boolean reauth = auth.stage == ConnectionAuth.CONNECTED_IDLE;
+        auth.stage = reauth ? ConnectionAuth.REAUTH_DECIDING :
+            auth.stage == ConnectionAuth.REAUTH_CHALLENGED ? ConnectionAuth.REAUTH_DECIDING :
+            ConnectionAuth.CONNECT_DECIDING;
+        holdForAuthentication();
+        final int expected = reauth ? ReasonCode.RE_AUTHENTICATE : ReasonCode.CONTINUE_AUTHENTICATION;
+        if (packet.reasonCode() != expected || !auth.method.equals(packet.authenticationMethod()))
+        {
+            // MQTT-4.12.0-5 / MQTT-4.12.1-1: the same method, with the reason code the exchange is at.
+            onDecisionFromPool(service.refuseNow(auth.client, ReasonCode.PROTOCOL_ERROR, "AUTH with reason 0x" +
+                Integer.toHexString(packet.reasonCode()) + " and method " + packet.authenticationMethod() +
+                " in an exchange of " + auth.method));
+            return;
+        }
+        if (reauth)
+        {
+            auth.exchange = service.startExchange(auth.method, auth.client, false);
+        }
+        service.step(auth.exchange, orEmpty(packet.authenticationData()), this::onDecisionFromPool);
+    }
+
+    private static byte[] orEmpty(final byte[] data)
+    {
+        return null == data ? new byte[0] : data;
+    }
+
+    private void holdForAuthentication()
+    {
+        set(AUTHENTICATING, true);
+        ctx.channel().config().setAutoRead(false);
+    }
+
+    /**
+     * Authentication pool thread (or the event loop, for a refusal decided at once): act on the decision on this
+     * connection's event loop, after the current stack (framing is not re-entered), and after any delay for repeated
+     * failures.
+     */
+    private void onDecisionFromPool(final AuthDecision decision)
+    {
+        if (decision.delayMs() > 0)
+        {
+            ctx.executor().schedule(() -> decided(decision), decision.delayMs(), TimeUnit.MILLISECONDS);
+        }
+        else
+        {
+            ctx.executor().execute(() -> decided(decision));
+        }
+    }
+
+    /**
+     * Event loop: the pool answered. A challenge goes to the client as AUTH 0x18; an outcome goes to the Router with
+     * the packet that concluded the exchange (the CONNECT, put back at the head of the input, or the re-authenticating
+     * AUTH), through the directory, so it is in order with everything else of this connection.
+     */
+    private void decided(final AuthDecision decision)
+    {
+        if (ctx.isRemoved() || !ctx.channel().isActive() || is(CLOSING) || null == auth)
+        {
+            return;     // the connection went while the pool decided; nothing was handed to the Router
+        }
+        try
+        {
+            set(AUTHENTICATING, false);
+            final boolean connectPhase = auth.connectPhase();
+            if (decision.isChallenge())
+            {
+                consumeHeadAuth();
+                auth.stage = connectPhase ? ConnectionAuth.CONNECT_CHALLENGED : ConnectionAuth.REAUTH_CHALLENGED;
+                writeAuth(ReasonCode.CONTINUE_AUTHENTICATION, decision.challenge());
+            }
+            else if (connectPhase)
+            {
+                consumeHeadAuth();
+                listener.directory().put(connectionId, withOutcome(decision));
+                putBackConnect();
+                credentialExpiresAtMs = decision.expiresAtMs();
+                final boolean keep = decision.outcome().accepted() && null != auth.method;
+                auth.stage = keep ? ConnectionAuth.CONNECTED_IDLE : ConnectionAuth.DONE;
+                auth.connect = null;
+                auth.exchange = null;
+                auth = keep ? auth : null;
+            }
+            else
+            {
+                auth.headAuthLength = 0;    // the AUTH frame stays: it carries the outcome to the Router
+                listener.directory().put(connectionId, withOutcome(decision));
+                set(AUTH_RELEASE, true);
+                if (decision.outcome().accepted())
+                {
+                    credentialExpiresAtMs = decision.expiresAtMs();
+                }
+                auth.stage = ConnectionAuth.CONNECTED_IDLE;
+                auth.exchange = null;
+            }
+            ctx.channel().config().setAutoRead(true);
+            frameCumulation();
+        }
+        catch (final RuntimeException ex)
+        {
+            exceptionCaught(ctx, ex);
+        }
+    }
+
+    private TransportIdentity withOutcome(final AuthDecision decision)
+    {
+        final TransportIdentity identity = null != auth.identity ? auth.identity :
+            new TransportIdentity(listener.name(), null, null, null, null, null);
+        return identity.withAuth(decision.outcome());
+    }
+
+    private void consumeHeadAuth()
+    {
+        if (auth.headAuthLength > 0 && null != cumulation)
+        {
+            cumulation.skipBytes(auth.headAuthLength);
+        }
+        auth.headAuthLength = 0;
+    }
+
+    /** The decided CONNECT goes back in front of whatever the client sent after it, released for the ring. */
+    private void putBackConnect()
+    {
+        final byte[] connect = auth.connect;
+        final int rest = null == cumulation ? 0 : cumulation.readableBytes();
+        final ByteBuf merged = ctx.alloc().directBuffer(connect.length + rest);
+        merged.writeBytes(connect);
+        if (null != cumulation)
+        {
+            merged.writeBytes(cumulation);
+            cumulation.release();
+        }
+        cumulation = merged;
+        set(AUTH_RELEASE, true);
+    }
+
+    /** AUTH from the server during an exchange; the Router has no part in it yet (or, re-authenticating, no need). */
+    private void writeAuth(final int reasonCode, final byte[] data)
+    {
+        final AuthPacket packet = new AuthPacket().reasonCode(reasonCode).authenticationMethod(auth.method)
+            .authenticationData(data);
+        final byte[] frame = new byte[AuthEncoder.encodedLength(packet)];
+        AuthEncoder.encode(packet, new UnsafeBuffer(frame), 0);
+        ctx.writeAndFlush(Unpooled.wrappedBuffer(frame), ctx.voidPromise());
+    }
+
     /** Stop reading for lack of room; the loop's waiter list {@link #resume()}s this connection shortly. */
     private void pause()
     {
@@ -559,7 +852,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
         {
             return;
         }
-        ctx.channel().config().setAutoRead(true);
+        ctx.channel().config().setAutoRead(!is(AUTHENTICATING));
         try
         {
             frameCumulation();
@@ -731,6 +1024,10 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
             // The listener's handshake timeout covers TLS, the WebSocket upgrade and CONNECT together.
             return nowNs - openedNs > listener.handshakeTimeoutNs() ? CloseReason.CONNECT_TIMEOUT : -1;
         }
+        if (0 != credentialExpiresAtMs && System.currentTimeMillis() >= credentialExpiresAtMs)
+        {
+            return CloseReason.CREDENTIAL_EXPIRED;
+        }
         final long keepAliveNs = TimeUnit.MILLISECONDS.toNanos(keepAliveMs);
         if (keepAliveNs > 0 && nowNs - lastReadNs > keepAliveNs + (keepAliveNs >> 1))
         {
@@ -756,6 +1053,15 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
         {
             flushPending();
             ctx.write(Unpooled.wrappedBuffer(KEEP_ALIVE_DISCONNECT), ctx.voidPromise());
+        }
+        if (CloseReason.CREDENTIAL_EXPIRED == reason)
+        {
+            listener.onCredentialExpired();
+            if (MqttVersion.MQTT_5 == version)
+            {
+                flushPending();
+                ctx.write(Unpooled.wrappedBuffer(EXPIRED_DISCONNECT), ctx.voidPromise());
+            }
         }
         closeByBroker(reason);
     }

@@ -31,6 +31,7 @@ import io.ringmq.core.status.TransportStats;
 import io.ringmq.transport.BrokerStartException;
 import io.ringmq.transport.admission.AdmissionHandler;
 import io.ringmq.transport.admission.ConnectionAdmission;
+import io.ringmq.transport.auth.AuthService;
 import io.ringmq.transport.config.ListenerConfig;
 import io.ringmq.transport.proxy.ProxyProtocolHandler;
 import io.ringmq.transport.tls.TlsContextHolder;
@@ -193,6 +194,19 @@ public final class NettyServer implements TransportStats
         for (final Listener listener : listeners)
         {
             listener.directory(directory);
+        }
+    }
+
+    /**
+     * Authenticate every connection with this chain (before binding).
+     *
+     * @param service the broker's authentication chain and pool.
+     */
+    public void authService(final AuthService service)
+    {
+        for (final Listener listener : listeners)
+        {
+            listener.auth(service);
         }
     }
 

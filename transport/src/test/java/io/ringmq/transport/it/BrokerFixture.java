@@ -36,9 +36,8 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 
+import io.ringmq.auth.Authorizer;
 import io.ringmq.core.config.BrokerConfig;
-import io.ringmq.core.security.Authenticator;
-import io.ringmq.core.security.Authorizer;
 import io.ringmq.transport.RingMqBroker;
 import io.ringmq.transport.config.ListenerConfig;
 import io.ringmq.transport.config.ServerConfig;
@@ -79,8 +78,7 @@ public final class BrokerFixture implements BeforeAllCallback, AfterAllCallback,
         if (null == externalPort)
         {
             dataDir = Path.of("target", "it-data", context.getRequiredTestClass().getSimpleName() + "-" + suffix());
-            broker = RingMqBroker.start(serverConfig(defaultConfig(dataDir.resolve("main"))), Authenticator.ALLOW_ALL,
-                Authorizer.ALLOW_ALL);
+            broker = RingMqBroker.start(serverConfig(defaultConfig(dataDir.resolve("main"))));
         }
     }
 
@@ -160,22 +158,22 @@ public final class BrokerFixture implements BeforeAllCallback, AfterAllCallback,
      */
     public RingMqBroker startBroker(final UnaryOperator<BrokerConfig> customiser)
     {
-        return startBroker(customiser, Authorizer.ALLOW_ALL);
+        return startBroker(customiser, null);
     }
 
     /**
      * Start an extra RingMQ broker with a custom configuration and authorizer, closed after the current test.
      *
      * @param customiser changes applied to the default test configuration.
-     * @param authorizer PUBLISH/SUBSCRIBE check (fault-injection tests throw from it).
+     * @param authorizer an authorizer (fault-injection tests throw from its permissions), or null for none.
      * @return the running broker.
      */
     public RingMqBroker startBroker(final UnaryOperator<BrokerConfig> customiser, final Authorizer authorizer)
     {
         assumeRingMq("needs a broker with a custom configuration");
         final RingMqBroker extra = RingMqBroker.start(
-            serverConfig(customiser.apply(defaultConfig(dataDir.resolve(prefix)))), Authenticator.ALLOW_ALL,
-            authorizer);
+            serverConfig(customiser.apply(defaultConfig(dataDir.resolve(prefix)))), java.util.List.of(),
+            null == authorizer ? java.util.List.of() : java.util.List.of(authorizer));
         return track(extra);
     }
 

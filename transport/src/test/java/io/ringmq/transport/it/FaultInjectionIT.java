@@ -4,7 +4,11 @@ import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
-import io.ringmq.core.security.Authorizer;
+import io.ringmq.auth.Authorizer;
+import io.ringmq.auth.ClientInfo;
+import io.ringmq.auth.Decision;
+import io.ringmq.auth.FilterAccess;
+import io.ringmq.auth.TopicPermissions;
 import io.ringmq.transport.RingMqBroker;
 import org.agrona.DirectBuffer;
 import org.junit.jupiter.api.Test;
@@ -35,14 +39,13 @@ final class FaultInjectionIT
     @RegisterExtension
     static final BrokerFixture FIXTURE = new BrokerFixture();
 
-    /** Throws from canPublish on the topic "boom". */
+    /** Permissions that throw from publish() on the topic "boom" (on the routing thread). */
     private static Authorizer throwingOn(final RuntimeException exception, final Error error)
     {
-        return new Authorizer()
+        final TopicPermissions permissions = new TopicPermissions()
         {
             @Override
-            public boolean canPublish(final String clientId, final String username, final DirectBuffer topic,
-                final int offset, final int length)
+            public Decision publish(final DirectBuffer topic, final int offset, final int length)
             {
                 if ("boom".equals(topic.getStringWithoutLengthUtf8(offset, length)))
                 {
@@ -52,13 +55,33 @@ final class FaultInjectionIT
                     }
                     throw exception;
                 }
-                return true;
+                return Decision.ALLOW;
             }
 
             @Override
-            public boolean canSubscribe(final String clientId, final String username, final String filter)
+            public Decision read(final DirectBuffer topic, final int offset, final int length)
             {
-                return true;
+                return Decision.ALLOW;
+            }
+
+            @Override
+            public FilterAccess subscribe(final String filter)
+            {
+                return FilterAccess.ALL;
+            }
+        };
+        return new Authorizer()
+        {
+            @Override
+            public String name()
+            {
+                return "throwing";
+            }
+
+            @Override
+            public TopicPermissions permissions(final ClientInfo client)
+            {
+                return permissions;
             }
         };
     }

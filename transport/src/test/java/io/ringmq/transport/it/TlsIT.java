@@ -56,10 +56,10 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 
+import io.ringmq.auth.AuthResult;
+import io.ringmq.auth.Authenticator;
+import io.ringmq.auth.ClientInfo;
 import io.ringmq.core.config.BrokerConfig;
-import io.ringmq.core.protocol.ReasonCode;
-import io.ringmq.core.security.Authenticator;
-import io.ringmq.core.security.Authorizer;
 import io.ringmq.transport.RingMqBroker;
 import io.ringmq.transport.config.ListenerConfig;
 import io.ringmq.transport.config.ServerConfig;
@@ -83,11 +83,21 @@ class TlsIT
     private static final String HOST = BrokerFixture.HOST;
     private static final long TIMEOUT_MS = BrokerFixture.TIMEOUT.toMillis();
     private static final Map<String, String> USERNAMES = new ConcurrentHashMap<>();
-    /** Records the username each CONNECT reaches the authenticator with, by client identifier. */
-    private static final Authenticator RECORDING = connect ->
+    /** Records the username each CONNECT reaches the authentication chain with, by client identifier. */
+    private static final Authenticator RECORDING = new Authenticator()
     {
-        USERNAMES.put(connect.clientId(), String.valueOf(connect.username()));
-        return ReasonCode.SUCCESS;
+        @Override
+        public String name()
+        {
+            return "recording";
+        }
+
+        @Override
+        public AuthResult authenticate(final ClientInfo client)
+        {
+            USERNAMES.put(client.clientId(), String.valueOf(client.username()));
+            return AuthResult.allow();
+        }
     };
 
     @TempDir
@@ -120,7 +130,7 @@ class TlsIT
         config.addListener(mqtts("subject", clientAuth(TlsConfig.ClientAuth.REQUIRE).useSubjectAsUsername(true)));
         config.addListener(mqtts("crl", clientAuth(TlsConfig.ClientAuth.REQUIRE)
             .crlFile(certificates.crlFile().toString())));
-        broker = RingMqBroker.start(config, RECORDING, Authorizer.ALLOW_ALL);
+        broker = RingMqBroker.start(config, List.of(RECORDING), List.of());
     }
 
     @AfterAll
@@ -476,7 +486,7 @@ class TlsIT
         final ServerConfig config = new ServerConfig(brokerConfig(work.resolve("data")));
         config.addListener(mqtts("live", new TlsConfig().certFile(certFile.toString()).keyFile(keyFile.toString())
             .watchIntervalMs(watchIntervalMs)));
-        final RingMqBroker live = RingMqBroker.start(config, Authenticator.ALLOW_ALL, Authorizer.ALLOW_ALL);
+        final RingMqBroker live = RingMqBroker.start(config);
         perTest.addLast(live);  // closed after the clients
         return live;
     }

@@ -85,6 +85,10 @@ public final class AtomicFiles
     {
         final Path absolute = file.toAbsolutePath();
         final Path dir = absolute.getParent();
+        if (null == dir)
+        {
+            throw new IOException("not a file in a directory: " + file);
+        }
         final boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix") &&
             Files.getFileStore(dir).supportsFileAttributeView("posix");
         final FileAttribute<?>[] attributes = posix ?

@@ -67,10 +67,7 @@ public final class MosquittoPasswords
         }
         this.entries = Collections.unmodifiableMap(map);
         // An unknown user is checked against this, at the file's highest cost, so a refusal takes no less time.
-        final byte[] secret = new byte[16];
-        RANDOM.nextBytes(secret);
-        this.dummy = PasswordHash.pbkdf2(secret, 0 == iterations ? PasswordHash.DEFAULT_ITERATIONS : iterations,
-            RANDOM);
+        this.dummy = PasswordHash.dummy(0 == iterations ? PasswordHash.DEFAULT_ITERATIONS : iterations, RANDOM);
     }
 
     /** @return a file with no users. */

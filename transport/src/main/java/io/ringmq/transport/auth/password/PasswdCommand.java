@@ -185,10 +185,13 @@ public final class PasswdCommand
         {
             throw new UsageException("-b needs a PASSWORD argument");
         }
-        final int maximum = scram ? ScramCredential.MAX_ITERATIONS : PasswordHash.MAX_ITERATIONS;
-        if (iterations > maximum)
+        if (scram && iterations > ScramCredential.MAX_ITERATIONS)
         {
-            throw new UsageException("-I must be at most " + maximum);
+            throw new UsageException("-I must be at most " + ScramCredential.MAX_ITERATIONS + " with --scram");
+        }
+        if (!scram && iterations > PasswordHash.MAX_ITERATIONS)
+        {
+            throw new UsageException("-I must be at most " + PasswordHash.MAX_ITERATIONS);
         }
         return new Options(create, delete, batch, scram, iterations, Paths.get(positional.get(0)), positional.get(1),
             batch ? positional.get(2) : null);

@@ -24,6 +24,8 @@ public final class PasswordFileAuthenticator implements Authenticator
     /** The name in logs and the {@code auth.chain} setting. */
     public static final String NAME = "password-file";
 
+    private static final byte[] NO_PASSWORD = new byte[0];
+
     private final Path file;
     private volatile MosquittoPasswords passwords;
     private FileStamp stamp;
@@ -70,20 +72,20 @@ public final class PasswordFileAuthenticator implements Authenticator
         {
             return AuthResult.ignore();
         }
-        final MosquittoPasswords current = passwords;
         final byte[] password = client.password();
+        // Hashed even without a password, so the time taken does not tell a known user from an unknown one.
+        final MosquittoPasswords.Verification verification =
+            passwords.verify(user, null == password ? NO_PASSWORD : password);
+        if (MosquittoPasswords.Verification.UNKNOWN_USER == verification)
+        {
+            return AuthResult.ignore();
+        }
         if (null == password)
         {
-            return current.contains(user) ?
-                AuthResult.deny(AuthResult.BAD_USER_NAME_OR_PASSWORD, "no password for user " + user) :
-                AuthResult.ignore();
+            return AuthResult.deny(AuthResult.BAD_USER_NAME_OR_PASSWORD, "no password for user " + user);
         }
-        return switch (current.verify(user, password))
-        {
-            case MATCH -> AuthResult.allow();
-            case MISMATCH -> AuthResult.deny(AuthResult.BAD_USER_NAME_OR_PASSWORD, "wrong password for user " + user);
-            case UNKNOWN_USER -> AuthResult.ignore();
-        };
+        return MosquittoPasswords.Verification.MATCH == verification ? AuthResult.allow() :
+            AuthResult.deny(AuthResult.BAD_USER_NAME_OR_PASSWORD, "wrong password for user " + user);
     }
 
     /**

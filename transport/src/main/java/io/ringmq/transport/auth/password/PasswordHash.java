@@ -66,6 +66,22 @@ public final class PasswordHash
     }
 
     /**
+     * @param iterations PBKDF2 iterations.
+     * @param random     source of the salt and hash.
+     * @return a {@code $7$} entry no password is known to match, for spending an unknown user's hashing cost;
+     * random instead of derived, so making one costs nothing.
+     */
+    static PasswordHash dummy(final int iterations, final SecureRandom random)
+    {
+        checkIterations(iterations);
+        final byte[] salt = new byte[SALT_LENGTH];
+        final byte[] hash = new byte[HASH_LENGTH];
+        random.nextBytes(salt);
+        random.nextBytes(hash);
+        return new PasswordHash(Scheme.PBKDF2_SHA512, iterations, salt, hash);
+    }
+
+    /**
      * @param password the password bytes.
      * @param random   source of the salt.
      * @return a new {@code $6$} hash (only for files shared with Mosquitto 1.6 and earlier).

@@ -33,6 +33,7 @@ import java.util.function.Supplier;
 public final class ScramAuthenticator implements EnhancedAuthenticator
 {
     private static final int NONCE_BYTES = 18;
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Path file;
     private final ScramMechanism mechanism;
@@ -55,7 +56,7 @@ public final class ScramAuthenticator implements EnhancedAuthenticator
      */
     public ScramAuthenticator(final Path file, final ScramMechanism mechanism) throws CredentialFileException
     {
-        this(file, mechanism, randomNonces(new SecureRandom()));
+        this(file, mechanism, ScramAuthenticator::randomNonce);
     }
 
     /** For tests: a fixed server nonce (RFC 7677 test vector). */
@@ -65,7 +66,7 @@ public final class ScramAuthenticator implements EnhancedAuthenticator
         this.file = Objects.requireNonNull(file, "file");
         this.mechanism = Objects.requireNonNull(mechanism, "mechanism");
         this.nonces = nonces;
-        new SecureRandom().nextBytes(fakeSaltSecret);
+        RANDOM.nextBytes(fakeSaltSecret);
         synchronized (this)
         {
             this.stamp = stamp(file);
@@ -73,15 +74,12 @@ public final class ScramAuthenticator implements EnhancedAuthenticator
         }
     }
 
-    private static Supplier<String> randomNonces(final SecureRandom random)
+    private static String randomNonce()
     {
-        return () ->
-        {
-            final byte[] bytes = new byte[NONCE_BYTES];
-            random.nextBytes(bytes);
-            // Base64 never contains ',' and is all printable, as the nonce must be.
-            return Base64.getEncoder().encodeToString(bytes);
-        };
+        final byte[] bytes = new byte[NONCE_BYTES];
+        RANDOM.nextBytes(bytes);
+        // Base64 never contains ',' and is all printable, as the nonce must be.
+        return Base64.getEncoder().encodeToString(bytes);
     }
 
     private Snapshot snapshot(final ScramCredentials credentials)

@@ -68,6 +68,25 @@ class MosquittoPasswordsTest
     }
 
     @Test
+    void shouldSpendTheHashingCostOnUnknownUsers() throws Exception
+    {
+        final MosquittoPasswords passwords = MosquittoPasswords.parse(pbkdf2Line("alice", "pw", 200_000), "t");
+        long known = Long.MAX_VALUE;
+        long unknown = Long.MAX_VALUE;
+        for (int i = 0; i < 3; i++)
+        {
+            final long start = System.nanoTime();
+            passwords.verify("alice", utf8("wrong"));
+            final long middle = System.nanoTime();
+            passwords.verify("mallory", utf8("wrong"));
+            known = Math.min(known, middle - start);
+            unknown = Math.min(unknown, System.nanoTime() - middle);
+        }
+        // Without the dummy entry an unknown user answers in microseconds; with it, in about the same time.
+        assertTrue(unknown * 3 > known, "unknown " + unknown + "ns vs known " + known + "ns");
+    }
+
+    @Test
     void shouldMatchJdkPbkdf2ForLongKeys() throws Exception
     {
         final SecretKeyFactory factory = SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256");

@@ -3,6 +3,7 @@ package io.ringmq.transport;
 import io.ringmq.core.SuppressForbidden;
 import io.ringmq.core.config.BrokerConfig;
 import io.ringmq.transport.config.ConfigFile;
+import io.ringmq.transport.auth.password.PasswdCommand;
 import io.ringmq.transport.config.ServerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -11,6 +12,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 
 /**
  * Command-line entry: {@code java -jar ringmq.jar [--option value ...]}. Options are read from the
@@ -35,6 +37,13 @@ public final class Main
     @SuppressForbidden(reason = "a CLI error is one line on stderr and --help goes to stdout, not through the logger")
     public static void main(final String[] args)
     {
+        if (args.length > 0 && "passwd".equals(args[0]))
+        {
+            // ringmq.jar passwd [-c] [-D] [-b] [-I iterations] [--scram] FILE USER [PASSWORD]
+            System.exit(PasswdCommand.run(Arrays.copyOfRange(args, 1, args.length), System.in, System.out,
+                System.err));
+            return;
+        }
         productionDefaults();
         final PrintStream err = System.err;
         final ServerConfig server;

@@ -28,6 +28,7 @@ import io.ringmq.store.log.MessageLog;
 import io.ringmq.store.log.RecoveryReport;
 import io.ringmq.transport.auth.AuthFactory;
 import io.ringmq.transport.auth.AuthService;
+import io.ringmq.transport.auth.acl.AclCompiler;
 import io.ringmq.transport.config.ListenerConfig;
 import io.ringmq.transport.config.ServerConfig;
 import io.ringmq.transport.netty.Listener;
@@ -68,11 +69,7 @@ public final class RingMqBroker implements AutoCloseable
     private final AuthService auth;
     /** Set by the auth reload thread, taken by the next tick (which then carries PERMISSIONS_RELOADED). */
     private final AtomicBoolean permissionsReloaded = new AtomicBoolean();
-    private static final java.util.function.Function<List<io.ringmq.auth.AclEntry>, TopicPermissions>
-        ACL_COMPILER_PENDING = entries ->
-        {
-            throw new IllegalStateException("ACL compiler pending merge");
-        };
+
     private final RecoveryResult recovery;
     /** The first fatal failure of a broker thread, or null; set once (compare-and-set) by the failing thread. */
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -106,7 +103,7 @@ public final class RingMqBroker implements AutoCloseable
         this.ring = disruptor.getRingBuffer();
         try
         {
-            this.auth = AuthFactory.create(serverConfig.auth(), embedded, ACL_COMPILER_PENDING);
+            this.auth = AuthFactory.create(serverConfig.auth(), embedded, AclCompiler::compile);
         }
         catch (final IllegalArgumentException ex)
         {

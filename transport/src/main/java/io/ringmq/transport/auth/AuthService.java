@@ -382,14 +382,17 @@ public final class AuthService implements AutoCloseable
         refused.incrementAndGet();
         final long nowNs = System.nanoTime();
         final long delayMs = throttle.onFailure(host(client.clientAddress()), client.username(), nowNs);
-        final long count = refusalLog.onEvent(nowNs);
-        if (count > 0)
+        // The Router logs each refusal with its connection (rate-limited); here only what it cannot know: that
+        // answers are being held back after repeated failures. Never the password or the token.
+        if (delayMs > 0)
         {
-            // The reason names the source and what failed; never the password or the token.
-            LOG.info("authentication refused: {} since the last report, latest client '{}' (user {}, from {} on {}): " +
-                "{} [0x{}]{}", count, client.clientId(), client.username(), client.clientAddress(),
-                client.listener(), reason, Integer.toHexString(reasonCode),
-                delayMs > 0 ? " (answer held back " + delayMs + " ms after repeated failures)" : "");
+            final long count = refusalLog.onEvent(nowNs);
+            if (count > 0)
+            {
+                LOG.warn("repeated authentication failures: {} refusal(s) held back since the last report, latest " +
+                    "client '{}' (user {}, from {} on {}) by {} ms: {}", count, client.clientId(), client.username(),
+                    client.clientAddress(), client.listener(), delayMs, reason);
+            }
         }
         return new AuthDecision(null, AuthOutcome.refused(reasonCode, reason), 0, delayMs);
     }

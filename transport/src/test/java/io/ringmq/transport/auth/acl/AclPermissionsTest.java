@@ -1,5 +1,6 @@
 package io.ringmq.transport.auth.acl;
 
+import io.ringmq.core.SuppressForbidden;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -234,6 +235,7 @@ class AclPermissionsTest
     }
 
     @Test
+    @SuppressForbidden(reason = "com.sun.management.ThreadMXBean gives per-thread allocated bytes; HotSpot-only test")
     void shouldNotAllocateWhenChecking() throws Exception
     {
         final AclFileAuthorizer authorizer = authorizer(FILE);

@@ -68,6 +68,7 @@ public final class HttpAuthHook implements Authenticator
     public static final String NAME = "http";
 
     private static final AtomicInteger INSTANCES = new AtomicInteger();
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final HttpHookConfig config;
     private final LongSupplier nanoClock;
@@ -115,7 +116,7 @@ public final class HttpAuthHook implements Authenticator
         }
         this.template = builder;
         this.cache = config.cacheEnabled() ? new ResultCache(config.cacheSize()) : null;
-        new SecureRandom().nextBytes(salt);
+        RANDOM.nextBytes(salt);
         final int instance = INSTANCES.incrementAndGet();
         final AtomicInteger threadCount = new AtomicInteger();
         this.executor = Executors.newFixedThreadPool(config.threads(), task ->
@@ -456,7 +457,7 @@ public final class HttpAuthHook implements Authenticator
     /** @return answers currently cached. */
     public int cachedAnswers()
     {
-        return null == cache ? 0 : cache.size();
+        return null == cache ? 0 : cache.entryCount();
     }
 
     /** @return cached answers pushed out because the cache was full. */

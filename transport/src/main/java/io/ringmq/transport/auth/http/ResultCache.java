@@ -62,7 +62,7 @@ final class ResultCache
         entries.put(key, new Entry(result, expiresAtNs));
     }
 
-    synchronized int size()
+    synchronized int entryCount()
     {
         return entries.size();
     }

@@ -10,6 +10,7 @@ import io.ringmq.auth.AclEntry;
 import io.ringmq.auth.AuthResult;
 import io.ringmq.auth.ClientInfo;
 import io.ringmq.auth.Decision;
+import io.ringmq.core.SuppressForbidden;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -35,6 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@SuppressForbidden(reason = "com.sun.net.httpserver is the JDK's own small HTTP server, exported API of jdk.httpserver")
 class HttpAuthHookTest
 {
     private static final ObjectMapper JSON = new ObjectMapper();

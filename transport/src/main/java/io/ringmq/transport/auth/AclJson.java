@@ -31,6 +31,8 @@ import java.util.Map;
  * A rule restricted by {@code qos} or {@code retain} (EMQX 5) cannot be honoured by the compiled ACL: such an allow is
  * dropped (grants less) and such a deny denies the topic outright (denies more).
  * <p>
+ * EMQX's exact-match form {@code "eq t/#"} is refused rather than read as a filter.
+ * <p>
  * Placeholders {@code %c} and {@code ${clientid}} become the client id, {@code %u} and {@code ${username}} the user
  * name. A value that is absent or holds {@code +}, {@code #} or {@code /} is not substituted (a client id of
  * {@code #} must not turn {@code users/%c} into a grant on everything): the grant is dropped, and a denial that cannot
@@ -243,6 +245,11 @@ public final class AclJson
         if (raw.length() > MAX_FILTER_LENGTH)
         {
             throw new IllegalArgumentException("ACL: " + where + ": filter longer than " + MAX_FILTER_LENGTH);
+        }
+        if (raw.startsWith("eq "))
+        {
+            // EMQX's exact-match prefix: taken as a filter it would grant or deny the wrong topics.
+            throw new IllegalArgumentException("ACL: " + where + ": exact-match 'eq' topics are not supported");
         }
         final String filter = substitute(raw, client);
         if (null == filter)

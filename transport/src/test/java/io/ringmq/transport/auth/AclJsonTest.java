@@ -146,7 +146,8 @@ class AclJsonTest
             "[{\"permission\":\"allow\",\"action\":\"all\"}]",
             "[{\"permission\":\"allow\",\"action\":\"all\",\"topic\":[\"t\"]}]",
             "[{\"permission\":\"allow\",\"action\":\"all\",\"topics\":\"t\"}]",
-            "{\"pub\":[\"a/#/b\"]}", "{\"pub\":[\"a+\"]}", "{\"pub\":[\"\"]}", "{\"pub\":[\"a\\u0000\"]}",
+            "{\"pub\":[\"a/#/b\"]}", "{\"sub\":[\"eq t/#\"]}",
+            "{\"pub\":[\"a+\"]}", "{\"pub\":[\"\"]}", "{\"pub\":[\"a\\u0000\"]}",
             "[".repeat(100) + "]".repeat(100),
         };
         for (final String json : bad)

@@ -45,15 +45,15 @@ import java.util.function.LongSupplier;
  * authenticator.
  * <p>
  * <b>Request:</b> {@code POST} of a JSON object {@code clientid}, {@code username}, {@code password} (the password
- * bytes as UTF-8 text), {@code peerhost}, {@code peerport} (a number), {@code listener}, {@code cert_subject},
- * {@code cert_common_name} and {@code protocol} (the MQTT protocol level: 3, 4 or 5); absent values are
- * {@code null}.
+ * bytes as UTF-8 text, invalid sequences replaced), {@code peerhost}, {@code peerport} (a number),
+ * {@code listener}, {@code cert_subject}, {@code cert_common_name} and {@code protocol} (the MQTT protocol level: 3,
+ * 4 or 5); absent values are {@code null}.
  * <p>
  * <b>Answer:</b> 200 with {@code {"result":"allow"|"deny"|"ignore"}}, and with an allow optionally {@code "acl"}
  * (either form of {@link AclJson}) and {@code "expire_at"} (epoch seconds); 204 allows (the EMQX convention); any
- * 4xx refuses with 0x86. Anything else (timeout, refused connection, 5xx, another status, an answer that does not
- * parse) is a failure: counted, and the client refused with 0x88 Server unavailable, or ignored when
- * {@link HttpHookConfig#failOpen()}.
+ * 4xx refuses with 0x86, except 408 and 429 (the service is busy: a failure). Anything else (timeout, refused
+ * connection, 5xx, another status, an answer that does not parse) is a failure: counted, and the client refused
+ * with 0x88 Server unavailable, or ignored when {@link HttpHookConfig#failOpen()}.
  * <p>
  * <b>Cache:</b> allow and deny answers are kept for {@link HttpHookConfig#cacheTtlMs()}, keyed by a salted SHA-256
  * over client id, user name, source host (not port, which changes with every connection), listener, certificate
@@ -75,7 +75,6 @@ public final class HttpAuthHook implements Authenticator
     private final ObjectMapper mapper;
     private final ExecutorService executor;
     private final HttpClient client;
-    private final HttpRequest.Builder template;
     private final ResultCache cache;
     private final byte[] salt = new byte[32];
     private volatile boolean closed;
@@ -106,15 +105,7 @@ public final class HttpAuthHook implements Authenticator
                 .maxNestingDepth(AclJson.MAX_NESTING_DEPTH)
                 .build())
             .build()).build();
-        final HttpRequest.Builder builder = HttpRequest.newBuilder(config.url())
-            .timeout(Duration.ofMillis(config.requestTimeoutMs()))
-            .header("Content-Type", "application/json")
-            .header("Accept", "application/json");
-        for (final Map.Entry<String, String> header : config.headers().entrySet())
-        {
-            builder.header(header.getKey(), header.getValue());  // throws here, at start, for a restricted name
-        }
-        this.template = builder;
+        request(new byte[0]);  // throws here, at start, for a header name the JDK client refuses
         this.cache = config.cacheEnabled() ? new ResultCache(config.cacheSize()) : null;
         RANDOM.nextBytes(salt);
         final int instance = INSTANCES.incrementAndGet();
@@ -200,7 +191,7 @@ public final class HttpAuthHook implements Authenticator
 
     private HttpResponse<byte[]> send(final byte[] body) throws IOException, InterruptedException, TimeoutException
     {
-        final HttpRequest request = template.copy().POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+        final HttpRequest request = request(body);
         final CompletableFuture<HttpResponse<byte[]>> future =
             client.sendAsync(request, responseInfo -> new BoundedBodySubscriber(config.maxResponseBytes()));
         try
@@ -230,12 +221,31 @@ public final class HttpAuthHook implements Authenticator
         }
     }
 
+    private HttpRequest request(final byte[] body)
+    {
+        final HttpRequest.Builder builder = HttpRequest.newBuilder(config.url())
+            .timeout(Duration.ofMillis(config.requestTimeoutMs()))
+            .header("Content-Type", "application/json")
+            .header("Accept", "application/json");
+        for (final Map.Entry<String, String> header : config.headers().entrySet())
+        {
+            builder.header(header.getKey(), header.getValue());
+        }
+        return builder.POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+    }
+
     private AuthResult answer(final HttpResponse<byte[]> response, final ClientInfo info, final String key)
     {
         final int status = response.statusCode();
         if (204 == status)
         {
             return remember(key, AuthResult.allow());
+        }
+        if (408 == status || 429 == status)
+        {
+            // Request Timeout and Too Many Requests say nothing about the client: a failure, never a cached denial.
+            serverErrors.incrementAndGet();
+            return failed("answered " + status);
         }
         if (status >= 400 && status < 500)
         {

@@ -320,8 +320,15 @@ public final class JwtAuthenticator implements Authenticator
         return AuthResult.deny(AuthResult.BAD_USER_NAME_OR_PASSWORD, "jwt: " + reason);
     }
 
+    /** Shortens a value taken from the token for the log, and keeps control characters out of it. */
     private static String clip(final String text)
     {
-        return text.length() <= 32 ? text : text.substring(0, 32) + "...";
+        final StringBuilder out = new StringBuilder(Math.min(text.length(), 32) + 3);
+        for (int i = 0; i < text.length() && i < 32; i++)
+        {
+            final char c = text.charAt(i);
+            out.append(c < 0x20 || c == 0x7F ? '?' : c);
+        }
+        return text.length() <= 32 ? out.toString() : out.append("...").toString();
     }
 }

@@ -1,6 +1,7 @@
 package io.ringmq.transport.auth.jwt;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -119,7 +120,7 @@ public record JwtConfig(
         {
             return publicKeyFiles;
         }
-        final java.util.ArrayList<Path> all = new java.util.ArrayList<>(publicKeyFiles);
+        final List<Path> all = new ArrayList<>(publicKeyFiles);
         all.add(jwksFile);
         return List.copyOf(all);
     }

@@ -144,11 +144,18 @@ final class JwtKeys
 
     private static String read(final Path file) throws IOException
     {
-        if (Files.size(file) > MAX_FILE_BYTES)
+        try
         {
-            throw new IOException("jwt: key file " + file + " is larger than " + MAX_FILE_BYTES + " bytes");
+            if (Files.size(file) > MAX_FILE_BYTES)
+            {
+                throw new IOException("larger than " + MAX_FILE_BYTES + " bytes");
+            }
+            return Files.readString(file, StandardCharsets.UTF_8);
         }
-        return Files.readString(file, StandardCharsets.US_ASCII);
+        catch (final IOException ex)
+        {
+            throw new IOException("jwt: key file " + file + " cannot be read: " + ex, ex);
+        }
     }
 
     private static void readPem(final Path file, final List<VerificationKey> keys) throws IOException

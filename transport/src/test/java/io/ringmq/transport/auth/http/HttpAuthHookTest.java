@@ -34,6 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @SuppressForbidden(reason = "com.sun.net.httpserver is the JDK's own small HTTP server, exported API of jdk.httpserver")
@@ -250,6 +251,25 @@ class HttpAuthHookTest
         assertEquals(2, hits.get());
         assertEquals(2, http.serverErrors());
         assertEquals(0, http.cacheHits());
+    }
+
+    @Test
+    void shouldFailWithoutCachingWhenServiceIsBusy()
+    {
+        status = 429;
+        final HttpAuthHook http = hook(config(2000, 100, false));
+
+        assertEquals(AuthResult.SERVER_UNAVAILABLE, http.authenticate(client("dev1", "pw")).reasonCode());
+        status = 200;
+        assertEquals(Decision.ALLOW, http.authenticate(client("dev1", "pw")).decision());
+        assertEquals(2, hits.get());
+    }
+
+    @Test
+    void shouldRefuseRestrictedHeaderAtStart()
+    {
+        assertThrows(IllegalArgumentException.class, () -> hook(new HttpHookConfig(url(),
+            Map.of("Content-Length", "1"), 2000, 1000, 1, 1, false, 1, 1024)));
     }
 
     @Test

@@ -1,7 +1,9 @@
 package io.ringmq.transport.config;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Authentication and authorization settings: the files of the built-in sources, their order, the anonymous rule
@@ -27,6 +29,9 @@ public final class AuthConfig
     private int threads = DEFAULT_THREADS;
     private int queue = DEFAULT_QUEUE;
     private int watchIntervalMs = DEFAULT_WATCH_INTERVAL_MS;
+    /** Settings of the JWT source and the HTTP hook, by option name without their prefix (jwt-, http-auth-). */
+    private final Map<String, String> jwt = new LinkedHashMap<>();
+    private final Map<String, String> httpHook = new LinkedHashMap<>();
 
     /** @return Mosquitto password file, or null. */
     public String passwordFile()
@@ -175,6 +180,40 @@ public final class AuthConfig
         }
         this.queue = queue;
         return this;
+    }
+
+    /**
+     * @param name  a JWT setting without its {@code jwt-} prefix.
+     * @param value its value.
+     * @return this.
+     */
+    public AuthConfig jwt(final String name, final String value)
+    {
+        jwt.put(name, value);
+        return this;
+    }
+
+    /** @return the JWT settings given (empty: no JWT source). */
+    public Map<String, String> jwt()
+    {
+        return Map.copyOf(jwt);
+    }
+
+    /**
+     * @param name  an HTTP hook setting without its {@code http-auth-} prefix.
+     * @param value its value.
+     * @return this.
+     */
+    public AuthConfig httpHook(final String name, final String value)
+    {
+        httpHook.put(name, value);
+        return this;
+    }
+
+    /** @return the HTTP hook settings given (empty: no hook). */
+    public Map<String, String> httpHook()
+    {
+        return Map.copyOf(httpHook);
     }
 
     /** @return file watch interval in ms, 0 for SIGHUP only. */

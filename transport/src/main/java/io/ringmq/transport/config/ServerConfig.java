@@ -68,6 +68,36 @@ public final class ServerConfig
             (c, v) -> c.auth.threads(Integer.parseInt(v)));
         value("auth-queue", "decisions that may wait for an auth thread; more are refused with 0x88 (default 10000)",
             (c, v) -> c.auth.queue(Integer.parseInt(v)));
+        value("auth-watch-interval", "ms between checks of the auth files for changes, 0 for SIGHUP only (default "
+            + "1000)", (c, v) -> c.auth.watchIntervalMs(Integer.parseInt(v)));
+        jwt("public-keys", "JWT: PEM public keys or certificates (RS256, ES256), comma-separated");
+        jwt("jwks-file", "JWT: a JWKS file of public keys (kid selects the key)");
+        jwt("from", "JWT: where the token is, password (default) or username");
+        jwt("require-exp", "JWT: tokens must carry exp (default true)");
+        jwt("clock-skew", "JWT: seconds of clock skew allowed for exp and nbf (default 30)");
+        jwt("client-id-claim", "JWT: claim that must equal the client id");
+        jwt("username-claim", "JWT: claim that must equal the user name");
+        jwt("issuer", "JWT: required iss");
+        jwt("audience", "JWT: required aud");
+        jwt("acl-claim", "JWT: claim holding the client's ACL (EMQX rule list or {pub,sub,all})");
+        http("url", "HTTP hook: URL the broker POSTs each CONNECT to (client id, user name, password, address, "
+            + "certificate) for allow/deny/ignore");
+        http("headers", "HTTP hook: extra request headers, 'Name: value' separated by ';'");
+        http("timeout", "HTTP hook: request timeout in ms (default 2000)");
+        http("cache-size", "HTTP hook: answers kept (default 10000, 0 for none)");
+        http("cache-ttl", "HTTP hook: how long an answer is kept, ms (default 60000)");
+        http("fail-open", "HTTP hook: when the service fails, let the next source decide instead of refusing "
+            + "(default false)");
+    }
+
+    private static void jwt(final String name, final String help)
+    {
+        value("jwt-" + name, help, (c, v) -> c.auth.jwt(name, v));
+    }
+
+    private static void http(final String name, final String help)
+    {
+        value("http-auth-" + name, help, (c, v) -> c.auth.httpHook(name, v));
     }
 
     private final BrokerConfig broker;
@@ -125,7 +155,7 @@ public final class ServerConfig
      * @param value {@code true} or {@code false}, any case.
      * @return the value.
      */
-    static boolean bool(final String value)
+    public static boolean bool(final String value)
     {
         return switch (value.trim().toLowerCase(Locale.ROOT))
         {

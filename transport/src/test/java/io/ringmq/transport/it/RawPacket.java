@@ -47,7 +47,7 @@ public final class RawPacket
     }
 
     /**
-     * Reason code of a CONNACK (return code in 3.x), DISCONNECT, or MQTT 5 PUBACK/PUBREC/PUBREL/PUBCOMP.
+     * Reason code of a CONNACK (return code in 3.x), DISCONNECT, AUTH, or MQTT 5 PUBACK/PUBREC/PUBREL/PUBCOMP.
      * A short DISCONNECT or acknowledgement means 0x00 Success.
      *
      * @return the reason code.
@@ -57,7 +57,7 @@ public final class RawPacket
         return switch (type)
         {
             case RawPackets.CONNACK -> body[1] & 0xFF;
-            case RawPackets.DISCONNECT -> body.length == 0 ? 0 : body[0] & 0xFF;
+            case RawPackets.DISCONNECT, RawPackets.AUTH -> body.length == 0 ? 0 : body[0] & 0xFF;
             case RawPackets.PUBACK, RawPackets.PUBREC, RawPackets.PUBREL, RawPackets.PUBCOMP ->
                 body.length <= 2 ? 0 : body[2] & 0xFF;
             default -> throw new AssertionError("no reason code in packet type " + type);
@@ -72,7 +72,7 @@ public final class RawPacket
     }
 
     /**
-     * MQTT 5 properties of a CONNACK, DISCONNECT, PUBACK-family or SUBACK packet.
+     * MQTT 5 properties of a CONNACK, DISCONNECT, AUTH, PUBACK-family or SUBACK packet.
      *
      * @return the properties, empty when the packet is too short to carry any.
      */
@@ -82,7 +82,7 @@ public final class RawPacket
         switch (type)
         {
             case RawPackets.CONNACK -> reader.skip(2);
-            case RawPackets.DISCONNECT -> reader.skip(1);
+            case RawPackets.DISCONNECT, RawPackets.AUTH -> reader.skip(1);
             case RawPackets.PUBACK, RawPackets.PUBREC, RawPackets.PUBREL, RawPackets.PUBCOMP -> reader.skip(3);
             case RawPackets.SUBACK, RawPackets.UNSUBACK -> reader.skip(2);
             default -> throw new AssertionError("no properties in packet type " + type);

@@ -36,6 +36,8 @@ public final class RawPackets
     public static final int PINGRESP = 13;
     /** DISCONNECT. */
     public static final int DISCONNECT = 14;
+    /** AUTH. */
+    public static final int AUTH = 15;
 
     private RawPackets()
     {

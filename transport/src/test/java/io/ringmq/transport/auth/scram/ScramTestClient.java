@@ -12,7 +12,7 @@ import javax.crypto.spec.SecretKeySpec;
  * A SCRAM client written from RFC 5802 section 3 with the JDK's own PBKDF2, sharing no code with the server, for
  * ASCII user names and passwords (for which SASLprep is the identity).
  */
-final class ScramTestClient
+public final class ScramTestClient
 {
     private final String hash;
     private final String mac;
@@ -24,7 +24,7 @@ final class ScramTestClient
     private String authMessage;
     private byte[] saltedPassword;
 
-    ScramTestClient(final String mechanism, final String user, final String password, final String clientNonce)
+    public ScramTestClient(final String mechanism, final String user, final String password, final String clientNonce)
     {
         this(mechanism, "n,,", user, password, clientNonce);
     }
@@ -42,13 +42,13 @@ final class ScramTestClient
         this.password = password;
     }
 
-    byte[] clientFirst()
+    public byte[] clientFirst()
     {
         return (gs2Header + clientFirstBare).getBytes(StandardCharsets.UTF_8);
     }
 
     /** @return the client-final-message for this server-first-message. */
-    byte[] clientFinal(final byte[] serverFirstBytes) throws Exception
+    public byte[] clientFinal(final byte[] serverFirstBytes) throws Exception
     {
         return clientFinal(serverFirstBytes, null);
     }
@@ -79,7 +79,7 @@ final class ScramTestClient
     }
 
     /** @return true if the server-final-message carries the right ServerSignature. */
-    boolean verifyServerFinal(final byte[] serverFinal) throws Exception
+    public boolean verifyServerFinal(final byte[] serverFinal) throws Exception
     {
         final byte[] serverKey = hmac(saltedPassword, "Server Key");
         final String expected = "v=" + Base64.getEncoder().encodeToString(hmac(serverKey, authMessage));

@@ -19,6 +19,7 @@ import io.ringmq.auth.ClientInfo;
 import io.ringmq.auth.Decision;
 import io.ringmq.auth.FilterAccess;
 import io.ringmq.auth.TopicPermissions;
+import io.ringmq.core.SuppressForbidden;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -234,6 +235,7 @@ class AclPermissionsTest
     }
 
     @Test
+    @SuppressForbidden(reason = "com.sun.management.ThreadMXBean gives per-thread allocated bytes; HotSpot-only test")
     void shouldNotAllocateWhenChecking() throws Exception
     {
         final AclFileAuthorizer authorizer = authorizer(FILE);
@@ -254,7 +256,9 @@ class AclPermissionsTest
         }
         final long allocated = threads.getCurrentThreadAllocatedBytes() - before;
         assertTrue(allowed > 0);
-        assertTrue(allocated < 1024, "allocated " + allocated + " bytes in 100k checks");
+        // One object per check would be megabytes; a JIT recompilation on a loaded machine can show as a few hundred
+        // bytes once.
+        assertTrue(allocated < 4096, "allocated " + allocated + " bytes in 100k checks");
     }
 
     private static int check(final TopicPermissions permissions, final UnsafeBuffer topic)

@@ -17,6 +17,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
+import org.agrona.concurrent.UnsafeBuffer;
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
 import org.eclipse.paho.client.mqttv3.MqttCallback;
 import org.eclipse.paho.client.mqttv3.MqttClient;
@@ -28,6 +29,12 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+
+import io.ringmq.auth.Decision;
+import io.ringmq.auth.FilterAccess;
+import io.ringmq.transport.auth.acl.AclCompiler;
+import io.ringmq.transport.auth.acl.AclFile;
+import io.ringmq.transport.auth.acl.CompiledAcl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -227,6 +234,66 @@ class AclInteropIT
             "--password-file", passwords.toString(),
             "--acl-file", acl.toString(),
             "--allow-anonymous", "true"), port);
+    }
+
+    /**
+     * The table against the classes the broker uses ({@link AclFile}, {@link AclCompiler}), without a broker: a publish
+     * is delivered if the client may publish and admin may read; a subscription delivers if it is not refused
+     * ({@link FilterAccess#NONE}), its filter matches the topic, and the topic is readable.
+     */
+    @Test
+    void shouldMatchTheAclTableWithTheCompiledRules() throws Exception
+    {
+        final AclFile file = AclFile.parse("acl", ACL);
+        final List<String> mismatches = new ArrayList<>();
+        for (int i = 0; i < TABLE.size(); i++)
+        {
+            final Op op = TABLE.get(i);
+            final CompiledAcl client = AclCompiler.compile(file, op.clientId(), op.user());
+            final CompiledAcl admin = AclCompiler.compile(file, "observer", ADMIN);
+            final UnsafeBuffer topic = new UnsafeBuffer(op.topic().getBytes(StandardCharsets.UTF_8));
+            final boolean delivered;
+            if (op.subscribe())
+            {
+                delivered = client.subscribe(op.filter()) != FilterAccess.NONE && matches(op.filter(), op.topic()) &&
+                    Decision.ALLOW == client.read(topic, 0, topic.capacity()) &&
+                    Decision.ALLOW == admin.publish(topic, 0, topic.capacity());
+            }
+            else
+            {
+                delivered = Decision.ALLOW == client.publish(topic, 0, topic.capacity()) &&
+                    Decision.ALLOW == admin.read(topic, 0, topic.capacity());
+            }
+            if (delivered != op.delivered())
+            {
+                mismatches.add(i + ": " + op);
+            }
+        }
+        assertTrue(mismatches.isEmpty(), "the compiled rules differ from the table:\n" +
+            String.join("\n", mismatches));
+    }
+
+    /** MQTT matching, for the offline check. */
+    private static boolean matches(final String filter, final String topic)
+    {
+        final String[] f = filter.split("/", -1);
+        final String[] t = topic.split("/", -1);
+        if (topic.startsWith("$") && ("+".equals(f[0]) || "#".equals(f[0])))
+        {
+            return false;
+        }
+        for (int i = 0; i < f.length; i++)
+        {
+            if ("#".equals(f[i]))
+            {
+                return true;
+            }
+            if (i >= t.length || (!"+".equals(f[i]) && !f[i].equals(t[i])))
+            {
+                return false;
+            }
+        }
+        return f.length == t.length;
     }
 
     private Path passwordFile() throws Exception

@@ -35,6 +35,11 @@ final class AclTrie
     /** Exploring stops below this depth (a client id full of {@code /} can make deep pattern filters). */
     static final int MAX_SUBSCRIBE_DEPTH = 512;
 
+    /** Flag of {@link #explore}: some topic is allowed. */
+    static final int ALLOWED_SEEN = 1;
+    /** Flag of {@link #explore}: some topic is denied. */
+    static final int DENIED_SEEN = 2;
+
     private static final Node[] NO_NODES = new Node[0];
 
     private final Node root = new Node();
@@ -172,11 +177,6 @@ final class AclTrie
         }
         return explorer.seen;
     }
-
-    /** Flag of {@link #explore}: some topic is allowed. */
-    static final int ALLOWED_SEEN = 1;
-    /** Flag of {@link #explore}: some topic is denied. */
-    static final int DENIED_SEEN = 2;
 
     /** Turns a mask into a decision. */
     @FunctionalInterface

@@ -20,6 +20,7 @@ import io.ringmq.auth.ClientInfo;
 import io.ringmq.auth.Decision;
 import io.ringmq.auth.FilterAccess;
 import io.ringmq.auth.TopicPermissions;
+import io.ringmq.core.SuppressForbidden;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -256,7 +257,9 @@ class AclPermissionsTest
         }
         final long allocated = threads.getCurrentThreadAllocatedBytes() - before;
         assertTrue(allowed > 0);
-        assertTrue(allocated < 1024, "allocated " + allocated + " bytes in 100k checks");
+        // One object per check would be megabytes; a JIT recompilation on a loaded machine can show as a few hundred
+        // bytes once.
+        assertTrue(allocated < 4096, "allocated " + allocated + " bytes in 100k checks");
     }
 
     private static int check(final TopicPermissions permissions, final UnsafeBuffer topic)
@@ -360,6 +363,70 @@ class AclPermissionsTest
         replace(authorizer.file(), "user u\ntopic read b\n", 2);
         assertTrue(authorizer.reload());
         assertTrue(canRead(u, "b"));
+    }
+
+    @Test
+    void shouldHandleAClientIdThatMakesAVeryDeepPattern() throws Exception
+    {
+        final String deepId = "a/".repeat(20_000) + "a";
+        final CompiledAcl acl = AclCompiler.compile(AclFile.parse("acl", "pattern readwrite clients/%c/#\n"),
+            deepId, null);
+        assertTrue(canWrite(acl, "clients/" + deepId + "/x"));
+        assertFalse(canWrite(acl, "clients/" + deepId.substring(2) + "/x"));
+        // too deep to explore exactly: the safe answer, without a stack overflow
+        assertEquals(FilterAccess.SOME, acl.subscribe("clients/#"));
+        assertEquals(FilterAccess.NONE, acl.subscribe("other/#"));
+    }
+
+    @Test
+    void shouldHandOutPermissionsConcurrentlyWhileReloading() throws Exception
+    {
+        final AclFileAuthorizer authorizer = authorizer("user u\ntopic read a\n");
+        final java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try
+        {
+            final List<java.util.concurrent.Future<List<TopicPermissions>>> results = new java.util.ArrayList<>();
+            for (int t = 0; t < 4; t++)
+            {
+                results.add(pool.submit(() ->
+                {
+                    final List<TopicPermissions> kept = new java.util.ArrayList<>();
+                    for (int i = 0; i < 2_000; i++)
+                    {
+                        final TopicPermissions p = authorizer.permissions(client("c" + i, "u"));
+                        // a reload may land between the two checks, so each alone is one version or the other
+                        canRead(p, "a");
+                        canRead(p, "b");
+                        if (0 == i % 100)
+                        {
+                            kept.add(p);
+                        }
+                    }
+                    return kept;
+                }));
+            }
+            for (int i = 1; i <= 20; i++)
+            {
+                replace(authorizer.file(), "user u\ntopic read " + (i % 2 == 0 ? "a" : "b") + "\n", i);
+                assertTrue(authorizer.reload());
+            }
+            for (final java.util.concurrent.Future<List<TopicPermissions>> result : results)
+            {
+                final List<TopicPermissions> kept = result.get();
+                assertEquals(20, kept.size());
+                for (final TopicPermissions p : kept)
+                {
+                    // the last version (i = 20) reads "a" only, whichever version p was made from
+                    assertTrue(canRead(p, "a"));
+                    assertFalse(canRead(p, "b"));
+                }
+            }
+            assertEquals(21, authorizer.generation());
+        }
+        finally
+        {
+            pool.shutdownNow();
+        }
     }
 
     @Test

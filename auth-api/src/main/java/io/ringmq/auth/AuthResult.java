@@ -17,8 +17,8 @@ public final class AuthResult
     /** MQTT 5 reason code 0x88: Server unavailable (MQTT 3.1.1 return code 3): the source could not decide. */
     public static final int SERVER_UNAVAILABLE = 0x88;
 
-    private static final AuthResult IGNORE = new AuthResult(Decision.IGNORE, 0, null, null, 0, null);
-    private static final AuthResult ALLOW = new AuthResult(Decision.ALLOW, 0, null, null, 0, null);
+    private static final AuthResult IGNORE = new AuthResult(Decision.IGNORE, 0, null, null, 0, null, null);
+    private static final AuthResult ALLOW = new AuthResult(Decision.ALLOW, 0, null, null, 0, null, null);
 
     private final Decision decision;
     private final int reasonCode;
@@ -26,10 +26,12 @@ public final class AuthResult
     private final List<AclEntry> acl;
     private final long expiresAtMillis;
     private final byte[] authData;
+    private final String username;
 
     private AuthResult(final Decision decision, final int reasonCode, final String reason, final List<AclEntry> acl,
-        final long expiresAtMillis, final byte[] authData)
+        final long expiresAtMillis, final byte[] authData, final String username)
     {
+        this.username = username;
         this.decision = decision;
         this.reasonCode = reasonCode;
         this.reason = reason;
@@ -63,7 +65,7 @@ public final class AuthResult
             throw new IllegalArgumentException("a refusal needs an MQTT 5 error reason code (0x80..0xFF): " +
                 reasonCode);
         }
-        return new AuthResult(Decision.DENY, reasonCode, reason, null, 0, null);
+        return new AuthResult(Decision.DENY, reasonCode, reason, null, 0, null, null);
     }
 
     /**
@@ -73,7 +75,8 @@ public final class AuthResult
     public AuthResult withAcl(final List<AclEntry> entries)
     {
         requireAllow("an ACL");
-        return new AuthResult(decision, reasonCode, reason, List.copyOf(entries), expiresAtMillis, authData);
+        return new AuthResult(decision, reasonCode, reason, List.copyOf(entries), expiresAtMillis, authData,
+            username);
     }
 
     /**
@@ -84,7 +87,7 @@ public final class AuthResult
     public AuthResult withExpiry(final long epochMillis)
     {
         requireAllow("an expiry");
-        return new AuthResult(decision, reasonCode, reason, acl, epochMillis, authData);
+        return new AuthResult(decision, reasonCode, reason, acl, epochMillis, authData, username);
     }
 
     /**
@@ -94,7 +97,25 @@ public final class AuthResult
     public AuthResult withAuthData(final byte[] data)
     {
         requireAllow("authentication data");
-        return new AuthResult(decision, reasonCode, reason, acl, expiresAtMillis, data.clone());
+        return new AuthResult(decision, reasonCode, reason, acl, expiresAtMillis, data.clone(), username);
+    }
+
+    /**
+     * @param authenticated the user name the credential proved (e.g. the SCRAM user of a client whose CONNECT named
+     *                      none); the authorizers and {@code %u} rules then see it instead of the CONNECT's.
+     * @return an allow that carries it.
+     * @since API version 1 (added without breaking: older plugins never call it)
+     */
+    public AuthResult withUsername(final String authenticated)
+    {
+        requireAllow("a user name");
+        return new AuthResult(decision, reasonCode, reason, acl, expiresAtMillis, authData, authenticated);
+    }
+
+    /** @return the user name the credential proved, or null to keep the CONNECT's. */
+    public String username()
+    {
+        return username;
     }
 
     private void requireAllow(final String what)

@@ -112,6 +112,16 @@ public final class ClientInfo
             certificateSubject, certificateCn);
     }
 
+    /**
+     * @param other the user name authentication settled on.
+     * @return a copy with that user name.
+     */
+    public ClientInfo withUsername(final String other)
+    {
+        return new ClientInfo(clientId, other, password, protocolVersion, listener, clientAddress,
+            certificateSubject, certificateCn);
+    }
+
     /** Never shows the password. */
     @Override
     public String toString()

@@ -333,7 +333,8 @@ public final class AuthService implements AutoCloseable
         final TopicPermissions permissions;
         try
         {
-            permissions = permissionsFor(client, result);
+            permissions = permissionsFor(null == result.username() ? client : client.withUsername(
+                result.username()), result);
         }
         catch (final Exception ex)
         {

@@ -347,6 +347,14 @@ class AclInteropIT
                 for (int i = 0; i < TABLE.size(); i++)
                 {
                     final Op op = TABLE.get(i);
+                    if ("ringmq".equals(broker) && op.topic().startsWith("$"))
+                    {
+                        // RingMQ lets no client publish to a $ topic (MQTT-4.7.2: reserved for the server), so
+                        // reading one cannot be observed through a client's publish; the compiled-rules test
+                        // covers these rows.
+                        report.append(i).append(" skip  ").append(op).append('\n');
+                        continue;
+                    }
                     final String payload = broker + "-op-" + i;
                     final Client client = clients.computeIfAbsent(op.user() + "\u0000" + op.clientId(),
                         k -> Client.connectUnchecked(port, op.user(), op.clientId()));

@@ -174,7 +174,8 @@ final class ScramExchange implements AuthExchange
                 "wrong SCRAM proof for user " + username : "unknown SCRAM user " + username);
         }
         final String serverFinal = "v=" + Base64.getEncoder().encodeToString(serverSignature);
-        return AuthStep.done(AuthResult.allow().withAuthData(serverFinal.getBytes(StandardCharsets.UTF_8)));
+        return AuthStep.done(AuthResult.allow().withAuthData(serverFinal.getBytes(StandardCharsets.UTF_8))
+            .withUsername(username));
     }
 
     private static AuthStep refuse(final int reasonCode, final String reason)

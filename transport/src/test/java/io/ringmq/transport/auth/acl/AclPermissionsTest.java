@@ -1,6 +1,5 @@
 package io.ringmq.transport.auth.acl;
 
-import io.ringmq.core.SuppressForbidden;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

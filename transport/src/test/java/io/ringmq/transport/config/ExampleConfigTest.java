@@ -33,6 +33,11 @@ class ExampleConfigTest
         assertEquals(20.0, listeners.get(0).connectRatePerAddress());
         assertEquals("/mqtt", listeners.get(2).webSocketPath());
         assertEquals(ListenerConfig.ProxyMode.REQUIRED, listeners.get(3).proxyProtocol());
+        assertEquals("/etc/ringmq/passwd", config.auth().passwordFile());
+        assertEquals("/etc/ringmq/acl", config.auth().aclFile());
+        assertEquals(false, config.auth().anonymousAllowed(false), "allow-anonymous: false is taken as written");
+        assertEquals(4, config.auth().threads());
+        assertEquals(10_000, config.auth().queue());
         assertEquals("127.0.0.1", listeners.get(3).bind());
         assertEquals("/var/lib/ringmq", config.broker().dataDir());
     }

@@ -198,7 +198,8 @@ class AclInteropIT
     @Test
     void shouldMatchTheAclTableOnMosquitto() throws Exception
     {
-        Assumptions.assumeTrue(Files.isExecutable(MOSQUITTO) && Files.isExecutable(MOSQUITTO_PASSWD),
+        Assumptions.assumeTrue("true".equals(System.getenv("CI")) ||
+            Files.isExecutable(MOSQUITTO) && Files.isExecutable(MOSQUITTO_PASSWD),
             "mosquitto not installed");
         final Path passwords = passwordFile();
         final Path acl = aclFile();
@@ -220,7 +221,8 @@ class AclInteropIT
     @Test
     void shouldMatchTheAclTableOnRingMq() throws Exception
     {
-        Assumptions.assumeTrue(Files.isExecutable(MOSQUITTO_PASSWD), "mosquitto_passwd not installed");
+        Assumptions.assumeTrue("true".equals(System.getenv("CI")) || Files.isExecutable(MOSQUITTO_PASSWD),
+            "mosquitto_passwd not installed");
         final Path passwords = passwordFile();
         final Path acl = aclFile();
         final int port = freePort();

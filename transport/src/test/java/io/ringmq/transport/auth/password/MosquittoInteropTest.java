@@ -57,7 +57,8 @@ class MosquittoInteropTest
     @Test
     void shouldVerifyFilesWrittenByMosquittoPasswd() throws Exception
     {
-        assumeTrue(Files.isExecutable(PASSWD_TOOL), "mosquitto_passwd not installed (apt-get install mosquitto)");
+        assumeTrue("true".equals(System.getenv("CI")) || Files.isExecutable(PASSWD_TOOL),
+            "mosquitto_passwd not installed (apt-get install mosquitto)");
         final Path file = dir.resolve("pw");
         final Path log = dir.resolve("log");
         assertEquals(0, run(log, PASSWD_TOOL.toString(), "-b", "-c", file.toString(), "alice", "s3cret pass"));
@@ -89,7 +90,7 @@ class MosquittoInteropTest
     @Test
     void shouldLetMosquittoCheckPasswordsWrittenHere() throws Exception
     {
-        assumeTrue(Files.isExecutable(BROKER) && Files.isExecutable(PUB_TOOL),
+        assumeTrue("true".equals(System.getenv("CI")) || Files.isExecutable(BROKER) && Files.isExecutable(PUB_TOOL),
             "mosquitto and mosquitto_pub not installed (apt-get install mosquitto mosquitto-clients)");
         final Path passwords = dir.resolve("passwords");
         final SecureRandom random = new SecureRandom();

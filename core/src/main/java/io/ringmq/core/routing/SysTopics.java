@@ -84,6 +84,10 @@ final class SysTopics
         publish("$SYS/broker/publish/messages/dropped/queue-full", counters.droppedQueueFull);
         publish("$SYS/broker/publish/messages/refused", counters.refusedNotAuthorized + counters.refusedJournalFull);
         publish("$SYS/broker/retained messages/refused", counters.refusedRetainedFull);
+        publish("$SYS/broker/publish/messages/not-authorized", counters.refusedNotAuthorized);
+        publish("$SYS/broker/publish/messages/withheld/not-readable", counters.deliveriesNotAuthorized);
+        publish("$SYS/broker/clients/refused/authentication", counters.authenticationRefused);
+        publish("$SYS/broker/clients/refused/reauthentication", counters.reauthenticationFailed);
         publish("$SYS/broker/publish/acks/held", counters.acksHeld);
         publish("$SYS/broker/clients/stalled", counters.slowSessionsStalled);
         publish("$SYS/broker/load/bytes/received", transport.bytesReceived());

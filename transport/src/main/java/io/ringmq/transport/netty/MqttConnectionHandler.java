@@ -782,7 +782,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
                 auth.stage = ConnectionAuth.CONNECTED_IDLE;
                 auth.exchange = null;
             }
-            ctx.channel().config().setAutoRead(true);
+            ctx.channel().config().setAutoRead(!is(PAUSED));   // a ring-full pause keeps its own resume
             frameCumulation();
         }
         catch (final RuntimeException ex)

@@ -35,6 +35,7 @@ import org.slf4j.LoggerFactory;
 
 import javax.net.ssl.SSLHandshakeException;
 import java.io.IOException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -727,13 +728,20 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
      */
     private void onDecisionFromPool(final AuthDecision decision)
     {
-        if (decision.delayMs() > 0)
+        try
         {
-            ctx.executor().schedule(() -> decided(decision), decision.delayMs(), TimeUnit.MILLISECONDS);
+            if (decision.delayMs() > 0)
+            {
+                ctx.executor().schedule(() -> decided(decision), decision.delayMs(), TimeUnit.MILLISECONDS);
+            }
+            else
+            {
+                ctx.executor().execute(() -> decided(decision));
+            }
         }
-        else
+        catch (final RejectedExecutionException ex)
         {
-            ctx.executor().execute(() -> decided(decision));
+            // The event loop is shutting down with the broker: the connection goes with it, nothing to hand over.
         }
     }
 

@@ -4,7 +4,10 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Connection id to {@link TransportIdentity}, for connections whose transport has something to say (a TLS client
- * certificate, a PROXY protocol address): the hand-off from the event loops to the Router.
+ * certificate, a PROXY protocol address, the {@link AuthOutcome} the authentication pool decided): the hand-off from
+ * the event loops to the Router. An event loop replaces the entry with one carrying the outcome before it releases
+ * the CONNECT (or the AUTH that ends a re-authentication) into the ring, and the Router takes it when it handles
+ * that packet.
  * <p>
  * <b>Threading and ordering:</b> an event loop puts the identity before it publishes the connection's first frame
  * into the ring, so the Router, which reads it at CONNECT, sees it (the ring's publication is the happens-before

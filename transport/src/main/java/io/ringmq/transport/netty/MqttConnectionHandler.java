@@ -58,6 +58,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * unread, unframed and uncumulated, and closes fully when the client closes or after {@link #CLOSE_LINGER_MS}.
  * The Router hears of the close once, when it starts; nothing of this connection enters the ring after that.
  * <p>
+ * <b>Authentication</b> (when the broker has an authentication chain): the CONNECT is decoded here and decided
+ * on the authentication pool while reading stops, so password hashing, token checks and HTTP calls never run on the
+ * Router or this loop, and no later packet of the connection can overtake the decision. The CONNECT is held aside;
+ * an MQTT 5 exchange's AUTH packets are answered here (AUTH 0x18) until the outcome; then the outcome goes into the
+ * {@code ConnectionDirectory} and the CONNECT is put back at the head of the input and released into the ring, the
+ * Router applying the outcome when it decodes it. A re-authentication (AUTH 0x19) works the same way, the AUTH that
+ * concludes it carrying the outcome. A credential's expiry is enforced by the keep-alive sweep.
+ * <p>
  * <b>Threading:</b> every field is owned by the channel's event-loop thread. ByteBuf ownership: each inbound
  * buffer becomes (or is merged into and released) the {@link #cumulation}, which this handler releases once it is
  * consumed or the channel goes; no ByteBuf is passed on. {@link #pending} is owned by this handler

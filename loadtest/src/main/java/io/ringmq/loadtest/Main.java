@@ -176,6 +176,8 @@ public final class Main
               --connect-concurrency N              connects in progress at once (all threads) [512]
               --connect-timeout T                  per-connection set-up limit [60s]
               --keep-alive S                       seconds; PINGREQ after 3/4 of it without sending [60]
+              --username U --password P            User Name and Password in every CONNECT (also in compare: both
+                                                   brokers get them); %d in U becomes the client's index [none]
               --threads N                          selector threads [cores/2, 1..4]
               --source-addresses LIST              bind round robin: 127.0.0.2,127.0.0.3 or 127.0.0.2-127.0.0.20
               --shard i/n                          run shard i of n of the client ids (several processes, same

@@ -890,7 +890,21 @@ final class IoLoop implements Runnable
         {
             reset(c);
             c.cleanStart = true;
-            open(c);
+            if (rampIntervalNs <= 0)
+            {
+                open(c);
+                return;
+            }
+            // --ramp-up paces the churn too (a storm of a known rate beside other traffic): the reconnect waits
+            // its turn in the open queue; a pace that fell behind restarts from now instead of bursting to catch up.
+            final long now = System.nanoTime();
+            if (openQueue.isEmpty() && nextOpenNs() < now)
+            {
+                rampStartNs = now;
+                rampIndex = 0;
+            }
+            openQueue.add(c);
+            counters.values[LoopCounters.QUEUED] = openQueue.size();
         }
     }
 

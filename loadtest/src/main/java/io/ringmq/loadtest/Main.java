@@ -172,7 +172,8 @@ public final class Main
               --inflight N                         QoS 1/2 window per publisher (capped by Receive Maximum) [64]
               --duration T --warmup T              measurement and warm-up time: 500ms, 10s, 2m [10s, 1s]
               --drain T --quiet-period T           max wait for stragglers; stop after no progress for [10s, 1.5s]
-              --ramp-up R                          connections opened per second, 0 = as fast as possible [0]
+              --ramp-up R                          connections opened per second, 0 = as fast as possible [0];
+                                                   with connect-storm --reconnect also the reconnect rate
               --connect-concurrency N              connects in progress at once (all threads) [512]
               --connect-timeout T                  per-connection set-up limit [60s]
               --keep-alive S                       seconds; PINGREQ after 3/4 of it without sending [60]

@@ -36,6 +36,8 @@
 #   PAIRS_DURATION    [12s]                                   CHURN_CONNECTIONS connections the storm churns [50]
 #   CHURN_RATE        reconnects/s of the storm (--ramp-up), 0 = as fast as they go [1000]
 #   THREADS           load tester selector threads [1]       PROFILE_SECONDS broker thread sampling [5]
+#   WARM_UP           1: an unmeasured 2,000-connection storm against each broker before the storm measurement
+#                     (the latency measurement always warms up) [1]
 #   SCENARIOS         subset of "acl storm latency" [all]
 #   RINGMQ_JAR        [transport/target/ringmq.jar]           LOADTEST_JAR [loadtest/target/ringmq-loadtest.jar]
 #   MOSQUITTO         [mosquitto on PATH or /usr/sbin/mosquitto]
@@ -63,6 +65,7 @@ CHURN_CONNECTIONS="${CHURN_CONNECTIONS:-50}"
 CHURN_RATE="${CHURN_RATE:-1000}"
 THREADS="${THREADS:-1}"
 PROFILE_SECONDS="${PROFILE_SECONDS:-5}"
+WARM_UP="${WARM_UP:-1}"
 SCENARIOS="${SCENARIOS:-acl storm latency}"
 RINGMQ_JAR="${RINGMQ_JAR:-$ROOT/transport/target/ringmq.jar}"
 LOADTEST_JAR="${LOADTEST_JAR:-$ROOT/loadtest/target/ringmq-loadtest.jar}"
@@ -78,6 +81,13 @@ declare -A PID=()
 # shellcheck source=broker-lib.sh
 source "$ROOT/loadtest/broker-lib.sh"
 require_files compare-auth "$RINGMQ_JAR" "$LOADTEST_JAR" "$MOSQUITTO"
+# Run private copies: a jar rebuilt in place while a broker runs makes its JVM fail on the next class it loads
+# (NoClassDefFoundError in Netty's event loops), and every part of the run should measure the same build.
+cp "$RINGMQ_JAR" "$OUT/ringmq.jar"
+cp "$LOADTEST_JAR" "$OUT/ringmq-loadtest.jar"
+echo "RingMQ jar: $RINGMQ_JAR ($(date -r "$RINGMQ_JAR" '+%F %T'), sha256 $(sha256sum "$RINGMQ_JAR" | cut -c1-16))"
+RINGMQ_JAR="$OUT/ringmq.jar"
+LOADTEST_JAR="$OUT/ringmq-loadtest.jar"
 
 cleanup() {
     local name
@@ -336,13 +346,20 @@ LoadOptions_seconds() {
     esac
 }
 
+# warm_storm NAME [credentials]: an unmeasured connect storm (WARM_UP=0 skips it before the storm measurement).
+warm_storm() {
+    local name="$1"
+    shift
+    java -jar "$LOADTEST_JAR" connect-storm --port "${PORT[$name]}" --run-id warm "$@" --connections 2000 \
+        --threads 1 --no-progress --quiet >>"$OUT/warm-up.log" 2>&1 || true
+}
+
 # warm_up NAME [credentials]: an unmeasured connect storm and a short pairs run, so the JIT has compiled the CONNECT,
 # password and publish paths before the first measured run (otherwise run 1 pays for the compilation).
 warm_up() {
     local name="$1"
     shift
-    java -jar "$LOADTEST_JAR" connect-storm --port "${PORT[$name]}" --run-id warm "$@" --connections 2000 \
-        --threads 1 --no-progress --quiet >>"$OUT/warm-up.log" 2>&1 || true
+    warm_storm "$name" "$@"
     java -jar "$LOADTEST_JAR" pairs --port "${PORT[$name]}" --run-id warm "$@" --pairs "$PAIRS" \
         --total-rate "$PAIRS_RATE" --qos 1 --duration 3s --warmup 1s --drain 5s --threads 1 --no-progress --quiet \
         >>"$OUT/warm-up.log" 2>&1 || true
@@ -398,9 +415,16 @@ for scenario in $SCENARIOS; do
             start_mosquitto mosquitto-password
             check_auth ringmq-password
             check_auth mosquitto-password
+            if [[ "$WARM_UP" == 1 ]]; then
+                # A fresh JVM compiles the CONNECT and PBKDF2 paths during its first storm; Mosquitto gets the same
+                # storm so both are measured in the state they reach after their first burst of connections.
+                warm_storm ringmq-password "${CREDS[@]}"
+                warm_storm mosquitto-password "${CREDS[@]}"
+            fi
             storm_compare password ringmq-password mosquitto-password "${CREDS[@]}"
             stop_broker mosquitto-password
             start_ringmq ringmq-noauth
+            [[ "$WARM_UP" == 1 ]] && warm_storm ringmq-noauth "${CREDS[@]}"
             storm_compare ringmq-auth-cost ringmq-noauth ringmq-password "${CREDS[@]}"
             stop_broker ringmq-noauth
             stop_broker ringmq-password

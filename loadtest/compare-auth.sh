@@ -42,6 +42,7 @@
 #   RINGMQ_JAR        [transport/target/ringmq.jar]           LOADTEST_JAR [loadtest/target/ringmq-loadtest.jar]
 #   MOSQUITTO         [mosquitto on PATH or /usr/sbin/mosquitto]
 #   RINGMQ_JAVA_OPTS  extra JVM options for the brokers []
+#   RINGMQ_AUTH_OPTS  extra options for the RingMQ brokers that authenticate, e.g. "--auth-threads 1" []
 #   OUT               directory for logs, auth files and JSON results [loadtest/target/compare-auth-<time>]
 #
 # Needs: Java 17, Mosquitto 2.x (and mosquitto_pub for the sanity checks), jq, Linux (/proc). Everything listens on
@@ -402,7 +403,7 @@ for scenario in $SCENARIOS; do
     case "$scenario" in
         acl)
             start_ringmq ringmq-noauth
-            start_ringmq ringmq-acl --password-file "$AUTH/passwd" --acl-file "$AUTH/acl"
+            start_ringmq ringmq-acl --password-file "$AUTH/passwd" --acl-file "$AUTH/acl" ${RINGMQ_AUTH_OPTS:-}
             check_auth ringmq-acl
             fan_in 0
             fan_in 1
@@ -411,7 +412,7 @@ for scenario in $SCENARIOS; do
             stop_broker ringmq-acl
             stop_broker ringmq-noauth ;;
         storm)
-            start_ringmq ringmq-password --password-file "$AUTH/passwd"
+            start_ringmq ringmq-password --password-file "$AUTH/passwd" ${RINGMQ_AUTH_OPTS:-}
             start_mosquitto mosquitto-password
             check_auth ringmq-password
             check_auth mosquitto-password
@@ -438,7 +439,7 @@ for scenario in $SCENARIOS; do
             summary "connects/s RingMQ password / no auth" "$(printf '%.0f' "$ring2")" "$(printf '%.0f' "$noauth")" \
                 "$(ratio "$ring2" "$noauth")" "-" "context" ;;
         latency)
-            start_ringmq ringmq-password --password-file "$AUTH/passwd"
+            start_ringmq ringmq-password --password-file "$AUTH/passwd" ${RINGMQ_AUTH_OPTS:-}
             start_ringmq ringmq-noauth
             check_auth ringmq-password
             latency

@@ -39,6 +39,8 @@ final class Connection
     final Publisher publisher;
     final Receiver receiver;
 
+    /** User Name for CONNECT ({@link LoadOptions#usernameOf(int)}), set once when the run is planned; may be null. */
+    String username;
     SocketChannel channel;
     SelectionKey key;
     /** TLS and/or WebSocket under MQTT, or null for plain TCP; new for every connection attempt. */

@@ -21,6 +21,7 @@ import io.ringmq.core.protocol.PacketType;
 import io.ringmq.core.protocol.ReasonCode;
 import org.HdrHistogram.SingleWriterRecorder;
 import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
@@ -688,16 +689,34 @@ final class IoLoop implements Runnable
 
     private void sendConnect(final Connection c)
     {
-        final boolean v5 = version == MqttVersion.MQTT_5;
-        connectPacket.protocolVersion(version)
+        final int length = encodeConnect(connectPacket, options, c, out);
+        c.state = Connection.STATE_CONNECT_SENT;
+        flush(c, length);
+    }
+
+    /**
+     * Encode the CONNECT of a client: its id, Clean Start, keep-alive, session expiry and, when given, the User Name
+     * and Password of {@code --username}/{@code --password} (the same for MQTT 3.1.1 and 5).
+     *
+     * @param packet  reused packet; every field this client's CONNECT depends on is set again.
+     * @param options run options.
+     * @param c       the client.
+     * @param buffer  where to write, from offset 0.
+     * @return bytes written.
+     */
+    static int encodeConnect(
+        final ConnectPacket packet, final LoadOptions options, final Connection c, final MutableDirectBuffer buffer)
+    {
+        final boolean v5 = options.protocol == MqttVersion.MQTT_5;
+        packet.protocolVersion(options.protocol)
             .clientId(c.clientId)
             .cleanStart(c.cleanStart)
             .keepAliveSeconds(options.keepAliveSeconds)
             .sessionExpiryIntervalSeconds(v5 && null != c.receiver && c.receiver.persistent ?
-                options.sessionExpirySeconds : 0);
-        final int length = ConnectEncoder.encode(connectPacket, out, 0);
-        c.state = Connection.STATE_CONNECT_SENT;
-        flush(c, length);
+                options.sessionExpirySeconds : 0)
+            .username(c.username)
+            .password(options.password);
+        return ConnectEncoder.encode(packet, buffer, 0);
     }
 
     private void onReady(final Connection c)
@@ -871,7 +890,21 @@ final class IoLoop implements Runnable
         {
             reset(c);
             c.cleanStart = true;
-            open(c);
+            if (rampIntervalNs <= 0)
+            {
+                open(c);
+                return;
+            }
+            // --ramp-up paces the churn too (a storm of a known rate beside other traffic): the reconnect waits
+            // its turn in the open queue; a pace that fell behind restarts from now instead of bursting to catch up.
+            final long now = System.nanoTime();
+            if (openQueue.isEmpty() && nextOpenNs() < now)
+            {
+                rampStartNs = now;
+                rampIndex = 0;
+            }
+            openQueue.add(c);
+            counters.values[LoopCounters.QUEUED] = openQueue.size();
         }
     }
 

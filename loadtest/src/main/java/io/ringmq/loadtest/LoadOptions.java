@@ -1,5 +1,6 @@
 package io.ringmq.loadtest;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -75,6 +76,10 @@ final class LoadOptions
     String keyFile;
     String webSocketPath = "/mqtt";
     String tlsProvider = TransportSettings.PROVIDER_JDK;
+    /** User Name sent in every CONNECT ({@code --username}); {@code %d} becomes the client's index. Null for none. */
+    String username;
+    /** Password sent in every CONNECT ({@code --password}), UTF-8; null for none. */
+    byte[] password;
     /** Built by {@link #validate()} from the options above. */
     TransportSettings transport;
     /** Options given on the command line, so a scenario can change only the defaults. */
@@ -212,6 +217,8 @@ final class LoadOptions
             case "--keyfile" -> keyFile = value;
             case "--ws-path" -> webSocketPath = value;
             case "--tls-provider" -> tlsProvider = value.toLowerCase(Locale.ROOT);
+            case "--username" -> username = value;
+            case "--password" -> password = value.getBytes(StandardCharsets.UTF_8);
             default -> throw new IllegalArgumentException("unknown option: " + name);
         }
     }
@@ -241,6 +248,10 @@ final class LoadOptions
         final int frameBytes = payloadBytes + 1024;
         readBufferBytes = Math.max(readBufferBytes, 2 * frameBytes);
         batchBytes = Math.max(batchBytes, frameBytes);
+        if (null != password && null == username && protocol != 5)
+        {
+            throw new IllegalArgumentException("--password needs --username with MQTT 3.1.1 (MQTT-3.1.2-22)");
+        }
         validateTransport();
         transport = TransportSettings.from(this);
     }
@@ -277,6 +288,22 @@ final class LoadOptions
         {
             throw new IllegalArgumentException("--ws-path needs --websocket");
         }
+    }
+
+    /**
+     * User Name of one client: {@code --username} with each {@code %d} replaced by the index, so per-device users
+     * ({@code dev%d}) can be matched by an ACL. Called once per client when the run is planned, not per CONNECT.
+     *
+     * @param index the client's global index within its role (publisher i and subscriber i share it).
+     * @return the User Name, or null without {@code --username}.
+     */
+    String usernameOf(final int index)
+    {
+        if (null == username || !username.contains("%d"))
+        {
+            return username;
+        }
+        return username.replace("%d", Integer.toString(index));
     }
 
     /**
@@ -338,6 +365,15 @@ final class LoadOptions
         if (tls)
         {
             sb.append(" --tls").append(insecure ? " --insecure" : "").append(null != certFile ? " --certfile" : "");
+        }
+        if (null != username)
+        {
+            // The password is left out: reports are shared.
+            sb.append(" --username ").append(username).append(null != password ? " --password ***" : "");
+        }
+        else if (null != password)
+        {
+            sb.append(" --password ***");
         }
         if (webSocket)
         {

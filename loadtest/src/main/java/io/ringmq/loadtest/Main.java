@@ -172,10 +172,13 @@ public final class Main
               --inflight N                         QoS 1/2 window per publisher (capped by Receive Maximum) [64]
               --duration T --warmup T              measurement and warm-up time: 500ms, 10s, 2m [10s, 1s]
               --drain T --quiet-period T           max wait for stragglers; stop after no progress for [10s, 1.5s]
-              --ramp-up R                          connections opened per second, 0 = as fast as possible [0]
+              --ramp-up R                          connections opened per second, 0 = as fast as possible [0];
+                                                   with connect-storm --reconnect also the reconnect rate
               --connect-concurrency N              connects in progress at once (all threads) [512]
               --connect-timeout T                  per-connection set-up limit [60s]
               --keep-alive S                       seconds; PINGREQ after 3/4 of it without sending [60]
+              --username U --password P            User Name and Password in every CONNECT (also in compare: both
+                                                   brokers get them); %d in U becomes the client's index [none]
               --threads N                          selector threads [cores/2, 1..4]
               --source-addresses LIST              bind round robin: 127.0.0.2,127.0.0.3 or 127.0.0.2-127.0.0.20
               --shard i/n                          run shard i of n of the client ids (several processes, same

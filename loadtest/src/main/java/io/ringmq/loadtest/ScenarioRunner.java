@@ -183,6 +183,7 @@ final class ScenarioRunner
         {
             final Connection c = all.get(i);
             c.sourceAddressIndex = i;
+            c.username = options.usernameOf(c.index);
             loops.get(i % loops.size()).add(c);
         }
     }

@@ -29,7 +29,8 @@ public final class ServerConfig
 {
     private static final Map<String, Option> OPTIONS = new LinkedHashMap<>();
 
-    private record Option(String help, boolean flag, BiConsumer<ServerConfig, String> setter)
+    /** @param listener a simple-case listener option (refused beside listeners declared in a file). */
+    private record Option(String help, boolean flag, boolean listener, BiConsumer<ServerConfig, String> setter)
     {
     }
 
@@ -52,23 +53,23 @@ public final class ServerConfig
         value("ws-path", "HTTP path of the WebSocket listeners (default /mqtt)", (c, v) -> c.wsPath = v);
         flag("proxy-protocol", "every listener started from the command line requires a PROXY protocol v1/v2 header "
             + "(a load balancer in front)", (c, v) -> c.proxyProtocol = bool(v));
-        value("password-file", "Mosquitto password file (mosquitto_passwd or 'ringmq.jar passwd'); reloaded on SIGHUP "
+        auth("password-file", "Mosquitto password file (mosquitto_passwd or 'ringmq.jar passwd'); reloaded on SIGHUP "
             + "and when it changes", (c, v) -> c.auth.passwordFile(v));
-        value("acl-file", "Mosquitto acl_file: user/topic/pattern rules with %c and %u; reloaded on SIGHUP and when "
+        auth("acl-file", "Mosquitto acl_file: user/topic/pattern rules with %c and %u; reloaded on SIGHUP and when "
             + "it changes", (c, v) -> c.auth.aclFile(v));
-        value("allow-anonymous", "true|false: accept clients with neither user name nor password (default false once "
+        auth("allow-anonymous", "true|false: accept clients with neither user name nor password (default false once "
             + "any authentication source is configured, else true)", (c, v) -> c.auth.allowAnonymous(bool(v)));
-        value("scram-file", "SCRAM-SHA-256/512 credentials for MQTT 5 enhanced authentication ('ringmq.jar passwd "
+        auth("scram-file", "SCRAM-SHA-256/512 credentials for MQTT 5 enhanced authentication ('ringmq.jar passwd "
             + "--scram')", (c, v) -> c.auth.scramFile(v));
-        value("auth-chain", "order of the authentication sources, comma-separated (certificate, password-file, jwt, "
+        auth("auth-chain", "order of the authentication sources, comma-separated (certificate, password-file, jwt, "
             + "http, plugin names); 'certificate' accepts a verified TLS client certificate", (c, v) ->
             c.auth.chain(List.of(v.split(","))));
-        value("plugins-dir", "folder of authentication plugin jars (ServiceLoader)", (c, v) -> c.auth.pluginsDir(v));
-        value("auth-threads", "threads deciding CONNECT and AUTH off the routing thread (default 4)",
+        auth("plugins-dir", "folder of authentication plugin jars (ServiceLoader)", (c, v) -> c.auth.pluginsDir(v));
+        auth("auth-threads", "threads deciding CONNECT and AUTH off the routing thread (default 4)",
             (c, v) -> c.auth.threads(Integer.parseInt(v)));
-        value("auth-queue", "decisions that may wait for an auth thread; more are refused with 0x88 (default 10000)",
+        auth("auth-queue", "decisions that may wait for an auth thread; more are refused with 0x88 (default 10000)",
             (c, v) -> c.auth.queue(Integer.parseInt(v)));
-        value("auth-watch-interval", "ms between checks of the auth files for changes, 0 for SIGHUP only (default "
+        auth("auth-watch-interval", "ms between checks of the auth files for changes, 0 for SIGHUP only (default "
             + "1000)", (c, v) -> c.auth.watchIntervalMs(Integer.parseInt(v)));
         jwt("public-keys", "JWT: PEM public keys or certificates (RS256, ES256), comma-separated");
         jwt("jwks-file", "JWT: a JWKS file of public keys (kid selects the key)");
@@ -92,12 +93,12 @@ public final class ServerConfig
 
     private static void jwt(final String name, final String help)
     {
-        value("jwt-" + name, help, (c, v) -> c.auth.jwt(name, v));
+        auth("jwt-" + name, help, (c, v) -> c.auth.jwt(name, v));
     }
 
     private static void http(final String name, final String help)
     {
-        value("http-auth-" + name, help, (c, v) -> c.auth.httpHook(name, v));
+        auth("http-auth-" + name, help, (c, v) -> c.auth.httpHook(name, v));
     }
 
     private final BrokerConfig broker;
@@ -125,12 +126,18 @@ public final class ServerConfig
 
     private static void value(final String name, final String help, final BiConsumer<ServerConfig, String> setter)
     {
-        OPTIONS.put(name, new Option(help, false, setter));
+        OPTIONS.put(name, new Option(help, false, true, setter));
     }
 
     private static void flag(final String name, final String help, final BiConsumer<ServerConfig, String> setter)
     {
-        OPTIONS.put(name, new Option(help, true, setter));
+        OPTIONS.put(name, new Option(help, true, true, setter));
+    }
+
+    /** An authentication setting: valid with listeners declared in a configuration file too. */
+    private static void auth(final String name, final String help, final BiConsumer<ServerConfig, String> setter)
+    {
+        OPTIONS.put(name, new Option(help, false, false, setter));
     }
 
     private static int port(final String value)
@@ -167,7 +174,7 @@ public final class ServerConfig
 
     /**
      * @param name option name without dashes.
-     * @return true if it is one of the simple-case listener options.
+     * @return true if it is one of the simple-case listener options or an authentication setting.
      */
     public static boolean isOption(final String name)
     {
@@ -208,7 +215,10 @@ public final class ServerConfig
         {
             throw new IllegalArgumentException(name + ": " + ex.getMessage(), ex);
         }
-        simpleOptionsGiven.add(name);
+        if (option.listener())
+        {
+            simpleOptionsGiven.add(name);
+        }
         return this;
     }
 

@@ -71,24 +71,31 @@ public final class AuthService implements AutoCloseable
     private final AtomicLong sourceErrors = new AtomicLong();
     private volatile Runnable onPermissionsReloaded = AuthService::noAction;
     private ScheduledExecutorService watcher;
+    /** Per source, the refusal last logged: a broken file is retried every watch but logged once. Under this. */
+    private final Map<String, String> lastRefusal = new java.util.HashMap<>();
 
     private static void noAction()
     {
     }
 
-    /** One client's enhanced-authentication conversation, owned by its connection (one step at a time). */
+    /**
+     * One client's enhanced-authentication conversation, owned by its connection: one step at a time, each on a pool
+     * thread, handed over through the pool's and the event loop's queues (which order the steps' memory effects).
+     */
     public static final class Exchange
     {
         private final String method;
-        private final AuthExchange exchange;
+        private final EnhancedAuthenticator authenticator;
         private final ClientInfo client;
         private final boolean assignedClientId;
+        /** Started on the pool at the first step (a plugin's start() may do work that must not run on a loop). */
+        private AuthExchange exchange;
 
-        private Exchange(final String method, final AuthExchange exchange, final ClientInfo client,
+        private Exchange(final String method, final EnhancedAuthenticator authenticator, final ClientInfo client,
             final boolean assignedClientId)
         {
             this.method = method;
-            this.exchange = exchange;
+            this.authenticator = authenticator;
             this.client = client;
             this.assignedClientId = assignedClientId;
         }
@@ -212,8 +219,7 @@ public final class AuthService implements AutoCloseable
     public Exchange startExchange(final String method, final ClientInfo client, final boolean assignedClientId)
     {
         final EnhancedAuthenticator authenticator = enhanced.get(method);
-        return null == authenticator ? null :
-            new Exchange(method, authenticator.start(client), client, assignedClientId);
+        return null == authenticator ? null : new Exchange(method, authenticator, client, assignedClientId);
     }
 
     /**
@@ -230,6 +236,10 @@ public final class AuthService implements AutoCloseable
             final AuthStep step;
             try
             {
+                if (null == exchange.exchange)
+                {
+                    exchange.exchange = exchange.authenticator.start(exchange.client);
+                }
                 step = exchange.exchange.next(data);
             }
             catch (final Exception ex)
@@ -453,11 +463,13 @@ public final class AuthService implements AutoCloseable
         boolean reload() throws Exception;
     }
 
-    private static boolean reloadOne(final String name, final Reload reload, final List<String> changes)
+    private boolean reloadOne(final String name, final Reload reload, final List<String> changes)
     {
         try
         {
-            if (reload.reload())
+            final boolean changed = reload.reload();
+            lastRefusal.remove(name);
+            if (changed)
             {
                 changes.add(name + ": reloaded");
                 LOG.info("{}: reloaded; new connections use it now, connected clients at their next operation",
@@ -468,7 +480,10 @@ public final class AuthService implements AutoCloseable
         catch (final Exception ex)
         {
             changes.add(name + ": refused, the previous rules stay: " + ex.getMessage());
-            LOG.warn("{}: the new file was refused, the previous rules stay: {}", name, ex.getMessage());
+            if (!String.valueOf(ex.getMessage()).equals(lastRefusal.put(name, String.valueOf(ex.getMessage()))))
+            {
+                LOG.warn("{}: the new file was refused, the previous rules stay: {}", name, ex.getMessage());
+            }
         }
         return false;
     }

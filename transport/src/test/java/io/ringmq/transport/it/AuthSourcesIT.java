@@ -284,7 +284,8 @@ class AuthSourcesIT
             awaitPuback(alice, "reload/x", 0);               // the connected client, at its next operation
 
             Files.writeString(acl, "topic nonsense-access x\nuser\n");
-            sleep(500);
+            final List<String> changes = broker.reload();   // what SIGHUP does, answered with what happened
+            assertTrue(changes.stream().anyMatch(line -> line.startsWith("acl-file: refused")), changes.toString());
             publish(alice, V5, "reload/x", 0);                // refused file: the previous rules stay
             Files.writeString(acl, ACL);
             awaitPuback(alice, "reload/x", 0x87);

@@ -381,8 +381,7 @@ public final class AuthService implements AutoCloseable
         }
         if (parts.isEmpty())
         {
-            return authorizers.isEmpty() ? TopicPermissions.ALLOW_ALL : new ChainedPermissions(
-                new TopicPermissions[0]);
+            return authorizers.isEmpty() ? TopicPermissions.ALLOW_ALL : ChainedPermissions.DENY_ALL;
         }
         // One part answers on its own: the routing thread treats IGNORE as a refusal anyway.
         return 1 == parts.size() ? parts.get(0) : new ChainedPermissions(parts.toArray(new TopicPermissions[0]));

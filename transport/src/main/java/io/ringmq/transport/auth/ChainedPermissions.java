@@ -12,6 +12,9 @@ import org.agrona.DirectBuffer;
  */
 final class ChainedPermissions implements TopicPermissions
 {
+    /** Every authorizer abstained for this client: nothing is granted. */
+    static final TopicPermissions DENY_ALL = new ChainedPermissions(new TopicPermissions[0]);
+
     private final TopicPermissions[] parts;
 
     ChainedPermissions(final TopicPermissions[] parts)

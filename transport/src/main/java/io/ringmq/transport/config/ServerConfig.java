@@ -192,7 +192,7 @@ public final class ServerConfig
     }
 
     /**
-     * Set a simple-case listener option, or a broker setting.
+     * Set a simple-case listener option, an authentication setting, or a broker setting.
      *
      * @param name  option name without dashes.
      * @param value the value ({@code true} for a flag given without one).

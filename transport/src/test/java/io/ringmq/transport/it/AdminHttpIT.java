@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -22,6 +23,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -32,6 +34,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static io.ringmq.transport.it.PacketBuilder.MQTT_5;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -50,6 +53,8 @@ class AdminHttpIT
     private static final String TOKEN = "s3cret-token";
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    @TempDir
+    Path dataDir;
     private RingMqBroker broker;
     private int httpPort;
 
@@ -324,5 +329,59 @@ class AdminHttpIT
             assertEquals(-1, embedded.httpPort());
             assertEquals(List.of("mqtt"), embedded.listeners().stream().map(l -> l.name()).toList());
         }
+    }
+
+    @Test
+    void shouldNotBeReadyWhileTheJournalIsFull() throws Exception
+    {
+        broker.close();
+        httpPort = freePort();
+        final ServerConfig config = new ServerConfig(new BrokerConfig().bindAddress(HOST).port(0).sysIntervalSeconds(0)
+            .dataDir(dataDir.toString()).storeMaxBytes(4L * 1024 * 1024).logSegmentSize(1024 * 1024)
+            .maxPacketSize(262_144).maxQueuedMessages(100_000));
+        config.set("http-port", Integer.toString(httpPort));
+        broker = RingMqBroker.start(config);
+        assertEquals(200, get("/health/ready").statusCode());
+
+        // An offline persistent session keeps every message in the journal until it is full (as in StoreFullIT).
+        final PacketBuilder expiry = new PacketBuilder().intProperty(RawProperties.SESSION_EXPIRY_INTERVAL, 3600);
+        try (RawMqttClient sub = new RawMqttClient(HOST, broker.port()))
+        {
+            sub.connect(RawPackets.connect(MQTT_5, "keeper").properties(expiry).build());
+            sub.send(RawPackets.subscribe(MQTT_5, 1, "fill", 1, null));
+            sub.expect(RawPackets.SUBACK);
+        }
+        try (RawMqttClient pub = new RawMqttClient(HOST, broker.port()))
+        {
+            pub.connect(RawPackets.connect(MQTT_5, "filler").build());
+            final byte[] payload = new byte[16 * 1024];
+            int packetId = 0;
+            while (true)
+            {
+                packetId = packetId % 65535 + 1;
+                pub.send(RawPackets.publish(MQTT_5, 1, false, false, "fill", packetId, payload, null));
+                if (0x97 == pub.expect(RawPackets.PUBACK).reasonCode())
+                {
+                    break;
+                }
+                assertTrue(packetId < 2000, "the store never filled");
+            }
+        }
+
+        final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        HttpResponse<String> ready = get("/health/ready");
+        while (200 == ready.statusCode() && System.nanoTime() - deadlineNs < 0)
+        {
+            Thread.sleep(50);
+            ready = get("/health/ready");
+        }
+        assertEquals(503, ready.statusCode(), ready.body());
+        assertTrue(ready.body().contains("journal full"), ready.body());
+        assertFalse(broker.isReady());
+        final String metrics = get("/metrics").body();
+        assertEquals(1, sample(metrics, "ringmq_journal_full"), metrics);
+        assertTrue(sample(metrics, "ringmq_journal_records_refused_total") >= 1, metrics);
+        assertTrue(sample(metrics, "ringmq_journal_disk_bytes") > 0, metrics);
+        assertEquals(200, get("/health/live").statusCode(), "a full store is not a dead process");
     }
 }

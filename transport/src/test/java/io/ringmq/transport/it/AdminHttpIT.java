@@ -378,7 +378,15 @@ class AdminHttpIT
         assertEquals(503, ready.statusCode(), ready.body());
         assertTrue(ready.body().contains("journal full"), ready.body());
         assertFalse(broker.isReady());
-        final String metrics = get("/metrics").body();
+        // The figures are those of the Router's last tick, which may predate the refused publish by up to 100 ms.
+        final String refused = "ringmq_messages_refused_total{reason=\"journal-full\"}";
+        String metrics = get("/metrics").body();
+        while (sample(metrics, refused) < 1 && System.nanoTime() - deadlineNs < 0)
+        {
+            Thread.sleep(50);
+            metrics = get("/metrics").body();
+        }
+        assertTrue(sample(metrics, refused) >= 1, metrics);
         assertEquals(1, sample(metrics, "ringmq_journal_full"), metrics);
         assertTrue(sample(metrics, "ringmq_journal_records_refused_total") >= 1, metrics);
         assertTrue(sample(metrics, "ringmq_journal_disk_bytes") > 0, metrics);

@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -391,5 +392,28 @@ class AdminHttpIT
         assertTrue(sample(metrics, "ringmq_journal_records_refused_total") >= 1, metrics);
         assertTrue(sample(metrics, "ringmq_journal_disk_bytes") > 0, metrics);
         assertEquals(200, get("/health/live").statusCode(), "a full store is not a dead process");
+    }
+
+    @Test
+    void shouldAnswerBadRequestsWithinItsOwnBoundary() throws Exception
+    {
+        try (Socket socket = new Socket(HOST, httpPort))
+        {
+            socket.setSoTimeout(5_000);
+            socket.getOutputStream().write("NOT HTTP AT ALL\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            final String answer = new String(socket.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+            assertEquals("HTTP/1.1 400", answer);
+        }
+        // A body over the aggregator's limit is refused before it is buffered.
+        final HttpResponse<String> large = http.send(HttpRequest.newBuilder(
+            URI.create("http://" + HOST + ":" + httpPort + "/metrics")).timeout(Duration.ofSeconds(5))
+            .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[128 * 1024])).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertEquals(413, large.statusCode());
+        // Neither the endpoint nor MQTT traffic noticed.
+        assertEquals(200, get("/health/ready").statusCode());
+        final Mqtt5BlockingClient client = client("after-bad-http", broker.port());
+        client.publishWith().topic("still/fine").qos(MqttQos.AT_LEAST_ONCE).send();
+        client.disconnect();
     }
 }

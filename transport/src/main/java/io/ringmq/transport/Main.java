@@ -134,6 +134,9 @@ public final class Main
     static ServerConfig parse(final String[] args)
     {
         final ServerConfig config = new ServerConfig(new BrokerConfig());
+        // The HTTP endpoint is on by default only for the broker run from the command line; an embedded broker
+        // (ServerConfig made in code) has none unless asked. The file and the command line, read next, override it.
+        config.set("http-port", Integer.toString(ServerConfig.DEFAULT_HTTP_PORT));
         String configFile = null;
         for (int i = 0; i < args.length; i++)
         {

@@ -21,11 +21,14 @@ import io.ringmq.core.ring.FrameBufferPool;
 import io.ringmq.core.ring.RingEvent;
 import io.ringmq.core.routing.RecoveryResult;
 import io.ringmq.core.routing.Router;
+import io.ringmq.core.status.RouterSnapshot;
 import io.ringmq.core.status.TransportStats;
 import io.ringmq.store.log.ForceMarker;
 import io.ringmq.store.log.LogCorruptedException;
 import io.ringmq.store.log.MessageLog;
 import io.ringmq.store.log.RecoveryReport;
+import io.ringmq.transport.admin.AdminHttpServer;
+import io.ringmq.transport.admin.BrokerMetrics;
 import io.ringmq.transport.auth.AuthFactory;
 import io.ringmq.transport.auth.AuthService;
 import io.ringmq.transport.auth.acl.AclCompiler;
@@ -69,6 +72,13 @@ public final class RingMqBroker implements AutoCloseable
     private final AuthService auth;
     /** Set by the auth reload thread, taken by the next tick (which then carries PERMISSIONS_RELOADED). */
     private final AtomicBoolean permissionsReloaded = new AtomicBoolean();
+
+    /** The HTTP endpoint (health, metrics), or null with --http-port 0, the default of an embedded broker. */
+    private final AdminHttpServer http;
+    /** Set once by the starting thread when recovery is done and every listener is bound; read by the HTTP loop. */
+    private volatile boolean ready;
+    /** Set once by {@link #close} as it begins; read by the HTTP loop, which then answers 503 to readiness checks. */
+    private volatile boolean stopping;
 
     private final RecoveryResult recovery;
     /** The first fatal failure of a broker thread, or null; set once (compare-and-set) by the failing thread. */
@@ -133,22 +143,20 @@ public final class RingMqBroker implements AutoCloseable
             LOG.info("authentication: {}", String.join(", ", auth.describe()));
         }
         router.fatalHandler(this::onFatal);
+        // Started before recovery, which may take a while: liveness answers and readiness says "starting" meanwhile.
+        this.http = startHttp(serverConfig);
         try
         {
             this.recovery = router.recover(System.nanoTime());
         }
         catch (final LogCorruptedException ex)
         {
-            server.shutdown();
-            journal.close();
-            closeAuth();
+            abortBeforeRing();
             throw new BrokerStartException(refusal(config, ex), ex);
         }
         catch (final RuntimeException ex)
         {
-            server.shutdown();
-            journal.close();
-            closeAuth();
+            abortBeforeRing();
             throw new BrokerStartException("journal recovery failed in " + config.dataDir() + ": " + ex, ex);
         }
         logRecovery(recovery);
@@ -167,6 +175,7 @@ public final class RingMqBroker implements AutoCloseable
         }
         catch (final InterruptedException | RuntimeException ex)
         {
+            closeHttp();
             server.shutdown();
             disruptor.halt();
             stopJournal();
@@ -174,6 +183,93 @@ public final class RingMqBroker implements AutoCloseable
             throw ex;
         }
         server.scheduleAtFixedRate(this::tick, TICK_INTERVAL_MS);
+        ready = true;
+    }
+
+    /**
+     * Start the HTTP endpoint; if it cannot listen, release what the constructor has opened so far and throw.
+     *
+     * @return the endpoint, started, or null when its port is 0.
+     */
+    private AdminHttpServer startHttp(final ServerConfig serverConfig) throws InterruptedException
+    {
+        if (0 == serverConfig.httpPort())
+        {
+            return null;
+        }
+        final BrokerMetrics metrics = new BrokerMetrics(router::snapshot, server, server.listeners(), true);
+        final AdminHttpServer endpoint = new AdminHttpServer(serverConfig.httpBind(), serverConfig.httpPort(),
+            serverConfig.httpToken(), metrics, this::notReadyReason);
+        try
+        {
+            endpoint.start();
+        }
+        catch (final InterruptedException | RuntimeException ex)
+        {
+            server.shutdown();
+            journal.close();
+            closeAuth();
+            throw ex;
+        }
+        return endpoint;
+    }
+
+    /** A start that failed before the ring started: close what the constructor opened. */
+    private void abortBeforeRing()
+    {
+        closeHttp();
+        server.shutdown();
+        journal.close();
+        closeAuth();
+    }
+
+    /**
+     * Readiness for the HTTP endpoint, from thread-safe state only: the flags, the failure and the Router's last
+     * snapshot.
+     *
+     * @return null when ready to take traffic, else why not.
+     */
+    private String notReadyReason()
+    {
+        if (stopping)
+        {
+            return "stopping";
+        }
+        final Throwable fatal = failure.get();
+        if (null != fatal)
+        {
+            return "failed: " + fatal;
+        }
+        if (!ready)
+        {
+            return "starting: journal recovery or listener binding not finished";
+        }
+        final RouterSnapshot snapshot = router.snapshot();
+        if (snapshot.journalFull())
+        {
+            return "journal full: the store refuses writes (see store-max-bytes)";
+        }
+        return null;
+    }
+
+    /** @return whether the broker has recovered, bound its listeners and is not stopping, failed or full. */
+    public boolean isReady()
+    {
+        return null == notReadyReason();
+    }
+
+    /** @return the HTTP endpoint's bound port, or -1 when it is off. */
+    public int httpPort()
+    {
+        return null == http ? -1 : http.port();
+    }
+
+    private void closeHttp()
+    {
+        if (null != http)
+        {
+            http.close();
+        }
     }
 
     /**
@@ -528,6 +624,7 @@ public final class RingMqBroker implements AutoCloseable
             return;
         }
         closed = true;
+        stopping = true;
         LOG.info("RingMQ stopping");
         server.stopAccepting();
         try
@@ -546,6 +643,8 @@ public final class RingMqBroker implements AutoCloseable
         disruptor.halt();
         stopJournal();
         closeAuth();
+        // Last, so that readiness checks see "stopping" (503) while connections drain.
+        closeHttp();
         LOG.info("RingMQ stopped");
         stopped.countDown();
     }

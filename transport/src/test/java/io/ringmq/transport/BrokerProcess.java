@@ -127,7 +127,9 @@ final class BrokerProcess
             "-Dagrona.disable.bounds.checks=false", // a corrupt record must fail a check, not be read as garbage
             "-jar", JAR.toString(),
             "--bind", HOST,
-            "--port", Integer.toString(port)));
+            "--port", Integer.toString(port),
+            // No HTTP endpoint on the command line's default 8080: test brokers run side by side.
+            "--http-port", "0"));
         command.addAll(options);
         return command;
     }

@@ -48,6 +48,11 @@ class CommandLineIT
         command.add("-jar");
         command.add(JAR.toString());
         command.addAll(List.of(args));
+        if (!List.of(args).contains("--http-port"))
+        {
+            // No HTTP endpoint on the command line's default 8080: test brokers run side by side.
+            command.addAll(List.of("--http-port", "0"));
+        }
         return command;
     }
 

@@ -18,6 +18,7 @@ import io.ringmq.core.session.Session;
 import io.ringmq.core.session.Subscription;
 import io.ringmq.core.status.BrokerCounters;
 import io.ringmq.core.status.FatalErrorHandler;
+import io.ringmq.core.status.RouterSnapshot;
 import io.ringmq.core.status.TransportStats;
 import org.agrona.MutableDirectBuffer;
 import org.slf4j.Logger;
@@ -57,6 +58,11 @@ public final class Router implements EventHandler<RingEvent>
     private final CountDownLatch shutdownLatch = new CountDownLatch(1);
     private final CountDownLatch stoppedLatch = new CountDownLatch(1);
     private FatalErrorHandler fatalHandler = (stage, cause) -> LOG.error("{} failed", stage, cause);
+    /**
+     * The figures of the last tick, for other threads: written only by the Router thread (a fresh immutable object
+     * each tick), read by any thread; the volatile write publishes every field of the object.
+     */
+    private volatile RouterSnapshot snapshot = RouterSnapshot.EMPTY;
 
     /**
      * @param config         broker settings.
@@ -123,6 +129,17 @@ public final class Router implements EventHandler<RingEvent>
     public BrokerCounters counters()
     {
         return state.counters;
+    }
+
+    /**
+     * The Router's counters and state sizes as of its last tick, safe to read from any thread (unlike
+     * {@link #counters()}, whose fields the Router writes as it goes).
+     *
+     * @return the last published snapshot, {@link RouterSnapshot#EMPTY} before the first tick.
+     */
+    public RouterSnapshot snapshot()
+    {
+        return snapshot;
     }
 
     /**
@@ -352,6 +369,20 @@ public final class Router implements EventHandler<RingEvent>
         state.ackHold.onTick(state.nowNs);
         sysTopics.onTick(state.nowNs);
         state.snapshots.onTick(state.nowNs);
+        publishSnapshot();
+    }
+
+    /** Copy the figures other threads may read (metrics, readiness) into a new snapshot and publish it. */
+    private void publishSnapshot()
+    {
+        final Journal journal = state.journal;
+        final boolean persistent = journal.enabled();
+        snapshot = new RouterSnapshot(state.counters, state.sessions.size(), state.trie.subscriptionCount(),
+            state.retained.size(), persistent,
+            persistent ? journal.log().position() - journal.log().startPosition() : 0,
+            persistent ? journal.log().bytesOnDisk() : 0,
+            persistent && journal.log().isFull(),
+            journal.refusedRecords(), state.nowNs);
     }
 
     // ---------------------------------------------------------------- journal: recovery and snapshots

@@ -27,6 +27,10 @@ import java.util.function.BiConsumer;
  */
 public final class ServerConfig
 {
+    /** Port of the HTTP endpoint of a broker started from the command line (Main); embedded brokers have none. */
+    public static final int DEFAULT_HTTP_PORT = 8080;
+    /** Address of the HTTP endpoint: loopback, so that nothing is exposed unless the operator asks. */
+    public static final String DEFAULT_HTTP_BIND = "127.0.0.1";
     private static final Map<String, Option> OPTIONS = new LinkedHashMap<>();
 
     /** @param listener a simple-case listener option (refused beside listeners declared in a file). */
@@ -81,6 +85,13 @@ public final class ServerConfig
         jwt("issuer", "JWT: required iss");
         jwt("audience", "JWT: required aud");
         jwt("acl-claim", "JWT: claim holding the client's ACL (EMQX rule list or {pub,sub,all})");
+        setting("http-port", "port of the HTTP endpoint for health checks and Prometheus metrics, 0 for none "
+            + "(default " + DEFAULT_HTTP_PORT + " from the command line; none for a broker embedded in code)",
+            (c, v) -> c.httpPort = port(v));
+        setting("http-bind", "address of the HTTP endpoint (default " + DEFAULT_HTTP_BIND + ")",
+            (c, v) -> c.httpBind = v);
+        setting("http-token", "bearer token for the admin API under /api/ (without one it answers 401); /metrics and "
+            + "/health/* stay open", (c, v) -> c.httpToken = v.isEmpty() ? null : v);
         http("url", "HTTP hook: URL the broker POSTs each CONNECT to (client id, user name, password, address, "
             + "certificate) for allow/deny/ignore");
         http("headers", "HTTP hook: extra request headers, 'Name: value' separated by ';'");
@@ -115,6 +126,13 @@ public final class ServerConfig
     private boolean requireCertificate;
     private boolean useIdentityAsUsername;
     private boolean proxyProtocol;
+    /**
+     * 0 (off) unless set: a broker made in code (every test) must not open a fixed port nobody asked for; Main sets
+     * {@link #DEFAULT_HTTP_PORT} before reading the file and the command line.
+     */
+    private int httpPort;
+    private String httpBind = DEFAULT_HTTP_BIND;
+    private String httpToken;
 
     /**
      * @param broker the broker settings.
@@ -136,6 +154,12 @@ public final class ServerConfig
 
     /** An authentication setting: valid with listeners declared in a configuration file too. */
     private static void auth(final String name, final String help, final BiConsumer<ServerConfig, String> setter)
+    {
+        OPTIONS.put(name, new Option(help, false, false, setter));
+    }
+
+    /** A setting outside the listeners (the HTTP endpoint): valid with listeners declared in a file too. */
+    private static void setting(final String name, final String help, final BiConsumer<ServerConfig, String> setter)
     {
         OPTIONS.put(name, new Option(help, false, false, setter));
     }
@@ -226,6 +250,24 @@ public final class ServerConfig
     public AuthConfig auth()
     {
         return auth;
+    }
+
+    /** @return port of the HTTP endpoint (health, metrics), 0 for none. */
+    public int httpPort()
+    {
+        return httpPort;
+    }
+
+    /** @return address the HTTP endpoint binds. */
+    public String httpBind()
+    {
+        return httpBind;
+    }
+
+    /** @return bearer token of the admin API, or null when none is set (the API then answers 401). */
+    public String httpToken()
+    {
+        return httpToken;
     }
 
     /** @return the broker settings. */

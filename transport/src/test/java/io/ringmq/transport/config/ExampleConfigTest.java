@@ -40,5 +40,8 @@ class ExampleConfigTest
         assertEquals(10_000, config.auth().queue());
         assertEquals("127.0.0.1", listeners.get(3).bind());
         assertEquals("/var/lib/ringmq", config.broker().dataDir());
+        assertEquals(8080, config.httpPort());
+        assertEquals("127.0.0.1", config.httpBind());
+        assertEquals(null, config.httpToken(), "the token is commented out in the example");
     }
 }

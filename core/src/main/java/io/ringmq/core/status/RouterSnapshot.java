@@ -1,0 +1,270 @@
+package io.ringmq.core.status;
+
+/**
+ * The Router's figures at one tick, immutable, for readers on other threads (the metrics endpoint, health checks):
+ * the {@link BrokerCounters} the Router writes as plain fields, and the sizes of the state it owns (sessions,
+ * subscriptions, retained messages, the journal). Made by the Router on each tick and published through a volatile
+ * reference, so that a reader sees every field of one tick and never reads a Router-owned field racily; the figures
+ * are at most one tick old. One small object per tick, nothing per message.
+ * <p>
+ * <b>Threading:</b> immutable; safe to read from any thread once obtained through the volatile reference.
+ */
+public final class RouterSnapshot
+{
+    /** Before the first tick: every figure 0, the journal not full. */
+    public static final RouterSnapshot EMPTY = new RouterSnapshot(new BrokerCounters(), 0, 0, 0, false, 0, 0, false, 0,
+        0);
+
+    private final long publishReceived;
+    private final long publishSent;
+    private final long publishBytesReceived;
+    private final long droppedQos0;
+    private final long droppedQueueFull;
+    private final long droppedTooLarge;
+    private final long droppedExpired;
+    private final long acksHeld;
+    private final long slowSessionsStalled;
+    private final long refusedJournalFull;
+    private final long refusedRetainedFull;
+    private final long refusedNotAuthorized;
+    private final long deliveriesNotAuthorized;
+    private final long authenticationRefused;
+    private final long reauthenticationFailed;
+    private final long protocolViolations;
+    private final long clientsConnected;
+    private final long connectsAccepted;
+    private final long willsPublished;
+    private final long routerErrors;
+    private final long sessions;
+    private final long subscriptions;
+    private final long retained;
+    private final boolean journalEnabled;
+    private final long journalBytesUsed;
+    private final long journalBytesOnDisk;
+    private final boolean journalFull;
+    private final long journalRefusedRecords;
+    private final long tickNs;
+
+    /**
+     * Copy the counters; call on the thread that writes them (the Router).
+     *
+     * @param counters              the Router's counters, copied field by field.
+     * @param sessions              sessions the broker keeps (connected or not).
+     * @param subscriptions         subscriptions in the topic trie.
+     * @param retained              retained messages.
+     * @param journalEnabled        whether persistence is on (the journal figures are 0 when off).
+     * @param journalBytesUsed      bytes of the log between its start and its tail.
+     * @param journalBytesOnDisk    bytes of segment files on disk.
+     * @param journalFull           whether the next segment cannot be allocated (writes are refused).
+     * @param journalRefusedRecords records the log refused (full or too large).
+     * @param tickNs                nanoTime of the tick that made it.
+     */
+    public RouterSnapshot(final BrokerCounters counters, final long sessions, final long subscriptions,
+        final long retained, final boolean journalEnabled, final long journalBytesUsed, final long journalBytesOnDisk,
+        final boolean journalFull, final long journalRefusedRecords, final long tickNs)
+    {
+        this.publishReceived = counters.publishReceived;
+        this.publishSent = counters.publishSent;
+        this.publishBytesReceived = counters.publishBytesReceived;
+        this.droppedQos0 = counters.droppedQos0;
+        this.droppedQueueFull = counters.droppedQueueFull;
+        this.droppedTooLarge = counters.droppedTooLarge;
+        this.droppedExpired = counters.droppedExpired;
+        this.acksHeld = counters.acksHeld;
+        this.slowSessionsStalled = counters.slowSessionsStalled;
+        this.refusedJournalFull = counters.refusedJournalFull;
+        this.refusedRetainedFull = counters.refusedRetainedFull;
+        this.refusedNotAuthorized = counters.refusedNotAuthorized;
+        this.deliveriesNotAuthorized = counters.deliveriesNotAuthorized;
+        this.authenticationRefused = counters.authenticationRefused;
+        this.reauthenticationFailed = counters.reauthenticationFailed;
+        this.protocolViolations = counters.protocolViolations;
+        this.clientsConnected = counters.clientsConnected;
+        this.connectsAccepted = counters.connectsAccepted;
+        this.willsPublished = counters.willsPublished;
+        this.routerErrors = counters.routerErrors;
+        this.sessions = sessions;
+        this.subscriptions = subscriptions;
+        this.retained = retained;
+        this.journalEnabled = journalEnabled;
+        this.journalBytesUsed = journalBytesUsed;
+        this.journalBytesOnDisk = journalBytesOnDisk;
+        this.journalFull = journalFull;
+        this.journalRefusedRecords = journalRefusedRecords;
+        this.tickNs = tickNs;
+    }
+
+    /** @return PUBLISH packets received from clients. */
+    public long publishReceived()
+    {
+        return publishReceived;
+    }
+
+    /** @return PUBLISH packets queued for clients. */
+    public long publishSent()
+    {
+        return publishSent;
+    }
+
+    /** @return payload bytes received in PUBLISH packets. */
+    public long publishBytesReceived()
+    {
+        return publishBytesReceived;
+    }
+
+    /** @return QoS 0 deliveries dropped (full outbound queue or offline session). */
+    public long droppedQos0()
+    {
+        return droppedQos0;
+    }
+
+    /** @return QoS 1/2 deliveries dropped because the session's queue was full. */
+    public long droppedQueueFull()
+    {
+        return droppedQueueFull;
+    }
+
+    /** @return deliveries dropped as larger than the client's maximum packet size. */
+    public long droppedTooLarge()
+    {
+        return droppedTooLarge;
+    }
+
+    /** @return deliveries dropped because the message expired. */
+    public long droppedExpired()
+    {
+        return droppedExpired;
+    }
+
+    /** @return publisher acknowledgements held back for a backed-up subscriber. */
+    public long acksHeld()
+    {
+        return acksHeld;
+    }
+
+    /** @return backed-up sessions that held their publishers for the maximum delay. */
+    public long slowSessionsStalled()
+    {
+        return slowSessionsStalled;
+    }
+
+    /** @return connects, publishes and subscriptions refused because the journal was full. */
+    public long refusedJournalFull()
+    {
+        return refusedJournalFull;
+    }
+
+    /** @return retained publishes not retained past the retained limits. */
+    public long refusedRetainedFull()
+    {
+        return refusedRetainedFull;
+    }
+
+    /** @return publishes and subscriptions refused by the client's permissions. */
+    public long refusedNotAuthorized()
+    {
+        return refusedNotAuthorized;
+    }
+
+    /** @return deliveries withheld from subscribers not allowed to read the topic. */
+    public long deliveriesNotAuthorized()
+    {
+        return deliveriesNotAuthorized;
+    }
+
+    /** @return connections refused by authentication. */
+    public long authenticationRefused()
+    {
+        return authenticationRefused;
+    }
+
+    /** @return re-authentications that failed. */
+    public long reauthenticationFailed()
+    {
+        return reauthenticationFailed;
+    }
+
+    /** @return connections closed for protocol violations. */
+    public long protocolViolations()
+    {
+        return protocolViolations;
+    }
+
+    /** @return clients connected at the tick. */
+    public long clientsConnected()
+    {
+        return clientsConnected;
+    }
+
+    /** @return connections accepted (CONNACK success) since start. */
+    public long connectsAccepted()
+    {
+        return connectsAccepted;
+    }
+
+    /** @return will messages published. */
+    public long willsPublished()
+    {
+        return willsPublished;
+    }
+
+    /** @return events whose routing failed unexpectedly. */
+    public long routerErrors()
+    {
+        return routerErrors;
+    }
+
+    /** @return sessions the broker keeps. */
+    public long sessions()
+    {
+        return sessions;
+    }
+
+    /** @return subscriptions. */
+    public long subscriptions()
+    {
+        return subscriptions;
+    }
+
+    /** @return retained messages. */
+    public long retained()
+    {
+        return retained;
+    }
+
+    /** @return whether persistence is on. */
+    public boolean journalEnabled()
+    {
+        return journalEnabled;
+    }
+
+    /** @return bytes of the log in use. */
+    public long journalBytesUsed()
+    {
+        return journalBytesUsed;
+    }
+
+    /** @return bytes of segment files on disk. */
+    public long journalBytesOnDisk()
+    {
+        return journalBytesOnDisk;
+    }
+
+    /** @return whether the journal was full at the tick. */
+    public boolean journalFull()
+    {
+        return journalFull;
+    }
+
+    /** @return records the log refused. */
+    public long journalRefusedRecords()
+    {
+        return journalRefusedRecords;
+    }
+
+    /** @return nanoTime of the tick that made this snapshot (0 for {@link #EMPTY}). */
+    public long tickNs()
+    {
+        return tickNs;
+    }
+}

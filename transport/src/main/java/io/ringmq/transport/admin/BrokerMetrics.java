@@ -1,0 +1,199 @@
+package io.ringmq.transport.admin;
+
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
+import io.prometheus.metrics.expositionformats.ExpositionFormats;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.ringmq.core.status.RouterSnapshot;
+import io.ringmq.core.status.TransportStats;
+import io.ringmq.transport.admission.ConnectionAdmission;
+import io.ringmq.transport.netty.Listener;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
+
+/**
+ * The broker's figures as Prometheus metrics: callback collectors that read, at scrape time, the Router's last
+ * {@link RouterSnapshot} (published each tick, so never a Router-owned field read racily), the transport's
+ * {@link TransportStats} and the listeners' counters (both thread-safe), plus the JVM's own metrics. Counting stays in
+ * the broker's allocation-free counters; nothing here runs unless scraped.
+ * <p>
+ * Names follow the Prometheus conventions: {@code ringmq_} prefix, the unit in the name, {@code _total} on counters
+ * (added by the exposition writers).
+ * <p>
+ * <b>Threading:</b> built by the starting thread; {@link #scrape} runs on the HTTP event loop (one thread).
+ */
+public final class BrokerMetrics
+{
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final ExpositionFormats formats = ExpositionFormats.init();
+    private final Supplier<RouterSnapshot> snapshots;
+
+    /** A scrape's body and the content type of the format it is written in. */
+    public record Scrape(String contentType, byte[] body)
+    {
+    }
+
+    /**
+     * @param snapshots the Router's last snapshot (thread-safe).
+     * @param transport transport figures (thread-safe).
+     * @param listeners the broker's listeners (their counters are thread-safe).
+     * @param jvm       whether to add the JVM's metrics (memory, GC, threads, classes...).
+     */
+    public BrokerMetrics(final Supplier<RouterSnapshot> snapshots, final TransportStats transport,
+        final List<Listener> listeners, final boolean jvm)
+    {
+        this.snapshots = snapshots;
+        routerCounter("ringmq_messages_received", "PUBLISH packets received from clients",
+            RouterSnapshot::publishReceived);
+        routerCounter("ringmq_messages_sent", "PUBLISH packets queued for clients", RouterSnapshot::publishSent);
+        routerCounter("ringmq_message_payload_received_bytes", "payload bytes received in PUBLISH packets",
+            RouterSnapshot::publishBytesReceived);
+        counter("ringmq_received_bytes", "bytes read from client sockets", transport::bytesReceived);
+        counter("ringmq_sent_bytes", "bytes written to client sockets", transport::bytesSent);
+        routerCounter("ringmq_connects_accepted", "connections accepted (CONNACK success)",
+            RouterSnapshot::connectsAccepted);
+        routerCounter("ringmq_wills_published", "will messages published", RouterSnapshot::willsPublished);
+        routerCounter("ringmq_router_errors", "events whose routing failed unexpectedly", RouterSnapshot::routerErrors);
+        routerCounter("ringmq_acks_held", "publisher acknowledgements held back for a backed-up subscriber",
+            RouterSnapshot::acksHeld);
+        routerCounter("ringmq_sessions_stalled", "backed-up sessions that held their publishers for the maximum delay",
+            RouterSnapshot::slowSessionsStalled);
+        CounterWithCallback.builder().name("ringmq_messages_dropped")
+            .help("deliveries dropped, by reason")
+            .labelNames("reason")
+            .callback(cb ->
+            {
+                final RouterSnapshot s = snapshots.get();
+                cb.call(s.droppedQos0(), "qos0");
+                cb.call(s.droppedQueueFull(), "queue-full");
+                cb.call(s.droppedTooLarge(), "too-large");
+                cb.call(s.droppedExpired(), "expired");
+                cb.call(s.deliveriesNotAuthorized(), "not-authorized");
+                cb.call(transport.droppedNotWritable(), "not-writable");
+            })
+            .register(registry);
+        CounterWithCallback.builder().name("ringmq_messages_refused")
+            .help("publishes, subscriptions and connects refused, by reason")
+            .labelNames("reason")
+            .callback(cb ->
+            {
+                final RouterSnapshot s = snapshots.get();
+                cb.call(s.refusedNotAuthorized(), "not-authorized");
+                cb.call(s.refusedJournalFull(), "journal-full");
+                cb.call(s.refusedRetainedFull(), "retained-full");
+            })
+            .register(registry);
+        CounterWithCallback.builder().name("ringmq_connects_refused")
+            .help("connections refused or closed before they were taken, by reason")
+            .labelNames("reason")
+            .callback(cb ->
+            {
+                final RouterSnapshot s = snapshots.get();
+                cb.call(s.authenticationRefused(), "authentication");
+                cb.call(s.reauthenticationFailed(), "reauthentication");
+                cb.call(s.protocolViolations(), "protocol-violation");
+                cb.call(transport.connectionsRefused(), "max-connections");
+            })
+            .register(registry);
+        listenerMetrics(listeners);
+        routerGauge("ringmq_clients_connected", "clients connected", RouterSnapshot::clientsConnected);
+        routerGauge("ringmq_sessions", "sessions kept, connected or not", RouterSnapshot::sessions);
+        routerGauge("ringmq_subscriptions", "subscriptions", RouterSnapshot::subscriptions);
+        routerGauge("ringmq_retained_messages", "retained messages", RouterSnapshot::retained);
+        routerGauge("ringmq_journal_used_bytes", "bytes of the journal between its start and its tail",
+            RouterSnapshot::journalBytesUsed);
+        routerGauge("ringmq_journal_disk_bytes", "bytes of journal segment files on disk",
+            RouterSnapshot::journalBytesOnDisk);
+        routerGauge("ringmq_journal_full", "1 while the journal is full and refuses writes",
+            s -> s.journalFull() ? 1 : 0);
+        routerCounter("ringmq_journal_records_refused", "records the journal refused (full, or too large)",
+            RouterSnapshot::journalRefusedRecords);
+        if (jvm)
+        {
+            JvmMetrics.builder().register(registry);
+        }
+    }
+
+    private void listenerMetrics(final List<Listener> listeners)
+    {
+        GaugeWithCallback.builder().name("ringmq_listener_connections")
+            .help("connections open on each listener")
+            .labelNames("listener")
+            .callback(cb -> eachListener(listeners, l -> cb.call(l.connections(), l.name())))
+            .register(registry);
+        CounterWithCallback.builder().name("ringmq_listener_connections_accepted")
+            .help("connections each listener accepted at the socket")
+            .labelNames("listener")
+            .callback(cb -> eachListener(listeners, l -> cb.call(l.accepted(), l.name())))
+            .register(registry);
+        CounterWithCallback.builder().name("ringmq_listener_connections_refused")
+            .help("connections each listener refused or closed before CONNECT, by reason")
+            .labelNames("listener", "reason")
+            .callback(cb -> eachListener(listeners, l ->
+            {
+                for (int reason = 1; reason < ConnectionAdmission.REASONS; reason++)
+                {
+                    cb.call(l.admission().refused(reason), l.name(), ConnectionAdmission.reasonName(reason));
+                }
+            }))
+            .register(registry);
+        CounterWithCallback.builder().name("ringmq_listener_tls_handshake_failures")
+            .help("TLS handshakes that failed on each listener")
+            .labelNames("listener")
+            .callback(cb -> eachListener(listeners, l -> cb.call(l.tlsHandshakeFailures(), l.name())))
+            .register(registry);
+    }
+
+    private static void eachListener(final List<Listener> listeners, final Consumer<Listener> action)
+    {
+        for (final Listener listener : listeners)
+        {
+            action.accept(listener);
+        }
+    }
+
+    private void routerCounter(final String name, final String help, final ToLongFunction<RouterSnapshot> value)
+    {
+        CounterWithCallback.builder().name(name).help(help)
+            .callback(cb -> cb.call(value.applyAsLong(snapshots.get())))
+            .register(registry);
+    }
+
+    private void counter(final String name, final String help, final java.util.function.LongSupplier value)
+    {
+        CounterWithCallback.builder().name(name).help(help)
+            .callback(cb -> cb.call(value.getAsLong()))
+            .register(registry);
+    }
+
+    private void routerGauge(final String name, final String help, final ToLongFunction<RouterSnapshot> value)
+    {
+        GaugeWithCallback.builder().name(name).help(help)
+            .callback(cb -> cb.call(value.applyAsLong(snapshots.get())))
+            .register(registry);
+    }
+
+    /**
+     * Collect every metric now and write them in the format the Accept header asks for: OpenMetrics when it names
+     * {@code application/openmetrics-text}, else the Prometheus text format (the protobuf format is not offered).
+     *
+     * @param accept the request's Accept header, or null.
+     * @return the body and its content type.
+     * @throws IOException if a writer fails.
+     */
+    public Scrape scrape(final String accept) throws IOException
+    {
+        final ExpositionFormatWriter writer = null != accept && accept.contains("application/openmetrics-text") ?
+            formats.getOpenMetricsTextFormatWriter() : formats.getPrometheusTextFormatWriter();
+        final ByteArrayOutputStream out = new ByteArrayOutputStream(16 * 1024);
+        writer.write(out, registry.scrape());
+        return new Scrape(writer.getContentType(), out.toByteArray());
+    }
+}

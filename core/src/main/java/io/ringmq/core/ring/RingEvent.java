@@ -1,5 +1,6 @@
 package io.ringmq.core.ring;
 
+import io.ringmq.core.admin.AdminRequest;
 import org.agrona.BitUtil;
 import org.agrona.BufferUtil;
 import org.agrona.MutableDirectBuffer;
@@ -45,6 +46,8 @@ public final class RingEvent
     public static final int WRITABLE = 7;
     /** The authorizers reloaded their rules: subscriptions are judged again under them. */
     public static final int PERMISSIONS_RELOADED = 8;
+    /** An operator's query or command for the Router, in {@link #takeAdminRequest()}. */
+    public static final int ADMIN = 9;
 
     /** Largest frame a slot keeps in its own buffer by default; larger ones go in a {@link FrameBufferPool}. */
     public static final int DEFAULT_MAX_INLINE_LENGTH = 4096;
@@ -65,6 +68,11 @@ public final class RingEvent
     private UnsafeBuffer largeFrame;
     /** The pool {@link #largeFrame} goes back to; same writers as it. */
     private FrameBufferPool largeFramePool;
+    /**
+     * The request of an {@link #ADMIN} event: set by the producer with the claimed sequence, taken (and cleared) by
+     * the consumer, so a slot never keeps a request alive after it ran. Ordered like {@link #largeFrame}.
+     */
+    private AdminRequest<?> adminRequest;
     private int type;
     private long connectionId;
     private int loopIndex;
@@ -219,6 +227,30 @@ public final class RingEvent
         this.frameLength = 0;
         this.reason = reason;
         this.timestampNs = nowNs;
+    }
+
+    /**
+     * Fill as an {@link #ADMIN} event. The slot must hold no pool buffer (the consumer released it).
+     *
+     * @param request the query or command; the consumer runs it.
+     * @param nowNs   time of the event.
+     */
+    public void admin(final AdminRequest<?> request, final long nowNs)
+    {
+        control(ADMIN, 0, -1, 0, nowNs);
+        this.adminRequest = request;
+    }
+
+    /**
+     * Consumer: the request of an {@link #ADMIN} event, taken out of the slot.
+     *
+     * @return the request, or null if it was taken already.
+     */
+    public AdminRequest<?> takeAdminRequest()
+    {
+        final AdminRequest<?> request = adminRequest;
+        adminRequest = null;
+        return request;
     }
 
     /** @return the event type constant. */

@@ -1,6 +1,7 @@
 package io.ringmq.core.routing;
 
 import io.ringmq.auth.Decision;
+import io.ringmq.core.admin.PublishResult;
 import io.ringmq.core.codec.AckDecoder;
 import io.ringmq.core.codec.PublishDecoder;
 import io.ringmq.core.journal.JournalDescriptor;
@@ -325,8 +326,41 @@ final class InboundPublish
     void publishWill(final Message will, final long expirySeconds)
     {
         state.counters.willsPublished++;
-        final Message message = expirySeconds < 0 ? will :
-            will.withExpiry(state.nowNs + expirySeconds * NANOS_PER_SECOND);
+        publishAsBroker(will, expirySeconds);
+        collector.clear();
+    }
+
+    /**
+     * Publish a message an operator sent, routed and journaled like a client's.
+     *
+     * @param message the message, on the heap.
+     * @param expirySeconds message expiry interval, or -1 for none.
+     * @return how it was routed.
+     */
+    PublishResult publishAdmin(final Message message, final long expirySeconds)
+    {
+        final int outcome = publishAsBroker(message, expirySeconds);
+        final int matched = collector.count;
+        collector.clear();
+        return new PublishResult(matched, switch (outcome)
+        {
+            case NO_MATCH -> "no-subscribers";
+            case JOURNAL_FULL -> "journal-full";
+            default -> "routed";
+        });
+    }
+
+    /**
+     * A message with no publishing client (a will, an operator's): retained within the limits, journaled, routed.
+     * A full journal does not stop it: it is counted and the message still goes to the subscribers it can reach.
+     *
+     * @return {@link #NO_MATCH}, {@link #ROUTED} or {@link #JOURNAL_FULL}; {@code collector} still holds the
+     *         matches until the caller clears them.
+     */
+    private int publishAsBroker(final Message original, final long expirySeconds)
+    {
+        final Message message = expirySeconds < 0 ? original :
+            original.withExpiry(state.nowNs + expirySeconds * NANOS_PER_SECOND);
         source.reset();
         source.from(message, null);
         if (message.retain() && !state.retained.admits(source))
@@ -334,16 +368,18 @@ final class InboundPublish
             state.counters.refusedRetainedFull++;
             source.retain = false;
         }
+        boolean journaled = true;
         if (!state.retained.journal(source, state.nowNs))
         {
-            state.counters.refusedJournalFull++;  // counted and logged by the journal; the will is still delivered
+            state.counters.refusedJournalFull++;  // counted and logged by the journal; the message is still delivered
+            journaled = false;
         }
-        route(source);
+        final int outcome = route(source);
         if (source.retain)
         {
             state.retained.retain(source);
         }
-        collector.clear();
+        return journaled ? outcome : JOURNAL_FULL;
     }
 
     /** Drop the references of the last fan-out (also after an exception), so sessions can be collected. */

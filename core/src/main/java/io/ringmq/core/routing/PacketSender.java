@@ -116,9 +116,10 @@ final class PacketSender
         queue.commit();
     }
 
-    /** Tell the event loop the connection is accepted, with the keep-alive it must enforce. */
-    void connected(final ClientConnection connection, final int keepAliveSeconds)
+    /** Tell the event loop the connection is accepted, with the keep-alive it must enforce (set on it). */
+    void connected(final ClientConnection connection)
     {
+        final int keepAliveSeconds = connection.keepAliveSeconds();
         final OutboundQueue queue = queue(connection);
         final int offset = queue.claim(OutboundQueue.CONNECTED, connection.connectionId(), 8);
         queue.buffer().putInt(offset, connection.version());

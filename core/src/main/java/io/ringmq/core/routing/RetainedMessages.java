@@ -1,6 +1,7 @@
 package io.ringmq.core.routing;
 
 import io.ringmq.auth.Decision;
+import io.ringmq.core.admin.RetainedSummary;
 import io.ringmq.core.config.BrokerConfig;
 import io.ringmq.core.journal.Journal;
 import io.ringmq.core.journal.JournalDescriptor;
@@ -12,6 +13,7 @@ import io.ringmq.core.session.Session;
 import io.ringmq.core.session.Subscription;
 import io.ringmq.core.status.BrokerCounters;
 import io.ringmq.store.log.LogRecord;
+import org.agrona.DirectBuffer;
 
 import java.util.ArrayDeque;
 import java.util.function.Consumer;
@@ -134,20 +136,84 @@ final class RetainedMessages
         final String topic = publish.topicName();
         if (0 == publish.payloadLength)
         {
-            final Message removed = store.remove(topic);
-            if (null != removed)
-            {
-                uncount(topic, removed);
-                if (journal.enabled())
-                {
-                    journal.appendRetainClear(publish.topicBuffer, publish.topicOffset, publish.topicLength);
-                }
-            }
+            clear(topic, publish.topicBuffer, publish.topicOffset, publish.topicLength);
         }
         else
         {
             put(topic, publish.message());
         }
+    }
+
+    /**
+     * Remove a topic's retained message, journaled as a clear.
+     *
+     * @param topic       topic name.
+     * @param topicBuffer the same topic's UTF-8 bytes.
+     * @param offset      where they start.
+     * @param length      their length.
+     * @return whether the topic had a retained message.
+     */
+    boolean clear(final String topic, final DirectBuffer topicBuffer, final int offset, final int length)
+    {
+        final Message removed = store.remove(topic);
+        if (null == removed)
+        {
+            return false;
+        }
+        uncount(topic, removed);
+        if (journal.enabled() && !isBrokerTopic(topic))
+        {
+            journal.appendRetainClear(topicBuffer, offset, length);
+        }
+        return true;
+    }
+
+    /**
+     * @param topic topic name.
+     * @return its retained message, or null.
+     */
+    Message get(final String topic)
+    {
+        return store.get(topic);
+    }
+
+    /**
+     * @param filter   a valid topic filter.
+     * @param consumer receives every retained message the filter matches; must not change them.
+     */
+    void forEachMatching(final String filter, final Consumer<Message> consumer)
+    {
+        store.forEachMatching(filter, consumer);
+    }
+
+    /**
+     * Describe a retained message for an operator, reading it from the journal if it is kept there.
+     *
+     * @param message     a retained message.
+     * @param withPayload include a copy of the payload.
+     * @param nowNs       current time, for the time left before it expires.
+     * @return the description, or null if its journal record cannot be read.
+     */
+    RetainedSummary describe(final Message message, final boolean withPayload, final long nowNs)
+    {
+        source.reset();
+        if (!source.from(message, null))
+        {
+            return null;
+        }
+        final String topic = source.topicBuffer.getStringWithoutLengthUtf8(source.topicOffset, source.topicLength);
+        byte[] payload = null;
+        if (withPayload)
+        {
+            payload = new byte[source.payloadLength];
+            source.payloadBuffer.getBytes(source.payloadOffset, payload);
+        }
+        final long expiresIn = message.expiryDeadlineNs() < 0 ? -1 :
+            Math.max(0, (message.expiryDeadlineNs() - nowNs) / 1_000_000_000L);
+        final RetainedSummary summary = new RetainedSummary(topic, message.qos(), source.payloadLength, expiresIn,
+            payload);
+        source.reset();
+        return summary;
     }
 
     /**

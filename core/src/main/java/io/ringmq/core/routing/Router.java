@@ -2,6 +2,7 @@ package io.ringmq.core.routing;
 
 import io.ringmq.auth.TopicPermissions;
 import com.lmax.disruptor.EventHandler;
+import io.ringmq.core.admin.AdminRequest;
 import io.ringmq.core.codec.AckDecoder;
 import io.ringmq.core.codec.MqttProtocolException;
 import io.ringmq.core.codec.PingDecoder;
@@ -52,6 +53,7 @@ public final class Router implements EventHandler<RingEvent>
     private final InboundPublish publishes;
     private final Subscriptions subscriptions;
     private final SessionLifecycle sessionLifecycle;
+    private final RouterAdmin admin;
     private final SysTopics sysTopics;
     private final AckDecoder ackDecoder = new AckDecoder();
     private final Set<String> loggedErrors = new HashSet<>();
@@ -99,6 +101,7 @@ public final class Router implements EventHandler<RingEvent>
         this.publishes = new InboundPublish(state);
         this.subscriptions = new Subscriptions(state);
         this.sessionLifecycle = new SessionLifecycle(state, publishes);
+        this.admin = new RouterAdmin(state, sessionLifecycle, subscriptions, publishes);
         this.sysTopics = new SysTopics(config.sysIntervalSeconds(), state.counters, transportStats,
             publishes::publishInternal, state.sessions::size, state.retained::size, state.trie::subscriptionCount,
             journal);
@@ -245,6 +248,14 @@ public final class Router implements EventHandler<RingEvent>
                 }
                 case RingEvent.TICK -> onTick();
                 case RingEvent.PERMISSIONS_RELOADED -> sessionLifecycle.onPermissionsReloaded();
+                case RingEvent.ADMIN ->
+                {
+                    final AdminRequest<?> request = event.takeAdminRequest();
+                    if (null != request)
+                    {
+                        request.run(admin);
+                    }
+                }
                 case RingEvent.JOURNAL_SYNCED ->
                 {
                     // Nothing to route: the end of this batch releases the packets held for the forced records.

@@ -314,7 +314,7 @@ final class SessionLifecycle implements SessionTimers.Handler
                 serverKeepAlive = keepAlive;
             }
         }
-        connection.state(ClientConnection.CONNECTED);
+        connection.accepted(keepAlive, System.currentTimeMillis());   // CONNECTED from here
         state.counters.clientsConnected++;
         state.counters.connectsAccepted++;
 
@@ -339,7 +339,7 @@ final class SessionLifecycle implements SessionTimers.Handler
                 connack.responseInformation("response/" + clientId + "/");
             }
         }
-        state.sender.connected(connection, keepAlive);
+        state.sender.connected(connection);
         state.sender.connack(connection, connack);
         if (sessionPresent)
         {

@@ -51,48 +51,63 @@ final class Subscriptions
         for (int i = 0; i < entries.size(); i++)
         {
             final TopicSubscription entry = entries.get(i);
-            final String filter = entry.filter();
-            if (!entry.valid())
-            {
-                reasonCodes[i] = v5 ? ReasonCode.TOPIC_FILTER_INVALID : 0x80;
-                continue;
-            }
-            final FilterAccess access = readAccess(session.permissions(), filter);
-            if (FilterAccess.ALL != access && FilterAccess.SOME != access)
-            {
-                state.counters.refusedNotAuthorized++;
-                reasonCodes[i] = v5 ? ReasonCode.NOT_AUTHORIZED : 0x80;
-                continue;
-            }
-            if (0 != session.journalId() && state.journal.appendSubscribe(session.journalId(), filter,
-                JournalDescriptor.subscriptionOptions(entry.qos(), entry.noLocal(), entry.retainAsPublished(),
-                entry.retainHandling()), subscribe.subscriptionIdentifier()) < 0)
-            {
-                state.counters.refusedJournalFull++;
-                reasonCodes[i] = v5 ? ReasonCode.QUOTA_EXCEEDED : 0x80;
-                continue;
-            }
-            Subscription subscription = session.subscriptions().get(filter);
-            final boolean isNew = null == subscription;
-            if (isNew)
-            {
-                subscription = new Subscription(session, filter, TopicValidator.isShared(filter));
-                session.subscriptions().put(filter, subscription);
-                state.trie.subscribe(filter, subscription);
-            }
-            subscription.options(entry.qos(), entry.noLocal(), entry.retainAsPublished(), entry.retainHandling(),
-                subscribe.subscriptionIdentifier()).checkRead(FilterAccess.SOME == access);
-            reasonCodes[i] = entry.qos();
-            if (!subscription.shared() && (0 == entry.retainHandling() || (1 == entry.retainHandling() && isNew)))
-            {
-                sendRetained.add(subscription);
-            }
+            reasonCodes[i] = entry.valid() ? subscribe(session, entry.filter(), entry.qos(), entry.noLocal(),
+                entry.retainAsPublished(), entry.retainHandling(), subscribe.subscriptionIdentifier(), v5,
+                sendRetained) : (v5 ? ReasonCode.TOPIC_FILTER_INVALID : 0x80);
         }
         state.sender.ackList(connection, PacketType.SUBACK, subscribe.packetId(), reasonCodes, entries.size());
         for (final Subscription subscription : sendRetained)
         {
             state.retained.onSubscribe(session, subscription, state.nowNs);
         }
+    }
+
+    /**
+     * Add or replace one subscription of a session (a SUBSCRIBE's entry, or an operator's): checked against the
+     * session's permissions, journaled for a persistent session, put in the trie.
+     *
+     * @param session        the subscriber.
+     * @param filter         a valid topic filter.
+     * @param qos            maximum QoS.
+     * @param noLocal        No Local.
+     * @param rap            Retain As Published.
+     * @param retainHandling Retain Handling.
+     * @param subscriptionId subscription identifier, 0 for none.
+     * @param v5             answer MQTT 5 reason codes (else 0x80 for every failure).
+     * @param sendRetained   receives the subscription when retained messages are due for it.
+     * @return the SUBACK reason code: the granted QoS, or a failure.
+     */
+    int subscribe(final Session session, final String filter, final int qos, final boolean noLocal,
+        final boolean rap, final int retainHandling, final int subscriptionId, final boolean v5,
+        final List<Subscription> sendRetained)
+    {
+        final FilterAccess access = readAccess(session.permissions(), filter);
+        if (FilterAccess.ALL != access && FilterAccess.SOME != access)
+        {
+            state.counters.refusedNotAuthorized++;
+            return v5 ? ReasonCode.NOT_AUTHORIZED : 0x80;
+        }
+        if (0 != session.journalId() && state.journal.appendSubscribe(session.journalId(), filter,
+            JournalDescriptor.subscriptionOptions(qos, noLocal, rap, retainHandling), subscriptionId) < 0)
+        {
+            state.counters.refusedJournalFull++;
+            return v5 ? ReasonCode.QUOTA_EXCEEDED : 0x80;
+        }
+        Subscription subscription = session.subscriptions().get(filter);
+        final boolean isNew = null == subscription;
+        if (isNew)
+        {
+            subscription = new Subscription(session, filter, TopicValidator.isShared(filter));
+            session.subscriptions().put(filter, subscription);
+            state.trie.subscribe(filter, subscription);
+        }
+        subscription.options(qos, noLocal, rap, retainHandling, subscriptionId)
+            .checkRead(FilterAccess.SOME == access);
+        if (!subscription.shared() && (0 == retainHandling || (1 == retainHandling && isNew)))
+        {
+            sendRetained.add(subscription);
+        }
+        return qos;
     }
 
     /**
@@ -136,22 +151,32 @@ final class Subscriptions
         }
         for (int i = 0; i < filters.size(); i++)
         {
-            final Subscription subscription = session.subscriptions().remove(filters.get(i));
-            if (null != subscription)
-            {
-                state.trie.unsubscribe(subscription.filter(), subscription);
-                if (0 != session.journalId())
-                {
-                    state.journal.appendUnsubscribe(session.journalId(), subscription.filter());
-                }
-                reasonCodes[i] = ReasonCode.SUCCESS;
-            }
-            else
-            {
-                reasonCodes[i] = ReasonCode.NO_SUBSCRIPTION_EXISTED;
-            }
+            reasonCodes[i] = unsubscribe(session, filters.get(i)) ? ReasonCode.SUCCESS :
+                ReasonCode.NO_SUBSCRIPTION_EXISTED;
         }
         state.sender.ackList(connection, PacketType.UNSUBACK, unsubscribe.packetId(), reasonCodes, filters.size());
     }
 
+    /**
+     * Remove one subscription of a session (an UNSUBSCRIBE's entry, or an operator's), journaled for a persistent
+     * session.
+     *
+     * @param session the subscriber.
+     * @param filter  the filter as subscribed.
+     * @return whether the session had it.
+     */
+    boolean unsubscribe(final Session session, final String filter)
+    {
+        final Subscription subscription = session.subscriptions().remove(filter);
+        if (null == subscription)
+        {
+            return false;
+        }
+        state.trie.unsubscribe(subscription.filter(), subscription);
+        if (0 != session.journalId())
+        {
+            state.journal.appendUnsubscribe(session.journalId(), subscription.filter());
+        }
+        return true;
+    }
 }

@@ -26,6 +26,9 @@ public final class ClientConnection
     private boolean requestProblemInformation = true;
     private char receiveMaximum = 65535;
     private int maximumPacketSize = Integer.MAX_VALUE;
+    private char keepAliveSeconds;
+    /** Wall-clock time of the accepted CONNECT (epoch ms), for operators; 0 before. */
+    private long connectedAtMs;
     private Session session;
     private String clientId = "";
     private String username;
@@ -123,6 +126,31 @@ public final class ClientConnection
     public void version(final int version)
     {
         this.version = (byte)version;
+    }
+
+    /** @return keep-alive in force in seconds (the client's or the broker's override), 0 for none. */
+    public int keepAliveSeconds()
+    {
+        return keepAliveSeconds;
+    }
+
+    /** @return wall-clock time of the accepted CONNECT, epoch milliseconds; 0 before. */
+    public long connectedAtMs()
+    {
+        return connectedAtMs;
+    }
+
+    /**
+     * The CONNECT was accepted: the connection is {@link #CONNECTED}.
+     *
+     * @param keepAliveSeconds keep-alive in force, 0 to 65535.
+     * @param nowMs            wall-clock time, epoch milliseconds.
+     */
+    public void accepted(final int keepAliveSeconds, final long nowMs)
+    {
+        this.state = CONNECTED;
+        this.keepAliveSeconds = (char)keepAliveSeconds;
+        this.connectedAtMs = nowMs;
     }
 
     /** @return attached session or null. */

@@ -47,6 +47,10 @@ public final class BrokerCounters
     public long connectsAccepted;
     /** Will messages published. */
     public long willsPublished;
+    /** Clients an operator disconnected (admin API). */
+    public long adminDisconnects;
+    /** Messages an operator published (admin API). */
+    public long adminPublishes;
     /** Events whose processing failed unexpectedly (logged once per distinct message). */
     public long routerErrors;
 }

@@ -1,6 +1,8 @@
 package io.ringmq.core.routing;
 
 import io.ringmq.auth.TopicPermissions;
+import io.ringmq.core.admin.AdminRequest;
+import io.ringmq.core.admin.AdminView;
 import io.ringmq.core.codec.ConnectEncoder;
 import io.ringmq.core.codec.ConnectPacket;
 import io.ringmq.core.codec.PublishEncoder;
@@ -21,6 +23,9 @@ import org.agrona.concurrent.UnsafeBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
+
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 /**
  * Drives a {@link Router} directly, as the ring would, and reads what it queues for the event loop.
@@ -74,6 +79,16 @@ final class RouterHarness
     {
         event.frame(connectionId, 0, length, System.nanoTime()).putBytes(0, buffer, 0, length);
         router.onEvent(event, sequence++, true);
+    }
+
+    /** Run an admin operation as an ADMIN ring event and return its answer (or throw its failure). */
+    <T> T admin(final Function<AdminView, T> operation)
+    {
+        final AdminRequest<T> request = new AdminRequest<>(operation);
+        event.admin(request, System.nanoTime());
+        router.onEvent(event, sequence++, true);
+        assertNull(event.takeAdminRequest(), "the Router takes the request out of the slot");
+        return request.result().join();
     }
 
     void closed(final long connectionId)

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Timeout;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 
@@ -45,7 +46,7 @@ class RouterAdminTest
     {
         for (int i = 24; i >= 0; i--)   // connected in reverse: the order is the key's, not the map's or arrival's
         {
-            harness.connect(100 + i, String.format("c%02d", i), MqttVersion.MQTT_5, true, 0);
+            harness.connect(100 + i, String.format(Locale.ROOT, "c%02d", i), MqttVersion.MQTT_5, true, 0);
         }
         harness.connect(200, "offline", MqttVersion.MQTT_5, false, 600);
         harness.closed(200);
@@ -67,7 +68,7 @@ class RouterAdminTest
         final List<String> expected = new ArrayList<>();
         for (int i = 0; i < 25; i++)
         {
-            expected.add(String.format("c%02d", i));
+            expected.add(String.format(Locale.ROOT, "c%02d", i));
         }
         assertEquals(expected, seen);
     }

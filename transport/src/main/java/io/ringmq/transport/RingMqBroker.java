@@ -27,6 +27,7 @@ import io.ringmq.store.log.ForceMarker;
 import io.ringmq.store.log.LogCorruptedException;
 import io.ringmq.store.log.MessageLog;
 import io.ringmq.store.log.RecoveryReport;
+import io.ringmq.transport.admin.AdminGateway;
 import io.ringmq.transport.admin.AdminHttpServer;
 import io.ringmq.transport.admin.BrokerMetrics;
 import io.ringmq.transport.auth.AuthFactory;
@@ -64,6 +65,8 @@ public final class RingMqBroker implements AutoCloseable
     private final BrokerConfig config;
     private final Disruptor<RingEvent> disruptor;
     private final RingBuffer<RingEvent> ring;
+    /** Admin operations to the Router, as ring events (the HTTP endpoint's, or an embedding program's). */
+    private final AdminGateway admin;
     private final Router router;
     private final NettyServer server;
     private final Journal journal;
@@ -111,6 +114,7 @@ public final class RingMqBroker implements AutoCloseable
             return thread;
         }, ProducerType.MULTI, waitStrategy(config.waitStrategy()));
         this.ring = disruptor.getRingBuffer();
+        this.admin = new AdminGateway(ring);
         try
         {
             this.auth = AuthFactory.create(serverConfig.auth(), embedded, AclCompiler::compile);
@@ -198,8 +202,10 @@ public final class RingMqBroker implements AutoCloseable
             return null;
         }
         final BrokerMetrics metrics = new BrokerMetrics(router::snapshot, server, server.listeners(), true);
+        server.listeners().forEach(listener -> listener.recordAddresses(true));   // the API lists addresses
         final AdminHttpServer endpoint = new AdminHttpServer(serverConfig.httpBind(), serverConfig.httpPort(),
-            serverConfig.httpToken(), metrics, this::notReadyReason);
+            serverConfig.httpToken(), metrics, this::notReadyReason, admin,
+            new BrokerStatus(this, serverConfig, metrics), () -> ready);
         try
         {
             endpoint.start();
@@ -256,6 +262,15 @@ public final class RingMqBroker implements AutoCloseable
     public boolean isReady()
     {
         return null == notReadyReason();
+    }
+
+    /**
+     * @return the way to run admin operations on the Router (list clients, disconnect one, publish...), for the
+     *         HTTP endpoint and for programs that embed the broker.
+     */
+    public AdminGateway admin()
+    {
+        return admin;
     }
 
     /** @return the HTTP endpoint's bound port, or -1 when it is off. */

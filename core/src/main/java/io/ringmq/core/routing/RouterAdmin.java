@@ -13,7 +13,9 @@ import io.ringmq.core.admin.RetainedSummary;
 import io.ringmq.core.admin.SessionSummary;
 import io.ringmq.core.admin.SubscriptionRequest;
 import io.ringmq.core.admin.SubscriptionSummary;
+import io.ringmq.core.codec.MqttProtocolException;
 import io.ringmq.core.codec.TopicValidator;
+import io.ringmq.core.codec.Utf8Validator;
 import io.ringmq.core.protocol.ReasonCode;
 import io.ringmq.core.session.ClientConnection;
 import io.ringmq.core.session.Message;
@@ -232,7 +234,20 @@ final class RouterAdmin implements AdminView
     public PublishResult publish(final PublishRequest request)
     {
         final byte[] topic = request.topic().getBytes(StandardCharsets.UTF_8);
-        TopicValidator.validateTopicName(new UnsafeBuffer(topic), 0, topic.length, state.config.maxTopicLevels());
+        if (topic.length > 65535)
+        {
+            throw new IllegalArgumentException("invalid topic: longer than 65535 bytes");
+        }
+        try
+        {
+            Utf8Validator.validate(request.topic());
+            TopicValidator.validateTopicName(new UnsafeBuffer(topic), 0, topic.length,
+                state.config.maxTopicLevels());
+        }
+        catch (final MqttProtocolException ex)
+        {
+            throw new IllegalArgumentException("invalid topic: " + ex.getMessage(), ex);
+        }
         LOG.info("admin: publishing to '{}' (QoS {}, {} bytes{})", LogText.escape(request.topic()), request.qos(),
             request.payload().length, request.retain() ? ", retained" : "");
         state.counters.adminPublishes++;

@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * The broker's HTTP endpoint for operations ({@code /health/live}, {@code /health/ready}, {@code /metrics}, and the
@@ -57,13 +58,17 @@ public final class AdminHttpServer implements AutoCloseable
      * @param token     bearer token of the admin API, or null (the API then answers 401).
      * @param metrics   what {@code /metrics} writes.
      * @param readiness what {@code /health/ready} answers.
+     * @param gateway   the admin API's way to the Router.
+     * @param broker    the admin API's information and control of the broker.
+     * @param started   whether the Router runs (the admin API answers 503 before).
      */
     public AdminHttpServer(final String bind, final int port, final String token, final BrokerMetrics metrics,
-        final Readiness readiness)
+        final Readiness readiness, final AdminGateway gateway, final BrokerControl broker,
+        final BooleanSupplier started)
     {
         this.bind = bind;
         this.port = port;
-        this.handler = new AdminRequestHandler(metrics, readiness, token);
+        this.handler = new AdminRequestHandler(metrics, readiness, new AdminApi(gateway, broker, started), token);
         final IoHandlerFactory factory;
         if (Epoll.isAvailable())
         {
@@ -116,7 +121,8 @@ public final class AdminHttpServer implements AutoCloseable
             throw new BrokerStartException("HTTP endpoint: cannot listen on " + bind + ":" + port + ": " + what +
                 " (--http-port 0 turns it off)", ex);
         }
-        LOG.info("HTTP endpoint on {}:{} (/health/live, /health/ready, /metrics)", bind, port());
+        LOG.info("HTTP endpoint on {}:{} (/health/live, /health/ready, /metrics, /api/v1/, /dashboard/)", bind,
+            port());
     }
 
     /** @return the bound port, or -1 before {@link #start}. */

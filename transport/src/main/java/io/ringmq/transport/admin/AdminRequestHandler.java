@@ -1,6 +1,7 @@
 package io.ringmq.transport.admin;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
@@ -22,17 +23,22 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.util.Locale;
+import java.util.Base64;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Routes one HTTP request of the admin endpoint: {@code /health/live}, {@code /health/ready} and {@code /metrics}
- * are open (load balancers and Prometheus carry no token); paths under {@code /api/} need the bearer token. Unknown
- * paths get 404, methods other than GET and HEAD 405. The handler is the endpoint's error boundary: a request that
- * fails is answered 500 (or the connection closed), counted and logged rate-limited; nothing reaches MQTT traffic,
- * which runs on other event loops.
+ * Routes one HTTP request of the admin endpoint. Open (load balancers, Prometheus and browsers carry no token):
+ * {@code /health/live}, {@code /health/ready}, {@code /metrics}, the dashboard's static files under
+ * {@code /dashboard/} ({@code /} redirects there) and {@code /openapi.yaml}. Paths under {@code /api/} need the
+ * token, as a bearer token ({@code Authorization: Bearer TOKEN}) or as the password of basic auth (any user name), and
+ * go to the {@link AdminApi}. Unknown paths get 404, a method a path does not take 405.
  * <p>
- * <b>Threading:</b> one instance shared by every connection of the endpoint, all on its single event loop.
+ * The handler is the endpoint's error boundary: a request that fails is answered 500 (or the connection closed),
+ * counted and logged rate-limited; nothing reaches MQTT traffic, which runs on other event loops.
+ * <p>
+ * <b>Threading:</b> one instance shared by every connection of the endpoint, all on its single event loop; admin
+ * API answers that complete on the Router thread are written from the connection's event loop.
  */
 @ChannelHandler.Sharable
 final class AdminRequestHandler extends SimpleChannelInboundHandler<FullHttpRequest>
@@ -43,107 +49,156 @@ final class AdminRequestHandler extends SimpleChannelInboundHandler<FullHttpRequ
 
     private final BrokerMetrics metrics;
     private final Readiness readiness;
+    private final AdminApi api;
+    private final StaticFiles files = new StaticFiles();
     /** The admin API's token as bytes, or null when none is configured (the API then refuses everything). */
     private final byte[] token;
     /** Failed requests; thread-safe, and a client can cause them at will, so lines are rate-limited. */
     private final RateLimitedLog failures = new RateLimitedLog(TimeUnit.SECONDS.toNanos(10));
 
-    AdminRequestHandler(final BrokerMetrics metrics, final Readiness readiness, final String token)
+    AdminRequestHandler(final BrokerMetrics metrics, final Readiness readiness, final AdminApi api,
+        final String token)
     {
         this.metrics = metrics;
         this.readiness = readiness;
-        this.token = null == token ? null : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+        this.api = api;
+        this.token = null == token ? null : token.getBytes(StandardCharsets.UTF_8);
     }
 
     @Override
     protected void channelRead0(final ChannelHandlerContext ctx, final FullHttpRequest request) throws Exception
     {
+        final Exchange exchange = new Exchange(ctx, request);
         if (!request.decoderResult().isSuccess())
         {
-            respond(ctx, request, HttpResponseStatus.BAD_REQUEST, JSON, json("error", "malformed request"));
+            exchange.send(AdminApi.error(HttpResponseStatus.BAD_REQUEST, "malformed request"));
             return;
         }
         final String path = new QueryStringDecoder(request.uri()).path();
-        final boolean get = HttpMethod.GET.equals(request.method()) || HttpMethod.HEAD.equals(request.method());
         if (path.startsWith(API_PREFIX))
         {
-            api(ctx, request);
+            api(exchange, request);
+            return;
+        }
+        final boolean get = HttpMethod.GET.equals(request.method()) || HttpMethod.HEAD.equals(request.method());
+        if (!get && (path.equals("/") || isKnown(path)))
+        {
+            exchange.send(AdminApi.error(HttpResponseStatus.METHOD_NOT_ALLOWED, request.method() +
+                " not allowed on " + path), "GET, HEAD");
             return;
         }
         switch (path)
         {
-            case "/health/live" ->
-            {
-                if (get)
-                {
-                    respond(ctx, request, HttpResponseStatus.OK, JSON, json("status", "live"));
-                    return;
-                }
-            }
+            case "/health/live" -> exchange.json(HttpResponseStatus.OK, "{\"status\":\"live\"}");
             case "/health/ready" ->
             {
-                if (get)
+                final String reason = readiness.notReadyReason();
+                if (null == reason)
                 {
-                    final String reason = readiness.notReadyReason();
-                    if (null == reason)
-                    {
-                        respond(ctx, request, HttpResponseStatus.OK, JSON, json("status", "ready"));
-                    }
-                    else
-                    {
-                        respond(ctx, request, HttpResponseStatus.SERVICE_UNAVAILABLE, JSON,
-                            "{\"status\":\"not ready\",\"reason\":" + quote(reason) + "}");
-                    }
-                    return;
+                    exchange.json(HttpResponseStatus.OK, "{\"status\":\"ready\"}");
+                }
+                else
+                {
+                    exchange.send(HttpResponseStatus.SERVICE_UNAVAILABLE, JSON, Unpooled.wrappedBuffer(
+                        AdminApi.toJson(Map.of("status", "not ready", "reason", reason))), null);
                 }
             }
             case "/metrics" ->
             {
-                if (get)
-                {
-                    final BrokerMetrics.Scrape scrape = metrics.scrape(request.headers().get(HttpHeaderNames.ACCEPT));
-                    respond(ctx, request, HttpResponseStatus.OK, scrape.contentType(),
-                        Unpooled.wrappedBuffer(scrape.body()));
-                    return;
-                }
+                final BrokerMetrics.Scrape scrape = metrics.scrape(request.headers().get(HttpHeaderNames.ACCEPT));
+                exchange.send(HttpResponseStatus.OK, scrape.contentType(), Unpooled.wrappedBuffer(scrape.body()),
+                    null);
+            }
+            case "/" ->
+            {
+                final FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                    HttpResponseStatus.FOUND, Unpooled.EMPTY_BUFFER);
+                response.headers().set(HttpHeaderNames.LOCATION, StaticFiles.DASHBOARD);
+                exchange.send(response);
             }
             default ->
             {
-                respond(ctx, request, HttpResponseStatus.NOT_FOUND, JSON, json("error", "not found: " + path));
-                return;
+                final StaticFiles.File file = files.find(path);
+                if (null == file)
+                {
+                    exchange.send(AdminApi.error(HttpResponseStatus.NOT_FOUND, "not found: " + path));
+                }
+                else
+                {
+                    exchange.send(HttpResponseStatus.OK, file.contentType(), Unpooled.wrappedBuffer(file.bytes()),
+                        null);
+                }
             }
         }
-        final FullHttpResponse response = response(request, HttpResponseStatus.METHOD_NOT_ALLOWED, JSON,
-            text(json("error", request.method() + " not allowed on " + path)));
-        response.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
-        send(ctx, request, response);
     }
 
-    /**
-     * The admin API: refused without the bearer token (401, and no API without a configured token); its endpoints
-     * are the next step of the operations work, so an authorized request finds none (404).
-     */
-    private void api(final ChannelHandlerContext ctx, final FullHttpRequest request)
+    private boolean isKnown(final String path)
     {
-        final String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+        return "/health/live".equals(path) || "/health/ready".equals(path) || "/metrics".equals(path) ||
+            null != files.find(path);
+    }
+
+    /** The admin API: refused without the token (401, and no API at all without a configured token). */
+    private void api(final Exchange exchange, final FullHttpRequest request)
+    {
         if (null == token)
         {
-            respond(ctx, request, HttpResponseStatus.UNAUTHORIZED, JSON,
-                json("error", "the admin API is disabled: set --http-token to enable it"));
+            exchange.send(AdminApi.error(HttpResponseStatus.UNAUTHORIZED,
+                "the admin API is disabled: set --http-token to enable it"));
             return;
         }
-        // Compared in constant time: the token is a secret a client may probe byte by byte.
-        if (null == authorization ||
-            !MessageDigest.isEqual(token, authorization.trim().getBytes(StandardCharsets.UTF_8)))
+        if (!authorized(request.headers().get(HttpHeaderNames.AUTHORIZATION)))
         {
-            final FullHttpResponse response = response(request, HttpResponseStatus.UNAUTHORIZED, JSON,
-                text(json("error", "a valid bearer token is required")));
+            final AdminApi.Response refused = AdminApi.error(HttpResponseStatus.UNAUTHORIZED,
+                "a valid bearer token (or basic auth with the token as password) is required");
+            final FullHttpResponse response = exchange.response(refused.status(), JSON,
+                Unpooled.wrappedBuffer(refused.body()));
             response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"ringmq\"");
-            send(ctx, request, response);
+            exchange.send(response);
             return;
         }
-        respond(ctx, request, HttpResponseStatus.NOT_FOUND, JSON,
-            json("error", "not found: " + new QueryStringDecoder(request.uri()).path()));
+        final byte[] body = ByteBufUtil.getBytes(request.content());
+        api.handle(request.method(), request.uri(), body).whenCompleteAsync((response, failure) ->
+        {
+            if (null != failure)
+            {
+                exceptionCaught(exchange.ctx, failure);
+            }
+            else
+            {
+                exchange.send(response);
+            }
+        }, exchange.ctx.executor());
+    }
+
+    /** Compared in constant time: the token is a secret a client may probe byte by byte. */
+    private boolean authorized(final String authorization)
+    {
+        if (null == authorization)
+        {
+            return false;
+        }
+        final String value = authorization.trim();
+        byte[] presented = null;
+        if (value.regionMatches(true, 0, "Bearer ", 0, 7))
+        {
+            presented = value.substring(7).trim().getBytes(StandardCharsets.UTF_8);
+        }
+        else if (value.regionMatches(true, 0, "Basic ", 0, 6))
+        {
+            try
+            {
+                final String pair = new String(Base64.getDecoder().decode(value.substring(6).trim()),
+                    StandardCharsets.UTF_8);
+                final int colon = pair.indexOf(':');
+                presented = colon < 0 ? null : pair.substring(colon + 1).getBytes(StandardCharsets.UTF_8);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                return false;
+            }
+        }
+        return null != presented && MessageDigest.isEqual(token, presented);
     }
 
     @Override
@@ -157,92 +212,88 @@ final class AdminRequestHandler extends SimpleChannelInboundHandler<FullHttpRequ
         }
         if (ctx.channel().isActive())
         {
-            final FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                HttpResponseStatus.INTERNAL_SERVER_ERROR, text(json("error", "internal error")));
+            final AdminApi.Response error = AdminApi.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error");
+            final FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, error.status(),
+                Unpooled.wrappedBuffer(error.body()));
             response.headers().set(HttpHeaderNames.CONTENT_TYPE, JSON);
             HttpUtil.setContentLength(response, response.content().readableBytes());
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
         }
     }
 
-    /** @return failed requests since start. */
+    /** @return failed requests since start, in the endpoint and in the admin API's operations. */
     long failures()
     {
-        return failures.total();
+        return failures.total() + api.failures();
     }
 
-    private static void respond(final ChannelHandlerContext ctx, final FullHttpRequest request,
-        final HttpResponseStatus status, final String contentType, final String body)
+    /**
+     * What a response needs of its request, taken before the request is released (an admin API answer is written
+     * after {@code channelRead0} returned): the channel, HEAD or not, keep-alive or not.
+     */
+    private static final class Exchange
     {
-        send(ctx, request, response(request, status, contentType, text(body)));
-    }
+        private final ChannelHandlerContext ctx;
+        private final boolean head;
+        private final boolean keepAlive;
 
-    private static void respond(final ChannelHandlerContext ctx, final FullHttpRequest request,
-        final HttpResponseStatus status, final String contentType, final ByteBuf body)
-    {
-        send(ctx, request, response(request, status, contentType, body));
-    }
-
-    private static FullHttpResponse response(final FullHttpRequest request, final HttpResponseStatus status,
-        final String contentType, final ByteBuf body)
-    {
-        final FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
-        response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
-        response.headers().set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
-        HttpUtil.setContentLength(response, body.readableBytes());
-        return response;
-    }
-
-    /** Write the response (HEAD: headers only, same length); keep the connection if the client asked to. */
-    private static void send(final ChannelHandlerContext ctx, final FullHttpRequest request,
-        final FullHttpResponse response)
-    {
-        if (HttpMethod.HEAD.equals(request.method()))
+        Exchange(final ChannelHandlerContext ctx, final FullHttpRequest request)
         {
-            response.content().clear();
+            this.ctx = ctx;
+            this.head = HttpMethod.HEAD.equals(request.method());
+            this.keepAlive = HttpUtil.isKeepAlive(request);
         }
-        final boolean keepAlive = HttpUtil.isKeepAlive(request);
-        HttpUtil.setKeepAlive(response, keepAlive);
-        if (keepAlive)
+
+        void json(final HttpResponseStatus status, final String body)
         {
-            ctx.writeAndFlush(response);
+            send(status, JSON, Unpooled.copiedBuffer(body, StandardCharsets.UTF_8), null);
         }
-        else
+
+        void send(final AdminApi.Response answer)
         {
-            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            send(answer, answer.allow());
         }
-    }
 
-    private static ByteBuf text(final String body)
-    {
-        return Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
-    }
-
-    private static String json(final String name, final String value)
-    {
-        return "{" + quote(name) + ":" + quote(value) + "}";
-    }
-
-    /** A JSON string: quotes, backslashes and control characters escaped. */
-    static String quote(final String value)
-    {
-        final StringBuilder sb = new StringBuilder(value.length() + 2).append('"');
-        for (int i = 0; i < value.length(); i++)
+        void send(final AdminApi.Response answer, final String allow)
         {
-            final char c = value.charAt(i);
-            if ('"' == c || '\\' == c)
+            send(answer.status(), JSON, Unpooled.wrappedBuffer(answer.body()), allow);
+        }
+
+        void send(final HttpResponseStatus status, final String contentType, final ByteBuf body, final String allow)
+        {
+            final FullHttpResponse response = response(status, contentType, body);
+            if (null != allow)
             {
-                sb.append('\\').append(c);
+                response.headers().set(HttpHeaderNames.ALLOW, allow);
             }
-            else if (c < 0x20)
+            send(response);
+        }
+
+        FullHttpResponse response(final HttpResponseStatus status, final String contentType, final ByteBuf body)
+        {
+            final FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
+            response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+            response.headers().set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
+            return response;
+        }
+
+        /** Write the response (HEAD: headers only, same length); keep the connection if the client asked to. */
+        void send(final FullHttpResponse response)
+        {
+            HttpUtil.setContentLength(response, response.content().readableBytes());
+            if (head)
             {
-                sb.append(String.format(Locale.ROOT, "\\u%04x", (int)c));
+                response.content().clear();
+            }
+            HttpUtil.setKeepAlive(response, keepAlive);
+            if (keepAlive)
+            {
+                ctx.writeAndFlush(response);
             }
             else
             {
-                sb.append(c);
+                ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
             }
         }
-        return sb.append('"').toString();
     }
 }

@@ -6,6 +6,11 @@ import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.DataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.ringmq.core.status.RouterSnapshot;
 import io.ringmq.core.status.TransportStats;
 import io.ringmq.transport.admission.ConnectionAdmission;
@@ -13,7 +18,9 @@ import io.ringmq.transport.netty.Listener;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
@@ -178,6 +185,55 @@ public final class BrokerMetrics
         GaugeWithCallback.builder().name(name).help(help)
             .callback(cb -> cb.call(value.applyAsLong(snapshots.get())))
             .register(registry);
+    }
+
+    /**
+     * The broker's own metrics (not the JVM's) as plain values for the admin API and the dashboard: one number per
+     * unlabelled metric, and for a labelled one a map from its label values (joined by {@code /}) to numbers. Read
+     * from the same collectors as {@code /metrics}, so the two never disagree on a name or a meaning.
+     *
+     * @return metric name (without {@code _total}) to value, in registration order.
+     */
+    public Map<String, Object> figures()
+    {
+        final Map<String, Object> figures = new LinkedHashMap<>();
+        for (final MetricSnapshot snapshot : registry.scrape(name -> name.startsWith("ringmq_")))
+        {
+            final Map<String, Double> labelled = new LinkedHashMap<>();
+            Double single = null;
+            for (final DataPointSnapshot point : snapshot.getDataPoints())
+            {
+                final double value;
+                if (point instanceof CounterSnapshot.CounterDataPointSnapshot counter)
+                {
+                    value = counter.getValue();
+                }
+                else if (point instanceof GaugeSnapshot.GaugeDataPointSnapshot gauge)
+                {
+                    value = gauge.getValue();
+                }
+                else
+                {
+                    continue;
+                }
+                final Labels labels = point.getLabels();
+                if (labels.isEmpty())
+                {
+                    single = value;
+                }
+                else
+                {
+                    final StringBuilder key = new StringBuilder();
+                    for (int i = 0; i < labels.size(); i++)
+                    {
+                        key.append(i > 0 ? "/" : "").append(labels.getValue(i));
+                    }
+                    labelled.put(key.toString(), value);
+                }
+            }
+            figures.put(snapshot.getMetadata().getName(), null != single ? single : labelled);
+        }
+        return figures;
     }
 
     /**

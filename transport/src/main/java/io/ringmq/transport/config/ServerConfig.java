@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BiConsumer;
+import java.util.regex.Pattern;
 
 /**
  * Everything the broker process is configured with: the {@link BrokerConfig} settings, the listeners declared in the
@@ -32,6 +33,9 @@ public final class ServerConfig
     /** Address of the HTTP endpoint: loopback, so that nothing is exposed unless the operator asks. */
     public static final String DEFAULT_HTTP_BIND = "127.0.0.1";
     private static final Map<String, Option> OPTIONS = new LinkedHashMap<>();
+    /** Option names whose values are secrets: never shown (the admin API's configuration masks them). */
+    private static final Pattern SECRET = Pattern.compile(
+        "token|secret|passphrase|password(?!-file)|header");
 
     /** @param listener a simple-case listener option (refused beside listeners declared in a file). */
     private record Option(String help, boolean flag, boolean listener, BiConsumer<ServerConfig, String> setter)
@@ -133,6 +137,8 @@ public final class ServerConfig
     private int httpPort;
     private String httpBind = DEFAULT_HTTP_BIND;
     private String httpToken;
+    /** Every option set, file first then command line, in order: what {@link #settings()} shows. */
+    private final Map<String, String> given = new LinkedHashMap<>();
 
     /**
      * @param broker the broker settings.
@@ -225,6 +231,7 @@ public final class ServerConfig
      */
     public ServerConfig set(final String name, final String value)
     {
+        given.put(name, value);
         final Option option = OPTIONS.get(name);
         if (null == option)
         {
@@ -244,6 +251,19 @@ public final class ServerConfig
             simpleOptionsGiven.add(name);
         }
         return this;
+    }
+
+    /**
+     * The options this configuration was given (from the file, then the command line; a later value replaces an
+     * earlier one), with the value of every secret (tokens, passwords, secrets, headers) replaced by {@code ****}.
+     *
+     * @return option name to value, in the order first given.
+     */
+    public Map<String, String> settings()
+    {
+        final Map<String, String> settings = new LinkedHashMap<>();
+        given.forEach((name, value) -> settings.put(name, SECRET.matcher(name).find() ? "****" : value));
+        return settings;
     }
 
     /** @return the authentication and authorization settings. */

@@ -35,6 +35,11 @@ public final class Listener
     private final RateLimitedLog handshakeFailureLog = new RateLimitedLog(FAILURE_LOG_INTERVAL_NS);
     private volatile Channel serverChannel;
     private ConnectionDirectory directory;
+    /**
+     * Hand every connection's address to the Router, not only those authentication needs (the admin API lists
+     * clients by address). Set by the starting thread before connections arrive; volatile for the event loops.
+     */
+    private volatile boolean recordAddresses;
 
     /**
      * @param config the listener's settings, concluded.
@@ -46,6 +51,18 @@ public final class Listener
         this.tls = tls;
         this.handshakeTimeoutNs = TimeUnit.MILLISECONDS.toNanos(config.handshakeTimeoutMs());
         this.admission = new ConnectionAdmission(config);
+    }
+
+    /** @param record whether the Router should know every connection's address and listener (admin API). */
+    public void recordAddresses(final boolean record)
+    {
+        this.recordAddresses = record;
+    }
+
+    /** @return whether the Router should know every connection's address and listener. */
+    public boolean recordAddresses()
+    {
+        return recordAddresses;
     }
 
     /** @return the listener's admission: limits, rates and refusal counts by reason. */

@@ -241,7 +241,8 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
         try
         {
             final boolean authenticating = null != listener.auth();
-            final TransportIdentity identity = IdentityReader.read(ctx.channel(), listener, authenticating);
+            final TransportIdentity identity = IdentityReader.read(ctx.channel(), listener,
+                authenticating || listener.recordAddresses());
             if (null != identity)
             {
                 listener.directory().put(connectionId, identity);

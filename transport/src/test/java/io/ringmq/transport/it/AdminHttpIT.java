@@ -85,7 +85,7 @@ class AdminHttpIT
         return config;
     }
 
-    private static int freePort() throws IOException
+    static int freePort() throws IOException
     {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress()))
         {
@@ -231,8 +231,16 @@ class AdminHttpIT
         final HttpResponse<String> wrong = request("GET", "/api/v1/clients", "Authorization", "Bearer nope");
         assertEquals(401, wrong.statusCode());
         assertTrue(wrong.headers().firstValue("www-authenticate").orElse("").startsWith("Bearer"));
-        // With the token the request passes the guard; the API's endpoints are not there yet.
-        assertEquals(404, request("GET", "/api/v1/clients", "Authorization", "Bearer " + TOKEN).statusCode());
+        // With the token the request passes the guard, as a bearer token or as the password of basic auth.
+        assertEquals(200, request("GET", "/api/v1/clients", "Authorization", "Bearer " + TOKEN).statusCode());
+        assertEquals(404, request("GET", "/api/v1/nope", "Authorization", "Bearer " + TOKEN).statusCode());
+        final String basic = java.util.Base64.getEncoder().encodeToString(("ops:" + TOKEN).getBytes(
+            StandardCharsets.UTF_8));
+        assertEquals(200, request("GET", "/api/v1/clients", "Authorization", "Basic " + basic).statusCode());
+        final String wrongBasic = java.util.Base64.getEncoder().encodeToString("ops:nope".getBytes(
+            StandardCharsets.UTF_8));
+        assertEquals(401, request("GET", "/api/v1/clients", "Authorization", "Basic " + wrongBasic).statusCode());
+        assertEquals(401, request("GET", "/api/v1/clients", "Authorization", "Basic %%%").statusCode());
     }
 
     @Test

@@ -327,6 +327,38 @@ class AdminApiIT
         refused(405, "GET", "/api/v1/reload", null, "not allowed");
     }
 
+    @Test
+    void shouldServeEveryOperationItsOpenApiDocumentNames() throws Exception
+    {
+        final HttpResponse<String> document = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+            "http://" + HOST + ":" + broker.httpPort() + "/openapi.yaml")).build(),
+            HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        assertEquals(200, document.statusCode(), "the document is open, like the dashboard's files");
+        final JsonNode paths = new ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+            .readTree(document.body()).path("paths");
+        int operations = 0;
+        for (final java.util.Iterator<String> it = paths.fieldNames(); it.hasNext(); )
+        {
+            final String template = it.next();
+            final String path = "/api/v1" + template.replace("{clientId}", "nobody").replace("{topic}", "no/topic");
+            for (final java.util.Iterator<String> methods = paths.path(template).fieldNames(); methods.hasNext(); )
+            {
+                final String method = methods.next().toUpperCase(Locale.ROOT);
+                if ("PARAMETERS".equals(method))
+                {
+                    continue;
+                }
+                operations++;
+                final HttpResponse<String> response = call(method, path, "{}");
+                final String error = response.statusCode() < 400 ? "" : JSON.readTree(response.body()).path("error")
+                    .asText();
+                assertFalse(405 == response.statusCode() || error.startsWith("not found: /"),
+                    method + " " + path + " is documented but not served: " + response.statusCode() + " " + error);
+            }
+        }
+        assertTrue(operations >= 18, "operations documented: " + operations);
+    }
+
     private static void awaitDisconnected(final Mqtt5BlockingClient client) throws InterruptedException
     {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);

@@ -168,10 +168,7 @@ public final class RingMqBroker implements AutoCloseable
             new Journaller(journal, ring, JOURNAL_FLUSH_INTERVAL_MS, this::onFatal) : null;
         disruptor.setDefaultExceptionHandler(new RouterExceptionHandler());
         disruptor.handleEventsWith(router);
-        if (null != journaller)
-        {
-            journaller.start();
-        }
+        startJournaller();
         disruptor.start();
         try
         {
@@ -202,6 +199,10 @@ public final class RingMqBroker implements AutoCloseable
             return null;
         }
         final BrokerMetrics metrics = new BrokerMetrics(router::snapshot, server, server.listeners(), true);
+        metrics.ring(ring);
+        metrics.outboundQueues(server.outboundQueues());
+        metrics.latency("ringmq_ring_handoff_seconds", "time from an event's producer to the Router taking it off "
+            + "the ring (one event in 64)", router.handoffLatency());
         server.listeners().forEach(listener -> listener.recordAddresses(true));   // the API lists addresses
         final AdminHttpServer endpoint = new AdminHttpServer(serverConfig.httpBind(), serverConfig.httpPort(),
             serverConfig.httpToken(), metrics, this::notReadyReason, admin,
@@ -218,6 +219,20 @@ public final class RingMqBroker implements AutoCloseable
             throw ex;
         }
         return endpoint;
+    }
+
+    private void startJournaller()
+    {
+        if (null == journaller)
+        {
+            return;
+        }
+        if (null != http)
+        {
+            http.metrics().latency("ringmq_journal_force_seconds", "time each force (msync) of the journal took",
+                journaller.forceLatency());
+        }
+        journaller.start();
     }
 
     /** A start that failed before the ring started: close what the constructor opened. */

@@ -4,6 +4,7 @@ import com.lmax.disruptor.InsufficientCapacityException;
 import com.lmax.disruptor.RingBuffer;
 import io.ringmq.core.ring.RingEvent;
 import io.ringmq.core.status.FatalErrorHandler;
+import io.ringmq.core.status.LatencyHistogram;
 import io.ringmq.store.log.MessageLog;
 
 import java.util.concurrent.TimeUnit;
@@ -55,6 +56,8 @@ public final class Journaller implements AutoCloseable
     private volatile long requested;
     private long nextFlushNs;
     private long lastForceNs;
+    /** How long each force took: written by this thread only, read by the metrics endpoint. */
+    private final LatencyHistogram forceLatency = new LatencyHistogram();
 
     /**
      * @param journal         the journal to force.
@@ -145,8 +148,10 @@ public final class Journaller implements AutoCloseable
             final long target = target();
             if (target > log.forcedPosition())
             {
+                final long startNs = System.nanoTime();
                 forcer.accept(target);
                 lastForceNs = System.nanoTime();
+                forceLatency.record(lastForceNs - startNs);
                 if (journal.batchSync())
                 {
                     publishSynced();
@@ -207,5 +212,11 @@ public final class Journaller implements AutoCloseable
         {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** @return how long each force ({@code msync}) took; thread-safe to read. */
+    public LatencyHistogram forceLatency()
+    {
+        return forceLatency;
     }
 }

@@ -15,6 +15,8 @@ public final class CloseReason
     public static final int CONNECT_TIMEOUT = 3;
     /** The credential the client authenticated with expired (a token's {@code exp}) and it did not re-authenticate. */
     public static final int CREDENTIAL_EXPIRED = 4;
+    /** Number of reasons (one past the largest). */
+    public static final int COUNT = 5;
 
     private CloseReason()
     {

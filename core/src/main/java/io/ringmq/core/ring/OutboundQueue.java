@@ -108,6 +108,18 @@ public final class OutboundQueue
         this.wakeup = wakeup;
     }
 
+    /** @return bytes of records in the ring not yet drained by the event loop; any thread (a racy, sane figure). */
+    public int usedBytes()
+    {
+        return ring.size();
+    }
+
+    /** @return the ring's capacity in bytes. */
+    public int capacityBytes()
+    {
+        return ring.capacity();
+    }
+
     /**
      * Claim space for one record that may go out at once. Write the body at the returned offset of
      * {@link #buffer()}, then {@link #commit()}.

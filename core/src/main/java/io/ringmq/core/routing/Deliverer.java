@@ -435,6 +435,7 @@ final class Deliverer
                 source.topicHash());
         }
         counters.publishSent++;
+        counters.publishSentByQos[qos]++;
         return SENT;
     }
 }

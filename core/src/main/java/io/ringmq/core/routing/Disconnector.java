@@ -72,6 +72,10 @@ final class Disconnector
         {
             return;
         }
+        if (connection.state() == ClientConnection.CONNECTED)
+        {
+            counters.disconnectsByReasonCode[reasonCode < 0 ? 0 : reasonCode & 0xFF]++;
+        }
         if (connection.version() == MqttVersion.MQTT_5 && reasonCode >= 0)
         {
             if (connection.state() == ClientConnection.NEW)

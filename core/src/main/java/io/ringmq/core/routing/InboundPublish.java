@@ -90,6 +90,7 @@ final class InboundPublish
             }
         }
         state.counters.publishReceived++;
+        state.counters.publishReceivedByQos[qos]++;
         state.counters.publishBytesReceived += publish.payloadLength();
 
         if (2 == qos)

@@ -19,6 +19,7 @@ import io.ringmq.core.session.Session;
 import io.ringmq.core.session.Subscription;
 import io.ringmq.core.status.BrokerCounters;
 import io.ringmq.core.status.FatalErrorHandler;
+import io.ringmq.core.status.LatencyHistogram;
 import io.ringmq.core.status.RouterSnapshot;
 import io.ringmq.core.status.TransportStats;
 import org.agrona.MutableDirectBuffer;
@@ -65,6 +66,13 @@ public final class Router implements EventHandler<RingEvent>
      * each tick), read by any thread; the volatile write publishes every field of the object.
      */
     private volatile RouterSnapshot snapshot = RouterSnapshot.EMPTY;
+    /** One event in this many (a power of two) has its ring hand-off time measured: a clock read costs ~20 ns. */
+    private static final long HANDOFF_SAMPLE_MASK = 63;
+    /**
+     * Time from an event's producer (its timestamp) to the Router taking it, sampled: written by the Router thread
+     * only, read by the metrics endpoint.
+     */
+    private final LatencyHistogram handoffLatency = new LatencyHistogram();
 
     /**
      * @param config         broker settings.
@@ -145,6 +153,12 @@ public final class Router implements EventHandler<RingEvent>
         return snapshot;
     }
 
+    /** @return sampled times from an event's producer to the Router taking it; thread-safe to read. */
+    public LatencyHistogram handoffLatency()
+    {
+        return handoffLatency;
+    }
+
     /**
      * Wait until the Router has processed {@link RingEvent#SHUTDOWN}.
      *
@@ -193,6 +207,10 @@ public final class Router implements EventHandler<RingEvent>
     @Override
     public void onEvent(final RingEvent event, final long sequence, final boolean endOfBatch)
     {
+        if (0 == (sequence & HANDOFF_SAMPLE_MASK))
+        {
+            handoffLatency.record(System.nanoTime() - event.timestampNs());
+        }
         try
         {
             dispatch(event);

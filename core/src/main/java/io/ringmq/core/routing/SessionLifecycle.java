@@ -315,8 +315,7 @@ final class SessionLifecycle implements SessionTimers.Handler
             }
         }
         connection.accepted(keepAlive, System.currentTimeMillis());   // CONNECTED from here
-        state.counters.clientsConnected++;
-        state.counters.connectsAccepted++;
+        countAccepted(version);
 
         connack.reset().version(version).sessionPresent(sessionPresent).reasonCode(ReasonCode.SUCCESS);
         if (version == MqttVersion.MQTT_5)
@@ -438,6 +437,10 @@ final class SessionLifecycle implements SessionTimers.Handler
         final ClientConnection connection = state.connections.remove(connectionId);
         if (null != connection && connection.state() != ClientConnection.CLOSING)
         {
+            if (connection.state() == ClientConnection.CONNECTED && reason >= 0 && reason < CloseReason.COUNT)
+            {
+                state.counters.connectionsClosedByTransport[reason]++;
+            }
             if (reason == CloseReason.KEEP_ALIVE_TIMEOUT)
             {
                 keepAliveTimeouts.onEvent(state.nowNs, connection, "keep-alive timeout");
@@ -457,6 +460,7 @@ final class SessionLifecycle implements SessionTimers.Handler
         }
         session.connection(null);
         state.counters.clientsConnected--;
+        state.counters.clientsByVersion[connection.version()]--;
         state.ackHold.onDrained(session);
         final Message will = connection.will();
         if (null != will)
@@ -483,6 +487,13 @@ final class SessionLifecycle implements SessionTimers.Handler
         {
             state.timers.scheduleExpiry(session, state.nowNs + expiry * NANOS_PER_SECOND);
         }
+    }
+
+    private void countAccepted(final int version)
+    {
+        state.counters.clientsConnected++;
+        state.counters.connectsAccepted++;
+        state.counters.clientsByVersion[version]++;
     }
 
     /** Deliveries that came through a shared subscription go to another member once their session is gone. */

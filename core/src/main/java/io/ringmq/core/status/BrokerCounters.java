@@ -1,5 +1,7 @@
 package io.ringmq.core.status;
 
+import io.ringmq.core.ring.CloseReason;
+
 /**
  * Broker-wide message counters kept by the routing stage.
  * <p>
@@ -51,6 +53,20 @@ public final class BrokerCounters
     public long adminDisconnects;
     /** Messages an operator published (admin API). */
     public long adminPublishes;
+    /** PUBLISH packets received from clients, by QoS (index 0 to 2). */
+    public final long[] publishReceivedByQos = new long[3];
+    /** PUBLISH packets queued for clients, by the QoS they were sent with. */
+    public final long[] publishSentByQos = new long[3];
+    /** Clients connected, by protocol version (index 3, 4 and 5). */
+    public final long[] clientsByVersion = new long[6];
+    /**
+     * Connections of accepted clients the broker ended, by the MQTT 5 reason code it closed them with (also for
+     * 3.1.1 clients, which get no DISCONNECT): 0x00 for the client's own DISCONNECT, 0x8E takeover, 0x8B shutdown,
+     * 0x98 an operator, protocol errors by their code.
+     */
+    public final long[] disconnectsByReasonCode = new long[256];
+    /** Connections of accepted clients that ended in the transport, by {@code CloseReason} (connection lost...). */
+    public final long[] connectionsClosedByTransport = new long[CloseReason.COUNT];
     /** Events whose processing failed unexpectedly (logged once per distinct message). */
     public long routerErrors;
 }

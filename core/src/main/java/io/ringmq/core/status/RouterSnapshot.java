@@ -35,6 +35,13 @@ public final class RouterSnapshot
     private final long connectsAccepted;
     private final long willsPublished;
     private final long routerErrors;
+    private final long adminDisconnects;
+    private final long adminPublishes;
+    private final long[] publishReceivedByQos;
+    private final long[] publishSentByQos;
+    private final long[] clientsByVersion;
+    private final long[] disconnectsByReasonCode;
+    private final long[] connectionsClosedByTransport;
     private final long sessions;
     private final long subscriptions;
     private final long retained;
@@ -83,6 +90,13 @@ public final class RouterSnapshot
         this.connectsAccepted = counters.connectsAccepted;
         this.willsPublished = counters.willsPublished;
         this.routerErrors = counters.routerErrors;
+        this.adminDisconnects = counters.adminDisconnects;
+        this.adminPublishes = counters.adminPublishes;
+        this.publishReceivedByQos = counters.publishReceivedByQos.clone();
+        this.publishSentByQos = counters.publishSentByQos.clone();
+        this.clientsByVersion = counters.clientsByVersion.clone();
+        this.disconnectsByReasonCode = counters.disconnectsByReasonCode.clone();
+        this.connectionsClosedByTransport = counters.connectionsClosedByTransport.clone();
         this.sessions = sessions;
         this.subscriptions = subscriptions;
         this.retained = retained;
@@ -212,6 +226,63 @@ public final class RouterSnapshot
     public long routerErrors()
     {
         return routerErrors;
+    }
+
+    /** @return clients an operator disconnected. */
+    public long adminDisconnects()
+    {
+        return adminDisconnects;
+    }
+
+    /** @return messages an operator published. */
+    public long adminPublishes()
+    {
+        return adminPublishes;
+    }
+
+    /**
+     * @param qos 0, 1 or 2.
+     * @return PUBLISH packets received at that QoS.
+     */
+    public long publishReceived(final int qos)
+    {
+        return publishReceivedByQos[qos];
+    }
+
+    /**
+     * @param qos 0, 1 or 2.
+     * @return PUBLISH packets queued for clients at that QoS.
+     */
+    public long publishSent(final int qos)
+    {
+        return publishSentByQos[qos];
+    }
+
+    /**
+     * @param version protocol version 3, 4 or 5.
+     * @return clients connected with it.
+     */
+    public long clientsConnected(final int version)
+    {
+        return clientsByVersion[version];
+    }
+
+    /**
+     * @param reasonCode an MQTT 5 reason code, 0 to 255.
+     * @return accepted clients the broker disconnected with it (0: the client's own DISCONNECT).
+     */
+    public long disconnects(final int reasonCode)
+    {
+        return disconnectsByReasonCode[reasonCode];
+    }
+
+    /**
+     * @param closeReason a {@code CloseReason}.
+     * @return accepted clients whose connection ended in the transport for it.
+     */
+    public long connectionsClosed(final int closeReason)
+    {
+        return connectionsClosedByTransport[closeReason];
     }
 
     /** @return sessions the broker keeps. */

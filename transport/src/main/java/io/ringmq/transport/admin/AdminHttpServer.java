@@ -47,6 +47,7 @@ public final class AdminHttpServer implements AutoCloseable
     private final String bind;
     private final int port;
     private final AdminRequestHandler handler;
+    private final BrokerMetrics metrics;
     private final EventLoopGroup group;
     private final Class<? extends ServerChannel> channelClass;
     /** Set once by {@link #start} (the starting thread), read by any thread afterwards. */
@@ -68,6 +69,7 @@ public final class AdminHttpServer implements AutoCloseable
     {
         this.bind = bind;
         this.port = port;
+        this.metrics = metrics;
         this.handler = new AdminRequestHandler(metrics, readiness, new AdminApi(gateway, broker, started), token);
         final IoHandlerFactory factory;
         if (Epoll.isAvailable())
@@ -123,6 +125,12 @@ public final class AdminHttpServer implements AutoCloseable
         }
         LOG.info("HTTP endpoint on {}:{} (/health/live, /health/ready, /metrics, /api/v1/, /dashboard/)", bind,
             port());
+    }
+
+    /** @return the metrics it serves (more sources may be added while the broker starts). */
+    public BrokerMetrics metrics()
+    {
+        return metrics;
     }
 
     /** @return the bound port, or -1 before {@link #start}. */

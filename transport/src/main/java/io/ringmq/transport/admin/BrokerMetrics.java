@@ -5,12 +5,23 @@ import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.Collector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricMetadata;
+import io.prometheus.metrics.model.snapshots.Unit;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.DataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import com.lmax.disruptor.RingBuffer;
+import io.ringmq.core.protocol.MqttVersion;
+import io.ringmq.core.protocol.ReasonCode;
+import io.ringmq.core.ring.CloseReason;
+import io.ringmq.core.ring.OutboundQueue;
+import io.ringmq.core.status.LatencyHistogram;
 import io.ringmq.core.status.RouterSnapshot;
 import io.ringmq.core.status.TransportStats;
 import io.ringmq.transport.admission.ConnectionAdmission;
@@ -18,8 +29,12 @@ import io.ringmq.transport.netty.Listener;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -122,10 +137,204 @@ public final class BrokerMetrics
             s -> s.journalFull() ? 1 : 0);
         routerCounter("ringmq_journal_records_refused", "records the journal refused (full, or too large)",
             RouterSnapshot::journalRefusedRecords);
+        detailMetrics();
+        threadCpu();
         if (jvm)
         {
             JvmMetrics.builder().register(registry);
         }
+    }
+
+    /** Figures by QoS, protocol version and disconnect reason, offline sessions and operator actions. */
+    private void detailMetrics()
+    {
+        routerGauge("ringmq_sessions_offline", "sessions kept without a connection",
+            s -> Math.max(0, s.sessions() - s.clientsConnected()));
+        byQos("ringmq_messages_received_by_qos", "PUBLISH packets received from clients, by QoS",
+            RouterSnapshot::publishReceived);
+        byQos("ringmq_messages_sent_by_qos", "PUBLISH packets queued for clients, by the QoS they go out with",
+            RouterSnapshot::publishSent);
+        GaugeWithCallback.builder().name("ringmq_clients_connected_by_version")
+            .help("clients connected, by MQTT protocol version")
+            .labelNames("version")
+            .callback(cb ->
+            {
+                final RouterSnapshot s = snapshots.get();
+                cb.call(s.clientsConnected(MqttVersion.MQTT_3_1), "3.1");
+                cb.call(s.clientsConnected(MqttVersion.MQTT_3_1_1), "3.1.1");
+                cb.call(s.clientsConnected(MqttVersion.MQTT_5), "5.0");
+            })
+            .register(registry);
+        CounterWithCallback.builder().name("ringmq_disconnects")
+            .help("connections of accepted clients that ended, by reason: the client's DISCONNECT (normal), the "
+                + "reason code the broker closed with, or what the transport saw")
+            .labelNames("reason")
+            .callback(cb ->
+            {
+                final RouterSnapshot s = snapshots.get();
+                for (int code = 0; code < 256; code++)
+                {
+                    final long count = s.disconnects(code);
+                    if (count > 0 || 0 == code)
+                    {
+                        cb.call(count, 0 == code ? "normal" : label(ReasonCode.name(code)));
+                    }
+                }
+                for (int reason = 0; reason < CloseReason.COUNT; reason++)
+                {
+                    if (reason != CloseReason.CLOSED_BY_BROKER)
+                    {
+                        cb.call(s.connectionsClosed(reason), label(CloseReason.name(reason)));
+                    }
+                }
+            })
+            .register(registry);
+        CounterWithCallback.builder().name("ringmq_admin_actions")
+            .help("operator actions through the admin API, by action")
+            .labelNames("action")
+            .callback(cb ->
+            {
+                final RouterSnapshot s = snapshots.get();
+                cb.call(s.adminDisconnects(), "disconnect");
+                cb.call(s.adminPublishes(), "publish");
+            })
+            .register(registry);
+    }
+
+    /**
+     * The inbound ring's fill level, read at scrape time (the Disruptor's cursor and gating sequences are
+     * thread-safe).
+     *
+     * @param ring the inbound ring.
+     */
+    public void ring(final RingBuffer<?> ring)
+    {
+        GaugeWithCallback.builder().name("ringmq_ring_used_slots")
+            .help("slots of the inbound ring published and not yet consumed by the Router")
+            .callback(cb -> cb.call(ring.getBufferSize() - ring.remainingCapacity()))
+            .register(registry);
+        GaugeWithCallback.builder().name("ringmq_ring_slots").help("slots of the inbound ring")
+            .callback(cb -> cb.call(ring.getBufferSize()))
+            .register(registry);
+    }
+
+    /**
+     * The Router-to-event-loop queues' fill level, one per event loop.
+     *
+     * @param queues the outbound queues, by event loop.
+     */
+    public void outboundQueues(final OutboundQueue[] queues)
+    {
+        GaugeWithCallback.builder().name("ringmq_outbound_queue_used_bytes")
+            .help("bytes queued from the Router to each event loop and not yet written out")
+            .labelNames("loop")
+            .callback(cb ->
+            {
+                for (int i = 0; i < queues.length; i++)
+                {
+                    cb.call(queues[i].usedBytes(), Integer.toString(i));
+                }
+            })
+            .register(registry);
+        GaugeWithCallback.builder().name("ringmq_outbound_queue_capacity_bytes")
+            .help("capacity of each event loop's outbound queue")
+            .labelNames("loop")
+            .callback(cb ->
+            {
+                for (int i = 0; i < queues.length; i++)
+                {
+                    cb.call(queues[i].capacityBytes(), Integer.toString(i));
+                }
+            })
+            .register(registry);
+    }
+
+    /**
+     * A broker-internal latency as a Prometheus histogram in seconds, read from its power-of-two buckets at scrape
+     * time.
+     *
+     * @param name      metric name, ending in {@code _seconds}.
+     * @param help      what it measures.
+     * @param histogram the recorder (thread-safe to read).
+     */
+    public void latency(final String name, final String help, final LatencyHistogram histogram)
+    {
+        final double[] bounds = new double[LatencyHistogram.BUCKETS];
+        for (int i = 0; i < bounds.length; i++)
+        {
+            final long ns = LatencyHistogram.upperBoundNs(i);
+            bounds[i] = Long.MAX_VALUE == ns ? Double.POSITIVE_INFINITY : ns / 1e9;
+        }
+        final MetricMetadata metadata = new MetricMetadata(name, help, Unit.SECONDS);
+        registry.register(new Collector()
+        {
+            @Override
+            public MetricSnapshot collect()
+            {
+                final long[] counts = new long[LatencyHistogram.BUCKETS];
+                histogram.counts(counts);
+                return new HistogramSnapshot(metadata, List.of(HistogramSnapshot.HistogramDataPointSnapshot.builder()
+                    .classicHistogramBuckets(ClassicHistogramBuckets.of(bounds, counts))
+                    .sum(histogram.sumNs() / 1e9)
+                    .build()));
+            }
+        });
+    }
+
+    /** CPU time of each broker thread (the Router, the event loops, the journaller...): how busy each one is. */
+    private void threadCpu()
+    {
+        final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        if (!threads.isThreadCpuTimeSupported())
+        {
+            return;
+        }
+        CounterWithCallback.builder().name("ringmq_thread_cpu_seconds")
+            .help("CPU time of each broker thread (ringmq-*)")
+            .labelNames("thread")
+            .callback(cb ->
+            {
+                for (final ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds()))
+                {
+                    if (null != info && info.getThreadName().startsWith("ringmq-"))
+                    {
+                        final long ns = threads.getThreadCpuTime(info.getThreadId());
+                        if (ns >= 0)
+                        {
+                            cb.call(ns / 1e9, info.getThreadName());
+                        }
+                    }
+                }
+            })
+            .register(registry);
+    }
+
+    private void byQos(final String name, final String help, final QosFigure figure)
+    {
+        CounterWithCallback.builder().name(name).help(help)
+            .labelNames("qos")
+            .callback(cb ->
+            {
+                final RouterSnapshot s = snapshots.get();
+                for (int qos = 0; qos <= 2; qos++)
+                {
+                    cb.call(figure.value(s, qos), Integer.toString(qos));
+                }
+            })
+            .register(registry);
+    }
+
+    /** A figure of the snapshot by QoS. */
+    @FunctionalInterface
+    private interface QosFigure
+    {
+        long value(RouterSnapshot snapshot, int qos);
+    }
+
+    /** @return a reason's name as a label value: lower case, words joined by '-'. */
+    private static String label(final String name)
+    {
+        return name.toLowerCase(Locale.ROOT).replace('_', '-').replace(' ', '-');
     }
 
     private void listenerMetrics(final List<Listener> listeners)
@@ -189,7 +398,8 @@ public final class BrokerMetrics
 
     /**
      * The broker's own metrics (not the JVM's) as plain values for the admin API and the dashboard: one number per
-     * unlabelled metric, and for a labelled one a map from its label values (joined by {@code /}) to numbers. Read
+     * unlabelled metric, for a labelled one a map from its label values (joined by {@code /}) to numbers, and for a
+     * histogram its {@code count} and {@code sum}. Read
      * from the same collectors as {@code /metrics}, so the two never disagree on a name or a meaning.
      *
      * @return metric name (without {@code _total}) to value, in registration order.
@@ -211,6 +421,12 @@ public final class BrokerMetrics
                 else if (point instanceof GaugeSnapshot.GaugeDataPointSnapshot gauge)
                 {
                     value = gauge.getValue();
+                }
+                else if (point instanceof HistogramSnapshot.HistogramDataPointSnapshot histogram)
+                {
+                    labelled.put("count", (double)histogram.getCount());
+                    labelled.put("sum", histogram.getSum());
+                    continue;
                 }
                 else
                 {

@@ -1,6 +1,10 @@
 package io.ringmq.transport.admin;
 
+import io.ringmq.core.protocol.MqttVersion;
+import io.ringmq.core.protocol.ReasonCode;
+import io.ringmq.core.ring.CloseReason;
 import io.ringmq.core.status.BrokerCounters;
+import io.ringmq.core.status.LatencyHistogram;
 import io.ringmq.core.status.RouterSnapshot;
 import io.ringmq.core.status.TransportStats;
 import io.ringmq.transport.config.ListenerConfig;
@@ -126,6 +130,52 @@ class BrokerMetricsTest
         assertTrue(scrape.contentType().startsWith("application/openmetrics-text"), scrape.contentType());
         final List<ExpositionParser.Sample> samples = ExpositionParser.parse(text(scrape), true);
         assertEquals(0, ExpositionParser.value(samples, "ringmq_messages_received_total"));
+    }
+
+    @Test
+    void shouldBreakFiguresDownByQosVersionAndDisconnectReason() throws Exception
+    {
+        final BrokerCounters counters = new BrokerCounters();
+        counters.publishReceivedByQos[1] = 12;
+        counters.publishSentByQos[2] = 3;
+        counters.clientsByVersion[MqttVersion.MQTT_5] = 4;
+        counters.clientsByVersion[MqttVersion.MQTT_3_1_1] = 1;
+        counters.disconnectsByReasonCode[ReasonCode.SESSION_TAKEN_OVER] = 6;
+        counters.disconnectsByReasonCode[0] = 2;
+        counters.connectionsClosedByTransport[CloseReason.KEEP_ALIVE_TIMEOUT] = 9;
+        counters.clientsConnected = 5;
+        snapshot.set(snapshotOf(counters, false));
+        final BrokerMetrics metrics = new BrokerMetrics(snapshot::get, transport, listeners, false);
+        final List<ExpositionParser.Sample> samples = ExpositionParser.parse(text(metrics.scrape(null)), false);
+        assertEquals(12, ExpositionParser.value(samples, "ringmq_messages_received_by_qos_total", "qos", "1"));
+        assertEquals(0, ExpositionParser.value(samples, "ringmq_messages_received_by_qos_total", "qos", "0"));
+        assertEquals(3, ExpositionParser.value(samples, "ringmq_messages_sent_by_qos_total", "qos", "2"));
+        assertEquals(4, ExpositionParser.value(samples, "ringmq_clients_connected_by_version", "version", "5.0"));
+        assertEquals(1, ExpositionParser.value(samples, "ringmq_clients_connected_by_version", "version", "3.1.1"));
+        assertEquals(6, ExpositionParser.value(samples, "ringmq_disconnects_total", "reason", "session-taken-over"));
+        assertEquals(2, ExpositionParser.value(samples, "ringmq_disconnects_total", "reason", "normal"));
+        assertEquals(9, ExpositionParser.value(samples, "ringmq_disconnects_total", "reason", "keep-alive-timeout"));
+        assertEquals(0, ExpositionParser.value(samples, "ringmq_sessions_offline"), "3 sessions, 5 connected: not -2");
+        assertEquals(6.0, ((java.util.Map<?, ?>)metrics.figures().get("ringmq_disconnects")).get(
+            "session-taken-over"), "the JSON figures read the same collectors");
+    }
+
+    @Test
+    void shouldExportALatencyAsACumulativeHistogramInSeconds() throws Exception
+    {
+        final LatencyHistogram latency = new LatencyHistogram();
+        latency.record(500);
+        latency.record(3_000);
+        latency.record(2_000_000_000L);
+        final BrokerMetrics metrics = new BrokerMetrics(snapshot::get, transport, listeners, false);
+        metrics.latency("ringmq_test_seconds", "a test latency", latency);
+        final List<ExpositionParser.Sample> samples = ExpositionParser.parse(text(metrics.scrape(null)), false);
+        assertEquals(1, ExpositionParser.value(samples, "ringmq_test_seconds_bucket", "le", "1.024E-6"));
+        assertEquals(2, ExpositionParser.value(samples, "ringmq_test_seconds_bucket", "le", "4.096E-6"));
+        assertEquals(2, ExpositionParser.value(samples, "ringmq_test_seconds_bucket", "le", "1.073741824"));
+        assertEquals(3, ExpositionParser.value(samples, "ringmq_test_seconds_bucket", "le", "+Inf"));
+        assertEquals(3, ExpositionParser.value(samples, "ringmq_test_seconds_count"));
+        assertEquals(2.0000035, ExpositionParser.value(samples, "ringmq_test_seconds_sum"), 1e-9);
     }
 
     @Test

@@ -1,5 +1,8 @@
 package io.ringmq.loadtest;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -103,19 +106,19 @@ final class Compare
             }
         }
 
-        final Json report = new Json().beginObject()
-            .field("scenario", scenario.command())
-            .field("options", String.join(" ", scenarioArgs))
-            .field("aName", aName)
-            .field("bName", bName)
-            .field("a", a)
-            .field("b", b)
-            .field("runs", runs);
+        final ObjectNode report = ResultJson.object()
+            .put("scenario", scenario.command())
+            .put("options", String.join(" ", scenarioArgs))
+            .put("aName", aName)
+            .put("bName", bName)
+            .put("a", a)
+            .put("b", b)
+            .put("runs", runs);
         printMedians(scenario, names, figures(results), out, report);
         appendRuns(report, names, results);
         if (null != json)
         {
-            Files.writeString(Path.of(json), report.endObject().toString() + "\n");
+            Files.writeString(Path.of(json), ResultJson.write(report));
             out.println("json " + json);
         }
         if (null != html)
@@ -142,34 +145,33 @@ final class Compare
     }
 
     /** One object per run, both sides, into the {@code runs} array of the JSON report. */
-    private static void appendRuns(final Json report, final String[] names, final List<List<LoadResult>> results)
+    private static void appendRuns(
+        final ObjectNode report, final String[] names, final List<List<LoadResult>> results)
     {
-        report.beginArray("runs");
+        final ArrayNode runs = report.putArray("runs");
         for (int side = 0; side < 2; side++)
         {
             for (final LoadResult r : results.get(side))
             {
-                report.beginObject()
-                    .field("broker", names[side])
-                    .field("rate", primaryRate(r))
-                    .field("achievedRate", r.achievedRate)
-                    .field("receiveRate", r.receiveRate)
-                    .field("p50Us", r.latencyUs(50))
-                    .field("p99Us", r.latencyUs(99))
-                    .field("p999Us", r.latencyUs(99.9))
-                    .field("maxUs", r.maxLatencyUs())
-                    .field("sent", r.sent)
-                    .field("received", r.received)
-                    .field("lost", r.lost)
-                    .field("duplicated", r.duplicated)
-                    .field("brokerRssPerConnectionBytes", r.brokerRssPerConnectionBytes)
-                    .field("connectsPerSecond", r.connectsPerSecond)
-                    .field("loadTesterCpuPercent", r.processCpuPercent)
-                    .field("line", line(r))
-                    .endObject();
+                runs.addObject()
+                    .put("broker", names[side])
+                    .put("rate", primaryRate(r))
+                    .put("achievedRate", r.achievedRate)
+                    .put("receiveRate", r.receiveRate)
+                    .put("p50Us", r.latencyUs(50))
+                    .put("p99Us", r.latencyUs(99))
+                    .put("p999Us", r.latencyUs(99.9))
+                    .put("maxUs", r.maxLatencyUs())
+                    .put("sent", r.sent)
+                    .put("received", r.received)
+                    .put("lost", r.lost)
+                    .put("duplicated", r.duplicated)
+                    .put("brokerRssPerConnectionBytes", r.brokerRssPerConnectionBytes)
+                    .put("connectsPerSecond", r.connectsPerSecond)
+                    .put("loadTesterCpuPercent", r.processCpuPercent)
+                    .put("line", line(r));
             }
         }
-        report.endArray();
     }
 
     /**
@@ -194,7 +196,7 @@ final class Compare
         int run = 0;
         for (final String file : args)
         {
-            final Map<String, Object> map = (Map<String, Object>)Json.parse(Files.readString(Path.of(file)));
+            final Map<String, Object> map = ResultJson.read(Files.readString(Path.of(file)));
             if (null == names)
             {
                 names = new String[]{ String.valueOf(map.get("aName")), String.valueOf(map.get("bName")) };
@@ -212,7 +214,7 @@ final class Compare
             }
             run++;
         }
-        printMedians(scenario, names, figures, out, new Json().beginObject());
+        printMedians(scenario, names, figures, out, ResultJson.object());
         return 0;
     }
 
@@ -227,7 +229,7 @@ final class Compare
         final String[] names,
         final List<List<Figures>> figures,
         final PrintStream out,
-        final Json report)
+        final ObjectNode report)
     {
         out.println("medians:");
         final double[] rate = new double[2];
@@ -240,22 +242,21 @@ final class Compare
             out.printf(Locale.ROOT, "  %-10s %s %s  p99 %s  lost %,.0f  received/s %,.0f%n", names[side],
                 rateName(scenario), formatRate(scenario, rate[side]), Summary.micros(p99[side]),
                 median(list, f -> f.lost), median(list, f -> f.receiveRate));
-            report.beginObject(side == 0 ? "medianA" : "medianB")
-                .field(rateName(scenario), rate[side])
-                .field("p99Us", p99[side])
-                .field("lost", median(list, f -> f.lost))
-                .field("receiveRate", median(list, f -> f.receiveRate))
-                .endObject();
+            report.putObject(side == 0 ? "medianA" : "medianB")
+                .put(rateName(scenario), rate[side])
+                .put("p99Us", p99[side])
+                .put("lost", median(list, f -> f.lost))
+                .put("receiveRate", median(list, f -> f.receiveRate));
         }
         out.printf(Locale.ROOT, "ratio of medians %s: %s/%s %.3f   %s/%s %.3f%n", rateName(scenario), names[1],
             names[0], ratio(rate[1], rate[0]), names[0], names[1], ratio(rate[0], rate[1]));
         out.printf(Locale.ROOT, "ratio of medians p99: %s/%s %.3f   %s/%s %.3f%n", names[1], names[0],
             ratio(p99[1], p99[0]), names[0], names[1], ratio(p99[0], p99[1]));
-        report.field("rateMetric", rateName(scenario))
-            .field("rateRatioBA", ratio(rate[1], rate[0]))
-            .field("rateRatioAB", ratio(rate[0], rate[1]))
-            .field("p99RatioBA", ratio(p99[1], p99[0]))
-            .field("p99RatioAB", ratio(p99[0], p99[1]));
+        report.put("rateMetric", rateName(scenario))
+            .put("rateRatioBA", ratio(rate[1], rate[0]))
+            .put("rateRatioAB", ratio(rate[0], rate[1]))
+            .put("p99RatioBA", ratio(p99[1], p99[0]))
+            .put("p99RatioAB", ratio(p99[0], p99[1]));
     }
 
     /**

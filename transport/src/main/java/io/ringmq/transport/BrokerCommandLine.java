@@ -102,6 +102,8 @@ final class BrokerCommandLine
         commandLine = new CommandLine(spec);
         commandLine.addSubcommand("passwd", passwdSpec);
         commandLine.addSubcommand(new AutoComplete.GenerateCompletion());
+        // An argument starting with @ is a value (a token, a password for passwd), never a file of arguments.
+        commandLine.setExpandAtFiles(false);
         commandLine.setParameterExceptionHandler((ex, args) ->
         {
             ex.getCommandLine().getErr().println(NAME + ": " + firstLine(ex.getMessage()) + " (see --help)");

@@ -161,6 +161,8 @@ class BrokerCommandLineTest
         assertEquals(List.of("--", "-b", "x"), List.of(execute("passwd", "--", "-b", "x") >= 0 ? passwdArgs.get() :
             new String[0]), "'--' reaches passwd");
         assertEquals(1, execute("passwd", "-c", "-D", file.toString(), "alice"), "passwd's own usage error status");
+        assertEquals(0, execute("passwd", "-b", file.toString(), "bob", "@" + file), "an @ argument is a value");
+        assertEquals(List.of("-b", file.toString(), "bob", "@" + file), List.of(passwdArgs.get()));
         assertEquals(0, execute("passwd", "--help"), "passwd's own help");
         assertEquals(List.of("--help"), List.of(passwdArgs.get()));
         assertNull(started.get(), "passwd starts no broker");

@@ -28,54 +28,24 @@ final class Compare
     {
     }
 
-    static int run(final List<String> args, final PrintStream out, final PrintStream err) throws IOException
+    static int run(final LoadTestCommandLine.CompareArgs args, final PrintStream out, final PrintStream err)
+        throws IOException
     {
-        String a = null;
-        String b = null;
-        String aName = "a";
-        String bName = "b";
-        long aPid = -1;
-        long bPid = -1;
-        int runs = 3;
-        String json = null;
-        String html = null;
-        int i = 0;
-        for (; i < args.size(); i++)
-        {
-            final String arg = args.get(i);
-            if (!arg.startsWith("--"))
-            {
-                break;
-            }
-            if (i + 1 >= args.size())
-            {
-                throw new IllegalArgumentException(arg + " needs a value");
-            }
-            final String value = args.get(++i);
-            switch (arg)
-            {
-                case "--a" -> a = value;
-                case "--b" -> b = value;
-                case "--a-name" -> aName = value;
-                case "--b-name" -> bName = value;
-                case "--a-pid" -> aPid = LoadOptions.intValue(arg, value, 1, Integer.MAX_VALUE);
-                case "--b-pid" -> bPid = LoadOptions.intValue(arg, value, 1, Integer.MAX_VALUE);
-                case "--runs" -> runs = LoadOptions.intValue(arg, value, 1, 100);
-                case "--json" -> json = value;
-                case "--html" -> html = value;
-                default -> throw new IllegalArgumentException("unknown compare option before the scenario: " + arg);
-            }
-        }
-        if (null == a || null == b || i >= args.size())
-        {
-            throw new IllegalArgumentException("compare needs --a HOST:PORT --b HOST:PORT and a scenario");
-        }
-        final Scenario scenario = Scenario.of(args.get(i));
+        final String a = args.a;
+        final String b = args.b;
+        final String aName = args.aName;
+        final String bName = args.bName;
+        final long aPid = args.aPid;
+        final long bPid = args.bPid;
+        final int runs = args.runs;
+        final String json = args.report.json;
+        final String html = args.report.html;
+        final Scenario scenario = Scenario.of(args.scenario);
         if (null == scenario)
         {
-            throw new IllegalArgumentException("unknown scenario: " + args.get(i));
+            throw new IllegalArgumentException("unknown scenario: " + args.scenario);
         }
-        final List<String> scenarioArgs = new ArrayList<>(args.subList(i + 1, args.size()));
+        final List<String> scenarioArgs = args.scenarioArgs;
         LoadOptions.parse(scenario, scenarioArgs);
 
         final String[] names = { aName, bName };
@@ -96,8 +66,8 @@ final class Compare
                     runArgs.addAll(Arrays.asList("--broker-pid", Long.toString(pids[side])));
                 }
                 final LoadOptions options = LoadOptions.parse(scenario, runArgs);
-                options.jsonFile = null;
-                options.htmlFile = null;
+                options.report.json = null;
+                options.report.html = null;
                 final LoadResult result = new ScenarioRunner(options, err).run();
                 results.get(side).add(result);
                 out.printf(Locale.ROOT, "run %d %-10s %s%n", run + 1, names[side], line(result));

@@ -1,5 +1,8 @@
 package io.ringmq.loadtest;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -25,54 +28,24 @@ final class Compare
     {
     }
 
-    static int run(final List<String> args, final PrintStream out, final PrintStream err) throws IOException
+    static int run(final LoadTestCommandLine.CompareArgs args, final PrintStream out, final PrintStream err)
+        throws IOException
     {
-        String a = null;
-        String b = null;
-        String aName = "a";
-        String bName = "b";
-        long aPid = -1;
-        long bPid = -1;
-        int runs = 3;
-        String json = null;
-        String html = null;
-        int i = 0;
-        for (; i < args.size(); i++)
-        {
-            final String arg = args.get(i);
-            if (!arg.startsWith("--"))
-            {
-                break;
-            }
-            if (i + 1 >= args.size())
-            {
-                throw new IllegalArgumentException(arg + " needs a value");
-            }
-            final String value = args.get(++i);
-            switch (arg)
-            {
-                case "--a" -> a = value;
-                case "--b" -> b = value;
-                case "--a-name" -> aName = value;
-                case "--b-name" -> bName = value;
-                case "--a-pid" -> aPid = LoadOptions.intValue(arg, value, 1, Integer.MAX_VALUE);
-                case "--b-pid" -> bPid = LoadOptions.intValue(arg, value, 1, Integer.MAX_VALUE);
-                case "--runs" -> runs = LoadOptions.intValue(arg, value, 1, 100);
-                case "--json" -> json = value;
-                case "--html" -> html = value;
-                default -> throw new IllegalArgumentException("unknown compare option before the scenario: " + arg);
-            }
-        }
-        if (null == a || null == b || i >= args.size())
-        {
-            throw new IllegalArgumentException("compare needs --a HOST:PORT --b HOST:PORT and a scenario");
-        }
-        final Scenario scenario = Scenario.of(args.get(i));
+        final String a = args.a;
+        final String b = args.b;
+        final String aName = args.aName;
+        final String bName = args.bName;
+        final long aPid = args.aPid;
+        final long bPid = args.bPid;
+        final int runs = args.runs;
+        final String json = args.report.json;
+        final String html = args.report.html;
+        final Scenario scenario = Scenario.of(args.scenario);
         if (null == scenario)
         {
-            throw new IllegalArgumentException("unknown scenario: " + args.get(i));
+            throw new IllegalArgumentException("unknown scenario: " + args.scenario);
         }
-        final List<String> scenarioArgs = new ArrayList<>(args.subList(i + 1, args.size()));
+        final List<String> scenarioArgs = args.scenarioArgs;
         LoadOptions.parse(scenario, scenarioArgs);
 
         final String[] names = { aName, bName };
@@ -93,8 +66,8 @@ final class Compare
                     runArgs.addAll(Arrays.asList("--broker-pid", Long.toString(pids[side])));
                 }
                 final LoadOptions options = LoadOptions.parse(scenario, runArgs);
-                options.jsonFile = null;
-                options.htmlFile = null;
+                options.report.json = null;
+                options.report.html = null;
                 final LoadResult result = new ScenarioRunner(options, err).run();
                 results.get(side).add(result);
                 out.printf(Locale.ROOT, "run %d %-10s %s%n", run + 1, names[side], line(result));
@@ -103,19 +76,19 @@ final class Compare
             }
         }
 
-        final Json report = new Json().beginObject()
-            .field("scenario", scenario.command())
-            .field("options", String.join(" ", scenarioArgs))
-            .field("aName", aName)
-            .field("bName", bName)
-            .field("a", a)
-            .field("b", b)
-            .field("runs", runs);
+        final ObjectNode report = ResultJson.object()
+            .put("scenario", scenario.command())
+            .put("options", String.join(" ", scenarioArgs))
+            .put("aName", aName)
+            .put("bName", bName)
+            .put("a", a)
+            .put("b", b)
+            .put("runs", runs);
         printMedians(scenario, names, figures(results), out, report);
         appendRuns(report, names, results);
         if (null != json)
         {
-            Files.writeString(Path.of(json), report.endObject().toString() + "\n");
+            Files.writeString(Path.of(json), ResultJson.write(report));
             out.println("json " + json);
         }
         if (null != html)
@@ -142,34 +115,33 @@ final class Compare
     }
 
     /** One object per run, both sides, into the {@code runs} array of the JSON report. */
-    private static void appendRuns(final Json report, final String[] names, final List<List<LoadResult>> results)
+    private static void appendRuns(
+        final ObjectNode report, final String[] names, final List<List<LoadResult>> results)
     {
-        report.beginArray("runs");
+        final ArrayNode runs = report.putArray("runs");
         for (int side = 0; side < 2; side++)
         {
             for (final LoadResult r : results.get(side))
             {
-                report.beginObject()
-                    .field("broker", names[side])
-                    .field("rate", primaryRate(r))
-                    .field("achievedRate", r.achievedRate)
-                    .field("receiveRate", r.receiveRate)
-                    .field("p50Us", r.latencyUs(50))
-                    .field("p99Us", r.latencyUs(99))
-                    .field("p999Us", r.latencyUs(99.9))
-                    .field("maxUs", r.maxLatencyUs())
-                    .field("sent", r.sent)
-                    .field("received", r.received)
-                    .field("lost", r.lost)
-                    .field("duplicated", r.duplicated)
-                    .field("brokerRssPerConnectionBytes", r.brokerRssPerConnectionBytes)
-                    .field("connectsPerSecond", r.connectsPerSecond)
-                    .field("loadTesterCpuPercent", r.processCpuPercent)
-                    .field("line", line(r))
-                    .endObject();
+                runs.addObject()
+                    .put("broker", names[side])
+                    .put("rate", primaryRate(r))
+                    .put("achievedRate", r.achievedRate)
+                    .put("receiveRate", r.receiveRate)
+                    .put("p50Us", r.latencyUs(50))
+                    .put("p99Us", r.latencyUs(99))
+                    .put("p999Us", r.latencyUs(99.9))
+                    .put("maxUs", r.maxLatencyUs())
+                    .put("sent", r.sent)
+                    .put("received", r.received)
+                    .put("lost", r.lost)
+                    .put("duplicated", r.duplicated)
+                    .put("brokerRssPerConnectionBytes", r.brokerRssPerConnectionBytes)
+                    .put("connectsPerSecond", r.connectsPerSecond)
+                    .put("loadTesterCpuPercent", r.processCpuPercent)
+                    .put("line", line(r));
             }
         }
-        report.endArray();
     }
 
     /**
@@ -194,7 +166,7 @@ final class Compare
         int run = 0;
         for (final String file : args)
         {
-            final Map<String, Object> map = (Map<String, Object>)Json.parse(Files.readString(Path.of(file)));
+            final Map<String, Object> map = ResultJson.read(Files.readString(Path.of(file)));
             if (null == names)
             {
                 names = new String[]{ String.valueOf(map.get("aName")), String.valueOf(map.get("bName")) };
@@ -212,7 +184,7 @@ final class Compare
             }
             run++;
         }
-        printMedians(scenario, names, figures, out, new Json().beginObject());
+        printMedians(scenario, names, figures, out, ResultJson.object());
         return 0;
     }
 
@@ -227,7 +199,7 @@ final class Compare
         final String[] names,
         final List<List<Figures>> figures,
         final PrintStream out,
-        final Json report)
+        final ObjectNode report)
     {
         out.println("medians:");
         final double[] rate = new double[2];
@@ -240,22 +212,21 @@ final class Compare
             out.printf(Locale.ROOT, "  %-10s %s %s  p99 %s  lost %,.0f  received/s %,.0f%n", names[side],
                 rateName(scenario), formatRate(scenario, rate[side]), Summary.micros(p99[side]),
                 median(list, f -> f.lost), median(list, f -> f.receiveRate));
-            report.beginObject(side == 0 ? "medianA" : "medianB")
-                .field(rateName(scenario), rate[side])
-                .field("p99Us", p99[side])
-                .field("lost", median(list, f -> f.lost))
-                .field("receiveRate", median(list, f -> f.receiveRate))
-                .endObject();
+            report.putObject(side == 0 ? "medianA" : "medianB")
+                .put(rateName(scenario), rate[side])
+                .put("p99Us", p99[side])
+                .put("lost", median(list, f -> f.lost))
+                .put("receiveRate", median(list, f -> f.receiveRate));
         }
         out.printf(Locale.ROOT, "ratio of medians %s: %s/%s %.3f   %s/%s %.3f%n", rateName(scenario), names[1],
             names[0], ratio(rate[1], rate[0]), names[0], names[1], ratio(rate[0], rate[1]));
         out.printf(Locale.ROOT, "ratio of medians p99: %s/%s %.3f   %s/%s %.3f%n", names[1], names[0],
             ratio(p99[1], p99[0]), names[0], names[1], ratio(p99[0], p99[1]));
-        report.field("rateMetric", rateName(scenario))
-            .field("rateRatioBA", ratio(rate[1], rate[0]))
-            .field("rateRatioAB", ratio(rate[0], rate[1]))
-            .field("p99RatioBA", ratio(p99[1], p99[0]))
-            .field("p99RatioAB", ratio(p99[0], p99[1]));
+        report.put("rateMetric", rateName(scenario))
+            .put("rateRatioBA", ratio(rate[1], rate[0]))
+            .put("rateRatioAB", ratio(rate[0], rate[1]))
+            .put("p99RatioBA", ratio(p99[1], p99[0]))
+            .put("p99RatioAB", ratio(p99[0], p99[1]));
     }
 
     /**

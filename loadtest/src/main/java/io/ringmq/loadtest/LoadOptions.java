@@ -1,5 +1,14 @@
 package io.ringmq.loadtest;
 
+import picocli.CommandLine;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.TypeConversionException;
+
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -10,8 +19,10 @@ import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Options of one scenario run, parsed from the command line. Every option has a default; a scenario may change the
- * defaults of its counts ({@link Scenario}).
+ * Options of one scenario run, declared once here for picocli: each option's name, help and default (in its
+ * annotation), its range and conversion (in its setter), and the rules between options ({@link #validate()}). A
+ * scenario may change the defaults of its counts ({@link Scenario}). The same options serve every scenario
+ * subcommand and the scenario of {@code compare}.
  * <p>
  * <b>Threading:</b> built on the main thread, then read-only.
  */
@@ -23,67 +34,148 @@ final class LoadOptions
     int publishers = -1;
     int subscribers = -1;
     int connections = -1;
-    int[] qos = { 0 };
-    int payloadBytes = 64;
+    int[] qos;
+    int payloadBytes;
+    @Option(names = "--rate", paramLabel = "R", defaultValue = "0", converter = Rate.class,
+        description = "messages/s per publisher, 0 = unlimited [${DEFAULT-VALUE}]")
     double ratePerPublisher;
+    @Option(names = "--total-rate", paramLabel = "R", converter = Rate.class,
+        description = "messages/s over all publishers (overrides --rate)")
     double totalRate;
+    @Option(names = "--ramp-up", paramLabel = "R", defaultValue = "0", converter = Rate.class,
+        description = "connections opened per second, 0 = as fast as possible; with "
+        + "connect-storm --reconnect also the reconnect rate [${DEFAULT-VALUE}]")
     double rampUpPerSecond;
-    int protocol = 4;
-    int keepAliveSeconds = 60;
-    long durationNs = seconds(10);
-    long warmupNs = seconds(1);
-    long drainNs = seconds(10);
-    long quietNs = millis(1500);
-    long connectTimeoutNs = seconds(60);
+    int protocol;
+    int keepAliveSeconds;
+    @Option(names = "--duration", paramLabel = "T", defaultValue = "10s", converter = Duration.class,
+        description = "measurement time: 500ms, 10s, 2m [${DEFAULT-VALUE}]")
+    long durationNs;
+    @Option(names = "--warmup", paramLabel = "T", defaultValue = "1s", converter = Duration.class,
+        description = "warm-up time [${DEFAULT-VALUE}]")
+    long warmupNs;
+    @Option(names = "--drain", paramLabel = "T", defaultValue = "10s", converter = Duration.class,
+        description = "max wait for stragglers [${DEFAULT-VALUE}]")
+    long drainNs;
+    @Option(names = "--quiet-period", paramLabel = "T", defaultValue = "1.5s", converter = Duration.class,
+        description = "stop draining after no progress for [${DEFAULT-VALUE}]")
+    long quietNs;
+    @Option(names = "--connect-timeout", paramLabel = "T", defaultValue = "60s", converter = Duration.class,
+        description = "per-connection set-up limit [${DEFAULT-VALUE}]")
+    long connectTimeoutNs;
+    @Option(names = "--timeout", paramLabel = "T", converter = Duration.class,
+        description = "hard limit for the whole run [derived]")
     long hardTimeoutNs;
-    int inflight = 64;
+    int inflight;
     int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() / 2));
     List<String> sourceAddresses = new ArrayList<>();
     int shardIndex;
     int shardCount = 1;
-    String jsonFile;
-    String htmlFile;
+    @Mixin
+    final LoadTestCommandLine.ReportFiles report = new LoadTestCommandLine.ReportFiles();
     long brokerPid = -1;
+    @Option(names = "--reconnect", description = "connect-storm: churn the connections for --duration")
     boolean reconnect;
-    int connectConcurrency = 512;
+    int connectConcurrency;
+    @Option(names = "--run-id", paramLabel = "ID",
+        description = "topic/client-id prefix [random; \"shared\" with --shard]")
     String runId;
-    String group = "lt";
-    long sessionExpirySeconds = 300;
+    @Option(names = "--group", paramLabel = "NAME", defaultValue = "lt",
+        description = "shared subscription group [${DEFAULT-VALUE}]")
+    String group;
+    long sessionExpirySeconds;
     /** Subscribers of any scenario keep persistent sessions (the broker journals their QoS 1/2 deliveries). */
+    @Option(names = "--persistent-sessions", description = "subscribers of any scenario use persistent sessions "
+        + "(expiry --session-expiry), so a broker must store what it queues")
     boolean persistentSessions;
     Boolean progress;
+    @Option(names = "--quiet", description = "no progress line")
     boolean quiet;
-    int batchBytes = 64 * 1024;
-    int readBufferBytes = 256 * 1024;
+    int batchBytes;
+    int readBufferBytes;
     long startAtEpochMs;
     /** Isolation: how the extra subscriber to '#' misbehaves: connected (never reads), offline (persistent), none. */
-    String stalled = STALLED_CONNECTED;
+    String stalled;
     /** Isolation: after the drain, wait this long for the broker's next $SYS update before reading its counters. */
-    long sysWaitNs = seconds(2);
+    @Option(names = "--sys-wait", paramLabel = "T", defaultValue = "2s", converter = Duration.class,
+        description = "isolation: wait for the broker's next $SYS update before reading its "
+        + "drop/stall counters; at least its $SYS interval [${DEFAULT-VALUE}]")
+    long sysWaitNs;
     /** Healthy clients send a PINGREQ every 3/4 keep-alive even while they send other packets (isolation). */
     boolean pingAlways;
     /** MQTT over TLS ({@code --tls}); with {@link #webSocket} secure WebSocket. */
+    @Option(names = "--tls", description = "MQTT over TLS (SSLEngine, full handshake per connection; the connect "
+        + "time includes it)")
     boolean tls;
     /** MQTT over WebSocket ({@code --websocket}). */
+    @Option(names = "--websocket", description = "MQTT over WebSocket (subprotocol mqtt); with --tls, wss")
     boolean webSocket;
     /** PEM CA bundle that signs the broker's certificate. */
+    @Option(names = "--cafile", paramLabel = "CA.pem",
+        description = "trust the CA of the broker's certificate (host name checked); --tls needs it or --insecure")
     String caFile;
     /** Trust any server certificate and skip the host name check (benchmarking only). */
+    @Option(names = "--insecure", description = "trust any server certificate (benchmarking only)")
     boolean insecure;
     /** PEM client certificate chain for mutual TLS. */
+    @Option(names = "--certfile", paramLabel = "C.pem", description = "client certificate (PEM chain) for mutual TLS")
     String certFile;
     /** PEM PKCS#8 private key of {@link #certFile}. */
+    @Option(names = "--keyfile", paramLabel = "K.pem", description = "private key (PKCS#8) of --certfile")
     String keyFile;
-    String webSocketPath = "/mqtt";
-    String tlsProvider = TransportSettings.PROVIDER_JDK;
+    @Option(names = "--ws-path", paramLabel = "PATH", defaultValue = "/mqtt",
+        description = "WebSocket path [${DEFAULT-VALUE}]")
+    String webSocketPath;
+    String tlsProvider;
     /** User Name sent in every CONNECT ({@code --username}); {@code %d} becomes the client's index. Null for none. */
+    @Option(names = "--username", paramLabel = "U", description = "User Name in every CONNECT (also in compare: both "
+        + "brokers get it); %%d becomes the client's index [none]")
     String username;
     /** Password sent in every CONNECT ({@code --password}), UTF-8; null for none. */
     byte[] password;
     /** Built by {@link #validate()} from the options above. */
     TransportSettings transport;
-    /** Options given on the command line, so a scenario can change only the defaults. */
+    /** Options given on the command line (every name of each), so a scenario can change only the defaults. */
     final Set<String> given = new HashSet<>();
+
+    /** A picocli conversion by one of this class's parsers: its message, without an option name, becomes picocli's. */
+    abstract static class Converter<T> implements ITypeConverter<T>
+    {
+        @Override
+        public T convert(final String value)
+        {
+            try
+            {
+                return parse(value);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new TypeConversionException(ex.getMessage().strip());
+            }
+        }
+
+        abstract T parse(String value);
+    }
+
+    /** A duration option (see {@link #duration(String, String)}) in nanoseconds. */
+    static final class Duration extends Converter<Long>
+    {
+        @Override
+        Long parse(final String value)
+        {
+            return duration("", value);
+        }
+    }
+
+    /** A rate option (see {@link #doubleValue(String, String)}). */
+    static final class Rate extends Converter<Double>
+    {
+        @Override
+        Double parse(final String value)
+        {
+            return doubleValue("", value);
+        }
+    }
 
     static final String STALLED_CONNECTED = "connected";
     static final String STALLED_OFFLINE = "offline";
@@ -100,126 +192,231 @@ final class LoadOptions
     static LoadOptions parse(final Scenario scenario, final List<String> args)
     {
         final LoadOptions options = new LoadOptions();
-        options.scenario = scenario;
-        for (int i = 0; i < args.size(); i++)
+        final CommandLine commandLine = LoadTestCommandLine.scenarioCommand(scenario, options);
+        try
         {
-            final String name = args.get(i);
-            if (!name.startsWith("--"))
-            {
-                throw new IllegalArgumentException("unexpected argument: " + name);
-            }
-            if (options.flag(name))
-            {
-                continue;
-            }
-            if (i + 1 >= args.size())
-            {
-                throw new IllegalArgumentException(name + " needs a value");
-            }
-            options.option(name, args.get(++i));
-            options.given.add(name);
+            commandLine.parseArgs(args.toArray(new String[0]));
         }
-        scenario.applyDefaults(options);
-        options.validate();
-        return options;
+        catch (final ParameterException ex)
+        {
+            throw LoadTestCommandLine.usageError(ex);
+        }
+        return options.conclude(scenario, commandLine.getParseResult());
     }
 
-    private boolean flag(final String name)
+    /**
+     * After picocli has set the options: note which were given, apply the scenario's defaults, check the rules.
+     *
+     * @param scenario the subcommand.
+     * @param parsed   what picocli matched.
+     * @return this.
+     * @throws IllegalArgumentException naming the options at fault.
+     */
+    LoadOptions conclude(final Scenario scenario, final ParseResult parsed)
     {
-        switch (name)
+        this.scenario = scenario;
+        for (final OptionSpec option : parsed.matchedOptions())
         {
-            case "--reconnect":
-                reconnect = true;
-                return true;
-            case "--persistent-sessions":
-                persistentSessions = true;
-                return true;
-            case "--progress":
-                progress = Boolean.TRUE;
-                return true;
-            case "--no-progress":
-                progress = Boolean.FALSE;
-                return true;
-            case "--quiet":
-                quiet = true;
-                return true;
-            case "--tls":
-                tls = true;
-                return true;
-            case "--websocket":
-                webSocket = true;
-                return true;
-            case "--insecure":
-                insecure = true;
-                return true;
-            default:
-                return false;
+            given.addAll(Arrays.asList(option.names()));
+        }
+        scenario.applyDefaults(this);
+        validate();
+        return this;
+    }
+
+    @Option(names = "--host", paramLabel = "H", description = "broker host [127.0.0.1]")
+    void host(final String value)
+    {
+        host = value;
+    }
+
+    @Option(names = "--port", paramLabel = "P", description = "broker port [1883]")
+    void port(final String value)
+    {
+        port = intValue("--port", value, 1, 65535);
+    }
+
+    @Option(names = "--broker", paramLabel = "H:P", description = "broker address, --host and --port in one")
+    void broker(final String value)
+    {
+        final int colon = value.lastIndexOf(':');
+        if (colon <= 0)
+        {
+            throw new IllegalArgumentException("--broker must be host:port: " + value);
+        }
+        host = value.substring(0, colon);
+        port = intValue("--broker", value.substring(colon + 1), 1, 65535);
+    }
+
+    @Option(names = "--publishers", paramLabel = "N",
+        description = "publishers (fan-in 8, fan-out 1, shared 4, persistent 1)")
+    void publishers(final String value)
+    {
+        publishers = intValue("--publishers", value, 0, Publisher.MAX_PUBLISHER_ID + 1);
+    }
+
+    @Option(names = {"--subscribers", "--consumers"}, paramLabel = "N",
+        description = "subscribers (fan-in 1, fan-out 100, shared 4, persistent 10)")
+    void subscribers(final String value)
+    {
+        subscribers = intValue("--subscribers", value, 0, 10_000_000);
+    }
+
+    @Option(names = {"--pairs", "--connections"}, paramLabel = "N",
+        description = "pairs [10]; idle / connect-storm connections [1000]")
+    void connections(final String value)
+    {
+        connections = intValue("--connections", value, 0, 10_000_000);
+    }
+
+    @Option(names = "--qos", paramLabel = "0|1|2", defaultValue = "0",
+        description = "publish QoS, or a list 0,1,2 = round robin over publishers [${DEFAULT-VALUE}]")
+    void qos(final String value)
+    {
+        qos = qosList(value);
+    }
+
+    @Option(names = "--payload", paramLabel = "BYTES", defaultValue = "64",
+        description = "payload size, at least 16 (send time + id/sequence) [${DEFAULT-VALUE}]")
+    void payload(final String value)
+    {
+        payloadBytes = intValue("--payload", value, 16, 64 * 1024 * 1024);
+    }
+
+    @Option(names = "--protocol", paramLabel = "4|5", defaultValue = "4",
+        description = "MQTT 3.1.1 or 5.0 [${DEFAULT-VALUE}]")
+    void protocol(final String value)
+    {
+        protocol = intValue("--protocol", value, 3, 5);
+        if (protocol == 3)
+        {
+            throw new IllegalArgumentException("--protocol must be 4 (3.1.1) or 5");
         }
     }
 
-    private void option(final String name, final String value)
+    @Option(names = "--keep-alive", paramLabel = "S", defaultValue = "60",
+        description = "seconds; PINGREQ after 3/4 of it without sending [${DEFAULT-VALUE}]")
+    void keepAlive(final String value)
     {
-        switch (name)
+        keepAliveSeconds = intValue("--keep-alive", value, 0, 65535);
+    }
+
+    @Option(names = "--inflight", paramLabel = "N", defaultValue = "64",
+        description = "QoS 1/2 window per publisher (capped by Receive Maximum) [${DEFAULT-VALUE}]")
+    void inflight(final String value)
+    {
+        inflight = intValue("--inflight", value, 1, 65535);
+    }
+
+    @Option(names = "--threads", paramLabel = "N", description = "selector threads [cores/2, 1..4]")
+    void threads(final String value)
+    {
+        threads = intValue("--threads", value, 1, 256);
+    }
+
+    @Option(names = "--source-addresses", paramLabel = "LIST",
+        description = "bind round robin: 127.0.0.2,127.0.0.3 or 127.0.0.2-127.0.0.20")
+    void sourceAddresses(final String value)
+    {
+        sourceAddresses = addresses(value);
+    }
+
+    @Option(names = "--shard", paramLabel = "i/n", description = "run shard i of n of the client ids (several "
+        + "processes, same --run-id); combine the JSON files with 'merge'")
+    void shard(final String value)
+    {
+        final int slash = value.indexOf('/');
+        if (slash <= 0)
         {
-            case "--host" -> host = value;
-            case "--port" -> port = intValue(name, value, 1, 65535);
-            case "--broker" ->
-            {
-                final int colon = value.lastIndexOf(':');
-                if (colon <= 0)
-                {
-                    throw new IllegalArgumentException("--broker must be host:port: " + value);
-                }
-                host = value.substring(0, colon);
-                port = intValue(name, value.substring(colon + 1), 1, 65535);
-            }
-            case "--publishers" -> publishers = intValue(name, value, 0, Publisher.MAX_PUBLISHER_ID + 1);
-            case "--subscribers", "--consumers" -> subscribers = intValue(name, value, 0, 10_000_000);
-            case "--pairs", "--connections" -> connections = intValue(name, value, 0, 10_000_000);
-            case "--qos" -> qos = qosList(value);
-            case "--payload" -> payloadBytes = intValue(name, value, 16, 64 * 1024 * 1024);
-            case "--rate" -> ratePerPublisher = doubleValue(name, value);
-            case "--total-rate" -> totalRate = doubleValue(name, value);
-            case "--ramp-up" -> rampUpPerSecond = doubleValue(name, value);
-            case "--protocol" ->
-            {
-                protocol = intValue(name, value, 3, 5);
-                if (protocol == 3)
-                {
-                    throw new IllegalArgumentException("--protocol must be 4 (3.1.1) or 5");
-                }
-            }
-            case "--keep-alive" -> keepAliveSeconds = intValue(name, value, 0, 65535);
-            case "--duration" -> durationNs = duration(name, value);
-            case "--warmup" -> warmupNs = duration(name, value);
-            case "--drain" -> drainNs = duration(name, value);
-            case "--quiet-period" -> quietNs = duration(name, value);
-            case "--connect-timeout" -> connectTimeoutNs = duration(name, value);
-            case "--timeout" -> hardTimeoutNs = duration(name, value);
-            case "--inflight" -> inflight = intValue(name, value, 1, 65535);
-            case "--threads" -> threads = intValue(name, value, 1, 256);
-            case "--source-addresses" -> sourceAddresses = addresses(value);
-            case "--shard" -> shard(value);
-            case "--json" -> jsonFile = value;
-            case "--html" -> htmlFile = value;
-            case "--broker-pid" -> brokerPid = intValue(name, value, 1, Integer.MAX_VALUE);
-            case "--connect-concurrency" -> connectConcurrency = intValue(name, value, 1, 1_000_000);
-            case "--run-id" -> runId = value;
-            case "--group" -> group = value;
-            case "--session-expiry" -> sessionExpirySeconds = intValue(name, value, 1, Integer.MAX_VALUE);
-            case "--batch-bytes" -> batchBytes = intValue(name, value, 1024, 16 * 1024 * 1024);
-            case "--read-buffer" -> readBufferBytes = intValue(name, value, 4096, 64 * 1024 * 1024);
-            case "--start-at" -> startAtEpochMs = startAt(name, value);
-            case "--stalled" -> stalled = stalledMode(value);
-            case "--sys-wait" -> sysWaitNs = duration(name, value);
-            case "--cafile" -> caFile = value;
-            case "--certfile" -> certFile = value;
-            case "--keyfile" -> keyFile = value;
-            case "--ws-path" -> webSocketPath = value;
-            case "--tls-provider" -> tlsProvider = value.toLowerCase(Locale.ROOT);
-            case "--username" -> username = value;
-            case "--password" -> password = value.getBytes(StandardCharsets.UTF_8);
-            default -> throw new IllegalArgumentException("unknown option: " + name);
+            throw new IllegalArgumentException("--shard must be i/n: " + value);
+        }
+        shardIndex = intValue("--shard", value.substring(0, slash), 0, 1_000_000);
+        shardCount = intValue("--shard", value.substring(slash + 1), 1, 1_000_000);
+        if (shardIndex >= shardCount)
+        {
+            throw new IllegalArgumentException("--shard index must be below the count: " + value);
+        }
+    }
+
+    @Option(names = "--broker-pid", paramLabel = "PID", description = "report the broker's RSS (VmRSS) per connection")
+    void brokerPid(final String value)
+    {
+        brokerPid = intValue("--broker-pid", value, 1, Integer.MAX_VALUE);
+    }
+
+    @Option(names = "--connect-concurrency", paramLabel = "N", defaultValue = "512",
+        description = "connects in progress at once (all threads) [${DEFAULT-VALUE}]")
+    void connectConcurrency(final String value)
+    {
+        connectConcurrency = intValue("--connect-concurrency", value, 1, 1_000_000);
+    }
+
+    @Option(names = "--session-expiry", paramLabel = "S", defaultValue = "300",
+        description = "persistent sessions, MQTT 5 session expiry [${DEFAULT-VALUE}]")
+    void sessionExpiry(final String value)
+    {
+        sessionExpirySeconds = intValue("--session-expiry", value, 1, Integer.MAX_VALUE);
+    }
+
+    @Option(names = "--batch-bytes", paramLabel = "N", defaultValue = "65536",
+        description = "write batch size [${DEFAULT-VALUE}]")
+    void batchBytes(final String value)
+    {
+        batchBytes = intValue("--batch-bytes", value, 1024, 16 * 1024 * 1024);
+    }
+
+    @Option(names = "--read-buffer", paramLabel = "N", defaultValue = "262144",
+        description = "shared read buffer size [${DEFAULT-VALUE}]")
+    void readBuffer(final String value)
+    {
+        readBufferBytes = intValue("--read-buffer", value, 4096, 64 * 1024 * 1024);
+    }
+
+    @Option(names = "--start-at", paramLabel = "MS|+T", description = "start publishing at this epoch millisecond "
+        + "(or T from now), so separately started shards publish together")
+    void startAt(final String value)
+    {
+        startAtEpochMs = startAt("--start-at", value);
+    }
+
+    @Option(names = "--stalled", paramLabel = "MODE", defaultValue = STALLED_CONNECTED, description = "isolation: the "
+        + "extra subscriber to '#' never reads its socket (connected), or keeps a persistent session and goes offline "
+        + "(offline), or is left out (none) [${DEFAULT-VALUE}]; isolation defaults: --qos 1 --rate 10 --keep-alive 5, "
+        + "every healthy client pings once per keep-alive")
+    void stalled(final String value)
+    {
+        stalled = stalledMode(value);
+    }
+
+    @Option(names = "--tls-provider", paramLabel = "jdk|openssl", defaultValue = TransportSettings.PROVIDER_JDK,
+        description = "TLS implementation: the JDK's SSLEngine, or OpenSSL (BoringSSL, netty-tcnative), much cheaper "
+        + "per byte [${DEFAULT-VALUE}]")
+    void tlsProvider(final String value)
+    {
+        tlsProvider = value.toLowerCase(Locale.ROOT);
+    }
+
+    @Option(names = "--password", paramLabel = "P", description = "Password in every CONNECT [none]")
+    void password(final String value)
+    {
+        password = value.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Option(names = "--progress", description = "progress line on stderr [only on a terminal]")
+    void progress(final boolean on)
+    {
+        if (on)
+        {
+            progress = Boolean.TRUE;
+        }
+    }
+
+    @Option(names = "--no-progress", description = "no progress line on stderr")
+    void noProgress(final boolean on)
+    {
+        if (on)
+        {
+            progress = Boolean.FALSE;
         }
     }
 
@@ -438,21 +635,6 @@ final class LoadOptions
     private static String format(final double value)
     {
         return value == Math.rint(value) ? Long.toString((long)value) : Double.toString(value);
-    }
-
-    private void shard(final String value)
-    {
-        final int slash = value.indexOf('/');
-        if (slash <= 0)
-        {
-            throw new IllegalArgumentException("--shard must be i/n: " + value);
-        }
-        shardIndex = intValue("--shard", value.substring(0, slash), 0, 1_000_000);
-        shardCount = intValue("--shard", value.substring(slash + 1), 1, 1_000_000);
-        if (shardIndex >= shardCount)
-        {
-            throw new IllegalArgumentException("--shard index must be below the count: " + value);
-        }
     }
 
     private static long startAt(final String name, final String value)

@@ -1,5 +1,7 @@
 package io.ringmq.loadtest;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.HdrHistogram.Histogram;
 
 import java.nio.ByteBuffer;
@@ -185,121 +187,113 @@ final class LoadResult
      */
     String toJson()
     {
-        final Json json = new Json().beginObject()
-            .field("tool", "ringmq-loadtest")
-            .field("formatVersion", 1)
-            .field("scenario", scenario)
-            .field("broker", broker)
-            .field("options", options)
-            .field("runId", runId)
-            .field("shard", shard)
-            .field("shards", shards)
-            .field("protocol", protocol)
-            .field("qos", qos)
-            .field("payloadBytes", payloadBytes)
-            .field("sent", sent)
-            .field("acknowledged", acknowledged)
-            .field("received", received)
-            .field("distinct", distinct)
-            .field("expected", expected)
-            .field("lost", lost)
-            .field("duplicated", duplicated)
-            .field("foreign", foreign)
-            .field("outstandingAtEnd", outstandingAtEnd)
-            .field("publishRefused", publishRefused)
-            .field("targetRate", targetRate)
-            .field("achievedRate", achievedRate)
-            .field("receiveRate", receiveRate)
-            .field("sentInWindow", sentInWindow)
-            .field("receivedInWindow", receivedInWindow)
-            .field("measureSeconds", measureSeconds)
-            .field("sharedGroup", sharedGroup);
+        final ObjectNode json = ResultJson.object();
+        json.put("tool", "ringmq-loadtest")
+            .put("formatVersion", 1)
+            .put("scenario", scenario)
+            .put("broker", broker)
+            .put("options", options)
+            .put("runId", runId)
+            .put("shard", shard)
+            .put("shards", shards)
+            .put("protocol", protocol)
+            .put("qos", qos)
+            .put("payloadBytes", payloadBytes)
+            .put("sent", sent)
+            .put("acknowledged", acknowledged)
+            .put("received", received)
+            .put("distinct", distinct)
+            .put("expected", expected)
+            .put("lost", lost)
+            .put("duplicated", duplicated)
+            .put("foreign", foreign)
+            .put("outstandingAtEnd", outstandingAtEnd)
+            .put("publishRefused", publishRefused)
+            .put("targetRate", targetRate)
+            .put("achievedRate", achievedRate)
+            .put("receiveRate", receiveRate)
+            .put("sentInWindow", sentInWindow)
+            .put("receivedInWindow", receivedInWindow)
+            .put("measureSeconds", measureSeconds)
+            .put("sharedGroup", sharedGroup);
 
         writeLatency(json);
 
-        json.beginObject("connections")
-            .field("target", connectionsTarget)
-            .field("established", connectionsEstablished)
-            .field("failed", connectionsFailed)
-            .field("attempts", connectAttempts)
-            .field("setupSeconds", setupSeconds)
-            .field("connectsPerSecond", connectsPerSecond)
-            .field("sessionsPresent", sessionsPresent)
-            .endObject();
+        json.putObject("connections")
+            .put("target", connectionsTarget)
+            .put("established", connectionsEstablished)
+            .put("failed", connectionsFailed)
+            .put("attempts", connectAttempts)
+            .put("setupSeconds", setupSeconds)
+            .put("connectsPerSecond", connectsPerSecond)
+            .put("sessionsPresent", sessionsPresent);
 
         writePersistent(json);
         writeIsolation(json);
 
-        json.beginObject("memory")
-            .field("brokerPid", brokerPid)
-            .field("brokerRssBaselineKb", brokerRssBaselineKb)
-            .field("brokerRssLoadedKb", brokerRssLoadedKb)
-            .field("brokerRssPerConnectionBytes", brokerRssPerConnectionBytes)
-            .field("loadTesterHeapPerConnectionBytes", selfHeapPerConnectionBytes)
-            .field("loadTesterRssPerConnectionBytes", selfRssPerConnectionBytes)
-            .endObject();
+        json.putObject("memory")
+            .put("brokerPid", brokerPid)
+            .put("brokerRssBaselineKb", brokerRssBaselineKb)
+            .put("brokerRssLoadedKb", brokerRssLoadedKb)
+            .put("brokerRssPerConnectionBytes", brokerRssPerConnectionBytes)
+            .put("loadTesterHeapPerConnectionBytes", selfHeapPerConnectionBytes)
+            .put("loadTesterRssPerConnectionBytes", selfRssPerConnectionBytes);
 
-        json.beginObject("cpu")
-            .field("processCpuSeconds", processCpuSeconds)
-            .field("processCpuPercent", processCpuPercent)
-            .field("ioCpuSeconds", ioCpuSeconds)
-            .array("ioThreadCpuPercent", threadCpuPercent)
-            .field("msgsPerCoreSecond", msgsPerCoreSecond)
-            .field("warning", cpuWarning)
-            .endObject();
+        final ObjectNode cpu = json.putObject("cpu")
+            .put("processCpuSeconds", processCpuSeconds)
+            .put("processCpuPercent", processCpuPercent)
+            .put("ioCpuSeconds", ioCpuSeconds);
+        ResultJson.add(cpu.putArray("ioThreadCpuPercent"), threadCpuPercent);
+        cpu.put("msgsPerCoreSecond", msgsPerCoreSecond)
+            .put("warning", cpuWarning);
 
-        json.beginObject("errors");
+        final ObjectNode errorCounts = json.putObject("errors");
         for (final Map.Entry<String, Long> e : errors.entrySet())
         {
-            json.field(e.getKey(), e.getValue());
+            errorCounts.put(e.getKey(), e.getValue());
         }
-        json.endObject();
 
-        json.beginArray("percentiles");
+        final ArrayNode percentiles = json.putArray("percentiles");
         for (final double[] point : percentileCurve())
         {
-            json.element(point);
+            ResultJson.add(percentiles.addArray(), point);
         }
-        json.endArray();
 
-        json.beginArray("timeline");
+        final ArrayNode timelinePoints = json.putArray("timeline");
         for (final double[] point : timeline)
         {
-            json.element(point);
+            ResultJson.add(timelinePoints.addArray(), point);
         }
-        json.endArray();
 
         writePublishers(json);
 
-        json.field("histogram", encodeHistogram(histogram));
-        json.field("sendLatenessHistogram", encodeHistogram(sendLateness));
-        return json.endObject().toString() + "\n";
+        json.put("histogram", encodeHistogram(histogram));
+        json.put("sendLatenessHistogram", encodeHistogram(sendLateness));
+        return ResultJson.write(json);
     }
 
     /** The {@code latencyUs}, {@code sendLatenessUs} and {@code byQos} objects of {@link #toJson()}. */
-    private void writeLatency(final Json json)
+    private void writeLatency(final ObjectNode json)
     {
-        json.beginObject("latencyUs")
-            .field("metric", latencyMetric)
-            .field("count", histogram.getTotalCount())
-            .field("min", histogram.getTotalCount() == 0 ? 0 : histogram.getMinValue() / 1000.0)
-            .field("mean", meanLatencyUs())
-            .field("p50", latencyUs(50))
-            .field("p90", latencyUs(90))
-            .field("p99", latencyUs(99))
-            .field("p99.9", latencyUs(99.9))
-            .field("p99.99", latencyUs(99.99))
-            .field("max", maxLatencyUs())
-            .endObject();
+        json.putObject("latencyUs")
+            .put("metric", latencyMetric)
+            .put("count", histogram.getTotalCount())
+            .put("min", histogram.getTotalCount() == 0 ? 0 : histogram.getMinValue() / 1000.0)
+            .put("mean", meanLatencyUs())
+            .put("p50", latencyUs(50))
+            .put("p90", latencyUs(90))
+            .put("p99", latencyUs(99))
+            .put("p99.9", latencyUs(99.9))
+            .put("p99.99", latencyUs(99.99))
+            .put("max", maxLatencyUs());
 
-        json.beginObject("sendLatenessUs")
-            .field("count", sendLateness.getTotalCount())
-            .field("p50", sendLateness.getTotalCount() == 0 ? 0 : sendLateness.getValueAtPercentile(50) / 1000.0)
-            .field("p99", sendLateness.getTotalCount() == 0 ? 0 : sendLateness.getValueAtPercentile(99) / 1000.0)
-            .field("max", sendLateness.getTotalCount() == 0 ? 0 : sendLateness.getMaxValue() / 1000.0)
-            .endObject();
+        json.putObject("sendLatenessUs")
+            .put("count", sendLateness.getTotalCount())
+            .put("p50", sendLateness.getTotalCount() == 0 ? 0 : sendLateness.getValueAtPercentile(50) / 1000.0)
+            .put("p99", sendLateness.getTotalCount() == 0 ? 0 : sendLateness.getValueAtPercentile(99) / 1000.0)
+            .put("max", sendLateness.getTotalCount() == 0 ? 0 : sendLateness.getMaxValue() / 1000.0);
 
-        json.beginObject("byQos");
+        final ObjectNode qosCounts = json.putObject("byQos");
         for (int q = 0; q < 3; q++)
         {
             final long[] row = byQos[q];
@@ -307,79 +301,74 @@ final class LoadResult
             {
                 continue;
             }
-            json.beginObject(Integer.toString(q))
-                .field("sent", row[QOS_SENT])
-                .field("acknowledged", row[QOS_ACKED])
-                .field("expected", row[QOS_EXPECTED])
-                .field("received", row[QOS_RECEIVED])
-                .field("lost", row[QOS_LOST])
-                .field("duplicated", row[QOS_DUPLICATED])
-                .endObject();
+            qosCounts.putObject(Integer.toString(q))
+                .put("sent", row[QOS_SENT])
+                .put("acknowledged", row[QOS_ACKED])
+                .put("expected", row[QOS_EXPECTED])
+                .put("received", row[QOS_RECEIVED])
+                .put("lost", row[QOS_LOST])
+                .put("duplicated", row[QOS_DUPLICATED]);
         }
-        json.endObject();
     }
 
     /** The {@code persistent} object of {@link #toJson()}, for the persistent scenario. */
-    private void writePersistent(final Json json)
+    private void writePersistent(final ObjectNode json)
     {
         if (queued >= 0)
         {
-            json.beginObject("persistent")
-                .field("queued", queued)
-                .field("redelivered", distinct)
-                .field("lost", lost)
-                .field("duplicated", duplicated)
-                .field("sessionsPresent", sessionsPresent)
-                .field("redeliverySeconds", redeliverySeconds)
-                .endObject();
+            json.putObject("persistent")
+                .put("queued", queued)
+                .put("redelivered", distinct)
+                .put("lost", lost)
+                .put("duplicated", duplicated)
+                .put("sessionsPresent", sessionsPresent)
+                .put("redeliverySeconds", redeliverySeconds);
         }
     }
 
     /** The {@code isolation} object of {@link #toJson()}, for the isolation scenario. */
-    private void writeIsolation(final Json json)
+    private void writeIsolation(final ObjectNode json)
     {
         if (null == stalledMode)
         {
             return;
         }
-        json.beginObject("isolation")
-            .field("stalled", stalledMode)
-            .field("healthyReceiveRate", receiveRate)
-            .field("healthyLost", lost)
-            .field("healthyDuplicated", duplicated)
-            .field("healthyDisconnects", healthyDisconnects)
-            .field("pingTimeouts", pingTimeouts)
-            .field("maxPingRttUs", maxPingRttUs)
-            .field("stalledReceived", stalledReceived)
-            .field("stalledClosed", stalledClosed)
-            .field("brokerRssSetupKb", brokerRssSetupKb)
-            .field("brokerRssMaxKb", brokerRssMaxKb)
-            .field("brokerRssEndKb", brokerRssEndKb);
-        json.beginObject("sys");
+        final ObjectNode isolation = json.putObject("isolation")
+            .put("stalled", stalledMode)
+            .put("healthyReceiveRate", receiveRate)
+            .put("healthyLost", lost)
+            .put("healthyDuplicated", duplicated)
+            .put("healthyDisconnects", healthyDisconnects)
+            .put("pingTimeouts", pingTimeouts)
+            .put("maxPingRttUs", maxPingRttUs)
+            .put("stalledReceived", stalledReceived)
+            .put("stalledClosed", stalledClosed)
+            .put("brokerRssSetupKb", brokerRssSetupKb)
+            .put("brokerRssMaxKb", brokerRssMaxKb)
+            .put("brokerRssEndKb", brokerRssEndKb);
+        final ObjectNode sysCounts = isolation.putObject("sys");
         for (final Map.Entry<String, Long> e : sys.entrySet())
         {
-            json.field(e.getKey(), e.getValue());
+            sysCounts.put(e.getKey(), e.getValue());
         }
-        json.endObject().endObject();
     }
 
     /** The {@code publishers} object of {@link #toJson()}: per-publisher arrays. */
-    private void writePublishers(final Json json)
+    private void writePublishers(final ObjectNode json)
     {
         final long[] qosLong = new long[publisherQos.length];
         for (int i = 0; i < qosLong.length; i++)
         {
             qosLong[i] = publisherQos[i];
         }
-        json.beginObject("publishers")
-            .array("qos", qosLong)
-            .array("sent", publisherSent)
-            .array("acknowledged", publisherAcked)
-            .array("received", publisherReceived)
-            .array("distinct", publisherDistinct)
-            .array("duplicated", publisherDuplicates)
-            .array("expectedReceivers", publisherExpectedReceivers)
-            .endObject();
+        final ObjectNode publishers = json.putObject("publishers");
+        ResultJson.add(publishers.putArray("qos"), qosLong);
+        ResultJson.add(publishers.putArray("sent"), publisherSent);
+        ResultJson.add(publishers.putArray("acknowledged"), publisherAcked);
+        ResultJson.add(publishers.putArray("received"), publisherReceived);
+        ResultJson.add(publishers.putArray("distinct"), publisherDistinct);
+        ResultJson.add(publishers.putArray("duplicated"), publisherDuplicates);
+        ResultJson.add(publishers.putArray("expectedReceivers"), publisherExpectedReceivers);
     }
 
     /**

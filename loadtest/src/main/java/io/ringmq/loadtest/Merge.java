@@ -20,15 +20,18 @@ final class Merge
     {
     }
 
-    @SuppressWarnings("unchecked")
     static LoadResult read(final Path file) throws IOException
     {
-        final Object parsed = Json.parse(Files.readString(file));
-        if (!(parsed instanceof Map))
+        final Map<String, Object> parsed;
+        try
         {
-            throw new IllegalArgumentException(file + ": not a result object");
+            parsed = ResultJson.read(Files.readString(file));
         }
-        return LoadResult.fromJson((Map<String, Object>)parsed);
+        catch (final IllegalArgumentException ex)
+        {
+            throw new IllegalArgumentException(file + ": not a result object: " + ex.getMessage(), ex);
+        }
+        return LoadResult.fromJson(parsed);
     }
 
     /**

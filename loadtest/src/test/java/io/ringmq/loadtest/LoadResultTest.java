@@ -4,7 +4,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.util.List;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -50,7 +49,6 @@ class LoadResultTest
     }
 
     @Test
-    @SuppressWarnings("unchecked")
     void shouldRoundTripThroughJsonAndMergeShards()
     {
         // Shard 0 owns publisher 0 and a receiver; shard 1 owns publisher 1 and a receiver; fan-in: each receiver
@@ -64,8 +62,8 @@ class LoadResultTest
         shard0.timeline.add(new double[]{ 1, 10, 20, 2, 5, 9, 0 });
         shard1.timeline.add(new double[]{ 1, 30, 40, 2, 6, 7, 0 });
 
-        final LoadResult back0 = LoadResult.fromJson((Map<String, Object>)Json.parse(shard0.toJson()));
-        final LoadResult back1 = LoadResult.fromJson((Map<String, Object>)Json.parse(shard1.toJson()));
+        final LoadResult back0 = LoadResult.fromJson(ResultJson.read(shard0.toJson()));
+        final LoadResult back1 = LoadResult.fromJson(ResultJson.read(shard1.toJson()));
         assertEquals(1, back0.histogram.getTotalCount());
 
         final LoadResult merged = Merge.merge(List.of(back0, back1));
@@ -80,7 +78,6 @@ class LoadResultTest
     }
 
     @Test
-    @SuppressWarnings("unchecked")
     void shouldRoundTripTheIsolationFiguresThroughJson()
     {
         final LoadResult r = result(new int[]{ 1 }, new long[]{ 10 }, new long[]{ 10 }, new long[]{ 10 },
@@ -98,7 +95,7 @@ class LoadResultTest
         r.sys.put("publish/messages/dropped/queue-full", 5000L);
         r.sys.put("clients/stalled", 1L);
 
-        final LoadResult back = LoadResult.fromJson((Map<String, Object>)Json.parse(r.toJson()));
+        final LoadResult back = LoadResult.fromJson(ResultJson.read(r.toJson()));
         assertEquals(LoadOptions.STALLED_OFFLINE, back.stalledMode);
         assertEquals(2, back.healthyDisconnects);
         assertEquals(3, back.pingTimeouts);
@@ -110,7 +107,7 @@ class LoadResultTest
         assertEquals(200, back.brokerRssEndKb);
         assertEquals(r.sys, back.sys);
         assertTrue(Summary.isolationLines(back).get(1).contains("offline"));
-        assertEquals(null, LoadResult.fromJson((Map<String, Object>)Json.parse(
+        assertEquals(null, LoadResult.fromJson(ResultJson.read(
             result(new int[0], new long[0], new long[0], new long[0], new long[0], new long[0]).toJson())).stalledMode,
             "no isolation object outside the isolation scenario");
     }

@@ -1,7 +1,8 @@
 package io.ringmq.core.config;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.Locale;
+import java.util.List;
 import java.util.Map;
 import java.util.function.ObjLongConsumer;
 
@@ -230,18 +231,19 @@ public final class BrokerConfig
     }
 
     /**
-     * One line per setting, for {@code --help}.
+     * Every setting as declared, in declaration order, for the command line and {@code --help}.
      *
-     * @return the help text.
+     * @return the declarations.
      */
-    public static String helpText()
+    public static List<SettingDeclaration> declarations()
     {
-        final StringBuilder sb = new StringBuilder();
+        final List<SettingDeclaration> declarations = new ArrayList<>(SETTINGS.size());
         for (final Map.Entry<String, Setting> e : SETTINGS.entrySet())
         {
-            sb.append(String.format(Locale.ROOT, "  --%-22s %s%n", e.getKey() + " <v>", e.getValue().help()));
+            declarations.add(new SettingDeclaration(e.getKey(), e.getValue().help(), null == e.getValue().text() ?
+                SettingDeclaration.Kind.NUMBER : SettingDeclaration.Kind.TEXT));
         }
-        return sb.toString();
+        return declarations;
     }
 
     /** @return address to bind. */

@@ -1,6 +1,7 @@
 package io.ringmq.transport.config;
 
 import io.ringmq.core.config.BrokerConfig;
+import io.ringmq.core.config.SettingDeclaration;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -38,13 +39,18 @@ public final class ServerConfig
         "token|secret|passphrase|password(?!-file)|header");
 
     /** @param listener a simple-case listener option (refused beside listeners declared in a file). */
-    private record Option(String help, boolean flag, boolean listener, BiConsumer<ServerConfig, String> setter)
+    private record Option(String help, SettingDeclaration.Kind kind, boolean listener,
+        BiConsumer<ServerConfig, String> setter)
     {
+        boolean flag()
+        {
+            return SettingDeclaration.Kind.FLAG == kind;
+        }
     }
 
     static
     {
-        value("mqtts-port", "port of an MQTT over TLS listener on the bind address, 0 for none (default none; needs "
+        port("mqtts-port", "port of an MQTT over TLS listener on the bind address, 0 for none (default none; needs "
             + "--certfile and --keyfile)", (c, v) -> c.mqttsPort = port(v));
         value("certfile", "PEM certificate chain (leaf first) of the TLS listeners", (c, v) -> c.certFile = v);
         value("keyfile", "PEM private key (PKCS#8) of the TLS listeners", (c, v) -> c.keyFile = v);
@@ -54,9 +60,9 @@ public final class ServerConfig
             (c, v) -> c.requireCertificate = bool(v));
         flag("use-identity-as-username", "the client certificate's CN becomes the MQTT username (needs --cafile)",
             (c, v) -> c.useIdentityAsUsername = bool(v));
-        value("ws-port", "port of an MQTT over WebSocket listener on the bind address, 0 for none (default none)",
+        port("ws-port", "port of an MQTT over WebSocket listener on the bind address, 0 for none (default none)",
             (c, v) -> c.wsPort = port(v));
-        value("wss-port", "port of an MQTT over secure WebSocket listener, 0 for none (default none; same "
+        port("wss-port", "port of an MQTT over secure WebSocket listener, 0 for none (default none; same "
             + "certificate as --mqtts-port)", (c, v) -> c.wssPort = port(v));
         value("ws-path", "HTTP path of the WebSocket listeners (default /mqtt)", (c, v) -> c.wsPath = v);
         flag("proxy-protocol", "every listener started from the command line requires a PROXY protocol v1/v2 header "
@@ -73,11 +79,11 @@ public final class ServerConfig
             + "http, plugin names); 'certificate' accepts a verified TLS client certificate", (c, v) ->
             c.auth.chain(List.of(v.split(","))));
         auth("plugins-dir", "folder of authentication plugin jars (ServiceLoader)", (c, v) -> c.auth.pluginsDir(v));
-        auth("auth-threads", "threads deciding CONNECT and AUTH off the routing thread (default 4)",
+        number("auth-threads", "threads deciding CONNECT and AUTH off the routing thread (default 4)",
             (c, v) -> c.auth.threads(Integer.parseInt(v)));
-        auth("auth-queue", "decisions that may wait for an auth thread; more are refused with 0x88 (default 10000)",
+        number("auth-queue", "decisions that may wait for an auth thread; more are refused with 0x88 (default 10000)",
             (c, v) -> c.auth.queue(Integer.parseInt(v)));
-        auth("auth-watch-interval", "ms between checks of the auth files for changes, 0 for SIGHUP only (default "
+        number("auth-watch-interval", "ms between checks of the auth files for changes, 0 for SIGHUP only (default "
             + "1000)", (c, v) -> c.auth.watchIntervalMs(Integer.parseInt(v)));
         jwt("public-keys", "JWT: PEM public keys or certificates (RS256, ES256), comma-separated");
         jwt("jwks-file", "JWT: a JWKS file of public keys (kid selects the key)");
@@ -89,7 +95,7 @@ public final class ServerConfig
         jwt("issuer", "JWT: required iss");
         jwt("audience", "JWT: required aud");
         jwt("acl-claim", "JWT: claim holding the client's ACL (EMQX rule list or {pub,sub,all})");
-        setting("http-port", "port of the HTTP endpoint for health checks and Prometheus metrics, 0 for none "
+        number("http-port", "port of the HTTP endpoint for health checks and Prometheus metrics, 0 for none "
             + "(default " + DEFAULT_HTTP_PORT + " from the command line; none for a broker embedded in code)",
             (c, v) -> c.httpPort = port(v));
         setting("http-bind", "address of the HTTP endpoint (default " + DEFAULT_HTTP_BIND + ")",
@@ -150,24 +156,36 @@ public final class ServerConfig
 
     private static void value(final String name, final String help, final BiConsumer<ServerConfig, String> setter)
     {
-        OPTIONS.put(name, new Option(help, false, true, setter));
+        OPTIONS.put(name, new Option(help, SettingDeclaration.Kind.TEXT, true, setter));
+    }
+
+    /** A simple-case listener's port. */
+    private static void port(final String name, final String help, final BiConsumer<ServerConfig, String> setter)
+    {
+        OPTIONS.put(name, new Option(help, SettingDeclaration.Kind.NUMBER, true, setter));
     }
 
     private static void flag(final String name, final String help, final BiConsumer<ServerConfig, String> setter)
     {
-        OPTIONS.put(name, new Option(help, true, true, setter));
+        OPTIONS.put(name, new Option(help, SettingDeclaration.Kind.FLAG, true, setter));
     }
 
     /** An authentication setting: valid with listeners declared in a configuration file too. */
     private static void auth(final String name, final String help, final BiConsumer<ServerConfig, String> setter)
     {
-        OPTIONS.put(name, new Option(help, false, false, setter));
+        OPTIONS.put(name, new Option(help, SettingDeclaration.Kind.TEXT, false, setter));
     }
 
     /** A setting outside the listeners (the HTTP endpoint): valid with listeners declared in a file too. */
     private static void setting(final String name, final String help, final BiConsumer<ServerConfig, String> setter)
     {
-        OPTIONS.put(name, new Option(help, false, false, setter));
+        OPTIONS.put(name, new Option(help, SettingDeclaration.Kind.TEXT, false, setter));
+    }
+
+    /** A numeric setting outside the listeners (authentication, the HTTP endpoint). */
+    private static void number(final String name, final String help, final BiConsumer<ServerConfig, String> setter)
+    {
+        OPTIONS.put(name, new Option(help, SettingDeclaration.Kind.NUMBER, false, setter));
     }
 
     private static int port(final String value)
@@ -384,18 +402,19 @@ public final class ServerConfig
     }
 
     /**
-     * One line per simple-case listener option, for {@code --help}.
+     * Every option of this table as declared (the simple-case listener options, the authentication and HTTP
+     * settings), in declaration order, for the command line and {@code --help}; the broker settings are
+     * {@link BrokerConfig#declarations()}.
      *
-     * @return the help text.
+     * @return the declarations.
      */
-    public static String helpText()
+    public static List<SettingDeclaration> declarations()
     {
-        final StringBuilder sb = new StringBuilder();
+        final List<SettingDeclaration> declarations = new ArrayList<>(OPTIONS.size());
         for (final Map.Entry<String, Option> e : OPTIONS.entrySet())
         {
-            sb.append(String.format(Locale.ROOT, "  --%-22s %s%n", e.getKey() + (e.getValue().flag() ? "" : " <v>"),
-                e.getValue().help()));
+            declarations.add(new SettingDeclaration(e.getKey(), e.getValue().help(), e.getValue().kind()));
         }
-        return sb.toString();
+        return declarations;
     }
 }

@@ -199,10 +199,8 @@ public final class RingMqBroker implements AutoCloseable
             return null;
         }
         final BrokerMetrics metrics = new BrokerMetrics(router::snapshot, server, server.listeners(), true);
-        metrics.ring(ring);
+        metrics.ring(ring, router.handoffLatency());
         metrics.outboundQueues(server.outboundQueues());
-        metrics.latency("ringmq_ring_handoff_seconds", "time from an event's producer to the Router taking it off "
-            + "the ring (one event in 64)", router.handoffLatency());
         server.listeners().forEach(listener -> listener.recordAddresses(true));   // the API lists addresses
         final AdminHttpServer endpoint = new AdminHttpServer(serverConfig.httpBind(), serverConfig.httpPort(),
             serverConfig.httpToken(), metrics, this::notReadyReason, admin,
@@ -229,8 +227,7 @@ public final class RingMqBroker implements AutoCloseable
         }
         if (null != http)
         {
-            http.metrics().latency("ringmq_journal_force_seconds", "time each force (msync) of the journal took",
-                journaller.forceLatency());
+            http.metrics().journalForces(journaller.forceLatency());
         }
         journaller.start();
     }

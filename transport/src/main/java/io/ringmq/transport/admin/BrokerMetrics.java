@@ -203,12 +203,15 @@ public final class BrokerMetrics
 
     /**
      * The inbound ring's fill level, read at scrape time (the Disruptor's cursor and gating sequences are
-     * thread-safe).
+     * thread-safe), and how long events wait in it.
      *
-     * @param ring the inbound ring.
+     * @param ring    the inbound ring.
+     * @param handoff the Router's sampled hand-off times.
      */
-    public void ring(final RingBuffer<?> ring)
+    public void ring(final RingBuffer<?> ring, final LatencyHistogram handoff)
     {
+        latency("ringmq_ring_handoff_seconds", "time from an event's producer to the Router taking it off the ring "
+            + "(one event in 64)", handoff);
         GaugeWithCallback.builder().name("ringmq_ring_used_slots")
             .help("slots of the inbound ring published and not yet consumed by the Router")
             .callback(cb -> cb.call(ring.getBufferSize() - ring.remainingCapacity()))
@@ -250,6 +253,16 @@ public final class BrokerMetrics
     }
 
     /**
+     * How long the journal's forces take.
+     *
+     * @param forces the journaller's force times.
+     */
+    public void journalForces(final LatencyHistogram forces)
+    {
+        latency("ringmq_journal_force_seconds", "time each force (msync) of the journal took", forces);
+    }
+
+    /**
      * A broker-internal latency as a Prometheus histogram in seconds, read from its power-of-two buckets at scrape
      * time.
      *
@@ -257,7 +270,7 @@ public final class BrokerMetrics
      * @param help      what it measures.
      * @param histogram the recorder (thread-safe to read).
      */
-    public void latency(final String name, final String help, final LatencyHistogram histogram)
+    void latency(final String name, final String help, final LatencyHistogram histogram)
     {
         final double[] bounds = new double[LatencyHistogram.BUCKETS];
         for (int i = 0; i < bounds.length; i++)

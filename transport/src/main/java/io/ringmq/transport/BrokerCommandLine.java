@@ -211,6 +211,8 @@ final class BrokerCommandLine
         {
             throw new ParameterException(commandLine, ex.getMessage(), ex);
         }
+        // A reload (SIGHUP, the admin API) builds it again the same way: the file re-read, the same options.
+        config.source(this::configure);
         return config;
     }
 

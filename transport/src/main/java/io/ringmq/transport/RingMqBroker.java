@@ -65,6 +65,10 @@ public final class RingMqBroker implements AutoCloseable
     private final BrokerConfig config;
     private final Disruptor<RingEvent> disruptor;
     private final RingBuffer<RingEvent> ring;
+    /** Serialises reloads (SIGHUP and the admin API). */
+    private final Object reloadLock = new Object();
+    /** The configuration the broker started with (read-only but for the settings a reload applies). */
+    private final ServerConfig serverConfig;
     /** Admin operations to the Router, as ring events (the HTTP endpoint's, or an embedding program's). */
     private final AdminGateway admin;
     private final Router router;
@@ -93,6 +97,7 @@ public final class RingMqBroker implements AutoCloseable
     private RingMqBroker(final ServerConfig serverConfig, final AuthFactory.Embedded embedded)
         throws InterruptedException
     {
+        this.serverConfig = serverConfig;
         final BrokerConfig config = serverConfig.broker();
         final List<ListenerConfig> listeners;
         try
@@ -592,14 +597,25 @@ public final class RingMqBroker implements AutoCloseable
     }
 
     /**
-     * Reload everything that can change without a restart (SIGHUP): the TLS material and the authentication files
-     * (password, SCRAM credentials, ACL, token keys). A file that fails to parse is refused and its old rules stay.
+     * Reload everything that can change without a restart (SIGHUP, the admin API): the configuration file (the
+     * settings {@link ConfigReload} can apply, and a line for each one that needs a restart), the TLS material and
+     * the authentication files (password, SCRAM credentials, ACL, token keys). A file that fails to parse is refused
+     * and what it held stays. One reload at a time (its own lock: never the broker's, which {@link #close} holds
+     * while it waits for the HTTP loop a reload may run on).
      *
      * @return one line per change or refusal.
      */
     public List<String> reload()
     {
-        final List<String> changes = new ArrayList<>();
+        synchronized (reloadLock)
+        {
+            return reloadNow();
+        }
+    }
+
+    private List<String> reloadNow()
+    {
+        final List<String> changes = new ArrayList<>(ConfigReload.apply(serverConfig, server.listeners(), admin));
         changes.add(server.reloadTls() + " TLS listener(s) took new material");
         if (null != auth)
         {

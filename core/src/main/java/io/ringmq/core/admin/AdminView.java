@@ -102,4 +102,13 @@ public interface AdminView
      * @throws IllegalArgumentException for an invalid topic name.
      */
     PublishResult publish(PublishRequest request);
+
+    /**
+     * Change a setting a reload may change while the broker runs ({@code BrokerConfig.isReloadable}).
+     *
+     * @param setting the option name.
+     * @param value   its new value.
+     * @throws IllegalArgumentException if the setting is not reloadable or the value is refused.
+     */
+    void reconfigure(String setting, String value);
 }

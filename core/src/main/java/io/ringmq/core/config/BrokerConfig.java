@@ -4,14 +4,16 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.ObjLongConsumer;
 
 /**
  * Broker settings with their embedded defaults. Each setting has one name, used both as the command-line option
  * ({@code --name value}) and as the key in a {@code --config} properties file ({@code name=value}).
  * <p>
- * <b>Threading:</b> mutable while the broker is being configured, then handed to the broker and never changed;
- * the broker's threads only read it after a happens-before edge (thread start).
+ * <b>Threading:</b> mutable while the broker is being configured, then handed to the broker; the broker's threads
+ * only read it after a happens-before edge (thread start). The exception: the {@link #isReloadable reloadable}
+ * settings, which only the Router reads, are changed by a reload on the Router thread itself (single writer).
  */
 public final class BrokerConfig
 {
@@ -53,6 +55,12 @@ public final class BrokerConfig
 
     /** All settings by option name, for the CLI, the config file and {@code --help}. */
     private static final Map<String, Setting> SETTINGS = new LinkedHashMap<>();
+    /**
+     * Settings a reload may change while the broker runs: those only the Router reads, and reads each time it uses
+     * them (at CONNECT, SUBSCRIBE, PUBLISH). The Router sets them on its own thread (an admin ring event), so they
+     * keep a single writer once the broker runs. Every other setting is fixed at start.
+     */
+    private static final Set<String> RELOADABLE = Set.of("max-keep-alive", "max-session-expiry", "max-topic-levels");
 
     private record Setting(String help, ObjLongConsumer<BrokerConfig> numeric, StringSetter text)
     {
@@ -181,6 +189,15 @@ public final class BrokerConfig
             throw new IllegalArgumentException(name + ": " + ex.getMessage(), ex);
         }
         return this;
+    }
+
+    /**
+     * @param name option name without dashes.
+     * @return true if a reload may change it while the broker runs (on the Router thread).
+     */
+    public static boolean isReloadable(final String name)
+    {
+        return RELOADABLE.contains(name);
     }
 
     /**

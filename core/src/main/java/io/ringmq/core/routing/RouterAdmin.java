@@ -14,6 +14,7 @@ import io.ringmq.core.admin.SessionSummary;
 import io.ringmq.core.admin.SubscriptionRequest;
 import io.ringmq.core.admin.SubscriptionSummary;
 import io.ringmq.core.codec.MqttProtocolException;
+import io.ringmq.core.config.BrokerConfig;
 import io.ringmq.core.codec.TopicValidator;
 import io.ringmq.core.codec.Utf8Validator;
 import io.ringmq.core.protocol.ReasonCode;
@@ -253,6 +254,17 @@ final class RouterAdmin implements AdminView
         state.counters.adminPublishes++;
         return publishes.publishAdmin(new Message(topic, null, request.payload(), request.qos(), request.retain(),
             -1), request.messageExpirySeconds());
+    }
+
+    @Override
+    public void reconfigure(final String setting, final String value)
+    {
+        if (!BrokerConfig.isReloadable(setting))
+        {
+            throw new IllegalArgumentException(setting + " cannot change while the broker runs");
+        }
+        state.config.set(setting, value);
+        LOG.info("reload: {} is now {}", setting, value);
     }
 
     // ---------------------------------------------------------------- copies for other threads

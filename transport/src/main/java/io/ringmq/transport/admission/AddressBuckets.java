@@ -36,6 +36,8 @@ final class AddressBuckets
     private static final long IPV4_HI = 0L;
     private static final long IPV4_LO_PREFIX = 0x0000_FFFF_0000_0000L;
 
+    private final double perSecond;
+    private final int burst;
     private final long intervalNs;
     private final long toleranceNs;
     private final int setMask;
@@ -55,6 +57,8 @@ final class AddressBuckets
         {
             throw new IllegalArgumentException("address capacity must be between 1 and 2^24: " + capacity);
         }
+        this.perSecond = perSecond;
+        this.burst = burst;
         this.intervalNs = TokenBucket.intervalNs(perSecond);
         this.toleranceNs = TokenBucket.toleranceNs(intervalNs, burst);
         final int slotCount = Math.max(WAYS, Integer.highestOneBit(capacity - 1) << 1);
@@ -239,5 +243,17 @@ final class AddressBuckets
                 }
             }
         }
+    }
+
+    /** @return tokens added per second, as configured. */
+    double rate()
+    {
+        return perSecond;
+    }
+
+    /** @return tokens the bucket holds, as configured. */
+    int burst()
+    {
+        return burst;
     }
 }

@@ -8,6 +8,8 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetAddress;
 import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -63,11 +65,17 @@ public final class ConnectionAdmission implements ProxyRefusalListener
         {"accepted", "listener-full", "rate", "address-rate", "proxy-header", "handshake-timeout"};
 
     private final String listenerName;
-    private final int maxConnections;
+    /*
+     * The limits: set at construction and replaced whole by {@link #reconfigure} (a reload, on its own thread);
+     * volatile, and each check reads a field once, so it sees one setting or the next, never a mix within a field.
+     */
+    private volatile int maxConnections;
     /** Null when the listener has no rate of its own. */
-    private final TokenBucket rate;
+    private volatile TokenBucket rate;
     /** Null when addresses have no rate. */
-    private final AddressBuckets addressRates;
+    private volatile AddressBuckets addressRates;
+    /** Most addresses tracked, kept for {@link #reconfigure}. */
+    private final int maxAddresses;
     /** Connections accepted and not yet released; any thread, atomically. */
     private final AtomicInteger connections = new AtomicInteger();
     /** Refusals since construction, by reason; any thread increments, any thread reads. */
@@ -122,6 +130,7 @@ public final class ConnectionAdmission implements ProxyRefusalListener
                 connectRatePerAddress);
         }
         this.listenerName = listenerName;
+        this.maxAddresses = maxAddresses;
         this.maxConnections = maxConnections;
         this.rate = connectRate > 0 ? new TokenBucket(connectRate, burst(connectRate, connectBurst), nowNs) : null;
         this.addressRates = connectRatePerAddress > 0 ? new AddressBuckets(connectRatePerAddress,
@@ -142,11 +151,13 @@ public final class ConnectionAdmission implements ProxyRefusalListener
     {
         // Reserve a place first, so that concurrent accepts never exceed the maximum, and give it back on a refusal.
         final int count = connections.incrementAndGet();
-        if (maxConnections > 0 && count > maxConnections)
+        final int max = maxConnections;
+        if (max > 0 && count > max)
         {
             connections.decrementAndGet();
             return refuse(LISTENER_FULL, remoteAddress, null, nowNs);
         }
+        final TokenBucket rate = this.rate;
         if (null != rate && !rate.tryTake(nowNs))
         {
             connections.decrementAndGet();
@@ -165,6 +176,7 @@ public final class ConnectionAdmission implements ProxyRefusalListener
      */
     public int tryAcceptAddress(final InetAddress address, final long nowNs)
     {
+        final AddressBuckets addressRates = this.addressRates;
         if (null == addressRates || null == address || addressRates.tryTake(address, nowNs))
         {
             return ACCEPTED;
@@ -226,6 +238,53 @@ public final class ConnectionAdmission implements ProxyRefusalListener
         return log.total();
     }
 
+    /**
+     * New limits from a reloaded configuration: the maximum applies to the next connection (those already over it
+     * stay); a changed rate starts with a full bucket, and a changed per-address rate forgets the addresses tracked.
+     * Unchanged rates keep their buckets.
+     *
+     * @param config the listener's reloaded settings, concluded.
+     * @param nowNs  current time.
+     * @return what changed, one phrase each; empty when nothing did.
+     */
+    public List<String> reconfigure(final ListenerConfig config, final long nowNs)
+    {
+        final List<String> changes = new ArrayList<>();
+        if (config.maxConnections() != maxConnections)
+        {
+            changes.add("max-connections " + maxConnections + " -> " + config.maxConnections());
+            maxConnections = config.maxConnections();
+        }
+        if (config.connectRate() != rateOf(rate) || burst(config.connectRate(), config.connectBurst()) !=
+            burstOf(rate))
+        {
+            changes.add("connect-rate " + rateOf(rate) + " -> " + config.connectRate());
+            rate = config.connectRate() > 0 ? new TokenBucket(config.connectRate(),
+                burst(config.connectRate(), config.connectBurst()), nowNs) : null;
+        }
+        final AddressBuckets current = addressRates;
+        final double perAddress = null == current ? 0 : current.rate();
+        final int perAddressBurst = null == current ? 0 : current.burst();
+        if (config.connectRatePerAddress() != perAddress ||
+            burst(config.connectRatePerAddress(), config.connectBurstPerAddress()) != perAddressBurst)
+        {
+            changes.add("connect-rate-per-address " + perAddress + " -> " + config.connectRatePerAddress());
+            addressRates = config.connectRatePerAddress() > 0 ? new AddressBuckets(config.connectRatePerAddress(),
+                burst(config.connectRatePerAddress(), config.connectBurstPerAddress()), maxAddresses) : null;
+        }
+        return changes;
+    }
+
+    private static double rateOf(final TokenBucket bucket)
+    {
+        return null == bucket ? 0 : bucket.rate();
+    }
+
+    private static int burstOf(final TokenBucket bucket)
+    {
+        return null == bucket ? 0 : bucket.burst();
+    }
+
     /** @return connections accepted and not yet released. */
     public int connections()
     {
@@ -235,18 +294,21 @@ public final class ConnectionAdmission implements ProxyRefusalListener
     /** @return addresses whose rate is tracked now (reads the whole table: for metrics and tests). */
     public int trackedAddresses()
     {
+        final AddressBuckets addressRates = this.addressRates;
         return null == addressRates ? 0 : addressRates.size();
     }
 
     /** @return most addresses tracked at once, 0 when addresses have no rate. */
     public int maxTrackedAddresses()
     {
+        final AddressBuckets addressRates = this.addressRates;
         return null == addressRates ? 0 : addressRates.capacity();
     }
 
     /** @return address buckets forgotten before they had refilled, to make room (a sign the table is too small). */
     public long addressEvictions()
     {
+        final AddressBuckets addressRates = this.addressRates;
         return null == addressRates ? 0 : addressRates.activeEvictions();
     }
 

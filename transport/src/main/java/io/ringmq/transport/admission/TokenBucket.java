@@ -19,6 +19,8 @@ final class TokenBucket
     /** Kept well below overflow: {@code tat + interval - now} of any reachable state stays representable. */
     private static final long MAX_TOLERANCE_NS = Long.MAX_VALUE / 4;
 
+    private final double perSecond;
+    private final int burst;
     private final long intervalNs;
     private final long toleranceNs;
     /** Theoretical arrival time; any thread advances it with compareAndSet. */
@@ -31,6 +33,8 @@ final class TokenBucket
      */
     TokenBucket(final double perSecond, final int burst, final long nowNs)
     {
+        this.perSecond = perSecond;
+        this.burst = burst;
         this.intervalNs = intervalNs(perSecond);
         this.toleranceNs = toleranceNs(intervalNs, burst);
         this.tat = new AtomicLong(nowNs);
@@ -129,5 +133,17 @@ final class TokenBucket
     {
         final long used = tat - nowNs;
         return used <= 0 ? toleranceNs / intervalNs : (toleranceNs - used) / intervalNs;
+    }
+
+    /** @return tokens added per second, as configured. */
+    double rate()
+    {
+        return perSecond;
+    }
+
+    /** @return tokens the bucket holds, as configured. */
+    int burst()
+    {
+        return burst;
     }
 }

@@ -4,13 +4,17 @@ import io.ringmq.core.config.BrokerConfig;
 import io.ringmq.core.config.SettingDeclaration;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -143,8 +147,13 @@ public final class ServerConfig
     private int httpPort;
     private String httpBind = DEFAULT_HTTP_BIND;
     private String httpToken;
+    /**
+     * Builds this configuration again from where it came from (the file, re-read, and the same command line), for a
+     * reload; null for a configuration made in code. Set once by the starting thread.
+     */
+    private Supplier<ServerConfig> source;
     /** Every option set, file first then command line, in order: what {@link #settings()} shows. */
-    private final Map<String, String> given = new LinkedHashMap<>();
+    private final Map<String, String> given = Collections.synchronizedMap(new LinkedHashMap<>());
 
     /**
      * @param broker the broker settings.
@@ -280,8 +289,74 @@ public final class ServerConfig
     public Map<String, String> settings()
     {
         final Map<String, String> settings = new LinkedHashMap<>();
-        given.forEach((name, value) -> settings.put(name, SECRET.matcher(name).find() ? "****" : value));
+        synchronized (given)
+        {
+            given.forEach((name, value) -> settings.put(name, SECRET.matcher(name).find() ? "****" : value));
+        }
         return settings;
+    }
+
+    /**
+     * @param source builds this configuration again from its file and command line (a reload re-reads the file).
+     * @return this.
+     */
+    public ServerConfig source(final Supplier<ServerConfig> source)
+    {
+        this.source = source;
+        return this;
+    }
+
+    /** @return how to build this configuration again for a reload, or null when it was made in code. */
+    public Supplier<ServerConfig> source()
+    {
+        return source;
+    }
+
+    /**
+     * The options whose value differs between this configuration and another (a reloaded one), secrets masked.
+     *
+     * @param other the other configuration.
+     * @return option name to {old, new} (null for an option set in only one of them), in option order.
+     */
+    public Map<String, String[]> changes(final ServerConfig other)
+    {
+        final Map<String, String[]> changes = new LinkedHashMap<>();
+        final Map<String, String> mine;
+        final Map<String, String> theirs;
+        synchronized (given)
+        {
+            mine = new LinkedHashMap<>(given);
+        }
+        synchronized (other.given)
+        {
+            theirs = new LinkedHashMap<>(other.given);
+        }
+        final Set<String> names = new LinkedHashSet<>(mine.keySet());
+        names.addAll(theirs.keySet());
+        for (final String name : names)
+        {
+            final String before = mine.get(name);
+            final String after = theirs.get(name);
+            if (!Objects.equals(before, after))
+            {
+                final boolean secret = SECRET.matcher(name).find();
+                changes.put(name, new String[] {secret && null != before ? "****" : before,
+                    secret && null != after ? "****" : after});
+            }
+        }
+        return changes;
+    }
+
+    /**
+     * A reload applied a setting of another configuration to the running broker: note its value here, so that the
+     * next reload compares with it. The value itself was set where it is used (the Router's settings).
+     *
+     * @param name  the option name.
+     * @param other the reloaded configuration it came from.
+     */
+    public void noteReloaded(final String name, final ServerConfig other)
+    {
+        given.put(name, other.given.get(name));
     }
 
     /** @return the authentication and authorization settings. */

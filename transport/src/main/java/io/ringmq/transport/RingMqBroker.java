@@ -35,6 +35,9 @@ import io.ringmq.transport.auth.AuthService;
 import io.ringmq.transport.auth.acl.AclCompiler;
 import io.ringmq.transport.config.ListenerConfig;
 import io.ringmq.transport.config.ServerConfig;
+import io.ringmq.transport.config.TlsConfig;
+import io.ringmq.transport.tls.TlsContextHolder;
+import io.ringmq.transport.tls.TlsMaterialException;
 import io.ringmq.transport.netty.Listener;
 import io.ringmq.transport.netty.NettyServer;
 import org.slf4j.Logger;
@@ -207,11 +210,13 @@ public final class RingMqBroker implements AutoCloseable
         metrics.ring(ring, router.handoffLatency());
         metrics.outboundQueues(server.outboundQueues());
         server.listeners().forEach(listener -> listener.recordAddresses(true));   // the API lists addresses
-        final AdminHttpServer endpoint = new AdminHttpServer(serverConfig.httpBind(), serverConfig.httpPort(),
-            serverConfig.httpToken(), metrics, this::notReadyReason, admin,
-            new BrokerStatus(this, serverConfig, metrics), () -> ready);
+        final AdminHttpServer endpoint;
         try
         {
+            final TlsConfig tls = serverConfig.httpTls();
+            endpoint = new AdminHttpServer(serverConfig.httpBind(), serverConfig.httpPort(),
+                null == tls ? null : TlsContextHolder.open("http", tls), serverConfig.httpToken(), metrics,
+                this::notReadyReason, admin, new BrokerStatus(this, serverConfig, metrics), () -> ready);
             endpoint.start();
         }
         catch (final InterruptedException | RuntimeException ex)
@@ -219,6 +224,10 @@ public final class RingMqBroker implements AutoCloseable
             server.shutdown();
             journal.close();
             closeAuth();
+            if (ex instanceof TlsMaterialException || ex instanceof IllegalArgumentException)
+            {
+                throw new BrokerStartException("HTTP endpoint: " + ex.getMessage(), ex);
+            }
             throw ex;
         }
         return endpoint;
@@ -617,6 +626,10 @@ public final class RingMqBroker implements AutoCloseable
     {
         final List<String> changes = new ArrayList<>(ConfigReload.apply(serverConfig, server.listeners(), admin));
         changes.add(server.reloadTls() + " TLS listener(s) took new material");
+        if (null != http && null != http.tls() && http.tls().reloadIfChanged())
+        {
+            changes.add("the HTTP endpoint took new TLS material");
+        }
         if (null != auth)
         {
             changes.addAll(auth.reload());

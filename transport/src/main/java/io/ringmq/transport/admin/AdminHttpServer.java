@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.ringmq.transport.BrokerStartException;
+import io.ringmq.transport.tls.TlsContextHolder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +49,8 @@ public final class AdminHttpServer implements AutoCloseable
     private final int port;
     private final AdminRequestHandler handler;
     private final BrokerMetrics metrics;
+    /** HTTPS material, or null; reloaded on SIGHUP like a listener's. */
+    private final TlsContextHolder tls;
     private final EventLoopGroup group;
     private final Class<? extends ServerChannel> channelClass;
     /** Set once by {@link #start} (the starting thread), read by any thread afterwards. */
@@ -56,6 +59,7 @@ public final class AdminHttpServer implements AutoCloseable
     /**
      * @param bind      address to listen on.
      * @param port      port, 0 for an ephemeral one.
+     * @param tls       the endpoint's TLS material (HTTPS only), or null for plain HTTP.
      * @param token     bearer token of the admin API, or null (the API then answers 401).
      * @param metrics   what {@code /metrics} writes.
      * @param readiness what {@code /health/ready} answers.
@@ -63,10 +67,11 @@ public final class AdminHttpServer implements AutoCloseable
      * @param broker    the admin API's information and control of the broker.
      * @param started   whether the Router runs (the admin API answers 503 before).
      */
-    public AdminHttpServer(final String bind, final int port, final String token, final BrokerMetrics metrics,
-        final Readiness readiness, final AdminGateway gateway, final BrokerControl broker,
+    public AdminHttpServer(final String bind, final int port, final TlsContextHolder tls, final String token,
+        final BrokerMetrics metrics, final Readiness readiness, final AdminGateway gateway, final BrokerControl broker,
         final BooleanSupplier started)
     {
+        this.tls = tls;
         this.bind = bind;
         this.port = port;
         this.metrics = metrics;
@@ -105,6 +110,10 @@ public final class AdminHttpServer implements AutoCloseable
                 @Override
                 protected void initChannel(final SocketChannel channel)
                 {
+                    if (null != tls)
+                    {
+                        channel.pipeline().addLast(tls.newHandler(channel.alloc()));
+                    }
                     channel.pipeline()
                         .addLast(new ReadTimeoutHandler(READ_TIMEOUT_SECONDS, TimeUnit.SECONDS))
                         .addLast(new HttpServerCodec())
@@ -123,8 +132,14 @@ public final class AdminHttpServer implements AutoCloseable
             throw new BrokerStartException("HTTP endpoint: cannot listen on " + bind + ":" + port + ": " + what +
                 " (--http-port 0 turns it off)", ex);
         }
-        LOG.info("HTTP endpoint on {}:{} (/health/live, /health/ready, /metrics, /api/v1/, /dashboard/)", bind,
-            port());
+        LOG.info("HTTP{} endpoint on {}:{} (/health/live, /health/ready, /metrics, /api/v1/, /dashboard/)",
+            null == tls ? "" : "S", bind, port());
+    }
+
+    /** @return its TLS material, or null for plain HTTP. */
+    public TlsContextHolder tls()
+    {
+        return tls;
     }
 
     /** @return the metrics it serves (more sources may be added while the broker starts). */

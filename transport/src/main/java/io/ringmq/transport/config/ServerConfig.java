@@ -106,6 +106,10 @@ public final class ServerConfig
             (c, v) -> c.httpBind = v);
         setting("http-token", "bearer token for the admin API under /api/ (without one it answers 401); /metrics and "
             + "/health/* stay open", (c, v) -> c.httpToken = v.isEmpty() ? null : v);
+        setting("http-certfile", "PEM certificate chain of the HTTP endpoint: it then speaks HTTPS only (needs "
+            + "--http-keyfile; reloaded on SIGHUP)", (c, v) -> c.httpCertFile = v.isEmpty() ? null : v);
+        setting("http-keyfile", "PEM private key (PKCS#8) of the HTTP endpoint", (c, v) -> c.httpKeyFile =
+            v.isEmpty() ? null : v);
         http("url", "HTTP hook: URL the broker POSTs each CONNECT to (client id, user name, password, address, "
             + "certificate) for allow/deny/ignore");
         http("headers", "HTTP hook: extra request headers, 'Name: value' separated by ';'");
@@ -147,6 +151,8 @@ public final class ServerConfig
     private int httpPort;
     private String httpBind = DEFAULT_HTTP_BIND;
     private String httpToken;
+    private String httpCertFile;
+    private String httpKeyFile;
     /**
      * Builds this configuration again from where it came from (the file, re-read, and the same command line), for a
      * reload; null for a configuration made in code. Set once by the starting thread.
@@ -375,6 +381,23 @@ public final class ServerConfig
     public String httpBind()
     {
         return httpBind;
+    }
+
+    /**
+     * @return the HTTP endpoint's TLS settings, concluded, or null for plain HTTP.
+     * @throws IllegalArgumentException if only one of the certificate and the key is given.
+     */
+    public TlsConfig httpTls()
+    {
+        if (null == httpCertFile && null == httpKeyFile)
+        {
+            return null;
+        }
+        if (null == httpCertFile || null == httpKeyFile)
+        {
+            throw new IllegalArgumentException("--http-certfile and --http-keyfile go together");
+        }
+        return new TlsConfig().certFile(httpCertFile).keyFile(httpKeyFile).conclude();
     }
 
     /** @return bearer token of the admin API, or null when none is set (the API then answers 401). */

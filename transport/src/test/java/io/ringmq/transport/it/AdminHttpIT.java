@@ -225,6 +225,35 @@ class AdminHttpIT
     }
 
     @Test
+    void shouldServeHttpsWithTheConfiguredCertificate(@TempDir final Path certificatesDir) throws Exception
+    {
+        final TestCertificates certificates = TestCertificates.create(certificatesDir);
+        final int port = freePort();
+        final ServerConfig config = serverConfig(port);
+        config.set("http-certfile", certificates.server().chain().toString());
+        config.set("http-keyfile", certificates.server().key().toString());
+        try (RingMqBroker secure = RingMqBroker.start(config))
+        {
+            assertEquals(port, secure.httpPort());
+            final HttpClient https = HttpClient.newBuilder().sslContext(certificates.sslContext(null))
+                .connectTimeout(Duration.ofSeconds(2)).build();
+            final HttpResponse<String> ready = https.send(HttpRequest.newBuilder(URI.create("https://localhost:" +
+                port + "/health/ready")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, ready.statusCode(), ready.body());
+            final HttpResponse<String> api = https.send(HttpRequest.newBuilder(URI.create("https://localhost:" +
+                port + "/api/v1/clients")).header("Authorization", "Bearer " + TOKEN).build(),
+                HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, api.statusCode(), api.body());
+            assertThrows(IOException.class, () -> http.send(HttpRequest.newBuilder(URI.create("http://" + HOST + ":" +
+                port + "/health/live")).timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString()),
+                "plain HTTP is not served beside HTTPS");
+        }
+        final ServerConfig half = serverConfig(freePort());
+        half.set("http-certfile", certificates.server().chain().toString());
+        assertThrows(BrokerStartException.class, () -> RingMqBroker.start(half), "a certificate without its key");
+    }
+
+    @Test
     void shouldGuardTheAdminApiWithTheBearerToken() throws Exception
     {
         assertEquals(401, get("/api/v1/clients").statusCode());

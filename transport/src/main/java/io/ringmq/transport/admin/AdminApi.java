@@ -14,6 +14,7 @@ import io.ringmq.core.admin.RetainedSummary;
 import io.ringmq.core.admin.SubscriptionRequest;
 import io.ringmq.core.codec.Utf8Validator;
 import io.ringmq.core.status.RateLimitedLog;
+import io.ringmq.transport.logging.LogLevels;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -55,10 +57,13 @@ final class AdminApi
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final Set<String> PUBLISH_FIELDS = Set.of("topic", "payload", "encoding", "qos", "retain",
         "messageExpiry");
+    private static final Set<String> LOGGING_FIELDS = Set.of("level");
     private static final Set<String> SUBSCRIPTION_FIELDS = Set.of("filter", "qos", "noLocal", "retainAsPublished",
         "retainHandling");
 
     private final AdminGateway gateway;
+    /** Made on first use (HTTP loop only): it needs Logback as the SLF4J provider, which an embedding may lack. */
+    private LogLevels logLevels;
     private final BrokerControl broker;
     private final BooleanSupplier started;
     /** Failed operations (not bad input): logged rate-limited, an operator can repeat them at will. */
@@ -120,6 +125,7 @@ final class AdminApi
             case "metrics" -> only(path, 1, method, "GET", () -> done(ok(broker.metrics())));
             case "reload" -> only(path, 1, method, "POST", () -> done(ok(Map.of("changes", broker.reload()))));
             case "publish" -> only(path, 1, method, "POST", () -> publish(body));
+            case "logging" -> logging(method, path, body);
             case "clients" -> clients(method, uri, path, body);
             case "sessions" -> sessions(method, uri, path);
             case "retained" -> retained(method, uri, rawPath);
@@ -248,6 +254,43 @@ final class AdminApi
                 ok(Map.of("topic", topic, "deleted", true)) : notFound("no retained message on " + topic));
         }
         return done(notAllowed("GET, DELETE"));
+    }
+
+    /** Logging levels: read them all, or change one logger's (not through the Router: Logback is thread-safe). */
+    private CompletableFuture<Response> logging(final HttpMethod method, final String[] path, final byte[] body)
+    {
+        if (null == logLevels)
+        {
+            try
+            {
+                logLevels = new LogLevels();
+            }
+            catch (final IllegalStateException ex)
+            {
+                return done(error(HttpResponseStatus.NOT_IMPLEMENTED, ex.getMessage()));
+            }
+        }
+        if (1 == path.length)
+        {
+            return only(path, 1, method, "GET", () -> done(ok(logLevels.levels())));
+        }
+        if (2 != path.length)
+        {
+            return done(notFound("not found: /" + String.join("/", path)));
+        }
+        if (!HttpMethod.PUT.equals(method))
+        {
+            return done(notAllowed("PUT"));
+        }
+        final String level = text(object(body, LOGGING_FIELDS), "level", null);
+        final String logger = path[1];
+        final String previous = logLevels.set(logger, level);
+        LOG.info("admin: logger '{}' set to {} (was {})", logger, level, previous);
+        final Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("logger", logger);
+        answer.put("level", logLevels.effectiveLevel(logger));
+        answer.put("previous", previous);
+        return done(ok(answer));
     }
 
     private CompletableFuture<Response> publish(final byte[] body)

@@ -340,7 +340,8 @@ class AdminApiIT
         for (final java.util.Iterator<String> it = paths.fieldNames(); it.hasNext(); )
         {
             final String template = it.next();
-            final String path = "/api/v1" + template.replace("{clientId}", "nobody").replace("{topic}", "no/topic");
+            final String path = "/api/v1" + template.replace("{clientId}", "nobody").replace("{topic}", "no/topic")
+                .replace("{logger}", "io.ringmq.test.openapi");
             for (final java.util.Iterator<String> methods = paths.path(template).fieldNames(); methods.hasNext(); )
             {
                 final String method = methods.next().toUpperCase(Locale.ROOT);
@@ -357,6 +358,24 @@ class AdminApiIT
             }
         }
         assertTrue(operations >= 18, "operations documented: " + operations);
+    }
+
+    @Test
+    void shouldChangeLoggerLevelsAtRunTime() throws Exception
+    {
+        final String logger = "io.ringmq.core.routing.RouterAdmin";
+        final org.slf4j.Logger slf4j = org.slf4j.LoggerFactory.getLogger(logger);
+        final JsonNode before = get("/api/v1/logging");
+        assertTrue(before.has("ROOT"), before.toString());
+        final JsonNode changed = ok("PUT", "/api/v1/logging/" + logger, "{\"level\":\"debug\"}");
+        assertEquals("DEBUG", changed.path("level").asText());
+        assertTrue(slf4j.isDebugEnabled(), "the level is in force");
+        assertEquals("DEBUG", get("/api/v1/logging").path(logger).asText());
+        ok("PUT", "/api/v1/logging/" + logger, "{\"level\":\"" + changed.path("previous").asText() + "\"}");
+        assertFalse(slf4j.isDebugEnabled(), "put back as it was");
+        refused(400, "PUT", "/api/v1/logging/" + logger, "{\"level\":\"LOUD\"}", "level");
+        refused(400, "PUT", "/api/v1/logging/" + logger, "{}", "level");
+        refused(405, "GET", "/api/v1/logging/" + logger, null, "not allowed");
     }
 
     private static void awaitDisconnected(final Mqtt5BlockingClient client) throws InterruptedException

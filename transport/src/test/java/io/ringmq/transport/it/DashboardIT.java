@@ -80,6 +80,9 @@ final class DashboardIT
     /** A subscriber whose maximum packet size is below the load's messages: every delivery is dropped, too large. */
     private static final String SMALL = "dash-small";
     private static final int SMALL_MAXIMUM_PACKET = 60;
+    /** A persistent session left offline with OFFLINE_FILTERS: sessions, subscriptions and clients all differ. */
+    private static final String OFFLINE = "dash-offline";
+    private static final List<String> OFFLINE_FILTERS = List.of("offline/a", "offline/b", "offline/c");
     private static final String LOAD_TOPIC = "load/data";
     private static final String RETAINED_TOPIC = "dash/status/line 1";
     private static final String RETAINED_PAYLOAD = "<b>running</b> & fine";
@@ -152,6 +155,14 @@ final class DashboardIT
         small.toAsync().subscribeWith().topicFilter("load/#").qos(MqttQos.AT_LEAST_ONCE).callback(message ->
         {
         }).send().join();
+        final Mqtt5BlockingClient offline = Mqtt5Client.builder().identifier(OFFLINE).serverHost(HOST)
+            .serverPort(broker.port()).buildBlocking();
+        offline.connectWith().cleanStart(true).sessionExpiryInterval(600).send();
+        for (final String filter : OFFLINE_FILTERS)
+        {
+            offline.subscribeWith().topicFilter(filter).qos(MqttQos.AT_LEAST_ONCE).send();
+        }
+        offline.disconnect();
         final Mqtt5BlockingClient publisher = Mqtt5Client.builder().identifier(PUBLISHER).serverHost(HOST)
             .serverPort(broker.port()).buildBlocking();
         publisher.connect();
@@ -251,8 +262,10 @@ final class DashboardIT
             checkRates();
             checkClientsTable();
             checkPaging();
+            Files.write(OUTPUT.resolve("DashboardIT-clients.png"), browser.screenshot());
             disconnectVictimThroughTheUi();
             checkClientDetail(SMALL);
+            Files.write(OUTPUT.resolve("DashboardIT-client.png"), browser.screenshot());
             checkRetained();
             checkOverview(CLIENTS.size() - 1);
             await("a history for the charts", () -> ticks() >= SCREENSHOT_TICKS ? null : "ticks " + ticks());

@@ -17,6 +17,7 @@
     const REQUEST_TIMEOUT_MS = 10000;
     const CHART_WINDOW_MS = 5 * 60 * 1000;
     const RETAINED_PAGE = 50;
+    const STATUS_MS = 10000;
     const PROTOCOLS = {3: '3.1', 4: '3.1.1', 5: '5.0'};
     const DROP_REASONS = {qos0: 'QoS 0', queueFull: 'queue full', tooLarge: 'too large', expired: 'expired'};
 
@@ -34,7 +35,8 @@
         charts: null,
         clients: null,
         retained: null,
-        detailId: null
+        detailId: null,
+        statusTimer: null
     };
     window.ringmqDashboard = state;
     window.addEventListener('error', event => state.errors.push(String(event.message)));
@@ -156,11 +158,16 @@
 
     // ------------------------------------------------------------------ status line
 
+    /** Show a message; one that reports success goes after STATUS_MS, an error stays until the next message. */
     function showStatus(message, error) {
         const status = $('status');
         status.textContent = message;
         status.className = error ? 'error' : 'ok';
         status.hidden = false;
+        clearTimeout(state.statusTimer);
+        if (!error) {
+            state.statusTimer = setTimeout(hideStatus, STATUS_MS);
+        }
     }
 
     function hideStatus() {
@@ -253,14 +260,14 @@
     }
 
     function makeCharts() {
-        const options = format => ({format: format, windowMs: CHART_WINDOW_MS});
+        const options = (format, binary) => ({format: format, windowMs: CHART_WINDOW_MS, binary: binary});
         const rate = value => decimal.format(value);
         return {
             connections: new LineChart($('chart-connections'), $('legend-connections'),
                 options(value => integer.format(value))),
             rates: new LineChart($('chart-rates'), $('legend-rates'), options(rate)),
             drops: new LineChart($('chart-drops'), $('legend-drops'), options(rate)),
-            journal: new LineChart($('chart-journal'), $('legend-journal'), options(bytes))
+            journal: new LineChart($('chart-journal'), $('legend-journal'), options(bytes, true))
         };
     }
 

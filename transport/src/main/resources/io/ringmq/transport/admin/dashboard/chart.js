@@ -17,8 +17,15 @@
     const Y_TICKS = 4;
     const MIN_SPAN_MS = 10000;
 
-    /** A round step (1, 2 or 5 times a power of ten) that cuts range into about ticks parts. */
-    function niceStep(range, ticks) {
+    /**
+     * A round step (1, 2 or 5 times a power of ten) that cuts range into about ticks parts; with binary, a round
+     * number of the largest power of 1024 below the range (KiB, MiB...), so that byte axes read 16 MiB, not 16.8.
+     */
+    function niceStep(range, ticks, binary) {
+        if (binary && range >= 1024) {
+            const scale = Math.pow(1024, Math.floor(Math.log(range) / Math.log(1024)));
+            return niceStep(range / scale, ticks, false) * scale;
+        }
         const raw = range / ticks;
         const power = Math.pow(10, Math.floor(Math.log10(raw)));
         const unit = raw / power;
@@ -33,7 +40,8 @@
         /**
          * @param canvas  the <canvas> to draw on; its CSS size decides the chart's size.
          * @param legend  a <ul> for the legend, or null.
-         * @param options format (value to text), windowMs (width of the time axis), maxPoints (points kept).
+         * @param options format (value to text), windowMs (width of the time axis), maxPoints (points kept),
+         *                binary (steps of the y axis in powers of 1024, for bytes).
          */
         constructor(canvas, legend, options) {
             const settings = options || {};
@@ -42,6 +50,7 @@
             this.format = settings.format || (v => String(v));
             this.windowMs = settings.windowMs || 300000;
             this.maxPoints = settings.maxPoints || 300;
+            this.binary = !!settings.binary;
             this.title = canvas.getAttribute('aria-label') || '';
             this.times = [];
             /** Series name to {color, values}; values line up with times. */
@@ -140,7 +149,7 @@
                     }
                 }
             }
-            const step = niceStep(max > 0 ? max : 1, Y_TICKS);
+            const step = niceStep(max > 0 ? max : 1, Y_TICKS, this.binary);
             const top = Math.max(step, Math.ceil(max / step) * step);
             const y = value => PADDING.top + plotHeight - (value / top) * plotHeight;
             const end = this.times.length ? this.times[this.times.length - 1] : Date.now();

@@ -267,7 +267,8 @@
                 options(value => integer.format(value))),
             rates: new LineChart($('chart-rates'), $('legend-rates'), options(rate)),
             drops: new LineChart($('chart-drops'), $('legend-drops'), options(rate)),
-            journal: new LineChart($('chart-journal'), $('legend-journal'), options(bytes, true))
+            journal: new LineChart($('chart-journal'), $('legend-journal'), options(bytes, true)),
+            latency: new LineChart($('chart-latency'), $('legend-latency'), options(value => decimal.format(value)))
         };
     }
 
@@ -285,6 +286,14 @@
         return (now - before) / seconds;
     }
 
+    /** Mean of a histogram ({count, sum} in seconds) between two polls, in ms; null when nothing was recorded. */
+    function meanMs(now, before) {
+        if (!now || !before || undefined === before.count || now.count <= before.count) {
+            return null;
+        }
+        return (now.sum - before.sum) / (now.count - before.count) * 1000;
+    }
+
     function showMetrics(metrics, broker, timeMs) {
         figure('figure-clients', number(metrics, 'ringmq_clients_connected'), v => integer.format(v));
         figure('figure-sessions', number(metrics, 'ringmq_sessions'), v => integer.format(v));
@@ -296,7 +305,9 @@
         const counters = {
             received: number(metrics, 'ringmq_messages_received'),
             sent: number(metrics, 'ringmq_messages_sent'),
-            dropped: Object.assign({}, metrics.ringmq_messages_dropped || {})
+            dropped: Object.assign({}, metrics.ringmq_messages_dropped || {}),
+            force: Object.assign({}, metrics.ringmq_journal_force_seconds || {}),
+            handoff: Object.assign({}, metrics.ringmq_ring_handoff_seconds || {})
         };
         const previous = state.previous;
         const seconds = previous ? (timeMs - previous.timeMs) / 1000 : 0;
@@ -314,6 +325,10 @@
         state.charts.journal.add(timeMs, {
             used: number(metrics, 'ringmq_journal_used_bytes'),
             'on disk': number(metrics, 'ringmq_journal_disk_bytes')
+        });
+        state.charts.latency.add(timeMs, {
+            'journal force': meanMs(counters.force, before.force),
+            'ring hand-off': meanMs(counters.handoff, before.handoff)
         });
         state.previous = {timeMs: timeMs, counters: counters};
     }

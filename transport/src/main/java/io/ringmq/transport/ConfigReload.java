@@ -58,14 +58,40 @@ final class ConfigReload
             return List.of("configuration refused, the running one stays: " + ex.getMessage());
         }
         final List<String> lines = new ArrayList<>();
-        running.changes(fresh).forEach((name, values) ->
-            lines.add(setting(running, admin, name, values[0], values[1], fresh)));
+        final Map<String, String[]> changes = running.changes(fresh);
+        final String refusal = refusal(running, changes);
+        changes.forEach((name, values) ->
+            lines.add(null != refusal && BrokerConfig.isReloadable(name) && null != values[1] ?
+            name + ": " + values[0] + " -> " + values[1] + " (refused: " + refusal + ")" :
+            setting(running, admin, name, values[0], values[1], fresh)));
         listeners(listeners, fresh, lines);
         if (lines.isEmpty())
         {
             lines.add("configuration: no setting changed");
         }
         return lines;
+    }
+
+    /** @return why the reloadable changes break a rule between settings with those that stay, or null. */
+    private static String refusal(final ServerConfig running, final Map<String, String[]> changes)
+    {
+        final Map<String, String> reloadable = new HashMap<>();
+        changes.forEach((name, values) ->
+        {
+            if (BrokerConfig.isReloadable(name) && null != values[1])
+            {
+                reloadable.put(name, values[1]);
+            }
+        });
+        try
+        {
+            running.checkBrokerSettings(reloadable);
+            return null;
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            return ex.getMessage();
+        }
     }
 
     private static String setting(final ServerConfig running, final AdminGateway admin, final String name,

@@ -119,6 +119,28 @@ class ReloadIT
     }
 
     @Test
+    void shouldApplyLimitsOnlyWhenTheyKeepTheRulesBetweenSettings() throws Exception
+    {
+        final Path file = writeConfig(100, 0, "max-inflight: 64\nmax-packet-size: 65536\n");
+        start(file);
+        writeConfig(100, 0, "max-inflight: 8\nmax-packet-size: 65536\nmax-retained-messages: 5\n");
+        final String applied = String.join("\n", broker.reload());
+        assertTrue(applied.contains("max-inflight: 64 -> 8 (applied)"), applied);
+        assertTrue(applied.contains("max-retained-messages: null -> 5 (applied)"), applied);
+        assertEquals(8, broker.config().maxInflight(), "the Router's settings took it");
+        assertEquals(5, broker.config().maxRetainedMessages());
+
+        // Valid in the new file, whose smaller max-packet-size needs a restart; with the running max-packet-size
+        // the new max-queued-bytes would break a rule: refused, and nothing of it applied.
+        writeConfig(100, 0, "max-inflight: 8\nmax-packet-size: 1024\nmax-retained-messages: 5\n" +
+            "max-queued-bytes: 2000\n");
+        final String refused = String.join("\n", broker.reload());
+        assertTrue(refused.contains("max-packet-size: 65536 -> 1024 (needs a restart)"), refused);
+        assertTrue(refused.contains("max-queued-bytes: null -> 2000 (refused: "), refused);
+        assertTrue(broker.config().maxQueuedBytes() >= 65536, "the running value stays");
+    }
+
+    @Test
     void shouldRefuseAFileThatDoesNotParseAndKeepTheRunningConfiguration() throws Exception
     {
         final Path file = writeConfig(100, 0, "");

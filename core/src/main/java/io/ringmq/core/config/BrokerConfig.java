@@ -56,11 +56,14 @@ public final class BrokerConfig
     /** All settings by option name, for the CLI, the config file and {@code --help}. */
     private static final Map<String, Setting> SETTINGS = new LinkedHashMap<>();
     /**
-     * Settings a reload may change while the broker runs: those only the Router reads, and reads each time it uses
-     * them (at CONNECT, SUBSCRIBE, PUBLISH). The Router sets them on its own thread (an admin ring event), so they
-     * keep a single writer once the broker runs. Every other setting is fixed at start.
+     * Settings a reload may change while the broker runs: those only the Router reads, each time it uses them or
+     * from its handlers' limits, which it takes again after a reload. The Router sets them on its own thread (an
+     * admin ring event), so they keep a single writer once the broker runs. Every other setting is fixed at start
+     * (receive-maximum too: connected clients were told it in their CONNACK).
      */
-    private static final Set<String> RELOADABLE = Set.of("max-keep-alive", "max-session-expiry", "max-topic-levels");
+    private static final Set<String> RELOADABLE = Set.of("max-keep-alive", "max-session-expiry", "max-topic-levels",
+        "max-inflight", "max-queued-messages", "max-queued-bytes", "queue-overflow", "max-ack-delay",
+        "max-retained-messages", "max-retained-bytes");
 
     private record Setting(String help, ObjLongConsumer<BrokerConfig> numeric, StringSetter text)
     {

@@ -36,9 +36,10 @@ final class AckHold
 
     private final PacketSender sender;
     private final BrokerCounters counters;
-    private final long maxDelayNs;
-    private final int highWater;
-    private final int lowWater;
+    // Limits: set at start, replaced by reconfigure() on a reload (Router thread, like every use).
+    private long maxDelayNs;
+    private int highWater;
+    private int lowWater;
     private final int maxHeldAcks;
     /** Sessions holding publishers now, checked against the maximum delay on every tick. */
     private final List<Session> holding = new ArrayList<>();
@@ -55,10 +56,21 @@ final class AckHold
     {
         this.sender = sender;
         this.counters = counters;
+        this.maxHeldAcks = maxHeldAcks;
+        reconfigure(maxDelayMs, maxQueued);
+    }
+
+    /**
+     * New limits from a reload: they apply from the next acknowledgement and the next tick.
+     *
+     * @param maxDelayMs longest hold by one session; 0 never holds.
+     * @param maxQueued  the session queue quota in messages.
+     */
+    void reconfigure(final long maxDelayMs, final int maxQueued)
+    {
         this.maxDelayNs = maxDelayMs * 1_000_000L;
         this.highWater = Math.max(1, maxQueued / 2);
         this.lowWater = maxQueued / 4;
-        this.maxHeldAcks = maxHeldAcks;
     }
 
     /**

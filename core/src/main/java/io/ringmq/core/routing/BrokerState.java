@@ -77,6 +77,14 @@ final class BrokerState
         this.snapshots = new Snapshots(journal, this);
     }
 
+    /** A reload changed settings in {@link #config}: the handlers that keep limits take them again. */
+    void reconfigured()
+    {
+        deliverer.reconfigure(config);
+        ackHold.reconfigure(config.maxAckDelayMs(), config.maxQueuedMessages());
+        retained.reconfigure(config);
+    }
+
     /** @return the highest journal id given to a session so far. */
     int lastJournalId()
     {

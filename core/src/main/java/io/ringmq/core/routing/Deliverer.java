@@ -31,10 +31,11 @@ final class Deliverer
     private final PacketSender sender;
     private final BrokerCounters counters;
     private final AckHold ackHold;
-    private final int maxInflight;
-    private final int maxQueued;
-    private final long maxQueuedBytes;
-    private final boolean dropOldest;
+    // Limits: from the settings at start, replaced by reconfigure() on a reload (Router thread, like every use).
+    private int maxInflight;
+    private int maxQueued;
+    private long maxQueuedBytes;
+    private boolean dropOldest;
     private final PublishEncoder encoder = new PublishEncoder();
     private final PublishSource resend;
     private final Journal journal;
@@ -47,6 +48,17 @@ final class Deliverer
         this.resend = new PublishSource(journal);
         this.counters = counters;
         this.ackHold = ackHold;
+        reconfigure(config);
+    }
+
+    /**
+     * Take the limits from the settings again (a reload changed them): the window and the queue quota apply to
+     * the next delivery; nothing already inflight or queued is dropped for it.
+     *
+     * @param config the broker settings.
+     */
+    void reconfigure(final BrokerConfig config)
+    {
         this.maxInflight = config.maxInflight();
         this.maxQueued = config.maxQueuedMessages();
         this.maxQueuedBytes = config.maxQueuedBytes();

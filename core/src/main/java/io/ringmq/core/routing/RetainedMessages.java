@@ -46,8 +46,9 @@ final class RetainedMessages
     private final Deliverer deliverer;
     private final PacketSender sender;
     private final PublishSource source;
-    private final int maxCount;
-    private final long maxBytes;
+    // Limits: set at start, replaced by reconfigure() on a reload (Router thread, like every use).
+    private int maxCount;
+    private long maxBytes;
     private final int[] ids = new int[1];
     /** Retained messages not counting the broker's $ topics, and their bytes. */
     private int count;
@@ -61,6 +62,17 @@ final class RetainedMessages
         this.deliverer = deliverer;
         this.sender = sender;
         this.source = new PublishSource(journal);
+        reconfigure(config);
+    }
+
+    /**
+     * Take the limits from the settings again (a reload changed them): they apply to the next retained message;
+     * those kept already stay, also above a lowered limit.
+     *
+     * @param config the broker settings.
+     */
+    void reconfigure(final BrokerConfig config)
+    {
         this.maxCount = config.maxRetainedMessages();
         this.maxBytes = config.maxRetainedBytes();
     }

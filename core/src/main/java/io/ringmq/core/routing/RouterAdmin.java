@@ -264,6 +264,7 @@ final class RouterAdmin implements AdminView
             throw new IllegalArgumentException(setting + " cannot change while the broker runs");
         }
         state.config.set(setting, value);
+        state.reconfigured();
         LOG.info("reload: {} is now {}", setting, value);
     }
 

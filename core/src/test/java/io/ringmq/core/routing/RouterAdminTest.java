@@ -209,6 +209,31 @@ class RouterAdminTest
     }
 
     @Test
+    void shouldTakeReloadedLimitsForTheNextMessage()
+    {
+        harness.connect(1, "pub", MqttVersion.MQTT_5, true, 0);
+        harness.admin(view ->
+        {
+            view.reconfigure("max-retained-messages", "1");
+            return null;
+        });
+        for (int i = 0; i < 3; i++)
+        {
+            final int length = harness.encodePublishRetained(MqttVersion.MQTT_5, "keep/" + i, "v", 0, 0);
+            harness.frame(1, harness.scratch, length);
+        }
+        assertEquals(1, harness.admin(view -> view.retained(new PageQuery(null, 10, null), "#")).total());
+        assertEquals(2, harness.router.counters().refusedRetainedFull, "past the reloaded limit");
+
+        final CompletionException fixed = assertThrows(CompletionException.class, () -> harness.admin(view ->
+        {
+            view.reconfigure("ring-size", "1024");
+            return null;
+        }));
+        assertInstanceOf(IllegalArgumentException.class, fixed.getCause(), "a setting fixed at start");
+    }
+
+    @Test
     void shouldRefuseAnInvalidTopicAndGoOnRouting()
     {
         harness.connect(1, "dev", MqttVersion.MQTT_5, true, 0);

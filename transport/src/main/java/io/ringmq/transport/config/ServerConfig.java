@@ -354,6 +354,30 @@ public final class ServerConfig
     }
 
     /**
+     * Check that broker settings changed by a reload still meet the rules between settings together with the
+     * settings this configuration runs with ({@link BrokerConfig#conclude()}), without changing anything.
+     *
+     * @param changes option name to new value.
+     * @throws IllegalArgumentException naming the rule they break.
+     */
+    public void checkBrokerSettings(final Map<String, String> changes)
+    {
+        final BrokerConfig scratch = new BrokerConfig();
+        synchronized (given)
+        {
+            given.forEach((name, value) ->
+            {
+                if (BrokerConfig.isSetting(name))
+                {
+                    scratch.set(name, value);
+                }
+            });
+        }
+        changes.forEach(scratch::set);
+        scratch.conclude();
+    }
+
+    /**
      * A reload applied a setting of another configuration to the running broker: note its value here, so that the
      * next reload compares with it. The value itself was set where it is used (the Router's settings).
      *

@@ -8,6 +8,7 @@ import io.ringmq.core.session.ClientConnection;
 import io.ringmq.core.session.ConnectionDirectory;
 import io.ringmq.core.session.Message;
 import io.ringmq.core.session.Session;
+import io.ringmq.core.session.SessionTally;
 import io.ringmq.core.session.Subscription;
 import io.ringmq.core.status.BrokerCounters;
 import org.agrona.collections.Long2ObjectHashMap;
@@ -37,6 +38,8 @@ final class BrokerState
     /** Identities the event loops recorded for connections not yet at CONNECT; only the Router removes. */
     final ConnectionDirectory directory = new ConnectionDirectory();
     final Map<String, Session> sessions = new Object2ObjectHashMap<>();
+    /** Sums over the sessions (queued messages and bytes, persistent sessions), kept by the sessions. */
+    final SessionTally tally = new SessionTally();
     final TopicTrie<Subscription> trie = new TopicTrie<>();
     final SessionTimers timers = new SessionTimers(System.nanoTime());
     final PacketSender sender;

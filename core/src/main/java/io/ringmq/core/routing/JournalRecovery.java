@@ -6,6 +6,7 @@ import io.ringmq.core.journal.JournalDescriptor;
 import io.ringmq.core.session.Delivery;
 import io.ringmq.core.session.Message;
 import io.ringmq.core.session.Session;
+import io.ringmq.core.session.SessionTally;
 import io.ringmq.core.session.Subscription;
 import io.ringmq.store.log.LogRecord;
 import io.ringmq.store.log.RecordHandler;
@@ -60,6 +61,8 @@ final class JournalRecovery implements RecordHandler
     private final Journal journal;
     private final long nowNs;
     private State state = new State();
+    /** Sums the rebuilt sessions count in until the Router takes them ({@link Session#countIn}); then dropped. */
+    private final SessionTally scratchTally = new SessionTally();
     private State snapshot;
     /** Sessions of the snapshot being read: ids up to this were listed when it began. */
     private int snapshotMaxSessionId;
@@ -396,7 +399,7 @@ final class JournalRecovery implements RecordHandler
         Session session = target.sessions.get(id);
         if (null == session)
         {
-            session = new Session(clientId);
+            session = new Session(clientId, scratchTally);
             session.journalId(id);
             target.sessions.put(id, session);
             target.maxSessionId = Math.max(target.maxSessionId, id);

@@ -406,7 +406,8 @@ public final class Router implements EventHandler<RingEvent>
     {
         final Journal journal = state.journal;
         final boolean persistent = journal.enabled();
-        snapshot = new RouterSnapshot(state.counters, state.sessions.size(), state.trie.subscriptionCount(),
+        snapshot = new RouterSnapshot(state.counters, state.tally, state.sessions.size(),
+            state.trie.subscriptionCount(),
             state.retained.size(), persistent,
             persistent ? journal.log().position() - journal.log().startPosition() : 0,
             persistent ? journal.log().bytesOnDisk() : 0,
@@ -444,6 +445,7 @@ public final class Router implements EventHandler<RingEvent>
                 continue;
             }
             state.sessions.put(session.clientId(), session);
+            session.countIn(state.tally);
             for (final Subscription subscription : session.subscriptions().values())
             {
                 state.trie.subscribe(subscription.filter(), subscription);

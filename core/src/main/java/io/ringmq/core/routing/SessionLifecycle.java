@@ -268,7 +268,7 @@ final class SessionLifecycle implements SessionTimers.Handler
             {
                 destroySession(session);
             }
-            session = new Session(clientId);
+            session = new Session(clientId, state.tally);
             state.sessions.put(clientId, session);
             sessionPresent = false;
         }

@@ -68,10 +68,17 @@ public final class Session
     private long matchStamp;
     private int matchIndex;
 
-    /** @param clientId client identifier. */
-    public Session(final String clientId)
+    /** The broker-wide sums this session's queue and journal id count in (a scratch one during recovery). */
+    private SessionTally tally;
+
+    /**
+     * @param clientId client identifier.
+     * @param tally    the broker-wide sums it counts in.
+     */
+    public Session(final String clientId, final SessionTally tally)
     {
         this.clientId = clientId;
+        this.tally = tally;
     }
 
     /**
@@ -107,6 +114,22 @@ public final class Session
         this.permissions = permissions;
     }
 
+    /**
+     * Count from now on in other sums, adding what the session holds now (a session rebuilt by journal recovery
+     * joins the broker's sums; the scratch ones of recovery are dropped).
+     *
+     * @param broker the broker's sums.
+     */
+    public void countIn(final SessionTally broker)
+    {
+        broker.onQueued(queuedCount(), queuedBytes);
+        if (0 != journalId)
+        {
+            broker.onPersistent(1);
+        }
+        this.tally = broker;
+    }
+
     /** @return the journal's id for this session, 0 if it is not journaled. */
     public int journalId()
     {
@@ -116,6 +139,10 @@ public final class Session
     /** @param journalId the journal's id for this session, 0 for none. */
     public void journalId(final int journalId)
     {
+        if ((0 == this.journalId) != (0 == journalId))
+        {
+            tally.onPersistent(0 == journalId ? -1 : 1);
+        }
         this.journalId = journalId;
     }
 
@@ -187,7 +214,9 @@ public final class Session
     public void enqueue(final Delivery delivery)
     {
         queue().addLast(delivery);
-        queuedBytes += bytes(delivery);
+        final long bytes = bytes(delivery);
+        queuedBytes += bytes;
+        tally.onQueued(1, bytes);
     }
 
     /** @return the oldest queued delivery, removed, or null. */
@@ -196,7 +225,9 @@ public final class Session
         final Delivery delivery = null == queue ? null : queue.pollFirst();
         if (null != delivery)
         {
-            queuedBytes -= bytes(delivery);
+            final long bytes = bytes(delivery);
+            queuedBytes -= bytes;
+            tally.onQueued(-1, -bytes);
         }
         return delivery;
     }
@@ -211,6 +242,7 @@ public final class Session
         {
             return false;
         }
+        final int before = queue.size();
         final boolean removed = queue.removeIf(filter);
         if (removed)
         {
@@ -219,6 +251,7 @@ public final class Session
             {
                 bytes += bytes(delivery);
             }
+            tally.onQueued(queue.size() - before, bytes - queuedBytes);
             queuedBytes = bytes;
         }
         return removed;
@@ -229,6 +262,7 @@ public final class Session
     {
         if (null != queue)
         {
+            tally.onQueued(-queue.size(), -queuedBytes);
             queue.clear();
         }
         queuedBytes = 0;

@@ -1,5 +1,7 @@
 package io.ringmq.core.status;
 
+import io.ringmq.core.session.SessionTally;
+
 /**
  * The Router's figures at one tick, immutable, for readers on other threads (the metrics endpoint, health checks):
  * the {@link BrokerCounters} the Router writes as plain fields, and the sizes of the state it owns (sessions,
@@ -12,8 +14,8 @@ package io.ringmq.core.status;
 public final class RouterSnapshot
 {
     /** Before the first tick: every figure 0, the journal not full. */
-    public static final RouterSnapshot EMPTY = new RouterSnapshot(new BrokerCounters(), 0, 0, 0, false, 0, 0, false, 0,
-        0);
+    public static final RouterSnapshot EMPTY = new RouterSnapshot(new BrokerCounters(), new SessionTally(), 0, 0, 0,
+        false, 0, 0, false, 0, 0);
 
     private final long publishReceived;
     private final long publishSent;
@@ -35,6 +37,9 @@ public final class RouterSnapshot
     private final long connectsAccepted;
     private final long willsPublished;
     private final long routerErrors;
+    private final long queuedMessages;
+    private final long queuedBytes;
+    private final long persistentSessions;
     private final long adminDisconnects;
     private final long adminPublishes;
     private final long[] publishReceivedByQos;
@@ -56,6 +61,7 @@ public final class RouterSnapshot
      * Copy the counters; call on the thread that writes them (the Router).
      *
      * @param counters              the Router's counters, copied field by field.
+     * @param tally                 the sums over the sessions, copied.
      * @param sessions              sessions the broker keeps (connected or not).
      * @param subscriptions         subscriptions in the topic trie.
      * @param retained              retained messages.
@@ -66,7 +72,8 @@ public final class RouterSnapshot
      * @param journalRefusedRecords records the log refused (full or too large).
      * @param tickNs                nanoTime of the tick that made it.
      */
-    public RouterSnapshot(final BrokerCounters counters, final long sessions, final long subscriptions,
+    public RouterSnapshot(final BrokerCounters counters, final SessionTally tally, final long sessions,
+        final long subscriptions,
         final long retained, final boolean journalEnabled, final long journalBytesUsed, final long journalBytesOnDisk,
         final boolean journalFull, final long journalRefusedRecords, final long tickNs)
     {
@@ -90,6 +97,9 @@ public final class RouterSnapshot
         this.connectsAccepted = counters.connectsAccepted;
         this.willsPublished = counters.willsPublished;
         this.routerErrors = counters.routerErrors;
+        this.queuedMessages = tally.queuedMessages();
+        this.queuedBytes = tally.queuedBytes();
+        this.persistentSessions = tally.persistentSessions();
         this.adminDisconnects = counters.adminDisconnects;
         this.adminPublishes = counters.adminPublishes;
         this.publishReceivedByQos = counters.publishReceivedByQos.clone();
@@ -226,6 +236,24 @@ public final class RouterSnapshot
     public long routerErrors()
     {
         return routerErrors;
+    }
+
+    /** @return deliveries waiting in session queues. */
+    public long queuedMessages()
+    {
+        return queuedMessages;
+    }
+
+    /** @return bytes of the messages of those deliveries. */
+    public long queuedBytes()
+    {
+        return queuedBytes;
+    }
+
+    /** @return sessions kept in the journal. */
+    public long persistentSessions()
+    {
+        return persistentSessions;
     }
 
     /** @return clients an operator disconnected. */

@@ -148,6 +148,36 @@ class JournalRecoveryTest
     }
 
     @Test
+    void shouldCountRecoveredSessionsAndQueuesInTheBrokersSums() throws IOException
+    {
+        RouterHarness harness = start();
+        onlineSubscriber(harness, "t/#", 1);
+        harness.connect(OTHER, "other", V5, false, 3600);
+        harness.closed(SUB);
+        for (int i = 1; i <= 4; i++)
+        {
+            harness.publish(PUB, V5, "t/" + i, "m" + i, 1, i);
+        }
+        harness.tick();
+        assertEquals(2, harness.router.snapshot().persistentSessions(), "sub and other are journaled, pub is clean");
+        assertEquals(4, harness.router.snapshot().queuedMessages());
+
+        harness = restart();
+        harness.tick();
+        assertEquals(2, harness.router.snapshot().persistentSessions(), "recovered sessions count once");
+        assertEquals(4, harness.router.snapshot().queuedMessages(), "and so do their queues");
+        final long bytes = harness.router.snapshot().queuedBytes();
+        assertTrue(bytes > 0);
+
+        harness.connect(SUB, "sub", V5, false, 3600);     // resumes: the queue goes out within the window
+        harness.tick();
+        assertEquals(0, harness.router.snapshot().queuedMessages());
+        harness.admin(view -> view.deleteSession("other"));
+        harness.tick();
+        assertEquals(1, harness.router.snapshot().persistentSessions());
+    }
+
+    @Test
     void shouldRedeliverQueuedMessagesOfOfflineSessionAfterRestart() throws IOException
     {
         RouterHarness harness = start();

@@ -57,6 +57,27 @@ class RouterSnapshotTest
     }
 
     @Test
+    void shouldSumTheSessionQueuesWithoutWalkingTheSessions()
+    {
+        harness.connect(PUB, "pub", MqttVersion.MQTT_5, true, 0);
+        harness.connect(SUB, "sub", MqttVersion.MQTT_5, false, 600);
+        harness.subscribe(SUB, MqttVersion.MQTT_5, 1, 0, new TopicSubscription("q/#", 1));
+        harness.closed(SUB);
+        for (int i = 1; i <= 3; i++)
+        {
+            harness.publish(PUB, MqttVersion.MQTT_5, "q/" + i, "12345", 1, i);
+        }
+        harness.tick();
+        assertEquals(3, harness.router.snapshot().queuedMessages(), "queued for the offline session");
+        assertEquals(3 * ("q/1".length() + 5), harness.router.snapshot().queuedBytes());
+
+        harness.admin(view -> view.deleteSession("sub"));
+        harness.tick();
+        assertEquals(0, harness.router.snapshot().queuedMessages(), "gone with the session");
+        assertEquals(0, harness.router.snapshot().queuedBytes());
+    }
+
+    @Test
     void shouldKeepTheFiguresOfItsTickWhileTheRouterCountsOn()
     {
         harness.connect(PUB, "pub", MqttVersion.MQTT_5, true, 0);

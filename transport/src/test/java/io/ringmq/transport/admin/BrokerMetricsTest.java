@@ -3,6 +3,7 @@ package io.ringmq.transport.admin;
 import io.ringmq.core.protocol.MqttVersion;
 import io.ringmq.core.protocol.ReasonCode;
 import io.ringmq.core.ring.CloseReason;
+import io.ringmq.core.session.SessionTally;
 import io.ringmq.core.status.BrokerCounters;
 import io.ringmq.core.status.LatencyHistogram;
 import io.ringmq.core.status.RouterSnapshot;
@@ -57,7 +58,7 @@ class BrokerMetricsTest
 
     private static RouterSnapshot snapshotOf(final BrokerCounters counters, final boolean full)
     {
-        return new RouterSnapshot(counters, 3, 4, 6, true, 4096, 8192, full, 1, 1);
+        return new RouterSnapshot(counters, new SessionTally(), 3, 4, 6, true, 4096, 8192, full, 1, 1);
     }
 
     private static String text(final BrokerMetrics.Scrape scrape)

@@ -211,6 +211,25 @@ class AdminHttpIT
     }
 
     @Test
+    void shouldServeTheDashboardWithHeadersThatKeepItToItself() throws Exception
+    {
+        final HttpResponse<String> root = get("/");
+        assertEquals(302, root.statusCode());
+        assertEquals("/dashboard/", root.headers().firstValue("location").orElse(""));
+        final HttpResponse<String> page = get("/dashboard/");
+        assertEquals(200, page.statusCode());
+        assertTrue(page.headers().firstValue("content-type").orElse("").startsWith("text/html"));
+        assertTrue(page.body().contains("app.js"), "the dashboard's page");
+        assertEquals("default-src 'self'; frame-ancestors 'none'",
+            page.headers().firstValue("content-security-policy").orElse(""));
+        assertEquals("nosniff", page.headers().firstValue("x-content-type-options").orElse(""));
+        assertEquals(200, get("/dashboard/app.js").statusCode());
+        assertEquals(404, get("/dashboard/%2e%2e/openapi.yaml").statusCode(), "only the files it names");
+        assertEquals(404, get("/dashboard/secret.txt").statusCode());
+        assertEquals(405, request("POST", "/dashboard/").statusCode());
+    }
+
+    @Test
     void shouldRefuseUnknownPathsAndMethods() throws Exception
     {
         assertEquals(404, get("/nope").statusCode());

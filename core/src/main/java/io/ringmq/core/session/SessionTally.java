@@ -5,14 +5,26 @@ package io.ringmq.core.session;
  * change, so that the metrics never walk a million sessions: messages and bytes queued, and persistent (journaled)
  * sessions.
  * <p>
- * <b>Threading:</b> Router thread only, like the sessions that write it; other threads read the copies in the
- * Router's snapshot.
+ * <b>Threading:</b> Router thread only, like the sessions that write it; other threads read the {@link #copy()}
+ * in the Router's snapshot, published with it.
  */
 public final class SessionTally
 {
     private long queuedMessages;
     private long queuedBytes;
     private long persistentSessions;
+
+    /**
+     * @return a copy for other threads: its figures never change (only sessions, which never hold a copy, write).
+     */
+    public SessionTally copy()
+    {
+        final SessionTally copy = new SessionTally();
+        copy.queuedMessages = queuedMessages;
+        copy.queuedBytes = queuedBytes;
+        copy.persistentSessions = persistentSessions;
+        return copy;
+    }
 
     void onQueued(final long messages, final long bytes)
     {

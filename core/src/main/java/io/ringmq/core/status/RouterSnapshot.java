@@ -37,9 +37,7 @@ public final class RouterSnapshot
     private final long connectsAccepted;
     private final long willsPublished;
     private final long routerErrors;
-    private final long queuedMessages;
-    private final long queuedBytes;
-    private final long persistentSessions;
+    private final SessionTally tally;
     private final long adminDisconnects;
     private final long adminPublishes;
     private final long[] publishReceivedByQos;
@@ -97,9 +95,7 @@ public final class RouterSnapshot
         this.connectsAccepted = counters.connectsAccepted;
         this.willsPublished = counters.willsPublished;
         this.routerErrors = counters.routerErrors;
-        this.queuedMessages = tally.queuedMessages();
-        this.queuedBytes = tally.queuedBytes();
-        this.persistentSessions = tally.persistentSessions();
+        this.tally = tally.copy();
         this.adminDisconnects = counters.adminDisconnects;
         this.adminPublishes = counters.adminPublishes;
         this.publishReceivedByQos = counters.publishReceivedByQos.clone();
@@ -238,22 +234,10 @@ public final class RouterSnapshot
         return routerErrors;
     }
 
-    /** @return deliveries waiting in session queues. */
-    public long queuedMessages()
+    /** @return the sums over the sessions at the tick (queued messages and bytes, persistent sessions); a copy. */
+    public SessionTally sessionTally()
     {
-        return queuedMessages;
-    }
-
-    /** @return bytes of the messages of those deliveries. */
-    public long queuedBytes()
-    {
-        return queuedBytes;
-    }
-
-    /** @return sessions kept in the journal. */
-    public long persistentSessions()
-    {
-        return persistentSessions;
+        return tally;
     }
 
     /** @return clients an operator disconnected. */

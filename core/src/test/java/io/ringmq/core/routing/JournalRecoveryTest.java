@@ -159,22 +159,23 @@ class JournalRecoveryTest
             harness.publish(PUB, V5, "t/" + i, "m" + i, 1, i);
         }
         harness.tick();
-        assertEquals(2, harness.router.snapshot().persistentSessions(), "sub and other are journaled, pub is clean");
-        assertEquals(4, harness.router.snapshot().queuedMessages());
+        assertEquals(2, harness.router.snapshot().sessionTally().persistentSessions(),
+            "sub and other are journaled, pub is clean");
+        assertEquals(4, harness.router.snapshot().sessionTally().queuedMessages());
 
         harness = restart();
         harness.tick();
-        assertEquals(2, harness.router.snapshot().persistentSessions(), "recovered sessions count once");
-        assertEquals(4, harness.router.snapshot().queuedMessages(), "and so do their queues");
-        final long bytes = harness.router.snapshot().queuedBytes();
+        assertEquals(2, harness.router.snapshot().sessionTally().persistentSessions(), "recovered sessions count once");
+        assertEquals(4, harness.router.snapshot().sessionTally().queuedMessages(), "and so do their queues");
+        final long bytes = harness.router.snapshot().sessionTally().queuedBytes();
         assertTrue(bytes > 0);
 
         harness.connect(SUB, "sub", V5, false, 3600);     // resumes: the queue goes out within the window
         harness.tick();
-        assertEquals(0, harness.router.snapshot().queuedMessages());
+        assertEquals(0, harness.router.snapshot().sessionTally().queuedMessages());
         harness.admin(view -> view.deleteSession("other"));
         harness.tick();
-        assertEquals(1, harness.router.snapshot().persistentSessions());
+        assertEquals(1, harness.router.snapshot().sessionTally().persistentSessions());
     }
 
     @Test

@@ -68,13 +68,13 @@ class RouterSnapshotTest
             harness.publish(PUB, MqttVersion.MQTT_5, "q/" + i, "12345", 1, i);
         }
         harness.tick();
-        assertEquals(3, harness.router.snapshot().queuedMessages(), "queued for the offline session");
-        assertEquals(3 * ("q/1".length() + 5), harness.router.snapshot().queuedBytes());
+        assertEquals(3, harness.router.snapshot().sessionTally().queuedMessages(), "queued for the offline session");
+        assertEquals(3 * ("q/1".length() + 5), harness.router.snapshot().sessionTally().queuedBytes());
 
         harness.admin(view -> view.deleteSession("sub"));
         harness.tick();
-        assertEquals(0, harness.router.snapshot().queuedMessages(), "gone with the session");
-        assertEquals(0, harness.router.snapshot().queuedBytes());
+        assertEquals(0, harness.router.snapshot().sessionTally().queuedMessages(), "gone with the session");
+        assertEquals(0, harness.router.snapshot().sessionTally().queuedBytes());
     }
 
     @Test

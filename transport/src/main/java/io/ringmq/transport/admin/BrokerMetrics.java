@@ -151,11 +151,11 @@ public final class BrokerMetrics
         routerGauge("ringmq_sessions_offline", "sessions kept without a connection",
             s -> Math.max(0, s.sessions() - s.clientsConnected()));
         routerGauge("ringmq_sessions_persistent", "sessions kept in the journal (they survive a restart)",
-            RouterSnapshot::persistentSessions);
+            s -> s.sessionTally().persistentSessions());
         routerGauge("ringmq_queued_messages", "QoS 1/2 deliveries waiting in session queues",
-            RouterSnapshot::queuedMessages);
+            s -> s.sessionTally().queuedMessages());
         routerGauge("ringmq_queued_bytes", "bytes of the messages waiting in session queues",
-            RouterSnapshot::queuedBytes);
+            s -> s.sessionTally().queuedBytes());
         byQos("ringmq_messages_received_by_qos", "PUBLISH packets received from clients, by QoS",
             RouterSnapshot::publishReceived);
         byQos("ringmq_messages_sent_by_qos", "PUBLISH packets queued for clients, by the QoS they go out with",

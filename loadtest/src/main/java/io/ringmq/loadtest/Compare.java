@@ -108,7 +108,8 @@ final class Compare
         {
             for (final LoadResult r : results.get(side))
             {
-                figures.get(side).add(new Figures(primaryRate(r), r.latencyUs(99), r.lost, r.receiveRate));
+                figures.get(side).add(new Figures(primaryRate(r), r.latencyUs(99), r.lost, r.receiveRate,
+                    r.brokerCpuPercent));
             }
         }
         return figures;
@@ -139,6 +140,8 @@ final class Compare
                     .put("brokerRssPerConnectionBytes", r.brokerRssPerConnectionBytes)
                     .put("connectsPerSecond", r.connectsPerSecond)
                     .put("loadTesterCpuPercent", r.processCpuPercent)
+                    .put("brokerCpuPercent", r.brokerCpuPercent)
+                    .put("brokerWakeupsPerSecond", r.brokerWakeupsPerSecond)
                     .put("line", line(r));
             }
         }
@@ -179,7 +182,7 @@ final class Compare
                 final Map<String, Object> r = (Map<String, Object>)item;
                 final int side = names[0].equals(r.get("broker")) ? 0 : 1;
                 figures.get(side).add(new Figures(number(r, "rate"), number(r, "p99Us"), number(r, "lost"),
-                    number(r, "receiveRate")));
+                    number(r, "receiveRate"), r.containsKey("brokerCpuPercent") ? number(r, "brokerCpuPercent") : -1));
                 out.printf(Locale.ROOT, "file %d %-10s %s%n", run + 1, names[side], r.get("line"));
             }
             run++;
@@ -204,11 +207,13 @@ final class Compare
         out.println("medians:");
         final double[] rate = new double[2];
         final double[] p99 = new double[2];
+        final double[] cpu = new double[2];
         for (int side = 0; side < 2; side++)
         {
             final List<Figures> list = figures.get(side);
             rate[side] = median(list, f -> f.rate);
             p99[side] = median(list, f -> f.p99Us);
+            cpu[side] = median(list, f -> f.brokerCpuPercent);
             out.printf(Locale.ROOT, "  %-10s %s %s  p99 %s  lost %,.0f  received/s %,.0f%n", names[side],
                 rateName(scenario), formatRate(scenario, rate[side]), Summary.micros(p99[side]),
                 median(list, f -> f.lost), median(list, f -> f.receiveRate));
@@ -216,12 +221,19 @@ final class Compare
                 .put(rateName(scenario), rate[side])
                 .put("p99Us", p99[side])
                 .put("lost", median(list, f -> f.lost))
-                .put("receiveRate", median(list, f -> f.receiveRate));
+                .put("receiveRate", median(list, f -> f.receiveRate))
+                .put("brokerCpuPercent", cpu[side]);
         }
         out.printf(Locale.ROOT, "ratio of medians %s: %s/%s %.3f   %s/%s %.3f%n", rateName(scenario), names[1],
             names[0], ratio(rate[1], rate[0]), names[0], names[1], ratio(rate[0], rate[1]));
         out.printf(Locale.ROOT, "ratio of medians p99: %s/%s %.3f   %s/%s %.3f%n", names[1], names[0],
             ratio(p99[1], p99[0]), names[0], names[1], ratio(p99[0], p99[1]));
+        if (cpu[0] >= 0 && cpu[1] >= 0)
+        {
+            out.printf(Locale.ROOT, "broker CPU (%% of a core), medians: %s %.1f  %s %.1f  ratio %s/%s %.3f%n",
+                names[0], cpu[0], names[1], cpu[1], names[1], names[0], ratio(cpu[1], cpu[0]));
+            report.put("brokerCpuRatioBA", ratio(cpu[1], cpu[0]));
+        }
         report.put("rateMetric", rateName(scenario))
             .put("rateRatioBA", ratio(rate[1], rate[0]))
             .put("rateRatioAB", ratio(rate[0], rate[1]))
@@ -232,7 +244,7 @@ final class Compare
     /**
      * The figures of one run that the medians are taken over.
      */
-    private record Figures(double rate, double p99Us, double lost, double receiveRate)
+    private record Figures(double rate, double p99Us, double lost, double receiveRate, double brokerCpuPercent)
     {
     }
 
@@ -269,6 +281,11 @@ final class Compare
         {
             sb.append(String.format(Locale.ROOT, "  [%d never acknowledged, %d refused]", r.outstandingAtEnd,
                 r.publishRefused));
+        }
+        if (r.brokerCpuPercent >= 0)
+        {
+            sb.append(String.format(Locale.ROOT, "  broker CPU %.1f%% %,.0f wake-ups/s", r.brokerCpuPercent,
+                r.brokerWakeupsPerSecond));
         }
         sb.append(String.format(Locale.ROOT, "  (load tester CPU %.0f%%)", r.processCpuPercent));
         if (null != r.cpuWarning)

@@ -9,7 +9,8 @@ import java.util.List;
 
 /**
  * CPU time of the load tester over the measurement window: each I/O thread (ThreadMXBean) and the whole process
- * (com.sun.management.OperatingSystemMXBean). A thread near a full core means the load tester, not the broker, may be
+ * (com.sun.management.OperatingSystemMXBean); and with {@code --broker-pid}, the broker's CPU and wake-ups
+ * ({@link BrokerCpu}). A thread near a full core means the load tester, not the broker, may be
  * the bottleneck.
  * <p>
  * <b>Threading:</b> use from one thread.
@@ -24,6 +25,8 @@ final class CpuSampler
     private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     private final OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
     private final List<Thread> ioThreads;
+    /** The broker's CPU and wake-ups over the same window, when its process id is known. */
+    private final BrokerCpu broker;
     private long[] startThreadNs;
     private long startProcessNs;
     private long startWallNs;
@@ -32,9 +35,10 @@ final class CpuSampler
     private double processSeconds;
     private double processPercent;
 
-    CpuSampler(final List<Thread> ioThreads)
+    CpuSampler(final List<Thread> ioThreads, final long brokerPid)
     {
         this.ioThreads = ioThreads;
+        this.broker = new BrokerCpu(brokerPid);
         if (threads.isThreadCpuTimeSupported() && !threads.isThreadCpuTimeEnabled())
         {
             threads.setThreadCpuTimeEnabled(true);
@@ -43,6 +47,7 @@ final class CpuSampler
 
     void start()
     {
+        broker.start();
         startWallNs = System.nanoTime();
         startProcessNs = processCpuNs();
         startThreadNs = new long[ioThreads.size()];
@@ -71,6 +76,13 @@ final class CpuSampler
         final long processNs = Math.max(0, processCpuNs() - startProcessNs);
         processSeconds = processNs / 1e9;
         processPercent = 100.0 * processNs / wallNs;
+        broker.stop();
+    }
+
+    /** @return the broker's figures over the window (none without a broker process id). */
+    BrokerCpu broker()
+    {
+        return broker;
     }
 
     double[] threadPercent()

@@ -338,7 +338,8 @@ final class LoadOptions
         }
     }
 
-    @Option(names = "--broker-pid", paramLabel = "PID", description = "report the broker's RSS (VmRSS) per connection")
+    @Option(names = "--broker-pid", paramLabel = "PID", description = "report the broker's RSS (VmRSS) per "
+        + "connection, and its CPU and wake-ups (context switches) per thread over the measurement window, from /proc")
     void brokerPid(final String value)
     {
         brokerPid = intValue("--broker-pid", value, 1, Integer.MAX_VALUE);

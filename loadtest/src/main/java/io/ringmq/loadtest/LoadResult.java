@@ -69,6 +69,14 @@ final class LoadResult
 
     double processCpuSeconds;
     double processCpuPercent;
+    /** The broker's CPU over the window in percent of one core (--broker-pid), -1 when not measured. */
+    double brokerCpuPercent = -1;
+    /** The broker's context switches per second over all its threads, -1 when not measured. */
+    double brokerWakeupsPerSecond = -1;
+    /** The broker's thread with the most wake-ups, "name N/s", or null. */
+    String brokerMostWakeful;
+    /** The broker's busy threads by name. */
+    Map<String, BrokerCpu.ThreadUse> brokerThreads = Map.of();
     double[] threadCpuPercent = new double[0];
     double ioCpuSeconds;
     double msgsPerCoreSecond;
@@ -246,6 +254,17 @@ final class LoadResult
         ResultJson.add(cpu.putArray("ioThreadCpuPercent"), threadCpuPercent);
         cpu.put("msgsPerCoreSecond", msgsPerCoreSecond)
             .put("warning", cpuWarning);
+        if (brokerCpuPercent >= 0)
+        {
+            // Only when measured (--broker-pid): files without it keep the format they had.
+            cpu.put("brokerCpuPercent", brokerCpuPercent)
+                .put("brokerWakeupsPerSecond", brokerWakeupsPerSecond)
+                .put("brokerMostWakeful", brokerMostWakeful);
+            final ObjectNode brokerThreadsNode = cpu.putObject("brokerThreads");
+            brokerThreads.forEach((name, use) -> brokerThreadsNode.putObject(name)
+                .put("cpuPercent", use.cpuPercent())
+                .put("wakeupsPerSecond", use.wakeupsPerSecond()));
+        }
 
         final ObjectNode errorCounts = json.putObject("errors");
         for (final Map.Entry<String, Long> e : errors.entrySet())
@@ -533,6 +552,12 @@ final class LoadResult
             r.threadCpuPercent = doubles((List<Object>)cpu.get("ioThreadCpuPercent"));
             r.msgsPerCoreSecond = num(cpu, "msgsPerCoreSecond");
             r.cpuWarning = str(cpu, "warning");
+            if (cpu.containsKey("brokerCpuPercent"))
+            {
+                r.brokerCpuPercent = num(cpu, "brokerCpuPercent");
+                r.brokerWakeupsPerSecond = num(cpu, "brokerWakeupsPerSecond");
+                r.brokerMostWakeful = str(cpu, "brokerMostWakeful");
+            }
         }
     }
 

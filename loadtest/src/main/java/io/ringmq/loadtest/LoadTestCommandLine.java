@@ -79,13 +79,15 @@ final class LoadTestCommandLine
         @Parameters(index = "1..*", paramLabel = "OPTION", description = "the scenario's options")
         List<String> scenarioArgs = new ArrayList<>();
 
-        @Option(names = "--a-pid", paramLabel = "PID", description = "a's process, for its RSS per connection")
+        @Option(names = "--a-pid", paramLabel = "PID",
+            description = "a's process, for its RSS per connection, CPU and wake-ups")
         void aPid(final String value)
         {
             aPid = LoadOptions.intValue("--a-pid", value, 1, Integer.MAX_VALUE);
         }
 
-        @Option(names = "--b-pid", paramLabel = "PID", description = "b's process, for its RSS per connection")
+        @Option(names = "--b-pid", paramLabel = "PID",
+            description = "b's process, for its RSS per connection, CPU and wake-ups")
         void bPid(final String value)
         {
             bPid = LoadOptions.intValue("--b-pid", value, 1, Integer.MAX_VALUE);

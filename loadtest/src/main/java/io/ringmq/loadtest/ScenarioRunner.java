@@ -75,7 +75,7 @@ final class ScenarioRunner
         {
             threads.add(loop.start());
         }
-        cpu = new CpuSampler(threads);
+        cpu = new CpuSampler(threads, options.brokerPid);
         final boolean showProgress = null != options.progress ? options.progress :
             (null != System.console() && !options.quiet);
         monitor = new Monitor(loops, showProgress ? log : null, all.size());
@@ -649,6 +649,10 @@ final class ScenarioRunner
         r.processCpuPercent = cpu.processPercent();
         r.threadCpuPercent = cpu.threadPercent();
         r.ioCpuSeconds = cpu.ioSeconds();
+        r.brokerCpuPercent = cpu.broker().cpuPercent();
+        r.brokerWakeupsPerSecond = cpu.broker().wakeupsPerSecond();
+        r.brokerMostWakeful = cpu.broker().mostWakeful();
+        r.brokerThreads = cpu.broker().threads();
         final double handled = scenario.messaging() ? r.sentInWindow + r.receivedInWindow :
             total(LoopCounters.CONNECTS);
         r.msgsPerCoreSecond = r.ioCpuSeconds > 0 ? handled / r.ioCpuSeconds : 0;

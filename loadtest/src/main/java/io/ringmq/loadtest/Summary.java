@@ -102,6 +102,12 @@ final class Summary
         out.printf(Locale.ROOT, "load tester   process CPU %.0f%% of a core, io threads%s; %,.0f %s per core-second%n",
             r.processCpuPercent, threads, r.msgsPerCoreSecond,
             "connect-storm".equals(r.scenario) ? "connects" : "msgs (sent+received)");
+        if (r.brokerCpuPercent >= 0)
+        {
+            out.printf(Locale.ROOT, "broker        CPU %.2f%% of a core, %,.0f wake-ups/s in all%s%n",
+                r.brokerCpuPercent, r.brokerWakeupsPerSecond,
+                null == r.brokerMostWakeful ? "" : " (most: " + r.brokerMostWakeful + ")");
+        }
         final StringBuilder errors = new StringBuilder();
         for (final Map.Entry<String, Long> e : r.errors.entrySet())
         {

@@ -33,7 +33,12 @@ import java.util.function.LongConsumer;
  */
 public final class Journaller implements AutoCloseable
 {
-    private static final long IDLE_PARK_NS = TimeUnit.MILLISECONDS.toNanos(1);
+    /**
+     * Longest sleep with sync=batch when there is nothing to force. The Router wakes the journaller through the
+     * {@link SleepGate} whenever it publishes a position, so this is only a safety net: an idle broker's journaller
+     * wakes 10 times a second, not a thousand (it used to poll every millisecond).
+     */
+    private static final long IDLE_PARK_NS = TimeUnit.MILLISECONDS.toNanos(100);
     /**
      * Group commit window under load: a force that follows another within this time waits out the rest of it, so
      * each {@code msync} covers more records (every force write-protects the pages it cleans, and the next append

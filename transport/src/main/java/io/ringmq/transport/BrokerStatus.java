@@ -85,7 +85,7 @@ final class BrokerStatus implements BrokerControl
         effective.put("max-queued-bytes", broker.maxQueuedBytes());
         effective.put("max-session-expiry", broker.maxSessionExpirySeconds());
         effective.put("ring-size", broker.ringSize());
-        effective.put("wait-strategy", broker.waitStrategy());
+        effective.put("wait-strategy", broker.effectiveWaitStrategy(Runtime.getRuntime().availableProcessors()));
         effective.put("http-bind", config.httpBind());
         effective.put("http-port", config.httpPort());
         effective.put("http-token", null == config.httpToken() ? null : "****");

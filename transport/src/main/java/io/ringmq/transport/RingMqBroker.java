@@ -120,7 +120,7 @@ public final class RingMqBroker implements AutoCloseable
             final Thread thread = new Thread(runnable, "ringmq-router");
             thread.setDaemon(true);
             return thread;
-        }, ProducerType.MULTI, waitStrategy(config.waitStrategy()));
+        }, ProducerType.MULTI, waitStrategy(config.effectiveWaitStrategy(Runtime.getRuntime().availableProcessors())));
         this.ring = disruptor.getRingBuffer();
         this.admin = new AdminGateway(ring);
         try
@@ -370,9 +370,9 @@ public final class RingMqBroker implements AutoCloseable
             final RingMqBroker broker = new RingMqBroker(config, new AuthFactory.Embedded(authenticators, enhanced,
                 authorizers));
             final BrokerConfig settings = config.broker();
-            LOG.info("RingMQ started: {} listener(s), {} event loops, {} transport, ring {} slots",
+            LOG.info("RingMQ started: {} listener(s), {} event loops, {} transport, ring {} slots, {} wait strategy",
                 broker.server.listeners().size(), settings.eventLoops(), broker.server.transportName(),
-                settings.ringSize());
+                settings.ringSize(), settings.effectiveWaitStrategy(Runtime.getRuntime().availableProcessors()));
             return broker;
         }
         catch (final InterruptedException ex)

@@ -45,7 +45,7 @@ public final class BrokerConfig
     private int sysIntervalSeconds = 10;
     private int maxKeepAliveSeconds = 65535;
     private long maxSessionExpirySeconds = 0xFFFF_FFFFL;
-    private String waitStrategy = "phased";
+    private String waitStrategy = "auto";
     private boolean persistence = true;
     private String sync = "batch";
     private int logSegmentSize = 64 * 1024 * 1024;
@@ -55,6 +55,8 @@ public final class BrokerConfig
 
     /** All settings by option name, for the CLI, the config file and {@code --help}. */
     private static final Map<String, Setting> SETTINGS = new LinkedHashMap<>();
+    /** {@code wait-strategy auto} picks {@code blocking} on machines with at most this many cores. */
+    public static final int AUTO_BLOCKING_MAX_CORES = 4;
     /**
      * Settings a reload may change while the broker runs: those only the Router reads, each time it uses them or
      * from its handlers' limits, which it takes again after a reload. The Router sets them on its own thread (an
@@ -119,7 +121,8 @@ public final class BrokerConfig
             (c, v) -> c.maxKeepAliveSeconds = toInt(v, 1, 65535));
         num("max-session-expiry", "largest session expiry interval granted, seconds (default 4294967295)",
             (c, v) -> c.maxSessionExpirySeconds = Math.max(0, Math.min(v, 0xFFFF_FFFFL)));
-        text("wait-strategy", "routing thread wait strategy: phased, blocking, yielding, busy-spin (default phased)",
+        text("wait-strategy", "routing thread wait strategy: auto, phased, blocking, yielding, busy-spin (default "
+            + "auto: blocking on up to " + AUTO_BLOCKING_MAX_CORES + " cores, phased above)",
             BrokerConfig::waitStrategy);
         text("persistence", "journal sessions, QoS 1/2 messages and retained messages under data-dir: true or false "
             + "(default true)", BrokerConfig::persistence);
@@ -736,23 +739,42 @@ public final class BrokerConfig
         return this;
     }
 
-    /** @return routing-thread wait strategy name. */
+    /** @return routing-thread wait strategy name as set ({@code auto} unless given). */
     public String waitStrategy()
     {
         return waitStrategy;
     }
 
     /**
-     * @param waitStrategy one of phased, blocking, yielding, busy-spin.
+     * The wait strategy the routing thread uses: the one set, or for {@code auto} the one that suits the machine.
+     * With few cores, {@code blocking}: a routing thread that spins or yields takes the CPU the event loops need (on
+     * 2 cores at 10k QoS 1 msg/s, phased cost 109% of a core against blocking's 65%, with the same p99 and a lower
+     * p50, and the same saturation throughput); with cores to spare, {@code phased}, which answers a burst without a
+     * wake-up.
+     *
+     * @param cores available processors.
+     * @return phased, blocking, yielding or busy-spin.
+     */
+    public String effectiveWaitStrategy(final int cores)
+    {
+        if (!"auto".equals(waitStrategy))
+        {
+            return waitStrategy;
+        }
+        return cores <= AUTO_BLOCKING_MAX_CORES ? "blocking" : "phased";
+    }
+
+    /**
+     * @param waitStrategy one of auto, phased, blocking, yielding, busy-spin.
      * @return this.
      */
     public BrokerConfig waitStrategy(final String waitStrategy)
     {
         switch (waitStrategy)
         {
-            case "phased", "blocking", "yielding", "busy-spin" -> this.waitStrategy = waitStrategy;
+            case "auto", "phased", "blocking", "yielding", "busy-spin" -> this.waitStrategy = waitStrategy;
             default -> throw new IllegalArgumentException(
-                "wait-strategy must be phased, blocking, yielding or busy-spin: " + waitStrategy);
+                "wait-strategy must be auto, phased, blocking, yielding or busy-spin: " + waitStrategy);
         }
         return this;
     }

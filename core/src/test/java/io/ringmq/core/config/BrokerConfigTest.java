@@ -13,6 +13,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BrokerConfigTest
 {
     @Test
+    void shouldPickTheWaitStrategyFromTheCoresUnlessOneIsSet()
+    {
+        final BrokerConfig auto = new BrokerConfig();
+        assertEquals("auto", auto.waitStrategy());
+        assertEquals("blocking", auto.effectiveWaitStrategy(2));
+        assertEquals("blocking", auto.effectiveWaitStrategy(BrokerConfig.AUTO_BLOCKING_MAX_CORES));
+        assertEquals("phased", auto.effectiveWaitStrategy(BrokerConfig.AUTO_BLOCKING_MAX_CORES + 1));
+        final BrokerConfig phased = new BrokerConfig().set("wait-strategy", "phased");
+        assertEquals("phased", phased.effectiveWaitStrategy(2), "a strategy that is set is kept");
+        assertThrows(IllegalArgumentException.class, () -> new BrokerConfig().set("wait-strategy", "sleepy"));
+    }
+
+    @Test
     void shouldRefuseRecoveryCutsUnlessTheOptionAllowsThem()
     {
         final BrokerConfig config = new BrokerConfig();

@@ -695,14 +695,37 @@ public final class RingMqBroker implements AutoCloseable
         {
             Thread.currentThread().interrupt();
         }
-        server.shutdown();
-        disruptor.halt();
-        stopJournal();
-        closeAuth();
-        // Last, so that readiness checks see "stopping" (503) while connections drain.
-        closeHttp();
-        LOG.info("RingMQ stopped");
-        stopped.countDown();
+        try
+        {
+            // Each step on its own: one that fails must not leave the others' resources open.
+            stopStep("event loops", server::shutdown);
+            stopStep("routing stage", disruptor::halt);
+            stopStep("journal", this::stopJournal);
+            stopStep("authentication", this::closeAuth);
+            // Last, so that readiness checks see "stopping" (503) while connections drain.
+            stopStep("HTTP endpoint", this::closeHttp);
+            LOG.info("RingMQ stopped");
+        }
+        finally
+        {
+            stopped.countDown();    // whatever failed, awaitStopped returns and the process can exit
+        }
+    }
+
+    /**
+     * One step of {@link #close}, its own error boundary: a failure (even an Error, such as a class that can no
+     * longer be loaded because the jar was replaced under a running broker) is logged and the stop goes on.
+     */
+    private static void stopStep(final String what, final Runnable step)
+    {
+        try
+        {
+            step.run();
+        }
+        catch (final RuntimeException | Error ex)
+        {
+            LOG.error("stopping: closing the {} failed; going on with the rest", what, ex);
+        }
     }
 
     /**

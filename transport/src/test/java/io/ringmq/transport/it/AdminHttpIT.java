@@ -230,6 +230,39 @@ class AdminHttpIT
     }
 
     @Test
+    void shouldStopEveryPartEvenWhenOneFailsToClose() throws Exception
+    {
+        final io.ringmq.auth.Authorizer breaksOnClose = new io.ringmq.auth.Authorizer()
+        {
+            @Override
+            public String name()
+            {
+                return "breaks-on-close";
+            }
+
+            @Override
+            public io.ringmq.auth.TopicPermissions permissions(final io.ringmq.auth.ClientInfo client)
+            {
+                return io.ringmq.auth.TopicPermissions.ALLOW_ALL;
+            }
+
+            @Override
+            public void close()
+            {
+                throw new LinkageError("a class that can no longer be loaded");
+            }
+        };
+        final int port = freePort();
+        final RingMqBroker failing = RingMqBroker.start(serverConfig(port), List.of(), List.of(breaksOnClose));
+        assertEquals(200, http.send(HttpRequest.newBuilder(URI.create("http://" + HOST + ":" + port + "/health/live"))
+            .build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+        failing.close();
+        assertTrue(failing.awaitStopped(5_000), "stopped counted down although a step failed");
+        assertThrows(IOException.class, () -> new Socket(HOST, port).close(),
+            "the HTTP endpoint, closed after the failing step, is closed too");
+    }
+
+    @Test
     void shouldRefuseUnknownPathsAndMethods() throws Exception
     {
         assertEquals(404, get("/nope").statusCode());

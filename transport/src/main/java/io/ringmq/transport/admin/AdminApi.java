@@ -30,6 +30,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
@@ -62,6 +65,14 @@ final class AdminApi
         "retainHandling");
 
     private final AdminGateway gateway;
+    /** Runs reloads off the HTTP loop: one thread, no queue beyond the one running (see {@link #reload()}). */
+    private final ThreadPoolExecutor reloads = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+        new SynchronousQueue<>(), runnable ->
+        {
+            final Thread thread = new Thread(runnable, "ringmq-reload");
+            thread.setDaemon(true);
+            return thread;
+        });
     /** Made on first use (HTTP loop only): it needs Logback as the SLF4J provider, which an embedding may lack. */
     private LogLevels logLevels;
     private final BrokerControl broker;
@@ -123,7 +134,7 @@ final class AdminApi
             case "broker" -> only(path, 1, method, "GET", () -> done(ok(broker.info())));
             case "config" -> only(path, 1, method, "GET", () -> done(ok(broker.configuration())));
             case "metrics" -> only(path, 1, method, "GET", () -> done(ok(broker.metrics())));
-            case "reload" -> only(path, 1, method, "POST", () -> done(ok(Map.of("changes", broker.reload()))));
+            case "reload" -> only(path, 1, method, "POST", this::reload);
             case "publish" -> only(path, 1, method, "POST", () -> publish(body));
             case "logging" -> logging(method, path, body);
             case "clients" -> clients(method, uri, path, body);
@@ -254,6 +265,28 @@ final class AdminApi
                 ok(Map.of("topic", topic, "deleted", true)) : notFound("no retained message on " + topic));
         }
         return done(notAllowed("GET, DELETE"));
+    }
+
+    /**
+     * A reload reads files and waits for the Router: it runs on a thread of its own, never on the HTTP loop (health
+     * checks go on meanwhile), one at a time; a second one while the first runs is refused (503).
+     */
+    private CompletableFuture<Response> reload()
+    {
+        try
+        {
+            return CompletableFuture.supplyAsync(() -> ok(Map.of("changes", broker.reload())), reloads);
+        }
+        catch (final RejectedExecutionException ex)
+        {
+            return done(error(HttpResponseStatus.SERVICE_UNAVAILABLE, "a reload is in progress; retry"));
+        }
+    }
+
+    /** Stop the reload thread (the endpoint is closing). */
+    void close()
+    {
+        reloads.shutdownNow();
     }
 
     /** Logging levels: read them all, or change one logger's (not through the Router: Logback is thread-safe). */

@@ -171,5 +171,6 @@ public final class AdminHttpServer implements AutoCloseable
             channel.close().syncUninterruptibly();
         }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        handler.close();
     }
 }

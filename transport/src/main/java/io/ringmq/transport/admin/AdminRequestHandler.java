@@ -222,6 +222,12 @@ final class AdminRequestHandler extends SimpleChannelInboundHandler<FullHttpRequ
         }
     }
 
+    /** The endpoint is closing: stop what the API runs off the loop. */
+    void close()
+    {
+        api.close();
+    }
+
     /** @return failed requests since start, in the endpoint and in the admin API's operations. */
     long failures()
     {

@@ -200,6 +200,74 @@ class AdminHttpIT
         }
     }
 
+    /**
+     * The Prometheus client's own parsers (the Python client, Debian's python3-prometheus-client, installed by
+     * .ci/run) read both formats: every family, with the value our counters had.
+     */
+    @Test
+    void shouldParseWithThePrometheusClientsOwnParsers(@TempDir final Path scratch) throws Exception
+    {
+        final Path python = Path.of("/usr/bin/python3");
+        final boolean available = java.nio.file.Files.isExecutable(python) &&
+            0 == run(scratch, python.toString(), "-c", "import prometheus_client");
+        Assumptions.assumeTrue(available || "true".equals(System.getenv("CI")),
+            "python3-prometheus-client not installed (.ci/run installs it)");
+        final Mqtt5BlockingClient publisher = client("parsed", broker.port());
+        try
+        {
+            for (int i = 0; i < 7; i++)
+            {
+                publisher.publishWith().topic("parsed/" + i).payload(new byte[10]).send();
+            }
+        }
+        finally
+        {
+            publisher.disconnect();
+        }
+        final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        String text = get("/metrics").body();
+        while (sample(text, "ringmq_messages_received_total") < 7 && System.nanoTime() - deadlineNs < 0)
+        {
+            Thread.sleep(50);
+            text = get("/metrics").body();
+        }
+        final String openMetrics = request("GET", "/metrics", "Accept",
+            "application/openmetrics-text; version=1.0.0").body();
+        java.nio.file.Files.writeString(scratch.resolve("metrics.txt"), text);
+        java.nio.file.Files.writeString(scratch.resolve("metrics.om"), openMetrics);
+        java.nio.file.Files.writeString(scratch.resolve("parse.py"), String.join("\n",
+            "import sys",
+            "from prometheus_client.parser import text_string_to_metric_families as text",
+            "from prometheus_client.openmetrics.parser import text_string_to_metric_families as om",
+            "families = list(text(open(sys.argv[1]).read()))",
+            "strict = list(om(open(sys.argv[2]).read()))",
+            "value = [s.value for f in families for s in f.samples if s.name == 'ringmq_messages_received_total']",
+            "print(len(families), len(strict), int(value[0]))", ""));
+        final Path out = scratch.resolve("out.txt");
+        assertEquals(0, run(scratch, python.toString(), scratch.resolve("parse.py").toString(),
+            scratch.resolve("metrics.txt").toString(), scratch.resolve("metrics.om").toString()),
+            "the parsers refused the scrape: " + java.nio.file.Files.readString(out));
+        final String[] parsed = java.nio.file.Files.readString(out).trim().split(" ");
+        final long families = text.lines().filter(line -> line.startsWith("# TYPE ")).count();
+        assertEquals(families, Long.parseLong(parsed[0]), "every family of the text format");
+        assertEquals(families, Long.parseLong(parsed[1]), "every family of OpenMetrics");
+        assertEquals((long)sample(text, "ringmq_messages_received_total"), Long.parseLong(parsed[2]));
+        assertTrue(Long.parseLong(parsed[2]) >= 7);
+    }
+
+    /** Run a command with its output in {@code dir/out.txt}; bounded in time. */
+    private static int run(final Path dir, final String... command) throws IOException, InterruptedException
+    {
+        final Process process = new ProcessBuilder(command).redirectErrorStream(true)
+            .redirectOutput(dir.resolve("out.txt").toFile()).start();
+        if (!process.waitFor(30, TimeUnit.SECONDS))
+        {
+            process.destroyForcibly();
+            return -1;
+        }
+        return process.exitValue();
+    }
+
     @Test
     void shouldAnswerOpenMetricsWhenAskedFor() throws Exception
     {

@@ -19,6 +19,8 @@ import io.ringmq.core.journal.Journal;
 import io.ringmq.core.journal.Journaller;
 import io.ringmq.core.ring.FrameBufferPool;
 import io.ringmq.core.ring.RingEvent;
+import io.ringmq.core.ring.SignalWaitStrategy;
+import io.ringmq.core.routing.PolledRouter;
 import io.ringmq.core.routing.RecoveryResult;
 import io.ringmq.core.routing.Router;
 import io.ringmq.core.status.RouterSnapshot;
@@ -75,6 +77,10 @@ public final class RingMqBroker implements AutoCloseable
     /** Admin operations to the Router, as ring events (the HTTP endpoint's, or an embedding program's). */
     private final AdminGateway admin;
     private final Router router;
+    /** The ring's wait strategy when the Router has no thread (wait-strategy event-loop), else null. */
+    private final SignalWaitStrategy signalled;
+    /** The Router's polling on the first event loop (wait-strategy event-loop), else null. */
+    private final PolledRouter polledRouter;
     private final NettyServer server;
     private final Journal journal;
     private final Journaller journaller;
@@ -115,12 +121,9 @@ public final class RingMqBroker implements AutoCloseable
         this.config = config;
         // Slots keep small frames; larger ones go in the transport's pooled buffers (NettyServer).
         final int maxInlineLength = Math.min(config.maxPacketSize(), RingEvent.DEFAULT_MAX_INLINE_LENGTH);
-        this.disruptor = new Disruptor<>(() -> new RingEvent(maxInlineLength), config.ringSize(), runnable ->
-        {
-            final Thread thread = new Thread(runnable, "ringmq-router");
-            thread.setDaemon(true);
-            return thread;
-        }, ProducerType.MULTI, waitStrategy(config.effectiveWaitStrategy(Runtime.getRuntime().availableProcessors())));
+        final String strategy = config.effectiveWaitStrategy(Runtime.getRuntime().availableProcessors());
+        this.signalled = BrokerConfig.EVENT_LOOP.equals(strategy) ? new SignalWaitStrategy() : null;
+        this.disruptor = newRing(config, maxInlineLength, null != signalled ? signalled : waitStrategy(strategy));
         this.ring = disruptor.getRingBuffer();
         this.admin = new AdminGateway(ring);
         try
@@ -143,6 +146,9 @@ public final class RingMqBroker implements AutoCloseable
             throw ex;
         }
         this.router = new Router(config, server.outboundQueues(), TopicPermissions.ALLOW_ALL, server, journal);
+        // Polled from the first event loop, or consumed by a thread of its own (handleEventsWith below).
+        this.polledRouter = null == signalled ? null :
+            new PolledRouter(router, ring, server.routingExecutor(), this::onFatal);
         server.connectionDirectory(router.connectionDirectory());
         if (null != auth)
         {
@@ -174,10 +180,7 @@ public final class RingMqBroker implements AutoCloseable
         logRecovery(recovery);
         this.journaller = journal.enabled() ?
             new Journaller(journal, ring, JOURNAL_FLUSH_INTERVAL_MS, this::onFatal) : null;
-        disruptor.setDefaultExceptionHandler(new RouterExceptionHandler());
-        disruptor.handleEventsWith(router);
-        startJournaller();
-        disruptor.start();
+        startRouting();
         try
         {
             server.bind();
@@ -186,7 +189,7 @@ public final class RingMqBroker implements AutoCloseable
         {
             closeHttp();
             server.shutdown();
-            disruptor.halt();
+            haltRouting();
             stopJournal();
             closeAuth();
             throw ex;
@@ -468,6 +471,44 @@ public final class RingMqBroker implements AutoCloseable
         return recovery;
     }
 
+    private static Disruptor<RingEvent> newRing(final BrokerConfig config, final int maxInlineLength,
+        final WaitStrategy waitStrategy)
+    {
+        return new Disruptor<>(() -> new RingEvent(maxInlineLength), config.ringSize(), runnable ->
+        {
+            final Thread thread = new Thread(runnable, "ringmq-router");
+            thread.setDaemon(true);
+            return thread;
+        }, ProducerType.MULTI, waitStrategy);
+    }
+
+    /** Start the journaller and the routing stage: a thread of its own, or polling on the first event loop. */
+    private void startRouting()
+    {
+        disruptor.setDefaultExceptionHandler(new RouterExceptionHandler());
+        if (null == polledRouter)
+        {
+            disruptor.handleEventsWith(router);
+        }
+        startJournaller();
+        disruptor.start();
+        if (null != polledRouter)
+        {
+            signalled.signal(polledRouter::signal);
+            polledRouter.signal();  // whatever was published before the signal was set
+        }
+    }
+
+    /** Stop the routing stage: its thread, or its polling on the first event loop (stopped before this). */
+    private void haltRouting()
+    {
+        if (null != polledRouter)
+        {
+            polledRouter.halt();
+        }
+        disruptor.halt();
+    }
+
     private static WaitStrategy waitStrategy(final String name)
     {
         return switch (name)
@@ -699,7 +740,7 @@ public final class RingMqBroker implements AutoCloseable
         {
             // Each step on its own: one that fails must not leave the others' resources open.
             stopStep("event loops", server::shutdown);
-            stopStep("routing stage", disruptor::halt);
+            stopStep("routing stage", this::haltRouting);
             stopStep("journal", this::stopJournal);
             stopStep("authentication", this::closeAuth);
             // Last, so that readiness checks see "stopping" (503) while connections drain.

@@ -45,6 +45,8 @@ final class SessionLifecycle implements SessionTimers.Handler
     private final InboundPublish publishes;
     private final ConnackPacket connack = new ConnackPacket();
     private final AuthPacket authPacket = new AuthPacket();
+    /** Reused for every DISCONNECT (Router thread only): a flyweight, so a disconnect storm allocates nothing here. */
+    private final DisconnectDecoder disconnectDecoder = new DisconnectDecoder();
     private final PublishSource source;
     private final ClientEventLog takeovers = new ClientEventLog(LOG, "takeover");
     private final ClientEventLog keepAliveTimeouts = new ClientEventLog(LOG, "connection closed");
@@ -405,7 +407,7 @@ final class SessionLifecycle implements SessionTimers.Handler
 
     void onDisconnect(final ClientConnection connection, final MutableDirectBuffer frame, final int length)
     {
-        final DisconnectDecoder disconnect = new DisconnectDecoder().wrap(frame, 0, length, connection.version());
+        final DisconnectDecoder disconnect = disconnectDecoder.wrap(frame, 0, length, connection.version());
         final Session session = connection.session();
         final long expiry = disconnect.sessionExpiryInterval();
         if (expiry >= 0)

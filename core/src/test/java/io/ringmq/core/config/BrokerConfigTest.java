@@ -17,12 +17,26 @@ class BrokerConfigTest
     {
         final BrokerConfig auto = new BrokerConfig();
         assertEquals("auto", auto.waitStrategy());
-        assertEquals("blocking", auto.effectiveWaitStrategy(2));
-        assertEquals("blocking", auto.effectiveWaitStrategy(BrokerConfig.AUTO_BLOCKING_MAX_CORES));
-        assertEquals("phased", auto.effectiveWaitStrategy(BrokerConfig.AUTO_BLOCKING_MAX_CORES + 1));
+        assertEquals(BrokerConfig.EVENT_LOOP, auto.effectiveWaitStrategy(2));
+        assertEquals(BrokerConfig.EVENT_LOOP, auto.effectiveWaitStrategy(BrokerConfig.AUTO_EVENT_LOOP_MAX_CORES));
+        assertEquals("phased", auto.effectiveWaitStrategy(BrokerConfig.AUTO_EVENT_LOOP_MAX_CORES + 1));
+        assertEquals("blocking", new BrokerConfig().set("wait-strategy", "blocking").effectiveWaitStrategy(2));
         final BrokerConfig phased = new BrokerConfig().set("wait-strategy", "phased");
         assertEquals("phased", phased.effectiveWaitStrategy(2), "a strategy that is set is kept");
         assertThrows(IllegalArgumentException.class, () -> new BrokerConfig().set("wait-strategy", "sleepy"));
+    }
+
+    @Test
+    void shouldUseOneEventLoopOnSmallMachinesUnlessSet()
+    {
+        assertEquals(1, BrokerConfig.defaultEventLoops(1));
+        assertEquals(1, BrokerConfig.defaultEventLoops(BrokerConfig.SINGLE_LOOP_MAX_CORES));
+        assertEquals(BrokerConfig.SINGLE_LOOP_MAX_CORES + 1,
+            BrokerConfig.defaultEventLoops(BrokerConfig.SINGLE_LOOP_MAX_CORES + 1));
+        assertEquals(8, BrokerConfig.defaultEventLoops(8));
+        assertEquals(BrokerConfig.defaultEventLoops(Runtime.getRuntime().availableProcessors()),
+            new BrokerConfig().eventLoops(), "unset: the machine's default");
+        assertEquals(3, new BrokerConfig().set("event-loops", "3").eventLoops(), "set: kept");
     }
 
     @Test

@@ -48,6 +48,7 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -390,6 +391,12 @@ public final class NettyServer implements TransportStats
     public void scheduleAtFixedRate(final Runnable task, final long intervalMs)
     {
         loops[0].eventLoop().scheduleAtFixedRate(task, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
+    }
+
+    /** @return the first event loop, which runs the Router when the routing stage has no thread of its own. */
+    public Executor routingExecutor()
+    {
+        return loops[0].eventLoop();
     }
 
     /** Close the listening sockets. */

@@ -59,6 +59,11 @@ public final class BrokerFixture implements BeforeAllCallback, AfterAllCallback,
 {
     /** System property naming the port of an external broker on 127.0.0.1. */
     public static final String EXTERNAL_PORT_PROPERTY = "ringmq.it.externalPort";
+    /**
+     * System property: the routing stage's wait strategy for the suite's brokers ({@code auto} unless set; the
+     * WebSocket run of the protocol suite uses {@code blocking}, a routing thread of its own).
+     */
+    public static final String WAIT_STRATEGY_PROPERTY = "ringmq.it.wait-strategy";
     /** Loopback address every client connects to. */
     public static final String HOST = "127.0.0.1";
     /** Default wait for something that is expected to happen. */
@@ -495,7 +500,8 @@ public final class BrokerFixture implements BeforeAllCallback, AfterAllCallback,
             .port(0)
             .eventLoops(2)
             .dataDir(dataDir.toString())
-            .sysIntervalSeconds(1);
+            .sysIntervalSeconds(1)
+            .waitStrategy(System.getProperty(WAIT_STRATEGY_PROPERTY, "auto"));
     }
 
     private static String suffix()

@@ -1,0 +1,142 @@
+package io.ringmq.core.routing;
+
+import com.lmax.disruptor.EventPoller;
+import com.lmax.disruptor.RingBuffer;
+import io.ringmq.core.ring.RingEvent;
+import io.ringmq.core.ring.SignalWaitStrategy;
+import io.ringmq.core.status.FatalErrorHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The routing stage without a thread of its own: the {@link Router} polls the inbound ring from a single-threaded
+ * executor that has other work, on a small machine the first event loop. A publish to the ring (its
+ * {@link SignalWaitStrategy}) queues one polling run on that executor unless one is already queued; a run takes at
+ * most {@link #MAX_EVENTS_PER_RUN} events, so the loop's own sockets wait at most that long, and queues itself again
+ * when more remain. Nothing spins or parks: an idle broker has no routing thread to wake, and an event published by
+ * the routing loop itself (its own connections' packets) is routed in the same wake-up, with no thread hand-off.
+ * <p>
+ * The single-writer rule for routing state holds as with a thread of its own: the executor runs one task at a time
+ * on one thread, and only {@link #run()} calls the Router.
+ * <p>
+ * <b>Threading:</b> {@link #signal()} from any thread; {@link #run()} on the executor only; {@link #halt()} once, by
+ * the thread stopping the broker after the executor has stopped (or while it still runs tasks).
+ */
+public final class PolledRouter implements Runnable, EventPoller.Handler<RingEvent>
+{
+    private static final Logger LOG = LoggerFactory.getLogger(PolledRouter.class);
+    /** Events routed per run before the executor's other work (socket reads and writes) gets its turn. */
+    public static final int MAX_EVENTS_PER_RUN = 1024;
+
+    private final Router router;
+    private final EventPoller<RingEvent> poller;
+    private final Executor executor;
+    private final FatalErrorHandler fatalHandler;
+    /**
+     * True from a producer's signal until the queued run starts. Producers set it with getAndSet, a full fence: the
+     * publish before it is visible to the run that the clear in {@link #run()} precedes, or the producer sees the
+     * clear and queues another run. Either way no published event waits for a later signal.
+     */
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+    /** Set by {@link #halt()}: later runs route nothing. */
+    private volatile boolean halted;
+    /** Events routed by the current run; executor thread only. */
+    private int eventsThisRun;
+
+    /**
+     * Registers the poller's sequence with the ring (the ring then never overwrites an event not yet routed); call
+     * before anything is published.
+     *
+     * @param router       the routing stage.
+     * @param ring         the inbound ring, built with a {@link SignalWaitStrategy} whose signal is {@link #signal()}.
+     * @param executor     single-threaded executor to route on, such as an event loop.
+     * @param fatalHandler stops the broker after an {@link Error} the Router's own boundary let through.
+     */
+    public PolledRouter(final Router router, final RingBuffer<RingEvent> ring, final Executor executor,
+        final FatalErrorHandler fatalHandler)
+    {
+        this.router = router;
+        this.executor = executor;
+        this.fatalHandler = fatalHandler;
+        this.poller = ring.newPoller();
+        ring.addGatingSequences(poller.getSequence());
+    }
+
+    /** Something was published: queue a polling run unless one is queued already. Any thread. */
+    public void signal()
+    {
+        if (!scheduled.getAndSet(true))
+        {
+            try
+            {
+                executor.execute(this);
+            }
+            catch (final RejectedExecutionException ex)
+            {
+                // The executor is stopping with the broker: nothing is routed any more, and nothing needs to be.
+                scheduled.set(false);
+            }
+        }
+    }
+
+    @Override
+    public void run()
+    {
+        scheduled.set(false);
+        if (halted)
+        {
+            return;
+        }
+        eventsThisRun = 0;
+        try
+        {
+            poller.poll(this);
+        }
+        catch (final Exception | Error ex)
+        {
+            // Router.onEvent has its own boundary; this one is for the poller and whatever slipped past it.
+            if (ex instanceof Error)
+            {
+                fatalHandler.onFatal("router", ex);
+            }
+            else
+            {
+                LOG.error("routing failed", ex);
+            }
+        }
+        if (eventsThisRun >= MAX_EVENTS_PER_RUN)
+        {
+            signal();   // more may be waiting: route them after the executor's other queued work
+        }
+    }
+
+    @Override
+    public boolean onEvent(final RingEvent event, final long sequence, final boolean endOfBatch)
+    {
+        eventsThisRun++;
+        final boolean last = endOfBatch || eventsThisRun >= MAX_EVENTS_PER_RUN;
+        router.onEvent(event, sequence, last);
+        return !last;
+    }
+
+    /**
+     * Stop routing; the Router hears of it ({@link Router#onShutdown()}) once no run can be in progress: on the
+     * executor after any run in progress, or at once if the executor no longer runs tasks.
+     */
+    public void halt()
+    {
+        halted = true;
+        try
+        {
+            executor.execute(router::onShutdown);
+        }
+        catch (final RejectedExecutionException ex)
+        {
+            router.onShutdown();
+        }
+    }
+}

@@ -70,7 +70,7 @@ public final class Main
         final RingMqBroker broker;
         try
         {
-            broker = RingMqBroker.start(server);
+            broker = RingMqBroker.start(server.ownsProcess(true));
         }
         catch (final BrokerStartException ex)
         {

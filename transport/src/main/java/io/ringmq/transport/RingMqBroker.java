@@ -181,6 +181,10 @@ public final class RingMqBroker implements AutoCloseable
         this.journaller = journal.enabled() ?
             new Journaller(journal, ring, JOURNAL_FLUSH_INTERVAL_MS, this::onFatal) : null;
         startRouting();
+        if (serverConfig.ownsProcess())
+        {
+            tenureStartUpState();
+        }
         try
         {
             server.bind();
@@ -497,6 +501,18 @@ public final class RingMqBroker implements AutoCloseable
             signalled.signal(polledRouter::signal);
             polledRouter.signal();  // whatever was published before the signal was set
         }
+    }
+
+    /**
+     * One full collection before the listeners open: what start-up built to last (the ring's slots, the recovered
+     * sessions and retained messages; 25 MB for an empty broker) moves to the old generation at once. Otherwise each
+     * young collection copies it again from survivor space to survivor space until it is tenured, up to 15 times:
+     * *measured* on 2 cores, 14-24 ms young pauses with 2 MB of young survivors, in the middle of client traffic. A
+     * JVM run with {@code -XX:+DisableExplicitGC} skips this, and so does a broker embedded in another program.
+     */
+    private static void tenureStartUpState()
+    {
+        System.gc();
     }
 
     /** Stop the routing stage: its thread, or its polling on the first event loop (stopped before this). */

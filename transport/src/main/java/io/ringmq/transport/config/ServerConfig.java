@@ -158,6 +158,8 @@ public final class ServerConfig
      * reload; null for a configuration made in code. Set once by the starting thread.
      */
     private Supplier<ServerConfig> source;
+    /** The broker is the process's own program (the command line), not embedded in someone else's JVM. */
+    private boolean ownsProcess;
     /** Every option set, file first then command line, in order: what {@link #settings()} shows. */
     private final Map<String, String> given = Collections.synchronizedMap(new LinkedHashMap<>());
 
@@ -310,6 +312,25 @@ public final class ServerConfig
     {
         this.source = source;
         return this;
+    }
+
+    /**
+     * The broker is the process's own program (the command line): it may tune the JVM for itself, such as one full
+     * collection at start-up that an application embedding the broker would not want on its heap.
+     *
+     * @param ownsProcess true when started from the command line.
+     * @return this.
+     */
+    public ServerConfig ownsProcess(final boolean ownsProcess)
+    {
+        this.ownsProcess = ownsProcess;
+        return this;
+    }
+
+    /** @return whether the broker is the process's own program (see {@link #ownsProcess(boolean)}). */
+    public boolean ownsProcess()
+    {
+        return ownsProcess;
     }
 
     /** @return how to build this configuration again for a reload, or null when it was made in code. */

@@ -35,10 +35,11 @@ public final class Journaller implements AutoCloseable
 {
     /**
      * Longest sleep with sync=batch when there is nothing to force. The Router wakes the journaller through the
-     * {@link SleepGate} whenever it publishes a position, so this is only a safety net: an idle broker's journaller
-     * wakes 10 times a second, not a thousand (it used to poll every millisecond).
+     * {@link SleepGate} whenever it publishes a position (a handshake {@code JournallerWakeupStress} races), and a
+     * force request or a close unparks it, so this is only a safety net: an idle broker's journaller wakes once a
+     * second (it used to poll every millisecond, then every 100 ms).
      */
-    private static final long IDLE_PARK_NS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long IDLE_PARK_NS = TimeUnit.SECONDS.toNanos(1);
     /**
      * Group commit window under load: a force that follows another within this time waits out the rest of it, so
      * each {@code msync} covers more records (every force write-protects the pages it cleans, and the next append

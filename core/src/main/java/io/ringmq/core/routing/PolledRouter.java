@@ -10,7 +10,6 @@ import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The routing stage without a thread of its own: the {@link Router} polls the inbound ring from a single-threaded
@@ -36,12 +35,8 @@ public final class PolledRouter implements Runnable, EventPoller.Handler<RingEve
     private final EventPoller<RingEvent> poller;
     private final Executor executor;
     private final FatalErrorHandler fatalHandler;
-    /**
-     * True from a producer's signal until the queued run starts. Producers set it with getAndSet, a full fence: the
-     * publish before it is visible to the run that the clear in {@link #run()} precedes, or the producer sees the
-     * clear and queues another run. Either way no published event waits for a later signal.
-     */
-    private final AtomicBoolean scheduled = new AtomicBoolean();
+    /** Whether a run is due; its protocol (no published event is left unrouted) is in {@link RunSignal}. */
+    private final RunSignal due = new RunSignal();
     /** Set by {@link #halt()}: later runs route nothing. */
     private volatile boolean halted;
     /** Events routed by the current run; executor thread only. */
@@ -69,7 +64,7 @@ public final class PolledRouter implements Runnable, EventPoller.Handler<RingEve
     /** Something was published: queue a polling run unless one is queued already. Any thread. */
     public void signal()
     {
-        if (!scheduled.getAndSet(true))
+        if (due.signal())
         {
             try
             {
@@ -78,7 +73,7 @@ public final class PolledRouter implements Runnable, EventPoller.Handler<RingEve
             catch (final RejectedExecutionException ex)
             {
                 // The executor is stopping with the broker: nothing is routed any more, and nothing needs to be.
-                scheduled.set(false);
+                due.cancel();
             }
         }
     }
@@ -86,7 +81,7 @@ public final class PolledRouter implements Runnable, EventPoller.Handler<RingEve
     @Override
     public void run()
     {
-        scheduled.set(false);
+        due.runStarting();
         if (halted)
         {
             return;

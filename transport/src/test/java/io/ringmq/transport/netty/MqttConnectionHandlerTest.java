@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -147,6 +148,31 @@ class MqttConnectionHandlerTest
         assertEquals(2, frames.size());
         assertArrayEquals(PINGREQ, frames.get(0));
         assertArrayEquals(PUBLISH, frames.get(1));
+    }
+
+    @Test
+    void shouldFrameAStreamWhoseReadsEndAnywhereInAFrame()
+    {
+        pooledChannel(4096, 8);
+        // Fewer frames than the test ring has slots; the large ones go in pool buffers, as in the broker.
+        final byte[][] frames = {PUBLISH, publishOfLength(2900), PINGREQ, publishOfLength(140), publishOfLength(1500),
+            PUBLISH};
+        final byte[] stream = concat(frames);
+        // Reads of 997 bytes keep a partial frame that often fits by moving it to the front; reads of 97 bytes build
+        // frames of up to 3 KB over many reads, in new buffers that grow with the kept part.
+        for (final int readLength : new int[] {997, 97})
+        {
+            for (int offset = 0; offset < stream.length; offset += readLength)
+            {
+                write(Arrays.copyOfRange(stream, offset, Math.min(stream.length, offset + readLength)));
+            }
+            final List<byte[]> taken = takeFrames();
+            assertEquals(frames.length, taken.size(), "reads of " + readLength);
+            for (int i = 0; i < frames.length; i++)
+            {
+                assertArrayEquals(frames[i], taken.get(i), "frame " + i + " with reads of " + readLength);
+            }
+        }
     }
 
     @Test

@@ -2,12 +2,12 @@ package io.ringmq.transport.netty;
 
 import com.lmax.disruptor.RingBuffer;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -154,16 +154,17 @@ public final class NettyServer implements TransportStats
             serverChannelClass = NioServerSocketChannel.class;
             transportName = "nio";
         }
-        workerGroup = new MultiThreadIoEventLoopGroup(config.eventLoops(),
-            new DefaultThreadFactory("ringmq-io", true), factory);
+        // Read once: unless set, the count follows the cores the JVM sees, which a container may change meanwhile.
+        final int eventLoops = config.eventLoops();
+        workerGroup = new MultiThreadIoEventLoopGroup(eventLoops, new DefaultThreadFactory("ringmq-io", true), factory);
         // A single event loop (the default on small machines) also accepts: one thread fewer, and a new connection
         // is registered on the loop that accepted it instead of being handed over (in a storm of 5,000 connections
         // a second, the accept thread took 16-20% of a core and woke the loop for every connection).
-        bossGroup = 1 == config.eventLoops() ? workerGroup :
+        bossGroup = 1 == eventLoops ? workerGroup :
             new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("ringmq-accept", true), factory);
         largeFrames = new FrameBufferPool(config.maxPacketSize(),
             (int)Math.max(2, Math.min(1 << 16, LARGE_FRAME_POOL_BYTES / config.maxPacketSize())));
-        loops = new EventLoopContext[config.eventLoops()];
+        loops = new EventLoopContext[eventLoops];
         outboundQueues = new OutboundQueue[loops.length];
         int index = 0;
         for (final EventExecutor executor : workerGroup)

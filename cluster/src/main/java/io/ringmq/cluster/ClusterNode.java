@@ -1,0 +1,215 @@
+package io.ringmq.cluster;
+
+import java.io.File;
+import java.util.concurrent.TimeUnit;
+
+import io.aeron.Aeron;
+import io.aeron.archive.Archive;
+import io.aeron.archive.ArchiveThreadingMode;
+import io.aeron.archive.client.AeronArchive;
+import io.aeron.cluster.ClusterControl;
+import io.aeron.cluster.ClusteredMediaDriver;
+import io.aeron.cluster.ConsensusModule;
+import io.aeron.cluster.client.AeronCluster;
+import io.aeron.cluster.client.ClusterEvent;
+import io.aeron.cluster.service.ClusteredServiceContainer;
+import io.aeron.driver.MediaDriver;
+import io.aeron.driver.ThreadingMode;
+import io.ringmq.cluster.control.ClusterListener;
+import io.ringmq.cluster.control.ControlPlaneClient;
+import io.ringmq.cluster.control.ControlPlaneService;
+import org.agrona.CloseHelper;
+import org.agrona.ErrorHandler;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One RingMQ node's part of the cluster, started from a {@link ClusterNodeConfig}: its Aeron media driver, and for a
+ * voting member the archive, the consensus module and the {@link ControlPlaneService}; and on every node the
+ * {@link ControlPlaneClient} through which the broker joins the control plane.
+ * <p>
+ * Everything Aeron keeps on disk is under the node's cluster directory ({@code <data-dir>/cluster}): {@code aeron}
+ * (the driver's buffers; deleted at start and stop), {@code archive} (the recorded log) and {@code consensus}
+ * (the cluster's mark file, recording log and snapshots). Every Aeron thread sleeps 1 ms when idle
+ * ({@link #IDLE_SLEEP_MS}), so several nodes on a small machine do not spin one another off the CPU; a dedicated
+ * server can trade CPU for latency (tuning.md).
+ */
+public final class ClusterNode implements AutoCloseable
+{
+    /** How long an idle Aeron thread sleeps. */
+    public static final long IDLE_SLEEP_MS = 1;
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterNode.class);
+
+    private final ClusterNodeConfig config;
+    private final MediaDriver driver;
+    private final ClusteredMediaDriver clusteredDriver;
+    private final ClusteredServiceContainer container;
+    private final ControlPlaneService service;
+    private final Aeron aeron;
+    private final ControlPlaneClient client;
+    private final AgentRunner clientRunner;
+
+    private ClusterNode(final ClusterNodeConfig config, final ClusterListener listener)
+    {
+        this.config = config;
+        final File dir = config.clusterDir();
+        final String aeronDir = new File(dir, "aeron").getAbsolutePath();
+        final ErrorHandler errors = ex -> onError(config.nodeId(), ex);
+        final MediaDriver.Context driverContext = new MediaDriver.Context()
+            .aeronDirectoryName(aeronDir)
+            .threadingMode(ThreadingMode.SHARED)
+            .sharedIdleStrategy(idle())
+            .dirDeleteOnStart(true)
+            .dirDeleteOnShutdown(true)
+            .termBufferSparseFile(true)
+            .errorHandler(errors);
+        if (config.voting())
+        {
+            final ClusterMembers members = config.members();
+            final int id = config.nodeId();
+            final String host = members.host(id);
+            final Archive.Context archive = new Archive.Context()
+                .aeronDirectoryName(aeronDir)
+                .archiveDir(new File(dir, "archive"))
+                .archiveId(id)
+                .controlChannel("aeron:udp?endpoint=" + members.archiveEndpoint(id))
+                .localControlChannel("aeron:ipc?term-length=64k")
+                .replicationChannel("aeron:udp?endpoint=" + host + ":0")
+                .recordingEventsEnabled(false)
+                .threadingMode(ArchiveThreadingMode.SHARED)
+                .idleStrategySupplier(ClusterNode::idle)
+                .errorHandler(errors);
+            final AeronArchive.Context archiveClient = new AeronArchive.Context()
+                .controlRequestChannel(archive.localControlChannel())
+                .controlResponseChannel(archive.localControlChannel())
+                .aeronDirectoryName(aeronDir);
+            final ConsensusModule.Context consensus = new ConsensusModule.Context()
+                .clusterMemberId(id)
+                .clusterMembers(members.aeronClusterMembers())
+                .clusterDir(new File(dir, "consensus"))
+                .ingressChannel("aeron:udp")
+                .replicationChannel("aeron:udp?endpoint=" + host + ":0")
+                .archiveContext(archiveClient.clone())
+                .serviceCount(1)
+                .sessionTimeoutNs(config.leaseNs())
+                .leaderHeartbeatTimeoutNs(config.leaderHeartbeatTimeoutNs())
+                .idleStrategySupplier(ClusterNode::idle)
+                .errorHandler(errors);
+            this.service = new ControlPlaneService(config.maxFilters(), config.maxSessions());
+            this.clusteredDriver = ClusteredMediaDriver.launch(driverContext, archive, consensus);
+            this.driver = null;
+            this.container = ClusteredServiceContainer.launch(new ClusteredServiceContainer.Context()
+                .aeronDirectoryName(aeronDir)
+                .archiveContext(archiveClient.clone())
+                .clusterDir(new File(dir, "consensus"))
+                .clusteredService(service)
+                .idleStrategySupplier(ClusterNode::idle)
+                .errorHandler(errors));
+        }
+        else
+        {
+            this.service = null;
+            this.clusteredDriver = null;
+            this.container = null;
+            this.driver = MediaDriver.launch(driverContext);
+        }
+        this.aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(aeronDir).errorHandler(errors));
+        final AeronCluster.Context clientContext = new AeronCluster.Context()
+            .aeron(aeron)
+            .ownsAeronClient(false)
+            .ingressChannel("aeron:udp")
+            .ingressEndpoints(config.members().ingressEndpoints())
+            .egressChannel("aeron:udp?endpoint=" + config.host() + ":0")
+            .messageTimeoutNs(TimeUnit.SECONDS.toNanos(5))
+            .errorHandler(errors);
+        this.client = new ControlPlaneClient(clientContext, config.nodeId(), config.voting(), config.dataEndpoint(),
+            listener, config.commandQueueBytes());
+        this.clientRunner = new AgentRunner(idle(), errors, null, client);
+        AgentRunner.startOnThread(clientRunner);
+    }
+
+    /**
+     * Starts this node's part of the cluster.
+     *
+     * @param config   the node's cluster settings.
+     * @param listener told what the node learns from the control plane, on the client's thread.
+     * @return the running node.
+     */
+    public static ClusterNode launch(final ClusterNodeConfig config, final ClusterListener listener)
+    {
+        LOG.info("cluster: starting node {} as a {} ({} voting members: {}), data plane {}", config.nodeId(),
+            config.voting() ? "voting member" : "cluster client", config.members().size(), config.members(),
+            config.dataEndpoint());
+        return new ClusterNode(config, listener);
+    }
+
+    private static void onError(final int nodeId, final Throwable ex)
+    {
+        if (ex instanceof ClusterEvent)
+        {
+            // Aeron reports elections and timeouts this way: news, not failures.
+            LOG.warn("cluster: node {}: {}", nodeId, ex.getMessage());
+        }
+        else
+        {
+            LOG.error("cluster: node {}: Aeron error", nodeId, ex);
+        }
+    }
+
+    private static IdleStrategy idle()
+    {
+        return new SleepingMillisIdleStrategy(IDLE_SLEEP_MS);
+    }
+
+    /**
+     * @return this node's connection to the control plane.
+     */
+    public ControlPlaneClient client()
+    {
+        return client;
+    }
+
+    /**
+     * @return the control plane this member runs, or null on a cluster client.
+     */
+    public ControlPlaneService service()
+    {
+        return service;
+    }
+
+    /**
+     * Asks this member's consensus module for a snapshot of the control plane (it must be the leader; the
+     * followers take theirs at the same log position).
+     *
+     * @return false on a cluster client, or if the toggle was busy with another request.
+     */
+    public boolean requestSnapshot()
+    {
+        if (null == clusteredDriver)
+        {
+            return false;
+        }
+        final AtomicCounter toggle = ClusterControl.findControlToggle(aeron.countersReader(),
+            clusteredDriver.consensusModule().context().clusterId());
+        return null != toggle && ClusterControl.ToggleState.SNAPSHOT.toggle(toggle);
+    }
+
+    /**
+     * @return this node's settings.
+     */
+    public ClusterNodeConfig config()
+    {
+        return config;
+    }
+
+    @Override
+    public void close()
+    {
+        CloseHelper.closeAll(clientRunner, aeron, container, clusteredDriver, driver);
+    }
+}

@@ -1,0 +1,62 @@
+package io.ringmq.cluster.control;
+
+/**
+ * What a node learns from the control plane. Called on the control-plane client's thread, in the order the control
+ * plane decided; an implementation hands the changes to the thread that owns the state they affect.
+ */
+public interface ClusterListener
+{
+    /**
+     * A node is up, or its data-plane endpoint changed.
+     *
+     * @param node         its id.
+     * @param dataEndpoint its data-plane endpoint, {@code host:port}.
+     */
+    void onNodeUp(int node, String dataEndpoint);
+
+    /**
+     * A node's lease ended: it is gone from every route.
+     *
+     * @param node its id.
+     */
+    void onNodeDown(int node);
+
+    /**
+     * The set of nodes with subscribers to a filter changed.
+     *
+     * @param filter the topic filter.
+     * @param nodes  one bit per node id, 0 when no node has it any more.
+     */
+    void onRouteChanged(String filter, long nodes);
+
+    /**
+     * A session changed owner; sent to the new owner and to the previous one.
+     *
+     * @param clientId      the session's client id.
+     * @param owner         the node that owns it now.
+     * @param previousOwner the node that owned it before, or -1.
+     * @param epoch         the ownership's epoch, increasing cluster-wide.
+     */
+    void onSessionOwner(String clientId, int owner, int previousOwner, long epoch);
+
+    /**
+     * This node's release of a session was applied.
+     *
+     * @param clientId the session's client id.
+     * @param epoch    the epoch it was owned under.
+     */
+    void onSessionReleased(String clientId, long epoch);
+
+    /**
+     * A command of this node was refused.
+     *
+     * @param reason a {@code ControlMessageDescriptor.REFUSED_*} code.
+     * @param about  what it was about.
+     */
+    void onRefused(int reason, String about);
+
+    /**
+     * The replica holds the control plane's whole state (after joining, a new leader, or lost events).
+     */
+    void onSynced();
+}

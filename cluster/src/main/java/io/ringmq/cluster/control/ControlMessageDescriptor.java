@@ -1,0 +1,92 @@
+package io.ringmq.cluster.control;
+
+import static org.agrona.BitUtil.SIZE_OF_INT;
+import static org.agrona.BitUtil.SIZE_OF_LONG;
+
+/**
+ * Layout of every control-plane message: the commands nodes send on the cluster's ingress, the events the control
+ * plane sends back on egress, and the records of its snapshots. All little-endian.
+ * <pre>
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +---------------------------------------------------------------+
+ *  |                             type                              |
+ *  +---------------------------------------------------------------+
+ *  |                   node (the node it is about)                 |
+ *  +---------------------------------------------------------------+
+ *  |            other (previous owner, voting flag, reason)        |
+ *  +---------------------------------------------------------------+
+ *  |                      text length in bytes                     |
+ *  +---------------------------------------------------------------+
+ *  |             value (epoch, node mask, generation)              |
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ *  |       text: UTF-8 (endpoint, topic filter, client id)        ...
+ *  +---------------------------------------------------------------+
+ * </pre>
+ */
+public final class ControlMessageDescriptor
+{
+    /** Command: a node announces itself ({@code text} its data-plane endpoint, {@code other} 1 if voting). */
+    public static final int JOIN = 1;
+    /** Command: the node's first subscriber to a filter arrived ({@code text} the filter). */
+    public static final int ROUTE_ADD = 2;
+    /** Command: the node's last subscriber to a filter left. */
+    public static final int ROUTE_REMOVE = 3;
+    /** Command: the node takes ownership of a session ({@code text} the client id). */
+    public static final int SESSION_CLAIM = 4;
+    /** Command: the node's session ended ({@code value} the epoch it owned it under). */
+    public static final int SESSION_RELEASE = 5;
+    /** Command: send me the replicated state again (after a new leader, or when the node lost events). */
+    public static final int SYNC_REQUEST = 6;
+
+    /** Event: a node is up ({@code text} its data-plane endpoint). Also a snapshot record. */
+    public static final int NODE_UP = 101;
+    /** Event: a node's lease ended (its cluster session closed or timed out); its routes are gone. */
+    public static final int NODE_DOWN = 102;
+    /** Event: {@code node} now has subscribers to the filter. */
+    public static final int ROUTE_ADDED = 103;
+    /** Event: {@code node} no longer has subscribers to the filter. */
+    public static final int ROUTE_REMOVED = 104;
+    /** Event: {@code node} owns the session under epoch {@code value}; {@code other} is the previous owner or -1. */
+    public static final int SESSION_OWNER = 105;
+    /** Event: the session is no longer in the directory. */
+    public static final int SESSION_RELEASED = 106;
+    /** Event: a full state follows ({@code value} its generation); entries not refreshed by the end are stale. */
+    public static final int SYNC_BEGIN = 107;
+    /** Event: the full state of generation {@code value} has been sent. */
+    public static final int SYNC_END = 108;
+    /** Event: a command was refused ({@code other} the reason, {@code text} what it was about). */
+    public static final int REFUSED = 109;
+
+    /** Snapshot record: one filter and every node that has it ({@code value} the node mask). */
+    public static final int SNAPSHOT_ROUTE = 201;
+    /** Snapshot record: the last one ({@code value} the epoch counter). */
+    public static final int SNAPSHOT_END = 202;
+
+    /** Refusal reason: the session directory is full. */
+    public static final int REFUSED_DIRECTORY_FULL = 1;
+    /** Refusal reason: the route table is full. */
+    public static final int REFUSED_ROUTES_FULL = 2;
+    /** Refusal reason: the command came from a node that has not joined (or from another node's session). */
+    public static final int REFUSED_NOT_JOINED = 3;
+    /** Refusal reason: the node id is outside 0..63 or another live session holds it. */
+    public static final int REFUSED_BAD_NODE = 4;
+
+    public static final int TYPE_OFFSET = 0;
+    public static final int NODE_OFFSET = TYPE_OFFSET + SIZE_OF_INT;
+    public static final int OTHER_OFFSET = NODE_OFFSET + SIZE_OF_INT;
+    public static final int TEXT_LENGTH_OFFSET = OTHER_OFFSET + SIZE_OF_INT;
+    public static final int VALUE_OFFSET = TEXT_LENGTH_OFFSET + SIZE_OF_INT;
+    public static final int TEXT_OFFSET = VALUE_OFFSET + SIZE_OF_LONG;
+    /** Header length: everything before the text. */
+    public static final int HEADER_LENGTH = TEXT_OFFSET;
+    /** Longest text: an MQTT string. */
+    public static final int MAX_TEXT_LENGTH = 65_535;
+    /** Longest message. */
+    public static final int MAX_MESSAGE_LENGTH = HEADER_LENGTH + MAX_TEXT_LENGTH;
+
+    private ControlMessageDescriptor()
+    {
+    }
+}

@@ -1,0 +1,411 @@
+package io.ringmq.cluster.control;
+
+import static io.ringmq.cluster.control.ControlMessageDescriptor.JOIN;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.MAX_MESSAGE_LENGTH;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.NODE_DOWN;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.NODE_UP;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.REFUSED;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.ROUTE_ADD;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.ROUTE_ADDED;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.ROUTE_REMOVE;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.ROUTE_REMOVED;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_CLAIM;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_OWNER;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_RELEASE;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_RELEASED;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SNAPSHOT_ROUTE;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SYNC_BEGIN;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SYNC_END;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SYNC_REQUEST;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.LinkedHashSet;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.aeron.cluster.client.AeronCluster;
+import io.aeron.cluster.client.EgressListener;
+import io.aeron.logbuffer.Header;
+import io.ringmq.core.status.RateLimitedLog;
+import org.agrona.CloseHelper;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.ControlledMessageHandler;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A node's connection to the control plane, as an Aeron Cluster client: it joins as its node id, sends the node's
+ * commands, keeps the {@link ClusterView} replica from the egress, and tells a {@link ClusterListener} what changed.
+ * <p>
+ * Any thread may call the command methods ({@link #addRoute}, {@link #claim}, ...): they go through a bounded
+ * many-to-one ring buffer to the agent, and return false when it is full (the caller counts and retries). The
+ * agent sends them in order once connected; a command the ingress cannot take (back-pressure) stays at the head
+ * of the ring until it can.
+ * <p>
+ * Leases: the node's lease is its cluster session. If the connection is lost (the cluster timed the session out,
+ * or the leader cannot be reached), the agent connects again, joins again, and sends again every route the node
+ * holds: the control plane dropped them with the old session.
+ * <p>
+ * Threading: {@link #doWork()} and every callback run on the agent's thread, which owns the view and the
+ * connection.
+ */
+public final class ControlPlaneClient implements Agent, EgressListener
+{
+    private static final Logger LOG = LoggerFactory.getLogger(ControlPlaneClient.class);
+    private static final long KEEP_ALIVE_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(500);
+    private static final int COMMANDS_PER_WORK = 64;
+
+    private final AeronCluster.Context context;
+    private final int nodeId;
+    private final boolean voting;
+    private final String dataEndpoint;
+    private final ClusterListener listener;
+    private final ClusterView view;
+    private final ManyToOneRingBuffer commands;
+    private final ControlMessageEncoder encoder = new ControlMessageEncoder();
+    private final ControlMessageDecoder decoder = new ControlMessageDecoder();
+    private final UnsafeBuffer sendBuffer = new UnsafeBuffer(new byte[MAX_MESSAGE_LENGTH]);
+    /** Routes this node holds, in the order added: sent again after every (re)join. Agent thread only. */
+    private final LinkedHashSet<String> localRoutes = new LinkedHashSet<>();
+    /** Messages to send before any queued command: the join, its routes, a sync request. Agent thread only. */
+    private final ArrayDeque<byte[]> priority = new ArrayDeque<>();
+    private final ControlledMessageHandler commandHandler = this::onCommand;
+    private final AtomicLong commandsRefused = new AtomicLong();
+    private final RateLimitedLog reconnectLog = new RateLimitedLog(TimeUnit.SECONDS.toNanos(10));
+    private AeronCluster.AsyncConnect connecting;
+    private AeronCluster cluster;
+    private long lastSendNs;
+    private volatile boolean synced;
+    /** The control plane's leader as last heard, or -1; written by the agent, read by any thread. */
+    private volatile int leaderMemberId = -1;
+
+    /**
+     * @param context         the cluster client's context (Aeron directory, ingress endpoints, egress channel);
+     *                        its egress listener is set here.
+     * @param nodeId          this node's id.
+     * @param voting          whether this node is a voting member.
+     * @param dataEndpoint    this node's data-plane endpoint.
+     * @param listener        told what changed, on the agent's thread.
+     * @param commandCapacity bytes of queued commands, a power of two.
+     */
+    public ControlPlaneClient(
+        final AeronCluster.Context context,
+        final int nodeId,
+        final boolean voting,
+        final String dataEndpoint,
+        final ClusterListener listener,
+        final int commandCapacity)
+    {
+        if (!ControlPlaneState.validNode(nodeId))
+        {
+            throw new IllegalArgumentException("node id must be 0..63: " + nodeId);
+        }
+        this.context = context.egressListener(this);
+        this.nodeId = nodeId;
+        this.voting = voting;
+        this.dataEndpoint = dataEndpoint;
+        this.listener = listener;
+        this.view = new ClusterView(listener);
+        // Direct memory: the ring buffer's ordered and atomic accesses need 8-byte alignment.
+        this.commands = new ManyToOneRingBuffer(
+            new UnsafeBuffer(ByteBuffer.allocateDirect(commandCapacity + RingBufferDescriptor.TRAILER_LENGTH)));
+    }
+
+    /**
+     * The node's first subscriber to a filter arrived. Any thread.
+     *
+     * @param filter the topic filter.
+     * @return false if the command queue is full.
+     */
+    public boolean addRoute(final String filter)
+    {
+        return enqueue(ROUTE_ADD, 0, filter);
+    }
+
+    /**
+     * The node's last subscriber to a filter left. Any thread.
+     *
+     * @param filter the topic filter.
+     * @return false if the command queue is full.
+     */
+    public boolean removeRoute(final String filter)
+    {
+        return enqueue(ROUTE_REMOVE, 0, filter);
+    }
+
+    /**
+     * Take ownership of a session; the answer is {@link ClusterListener#onSessionOwner}. Any thread.
+     *
+     * @param clientId the client id.
+     * @return false if the command queue is full.
+     */
+    public boolean claim(final String clientId)
+    {
+        return enqueue(SESSION_CLAIM, 0, clientId);
+    }
+
+    /**
+     * The node's session ended and need not be kept cluster-wide. Any thread.
+     *
+     * @param clientId the client id.
+     * @param epoch    the epoch the node owned it under.
+     * @return false if the command queue is full.
+     */
+    public boolean release(final String clientId, final long epoch)
+    {
+        return enqueue(SESSION_RELEASE, epoch, clientId);
+    }
+
+    private boolean enqueue(final int type, final long value, final String text)
+    {
+        final byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        final int length = ControlMessageDescriptor.HEADER_LENGTH + bytes.length;
+        if (bytes.length > ControlMessageDescriptor.MAX_TEXT_LENGTH)
+        {
+            throw new IllegalArgumentException("control message text of " + bytes.length + " bytes");
+        }
+        final int index = commands.tryClaim(type, length);
+        if (index < 0)
+        {
+            commandsRefused.incrementAndGet();
+            return false;
+        }
+        encoder.encode(commands.buffer(), index, type, nodeId, 0, value, text);
+        commands.commit(index);
+        return true;
+    }
+
+    /**
+     * @return whether the view holds the control plane's whole state (joined and synced, no event lost since).
+     */
+    public boolean isSynced()
+    {
+        return synced;
+    }
+
+    /**
+     * @return the control plane's leader as last heard, or -1 while not connected.
+     */
+    public int leaderMemberId()
+    {
+        return leaderMemberId;
+    }
+
+    /**
+     * @return commands refused because the queue was full.
+     */
+    public long commandsRefused()
+    {
+        return commandsRefused.get();
+    }
+
+    @Override
+    public int doWork()
+    {
+        if (null == cluster)
+        {
+            return connect();
+        }
+        if (cluster.isClosed())
+        {
+            lost("the cluster closed the session");
+            return 1;
+        }
+        int work = cluster.pollEgress();
+        work += sendPriority();
+        if (priority.isEmpty())
+        {
+            work += commands.controlledRead(commandHandler, COMMANDS_PER_WORK);
+        }
+        final long nowNs = System.nanoTime();
+        if (nowNs - lastSendNs > KEEP_ALIVE_INTERVAL_NS && cluster.sendKeepAlive())
+        {
+            lastSendNs = nowNs;
+        }
+        return work;
+    }
+
+    private int connect()
+    {
+        if (null == connecting)
+        {
+            connecting = AeronCluster.asyncConnect(context.clone());
+        }
+        try
+        {
+            final AeronCluster connected = connecting.poll();
+            if (null == connected)
+            {
+                return 0;
+            }
+            connecting = null;
+            cluster = connected;
+            leaderMemberId = connected.leaderMemberId();
+            LOG.info("cluster: node {} connected to the control plane (leader member {})", nodeId,
+                connected.leaderMemberId());
+            join();
+            return 1;
+        }
+        catch (final RuntimeException ex)
+        {
+            CloseHelper.quietClose(connecting);
+            connecting = null;
+            final long due = reconnectLog.onEvent(System.nanoTime());
+            if (due > 0)
+            {
+                LOG.warn("cluster: node {} cannot reach the control plane ({} attempts): {}", nodeId, due,
+                    ex.toString());
+            }
+            return 0;
+        }
+    }
+
+    private void join()
+    {
+        synced = false;
+        priority.clear();
+        priority.add(message(JOIN, voting ? 1 : 0, 0, dataEndpoint));
+        for (final String filter : localRoutes)
+        {
+            priority.add(message(ROUTE_ADD, 0, 0, filter));
+        }
+    }
+
+    private void lost(final String why)
+    {
+        LOG.warn("cluster: node {} lost the control plane ({}); connecting again", nodeId, why);
+        CloseHelper.quietClose(cluster);
+        cluster = null;
+        synced = false;
+        leaderMemberId = -1;
+    }
+
+    private byte[] message(final int type, final int other, final long value, final String text)
+    {
+        final int length = encoder.encode(sendBuffer, 0, type, nodeId, other, value, text);
+        final byte[] bytes = new byte[length];
+        sendBuffer.getBytes(0, bytes);
+        return bytes;
+    }
+
+    private int sendPriority()
+    {
+        int sent = 0;
+        while (!priority.isEmpty())
+        {
+            final byte[] message = priority.peek();
+            sendBuffer.putBytes(0, message);
+            if (!offer(sendBuffer, 0, message.length))
+            {
+                break;
+            }
+            priority.poll();
+            sent++;
+        }
+        return sent;
+    }
+
+    private ControlledMessageHandler.Action onCommand(
+        final int type, final MutableDirectBuffer buffer, final int index, final int length)
+    {
+        if (!offer(buffer, index, length))
+        {
+            return ControlledMessageHandler.Action.ABORT;
+        }
+        if (ROUTE_ADD == type || ROUTE_REMOVE == type)
+        {
+            decoder.wrap(buffer, index, length);
+            if (ROUTE_ADD == type)
+            {
+                localRoutes.add(decoder.text());
+            }
+            else
+            {
+                localRoutes.remove(decoder.text());
+            }
+        }
+        return ControlledMessageHandler.Action.CONTINUE;
+    }
+
+    private boolean offer(final DirectBuffer buffer, final int offset, final int length)
+    {
+        final long result = cluster.offer(buffer, offset, length);
+        if (result > 0)
+        {
+            lastSendNs = System.nanoTime();
+            return true;
+        }
+        return false;
+    }
+
+    @Override
+    public void onMessage(
+        final long clusterSessionId,
+        final long timestamp,
+        final DirectBuffer buffer,
+        final int offset,
+        final int length,
+        final Header header)
+    {
+        if (!decoder.wrap(buffer, offset, length))
+        {
+            LOG.warn("cluster: node {} got a malformed control-plane message of {} bytes", nodeId, length);
+            return;
+        }
+        switch (decoder.type())
+        {
+            case SYNC_BEGIN -> view.onSyncBegin(decoder.value());
+            case SYNC_END -> synced |= view.onSyncEnd(decoder.value());
+            case NODE_UP -> view.onNodeUp(decoder.node(), decoder.text());
+            case NODE_DOWN -> view.onNodeDown(decoder.node());
+            case ROUTE_ADDED -> view.onRouteAdded(decoder.text(), decoder.node());
+            case ROUTE_REMOVED -> view.onRouteRemoved(decoder.text(), decoder.node());
+            case SNAPSHOT_ROUTE -> view.onRoute(decoder.text(), decoder.value());
+            case SESSION_OWNER ->
+                listener.onSessionOwner(decoder.text(), decoder.node(), decoder.other(), decoder.value());
+            case SESSION_RELEASED -> listener.onSessionReleased(decoder.text(), decoder.value());
+            case REFUSED -> listener.onRefused(decoder.other(), decoder.text());
+            default -> LOG.warn("cluster: node {} got an unknown control-plane message type {}", nodeId,
+                decoder.type());
+        }
+    }
+
+    @Override
+    public void onNewLeader(
+        final long clusterSessionId, final long leadershipTermId, final int leaderMemberId,
+        final String ingressEndpoints)
+    {
+        // Events sent while the leadership changed may be lost: ask the new leader for the whole state.
+        LOG.info("cluster: node {} follows a new control-plane leader (member {})", nodeId, leaderMemberId);
+        synced = false;
+        this.leaderMemberId = leaderMemberId;
+        priority.add(message(SYNC_REQUEST, 0, 0, null));
+    }
+
+    @Override
+    public String roleName()
+    {
+        return "ringmq-cluster-client";
+    }
+
+    @Override
+    public void onClose()
+    {
+        CloseHelper.quietClose(connecting);
+        CloseHelper.quietClose(cluster);
+    }
+
+    /**
+     * @return the nodes with subscribers to exactly this filter; agent thread only (tests read it after a sync).
+     */
+    long routeNodes(final String filter)
+    {
+        return view.nodes(filter);
+    }
+}

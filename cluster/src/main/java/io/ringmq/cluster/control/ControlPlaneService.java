@@ -1,0 +1,330 @@
+package io.ringmq.cluster.control;
+
+import static io.ringmq.cluster.control.ControlMessageDescriptor.JOIN;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.MAX_MESSAGE_LENGTH;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.NODE_DOWN;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.NODE_UP;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.REFUSED;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.REFUSED_BAD_NODE;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.REFUSED_DIRECTORY_FULL;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.REFUSED_NOT_JOINED;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.REFUSED_ROUTES_FULL;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.ROUTE_ADD;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.ROUTE_ADDED;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.ROUTE_REMOVE;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.ROUTE_REMOVED;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_CLAIM;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_OWNER;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_RELEASE;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_RELEASED;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SYNC_REQUEST;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.aeron.ExclusivePublication;
+import io.aeron.Image;
+import io.aeron.cluster.codecs.CloseReason;
+import io.aeron.cluster.service.ClientSession;
+import io.aeron.cluster.service.Cluster;
+import io.aeron.cluster.service.ClusteredService;
+import io.aeron.logbuffer.Header;
+import io.ringmq.core.status.RateLimitedLog;
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The control plane: a clustered service that every voting member runs on Aeron Cluster. It applies the nodes'
+ * commands ({@link ControlMessageDescriptor}) to {@link ControlPlaneState} in log order, and tells the nodes what
+ * changed on egress (only the leader's sends leave the member; Aeron mocks them on followers).
+ * <p>
+ * A node that joins, asks, or missed an event (its egress was back-pressured) gets the whole replicated state again
+ * ({@link ReplicaSync}), one slice per cluster timer event ({@link #SYNC_TIMER_ID}, due 1 ms after the last), so
+ * that a large route table never stalls the log. Aeron allows egress only from log-driven callbacks, and the timer
+ * keeps the sync driven by the log: every member runs the same syncs, and the followers' sends are mocked.
+ * <p>
+ * Threading: every method runs on the service container's thread.
+ */
+public final class ControlPlaneService implements ClusteredService, ControlPlaneState.Events
+{
+    /** Correlation id of the timer that sends the next slice of the syncs under way. */
+    static final long SYNC_TIMER_ID = 1;
+
+    private static final Logger LOG = LoggerFactory.getLogger(ControlPlaneService.class);
+
+    private final ControlPlaneState state;
+    private final ControlMessageEncoder encoder = new ControlMessageEncoder();
+    private final ControlMessageDecoder decoder = new ControlMessageDecoder();
+    private final UnsafeBuffer sendBuffer = new UnsafeBuffer(new byte[MAX_MESSAGE_LENGTH]);
+    private final ExpandableArrayBuffer snapshotBuffer = new ExpandableArrayBuffer(MAX_MESSAGE_LENGTH);
+    private final AtomicLong refusals = new AtomicLong();
+    private final RateLimitedLog refusalLog = new RateLimitedLog(TimeUnit.SECONDS.toNanos(10));
+    private ReplicaSync syncs;
+    private Cluster cluster;
+    private boolean leader;
+    private boolean syncTimerScheduled;
+
+    /**
+     * @param maxFilters  most distinct topic filters in the route table.
+     * @param maxSessions most entries in the session directory.
+     */
+    public ControlPlaneService(final int maxFilters, final int maxSessions)
+    {
+        this.state = new ControlPlaneState(maxFilters, maxSessions, this);
+    }
+
+    @Override
+    public void onStart(final Cluster cluster, final Image snapshotImage)
+    {
+        this.cluster = cluster;
+        this.syncs = new ReplicaSync(state, cluster.memberId());
+        if (null != snapshotImage)
+        {
+            new ControlPlaneSnapshot(state).load(snapshotImage, cluster.idleStrategy());
+        }
+    }
+
+    @Override
+    public void onSessionOpen(final ClientSession session, final long timestamp)
+    {
+        // A node is known once it joins on the session.
+    }
+
+    @Override
+    public void onSessionClose(final ClientSession session, final long timestamp, final CloseReason closeReason)
+    {
+        syncs.remove(session.id());
+        final int node = state.nodeOfSession(session.id());
+        if (node >= 0)
+        {
+            LOG.info("control plane: node {} is down (its cluster session closed: {})", node, closeReason);
+        }
+        state.sessionClosed(session.id());
+        scheduleSync();
+    }
+
+    @Override
+    public void onSessionMessage(
+        final ClientSession session,
+        final long timestamp,
+        final DirectBuffer buffer,
+        final int offset,
+        final int length,
+        final Header header)
+    {
+        onCommand(session, buffer, offset, length);
+        scheduleSync();
+    }
+
+    private void scheduleSync()
+    {
+        if (syncs.isBusy() && !syncTimerScheduled)
+        {
+            syncTimerScheduled = cluster.scheduleTimer(SYNC_TIMER_ID, cluster.time() + 1);
+        }
+    }
+
+    private void onCommand(final ClientSession session, final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (!decoder.wrap(buffer, offset, length))
+        {
+            refuse(session, -1, REFUSED_BAD_NODE, "malformed control message of " + length + " bytes");
+            return;
+        }
+        final int type = decoder.type();
+        final int node = decoder.node();
+        if (JOIN == type)
+        {
+            onJoin(session, node);
+            return;
+        }
+        if (!state.isUp(node) || state.clusterSession(node) != session.id())
+        {
+            refuse(session, node, REFUSED_NOT_JOINED, "command " + type + " from a session that is not node " + node);
+            return;
+        }
+        switch (type)
+        {
+            case ROUTE_ADD ->
+            {
+                final String filter = decoder.text();
+                if (state.addRoute(node, filter) < 0)
+                {
+                    refuse(session, node, REFUSED_ROUTES_FULL, filter);
+                }
+            }
+            case ROUTE_REMOVE -> state.removeRoute(node, decoder.text());
+            case SESSION_CLAIM ->
+            {
+                final String clientId = decoder.text();
+                if (state.claim(node, clientId) < 0)
+                {
+                    refuse(session, node, REFUSED_DIRECTORY_FULL, clientId);
+                }
+            }
+            case SESSION_RELEASE -> state.release(node, decoder.text(), decoder.value());
+            case SYNC_REQUEST -> syncs.start(session);
+            default -> refuse(session, node, REFUSED_BAD_NODE, "unknown command type " + type);
+        }
+    }
+
+    private void onJoin(final ClientSession session, final int node)
+    {
+        if (!ControlPlaneState.validNode(node))
+        {
+            refuse(session, node, REFUSED_BAD_NODE, "node id " + node + " is outside 0.." + 63);
+            return;
+        }
+        final long previousSession = state.isUp(node) ? state.clusterSession(node) : 0;
+        final String endpoint = decoder.text();
+        LOG.info("control plane: node {} joined (data plane {}, {})", node, endpoint,
+            decoder.other() != 0 ? "voting" : "client");
+        state.join(node, session.id(), decoder.other() != 0, endpoint);
+        if (previousSession != 0 && previousSession != session.id())
+        {
+            // The node restarted or reconnected before its old session timed out: that session is stale.
+            syncs.remove(previousSession);
+            cluster.closeClientSession(previousSession);
+        }
+        syncs.start(session);
+    }
+
+    private void refuse(final ClientSession session, final int node, final int reason, final String about)
+    {
+        refusals.incrementAndGet();
+        final long due = refusalLog.onEvent(System.nanoTime());
+        if (due > 0)
+        {
+            LOG.warn("control plane: {} command(s) refused, the last from node {} (reason {}): {}", due, node, reason,
+                about);
+        }
+        send(session, REFUSED, node, reason, 0, about);
+    }
+
+    @Override
+    public void onNodeUp(final int node, final String dataEndpoint)
+    {
+        broadcast(NODE_UP, node, 0, 0, dataEndpoint);
+    }
+
+    @Override
+    public void onNodeDown(final int node)
+    {
+        broadcast(NODE_DOWN, node, 0, 0, null);
+    }
+
+    @Override
+    public void onRouteAdded(final String filter, final int node)
+    {
+        broadcast(ROUTE_ADDED, node, 0, 0, filter);
+    }
+
+    @Override
+    public void onRouteRemoved(final String filter, final int node)
+    {
+        broadcast(ROUTE_REMOVED, node, 0, 0, filter);
+    }
+
+    @Override
+    public void onSessionOwner(final String clientId, final int owner, final int previousOwner, final long epoch)
+    {
+        sendToNode(owner, SESSION_OWNER, owner, previousOwner, epoch, clientId);
+        if (previousOwner >= 0 && previousOwner != owner)
+        {
+            sendToNode(previousOwner, SESSION_OWNER, owner, previousOwner, epoch, clientId);
+        }
+    }
+
+    @Override
+    public void onSessionReleased(final String clientId, final int owner, final long epoch)
+    {
+        sendToNode(owner, SESSION_RELEASED, owner, -1, epoch, clientId);
+    }
+
+    private void broadcast(final int type, final int node, final int other, final long value, final String text)
+    {
+        if (!leader)
+        {
+            return;
+        }
+        final int length = encoder.encode(sendBuffer, 0, type, node, other, value, text);
+        long live = state.liveNodes();
+        while (live != 0)
+        {
+            final int target = Long.numberOfTrailingZeros(live);
+            live &= live - 1;
+            offer(cluster.getClientSession(state.clusterSession(target)), length);
+        }
+    }
+
+    private void sendToNode(
+        final int target, final int type, final int node, final int other, final long value, final String text)
+    {
+        if (leader && state.isUp(target))
+        {
+            final int length = encoder.encode(sendBuffer, 0, type, node, other, value, text);
+            offer(cluster.getClientSession(state.clusterSession(target)), length);
+        }
+    }
+
+    private void send(
+        final ClientSession session, final int type, final int node, final int other, final long value,
+        final String text)
+    {
+        if (leader)
+        {
+            offer(session, encoder.encode(sendBuffer, 0, type, node, other, value, text));
+        }
+    }
+
+    private void offer(final ClientSession session, final int length)
+    {
+        if (null != session && session.offer(sendBuffer, 0, length) < 0)
+        {
+            // The node missed this event: its replica is stale until it has the whole state again.
+            syncs.restart(session);
+        }
+    }
+
+    @Override
+    public void onTimerEvent(final long correlationId, final long timestamp)
+    {
+        // Leases need no timer: they are the nodes' cluster sessions, which the consensus module times out.
+        if (SYNC_TIMER_ID == correlationId)
+        {
+            syncTimerScheduled = false;
+            syncs.doWork(cluster);
+            scheduleSync();
+        }
+    }
+
+    @Override
+    public void onTakeSnapshot(final ExclusivePublication snapshotPublication)
+    {
+        new ControlPlaneSnapshot(state).write(snapshotPublication, snapshotBuffer, cluster.idleStrategy());
+    }
+
+    @Override
+    public void onRoleChange(final Cluster.Role newRole)
+    {
+        leader = Cluster.Role.LEADER == newRole;
+        LOG.info("control plane: member {} is now {}", cluster.memberId(), newRole);
+    }
+
+    @Override
+    public void onTerminate(final Cluster cluster)
+    {
+        LOG.info("control plane: member {} terminating", cluster.memberId());
+    }
+
+    /**
+     * @return commands refused since start (malformed, unknown, from a session that is not the node's, past a bound).
+     */
+    public long refusals()
+    {
+        return refusals.get();
+    }
+}

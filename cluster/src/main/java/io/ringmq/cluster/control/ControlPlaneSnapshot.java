@@ -1,0 +1,113 @@
+package io.ringmq.cluster.control;
+
+import static io.ringmq.cluster.control.ControlMessageDescriptor.NODE_UP;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_OWNER;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SNAPSHOT_END;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SNAPSHOT_ROUTE;
+
+import java.util.Map;
+
+import io.aeron.ExclusivePublication;
+import io.aeron.Image;
+import io.aeron.Publication;
+import io.aeron.cluster.client.ClusterException;
+import io.aeron.logbuffer.FragmentHandler;
+import io.aeron.FragmentAssembler;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.IdleStrategy;
+
+/**
+ * Writes the control plane's state to a snapshot and reads it back: one {@link ControlMessageDescriptor} record per
+ * live node ({@code NODE_UP}, with its cluster session and voting flag), per filter ({@code SNAPSHOT_ROUTE} with its
+ * node mask) and per directory entry ({@code SESSION_OWNER} with its epoch), then {@code SNAPSHOT_END} with the
+ * epoch counter.
+ */
+final class ControlPlaneSnapshot
+{
+    private final ControlPlaneState state;
+    private final ControlMessageEncoder encoder = new ControlMessageEncoder();
+    private final ControlMessageDecoder decoder = new ControlMessageDecoder();
+    private boolean ended;
+
+    ControlPlaneSnapshot(final ControlPlaneState state)
+    {
+        this.state = state;
+    }
+
+    void write(final ExclusivePublication publication, final MutableDirectBuffer buffer, final IdleStrategy idle)
+    {
+        long live = state.liveNodes();
+        while (live != 0)
+        {
+            final int node = Long.numberOfTrailingZeros(live);
+            live &= live - 1;
+            offer(publication, buffer, idle, encoder.encode(buffer, 0, NODE_UP, node, state.isVoting(node) ? 1 : 0,
+                state.clusterSession(node), state.endpoint(node)));
+        }
+        for (final Map.Entry<String, Long> route : state.routes().entrySet())
+        {
+            offer(publication, buffer, idle,
+                encoder.encode(buffer, 0, SNAPSHOT_ROUTE, 0, 0, route.getValue(), route.getKey()));
+        }
+        for (final Map.Entry<String, ControlPlaneState.Owner> session : state.sessions().entrySet())
+        {
+            final ControlPlaneState.Owner owner = session.getValue();
+            offer(publication, buffer, idle,
+                encoder.encode(buffer, 0, SESSION_OWNER, owner.node, -1, owner.epoch, session.getKey()));
+        }
+        offer(publication, buffer, idle, encoder.encode(buffer, 0, SNAPSHOT_END, 0, 0, state.lastEpoch(), null));
+    }
+
+    private static void offer(
+        final ExclusivePublication publication, final DirectBuffer buffer, final IdleStrategy idle, final int length)
+    {
+        idle.reset();
+        long result;
+        while ((result = publication.offer(buffer, 0, length)) < 0)
+        {
+            if (Publication.CLOSED == result || Publication.NOT_CONNECTED == result ||
+                Publication.MAX_POSITION_EXCEEDED == result)
+            {
+                throw new ClusterException("control plane snapshot: publication failed: " + result);
+            }
+            idle.idle();
+        }
+    }
+
+    void load(final Image image, final IdleStrategy idle)
+    {
+        final FragmentHandler handler = new FragmentAssembler(this::onRecord);
+        idle.reset();
+        while (!ended)
+        {
+            final int fragments = image.poll(handler, 64);
+            if (0 == fragments && image.isClosed() && !ended)
+            {
+                throw new ClusterException("control plane snapshot ended before its last record");
+            }
+            idle.idle(fragments);
+        }
+    }
+
+    private void onRecord(
+        final DirectBuffer buffer, final int offset, final int length, final io.aeron.logbuffer.Header header)
+    {
+        if (!decoder.wrap(buffer, offset, length))
+        {
+            throw new ClusterException("control plane snapshot: malformed record of " + length + " bytes");
+        }
+        switch (decoder.type())
+        {
+            case NODE_UP -> state.restoreNode(decoder.node(), decoder.value(), decoder.other() != 0, decoder.text());
+            case SNAPSHOT_ROUTE -> state.restoreRoute(decoder.text(), decoder.value());
+            case SESSION_OWNER -> state.restoreSession(decoder.text(), decoder.node(), decoder.value());
+            case SNAPSHOT_END ->
+            {
+                state.restoreLastEpoch(decoder.value());
+                ended = true;
+            }
+            default -> throw new ClusterException("control plane snapshot: unknown record type " + decoder.type());
+        }
+    }
+}

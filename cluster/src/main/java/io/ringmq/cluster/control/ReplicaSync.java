@@ -1,0 +1,204 @@
+package io.ringmq.cluster.control;
+
+import static io.ringmq.cluster.control.ControlMessageDescriptor.MAX_MESSAGE_LENGTH;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.NODE_UP;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SNAPSHOT_ROUTE;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SYNC_BEGIN;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SYNC_END;
+
+import java.util.Iterator;
+import java.util.Map;
+
+import io.aeron.cluster.service.ClientSession;
+import io.aeron.cluster.service.Cluster;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * Sends nodes the whole replicated state (live nodes and the route table), a slice at a time, on the leader.
+ * <p>
+ * Why slices are consistent: a slice is read from the live state when it is sent, and events go to the node on the
+ * same egress stream, in order. So an entry changed behind the cursor reaches the node as an event, one changed
+ * ahead of it is read in its new form, and one removed before the cursor reached it is never sent. The node stamps
+ * what it receives between {@code SYNC_BEGIN} and {@code SYNC_END} of one generation and, at the end, drops every
+ * entry not stamped: what it held from before and missed the removal of. The cursor is a filter, not a position, so
+ * changes to the table while a sync is under way do not invalidate it.
+ * <p>
+ * A record that cannot be sent (back-pressure) is sent again on the next call; an event that the node could not
+ * be sent restarts its sync ({@link #restart}). Every member runs the same syncs, driven by the log (followers'
+ * sends are mocked and always succeed, so their cursors may run ahead of the leader's); a new leader's cursors may
+ * therefore be ahead of what a node received, and nodes ask a new leader for a sync of their own.
+ * <p>
+ * Threading: the service container's thread.
+ */
+final class ReplicaSync
+{
+    /** Records per node per call of {@link #doWork}. */
+    static final int RECORDS_PER_SLICE = 256;
+
+    private static final int PHASE_BEGIN = 0;
+    private static final int PHASE_NODES = 1;
+    private static final int PHASE_ROUTES = 2;
+    private static final int PHASE_END = 3;
+
+    /** One node's sync under way. */
+    private static final class Sync
+    {
+        final ClientSession session;
+        long generation;
+        int phase;
+        int nextNode;
+        String lastFilter;
+
+        Sync(final ClientSession session, final long generation)
+        {
+            this.session = session;
+            this.generation = generation;
+        }
+    }
+
+    private final ControlPlaneState state;
+    private final long generationBase;
+    private final Long2ObjectHashMap<Sync> syncs = new Long2ObjectHashMap<>();
+    private final ControlMessageEncoder encoder = new ControlMessageEncoder();
+    private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[MAX_MESSAGE_LENGTH]);
+    private long generations;
+
+    ReplicaSync(final ControlPlaneState state, final int memberId)
+    {
+        this.state = state;
+        this.generationBase = (long)memberId << 48;
+    }
+
+    /** Starts (or starts over) a sync for the session. */
+    void start(final ClientSession session)
+    {
+        syncs.put(session.id(), new Sync(session, generationBase | ++generations));
+    }
+
+    /** The session missed an event: start its sync over (or start one). */
+    void restart(final ClientSession session)
+    {
+        final Sync sync = syncs.get(session.id());
+        if (null == sync)
+        {
+            start(session);
+        }
+        else
+        {
+            sync.generation = generationBase | ++generations;
+            sync.phase = PHASE_BEGIN;
+            sync.nextNode = 0;
+            sync.lastFilter = null;
+        }
+    }
+
+    void remove(final long clusterSessionId)
+    {
+        syncs.remove(clusterSessionId);
+    }
+
+    boolean isBusy()
+    {
+        return !syncs.isEmpty();
+    }
+
+    /**
+     * Sends the next slice of every sync under way.
+     *
+     * @param cluster for the sessions still open.
+     * @return records sent.
+     */
+    int doWork(final Cluster cluster)
+    {
+        int sent = 0;
+        final Iterator<Sync> it = syncs.values().iterator();
+        while (it.hasNext())
+        {
+            final Sync sync = it.next();
+            if (null == cluster.getClientSession(sync.session.id()))
+            {
+                it.remove();
+                continue;
+            }
+            final int records = slice(sync);
+            if (records < 0)
+            {
+                sent += -records;
+                it.remove();
+            }
+            else
+            {
+                sent += records;
+            }
+        }
+        return sent;
+    }
+
+    /** @return records sent, or minus the records sent (the last one included) when the sync is complete. */
+    private int slice(final Sync sync)
+    {
+        int sent = 0;
+        while (sent < RECORDS_PER_SLICE)
+        {
+            switch (sync.phase)
+            {
+                case PHASE_BEGIN ->
+                {
+                    if (!offer(sync, SYNC_BEGIN, 0, 0, sync.generation, null))
+                    {
+                        return sent;
+                    }
+                    sync.phase = PHASE_NODES;
+                }
+                case PHASE_NODES ->
+                {
+                    final long pending = sync.nextNode >= Long.SIZE ? 0 : state.liveNodes() & (-1L << sync.nextNode);
+                    if (0 == pending)
+                    {
+                        sync.phase = PHASE_ROUTES;
+                        continue;
+                    }
+                    final int node = Long.numberOfTrailingZeros(pending);
+                    if (!offer(sync, NODE_UP, node, 0, 0, state.endpoint(node)))
+                    {
+                        return sent;
+                    }
+                    sync.nextNode = node + 1;
+                }
+                case PHASE_ROUTES ->
+                {
+                    final Map.Entry<String, Long> route = null == sync.lastFilter ? state.routes().firstEntry() :
+                        state.routes().higherEntry(sync.lastFilter);
+                    if (null == route)
+                    {
+                        sync.phase = PHASE_END;
+                        continue;
+                    }
+                    if (!offer(sync, SNAPSHOT_ROUTE, 0, 0, route.getValue(), route.getKey()))
+                    {
+                        return sent;
+                    }
+                    sync.lastFilter = route.getKey();
+                }
+                default ->
+                {
+                    if (!offer(sync, SYNC_END, 0, 0, sync.generation, null))
+                    {
+                        return sent;
+                    }
+                    return -(sent + 1);
+                }
+            }
+            sent++;
+        }
+        return sent;
+    }
+
+    private boolean offer(
+        final Sync sync, final int type, final int node, final int other, final long value, final String text)
+    {
+        final int length = encoder.encode(buffer, 0, type, node, other, value, text);
+        return sync.session.offer(buffer, 0, length) >= 0;
+    }
+}

@@ -1,0 +1,292 @@
+package io.ringmq.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+
+import io.ringmq.cluster.control.ClusterListener;
+import org.agrona.CloseHelper;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three voting members on 127.0.0.1, .2 and .3 in one JVM (each with its own media driver, archive, consensus module
+ * and control plane), and each node's control-plane client: what one node tells the control plane reaches every
+ * node's replica, ownership is serialised, and the state survives losing the leader and restarting a member from
+ * its log and from a snapshot.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class ControlPlaneClusterTest
+{
+    private static final String[] HOSTS = {"127.0.0.1", "127.0.0.2", "127.0.0.3"};
+    private static final long LEASE_NS = TimeUnit.SECONDS.toNanos(2);
+    private static final long HEARTBEAT_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(2);
+
+    @TempDir
+    Path dir;
+
+    private final ClusterNode[] nodes = new ClusterNode[3];
+    private final Recorder[] recorders = new Recorder[3];
+    private ClusterMembers members;
+
+    /** What one node learned, readable from the test thread. */
+    static final class Recorder implements ClusterListener
+    {
+        final Map<String, Long> routes = new ConcurrentHashMap<>();
+        final Map<Integer, String> up = new ConcurrentHashMap<>();
+        final LinkedBlockingQueue<String> owners = new LinkedBlockingQueue<>();
+        final LinkedBlockingQueue<String> released = new LinkedBlockingQueue<>();
+        final AtomicInteger syncs = new AtomicInteger();
+
+        @Override
+        public void onNodeUp(final int node, final String dataEndpoint)
+        {
+            up.put(node, dataEndpoint);
+        }
+
+        @Override
+        public void onNodeDown(final int node)
+        {
+            up.remove(node);
+        }
+
+        @Override
+        public void onRouteChanged(final String filter, final long nodes)
+        {
+            if (0 == nodes)
+            {
+                routes.remove(filter);
+            }
+            else
+            {
+                routes.put(filter, nodes);
+            }
+        }
+
+        @Override
+        public void onSessionOwner(final String clientId, final int owner, final int previousOwner, final long epoch)
+        {
+            owners.add(clientId + " " + owner + " " + previousOwner + " " + epoch);
+        }
+
+        @Override
+        public void onSessionReleased(final String clientId, final long epoch)
+        {
+            released.add(clientId + " " + epoch);
+        }
+
+        @Override
+        public void onRefused(final int reason, final String about)
+        {
+            owners.add("refused " + reason + " " + about);
+        }
+
+        @Override
+        public void onSynced()
+        {
+            syncs.incrementAndGet();
+        }
+    }
+
+    @AfterEach
+    void stop()
+    {
+        CloseHelper.closeAll(nodes);
+    }
+
+    private void start(final int id) throws IOException
+    {
+        final File clusterDir = dir.resolve("node-" + id).toFile();
+        Files.createDirectories(clusterDir.toPath());
+        recorders[id] = new Recorder();
+        nodes[id] = ClusterNode.launch(ClusterNodeConfig.votingMember(id, members, clusterDir)
+            .withTimeouts(LEASE_NS, HEARTBEAT_TIMEOUT_NS), recorders[id]);
+    }
+
+    private void startAll() throws IOException
+    {
+        members = ClusterMembers.parse(HOSTS[0] + ':' + freeBase() + ',' + HOSTS[1] + ':' + freeBase() + ',' +
+            HOSTS[2] + ':' + freeBase());
+        for (int i = 0; i < 3; i++)
+        {
+            start(i);
+        }
+        for (int i = 0; i < 3; i++)
+        {
+            final Recorder recorder = recorders[i];
+            final ClusterNode node = nodes[i];
+            await("node " + i + " synced with 3 nodes up", () -> node.client().isSynced() && recorder.up.size() == 3);
+        }
+    }
+
+    /** A base port whose six UDP ports are free on every test address. */
+    private static int freeBase()
+    {
+        for (int attempt = 0; attempt < 100; attempt++)
+        {
+            final int base = 20_000 + ThreadLocalRandom.current().nextInt(20_000 / ClusterMembers.PORTS_PER_NODE) *
+                ClusterMembers.PORTS_PER_NODE;
+            if (free(base))
+            {
+                return base;
+            }
+        }
+        throw new IllegalStateException("no free UDP ports");
+    }
+
+    private static boolean free(final int base)
+    {
+        for (final String host : HOSTS)
+        {
+            for (int port = base; port < base + ClusterMembers.PORTS_PER_NODE; port++)
+            {
+                try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(host, port)))
+                {
+                    socket.getLocalPort();
+                }
+                catch (final IOException ex)
+                {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private static void await(final String what, final BooleanSupplier condition)
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!condition.getAsBoolean())
+        {
+            if (System.nanoTime() > deadline)
+            {
+                throw new AssertionError("timed out waiting for: " + what);
+            }
+            try
+            {
+                Thread.sleep(10);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(ex);
+            }
+        }
+    }
+
+    private void awaitRoute(final String filter, final long mask, final int... on)
+    {
+        for (final int i : on)
+        {
+            final Recorder recorder = recorders[i];
+            await("node " + i + " sees " + filter + " on " + Long.toBinaryString(mask),
+                () -> mask == recorder.routes.getOrDefault(filter, 0L));
+        }
+    }
+
+    private static String take(final LinkedBlockingQueue<String> queue) throws InterruptedException
+    {
+        final String value = queue.poll(30, TimeUnit.SECONDS);
+        assertNotEquals(null, value, "no event within 30 s");
+        return value;
+    }
+
+    @Test
+    void shouldReplicateRoutesAndSerialiseOwnershipAcrossNodes() throws Exception
+    {
+        startAll();
+        assertEquals(members.dataEndpoint(2), recorders[0].up.get(2));
+
+        assertTrue(nodes[0].client().addRoute("a/+/c"));
+        assertTrue(nodes[1].client().addRoute("a/+/c"));
+        assertTrue(nodes[2].client().addRoute("x/#"));
+        awaitRoute("a/+/c", 0b011, 0, 1, 2);
+        awaitRoute("x/#", 0b100, 0, 1, 2);
+        assertTrue(nodes[1].client().removeRoute("a/+/c"));
+        awaitRoute("a/+/c", 0b001, 0, 1, 2);
+
+        assertTrue(nodes[0].client().claim("dev-1"));
+        final String[] first = take(recorders[0].owners).split(" ");
+        assertEquals("dev-1", first[0]);
+        assertEquals("0", first[1]);
+        assertEquals("-1", first[2]);
+        assertTrue(nodes[1].client().claim("dev-1"));
+        final String toNew = take(recorders[1].owners);
+        final String toOld = take(recorders[0].owners);
+        assertEquals(toNew, toOld, "the new and the previous owner hear the same decision");
+        final String[] second = toNew.split(" ");
+        assertEquals("1", second[1]);
+        assertEquals("0", second[2]);
+        assertTrue(Long.parseLong(second[3]) > Long.parseLong(first[3]), "epochs increase");
+
+        // A release under an old epoch changes nothing; the owner's release under its epoch removes the entry.
+        assertTrue(nodes[0].client().release("dev-1", Long.parseLong(first[3])));
+        assertTrue(nodes[1].client().release("dev-1", Long.parseLong(second[3])));
+        assertEquals("dev-1 " + second[3], take(recorders[1].released));
+        assertTrue(recorders[0].released.isEmpty());
+        assertTrue(nodes[2].client().claim("dev-1"));
+        assertEquals("-1", take(recorders[2].owners).split(" ")[2], "released: no previous owner");
+    }
+
+    @Test
+    void shouldKeepTheStateWhenTheLeaderDiesAndBringAMemberBackFromItsLogAndSnapshot() throws Exception
+    {
+        startAll();
+        nodes[0].client().addRoute("t/0");
+        nodes[1].client().addRoute("t/1");
+        nodes[2].client().addRoute("t/2");
+        awaitRoute("t/0", 0b001, 0, 1, 2);
+        awaitRoute("t/1", 0b010, 0, 1, 2);
+        awaitRoute("t/2", 0b100, 0, 1, 2);
+
+        final int leader = nodes[0].client().leaderMemberId();
+        assertTrue(leader >= 0 && leader < 3, "a leader: " + leader);
+        assertTrue(nodes[leader].requestSnapshot(), "snapshot toggled on the leader");
+        Thread.sleep(500);
+        nodes[leader].close();
+        nodes[leader] = null;
+
+        final int a = (leader + 1) % 3;
+        final int b = (leader + 2) % 3;
+        // The dead member's lease ends: its routes go; the others' stay; the survivors elect a new leader.
+        awaitRoute("t/" + leader, 0, a, b);
+        awaitRoute("t/" + a, 1L << a, a, b);
+        awaitRoute("t/" + b, 1L << b, a, b);
+        await("node " + a + " sees the dead member down", () -> !recorders[a].up.containsKey(leader));
+        await("a new leader", () -> nodes[a].client().leaderMemberId() >= 0 &&
+            nodes[a].client().leaderMemberId() != leader);
+        nodes[a].client().addRoute("after/failover");
+        awaitRoute("after/failover", 1L << a, a, b);
+        nodes[b].client().claim("dev-2");
+        assertEquals("dev-2 " + b + " -1", take(recorders[b].owners).substring(0, ("dev-2 " + b + " -1").length()));
+
+        // The member comes back from its snapshot and log, catches up, and its node joins again.
+        start(leader);
+        final Recorder back = recorders[leader];
+        await("the restarted member's node synced", () -> nodes[leader].client().isSynced() && back.up.size() == 3);
+        awaitRoute("after/failover", 1L << a, leader);
+        awaitRoute("t/" + a, 1L << a, leader);
+        nodes[leader].client().addRoute("t/" + leader);
+        awaitRoute("t/" + leader, 1L << leader, 0, 1, 2);
+        nodes[leader].client().claim("dev-2");
+        final String moved = take(back.owners);
+        assertEquals("dev-2 " + leader + " " + b, moved.substring(0, moved.lastIndexOf(' ')),
+            "the directory survived the leader change: the previous owner is known");
+    }
+}

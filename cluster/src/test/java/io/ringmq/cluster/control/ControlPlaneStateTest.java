@@ -1,0 +1,137 @@
+package io.ringmq.cluster.control;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.agrona.ExpandableArrayBuffer;
+import org.junit.jupiter.api.Test;
+
+class ControlPlaneStateTest
+{
+    private final List<String> events = new ArrayList<>();
+    private final ControlPlaneState.Events recorder = new ControlPlaneState.Events()
+    {
+        @Override
+        public void onNodeUp(final int node, final String dataEndpoint)
+        {
+            events.add("up " + node + " " + dataEndpoint);
+        }
+
+        @Override
+        public void onNodeDown(final int node)
+        {
+            events.add("down " + node);
+        }
+
+        @Override
+        public void onRouteAdded(final String filter, final int node)
+        {
+            events.add("+" + filter + " " + node);
+        }
+
+        @Override
+        public void onRouteRemoved(final String filter, final int node)
+        {
+            events.add("-" + filter + " " + node);
+        }
+
+        @Override
+        public void onSessionOwner(final String clientId, final int owner, final int previousOwner, final long epoch)
+        {
+            events.add("owner " + clientId + " " + owner + " " + previousOwner + " " + epoch);
+        }
+
+        @Override
+        public void onSessionReleased(final String clientId, final int owner, final long epoch)
+        {
+            events.add("released " + clientId + " " + owner + " " + epoch);
+        }
+    };
+    private final ControlPlaneState state = new ControlPlaneState(3, 2, recorder);
+
+    @Test
+    void shouldKeepRoutesAtNodeGranularityAndDropANodesRoutesWhenItsLeaseEnds()
+    {
+        assertTrue(state.join(0, 100, true, "h0:1"));
+        assertTrue(state.join(5, 105, false, "h5:1"));
+        assertEquals(1, state.addRoute(0, "a/#"));
+        assertEquals(0, state.addRoute(0, "a/#"), "a node's second subscriber changes nothing");
+        assertEquals(1, state.addRoute(5, "a/#"));
+        assertEquals(1, state.addRoute(5, "b"));
+        assertEquals(0b100001L, state.routes().get("a/#"));
+        events.clear();
+
+        state.sessionClosed(999);
+        assertTrue(events.isEmpty(), "an unknown session is no node");
+        state.sessionClosed(105);
+        assertEquals(List.of("-a/# 5", "-b 5", "down 5"), events);
+        assertEquals(1L, state.routes().get("a/#"));
+        assertFalse(state.routes().containsKey("b"));
+        assertFalse(state.isUp(5));
+        assertEquals(-1, state.nodeOfSession(105));
+    }
+
+    @Test
+    void shouldDropTheRoutesOfANodesPreviousIncarnationWhenItJoinsAgain()
+    {
+        state.join(1, 10, true, "h1:1");
+        state.addRoute(1, "x");
+        events.clear();
+        state.join(1, 11, true, "h1:2");
+        assertEquals(List.of("-x 1", "down 1", "up 1 h1:2"), events);
+        assertEquals(1, state.nodeOfSession(11));
+        assertEquals(-1, state.nodeOfSession(10));
+    }
+
+    @Test
+    void shouldBoundTheRouteTableAndTheDirectory()
+    {
+        state.join(0, 1, true, "h");
+        assertEquals(1, state.addRoute(0, "a"));
+        assertEquals(1, state.addRoute(0, "b"));
+        assertEquals(1, state.addRoute(0, "c"));
+        assertEquals(-1, state.addRoute(0, "d"));
+        assertEquals(1, state.claim(0, "one"));
+        assertEquals(2, state.claim(0, "two"));
+        assertEquals(-1, state.claim(0, "three"));
+        assertEquals(3, state.claim(0, "two"), "a takeover of an existing entry is no new entry");
+    }
+
+    @Test
+    void shouldSerialiseOwnershipWithIncreasingEpochs()
+    {
+        state.join(0, 1, true, "h0");
+        state.join(1, 2, true, "h1");
+        assertEquals(1, state.claim(0, "c"));
+        assertEquals(2, state.claim(1, "c"));
+        assertFalse(state.release(0, "c", 1), "the old owner's late release");
+        assertFalse(state.release(1, "c", 1), "a release under another epoch");
+        assertTrue(state.release(1, "c", 2));
+        assertEquals(List.of("up 0 h0", "up 1 h1", "owner c 0 -1 1", "owner c 1 0 2", "released c 1 2"), events);
+        state.sessionClosed(1);
+        assertEquals(3, state.claim(1, "d"));
+        state.sessionClosed(2);
+        assertEquals(1, state.sessions().get("d").node, "a down node's sessions stay in the directory");
+    }
+
+    @Test
+    void shouldEncodeAndDecodeEveryField()
+    {
+        final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(ControlMessageDescriptor.MAX_MESSAGE_LENGTH);
+        final int length = new ControlMessageEncoder().encode(buffer, 8, ControlMessageDescriptor.SESSION_OWNER, 7,
+            -1, 1L << 40, "dévice/ü");
+        final ControlMessageDecoder decoder = new ControlMessageDecoder();
+        assertTrue(decoder.wrap(buffer, 8, length));
+        assertEquals(ControlMessageDescriptor.SESSION_OWNER, decoder.type());
+        assertEquals(7, decoder.node());
+        assertEquals(-1, decoder.other());
+        assertEquals(1L << 40, decoder.value());
+        assertEquals("dévice/ü", decoder.text());
+        assertFalse(decoder.wrap(buffer, 8, length - 1), "a text that does not fill the message");
+        assertFalse(decoder.wrap(buffer, 8, ControlMessageDescriptor.HEADER_LENGTH - 1), "a short header");
+    }
+}

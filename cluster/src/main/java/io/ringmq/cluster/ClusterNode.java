@@ -161,9 +161,25 @@ public final class ClusterNode implements AutoCloseable
         }
     }
 
+    /**
+     * @return the idle strategy of every cluster thread of a node (a new instance: each thread has its own).
+     */
+    public static IdleStrategy idleStrategy()
+    {
+        return idle();
+    }
+
     private static IdleStrategy idle()
     {
         return new SleepingMillisIdleStrategy(IDLE_SLEEP_MS);
+    }
+
+    /**
+     * @return this node's Aeron client (for the data plane's publications and subscription).
+     */
+    public Aeron aeron()
+    {
+        return aeron;
     }
 
     /**

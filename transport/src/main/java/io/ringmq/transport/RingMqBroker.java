@@ -14,6 +14,8 @@ import io.ringmq.auth.Authenticator;
 import io.ringmq.auth.Authorizer;
 import io.ringmq.auth.EnhancedAuthenticator;
 import io.ringmq.auth.TopicPermissions;
+import io.ringmq.cluster.ClusterBridge;
+import io.ringmq.cluster.ClusterNodeConfig;
 import io.ringmq.core.config.BrokerConfig;
 import io.ringmq.core.journal.Journal;
 import io.ringmq.core.journal.Journaller;
@@ -86,6 +88,8 @@ public final class RingMqBroker implements AutoCloseable
     private final Journaller journaller;
     /** The authentication chain and pool, or null when nothing is configured (every client is let in). */
     private final AuthService auth;
+    /** This node's part of the cluster, or null for a single node. */
+    private final ClusterBridge cluster;
     /** Set by the auth reload thread, taken by the next tick (which then carries PERMISSIONS_RELOADED). */
     private final AtomicBoolean permissionsReloaded = new AtomicBoolean();
 
@@ -109,10 +113,12 @@ public final class RingMqBroker implements AutoCloseable
         this.serverConfig = serverConfig;
         final BrokerConfig config = serverConfig.broker();
         final List<ListenerConfig> listeners;
+        final ClusterNodeConfig clusterConfig;
         try
         {
             config.conclude();
             listeners = serverConfig.listeners();
+            clusterConfig = serverConfig.cluster();
         }
         catch (final IllegalArgumentException ex)
         {
@@ -146,6 +152,7 @@ public final class RingMqBroker implements AutoCloseable
             throw ex;
         }
         this.router = new Router(config, server.outboundQueues(), TopicPermissions.ALLOW_ALL, server, journal);
+        this.cluster = null == clusterConfig ? null : startCluster(clusterConfig);
         // Polled from the first event loop, or consumed by a thread of its own (handleEventsWith below).
         this.polledRouter = null == signalled ? null :
             new PolledRouter(router, ring, server.routingExecutor(), this::onFatal);
@@ -196,6 +203,7 @@ public final class RingMqBroker implements AutoCloseable
             haltRouting();
             stopJournal();
             closeAuth();
+            closeCluster();
             throw ex;
         }
         server.scheduleAtFixedRate(this::tick, TICK_INTERVAL_MS);
@@ -231,6 +239,7 @@ public final class RingMqBroker implements AutoCloseable
             server.shutdown();
             journal.close();
             closeAuth();
+            closeCluster();
             if (ex instanceof TlsMaterialException || ex instanceof IllegalArgumentException)
             {
                 throw new BrokerStartException("HTTP endpoint: " + ex.getMessage(), ex);
@@ -260,6 +269,7 @@ public final class RingMqBroker implements AutoCloseable
         server.shutdown();
         journal.close();
         closeAuth();
+        closeCluster();
     }
 
     /**
@@ -758,6 +768,7 @@ public final class RingMqBroker implements AutoCloseable
             stopStep("event loops", server::shutdown);
             stopStep("routing stage", this::haltRouting);
             stopStep("journal", this::stopJournal);
+            stopStep("cluster", this::closeCluster);
             stopStep("authentication", this::closeAuth);
             // Last, so that readiness checks see "stopping" (503) while connections drain.
             stopStep("HTTP endpoint", this::closeHttp);
@@ -818,6 +829,37 @@ public final class RingMqBroker implements AutoCloseable
     }
 
     /** After the ring's threads stopped (the journal's mappings go away with close), close the journal. */
+    /**
+     * Start this node's part of the cluster (control-plane client, data plane, and for a voting member the consensus
+     * module) and join the Router to it, before recovery, so that recovered subscriptions are announced.
+     */
+    private ClusterBridge startCluster(final ClusterNodeConfig clusterConfig)
+    {
+        final ClusterBridge bridge = new ClusterBridge(clusterConfig.nodeId(), ring, config.maxPacketSize());
+        try
+        {
+            bridge.start(clusterConfig);
+        }
+        catch (final RuntimeException ex)
+        {
+            bridge.close();
+            server.shutdown();
+            journal.close();
+            closeAuth();
+            throw new BrokerStartException("cluster: node " + clusterConfig.nodeId() + " could not start: " + ex, ex);
+        }
+        router.clusterLink(bridge);
+        return bridge;
+    }
+
+    private void closeCluster()
+    {
+        if (null != cluster)
+        {
+            cluster.close();
+        }
+    }
+
     private void closeAuth()
     {
         if (null != auth)

@@ -38,6 +38,7 @@ final class BrokerProcess
     private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
 
     private final Path logFile;
+    private final String host;
     private final int port;
     private Process process;
     private String label;
@@ -49,8 +50,24 @@ final class BrokerProcess
      */
     BrokerProcess(final Path logFile, final int port)
     {
+        this(logFile, HOST, port);
+    }
+
+    /**
+     * @param logFile where the output of every start goes.
+     * @param host    loopback address to bind (e.g. 127.0.0.2 for a second cluster node).
+     * @param port    port, see {@link #freePort(Random)}.
+     */
+    BrokerProcess(final Path logFile, final String host, final int port)
+    {
         this.logFile = logFile;
+        this.host = host;
         this.port = port;
+    }
+
+    String host()
+    {
+        return host;
     }
 
     int port()
@@ -126,7 +143,7 @@ final class BrokerProcess
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             "-Dagrona.disable.bounds.checks=false", // a corrupt record must fail a check, not be read as garbage
             "-jar", JAR.toString(),
-            "--bind", HOST,
+            "--bind", host,
             "--port", Integer.toString(port),
             // No HTTP endpoint on the command line's default 8080: test brokers run side by side.
             "--http-port", "0"));
@@ -140,7 +157,7 @@ final class BrokerProcess
         {
             try (Socket socket = new Socket())
             {
-                socket.connect(new InetSocketAddress(HOST, port), 200);
+                socket.connect(new InetSocketAddress(host, port), 200);
                 return true;
             }
             catch (final IOException ex)

@@ -49,6 +49,14 @@ public final class RingEvent
     /** An operator's query or command for the Router, in {@link #takeAdminRequest()}. */
     public static final int ADMIN = 9;
 
+    /**
+     * The cluster's route table changed: the nodes in {@link #connectionId()} (one bit per node id, 0 for none) have
+     * subscribers to the topic filter in {@link #frame()} (UTF-8).
+     */
+    public static final int CLUSTER_ROUTE = 10;
+    /** A message another node forwarded ({@code ForwardDescriptor}) in {@link #frame()}, for local subscribers. */
+    public static final int FORWARDED = 11;
+
     /** Largest frame a slot keeps in its own buffer by default; larger ones go in a {@link FrameBufferPool}. */
     public static final int DEFAULT_MAX_INLINE_LENGTH = 4096;
 
@@ -115,6 +123,25 @@ public final class RingEvent
     public MutableDirectBuffer frame(
         final long connectionId, final int loopIndex, final int length, final long nowNs)
     {
+        return frame(FRAME, connectionId, loopIndex, length, nowNs);
+    }
+
+    /**
+     * Fill as an event of a type whose content is a frame ({@link #FRAME}, {@link #CLUSTER_ROUTE},
+     * {@link #FORWARDED}): the caller then copies {@code length} bytes into the returned buffer from index 0.
+     *
+     * @param type         the event type.
+     * @param connectionId connection the packet came from, or the type's value.
+     * @param loopIndex    event loop that owns the connection, or -1.
+     * @param length       frame length in bytes; the frame buffer is grown to fit.
+     * @param nowNs        receive time.
+     * @return the frame buffer to copy into.
+     * @throws IllegalArgumentException if {@code length} is negative or above the slot's maximum; the slot is then a
+     *                                  {@link #NOOP}.
+     */
+    public MutableDirectBuffer frame(
+        final int type, final long connectionId, final int loopIndex, final int length, final long nowNs)
+    {
         this.type = NOOP;   // first, so a failure below leaves no stale event of another connection behind
         if (length < 0 || length > maxInlineLength)
         {
@@ -126,7 +153,7 @@ public final class RingEvent
         {
             frame.wrap(allocate((int)Math.min(maxInlineLength, BitUtil.findNextPositivePowerOfTwo((long)length))));
         }
-        this.type = FRAME;
+        this.type = type;
         return frame;
     }
 
@@ -163,6 +190,24 @@ public final class RingEvent
         this.largeFramePool = pool;
         this.largeFrame = buffer;
         this.type = FRAME;
+        return buffer;
+    }
+
+    /**
+     * Like {@link #largeFrame(long, int, int, long, FrameBufferPool, UnsafeBuffer)}, for a {@link #FORWARDED} message
+     * too long for the slot's own buffer.
+     *
+     * @param length frame length in bytes, at most the buffer's capacity.
+     * @param nowNs  receive time.
+     * @param pool   pool the buffer came from.
+     * @param buffer buffer acquired from {@code pool} by the caller.
+     * @return {@code buffer}.
+     */
+    public MutableDirectBuffer largeForwarded(
+        final int length, final long nowNs, final FrameBufferPool pool, final UnsafeBuffer buffer)
+    {
+        largeFrame(0, -1, length, nowNs, pool, buffer);
+        this.type = FORWARDED;
         return buffer;
     }
 

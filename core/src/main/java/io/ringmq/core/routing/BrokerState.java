@@ -1,6 +1,7 @@
 package io.ringmq.core.routing;
 
 import io.ringmq.auth.TopicPermissions;
+import io.ringmq.core.cluster.ClusterLink;
 import io.ringmq.core.config.BrokerConfig;
 import io.ringmq.core.journal.Journal;
 import io.ringmq.core.ring.OutboundQueue;
@@ -12,6 +13,7 @@ import io.ringmq.core.session.SessionTally;
 import io.ringmq.core.session.Subscription;
 import io.ringmq.core.status.BrokerCounters;
 import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.collections.Object2IntHashMap;
 import org.agrona.collections.Object2ObjectHashMap;
 
 import java.util.Collection;
@@ -41,6 +43,15 @@ final class BrokerState
     /** Sums over the sessions (queued messages and bytes, persistent sessions), kept by the sessions. */
     final SessionTally tally = new SessionTally();
     final TopicTrie<Subscription> trie = new TopicTrie<>();
+    /**
+     * Local subscriptions per plain (not shared) filter, so the cluster hears of a filter's first subscriber and its
+     * last; empty entries are removed. Bounded by the subscriptions.
+     */
+    final Object2IntHashMap<String> localFilters = new Object2IntHashMap<>(0);
+    /** The cluster, or {@link ClusterLink#NONE}; set before recovery, fixed afterwards. */
+    ClusterLink cluster = ClusterLink.NONE;
+    /** Where other nodes have subscribers; empty without a cluster. */
+    RemoteRoutes remoteRoutes = new RemoteRoutes(-1);
     final SessionTimers timers = new SessionTimers(System.nanoTime());
     final PacketSender sender;
     final AckHold ackHold;
@@ -66,6 +77,50 @@ final class BrokerState
      * @param journal the journal, or {@link Journal#disabled()}.
      * @param onEnd   detaches a connection from its session when the broker closes it.
      */
+    /**
+     * Subscribe in the trie, and tell the cluster when this is the node's first subscriber to a plain filter.
+     *
+     * @return whether the trie added it.
+     */
+    boolean subscribe(final String filter, final Subscription subscription)
+    {
+        final boolean added = trie.subscribe(filter, subscription);
+        if (added && !subscription.shared())
+        {
+            final int count = localFilters.getValue(filter) + 1;
+            localFilters.put(filter, count);
+            if (1 == count)
+            {
+                cluster.onLocalFilterAdded(filter);
+            }
+        }
+        return added;
+    }
+
+    /**
+     * Unsubscribe from the trie, and tell the cluster when this was the node's last subscriber to a plain filter.
+     *
+     * @return whether the trie had it.
+     */
+    boolean unsubscribe(final String filter, final Subscription subscription)
+    {
+        final boolean removed = trie.unsubscribe(filter, subscription);
+        if (removed && !subscription.shared())
+        {
+            final int left = localFilters.getValue(filter) - 1;
+            if (left <= 0)
+            {
+                localFilters.removeKey(filter);
+                cluster.onLocalFilterRemoved(filter);
+            }
+            else
+            {
+                localFilters.put(filter, left);
+            }
+        }
+        return removed;
+    }
+
     BrokerState(final BrokerConfig config, final OutboundQueue[] queues, final Journal journal,
         final Consumer<ClientConnection> onEnd)
     {

@@ -2,6 +2,7 @@ package io.ringmq.core.routing;
 
 import io.ringmq.auth.Decision;
 import io.ringmq.core.admin.PublishResult;
+import io.ringmq.core.cluster.ForwardCodec;
 import io.ringmq.core.codec.AckDecoder;
 import io.ringmq.core.codec.PublishDecoder;
 import io.ringmq.core.journal.JournalDescriptor;
@@ -42,6 +43,10 @@ final class InboundPublish
     private final PublishSource source;
     private final MatchCollector collector;
     private final UnsafeBuffer aliasTopic = new UnsafeBuffer(new byte[0]);
+    private final ForwardCodec forwarded = new ForwardCodec();
+    /** Scratch for encoding a forward; grown to the largest message forwarded (bounded by max-packet-size). */
+    private final UnsafeBuffer forwardBuffer = new UnsafeBuffer(new byte[0]);
+    private long forwardSequence;
 
     InboundPublish(final BrokerState state)
     {
@@ -144,32 +149,42 @@ final class InboundPublish
             onQuotaExceeded(connection, qos, packetId);
             return;
         }
+        final boolean forwardedAny = forward(source);
         if (source.retain)
         {
             state.retained.retain(source);
         }
         acknowledge(connection, session, qos, packetId,
-            NO_MATCH == result ? ReasonCode.NO_MATCHING_SUBSCRIBERS : ReasonCode.SUCCESS);
+            NO_MATCH == result && !forwardedAny ? ReasonCode.NO_MATCHING_SUBSCRIBERS : ReasonCode.SUCCESS);
     }
 
     private void fillSource(final Session session, final PublishDecoder publish, final DirectBuffer frame,
         final DirectBuffer topicBuffer, final int topicOffset, final int topicLength)
     {
+        setSource(session, topicBuffer, topicOffset, topicLength, frame, publish.propertiesOffset(),
+            publish.propertiesLength(), publish.payloadOffset(), publish.payloadLength(), publish.qos(),
+            publish.retain(), publish.messageExpiryInterval());
+    }
+
+    private void setSource(final Session publisher, final DirectBuffer topicBuffer, final int topicOffset,
+        final int topicLength, final DirectBuffer frame, final int propertiesOffset, final int propertiesLength,
+        final int payloadOffset, final int payloadLength, final int qos, final boolean retain,
+        final long expirySeconds)
+    {
         source.reset();
-        source.publisher = session;
+        source.publisher = publisher;
         source.topicBuffer = topicBuffer;
         source.topicOffset = topicOffset;
         source.topicLength = topicLength;
         source.propertiesBuffer = frame;
-        source.propertiesOffset = publish.propertiesOffset();
-        source.propertiesLength = publish.propertiesLength();
+        source.propertiesOffset = propertiesOffset;
+        source.propertiesLength = propertiesLength;
         source.payloadBuffer = frame;
-        source.payloadOffset = publish.payloadOffset();
-        source.payloadLength = publish.payloadLength();
-        source.qos = publish.qos();
-        source.retain = publish.retain();
-        final long expiry = publish.messageExpiryInterval();
-        source.expiryDeadlineNs = expiry >= 0 ? state.nowNs + expiry * NANOS_PER_SECOND : -1;
+        source.payloadOffset = payloadOffset;
+        source.payloadLength = payloadLength;
+        source.qos = qos;
+        source.retain = retain;
+        source.expiryDeadlineNs = expirySeconds >= 0 ? state.nowNs + expirySeconds * NANOS_PER_SECOND : -1;
     }
 
     /**
@@ -364,23 +379,89 @@ final class InboundPublish
             original.withExpiry(state.nowNs + expirySeconds * NANOS_PER_SECOND);
         source.reset();
         source.from(message, null);
-        if (message.retain() && !state.retained.admits(source))
-        {
-            state.counters.refusedRetainedFull++;
-            source.retain = false;
-        }
-        boolean journaled = true;
-        if (!state.retained.journal(source, state.nowNs))
-        {
-            state.counters.refusedJournalFull++;  // counted and logged by the journal; the message is still delivered
-            journaled = false;
-        }
+        final boolean journaled = retainAndJournalAsBroker();
         final int outcome = route(source);
+        forward(source);
         if (source.retain)
         {
             state.retained.retain(source);
         }
         return journaled ? outcome : JOURNAL_FULL;
+    }
+
+    /**
+     * For a message without a publishing client (a will, an operator's, another node's): not retained past the
+     * limits, and journaled; a full journal is counted (and logged by the journal), and the message is still
+     * delivered where it can be.
+     *
+     * @return false if the journal refused it.
+     */
+    private boolean retainAndJournalAsBroker()
+    {
+        if (source.retain && !state.retained.admits(source))
+        {
+            state.counters.refusedRetainedFull++;
+            source.retain = false;
+        }
+        if (!state.retained.journal(source, state.nowNs))
+        {
+            state.counters.refusedJournalFull++;
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * Send an accepted message to the other nodes with subscribers to it (none without a cluster). In this step a
+     * forward is at most once: the data plane drops it, counted, when the destination cannot take it.
+     *
+     * @return whether any other node has subscribers to it.
+     */
+    private boolean forward(final PublishSource source)
+    {
+        final long nodes = state.remoteRoutes.match(source.topicBuffer, source.topicOffset, source.topicLength);
+        if (0 == nodes)
+        {
+            return false;
+        }
+        final int length = ForwardCodec.length(source.topicLength, source.propertiesLength, source.payloadLength);
+        if (forwardBuffer.capacity() < length)
+        {
+            forwardBuffer.wrap(new byte[Math.max(length, 2 * forwardBuffer.capacity())]);
+        }
+        final int expirySeconds = source.expiryDeadlineNs < 0 ? -1 :
+            (int)Math.max(0, Math.min(Integer.MAX_VALUE,
+            (source.expiryDeadlineNs - state.nowNs + NANOS_PER_SECOND - 1) / NANOS_PER_SECOND));
+        ForwardCodec.encode(forwardBuffer, 0, source.qos, source.retain, expirySeconds, state.cluster.nodeId(),
+            ++forwardSequence, source);
+        state.cluster.forward(nodes, forwardBuffer, 0, length);
+        return true;
+    }
+
+    /**
+     * A message another node forwarded: routed to this node's subscribers only (never forwarded again), retained
+     * within this node's limits; its publisher was acknowledged by its own node.
+     */
+    void onForwarded(final DirectBuffer frame, final int length)
+    {
+        if (!forwarded.wrap(frame, 0, length))
+        {
+            state.counters.routerErrors++;
+            LOG.warn("a forwarded message of {} bytes is malformed: dropped", length);
+            return;
+        }
+        setSource(null, frame, forwarded.topicOffset(), forwarded.topicLength(), frame, forwarded.propertiesOffset(),
+            forwarded.propertiesLength(), forwarded.payloadOffset(), forwarded.payloadLength(), forwarded.qos(),
+            forwarded.retain(), forwarded.expirySeconds());
+        state.counters.publishReceived++;
+        state.counters.publishReceivedByQos[source.qos]++;
+        state.counters.publishBytesReceived += source.payloadLength;
+        retainAndJournalAsBroker();
+        route(source);
+        if (source.retain)
+        {
+            state.retained.retain(source);
+        }
     }
 
     /** Drop the references of the last fan-out (also after an exception), so sessions can be collected. */

@@ -5,6 +5,7 @@ import io.ringmq.core.journal.JournalDescriptor;
 import io.ringmq.core.session.Message;
 import io.ringmq.core.session.Session;
 import io.ringmq.store.log.LogRecord;
+import io.ringmq.core.cluster.MessageParts;
 import org.agrona.DirectBuffer;
 
 /**
@@ -14,7 +15,7 @@ import org.agrona.DirectBuffer;
  * <p>
  * <b>Threading:</b> a single reusable instance owned by the Router thread.
  */
-final class PublishSource
+final class PublishSource implements MessageParts
 {
     DirectBuffer topicBuffer;
     int topicOffset;
@@ -165,5 +166,58 @@ final class PublishSource
             h = (h ^ buffer.getByte(offset + i)) * 0x01000193;
         }
         return 0 == h ? 1 : h;
+    }
+    @Override
+    public DirectBuffer topicBuffer()
+    {
+        return topicBuffer;
+    }
+
+    @Override
+    public int topicOffset()
+    {
+        return topicOffset;
+    }
+
+    @Override
+    public int topicLength()
+    {
+        return topicLength;
+    }
+
+    @Override
+    public DirectBuffer propertiesBuffer()
+    {
+        return propertiesBuffer;
+    }
+
+    @Override
+    public int propertiesOffset()
+    {
+        return propertiesOffset;
+    }
+
+    @Override
+    public int propertiesLength()
+    {
+        return propertiesLength;
+    }
+
+    @Override
+    public DirectBuffer payloadBuffer()
+    {
+        return payloadBuffer;
+    }
+
+    @Override
+    public int payloadOffset()
+    {
+        return payloadOffset;
+    }
+
+    @Override
+    public int payloadLength()
+    {
+        return payloadLength;
     }
 }

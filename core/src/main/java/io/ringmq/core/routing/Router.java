@@ -3,6 +3,7 @@ package io.ringmq.core.routing;
 import io.ringmq.auth.TopicPermissions;
 import com.lmax.disruptor.EventHandler;
 import io.ringmq.core.admin.AdminRequest;
+import io.ringmq.core.cluster.ClusterLink;
 import io.ringmq.core.codec.AckDecoder;
 import io.ringmq.core.codec.MqttProtocolException;
 import io.ringmq.core.codec.PingDecoder;
@@ -190,6 +191,20 @@ public final class Router implements EventHandler<RingEvent>
     }
 
     /**
+     * Join the cluster: the Router tells it of the node's first and last subscriber to each filter, and forwards
+     * accepted messages to the nodes with subscribers ({@link RingEvent#CLUSTER_ROUTE} events keep its replica of
+     * where they are). Call before {@link #recover}, so that recovered subscriptions are announced too, and before
+     * the ring starts.
+     *
+     * @param link the cluster.
+     */
+    public void clusterLink(final ClusterLink link)
+    {
+        state.cluster = link;
+        state.remoteRoutes = new RemoteRoutes(link.nodeId());
+    }
+
+    /**
      * @param handler receives an {@link Error} met while routing; the Router goes on with the next event (so a clean
      *                stop can still disconnect every client), the handler stops the broker.
      */
@@ -279,6 +294,9 @@ public final class Router implements EventHandler<RingEvent>
                     // Nothing to route: the end of this batch releases the packets held for the forced records.
                 }
                 case RingEvent.SHUTDOWN -> onShutdownEvent();
+                case RingEvent.CLUSTER_ROUTE -> state.remoteRoutes.apply(
+                    event.frame().getStringWithoutLengthUtf8(0, event.frameLength()), event.connectionId());
+                case RingEvent.FORWARDED -> publishes.onForwarded(event.frame(), event.frameLength());
                 case RingEvent.NOOP ->
                 {
                     // A slot its producer could not fill, published so the ring moves on: nothing to route.
@@ -448,7 +466,7 @@ public final class Router implements EventHandler<RingEvent>
             session.countIn(state.tally);
             for (final Subscription subscription : session.subscriptions().values())
             {
-                state.trie.subscribe(subscription.filter(), subscription);
+                state.subscribe(subscription.filter(), subscription);
             }
             if (session.expiryIntervalSeconds() != Session.NEVER_EXPIRES)
             {

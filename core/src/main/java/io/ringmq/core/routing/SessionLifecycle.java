@@ -551,7 +551,7 @@ final class SessionLifecycle implements SessionTimers.Handler
     {
         for (final Subscription subscription : session.subscriptions().values())
         {
-            state.trie.unsubscribe(subscription.filter(), subscription);
+            state.unsubscribe(subscription.filter(), subscription);
         }
         session.subscriptions().clear();
         redistributeShared(session);

@@ -99,7 +99,7 @@ final class Subscriptions
         {
             subscription = new Subscription(session, filter, TopicValidator.isShared(filter));
             session.subscriptions().put(filter, subscription);
-            state.trie.subscribe(filter, subscription);
+            state.subscribe(filter, subscription);
         }
         subscription.options(qos, noLocal, rap, retainHandling, subscriptionId)
             .checkRead(FilterAccess.SOME == access);
@@ -172,7 +172,7 @@ final class Subscriptions
         {
             return false;
         }
-        state.trie.unsubscribe(subscription.filter(), subscription);
+        state.unsubscribe(subscription.filter(), subscription);
         if (0 != session.journalId())
         {
             state.journal.appendUnsubscribe(session.journalId(), subscription.filter());

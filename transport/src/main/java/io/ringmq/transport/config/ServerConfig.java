@@ -1,8 +1,11 @@
 package io.ringmq.transport.config;
 
+import io.ringmq.cluster.ClusterMembers;
+import io.ringmq.cluster.ClusterNodeConfig;
 import io.ringmq.core.config.BrokerConfig;
 import io.ringmq.core.config.SettingDeclaration;
 
+import java.io.File;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -110,6 +113,19 @@ public final class ServerConfig
             + "--http-keyfile; reloaded on SIGHUP)", (c, v) -> c.httpCertFile = v.isEmpty() ? null : v);
         setting("http-keyfile", "PEM private key (PKCS#8) of the HTTP endpoint", (c, v) -> c.httpKeyFile =
             v.isEmpty() ? null : v);
+        number("node-id", "this node's id in a cluster: its index in --cluster-members (0 first) for a voting "
+            + "member, a higher one (up to 63) for a --cluster-client (default: no cluster)",
+            (c, v) -> c.nodeId = clusterNodeId(v));
+        setting("cluster-members", "the cluster's voting members in node-id order, HOST[:PORT],HOST[:PORT],..., the "
+            + "same list on every node; each PORT (default " + ClusterMembers.DEFAULT_BASE_PORT + ") is the base of "
+            + "that member's " + ClusterMembers.PORTS_PER_NODE + " ports: ingress, consensus, log, catch-up, archive, "
+            + "data plane (see cluster/DESIGN.md)", (c, v) -> c.clusterMembers = v.isEmpty() ? null : v);
+        OPTIONS.put("cluster-client", new Option("this node joins the cluster without a vote (needs --node-id past "
+            + "the voting members)", SettingDeclaration.Kind.FLAG, false, (c, v) -> c.clusterClient = bool(v)));
+        setting("cluster-data", "data-plane endpoint HOST:PORT of a --cluster-client node, where the other nodes "
+            + "send it messages (default: the --bind address, 127.0.0.1 for 0.0.0.0, port "
+            + (ClusterMembers.DEFAULT_BASE_PORT + ClusterMembers.PORTS_PER_NODE - 1) + ")",
+            (c, v) -> c.clusterData = v.isEmpty() ? null : v);
         http("url", "HTTP hook: URL the broker POSTs each CONNECT to (client id, user name, password, address, "
             + "certificate) for allow/deny/ignore");
         http("headers", "HTTP hook: extra request headers, 'Name: value' separated by ';'");
@@ -149,6 +165,11 @@ public final class ServerConfig
      * {@link #DEFAULT_HTTP_PORT} before reading the file and the command line.
      */
     private int httpPort;
+    /** This node's id in a cluster, or -1 for none. */
+    private int nodeId = -1;
+    private String clusterMembers;
+    private boolean clusterClient;
+    private String clusterData;
     private String httpBind = DEFAULT_HTTP_BIND;
     private String httpToken;
     private String httpCertFile;
@@ -408,6 +429,74 @@ public final class ServerConfig
     public void noteReloaded(final String name, final ServerConfig other)
     {
         given.put(name, other.given.get(name));
+    }
+
+    private static int clusterNodeId(final String value)
+    {
+        final int id;
+        try
+        {
+            id = Integer.parseInt(value.trim());
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new IllegalArgumentException("not a node id: " + value, ex);
+        }
+        if (id < 0 || id >= ClusterMembers.MAX_NODES)
+        {
+            throw new IllegalArgumentException("must be between 0 and " + (ClusterMembers.MAX_NODES - 1) + ": " +
+                value);
+        }
+        return id;
+    }
+
+    /**
+     * This node's cluster settings, from {@code --node-id}, {@code --cluster-members}, {@code --cluster-client} and
+     * {@code --cluster-data}; its Aeron files go under {@code <data-dir>/cluster}.
+     *
+     * @return the settings, or null when the node is not in a cluster.
+     * @throws IllegalArgumentException when the options do not fit together.
+     */
+    public ClusterNodeConfig cluster()
+    {
+        if (nodeId < 0 && null == clusterMembers)
+        {
+            if (clusterClient || null != clusterData)
+            {
+                throw new IllegalArgumentException("--cluster-client and --cluster-data need --node-id and "
+                    + "--cluster-members");
+            }
+            return null;
+        }
+        if (nodeId < 0 || null == clusterMembers)
+        {
+            throw new IllegalArgumentException("--node-id and --cluster-members go together");
+        }
+        final ClusterMembers members = ClusterMembers.parse(clusterMembers);
+        final File dir = new File(broker.dataDir(), "cluster");
+        if (!clusterClient)
+        {
+            if (null != clusterData)
+            {
+                throw new IllegalArgumentException("--cluster-data is for a --cluster-client: a voting member's data "
+                    + "plane is its entry in --cluster-members");
+            }
+            return ClusterNodeConfig.votingMember(nodeId, members, dir);
+        }
+        final String bind = broker.bindAddress();
+        String host = "0.0.0.0".equals(bind) || "::".equals(bind) ? "127.0.0.1" : bind;
+        int port = ClusterMembers.DEFAULT_BASE_PORT + ClusterMembers.PORTS_PER_NODE - 1;
+        if (null != clusterData)
+        {
+            final int colon = clusterData.lastIndexOf(':');
+            if (colon <= 0)
+            {
+                throw new IllegalArgumentException("--cluster-data must be HOST:PORT: " + clusterData);
+            }
+            host = clusterData.substring(0, colon);
+            port = port(clusterData.substring(colon + 1));
+        }
+        return ClusterNodeConfig.clusterClient(nodeId, members, host, port, dir);
     }
 
     /** @return the authentication and authorization settings. */

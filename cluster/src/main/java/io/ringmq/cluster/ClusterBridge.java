@@ -1,0 +1,273 @@
+package io.ringmq.cluster;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+import com.lmax.disruptor.InsufficientCapacityException;
+import com.lmax.disruptor.RingBuffer;
+import io.aeron.Aeron;
+import io.aeron.Publication;
+import io.aeron.Subscription;
+import io.ringmq.cluster.control.ClusterListener;
+import io.ringmq.cluster.control.ControlMessageDescriptor;
+import io.ringmq.core.cluster.ClusterLink;
+import io.ringmq.core.cluster.ForwardDescriptor;
+import io.ringmq.core.ring.RingEvent;
+import io.ringmq.core.status.RateLimitedLog;
+import org.agrona.CloseHelper;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.AgentRunner;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Joins a broker's Router to the cluster, both ways.
+ * <ul>
+ *   <li>As the Router's {@link ClusterLink} (routing thread): a filter's first and last local subscriber become
+ *   control-plane commands, and an accepted message is offered to the data-plane publication of each node with
+ *   subscribers to it.</li>
+ *   <li>As the control-plane client's {@link ClusterListener} (its agent thread): a route change becomes a
+ *   {@link RingEvent#CLUSTER_ROUTE} ring event, so the Router stays the only writer of its routing state; a node up
+ *   or down opens or closes that node's data-plane publication.</li>
+ * </ul>
+ * A forward that a node cannot take now (not connected, back-pressured) is dropped and counted: in this step
+ * forwards are at most once (DESIGN.md, section 5).
+ */
+public final class ClusterBridge implements ClusterLink, ClusterListener, AutoCloseable
+{
+    /** Aeron stream id of the data plane. */
+    public static final int DATA_STREAM_ID = 1001;
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterBridge.class);
+    private static final long RING_RETRY_NS = TimeUnit.MICROSECONDS.toNanos(100);
+
+    private final int nodeId;
+    private final RingBuffer<RingEvent> ring;
+    /** Each node's data-plane publication: set and cleared by the client's agent, offered to by the Router. */
+    private final AtomicReferenceArray<Publication> publications =
+        new AtomicReferenceArray<>(ClusterMembers.MAX_NODES);
+    private final AtomicLong forwardsSent = new AtomicLong();
+    private final AtomicLong forwardsDropped = new AtomicLong();
+    private final AtomicLong commandsDropped = new AtomicLong();
+    private final RateLimitedLog dropLog = new RateLimitedLog(TimeUnit.SECONDS.toNanos(10));
+    private final int maxMessageLength;
+    private volatile ClusterNode node;
+    private volatile AgentRunner receiverRunner;
+    private volatile DataPlaneReceiver receiver;
+    private volatile boolean closed;
+
+    /**
+     * @param nodeId         this node's id.
+     * @param ring           the broker's inbound ring.
+     * @param maxPacketSize  the broker's max-packet-size: no forward is longer than one packet plus its header.
+     */
+    public ClusterBridge(final int nodeId, final RingBuffer<RingEvent> ring, final int maxPacketSize)
+    {
+        this.nodeId = nodeId;
+        this.ring = ring;
+        this.maxMessageLength = ForwardDescriptor.HEADER_LENGTH + maxPacketSize;
+    }
+
+    /**
+     * Starts this node's part of the cluster with this bridge as its listener.
+     *
+     * @param config the node's cluster settings.
+     * @return the node, also kept by the bridge.
+     */
+    public ClusterNode start(final ClusterNodeConfig config)
+    {
+        final ClusterNode started = ClusterNode.launch(config, this);
+        this.node = started;
+        try
+        {
+            final Subscription subscription = started.aeron().addSubscription(
+                "aeron:udp?endpoint=" + config.dataEndpoint(), DATA_STREAM_ID);
+            receiver = new DataPlaneReceiver(subscription, ring, maxMessageLength);
+            receiverRunner = new AgentRunner(ClusterNode.idleStrategy(), ex ->
+                LOG.error("cluster: data-plane receiver failed", ex), null, receiver);
+            AgentRunner.startOnThread(receiverRunner);
+        }
+        catch (final RuntimeException ex)
+        {
+            CloseHelper.quietClose(started);
+            throw ex;
+        }
+        return started;
+    }
+
+    @Override
+    public int nodeId()
+    {
+        return nodeId;
+    }
+
+    @Override
+    public void onLocalFilterAdded(final String filter)
+    {
+        if (!node.client().addRoute(filter))
+        {
+            onCommandDropped("route add", filter);
+        }
+    }
+
+    @Override
+    public void onLocalFilterRemoved(final String filter)
+    {
+        if (!node.client().removeRoute(filter))
+        {
+            onCommandDropped("route remove", filter);
+        }
+    }
+
+    private void onCommandDropped(final String what, final String filter)
+    {
+        commandsDropped.incrementAndGet();
+        LOG.error("cluster: the control-plane command queue is full: {} of '{}' not sent", what, filter);
+    }
+
+    @Override
+    public void forward(final long nodes, final DirectBuffer message, final int offset, final int length)
+    {
+        int sent = 0;
+        long pending = nodes;
+        while (pending != 0)
+        {
+            final int target = Long.numberOfTrailingZeros(pending);
+            pending &= pending - 1;
+            final Publication publication = publications.get(target);
+            long result = null == publication ? Publication.NOT_CONNECTED : publication.offer(message, offset, length);
+            if (Publication.ADMIN_ACTION == result)
+            {
+                result = publication.offer(message, offset, length);
+            }
+            if (result > 0)
+            {
+                sent++;
+            }
+            else
+            {
+                forwardsDropped.incrementAndGet();
+                final long due = dropLog.onEvent(System.nanoTime());
+                if (due > 0)
+                {
+                    LOG.warn("cluster: {} forward(s) dropped, the last to node {}: {}", due, target,
+                        null == publication ? "no data-plane connection" : Publication.errorString(result));
+                }
+            }
+        }
+        forwardsSent.addAndGet(sent);
+    }
+
+    @Override
+    public void onNodeUp(final int upNode, final String dataEndpoint)
+    {
+        if (upNode == nodeId)
+        {
+            return;
+        }
+        final Aeron aeron = node.aeron();
+        final Publication publication = aeron.addPublication("aeron:udp?endpoint=" + dataEndpoint, DATA_STREAM_ID);
+        CloseHelper.quietClose(publications.getAndSet(upNode, publication));
+        LOG.info("cluster: node {} is up, data plane {}", upNode, dataEndpoint);
+    }
+
+    @Override
+    public void onNodeDown(final int downNode)
+    {
+        CloseHelper.quietClose(publications.getAndSet(downNode, null));
+        LOG.info("cluster: node {} is down", downNode);
+    }
+
+    @Override
+    public void onRouteChanged(final String filter, final long nodes)
+    {
+        final byte[] bytes = filter.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        while (!closed)
+        {
+            try
+            {
+                final long sequence = ring.tryNext();
+                try
+                {
+                    final MutableDirectBuffer frame = ring.get(sequence)
+                        .frame(RingEvent.CLUSTER_ROUTE, nodes, -1, bytes.length, System.nanoTime());
+                    frame.putBytes(0, bytes);
+                }
+                catch (final IllegalArgumentException ex)
+                {
+                    ring.get(sequence).noop(System.nanoTime());
+                    LOG.error("cluster: a route of {} bytes does not fit a ring slot: '{}' not routed", bytes.length,
+                        filter);
+                }
+                finally
+                {
+                    ring.publish(sequence);
+                }
+                return;
+            }
+            catch (final InsufficientCapacityException ex)
+            {
+                // The Router is busy: route changes are never dropped, the control plane waits.
+                java.util.concurrent.locks.LockSupport.parkNanos(RING_RETRY_NS);
+            }
+        }
+    }
+
+    @Override
+    public void onSessionOwner(final String clientId, final int owner, final int previousOwner, final long epoch)
+    {
+        // Session hand-off between nodes is the next step (DESIGN.md, section 6).
+    }
+
+    @Override
+    public void onSessionReleased(final String clientId, final long epoch)
+    {
+        // Session hand-off between nodes is the next step (DESIGN.md, section 6).
+    }
+
+    @Override
+    public void onRefused(final int reason, final String about)
+    {
+        LOG.error("cluster: the control plane refused a command of node {} (reason {}{}): {}", nodeId, reason,
+            ControlMessageDescriptor.REFUSED_ROUTES_FULL == reason ? ", the route table is full" : "", about);
+    }
+
+    @Override
+    public void onSynced()
+    {
+        LOG.info("cluster: node {} has the control plane's state", nodeId);
+    }
+
+    /** @return forwards offered to another node's data plane. */
+    public long forwardsSent()
+    {
+        return forwardsSent.get();
+    }
+
+    /** @return forwards this node received from others and put on its ring. */
+    public long forwardsReceived()
+    {
+        final DataPlaneReceiver current = receiver;
+        return null == current ? 0 : current.received();
+    }
+
+    /** @return forwards dropped because the destination could not take them. */
+    public long forwardsDropped()
+    {
+        return forwardsDropped.get();
+    }
+
+    @Override
+    public void close()
+    {
+        closed = true;
+        for (int i = 0; i < ClusterMembers.MAX_NODES; i++)
+        {
+            CloseHelper.quietClose(publications.getAndSet(i, null));
+        }
+        CloseHelper.quietClose(receiverRunner);
+        CloseHelper.quietClose(node);
+    }
+}

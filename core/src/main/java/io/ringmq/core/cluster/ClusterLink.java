@@ -1,0 +1,69 @@
+package io.ringmq.core.cluster;
+
+import org.agrona.DirectBuffer;
+
+/**
+ * What the Router needs from the cluster, implemented by the cluster module; {@link #NONE} for a single node.
+ * <p>
+ * <b>Threading:</b> every method is called on the routing thread and must not block it: a command for the control
+ * plane is queued, a forward is offered to the data plane and dropped (and counted by the implementation) when the
+ * destination cannot take it now.
+ */
+public interface ClusterLink
+{
+    /** A single node: nothing is told or forwarded. */
+    ClusterLink NONE = new ClusterLink()
+    {
+        @Override
+        public int nodeId()
+        {
+            return -1;
+        }
+
+        @Override
+        public void onLocalFilterAdded(final String filter)
+        {
+        }
+
+        @Override
+        public void onLocalFilterRemoved(final String filter)
+        {
+        }
+
+        @Override
+        public void forward(final long nodes, final DirectBuffer message, final int offset, final int length)
+        {
+            // No other node.
+        }
+    };
+
+    /**
+     * @return this node's id, or -1 without a cluster.
+     */
+    int nodeId();
+
+    /**
+     * This node's first subscriber to a filter arrived: the other nodes should forward matching messages here.
+     *
+     * @param filter the topic filter.
+     */
+    void onLocalFilterAdded(String filter);
+
+    /**
+     * This node's last subscriber to a filter left.
+     *
+     * @param filter the topic filter.
+     */
+    void onLocalFilterRemoved(String filter);
+
+    /**
+     * Send a forwarded message ({@link ForwardDescriptor}) to every node in {@code nodes}.
+     *
+     * @param nodes   one bit per destination node id.
+     * @param message the encoded message.
+     * @param offset  its offset.
+     * @param length  its length. A node that cannot take it now does not get it: the implementation counts and
+     *                logs the drop.
+     */
+    void forward(long nodes, DirectBuffer message, int offset, int length);
+}

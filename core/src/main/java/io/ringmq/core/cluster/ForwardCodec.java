@@ -1,0 +1,163 @@
+package io.ringmq.core.cluster;
+
+import static io.ringmq.core.cluster.ForwardDescriptor.FLAGS_OFFSET;
+import static io.ringmq.core.cluster.ForwardDescriptor.HEADER_LENGTH;
+import static io.ringmq.core.cluster.ForwardDescriptor.ORIGIN_NODE_OFFSET;
+import static io.ringmq.core.cluster.ForwardDescriptor.ORIGIN_SEQUENCE_OFFSET;
+import static io.ringmq.core.cluster.ForwardDescriptor.PAYLOAD_LENGTH_OFFSET;
+import static io.ringmq.core.cluster.ForwardDescriptor.PROPERTIES_LENGTH_OFFSET;
+import static io.ringmq.core.cluster.ForwardDescriptor.QOS_MASK;
+import static io.ringmq.core.cluster.ForwardDescriptor.EXPIRY_OFFSET;
+import static io.ringmq.core.cluster.ForwardDescriptor.RETAIN_FLAG;
+import static io.ringmq.core.cluster.ForwardDescriptor.TOPIC_LENGTH_OFFSET;
+import static java.nio.ByteOrder.LITTLE_ENDIAN;
+
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
+/**
+ * Writes and reads a forwarded message ({@link ForwardDescriptor}). A flyweight: {@link #wrap} checks that the
+ * lengths fit, then the accessors read in place. Allocates nothing. Not thread-safe: one per thread.
+ */
+public final class ForwardCodec
+{
+    private DirectBuffer buffer;
+    private int offset;
+
+    /**
+     * @param topicLength      bytes of topic.
+     * @param propertiesLength bytes of properties.
+     * @param payloadLength    bytes of payload.
+     * @return the length of a message with these parts.
+     */
+    public static int length(final int topicLength, final int propertiesLength, final int payloadLength)
+    {
+        return HEADER_LENGTH + topicLength + propertiesLength + payloadLength;
+    }
+
+    /**
+     * Writes a message; the destination must have room for {@link #length}.
+     *
+     * @param destination    where to write.
+     * @param offset         where the message starts.
+     * @param qos            the QoS it was published with.
+     * @param retain         whether it was published retained.
+     * @param expirySeconds  message expiry interval left, or -1 for none.
+     * @param originNode     this node's id.
+     * @param originSequence this node's sequence number of the forward.
+     * @param parts          where the topic, properties and payload are.
+     * @return its length.
+     */
+    public static int encode(
+        final MutableDirectBuffer destination, final int offset, final int qos, final boolean retain,
+        final int expirySeconds, final int originNode, final long originSequence, final MessageParts parts)
+    {
+        destination.putInt(offset + FLAGS_OFFSET, (qos & QOS_MASK) | (retain ? RETAIN_FLAG : 0), LITTLE_ENDIAN);
+        destination.putInt(offset + TOPIC_LENGTH_OFFSET, parts.topicLength(), LITTLE_ENDIAN);
+        destination.putInt(offset + PROPERTIES_LENGTH_OFFSET, parts.propertiesLength(), LITTLE_ENDIAN);
+        destination.putInt(offset + PAYLOAD_LENGTH_OFFSET, parts.payloadLength(), LITTLE_ENDIAN);
+        destination.putInt(offset + ORIGIN_NODE_OFFSET, originNode, LITTLE_ENDIAN);
+        destination.putInt(offset + EXPIRY_OFFSET, expirySeconds, LITTLE_ENDIAN);
+        destination.putLong(offset + ORIGIN_SEQUENCE_OFFSET, originSequence, LITTLE_ENDIAN);
+        int at = offset + HEADER_LENGTH;
+        destination.putBytes(at, parts.topicBuffer(), parts.topicOffset(), parts.topicLength());
+        at += parts.topicLength();
+        destination.putBytes(at, parts.propertiesBuffer(), parts.propertiesOffset(), parts.propertiesLength());
+        at += parts.propertiesLength();
+        destination.putBytes(at, parts.payloadBuffer(), parts.payloadOffset(), parts.payloadLength());
+        return at + parts.payloadLength() - offset;
+    }
+
+    /**
+     * Wraps a received message.
+     *
+     * @param buffer the message's buffer.
+     * @param offset where it starts.
+     * @param length its length as received.
+     * @return false if its lengths do not add up to {@code length} (the codec is then unusable until the next wrap).
+     */
+    public boolean wrap(final DirectBuffer buffer, final int offset, final int length)
+    {
+        this.buffer = null;
+        if (length < HEADER_LENGTH)
+        {
+            return false;
+        }
+        final long topic = buffer.getInt(offset + TOPIC_LENGTH_OFFSET, LITTLE_ENDIAN);
+        final long properties = buffer.getInt(offset + PROPERTIES_LENGTH_OFFSET, LITTLE_ENDIAN);
+        final long payload = buffer.getInt(offset + PAYLOAD_LENGTH_OFFSET, LITTLE_ENDIAN);
+        if (topic < 1 || properties < 0 || payload < 0 || HEADER_LENGTH + topic + properties + payload != length)
+        {
+            return false;
+        }
+        this.buffer = buffer;
+        this.offset = offset;
+        return true;
+    }
+
+    /** @return the QoS it was published with. */
+    public int qos()
+    {
+        return buffer.getInt(offset + FLAGS_OFFSET, LITTLE_ENDIAN) & QOS_MASK;
+    }
+
+    /** @return whether it was published retained. */
+    public boolean retain()
+    {
+        return (buffer.getInt(offset + FLAGS_OFFSET, LITTLE_ENDIAN) & RETAIN_FLAG) != 0;
+    }
+
+    /** @return the message expiry interval left when it was forwarded, seconds, or -1 for none. */
+    public int expirySeconds()
+    {
+        return buffer.getInt(offset + EXPIRY_OFFSET, LITTLE_ENDIAN);
+    }
+
+    /** @return the node it was published on. */
+    public int originNode()
+    {
+        return buffer.getInt(offset + ORIGIN_NODE_OFFSET, LITTLE_ENDIAN);
+    }
+
+    /** @return the origin's sequence number of this forward. */
+    public long originSequence()
+    {
+        return buffer.getLong(offset + ORIGIN_SEQUENCE_OFFSET, LITTLE_ENDIAN);
+    }
+
+    /** @return the topic's offset in the wrapped buffer. */
+    public int topicOffset()
+    {
+        return offset + HEADER_LENGTH;
+    }
+
+    /** @return the topic's length. */
+    public int topicLength()
+    {
+        return buffer.getInt(offset + TOPIC_LENGTH_OFFSET, LITTLE_ENDIAN);
+    }
+
+    /** @return the properties' offset in the wrapped buffer. */
+    public int propertiesOffset()
+    {
+        return topicOffset() + topicLength();
+    }
+
+    /** @return the properties' length. */
+    public int propertiesLength()
+    {
+        return buffer.getInt(offset + PROPERTIES_LENGTH_OFFSET, LITTLE_ENDIAN);
+    }
+
+    /** @return the payload's offset in the wrapped buffer. */
+    public int payloadOffset()
+    {
+        return propertiesOffset() + propertiesLength();
+    }
+
+    /** @return the payload's length. */
+    public int payloadLength()
+    {
+        return buffer.getInt(offset + PAYLOAD_LENGTH_OFFSET, LITTLE_ENDIAN);
+    }
+}

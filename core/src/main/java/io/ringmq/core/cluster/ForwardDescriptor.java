@@ -1,0 +1,54 @@
+package io.ringmq.core.cluster;
+
+import static org.agrona.BitUtil.SIZE_OF_INT;
+import static org.agrona.BitUtil.SIZE_OF_LONG;
+
+/**
+ * Layout of a message forwarded from the node a client published it on (the origin) to another node of the cluster
+ * that has subscribers to it: the data plane's unit, written by the origin's Router and read by the destination's.
+ * All little-endian. The topic is always the resolved name (never a topic alias); the properties are the
+ * publisher's MQTT 5 properties as received (none from an MQTT 3.1.1 publisher), which the destination's deliveries
+ * filter as they do for a local publisher's.
+ * <pre>
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +-------------------------------------------------------------+-+
+ *  |                       flags: QoS (bits 0-1), retain (bit 2)   |
+ *  +---------------------------------------------------------------+
+ *  |                         topic length                          |
+ *  +---------------------------------------------------------------+
+ *  |                       properties length                       |
+ *  +---------------------------------------------------------------+
+ *  |                        payload length                         |
+ *  +---------------------------------------------------------------+
+ *  |                          origin node                          |
+ *  +---------------------------------------------------------------+
+ *  |   message expiry interval left, seconds (-1: none)            |
+ *  +---------------------------------------------------------------+
+ *  |                 origin sequence (per origin node)             |
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ *  |  topic (UTF-8), properties, payload                         ...
+ *  +---------------------------------------------------------------+
+ * </pre>
+ */
+public final class ForwardDescriptor
+{
+    public static final int FLAGS_OFFSET = 0;
+    public static final int TOPIC_LENGTH_OFFSET = FLAGS_OFFSET + SIZE_OF_INT;
+    public static final int PROPERTIES_LENGTH_OFFSET = TOPIC_LENGTH_OFFSET + SIZE_OF_INT;
+    public static final int PAYLOAD_LENGTH_OFFSET = PROPERTIES_LENGTH_OFFSET + SIZE_OF_INT;
+    public static final int ORIGIN_NODE_OFFSET = PAYLOAD_LENGTH_OFFSET + SIZE_OF_INT;
+    public static final int EXPIRY_OFFSET = ORIGIN_NODE_OFFSET + SIZE_OF_INT;
+    public static final int ORIGIN_SEQUENCE_OFFSET = EXPIRY_OFFSET + SIZE_OF_INT;
+    /** Length of everything before the topic. */
+    public static final int HEADER_LENGTH = ORIGIN_SEQUENCE_OFFSET + SIZE_OF_LONG;
+    /** QoS bits of the flags. */
+    public static final int QOS_MASK = 0b11;
+    /** Retain bit of the flags. */
+    public static final int RETAIN_FLAG = 0b100;
+
+    private ForwardDescriptor()
+    {
+    }
+}

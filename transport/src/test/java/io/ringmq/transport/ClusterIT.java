@@ -1,0 +1,238 @@
+package io.ringmq.transport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult;
+import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
+import io.ringmq.cluster.ClusterMembers;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three broker processes on 127.0.0.1, .2 and .3 started from the jar as one cluster ({@code --node-id},
+ * {@code --cluster-members}): a message published on one node reaches the matching subscribers on the others, for
+ * every filter form, and the surviving nodes go on routing between themselves after one is killed.
+ */
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
+class ClusterIT
+{
+    private static final String[] HOSTS = {"127.0.0.1", "127.0.0.2", "127.0.0.3"};
+    private static final Duration ROUTE_TIMEOUT = Duration.ofSeconds(60);
+
+    @TempDir
+    Path dir;
+
+    private final BrokerProcess[] nodes = new BrokerProcess[3];
+    private final List<Mqtt5BlockingClient> clients = new ArrayList<>();
+
+    @AfterEach
+    void stop() throws InterruptedException
+    {
+        for (final Mqtt5BlockingClient client : clients)
+        {
+            if (client.getState().isConnected())
+            {
+                client.disconnect();
+            }
+        }
+        for (final BrokerProcess node : nodes)
+        {
+            if (null != node)
+            {
+                node.kill();
+            }
+        }
+    }
+
+    private void startCluster() throws IOException
+    {
+        final Random random = new Random();
+        final int port = freeOnAll(random);
+        final int base = freeUdpBase(random);
+        final String members = HOSTS[0] + ':' + base + ',' + HOSTS[1] + ':' + base + ',' + HOSTS[2] + ':' + base;
+        for (int i = 0; i < 3; i++)
+        {
+            nodes[i] = new BrokerProcess(dir.resolve("node-" + i + ".log"), HOSTS[i], port);
+        }
+        for (int i = 0; i < 3; i++)
+        {
+            nodes[i].startOrFail("node " + i, List.of("--data-dir", dir.resolve("data-" + i).toString(),
+                "--node-id", Integer.toString(i), "--cluster-members", members));
+        }
+    }
+
+    private static int freeOnAll(final Random random) throws IOException
+    {
+        for (int attempt = 0; attempt < 50; attempt++)
+        {
+            final int port = BrokerProcess.freePort(random);
+            boolean free = true;
+            for (final String host : HOSTS)
+            {
+                try (ServerSocket socket = new ServerSocket())
+                {
+                    socket.bind(new InetSocketAddress(host, port));
+                }
+                catch (final IOException ex)
+                {
+                    free = false;
+                }
+            }
+            if (free)
+            {
+                return port;
+            }
+        }
+        throw new IOException("no TCP port free on all three addresses");
+    }
+
+    private static int freeUdpBase(final Random random) throws IOException
+    {
+        for (int attempt = 0; attempt < 50; attempt++)
+        {
+            final int base = 20_000 + random.nextInt(2_000) * ClusterMembers.PORTS_PER_NODE;
+            boolean free = true;
+            for (final String host : HOSTS)
+            {
+                for (int port = base; port < base + ClusterMembers.PORTS_PER_NODE; port++)
+                {
+                    try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(host, port)))
+                    {
+                        socket.getLocalPort();
+                    }
+                    catch (final IOException ex)
+                    {
+                        free = false;
+                    }
+                }
+            }
+            if (free)
+            {
+                return base;
+            }
+        }
+        throw new IOException("no UDP base free on all three addresses");
+    }
+
+    private Mqtt5BlockingClient connect(final int node, final String id)
+    {
+        final Mqtt5BlockingClient client = MqttClient.builder().useMqttVersion5().identifier(id)
+            .serverHost(HOSTS[node]).serverPort(nodes[node].port()).buildBlocking();
+        client.connect();
+        clients.add(client);
+        return client;
+    }
+
+    /** What a subscriber received, by payload. */
+    private static Set<String> collect(final Mqtt5BlockingClient client, final String filter, final MqttQos qos)
+    {
+        final Set<String> received = ConcurrentHashMap.newKeySet();
+        client.toAsync().subscribeWith().topicFilter(filter).qos(qos)
+            .callback(publish -> received.add(new String(publish.getPayloadAsBytes(), StandardCharsets.UTF_8)))
+            .send().join();
+        return received;
+    }
+
+    /** Publish probes until every set has one: the routes have reached the publishing node. */
+    private static void awaitRoutes(final Mqtt5BlockingClient publisher, final String topic,
+        final List<Set<String>> subscribers)
+    {
+        final long deadline = System.nanoTime() + ROUTE_TIMEOUT.toNanos();
+        int probe = 0;
+        while (true)
+        {
+            final String payload = "probe-" + probe++;
+            publisher.publishWith().topic(topic).qos(MqttQos.AT_MOST_ONCE)
+                .payload(payload.getBytes(StandardCharsets.UTF_8)).send();
+            BrokerProcess.pause(100);
+            if (subscribers.stream().allMatch(set -> set.stream().anyMatch(p -> p.startsWith("probe-"))))
+            {
+                return;
+            }
+            assertTrue(System.nanoTime() < deadline, "routes did not reach the publishing node within " +
+                ROUTE_TIMEOUT.toSeconds() + " s");
+        }
+    }
+
+    private static void publishNumbered(final Mqtt5BlockingClient publisher, final String topic, final String prefix,
+        final int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            final Mqtt5PublishResult result = publisher.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE)
+                .payload((prefix + i).getBytes(StandardCharsets.UTF_8)).send();
+            assertTrue(result.getError().isEmpty(), "publish of " + prefix + i + ": " + result.getError());
+            assertEquals(Mqtt5PubAckReasonCode.SUCCESS,
+                ((Mqtt5PublishResult.Mqtt5Qos1Result)result).getPubAck().getReasonCode(), "PUBACK of " + prefix + i);
+        }
+    }
+
+    private static long count(final Set<String> received, final String prefix)
+    {
+        return received.stream().filter(p -> p.startsWith(prefix)).count();
+    }
+
+    @Test
+    void shouldRouteAcrossNodesForEveryFilterForm() throws Exception
+    {
+        startCluster();
+        final Set<String> exact = collect(connect(1, "sub-exact"), "plant/7/temp", MqttQos.AT_LEAST_ONCE);
+        final Set<String> plus = collect(connect(2, "sub-plus"), "plant/+/temp", MqttQos.AT_LEAST_ONCE);
+        final Set<String> hash = collect(connect(2, "sub-hash"), "plant/#", MqttQos.AT_MOST_ONCE);
+        final Set<String> other = collect(connect(1, "sub-other"), "office/#", MqttQos.AT_LEAST_ONCE);
+        final Set<String> local = collect(connect(0, "sub-local"), "plant/7/temp", MqttQos.AT_LEAST_ONCE);
+        final Mqtt5BlockingClient publisher = connect(0, "pub");
+
+        awaitRoutes(publisher, "plant/7/temp", List.of(exact, plus, hash, local));
+        publishNumbered(publisher, "plant/7/temp", "m-", 200);
+        assertTrue(BrokerProcess.await(() -> count(exact, "m-") == 200 && count(plus, "m-") == 200 &&
+            count(local, "m-") == 200, Duration.ofSeconds(20)),
+            "every QoS 1 message on every node: exact " + count(exact, "m-") + ", plus " + count(plus, "m-") +
+            ", local " + count(local, "m-"));
+        assertTrue(BrokerProcess.await(() -> count(hash, "m-") == 200, Duration.ofSeconds(10)),
+            "QoS 0 subscriber on node 2: " + count(hash, "m-"));
+        assertEquals(0, other.size(), "a filter that does not match gets nothing");
+
+        // A publisher on another node reaches the first node's subscriber, and one node's several subscribers.
+        final Set<String> back = collect(connect(0, "sub-back"), "plant/+/pressure", MqttQos.AT_LEAST_ONCE);
+        final Mqtt5BlockingClient publisher2 = connect(2, "pub2");
+        awaitRoutes(publisher2, "plant/9/pressure", List.of(back, hash));
+        publishNumbered(publisher2, "plant/9/pressure", "p-", 100);
+        assertTrue(BrokerProcess.await(() -> count(back, "p-") == 100, Duration.ofSeconds(20)),
+            "node 2 to node 0: " + count(back, "p-"));
+    }
+
+    @Test
+    void shouldKeepRoutingBetweenTheSurvivorsWhenANodeIsKilled() throws Exception
+    {
+        startCluster();
+        final Set<String> onOne = collect(connect(1, "sub-1"), "fleet/+/state", MqttQos.AT_LEAST_ONCE);
+        final Mqtt5BlockingClient publisher = connect(0, "pub-0");
+        awaitRoutes(publisher, "fleet/a/state", List.of(onOne));
+
+        nodes[2].kill();
+        publishNumbered(publisher, "fleet/a/state", "after-kill-", 100);
+        assertTrue(BrokerProcess.await(() -> count(onOne, "after-kill-") == 100, Duration.ofSeconds(30)),
+            "node 0 to node 1 with node 2 dead: " + count(onOne, "after-kill-"));
+    }
+}

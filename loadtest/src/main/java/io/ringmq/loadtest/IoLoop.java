@@ -84,6 +84,8 @@ final class IoLoop implements Runnable
     private final int version;
     private final Selector selector;
     private final InetSocketAddress remote;
+    /** Whether connections go to several brokers (--hosts and the like). */
+    private final boolean spread;
     private final InetSocketAddress[] sources;
     private final FrameReader reader;
     private final ByteBuffer outByteBuffer;
@@ -145,6 +147,8 @@ final class IoLoop implements Runnable
         this.selector = Selector.open();
         this.timer = new WakeupTimer(selector);
         this.remote = new InetSocketAddress(options.host, options.port);
+        this.spread = !options.publisherHosts.isEmpty() || !options.subscriberHosts.isEmpty() ||
+            !options.otherHosts.isEmpty();
         this.sources = new InetSocketAddress[options.sourceAddresses.size()];
         for (int i = 0; i < sources.length; i++)
         {
@@ -653,7 +657,7 @@ final class IoLoop implements Runnable
                 channel.setOption(StandardSocketOptions.SO_REUSEADDR, Boolean.TRUE);
                 channel.bind(sources[c.sourceAddressIndex % sources.length]);
             }
-            final boolean connected = channel.connect(remote);
+            final boolean connected = channel.connect(spread ? options.endpointFor(c.role, c.index) : remote);
             c.key = channel.register(selector, connected ? SelectionKey.OP_READ : SelectionKey.OP_CONNECT, c);
             if (connected)
             {

@@ -10,6 +10,7 @@ import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.TypeConversionException;
 
 import java.nio.charset.StandardCharsets;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -31,6 +32,10 @@ final class LoadOptions
     Scenario scenario;
     String host = "127.0.0.1";
     int port = 1883;
+    /** Brokers by role when spread over a cluster; empty: {@link #host}:{@link #port}. */
+    List<InetSocketAddress> publisherHosts = new ArrayList<>();
+    List<InetSocketAddress> subscriberHosts = new ArrayList<>();
+    List<InetSocketAddress> otherHosts = new ArrayList<>();
     int publishers = -1;
     int subscribers = -1;
     int connections = -1;
@@ -246,6 +251,65 @@ final class LoadOptions
         }
         host = value.substring(0, colon);
         port = intValue("--broker", value.substring(colon + 1), 1, 65535);
+    }
+
+    @Option(names = "--hosts", paramLabel = "H:P,...", description = "brokers of a cluster to spread the "
+        + "connections over: publishers round robin from the first, subscribers from the second (so even one "
+        + "subscriber is on another node than the first publisher), the others round robin")
+    void hosts(final String value)
+    {
+        final List<InetSocketAddress> all = endpoints("--hosts", value);
+        publisherHosts = all;
+        subscriberHosts = new ArrayList<>(all.subList(1 % all.size(), all.size()));
+        subscriberHosts.addAll(all.subList(0, 1 % all.size()));
+        otherHosts = all;
+    }
+
+    @Option(names = "--publisher-hosts", paramLabel = "H:P,...", description = "brokers the publishers connect "
+        + "to, round robin (overrides --hosts for them)")
+    void publisherHosts(final String value)
+    {
+        publisherHosts = endpoints("--publisher-hosts", value);
+    }
+
+    @Option(names = "--subscriber-hosts", paramLabel = "H:P,...", description = "brokers the subscribers connect "
+        + "to, round robin (overrides --hosts for them)")
+    void subscriberHosts(final String value)
+    {
+        subscriberHosts = endpoints("--subscriber-hosts", value);
+    }
+
+    private static List<InetSocketAddress> endpoints(final String option, final String value)
+    {
+        final List<InetSocketAddress> endpoints = new ArrayList<>();
+        for (final String entry : value.split(","))
+        {
+            final String trimmed = entry.trim();
+            final int colon = trimmed.lastIndexOf(':');
+            if (colon <= 0)
+            {
+                throw new IllegalArgumentException(option + " entries must be host:port: " + trimmed);
+            }
+            endpoints.add(new InetSocketAddress(trimmed.substring(0, colon),
+                intValue(option, trimmed.substring(colon + 1), 1, 65535)));
+        }
+        return endpoints;
+    }
+
+    /**
+     * @param role  a connection's role.
+     * @param index its index within the role.
+     * @return the broker it connects to: by --hosts, --publisher-hosts, --subscriber-hosts, else --host:--port.
+     */
+    InetSocketAddress endpointFor(final int role, final int index)
+    {
+        final List<InetSocketAddress> hosts = Connection.ROLE_PUBLISHER == role ? publisherHosts :
+            Connection.ROLE_SUBSCRIBER == role ? subscriberHosts : otherHosts;
+        if (hosts.isEmpty())
+        {
+            return new InetSocketAddress(host, port);
+        }
+        return hosts.get(Math.floorMod(index, hosts.size()));
     }
 
     @Option(names = "--publishers", paramLabel = "N",

@@ -121,6 +121,28 @@ class LoadTestCommandLineTest
     }
 
     @Test
+    void shouldSpreadConnectionsOverTheHostsOfACluster()
+    {
+        final LoadOptions spread = LoadOptions.parse(Scenario.FAN_IN,
+            List.of("--hosts", "127.0.0.1:1883,127.0.0.2:1884,127.0.0.3:1885"));
+        assertEquals(1883, spread.endpointFor(Connection.ROLE_PUBLISHER, 0).getPort());
+        assertEquals(1884, spread.endpointFor(Connection.ROLE_PUBLISHER, 4).getPort());
+        assertEquals(1884, spread.endpointFor(Connection.ROLE_SUBSCRIBER, 0).getPort(),
+            "the first subscriber is on another node than the first publisher");
+        assertEquals(1883, spread.endpointFor(Connection.ROLE_SUBSCRIBER, 2).getPort());
+        assertEquals(1885, spread.endpointFor(Connection.ROLE_IDLE, 2).getPort());
+
+        final LoadOptions placed = LoadOptions.parse(Scenario.FAN_IN,
+            List.of("--publisher-hosts", "127.0.0.1:1883", "--subscriber-hosts", "127.0.0.2:1883"));
+        assertEquals("127.0.0.1", placed.endpointFor(Connection.ROLE_PUBLISHER, 7).getHostString());
+        assertEquals("127.0.0.2", placed.endpointFor(Connection.ROLE_SUBSCRIBER, 3).getHostString());
+        assertEquals(1883, LoadOptions.parse(Scenario.FAN_IN, List.of("--port", "1883"))
+            .endpointFor(Connection.ROLE_PUBLISHER, 0).getPort(), "without hosts: --host and --port");
+        assertThrows(IllegalArgumentException.class,
+            () -> LoadOptions.parse(Scenario.FAN_IN, List.of("--hosts", "nohost")));
+    }
+
+    @Test
     void shouldKeepTheDefaults()
     {
         final LoadOptions o = LoadOptions.parse(Scenario.FAN_IN, List.of());

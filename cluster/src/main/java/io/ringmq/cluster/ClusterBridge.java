@@ -85,7 +85,7 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, AutoCl
             final Subscription subscription = started.aeron().addSubscription(
                 "aeron:udp?endpoint=" + config.dataEndpoint(), DATA_STREAM_ID);
             receiver = new DataPlaneReceiver(subscription, ring, maxMessageLength);
-            receiverRunner = new AgentRunner(ClusterNode.idleStrategy(), ex ->
+            receiverRunner = new AgentRunner(ClusterNode.dataPathIdle(), ex ->
                 LOG.error("cluster: data-plane receiver failed", ex), null, receiver);
             AgentRunner.startOnThread(receiverRunner);
         }

@@ -21,8 +21,9 @@ import io.ringmq.cluster.control.ControlPlaneService;
 import org.agrona.CloseHelper;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.AgentRunner;
+
 import org.agrona.concurrent.IdleStrategy;
-import org.agrona.concurrent.SleepingMillisIdleStrategy;
+import org.agrona.concurrent.SleepingIdleStrategy;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,14 +35,22 @@ import org.slf4j.LoggerFactory;
  * <p>
  * Everything Aeron keeps on disk is under the node's cluster directory ({@code <data-dir>/cluster}): {@code aeron}
  * (the driver's buffers; deleted at start and stop), {@code archive} (the recorded log) and {@code consensus}
- * (the cluster's mark file, recording log and snapshots). Every Aeron thread sleeps 1 ms when idle
- * ({@link #IDLE_SLEEP_MS}), so several nodes on a small machine do not spin one another off the CPU; a dedicated
- * server can trade CPU for latency (tuning.md).
+ * (the cluster's mark file, recording log and snapshots).
+ * <p>
+ * Idle: no thread spins. A thread whose duty cycle found no work sleeps: on the message path (the media driver,
+ * shared mode, and the data-plane receiver) for {@link #DATA_PATH_MAX_PARK_NS}; on the control plane's (archive,
+ * consensus module, clustered service, control-plane client) for {@link #CONTROL_PATH_MAX_PARK_NS}, a small cost
+ * next to the cluster's heartbeats (200 ms) and leases (seconds). (A backoff strategy that spins and yields before
+ * it parks cost twice the CPU of an idle node here: the driver's timers find a little work every few
+ * milliseconds, and each time the backoff starts over.) So several nodes on a small machine do not spin one
+ * another off the CPU; a dedicated server can trade CPU for latency (tuning.md).
  */
 public final class ClusterNode implements AutoCloseable
 {
-    /** How long an idle Aeron thread sleeps. */
-    public static final long IDLE_SLEEP_MS = 1;
+    /** Sleep of an idle thread on the message path: what an idle node adds to a forward's latency, per thread. */
+    public static final long DATA_PATH_MAX_PARK_NS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** Sleep of an idle control-plane thread. */
+    public static final long CONTROL_PATH_MAX_PARK_NS = TimeUnit.MILLISECONDS.toNanos(10);
 
     private static final Logger LOG = LoggerFactory.getLogger(ClusterNode.class);
 
@@ -63,7 +72,7 @@ public final class ClusterNode implements AutoCloseable
         final MediaDriver.Context driverContext = new MediaDriver.Context()
             .aeronDirectoryName(aeronDir)
             .threadingMode(ThreadingMode.SHARED)
-            .sharedIdleStrategy(idle())
+            .sharedIdleStrategy(dataPathIdle())
             .dirDeleteOnStart(true)
             .dirDeleteOnShutdown(true)
             .termBufferSparseFile(true)
@@ -162,16 +171,16 @@ public final class ClusterNode implements AutoCloseable
     }
 
     /**
-     * @return the idle strategy of every cluster thread of a node (a new instance: each thread has its own).
+     * @return the idle strategy of a thread on the message path (a new instance: each thread has its own).
      */
-    public static IdleStrategy idleStrategy()
+    public static IdleStrategy dataPathIdle()
     {
-        return idle();
+        return new SleepingIdleStrategy(DATA_PATH_MAX_PARK_NS);
     }
 
     private static IdleStrategy idle()
     {
-        return new SleepingMillisIdleStrategy(IDLE_SLEEP_MS);
+        return new SleepingIdleStrategy(CONTROL_PATH_MAX_PARK_NS);
     }
 
     /**

@@ -1,12 +1,12 @@
 package io.ringmq.cluster;
 
+import java.nio.ByteOrder;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 import com.lmax.disruptor.InsufficientCapacityException;
 import com.lmax.disruptor.RingBuffer;
-import io.aeron.Aeron;
 import io.aeron.Publication;
 import io.aeron.Subscription;
 import io.ringmq.cluster.control.ClusterListener;
@@ -19,6 +19,7 @@ import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.ControlledMessageHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,8 +33,10 @@ import org.slf4j.LoggerFactory;
  *   {@link RingEvent#CLUSTER_ROUTE} ring event, so the Router stays the only writer of its routing state; a node up
  *   or down opens or closes that node's data-plane publication.</li>
  * </ul>
- * A forward that a node cannot take now (not connected, back-pressured) is dropped and counted: in this step
- * forwards are at most once (DESIGN.md, section 5).
+ * A forward that a node's publication cannot take now waits in that node's bounded pending queue; one that finds the
+ * queue full is refused (the Router then refuses a QoS 1/2 message to its publisher); one for a node without a
+ * connection is dropped. Both are counted and logged. Forwards are not acknowledged by the destination yet: one in
+ * flight when a node dies is lost (DESIGN.md, section 5).
  */
 public final class ClusterBridge implements ClusterLink, ClusterListener, AutoCloseable
 {
@@ -45,9 +48,16 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, AutoCl
 
     private final int nodeId;
     private final RingBuffer<RingEvent> ring;
-    /** Each node's data-plane publication: set and cleared by the client's agent, offered to by the Router. */
-    private final AtomicReferenceArray<Publication> publications =
-        new AtomicReferenceArray<>(ClusterMembers.MAX_NODES);
+    /**
+     * Each live peer's data-plane link: set and cleared by the client's agent (node up, node down); the Router offers
+     * to its publication and writes to its pending queue, the data-plane agent drains the queue.
+     */
+    private final AtomicReferenceArray<PeerLink> links = new AtomicReferenceArray<>(ClusterMembers.MAX_NODES);
+    private final ControlledMessageHandler drainHandler = this::onPending;
+    private final AtomicLong forwardsQueued = new AtomicLong();
+    private final AtomicLong forwardsRefused = new AtomicLong();
+    private PeerLink draining;
+    private boolean drainBlocked;
     private final AtomicLong forwardsSent = new AtomicLong();
     private final AtomicLong forwardsDropped = new AtomicLong();
     private final AtomicLong commandsDropped = new AtomicLong();
@@ -84,7 +94,7 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, AutoCl
         {
             final Subscription subscription = started.aeron().addSubscription(
                 "aeron:udp?endpoint=" + config.dataEndpoint(), DATA_STREAM_ID);
-            receiver = new DataPlaneReceiver(subscription, ring, maxMessageLength);
+            receiver = new DataPlaneReceiver(subscription, ring, maxMessageLength, this::drainPending);
             receiverRunner = new AgentRunner(ClusterNode.dataPathIdle(), ex ->
                 LOG.error("cluster: data-plane receiver failed", ex), null, receiver);
             AgentRunner.startOnThread(receiverRunner);
@@ -127,37 +137,123 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, AutoCl
         LOG.error("cluster: the control-plane command queue is full: {} of '{}' not sent", what, filter);
     }
 
+    /**
+     * Offers the message to each node's publication; behind a back-pressured publication (or messages already
+     * waiting) it goes in that node's pending queue, in order, drained by the data-plane agent. A node without a
+     * connection (down, or just up) does not get it: counted as dropped.
+     *
+     * @return false if a node's pending queue was full: that node does not get the message (counted as refused;
+     *         the Router refuses a QoS 1/2 message to its publisher then, so none is acknowledged and lost here).
+     */
     @Override
-    public void forward(final long nodes, final DirectBuffer message, final int offset, final int length)
+    public boolean forward(final long nodes, final DirectBuffer message, final int offset, final int length)
     {
-        int sent = 0;
+        boolean taken = true;
         long pending = nodes;
         while (pending != 0)
         {
             final int target = Long.numberOfTrailingZeros(pending);
             pending &= pending - 1;
-            final Publication publication = publications.get(target);
-            long result = null == publication ? Publication.NOT_CONNECTED : publication.offer(message, offset, length);
-            if (Publication.ADMIN_ACTION == result)
+            final PeerLink link = links.get(target);
+            if (null == link)
             {
-                result = publication.offer(message, offset, length);
+                dropped(target, "no data-plane connection");
+                continue;
             }
-            if (result > 0)
+            if (link.queue.size() == 0)
             {
-                sent++;
+                final long result = link.offer(message, offset, length);
+                if (result > 0)
+                {
+                    forwardsSent.incrementAndGet();
+                    continue;
+                }
+                if (Publication.BACK_PRESSURED != result && Publication.ADMIN_ACTION != result)
+                {
+                    dropped(target, PeerLink.errorString(result));
+                    continue;
+                }
+            }
+            if (0 == (message.getInt(offset + ForwardDescriptor.FLAGS_OFFSET, ByteOrder.LITTLE_ENDIAN) &
+                ForwardDescriptor.QOS_MASK) && link.queue.size() > PeerLink.QOS0_QUEUE_BYTES)
+            {
+                // QoS 0 is dropped early rather than delivered late, and leaves the queue to QoS 1/2.
+                dropped(target, "QoS 0 behind a backed-up node");
+                continue;
+            }
+            if (link.enqueue(message, offset, length))
+            {
+                forwardsQueued.incrementAndGet();
             }
             else
             {
-                forwardsDropped.incrementAndGet();
-                final long due = dropLog.onEvent(System.nanoTime());
-                if (due > 0)
-                {
-                    LOG.warn("cluster: {} forward(s) dropped, the last to node {}: {}", due, target,
-                        null == publication ? "no data-plane connection" : Publication.errorString(result));
-                }
+                forwardsRefused.incrementAndGet();
+                taken = false;
+                logDrop(target, "its pending queue is full");
             }
         }
-        forwardsSent.addAndGet(sent);
+        return taken;
+    }
+
+    private void dropped(final int target, final String why)
+    {
+        forwardsDropped.incrementAndGet();
+        logDrop(target, why);
+    }
+
+    private void logDrop(final int target, final String why)
+    {
+        final long due = dropLog.onEvent(System.nanoTime());
+        if (due > 0)
+        {
+            LOG.warn("cluster: {} forward(s) not delivered since the last report, the last to node {}: {}", due,
+                target, why);
+        }
+    }
+
+    /**
+     * Sends what waits in the peers' pending queues, in order, until a publication pushes back. Data-plane agent
+     * thread only.
+     *
+     * @return messages sent.
+     */
+    int drainPending()
+    {
+        int sent = 0;
+        for (int i = 0; i < ClusterMembers.MAX_NODES; i++)
+        {
+            final PeerLink link = links.get(i);
+            if (null != link && link.queue.size() > 0)
+            {
+                draining = link;
+                drainBlocked = false;
+                sent += link.queue.controlledRead(drainHandler);
+            }
+        }
+        draining = null;
+        return sent;
+    }
+
+    private ControlledMessageHandler.Action onPending(
+        final int type, final MutableDirectBuffer buffer, final int index, final int length)
+    {
+        if (drainBlocked)
+        {
+            return ControlledMessageHandler.Action.ABORT;
+        }
+        final long result = draining.offer(buffer, index, length);
+        if (result > 0)
+        {
+            forwardsSent.incrementAndGet();
+            return ControlledMessageHandler.Action.CONTINUE;
+        }
+        if (Publication.BACK_PRESSURED == result || Publication.ADMIN_ACTION == result)
+        {
+            drainBlocked = true;
+            return ControlledMessageHandler.Action.ABORT;
+        }
+        dropped(-1, PeerLink.errorString(result));
+        return ControlledMessageHandler.Action.CONTINUE;
     }
 
     @Override
@@ -167,17 +263,31 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, AutoCl
         {
             return;
         }
-        final Aeron aeron = node.aeron();
-        final Publication publication = aeron.addPublication("aeron:udp?endpoint=" + dataEndpoint, DATA_STREAM_ID);
-        CloseHelper.quietClose(publications.getAndSet(upNode, publication));
+        final Publication publication = node.aeron().addPublication(
+            "aeron:udp?endpoint=" + dataEndpoint + "|term-length=" + PeerLink.TERM_LENGTH, DATA_STREAM_ID);
+        close(links.getAndSet(upNode, new PeerLink(publication)));
         LOG.info("cluster: node {} is up, data plane {}", upNode, dataEndpoint);
     }
 
     @Override
     public void onNodeDown(final int downNode)
     {
-        CloseHelper.quietClose(publications.getAndSet(downNode, null));
+        close(links.getAndSet(downNode, null));
         LOG.info("cluster: node {} is down", downNode);
+    }
+
+    private void close(final PeerLink link)
+    {
+        if (null != link)
+        {
+            // What still waits is not sent (the agent that drains finds the publication closed and counts it).
+            final int waiting = link.queue.size();
+            if (waiting > 0)
+            {
+                LOG.warn("cluster: {} bytes of forwards to a node that went away are dropped", waiting);
+            }
+            CloseHelper.quietClose(link.publication);
+        }
     }
 
     @Override
@@ -253,7 +363,19 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, AutoCl
         return null == current ? 0 : current.received();
     }
 
-    /** @return forwards dropped because the destination could not take them. */
+    /** @return forwards that waited in a pending queue behind a back-pressured publication. */
+    public long forwardsQueued()
+    {
+        return forwardsQueued.get();
+    }
+
+    /** @return forwards refused because a node's pending queue was full. */
+    public long forwardsRefused()
+    {
+        return forwardsRefused.get();
+    }
+
+    /** @return forwards dropped because the destination had no data-plane connection (or lost it). */
     public long forwardsDropped()
     {
         return forwardsDropped.get();
@@ -265,7 +387,7 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, AutoCl
         closed = true;
         for (int i = 0; i < ClusterMembers.MAX_NODES; i++)
         {
-            CloseHelper.quietClose(publications.getAndSet(i, null));
+            close(links.getAndSet(i, null));
         }
         CloseHelper.quietClose(receiverRunner);
         CloseHelper.quietClose(node);

@@ -2,6 +2,7 @@ package io.ringmq.cluster;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntSupplier;
 
 import com.lmax.disruptor.InsufficientCapacityException;
 import com.lmax.disruptor.RingBuffer;
@@ -20,13 +21,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The data plane's receiving side: polls this node's data-plane subscription and puts each forwarded message on the
- * broker's ring as a {@link RingEvent#FORWARDED} event, one copy from Aeron's term buffer into the ring slot (or,
- * above the slot's size, into a buffer of a bounded pool that the Router gives back).
+ * The data plane's agent. Its receiving side polls this node's data-plane subscription and puts each forwarded
+ * message on the broker's ring as a {@link RingEvent#FORWARDED} event, one copy from Aeron's term buffer into the
+ * ring slot (or, above the slot's size, into a buffer of a bounded pool that the Router gives back).
  * <p>
  * Back-pressure, never loss, on this side: when the ring or the pool is full the fragment is left in the term
  * buffer (ABORT) and taken on a later poll; Aeron's flow control then holds the sending node, which drops and counts
  * what it cannot send.
+ * <p>
+ * Its sending side drains the forwards waiting for back-pressured peers ({@link ClusterBridge#drainPending()}).
  * <p>
  * Threading: its own agent thread; the ring is multi-producer.
  */
@@ -40,12 +43,16 @@ final class DataPlaneReceiver implements Agent
     private final RingBuffer<RingEvent> ring;
     private final FrameBufferPool largeFrames;
     private final int maxInlineLength;
+    /** Sends the forwards waiting for back-pressured peers (the sending side shares this thread). */
+    private final IntSupplier drainPending;
     private final ControlledFragmentAssembler assembler = new ControlledFragmentAssembler(this::onFragment);
     private final AtomicLong received = new AtomicLong();
     private final RateLimitedLog tooLargeLog = new RateLimitedLog(TimeUnit.SECONDS.toNanos(10));
 
-    DataPlaneReceiver(final Subscription subscription, final RingBuffer<RingEvent> ring, final int maxMessageLength)
+    DataPlaneReceiver(final Subscription subscription, final RingBuffer<RingEvent> ring, final int maxMessageLength,
+        final IntSupplier drainPending)
     {
+        this.drainPending = drainPending;
         this.subscription = subscription;
         this.ring = ring;
         this.largeFrames = new FrameBufferPool(maxMessageLength, LARGE_BUFFERS);
@@ -55,7 +62,7 @@ final class DataPlaneReceiver implements Agent
     @Override
     public int doWork()
     {
-        return subscription.controlledPoll(assembler, FRAGMENTS_PER_POLL);
+        return subscription.controlledPoll(assembler, FRAGMENTS_PER_POLL) + drainPending.getAsInt();
     }
 
     private ControlledFragmentHandler.Action onFragment(

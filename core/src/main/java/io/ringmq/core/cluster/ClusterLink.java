@@ -6,8 +6,7 @@ import org.agrona.DirectBuffer;
  * What the Router needs from the cluster, implemented by the cluster module; {@link #NONE} for a single node.
  * <p>
  * <b>Threading:</b> every method is called on the routing thread and must not block it: a command for the control
- * plane is queued, a forward is offered to the data plane and dropped (and counted by the implementation) when the
- * destination cannot take it now.
+ * plane is queued, a forward is offered to the data plane or queued behind it, within a bound.
  */
 public interface ClusterLink
 {
@@ -31,9 +30,9 @@ public interface ClusterLink
         }
 
         @Override
-        public void forward(final long nodes, final DirectBuffer message, final int offset, final int length)
+        public boolean forward(final long nodes, final DirectBuffer message, final int offset, final int length)
         {
-            // No other node.
+            return true;
         }
     };
 
@@ -62,8 +61,10 @@ public interface ClusterLink
      * @param nodes   one bit per destination node id.
      * @param message the encoded message.
      * @param offset  its offset.
-     * @param length  its length. A node that cannot take it now does not get it: the implementation counts and
-     *                logs the drop.
+     * @param length  its length.
+     * @return false if a node could not take it or queue it (back-pressure past its bound): the Router then
+     *         refuses a QoS 1/2 message to its publisher. A node without a connection does not get it, without a
+     *         refusal. Every drop and refusal is counted and logged by the implementation.
      */
-    void forward(long nodes, DirectBuffer message, int offset, int length);
+    boolean forward(long nodes, DirectBuffer message, int offset, int length);
 }

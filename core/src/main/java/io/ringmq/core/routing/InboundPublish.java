@@ -34,6 +34,9 @@ final class InboundPublish
     private static final int NO_MATCH = 0;
     private static final int ROUTED = 1;
     private static final int JOURNAL_FULL = 2;
+    private static final int FORWARD_NONE = 0;
+    private static final int FORWARD_SENT = 1;
+    private static final int FORWARD_REFUSED = 2;
     /** Marks a collected target whose overflow policy dropped the delivery. */
     private static final int DROPPED = -1;
 
@@ -98,21 +101,9 @@ final class InboundPublish
         state.counters.publishReceivedByQos[qos]++;
         state.counters.publishBytesReceived += publish.payloadLength();
 
-        if (2 == qos)
+        if (2 == qos && !admitQos2(connection, session, packetId))
         {
-            if (session.inboundQos2().contains(packetId))
-            {
-                state.sender.ack(connection, PacketType.PUBREC, packetId, ReasonCode.SUCCESS);
-                return;
-            }
-            // MQTT 5 clients are told the limit (Receive Maximum); a 3.1.1 client that leaves more QoS 2 publishes
-            // unreleased is closed too, so no client can grow this set without bound.
-            if (session.inboundQos2().size() >= state.config.receiveMaximum())
-            {
-                state.disconnector.violation(connection, ReasonCode.RECEIVE_MAXIMUM_EXCEEDED,
-                    "MQTT-3.3.4-9: more than Receive Maximum QoS 2 publishes unacknowledged");
-                return;
-            }
+            return;
         }
 
         if ('$' == topicBuffer.getByte(topicOffset) ||
@@ -136,6 +127,14 @@ final class InboundPublish
             }
             source.retain = false;  // 3.1.1 and QoS 0 cannot be told: delivered, not retained
         }
+        // Other nodes first: a QoS 1/2 message that a node cannot take (its queue is full) is refused before any
+        // local subscriber has it, so a publisher that sends it again causes no duplicate here.
+        final int forwarded = forward(source);
+        if (FORWARD_REFUSED == forwarded && qos > 0)
+        {
+            onQuotaExceeded(connection, qos, packetId);
+            return;
+        }
         if (!state.retained.journal(source, state.nowNs) && qos > 0)
         {
             state.counters.refusedJournalFull++;
@@ -149,13 +148,34 @@ final class InboundPublish
             onQuotaExceeded(connection, qos, packetId);
             return;
         }
-        final boolean forwardedAny = forward(source);
+        final boolean forwardedAny = FORWARD_NONE != forwarded;
         if (source.retain)
         {
             state.retained.retain(source);
         }
         acknowledge(connection, session, qos, packetId,
             NO_MATCH == result && !forwardedAny ? ReasonCode.NO_MATCHING_SUBSCRIBERS : ReasonCode.SUCCESS);
+    }
+
+    /**
+     * @return false if the QoS 2 publish is handled already: a duplicate (PUBREC again) or one past Receive Maximum.
+     */
+    private boolean admitQos2(final ClientConnection connection, final Session session, final int packetId)
+    {
+        if (session.inboundQos2().contains(packetId))
+        {
+            state.sender.ack(connection, PacketType.PUBREC, packetId, ReasonCode.SUCCESS);
+            return false;
+        }
+        // MQTT 5 clients are told the limit (Receive Maximum); a 3.1.1 client that leaves more QoS 2 publishes
+        // unreleased is closed too, so no client can grow this set without bound.
+        if (session.inboundQos2().size() >= state.config.receiveMaximum())
+        {
+            state.disconnector.violation(connection, ReasonCode.RECEIVE_MAXIMUM_EXCEEDED,
+                "MQTT-3.3.4-9: more than Receive Maximum QoS 2 publishes unacknowledged");
+            return false;
+        }
+        return true;
     }
 
     private void fillSource(final Session session, final PublishDecoder publish, final DirectBuffer frame,
@@ -412,17 +432,18 @@ final class InboundPublish
     }
 
     /**
-     * Send an accepted message to the other nodes with subscribers to it (none without a cluster). In this step a
-     * forward is at most once: the data plane drops it, counted, when the destination cannot take it.
+     * Send a message to the other nodes with subscribers to it (none without a cluster). The data plane sends it or
+     * queues it behind a back-pressured node, within a bound; forwards are not acknowledged by the destination yet.
      *
-     * @return whether any other node has subscribers to it.
+     * @return {@link #FORWARD_NONE} when no other node has subscribers, {@link #FORWARD_SENT}, or
+     *         {@link #FORWARD_REFUSED} when a node's queue was full.
      */
-    private boolean forward(final PublishSource source)
+    private int forward(final PublishSource source)
     {
         final long nodes = state.remoteRoutes.match(source.topicBuffer, source.topicOffset, source.topicLength);
         if (0 == nodes)
         {
-            return false;
+            return FORWARD_NONE;
         }
         final int length = ForwardCodec.length(source.topicLength, source.propertiesLength, source.payloadLength);
         if (forwardBuffer.capacity() < length)
@@ -434,8 +455,7 @@ final class InboundPublish
             (source.expiryDeadlineNs - state.nowNs + NANOS_PER_SECOND - 1) / NANOS_PER_SECOND));
         ForwardCodec.encode(forwardBuffer, 0, source.qos, source.retain, expirySeconds, state.cluster.nodeId(),
             ++forwardSequence, source);
-        state.cluster.forward(nodes, forwardBuffer, 0, length);
-        return true;
+        return state.cluster.forward(nodes, forwardBuffer, 0, length) ? FORWARD_SENT : FORWARD_REFUSED;
     }
 
     /**

@@ -33,6 +33,7 @@ class RouterClusterTest
 
     private final List<String> announced = new ArrayList<>();
     private final List<byte[]> forwards = new ArrayList<>();
+    private boolean refuse;
     private final List<Long> forwardNodes = new ArrayList<>();
     private final RouterHarness harness = new RouterHarness(new BrokerConfig().sysIntervalSeconds(0));
 
@@ -60,12 +61,13 @@ class RouterClusterTest
             }
 
             @Override
-            public void forward(final long nodes, final DirectBuffer message, final int offset, final int length)
+            public boolean forward(final long nodes, final DirectBuffer message, final int offset, final int length)
             {
                 final byte[] copy = new byte[length];
                 message.getBytes(offset, copy);
                 forwards.add(copy);
                 forwardNodes.add(nodes);
+                return !refuse;
             }
         });
     }
@@ -124,6 +126,24 @@ class RouterClusterTest
         route("s/+/t", 0b0010);
         harness.publish(PUB, MqttVersion.MQTT_5, "s/a/t", "again", 1, 8);
         assertEquals(1, forwards.size(), "no other node has subscribers any more");
+    }
+
+    @Test
+    void shouldRefuseAQos1MessageANodeCannotQueueBeforeAnyLocalSubscriberHasIt()
+    {
+        harness.connect(PUB, "pub", MqttVersion.MQTT_5, true, 0);
+        harness.connect(SUB, "sub", MqttVersion.MQTT_5, true, 0);
+        harness.subscribe(SUB, MqttVersion.MQTT_5, 1, 0, new TopicSubscription("q/#", 1));
+        route("q/#", 0b1);
+        harness.drain();
+        refuse = true;
+
+        harness.publish(PUB, MqttVersion.MQTT_5, "q/1", "busy", 1, 5);
+        assertEquals(0x97, harness.drain(PUB, PacketType.PUBACK).get(0).body()[4] & 0xFF, "quota exceeded");
+        assertTrue(harness.drain(SUB, PacketType.PUBLISH).isEmpty(), "not delivered here either");
+
+        harness.publish(PUB, MqttVersion.MQTT_5, "q/0", "qos 0 goes where it can", 0, 0);
+        assertEquals(1, harness.drain(SUB, PacketType.PUBLISH).size());
     }
 
     @Test

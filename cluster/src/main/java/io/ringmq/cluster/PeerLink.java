@@ -1,0 +1,63 @@
+package io.ringmq.cluster;
+
+import java.nio.ByteBuffer;
+
+import io.aeron.Publication;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+
+/**
+ * The data-plane link to one peer: its Aeron publication and the bounded queue of forwards waiting behind it.
+ * <p>
+ * Threading: the Router writes the queue (single producer) and offers to the publication while the queue is empty;
+ * the data-plane agent drains the queue (single consumer) into the publication. Order holds: the Router offers
+ * directly only when nothing waits, so every earlier forward was offered before.
+ */
+final class PeerLink
+{
+    /** Aeron term length of a data-plane publication: a message may be up to an eighth of it. */
+    static final int TERM_LENGTH = 16 * 1024 * 1024;
+    /** Bytes of forwards that may wait for one peer. */
+    static final int QUEUE_BYTES = 4 * 1024 * 1024;
+    /** Beyond this many bytes waiting, QoS 0 forwards are dropped (counted) instead of queued. */
+    static final int QOS0_QUEUE_BYTES = QUEUE_BYTES / 8;
+    private static final int MESSAGE_TYPE = 1;
+
+    final Publication publication;
+    final OneToOneRingBuffer queue;
+
+    PeerLink(final Publication publication)
+    {
+        this.publication = publication;
+        this.queue = new OneToOneRingBuffer(
+            new UnsafeBuffer(ByteBuffer.allocateDirect(QUEUE_BYTES + RingBufferDescriptor.TRAILER_LENGTH)));
+    }
+
+    /**
+     * @return the publication's result; a message too long for it counts as closed (it can never be sent).
+     */
+    long offer(final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (length > publication.maxMessageLength())
+        {
+            return Publication.MAX_POSITION_EXCEEDED;
+        }
+        return publication.offer(buffer, offset, length);
+    }
+
+    /**
+     * @return false if the queue cannot take it.
+     */
+    boolean enqueue(final DirectBuffer buffer, final int offset, final int length)
+    {
+        return length <= queue.maxMsgLength() && queue.write(MESSAGE_TYPE, buffer, offset, length);
+    }
+
+    static String errorString(final long result)
+    {
+        return Publication.MAX_POSITION_EXCEEDED == result ? "longer than the data plane's largest message" :
+            Publication.errorString(result);
+    }
+}

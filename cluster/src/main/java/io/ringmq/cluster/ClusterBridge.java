@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * connection is dropped. Both are counted and logged. Forwards are not acknowledged by the destination yet: one in
  * flight when a node dies is lost (DESIGN.md, section 5).
  */
-public final class ClusterBridge implements ClusterLink, ClusterListener, AutoCloseable
+public final class ClusterBridge implements ClusterLink, ClusterListener, ClusterStats, AutoCloseable
 {
     /** Aeron stream id of the data plane. */
     public static final int DATA_STREAM_ID = 1001;
@@ -111,6 +111,17 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, AutoCl
     public int nodeId()
     {
         return nodeId;
+    }
+
+    @Override
+    public int nodesUp()
+    {
+        int up = 1;
+        for (int i = 0; i < ClusterMembers.MAX_NODES; i++)
+        {
+            up += null == links.get(i) ? 0 : 1;
+        }
+        return up;
     }
 
     @Override
@@ -351,12 +362,14 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, AutoCl
     }
 
     /** @return forwards offered to another node's data plane. */
+    @Override
     public long forwardsSent()
     {
         return forwardsSent.get();
     }
 
     /** @return forwards this node received from others and put on its ring. */
+    @Override
     public long forwardsReceived()
     {
         final DataPlaneReceiver current = receiver;
@@ -364,18 +377,21 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, AutoCl
     }
 
     /** @return forwards that waited in a pending queue behind a back-pressured publication. */
+    @Override
     public long forwardsQueued()
     {
         return forwardsQueued.get();
     }
 
     /** @return forwards refused because a node's pending queue was full. */
+    @Override
     public long forwardsRefused()
     {
         return forwardsRefused.get();
     }
 
     /** @return forwards dropped because the destination had no data-plane connection (or lost it). */
+    @Override
     public long forwardsDropped()
     {
         return forwardsDropped.get();

@@ -224,6 +224,10 @@ public final class RingMqBroker implements AutoCloseable
         final BrokerMetrics metrics = new BrokerMetrics(router::snapshot, server, server.listeners(), true);
         metrics.ring(ring, router.handoffLatency());
         metrics.outboundQueues(server.outboundQueues());
+        if (null != cluster)
+        {
+            metrics.cluster(cluster);
+        }
         server.listeners().forEach(listener -> listener.recordAddresses(true));   // the API lists addresses
         final AdminHttpServer endpoint;
         try

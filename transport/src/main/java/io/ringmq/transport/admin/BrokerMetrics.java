@@ -17,6 +17,7 @@ import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import com.lmax.disruptor.RingBuffer;
+import io.ringmq.cluster.ClusterStats;
 import io.ringmq.core.protocol.MqttVersion;
 import io.ringmq.core.protocol.ReasonCode;
 import io.ringmq.core.ring.CloseReason;
@@ -225,6 +226,33 @@ public final class BrokerMetrics
         GaugeWithCallback.builder().name("ringmq_ring_slots").help("slots of the inbound ring")
             .callback(cb -> cb.call(ring.getBufferSize()))
             .register(registry);
+    }
+
+    /**
+     * This node's cluster figures: nodes up and what happened to the messages forwarded to other nodes.
+     *
+     * @param stats the node's cluster figures.
+     */
+    public void cluster(final ClusterStats stats)
+    {
+        GaugeWithCallback.builder().name("ringmq_cluster_nodes_up")
+            .help("nodes this node has a data-plane link to, itself included")
+            .callback(cb -> cb.call(stats.nodesUp()))
+            .register(registry);
+        CounterWithCallback.builder().name("ringmq_cluster_forwards")
+            .help("messages forwarded to other nodes, by outcome (one per destination node)")
+            .labelNames("outcome")
+            .callback(cb ->
+            {
+                cb.call(stats.forwardsSent(), "sent");
+                cb.call(stats.forwardsRefused(), "refused");
+                cb.call(stats.forwardsDropped(), "dropped");
+            })
+            .register(registry);
+        counter("ringmq_cluster_forwards_queued", "forwards that waited behind a back-pressured node",
+            stats::forwardsQueued);
+        counter("ringmq_cluster_forwards_received", "messages other nodes forwarded to this one",
+            stats::forwardsReceived);
     }
 
     /**

@@ -67,6 +67,60 @@ class BrokerMetricsTest
     }
 
     @Test
+    void shouldExportTheClusterFigures() throws Exception
+    {
+        snapshot.set(snapshotOf(new BrokerCounters(), false));
+        final BrokerMetrics metrics = new BrokerMetrics(snapshot::get, transport, listeners, false);
+        final long[] sent = {5};
+        metrics.cluster(new io.ringmq.cluster.ClusterStats()
+        {
+            public int nodeId()
+            {
+                return 1;
+            }
+
+            public int nodesUp()
+            {
+                return 3;
+            }
+
+            public long forwardsSent()
+            {
+                return sent[0];
+            }
+
+            public long forwardsQueued()
+            {
+                return 4;
+            }
+
+            public long forwardsRefused()
+            {
+                return 2;
+            }
+
+            public long forwardsDropped()
+            {
+                return 1;
+            }
+
+            public long forwardsReceived()
+            {
+                return 6;
+            }
+        });
+        sent[0] = 50;
+        final List<ExpositionParser.Sample> samples = ExpositionParser.parse(text(metrics.scrape(null)), false);
+        assertEquals(3, ExpositionParser.value(samples, "ringmq_cluster_nodes_up"));
+        assertEquals(50, ExpositionParser.value(samples, "ringmq_cluster_forwards_total", "outcome", "sent"),
+            "read at scrape time");
+        assertEquals(2, ExpositionParser.value(samples, "ringmq_cluster_forwards_total", "outcome", "refused"));
+        assertEquals(1, ExpositionParser.value(samples, "ringmq_cluster_forwards_total", "outcome", "dropped"));
+        assertEquals(4, ExpositionParser.value(samples, "ringmq_cluster_forwards_queued_total"));
+        assertEquals(6, ExpositionParser.value(samples, "ringmq_cluster_forwards_received_total"));
+    }
+
+    @Test
     void shouldWriteStrictlyValidPrometheusTextWithTheBrokerAndJvmFigures() throws Exception
     {
         final BrokerCounters counters = new BrokerCounters();

@@ -1,0 +1,28 @@
+package io.ringmq.cluster;
+
+/**
+ * A node's cluster figures, for metrics. Every method may be called from any thread.
+ */
+public interface ClusterStats
+{
+    /** @return this node's id. */
+    int nodeId();
+
+    /** @return nodes with a live data-plane link from this node, this one included. */
+    int nodesUp();
+
+    /** @return forwards handed to another node's data plane. */
+    long forwardsSent();
+
+    /** @return forwards that waited behind a back-pressured node (most are sent later). */
+    long forwardsQueued();
+
+    /** @return forwards refused because a node's queue was full (QoS 1/2: refused to the publisher too). */
+    long forwardsRefused();
+
+    /** @return forwards dropped: no connection to the node, or QoS 0 behind a backed-up node. */
+    long forwardsDropped();
+
+    /** @return forwards this node received from others. */
+    long forwardsReceived();
+}

@@ -22,6 +22,7 @@ import org.agrona.CloseHelper;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.AgentRunner;
 
+import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.SleepingIdleStrategy;
 import org.agrona.concurrent.status.AtomicCounter;
@@ -51,6 +52,12 @@ public final class ClusterNode implements AutoCloseable
     public static final long DATA_PATH_MAX_PARK_NS = TimeUnit.MILLISECONDS.toNanos(1);
     /** Sleep of an idle control-plane thread. */
     public static final long CONTROL_PATH_MAX_PARK_NS = TimeUnit.MILLISECONDS.toNanos(10);
+    /**
+     * {@code -Dringmq.cluster.dedicated=true}: for a server with cores to spare, the driver and the archive run
+     * dedicated threads and every cluster thread backs off (spin, yield, then park up to 1 ms) instead of sleeping,
+     * for lower latency at a higher idle cost. Default false.
+     */
+    public static final boolean DEDICATED = Boolean.getBoolean("ringmq.cluster.dedicated");
 
     private static final Logger LOG = LoggerFactory.getLogger(ClusterNode.class);
 
@@ -71,7 +78,7 @@ public final class ClusterNode implements AutoCloseable
         final ErrorHandler errors = ex -> onError(config.nodeId(), ex);
         final MediaDriver.Context driverContext = new MediaDriver.Context()
             .aeronDirectoryName(aeronDir)
-            .threadingMode(ThreadingMode.SHARED)
+            .threadingMode(DEDICATED ? ThreadingMode.DEDICATED : ThreadingMode.SHARED)
             .sharedIdleStrategy(dataPathIdle())
             .dirDeleteOnStart(true)
             .dirDeleteOnShutdown(true)
@@ -90,7 +97,7 @@ public final class ClusterNode implements AutoCloseable
                 .localControlChannel("aeron:ipc?term-length=64k")
                 .replicationChannel("aeron:udp?endpoint=" + host + ":0")
                 .recordingEventsEnabled(false)
-                .threadingMode(ArchiveThreadingMode.SHARED)
+                .threadingMode(DEDICATED ? ArchiveThreadingMode.DEDICATED : ArchiveThreadingMode.SHARED)
                 .idleStrategySupplier(ClusterNode::idle)
                 .errorHandler(errors);
             final AeronArchive.Context archiveClient = new AeronArchive.Context()
@@ -175,12 +182,12 @@ public final class ClusterNode implements AutoCloseable
      */
     public static IdleStrategy dataPathIdle()
     {
-        return new SleepingIdleStrategy(DATA_PATH_MAX_PARK_NS);
+        return DEDICATED ? new BackoffIdleStrategy() : new SleepingIdleStrategy(DATA_PATH_MAX_PARK_NS);
     }
 
     private static IdleStrategy idle()
     {
-        return new SleepingIdleStrategy(CONTROL_PATH_MAX_PARK_NS);
+        return DEDICATED ? new BackoffIdleStrategy() : new SleepingIdleStrategy(CONTROL_PATH_MAX_PARK_NS);
     }
 
     /**

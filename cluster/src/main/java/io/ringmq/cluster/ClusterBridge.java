@@ -4,6 +4,7 @@ import java.nio.ByteOrder;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.locks.LockSupport;
 
 import com.lmax.disruptor.InsufficientCapacityException;
 import com.lmax.disruptor.RingBuffer;
@@ -13,6 +14,7 @@ import io.ringmq.cluster.control.ClusterListener;
 import io.ringmq.cluster.control.ControlMessageDescriptor;
 import io.ringmq.core.cluster.ClusterLink;
 import io.ringmq.core.cluster.ForwardDescriptor;
+import io.ringmq.core.ring.FrameBufferPool;
 import io.ringmq.core.ring.RingEvent;
 import io.ringmq.core.status.RateLimitedLog;
 import org.agrona.CloseHelper;
@@ -20,6 +22,7 @@ import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.ControlledMessageHandler;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +48,8 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
 
     private static final Logger LOG = LoggerFactory.getLogger(ClusterBridge.class);
     private static final long RING_RETRY_NS = TimeUnit.MICROSECONDS.toNanos(100);
+    /** Longest topic filter: an MQTT string. */
+    private static final int MAX_FILTER_LENGTH = 65_535;
 
     private final int nodeId;
     private final RingBuffer<RingEvent> ring;
@@ -63,6 +68,9 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
     private final AtomicLong commandsDropped = new AtomicLong();
     private final RateLimitedLog dropLog = new RateLimitedLog(TimeUnit.SECONDS.toNanos(10));
     private final int maxMessageLength;
+    private final int maxInlineLength;
+    /** Buffers for route changes whose filter is longer than a ring slot keeps; the Router gives them back. */
+    private final FrameBufferPool longFilters = new FrameBufferPool(MAX_FILTER_LENGTH, 4);
     private volatile ClusterNode node;
     private volatile AgentRunner receiverRunner;
     private volatile DataPlaneReceiver receiver;
@@ -78,6 +86,7 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
         this.nodeId = nodeId;
         this.ring = ring;
         this.maxMessageLength = ForwardDescriptor.HEADER_LENGTH + maxPacketSize;
+        this.maxInlineLength = ring.get(0).maxInlineLength();
     }
 
     /**
@@ -307,32 +316,33 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
         final byte[] bytes = filter.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         while (!closed)
         {
-            try
+            // Route changes are never dropped: while the ring (or the pool, for a long filter) is full, the
+            // control-plane client waits; the Router drains the ring whatever the clients do.
+            final UnsafeBuffer large = bytes.length > maxInlineLength ? longFilters.tryAcquire() : null;
+            if (bytes.length <= maxInlineLength || null != large)
             {
-                final long sequence = ring.tryNext();
                 try
                 {
-                    final MutableDirectBuffer frame = ring.get(sequence)
-                        .frame(RingEvent.CLUSTER_ROUTE, nodes, -1, bytes.length, System.nanoTime());
+                    final long sequence = ring.tryNext();
+                    final RingEvent event = ring.get(sequence);
+                    final long nowNs = System.nanoTime();
+                    final MutableDirectBuffer frame = null == large ?
+                        event.frame(RingEvent.CLUSTER_ROUTE, nodes, -1, bytes.length, nowNs) :
+                        event.largeClusterFrame(RingEvent.CLUSTER_ROUTE, nodes, bytes.length, nowNs, longFilters,
+                        large);
                     frame.putBytes(0, bytes);
-                }
-                catch (final IllegalArgumentException ex)
-                {
-                    ring.get(sequence).noop(System.nanoTime());
-                    LOG.error("cluster: a route of {} bytes does not fit a ring slot: '{}' not routed", bytes.length,
-                        filter);
-                }
-                finally
-                {
                     ring.publish(sequence);
+                    return;
                 }
-                return;
+                catch (final InsufficientCapacityException ex)
+                {
+                    if (null != large)
+                    {
+                        longFilters.release(large);
+                    }
+                }
             }
-            catch (final InsufficientCapacityException ex)
-            {
-                // The Router is busy: route changes are never dropped, the control plane waits.
-                java.util.concurrent.locks.LockSupport.parkNanos(RING_RETRY_NS);
-            }
+            LockSupport.parkNanos(RING_RETRY_NS);
         }
     }
 

@@ -232,6 +232,14 @@ public final class ClusterNode implements AutoCloseable
     }
 
     /**
+     * @return snapshots this member's consensus module has taken since it started, or 0 on a cluster client.
+     */
+    public long snapshotCount()
+    {
+        return null == clusteredDriver ? 0 : clusteredDriver.consensusModule().context().snapshotCounter().get();
+    }
+
+    /**
      * @return this node's settings.
      */
     public ClusterNodeConfig config()

@@ -105,7 +105,8 @@ final class DataPlaneReceiver implements Agent
         final long nowNs = System.nanoTime();
         if (large)
         {
-            event.largeForwarded(length, nowNs, largeFrames, pooled).putBytes(0, buffer, offset, length);
+            event.largeClusterFrame(RingEvent.FORWARDED, 0, length, nowNs, largeFrames, pooled)
+                .putBytes(0, buffer, offset, length);
         }
         else
         {

@@ -258,7 +258,8 @@ class ControlPlaneClusterTest
         final int leader = nodes[0].client().leaderMemberId();
         assertTrue(leader >= 0 && leader < 3, "a leader: " + leader);
         assertTrue(nodes[leader].requestSnapshot(), "snapshot toggled on the leader");
-        Thread.sleep(500);
+        final ClusterNode dying = nodes[leader];
+        await("the leader's snapshot", () -> dying.snapshotCount() > 0);
         nodes[leader].close();
         nodes[leader] = null;
 

@@ -213,6 +213,12 @@ class ClusterIT
             "QoS 0 subscriber on node 2: " + count(hash, "m-"));
         assertEquals(0, other.size(), "a filter that does not match gets nothing");
 
+        // A filter longer than a ring slot keeps (4 KiB) reaches the other nodes' route replicas too.
+        final String longLevel = "x".repeat(5_000);
+        final Set<String> longFilter = collect(connect(1, "sub-long"), "long/" + longLevel + "/#",
+            MqttQos.AT_LEAST_ONCE);
+        awaitRoutes(publisher, "long/" + longLevel + "/t", List.of(longFilter));
+
         // A publisher on another node reaches the first node's subscriber, and one node's several subscribers.
         final Set<String> back = collect(connect(0, "sub-back"), "plant/+/pressure", MqttQos.AT_LEAST_ONCE);
         final Mqtt5BlockingClient publisher2 = connect(2, "pub2");

@@ -195,19 +195,21 @@ public final class RingEvent
 
     /**
      * Like {@link #largeFrame(long, int, int, long, FrameBufferPool, UnsafeBuffer)}, for a {@link #FORWARDED} message
-     * too long for the slot's own buffer.
+     * or a {@link #CLUSTER_ROUTE} too long for the slot's own buffer.
      *
+     * @param type   {@link #FORWARDED} or {@link #CLUSTER_ROUTE}.
+     * @param value  the type's value (a route's node set).
      * @param length frame length in bytes, at most the buffer's capacity.
      * @param nowNs  receive time.
      * @param pool   pool the buffer came from.
      * @param buffer buffer acquired from {@code pool} by the caller.
      * @return {@code buffer}.
      */
-    public MutableDirectBuffer largeForwarded(
-        final int length, final long nowNs, final FrameBufferPool pool, final UnsafeBuffer buffer)
+    public MutableDirectBuffer largeClusterFrame(final int type, final long value, final int length, final long nowNs,
+        final FrameBufferPool pool, final UnsafeBuffer buffer)
     {
-        largeFrame(0, -1, length, nowNs, pool, buffer);
-        this.type = FORWARDED;
+        largeFrame(value, -1, length, nowNs, pool, buffer);
+        this.type = type;
         return buffer;
     }
 

@@ -52,6 +52,8 @@ final class BrokerState
     ClusterLink cluster = ClusterLink.NONE;
     /** Where other nodes have subscribers; empty without a cluster. */
     RemoteRoutes remoteRoutes = new RemoteRoutes(-1);
+    /** SUBACKs waiting for the cluster to commit their routes; nothing waits without a cluster. */
+    final RouteConfirmations routeConfirmations = new RouteConfirmations(this);
     final SessionTimers timers = new SessionTimers(System.nanoTime());
     final PacketSender sender;
     final AckHold ackHold;
@@ -89,8 +91,9 @@ final class BrokerState
         {
             final int count = localFilters.getValue(filter) + 1;
             localFilters.put(filter, count);
-            if (1 == count)
+            if (1 == count && ClusterLink.NONE != cluster)
             {
+                routeConfirmations.onAnnounced(filter);
                 cluster.onLocalFilterAdded(filter);
             }
         }
@@ -111,6 +114,7 @@ final class BrokerState
             if (left <= 0)
             {
                 localFilters.removeKey(filter);
+                routeConfirmations.onWithdrawn(filter);
                 cluster.onLocalFilterRemoved(filter);
             }
             else

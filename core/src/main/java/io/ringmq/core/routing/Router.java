@@ -294,7 +294,7 @@ public final class Router implements EventHandler<RingEvent>
                     // Nothing to route: the end of this batch releases the packets held for the forced records.
                 }
                 case RingEvent.SHUTDOWN -> onShutdownEvent();
-                case RingEvent.CLUSTER_ROUTE -> state.remoteRoutes.apply(
+                case RingEvent.CLUSTER_ROUTE -> onClusterRoute(
                     event.frame().getStringWithoutLengthUtf8(0, event.frameLength()), event.connectionId());
                 case RingEvent.FORWARDED -> publishes.onForwarded(event.frame(), event.frameLength());
                 case RingEvent.NOOP ->
@@ -410,9 +410,19 @@ public final class Router implements EventHandler<RingEvent>
 
     // ---------------------------------------------------------------- timers, $SYS, shutdown
 
+    private void onClusterRoute(final String filter, final long nodes)
+    {
+        state.remoteRoutes.apply(filter, nodes);
+        if (state.cluster.nodeId() >= 0 && (nodes & (1L << state.cluster.nodeId())) != 0)
+        {
+            state.routeConfirmations.onConfirmed(filter);
+        }
+    }
+
     private void onTick()
     {
         state.timers.poll(state.nowNs, sessionLifecycle);
+        state.routeConfirmations.onTick(state.nowNs);
         state.ackHold.onTick(state.nowNs);
         sysTopics.onTick(state.nowNs);
         state.snapshots.onTick(state.nowNs);

@@ -55,6 +55,11 @@ final class Subscriptions
                 entry.retainAsPublished(), entry.retainHandling(), subscribe.subscriptionIdentifier(), v5,
                 sendRetained) : (v5 ? ReasonCode.TOPIC_FILTER_INVALID : 0x80);
         }
+        if (state.routeConfirmations.hold(connection, subscribe.packetId(), reasonCodes, entries.size(), entries,
+            sendRetained))
+        {
+            return;     // in a cluster: answered once the other nodes have the new routes
+        }
         state.sender.ackList(connection, PacketType.SUBACK, subscribe.packetId(), reasonCodes, entries.size());
         for (final Subscription subscription : sendRetained)
         {

@@ -96,6 +96,47 @@ class RouterClusterTest
     }
 
     @Test
+    void shouldAnswerASubscribeOnceTheClusterHasCommittedItsRoute()
+    {
+        harness.connect(SUB, "a", MqttVersion.MQTT_5, true, 0);
+        harness.connect(SUB2, "b", MqttVersion.MQTT_5, true, 0);
+        harness.drain();
+        harness.subscribe(SUB, MqttVersion.MQTT_5, 1, 0, new TopicSubscription("c/+", 1));
+        harness.subscribe(SUB2, MqttVersion.MQTT_5, 1, 0, new TopicSubscription("c/+", 0));
+        assertEquals(0, subacks(harness.drain()), "both wait for the route, the second subscriber too");
+
+        route("c/+", 0b1);              // another node's route: not this one's
+        assertEquals(0, subacks(harness.drain()));
+        route("c/+", 0b1 | 1L << SELF);
+        final List<RouterHarness.Out> out = harness.drain();
+        assertEquals(2, subacks(out));
+        assertTrue(out.stream().anyMatch(o -> o.connectionId() == SUB2 && o.packetType() == PacketType.SUBACK));
+
+        harness.subscribe(SUB, MqttVersion.MQTT_5, 2, 0, new TopicSubscription("c/+", 0),
+            new TopicSubscription("$share/g/c/d", 1));
+        assertEquals(1, harness.drain(SUB, PacketType.SUBACK).size(), "confirmed and shared filters: at once");
+    }
+
+    private static long subacks(final List<RouterHarness.Out> out)
+    {
+        return out.stream().filter(o -> o.body().length > 0 && o.packetType() == PacketType.SUBACK).count();
+    }
+
+    @Test
+    void shouldSendAWaitingSubackWhenTheControlPlaneDoesNotAnswerInTime()
+    {
+        harness.connect(SUB, "a", MqttVersion.MQTT_5, true, 0);
+        harness.drain();
+        harness.subscribe(SUB, MqttVersion.MQTT_5, 1, 0, new TopicSubscription("slow/#", 1));
+        harness.event.control(RingEvent.TICK, 0, -1, 0, System.nanoTime() + RouteConfirmations.TIMEOUT_NS / 2);
+        harness.router.onEvent(harness.event, harness.sequence++, true);
+        assertTrue(harness.drain(SUB, PacketType.SUBACK).isEmpty());
+        harness.event.control(RingEvent.TICK, 0, -1, 0, System.nanoTime() + RouteConfirmations.TIMEOUT_NS * 2);
+        harness.router.onEvent(harness.event, harness.sequence++, true);
+        assertEquals(1, harness.drain(SUB, PacketType.SUBACK).size(), "sent anyway, counted and logged");
+    }
+
+    @Test
     void shouldForwardOncePerNodeWithSubscribersAndAcknowledgeAsRouted()
     {
         harness.connect(PUB, "pub", MqttVersion.MQTT_5, true, 0);

@@ -142,7 +142,9 @@ final class RouteConfirmations
                         state.nowNs + TIMEOUT_NS);
                 }
                 final List<Waiting> list = byFilter.computeIfAbsent(filter, f -> new ArrayList<>(1));
-                if (!list.contains(held))
+                // The same filter twice in one SUBSCRIBE counts once; this packet's entry, if any, is the last one
+                // (O(1), where thousands of clients may wait for one popular filter).
+                if (list.isEmpty() || list.get(list.size() - 1) != held)
                 {
                     list.add(held);
                     held.filtersLeft++;

@@ -115,6 +115,13 @@ class RouterClusterTest
         harness.subscribe(SUB, MqttVersion.MQTT_5, 2, 0, new TopicSubscription("c/+", 0),
             new TopicSubscription("$share/g/c/d", 1));
         assertEquals(1, harness.drain(SUB, PacketType.SUBACK).size(), "confirmed and shared filters: at once");
+
+        harness.subscribe(SUB, MqttVersion.MQTT_5, 3, 0, new TopicSubscription("d/+", 1),
+            new TopicSubscription("d/+", 0), new TopicSubscription("e", 1));
+        route("d/+", 1L << SELF);
+        assertEquals(0, subacks(harness.drain()), "e is still unconfirmed");
+        route("e", 1L << SELF);
+        assertEquals(1, subacks(harness.drain()), "one filter twice in a SUBSCRIBE waits for one route");
     }
 
     private static long subacks(final List<RouterHarness.Out> out)

@@ -16,11 +16,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * In a cluster, a SUBACK waits until the control plane has committed the routes it made: once a client has its
- * SUBACK, a message published on any node reaches the new subscription. A filter is unconfirmed from the moment this
- * node announces its first local subscriber to it until the control plane's route change naming this node comes back
- * (a {@code CLUSTER_ROUTE} event in log order, so every other node's replica has it too, or is about to from the
- * same log position).
+ * In a cluster, a SUBACK waits until the control plane has committed the routes it made. A filter is unconfirmed
+ * from the moment this node announces its first local subscriber to it until the control plane's route change naming
+ * this node comes back (a {@code CLUSTER_ROUTE} event in log order). The leader sends that change to every node at
+ * the same log position, so once a client has its SUBACK the other nodes have the route too, or are about to: what
+ * is left is the skew between the leader's messages to two nodes (not a guarantee; one would need every node to
+ * confirm that it applied the route).
  * <p>
  * Bounded: a SUBACK waits at most {@link #TIMEOUT_NS} (the control plane may have no leader, or this node may be cut
  * off from it), and at most {@link #MAX_WAITING} SUBACKs wait at once; past either, the SUBACK goes out at once,

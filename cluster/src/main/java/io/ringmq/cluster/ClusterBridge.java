@@ -13,6 +13,7 @@ import io.aeron.Subscription;
 import io.ringmq.cluster.control.ClusterListener;
 import io.ringmq.cluster.control.ControlMessageDescriptor;
 import io.ringmq.core.cluster.ClusterLink;
+import io.ringmq.core.cluster.ForwardCodec;
 import io.ringmq.core.cluster.ForwardDescriptor;
 import io.ringmq.core.ring.FrameBufferPool;
 import io.ringmq.core.ring.RingEvent;
@@ -29,12 +30,13 @@ import org.slf4j.LoggerFactory;
 /**
  * Joins a broker's Router to the cluster, both ways.
  * <ul>
- *   <li>As the Router's {@link ClusterLink} (routing thread): a filter's first and last local subscriber become
- *   control-plane commands, and an accepted message is offered to the data-plane publication of each node with
- *   subscribers to it.</li>
+ *   <li>As the Router's {@link ClusterLink} (routing thread): a filter's first and last local subscriber, and a
+ *   retained message, become control-plane commands, and an accepted message is offered to the data-plane
+ *   publication of each node with subscribers to it.</li>
  *   <li>As the control-plane client's {@link ClusterListener} (its agent thread): a route change becomes a
- *   {@link RingEvent#CLUSTER_ROUTE} ring event, so the Router stays the only writer of its routing state; a node up
- *   or down opens or closes that node's data-plane publication.</li>
+ *   {@link RingEvent#CLUSTER_ROUTE} ring event and a retained message a {@link RingEvent#CLUSTER_RETAINED} one, so
+ *   the Router stays the only writer of its routing state; a node up or down opens or closes that node's data-plane
+ *   publication.</li>
  * </ul>
  * A forward that a node's publication cannot take now waits in that node's bounded pending queue; one that finds the
  * queue full is refused (the Router then refuses a QoS 1/2 message to its publisher); one for a node without a
@@ -66,11 +68,20 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
     private final AtomicLong forwardsSent = new AtomicLong();
     private final AtomicLong forwardsDropped = new AtomicLong();
     private final AtomicLong commandsDropped = new AtomicLong();
+    private final AtomicLong commandsRefused = new AtomicLong();
     private final RateLimitedLog dropLog = new RateLimitedLog(TimeUnit.SECONDS.toNanos(10));
+    private final RateLimitedLog commandLog = new RateLimitedLog(TimeUnit.SECONDS.toNanos(10));
+    private final RateLimitedLog refusalLog = new RateLimitedLog(TimeUnit.SECONDS.toNanos(10));
     private final int maxMessageLength;
     private final int maxInlineLength;
-    /** Buffers for route changes whose filter is longer than a ring slot keeps; the Router gives them back. */
-    private final FrameBufferPool longFilters = new FrameBufferPool(MAX_FILTER_LENGTH, 4);
+    /**
+     * Buffers for control-plane changes longer than a ring slot keeps (a long filter, a retained message); the
+     * Router gives them back.
+     */
+    private final FrameBufferPool largeChanges =
+        new FrameBufferPool(Math.max(MAX_FILTER_LENGTH, ControlMessageDescriptor.MAX_BODY_LENGTH), 4);
+    /** Reads a retained message's topic on the routing thread. */
+    private final ForwardCodec forwardReader = new ForwardCodec();
     private volatile ClusterNode node;
     private volatile AgentRunner receiverRunner;
     private volatile DataPlaneReceiver receiver;
@@ -151,10 +162,15 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
         }
     }
 
-    private void onCommandDropped(final String what, final String filter)
+    private void onCommandDropped(final String what, final String about)
     {
         commandsDropped.incrementAndGet();
-        LOG.error("cluster: the control-plane command queue is full: {} of '{}' not sent", what, filter);
+        final long due = commandLog.onEvent(System.nanoTime());
+        if (due > 0)
+        {
+            LOG.error("cluster: {} control-plane command(s) not sent since the last report (the command queue is " +
+                "full or the command malformed), the last a {} of '{}'", due, what, about);
+        }
     }
 
     /**
@@ -314,12 +330,38 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
     public void onRouteChanged(final String filter, final long nodes)
     {
         final byte[] bytes = filter.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        toRouter(RingEvent.CLUSTER_ROUTE, nodes, new UnsafeBuffer(bytes), 0, bytes.length);
+    }
+
+    @Override
+    public void onRetained(final String topic, final DirectBuffer message, final int offset, final int length)
+    {
+        toRouter(RingEvent.CLUSTER_RETAINED, 0, message, offset, length);
+    }
+
+    @Override
+    public void onRetainedGone(final String topic)
+    {
+        final byte[] bytes = topic.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        final UnsafeBuffer clear = new UnsafeBuffer(new byte[ForwardCodec.length(bytes.length, 0, 0)]);
+        final UnsafeBuffer topicBuffer = new UnsafeBuffer(bytes);
+        final int length = ForwardCodec.encode(clear, 0, 0, true, -1, nodeId, 0, topicBuffer, 0, bytes.length,
+            topicBuffer, 0, 0);
+        toRouter(RingEvent.CLUSTER_RETAINED, 0, clear, 0, length);
+    }
+
+    /**
+     * Puts a control-plane change on the ring for the Router. Never dropped: while the ring (or the pool, for one
+     * longer than a slot keeps) is full, the control-plane client waits; the Router drains the ring whatever the
+     * clients do.
+     */
+    private void toRouter(final int type, final long value, final DirectBuffer content, final int offset,
+        final int length)
+    {
         while (!closed)
         {
-            // Route changes are never dropped: while the ring (or the pool, for a long filter) is full, the
-            // control-plane client waits; the Router drains the ring whatever the clients do.
-            final UnsafeBuffer large = bytes.length > maxInlineLength ? longFilters.tryAcquire() : null;
-            if (bytes.length <= maxInlineLength || null != large)
+            final UnsafeBuffer large = length > maxInlineLength ? largeChanges.tryAcquire() : null;
+            if (length <= maxInlineLength || null != large)
             {
                 try
                 {
@@ -327,10 +369,9 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
                     final RingEvent event = ring.get(sequence);
                     final long nowNs = System.nanoTime();
                     final MutableDirectBuffer frame = null == large ?
-                        event.frame(RingEvent.CLUSTER_ROUTE, nodes, -1, bytes.length, nowNs) :
-                        event.largeClusterFrame(RingEvent.CLUSTER_ROUTE, nodes, bytes.length, nowNs, longFilters,
-                        large);
-                    frame.putBytes(0, bytes);
+                        event.frame(type, value, -1, length, nowNs) :
+                        event.largeClusterFrame(type, value, length, nowNs, largeChanges, large);
+                    frame.putBytes(0, content, offset, length);
                     ring.publish(sequence);
                     return;
                 }
@@ -338,12 +379,35 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
                 {
                     if (null != large)
                     {
-                        longFilters.release(large);
+                        largeChanges.release(large);
                     }
                 }
             }
             LockSupport.parkNanos(RING_RETRY_NS);
         }
+    }
+
+    @Override
+    public int maxRetainedLength()
+    {
+        return ControlMessageDescriptor.MAX_BODY_LENGTH;
+    }
+
+    /**
+     * Queues the retained message for the control plane. One that cannot be queued (the command queue is full) is
+     * counted and logged, and stays on this node only.
+     */
+    @Override
+    public boolean retain(final DirectBuffer message, final int offset, final int length)
+    {
+        final String topic = forwardReader.wrap(message, offset, length) ?
+            message.getStringWithoutLengthUtf8(forwardReader.topicOffset(), forwardReader.topicLength()) : null;
+        if (null == topic || !node.client().retain(topic, message, offset, length))
+        {
+            onCommandDropped("retained message", topic);
+            return false;
+        }
+        return true;
     }
 
     @Override
@@ -361,8 +425,25 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
     @Override
     public void onRefused(final int reason, final String about)
     {
-        LOG.error("cluster: the control plane refused a command of node {} (reason {}{}): {}", nodeId, reason,
-            ControlMessageDescriptor.REFUSED_ROUTES_FULL == reason ? ", the route table is full" : "", about);
+        commandsRefused.incrementAndGet();
+        final long due = refusalLog.onEvent(System.nanoTime());
+        if (due > 0)
+        {
+            LOG.error("cluster: the control plane refused {} command(s) of node {} since the last report, the last " +
+                "(reason {}{}): {}", due, nodeId, reason, refusal(reason), about);
+        }
+    }
+
+    private static String refusal(final int reason)
+    {
+        return switch (reason)
+        {
+            case ControlMessageDescriptor.REFUSED_ROUTES_FULL -> ", the route table is full";
+            case ControlMessageDescriptor.REFUSED_RETAINED_FULL ->
+                ", the cluster's retained messages are at their bound: kept on this node only";
+            case ControlMessageDescriptor.REFUSED_DIRECTORY_FULL -> ", the session directory is full";
+            default -> "";
+        };
     }
 
     @Override
@@ -376,6 +457,18 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
     public long forwardsSent()
     {
         return forwardsSent.get();
+    }
+
+    @Override
+    public long commandsDropped()
+    {
+        return commandsDropped.get();
+    }
+
+    @Override
+    public long commandsRefused()
+    {
+        return commandsRefused.get();
     }
 
     /** @return forwards this node received from others and put on its ring. */

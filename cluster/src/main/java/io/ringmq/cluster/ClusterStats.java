@@ -25,4 +25,10 @@ public interface ClusterStats
 
     /** @return forwards this node received from others. */
     long forwardsReceived();
+
+    /** @return control-plane commands not sent: the command queue was full (a route change, a retained message). */
+    long commandsDropped();
+
+    /** @return commands of this node the control plane refused (a bound reached: routes, directory, retained). */
+    long commandsRefused();
 }

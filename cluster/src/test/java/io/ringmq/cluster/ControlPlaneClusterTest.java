@@ -8,6 +8,7 @@ import java.io.File;
 import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -19,7 +20,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
 import io.ringmq.cluster.control.ClusterListener;
+import io.ringmq.core.cluster.ForwardCodec;
 import org.agrona.CloseHelper;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -53,6 +57,7 @@ class ControlPlaneClusterTest
         final LinkedBlockingQueue<String> owners = new LinkedBlockingQueue<>();
         final LinkedBlockingQueue<String> released = new LinkedBlockingQueue<>();
         final AtomicInteger syncs = new AtomicInteger();
+        final Map<String, String> retained = new ConcurrentHashMap<>();
 
         @Override
         public void onNodeUp(final int node, final String dataEndpoint)
@@ -98,9 +103,51 @@ class ControlPlaneClusterTest
         }
 
         @Override
+        public void onRetained(final String topic, final DirectBuffer message, final int offset, final int length)
+        {
+            final ForwardCodec codec = new ForwardCodec();
+            assertTrue(codec.wrap(message, offset, length));
+            if (0 == codec.payloadLength())
+            {
+                retained.remove(topic);
+            }
+            else
+            {
+                retained.put(topic, message.getStringWithoutLengthUtf8(codec.payloadOffset(), codec.payloadLength()));
+            }
+        }
+
+        @Override
+        public void onRetainedGone(final String topic)
+        {
+            retained.remove(topic);
+        }
+
+        @Override
         public void onSynced()
         {
             syncs.incrementAndGet();
+        }
+    }
+
+    private static boolean retain(final ClusterNode node, final String topic, final String payload)
+    {
+        final UnsafeBuffer topicBuffer = new UnsafeBuffer(topic.getBytes(StandardCharsets.UTF_8));
+        final UnsafeBuffer payloadBuffer = new UnsafeBuffer(payload.getBytes(StandardCharsets.UTF_8));
+        final UnsafeBuffer message = new UnsafeBuffer(
+            new byte[ForwardCodec.length(topicBuffer.capacity(), 0, payloadBuffer.capacity())]);
+        final int length = ForwardCodec.encode(message, 0, 1, true, -1, 0, 0, topicBuffer, 0, topicBuffer.capacity(),
+            payloadBuffer, 0, payloadBuffer.capacity());
+        return node.client().retain(topic, message, 0, length);
+    }
+
+    private void awaitRetained(final String topic, final String payload, final int... on)
+    {
+        for (final int i : on)
+        {
+            final Recorder recorder = recorders[i];
+            await("node " + i + " has " + topic + " = " + payload,
+                () -> java.util.Objects.equals(payload, recorder.retained.get(topic)));
         }
     }
 
@@ -242,6 +289,16 @@ class ControlPlaneClusterTest
         assertTrue(recorders[0].released.isEmpty());
         assertTrue(nodes[2].client().claim("dev-1"));
         assertEquals("-1", take(recorders[2].owners).split(" ")[2], "released: no previous owner");
+
+        // Retained messages: every node, the publishing one too, hears each in the log's order.
+        assertTrue(retain(nodes[0], "state/1", "on"));
+        assertTrue(retain(nodes[1], "state/1", "off"));
+        assertTrue(retain(nodes[2], "state/2", "x"));
+        awaitRetained("state/2", "x", 0, 1, 2);
+        final String last = recorders[0].retained.get("state/1");
+        awaitRetained("state/1", last, 0, 1, 2);
+        assertTrue(retain(nodes[2], "state/1", ""));
+        awaitRetained("state/1", null, 0, 1, 2);
     }
 
     @Test
@@ -251,6 +308,8 @@ class ControlPlaneClusterTest
         nodes[0].client().addRoute("t/0");
         nodes[1].client().addRoute("t/1");
         nodes[2].client().addRoute("t/2");
+        assertTrue(retain(nodes[1], "kept/1", "before the snapshot"));
+        awaitRetained("kept/1", "before the snapshot", 0, 1, 2);
         awaitRoute("t/0", 0b001, 0, 1, 2);
         awaitRoute("t/1", 0b010, 0, 1, 2);
         awaitRoute("t/2", 0b100, 0, 1, 2);
@@ -283,6 +342,7 @@ class ControlPlaneClusterTest
         await("the restarted member's node synced", () -> nodes[leader].client().isSynced() && back.up.size() == 3);
         awaitRoute("after/failover", 1L << a, leader);
         awaitRoute("t/" + a, 1L << a, leader);
+        awaitRetained("kept/1", "before the snapshot", leader);
         nodes[leader].client().addRoute("t/" + leader);
         awaitRoute("t/" + leader, 1L << leader, 0, 1, 2);
         nodes[leader].client().claim("dev-2");

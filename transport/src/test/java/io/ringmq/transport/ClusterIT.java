@@ -16,11 +16,13 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult;
+import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
 import io.ringmq.cluster.ClusterMembers;
 import org.junit.jupiter.api.AfterEach;
@@ -226,6 +228,74 @@ class ClusterIT
         publishNumbered(publisher2, "plant/9/pressure", "p-", 100);
         assertTrue(BrokerProcess.await(() -> count(back, "p-") == 100, Duration.ofSeconds(20)),
             "node 2 to node 0: " + count(back, "p-"));
+
+        // A will published by node 1 (DISCONNECT 0x04) reaches a subscriber on node 2.
+        final Set<String> wills = collect(connect(2, "sub-wills"), "wills/#", MqttQos.AT_LEAST_ONCE);
+        final Mqtt5BlockingClient dying = MqttClient.builder().useMqttVersion5().identifier("dying")
+            .serverHost(HOSTS[1]).serverPort(nodes[1].port()).buildBlocking();
+        dying.connectWith().willPublish().topic("wills/dying").qos(MqttQos.AT_LEAST_ONCE)
+            .payload("gone".getBytes(StandardCharsets.UTF_8)).applyWillPublish().send();
+        awaitRoutes(connect(1, "pub-wills"), "wills/probe", List.of(wills));
+        dying.disconnectWith().reasonCode(Mqtt5DisconnectReasonCode.DISCONNECT_WITH_WILL_MESSAGE).send();
+        assertTrue(BrokerProcess.await(() -> wills.contains("gone"), Duration.ofSeconds(20)),
+            "the will from node 1 on node 2: " + wills);
+    }
+
+    /** The retained payloads a new subscriber to {@code filter} on a node gets within half a second. */
+    private Set<String> retainedOn(final int node, final String filter)
+    {
+        final Mqtt5BlockingClient client = MqttClient.builder().useMqttVersion5()
+            .identifier("retained-probe-" + System.nanoTime()).serverHost(HOSTS[node]).serverPort(nodes[node].port())
+            .buildBlocking();
+        client.connect();
+        try
+        {
+            final Set<String> received = ConcurrentHashMap.newKeySet();
+            client.toAsync().subscribeWith().topicFilter(filter).qos(MqttQos.AT_LEAST_ONCE)
+                .callback(publish -> received.add(new String(publish.getPayloadAsBytes(), StandardCharsets.UTF_8)))
+                .send().join();
+            BrokerProcess.pause(500);
+            return Set.copyOf(received);
+        }
+        finally
+        {
+            client.disconnect();
+        }
+    }
+
+    private void awaitRetained(final int node, final String filter, final Set<String> expected)
+    {
+        final AtomicReference<Set<String>> last = new AtomicReference<>();
+        assertTrue(BrokerProcess.await(() ->
+        {
+            last.set(retainedOn(node, filter));
+            return expected.equals(last.get());
+        }, Duration.ofSeconds(30)), "retained messages for " + filter + " on node " + node + ": " + last.get() +
+            ", expected " + expected);
+    }
+
+    @Test
+    void shouldServeRetainedMessagesFromEveryNode() throws Exception
+    {
+        startCluster();
+        // Published where no node has a subscriber: only the control plane carries them to the other nodes.
+        final Mqtt5BlockingClient publisher = connect(0, "pub-retained");
+        publisher.publishWith().topic("device/1/state").qos(MqttQos.AT_LEAST_ONCE).retain(true)
+            .payload("online".getBytes(StandardCharsets.UTF_8)).send();
+        publisher.publishWith().topic("device/2/state").qos(MqttQos.AT_MOST_ONCE).retain(true)
+            .payload("idle".getBytes(StandardCharsets.UTF_8)).send();
+        awaitRetained(2, "device/+/state", Set.of("online", "idle"));
+        awaitRetained(1, "device/1/#", Set.of("online"));
+
+        // Replaced on node 2, cleared on node 1: every node ends with the same store.
+        connect(2, "pub-retained-2").publishWith().topic("device/1/state").qos(MqttQos.AT_LEAST_ONCE).retain(true)
+            .payload("offline".getBytes(StandardCharsets.UTF_8)).send();
+        connect(1, "pub-retained-1").publishWith().topic("device/2/state").qos(MqttQos.AT_LEAST_ONCE).retain(true)
+            .payload(new byte[0]).send();
+        for (int node = 0; node < 3; node++)
+        {
+            awaitRetained(node, "device/#", Set.of("offline"));
+        }
     }
 
     @Test

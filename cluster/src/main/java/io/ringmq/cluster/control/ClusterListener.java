@@ -1,5 +1,7 @@
 package io.ringmq.cluster.control;
 
+import org.agrona.DirectBuffer;
+
 /**
  * What a node learns from the control plane. Called on the control-plane client's thread, in the order the control
  * plane decided; an implementation hands the changes to the thread that owns the state they affect.
@@ -54,6 +56,24 @@ public interface ClusterListener
      * @param about  what it was about.
      */
     void onRefused(int reason, String about);
+
+    /**
+     * A topic's retained message, set on some node (this one too: every node applies the control plane's order).
+     *
+     * @param topic   the topic.
+     * @param message the message in the data plane's layout ({@code ForwardDescriptor}), an empty payload for a
+     *                clear; valid during the call only.
+     * @param offset  where it starts.
+     * @param length  its length.
+     */
+    void onRetained(String topic, DirectBuffer message, int offset, int length);
+
+    /**
+     * A topic's retained message is no longer in the control plane (this node missed its clear, or it expired).
+     *
+     * @param topic the topic.
+     */
+    void onRetainedGone(String topic);
 
     /**
      * The replica holds the control plane's whole state (after joining, a new leader, or lost events).

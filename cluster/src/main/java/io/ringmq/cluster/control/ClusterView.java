@@ -5,11 +5,14 @@ import java.util.Iterator;
 import java.util.Map;
 
 import io.ringmq.cluster.ClusterMembers;
+import org.agrona.DirectBuffer;
 
 /**
- * A node's read replica of the control plane: which nodes are up (with their data-plane endpoints) and, per topic
- * filter, the set of nodes with subscribers to it. Fed by the control plane's egress in order, including the full
- * state of a sync (see {@link ReplicaSync} for why applying slices and events in arrival order converges).
+ * A node's read replica of the control plane: which nodes are up (with their data-plane endpoints), per topic
+ * filter, the set of nodes with subscribers to it, and which topics have a retained message (the messages
+ * themselves go to the broker's own store through the listener). Fed by the control plane's egress in order,
+ * including the full state of a sync (see {@link ReplicaSync} for why applying slices and events in arrival order
+ * converges).
  * <p>
  * Threading: the control-plane client's thread writes and reads it; others learn of changes through the
  * {@link ClusterListener} it calls.
@@ -27,6 +30,8 @@ final class ClusterView
     private final String[] endpoints = new String[ClusterMembers.MAX_NODES];
     private final long[] nodeStamps = new long[ClusterMembers.MAX_NODES];
     private final HashMap<String, Route> routes = new HashMap<>();
+    /** Retained topics the control plane told of, with the sync that last confirmed each. */
+    private final HashMap<String, Long> retainedTopics = new HashMap<>();
     private long liveNodes;
     /** Local count of syncs begun; entries are stamped with it. */
     private long stamp;
@@ -62,6 +67,16 @@ final class ClusterView
             {
                 it.remove();
                 listener.onRouteChanged(route.getKey(), 0);
+            }
+        }
+        final Iterator<Map.Entry<String, Long>> topics = retainedTopics.entrySet().iterator();
+        while (topics.hasNext())
+        {
+            final Map.Entry<String, Long> topic = topics.next();
+            if (topic.getValue() != stamp)
+            {
+                topics.remove();
+                listener.onRetainedGone(topic.getKey());
             }
         }
         long live = liveNodes;
@@ -151,6 +166,34 @@ final class ClusterView
         {
             listener.onRouteChanged(filter, nodes);
         }
+    }
+
+    /**
+     * A topic's retained message, as an event or a sync's record.
+     *
+     * @param topic   the topic.
+     * @param cleared whether it clears the topic.
+     * @param message the message ({@code ForwardDescriptor} layout).
+     * @param offset  where it starts.
+     * @param length  its length.
+     */
+    void onRetained(final String topic, final boolean cleared, final DirectBuffer message, final int offset,
+        final int length)
+    {
+        if (cleared)
+        {
+            retainedTopics.remove(topic);
+        }
+        else
+        {
+            retainedTopics.put(topic, stamp);
+        }
+        listener.onRetained(topic, message, offset, length);
+    }
+
+    int retainedCount()
+    {
+        return retainedTopics.size();
     }
 
     /**

@@ -21,9 +21,10 @@ public final class ControlMessageDecoder
 {
     private DirectBuffer buffer;
     private int offset;
+    private int length;
 
     /**
-     * Wraps a message, checking that its header and text fit in {@code length}.
+     * Wraps a message, checking that its header and text fit in {@code length}; what is left is the body.
      *
      * @param buffer the message's buffer.
      * @param offset where it starts.
@@ -38,13 +39,14 @@ public final class ControlMessageDecoder
             return false;
         }
         final int textLength = buffer.getInt(offset + TEXT_LENGTH_OFFSET, LITTLE_ENDIAN);
-        if (textLength < 0 || textLength != length - HEADER_LENGTH)
+        if (textLength < 0 || textLength > length - HEADER_LENGTH)
         {
             this.buffer = null;
             return false;
         }
         this.buffer = buffer;
         this.offset = offset;
+        this.length = length;
         return true;
     }
 
@@ -101,5 +103,29 @@ public final class ControlMessageDecoder
         final byte[] bytes = new byte[length];
         buffer.getBytes(offset + TEXT_OFFSET, bytes);
         return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * @return the body's offset in the wrapped buffer.
+     */
+    public int bodyOffset()
+    {
+        return offset + TEXT_OFFSET + textLength();
+    }
+
+    /**
+     * @return the body's length, 0 for none.
+     */
+    public int bodyLength()
+    {
+        return length - HEADER_LENGTH - textLength();
+    }
+
+    /**
+     * @return the wrapped buffer (for the body).
+     */
+    public DirectBuffer buffer()
+    {
+        return buffer;
     }
 }

@@ -23,7 +23,11 @@ import static org.agrona.BitUtil.SIZE_OF_LONG;
  *  +---------------------------------------------------------------+
  *  |       text: UTF-8 (endpoint, topic filter, client id)        ...
  *  +---------------------------------------------------------------+
+ *  |  body: the rest of the message, empty for most types         ...
+ *  +---------------------------------------------------------------+
  * </pre>
+ * The body's length is what the message's length leaves after the header and the text; a retained message's
+ * record carries the message there, in the data plane's layout ({@code ForwardDescriptor}).
  */
 public final class ControlMessageDescriptor
 {
@@ -39,6 +43,11 @@ public final class ControlMessageDescriptor
     public static final int SESSION_RELEASE = 5;
     /** Command: send me the replicated state again (after a new leader, or when the node lost events). */
     public static final int SYNC_REQUEST = 6;
+    /**
+     * Command: a client of the node published a retained message ({@code text} the topic, the body the message,
+     * {@code ForwardDescriptor} layout); an empty payload clears the topic.
+     */
+    public static final int RETAIN = 7;
 
     /** Event: a node is up ({@code text} its data-plane endpoint). Also a snapshot record. */
     public static final int NODE_UP = 101;
@@ -58,11 +67,18 @@ public final class ControlMessageDescriptor
     public static final int SYNC_END = 108;
     /** Event: a command was refused ({@code other} the reason, {@code text} what it was about). */
     public static final int REFUSED = 109;
+    /**
+     * Event: the topic's retained message ({@code text} the topic, {@code node} where it was published, the body the
+     * message with its expiry interval as it is now, empty payload for a clear). Also a sync record.
+     */
+    public static final int RETAINED = 110;
 
     /** Snapshot record: one filter and every node that has it ({@code value} the node mask). */
     public static final int SNAPSHOT_ROUTE = 201;
     /** Snapshot record: the last one ({@code value} the epoch counter). */
     public static final int SNAPSHOT_END = 202;
+    /** Snapshot record: a retained message ({@code value} the cluster time it was set, the body the message). */
+    public static final int SNAPSHOT_RETAINED = 203;
 
     /** Refusal reason: the session directory is full. */
     public static final int REFUSED_DIRECTORY_FULL = 1;
@@ -72,6 +88,8 @@ public final class ControlMessageDescriptor
     public static final int REFUSED_NOT_JOINED = 3;
     /** Refusal reason: the node id is outside 0..63 or another live session holds it. */
     public static final int REFUSED_BAD_NODE = 4;
+    /** Refusal reason: the retained messages are at their bound (count or bytes), or the message is malformed. */
+    public static final int REFUSED_RETAINED_FULL = 5;
 
     public static final int TYPE_OFFSET = 0;
     public static final int NODE_OFFSET = TYPE_OFFSET + SIZE_OF_INT;
@@ -83,8 +101,10 @@ public final class ControlMessageDescriptor
     public static final int HEADER_LENGTH = TEXT_OFFSET;
     /** Longest text: an MQTT string. */
     public static final int MAX_TEXT_LENGTH = 65_535;
+    /** Longest body: a retained message's, {@code ForwardDescriptor} layout. */
+    public static final int MAX_BODY_LENGTH = 256 * 1024;
     /** Longest message. */
-    public static final int MAX_MESSAGE_LENGTH = HEADER_LENGTH + MAX_TEXT_LENGTH;
+    public static final int MAX_MESSAGE_LENGTH = HEADER_LENGTH + MAX_TEXT_LENGTH + MAX_BODY_LENGTH;
 
     private ControlMessageDescriptor()
     {

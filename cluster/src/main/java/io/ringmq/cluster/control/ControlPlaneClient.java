@@ -5,6 +5,8 @@ import static io.ringmq.cluster.control.ControlMessageDescriptor.MAX_MESSAGE_LEN
 import static io.ringmq.cluster.control.ControlMessageDescriptor.NODE_DOWN;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.NODE_UP;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.REFUSED;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.RETAIN;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.RETAINED;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.ROUTE_ADD;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.ROUTE_ADDED;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.ROUTE_REMOVE;
@@ -27,6 +29,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import io.aeron.cluster.client.AeronCluster;
 import io.aeron.cluster.client.EgressListener;
 import io.aeron.logbuffer.Header;
+import io.ringmq.core.cluster.ForwardCodec;
 import io.ringmq.core.status.RateLimitedLog;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
@@ -70,6 +73,7 @@ public final class ControlPlaneClient implements Agent, EgressListener
     private final ManyToOneRingBuffer commands;
     private final ControlMessageEncoder encoder = new ControlMessageEncoder();
     private final ControlMessageDecoder decoder = new ControlMessageDecoder();
+    private final ForwardCodec retainedMessage = new ForwardCodec();
     private final UnsafeBuffer sendBuffer = new UnsafeBuffer(new byte[MAX_MESSAGE_LENGTH]);
     /** Routes this node holds, in the order added: sent again after every (re)join. Agent thread only. */
     private final LinkedHashSet<String> localRoutes = new LinkedHashSet<>();
@@ -162,21 +166,44 @@ public final class ControlPlaneClient implements Agent, EgressListener
         return enqueue(SESSION_RELEASE, epoch, clientId);
     }
 
+    /**
+     * A client of this node published a retained message (or cleared a topic); every node, this one too, is told in
+     * the control plane's order ({@link ClusterListener#onRetained}). Any thread.
+     *
+     * @param topic   the topic.
+     * @param message the message, {@code ForwardDescriptor} layout (an empty payload clears the topic).
+     * @param offset  where it starts.
+     * @param length  its length, at most {@link ControlMessageDescriptor#MAX_BODY_LENGTH}.
+     * @return false if the command queue is full.
+     */
+    public boolean retain(final String topic, final DirectBuffer message, final int offset, final int length)
+    {
+        return enqueue(RETAIN, 0, topic, message, offset, length);
+    }
+
     private boolean enqueue(final int type, final long value, final String text)
     {
+        return enqueue(type, value, text, null, 0, 0);
+    }
+
+    private boolean enqueue(final int type, final long value, final String text, final DirectBuffer body,
+        final int bodyOffset, final int bodyLength)
+    {
         final byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        final int length = ControlMessageDescriptor.HEADER_LENGTH + bytes.length;
-        if (bytes.length > ControlMessageDescriptor.MAX_TEXT_LENGTH)
+        if (bytes.length > ControlMessageDescriptor.MAX_TEXT_LENGTH ||
+            bodyLength > ControlMessageDescriptor.MAX_BODY_LENGTH)
         {
-            throw new IllegalArgumentException("control message text of " + bytes.length + " bytes");
+            throw new IllegalArgumentException("control message of " + bytes.length + " bytes of text and " +
+                bodyLength + " of body");
         }
+        final int length = ControlMessageDescriptor.HEADER_LENGTH + bytes.length + bodyLength;
         final int index = commands.tryClaim(type, length);
         if (index < 0)
         {
             commandsRefused.incrementAndGet();
             return false;
         }
-        encoder.encode(commands.buffer(), index, type, nodeId, 0, value, text);
+        encoder.encode(commands.buffer(), index, type, nodeId, 0, value, text, body, bodyOffset, bodyLength);
         commands.commit(index);
         return true;
     }
@@ -371,9 +398,21 @@ public final class ControlPlaneClient implements Agent, EgressListener
                 listener.onSessionOwner(decoder.text(), decoder.node(), decoder.other(), decoder.value());
             case SESSION_RELEASED -> listener.onSessionReleased(decoder.text(), decoder.value());
             case REFUSED -> listener.onRefused(decoder.other(), decoder.text());
+            case RETAINED -> onRetained();
             default -> LOG.warn("cluster: node {} got an unknown control-plane message type {}", nodeId,
                 decoder.type());
         }
+    }
+
+    private void onRetained()
+    {
+        if (!retainedMessage.wrap(decoder.buffer(), decoder.bodyOffset(), decoder.bodyLength()))
+        {
+            LOG.warn("cluster: node {} got a malformed retained message of {} bytes", nodeId, decoder.bodyLength());
+            return;
+        }
+        view.onRetained(decoder.text(), 0 == retainedMessage.payloadLength(), decoder.buffer(), decoder.bodyOffset(),
+            decoder.bodyLength());
     }
 
     @Override
@@ -399,6 +438,14 @@ public final class ControlPlaneClient implements Agent, EgressListener
     {
         CloseHelper.quietClose(connecting);
         CloseHelper.quietClose(cluster);
+    }
+
+    /**
+     * @return retained topics the view knows of; agent thread only (tests read it after a sync).
+     */
+    int retainedCount()
+    {
+        return view.retainedCount();
     }
 
     /**

@@ -8,7 +8,10 @@ import static io.ringmq.cluster.control.ControlMessageDescriptor.REFUSED;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.REFUSED_BAD_NODE;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.REFUSED_DIRECTORY_FULL;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.REFUSED_NOT_JOINED;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.REFUSED_RETAINED_FULL;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.REFUSED_ROUTES_FULL;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.RETAIN;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.RETAINED;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.ROUTE_ADD;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.ROUTE_ADDED;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.ROUTE_REMOVE;
@@ -29,6 +32,7 @@ import io.aeron.cluster.service.ClientSession;
 import io.aeron.cluster.service.Cluster;
 import io.aeron.cluster.service.ClusteredService;
 import io.aeron.logbuffer.Header;
+import io.ringmq.core.cluster.ForwardCodec;
 import io.ringmq.core.status.RateLimitedLog;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
@@ -52,12 +56,19 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
 {
     /** Correlation id of the timer that sends the next slice of the syncs under way. */
     static final long SYNC_TIMER_ID = 1;
+    /** Correlation id of the timer that removes expired retained messages, a slice at a time. */
+    static final long SWEEP_TIMER_ID = 2;
+    /** Retained topics the expiry sweep looks at per timer event. */
+    static final int SWEEP_SLICE = 10_000;
+    /** Seconds of cluster time between two slices of the expiry sweep. */
+    static final long SWEEP_INTERVAL_SECONDS = 10;
 
     private static final Logger LOG = LoggerFactory.getLogger(ControlPlaneService.class);
 
     private final ControlPlaneState state;
     private final ControlMessageEncoder encoder = new ControlMessageEncoder();
     private final ControlMessageDecoder decoder = new ControlMessageDecoder();
+    private final ForwardCodec retainedMessage = new ForwardCodec();
     private final UnsafeBuffer sendBuffer = new UnsafeBuffer(new byte[MAX_MESSAGE_LENGTH]);
     private final ExpandableArrayBuffer snapshotBuffer = new ExpandableArrayBuffer(MAX_MESSAGE_LENGTH);
     private final AtomicLong refusals = new AtomicLong();
@@ -66,6 +77,9 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
     private Cluster cluster;
     private boolean leader;
     private boolean syncTimerScheduled;
+    private boolean sweepTimerScheduled;
+    /** Where the expiry sweep goes on from (the last topic it looked at), or null to start at the first. */
+    private String sweepCursor;
 
     /**
      * @param maxFilters  most distinct topic filters in the route table.
@@ -73,7 +87,20 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
      */
     public ControlPlaneService(final int maxFilters, final int maxSessions)
     {
-        this.state = new ControlPlaneState(maxFilters, maxSessions, this);
+        this(maxFilters, maxSessions, ControlPlaneState.DEFAULT_MAX_RETAINED,
+            ControlPlaneState.DEFAULT_MAX_RETAINED_BYTES);
+    }
+
+    /**
+     * @param maxFilters       most distinct topic filters in the route table.
+     * @param maxSessions      most entries in the session directory.
+     * @param maxRetained      most retained messages.
+     * @param maxRetainedBytes most bytes of retained messages (topics and messages).
+     */
+    public ControlPlaneService(final int maxFilters, final int maxSessions, final int maxRetained,
+        final long maxRetainedBytes)
+    {
+        this.state = new ControlPlaneState(maxFilters, maxSessions, maxRetained, maxRetainedBytes, this);
     }
 
     @Override
@@ -83,7 +110,7 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
         this.syncs = new ReplicaSync(state, cluster.memberId());
         if (null != snapshotImage)
         {
-            new ControlPlaneSnapshot(state).load(snapshotImage, cluster.idleStrategy());
+            sweepCursor = new ControlPlaneSnapshot(state).load(snapshotImage, cluster.idleStrategy());
         }
     }
 
@@ -115,7 +142,7 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
         final int length,
         final Header header)
     {
-        onCommand(session, buffer, offset, length);
+        onCommand(session, timestamp, buffer, offset, length);
         scheduleSync();
     }
 
@@ -127,7 +154,9 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
         }
     }
 
-    private void onCommand(final ClientSession session, final DirectBuffer buffer, final int offset, final int length)
+    private void onCommand(
+        final ClientSession session, final long timestamp, final DirectBuffer buffer, final int offset,
+        final int length)
     {
         if (!decoder.wrap(buffer, offset, length))
         {
@@ -167,8 +196,38 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
             }
             case SESSION_RELEASE -> state.release(node, decoder.text(), decoder.value());
             case SYNC_REQUEST -> syncs.start(session);
+            case RETAIN -> onRetain(session, node, timestamp);
             default -> refuse(session, node, REFUSED_BAD_NODE, "unknown command type " + type);
         }
+    }
+
+    private void onRetain(final ClientSession session, final int node, final long timestamp)
+    {
+        final String topic = decoder.text();
+        if (!retainedMessage.wrap(decoder.buffer(), decoder.bodyOffset(), decoder.bodyLength()))
+        {
+            refuse(session, node, REFUSED_RETAINED_FULL, "malformed retained message for '" + topic + "'");
+            return;
+        }
+        final int expirySeconds = retainedMessage.expirySeconds();
+        final long expiresAt = expirySeconds < 0 ? Long.MAX_VALUE :
+            timestamp + cluster.timeUnit().convert(expirySeconds, TimeUnit.SECONDS);
+        final byte[] message = new byte[decoder.bodyLength()];
+        decoder.buffer().getBytes(decoder.bodyOffset(), message);
+        if (!state.retain(node, topic, message, 0 == retainedMessage.payloadLength(), expiresAt))
+        {
+            refuse(session, node, REFUSED_RETAINED_FULL, topic);
+            return;
+        }
+        if (expiresAt != Long.MAX_VALUE && !sweepTimerScheduled)
+        {
+            sweepTimerScheduled = cluster.scheduleTimer(SWEEP_TIMER_ID, timestamp + sweepInterval());
+        }
+    }
+
+    private long sweepInterval()
+    {
+        return cluster.timeUnit().convert(SWEEP_INTERVAL_SECONDS, TimeUnit.SECONDS);
     }
 
     private void onJoin(final ClientSession session, final int node)
@@ -244,13 +303,26 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
         sendToNode(owner, SESSION_RELEASED, owner, -1, epoch, clientId);
     }
 
+    @Override
+    public void onRetained(final String topic, final int node, final ControlPlaneState.Retained message)
+    {
+        if (leader)
+        {
+            broadcast(encoder.encode(sendBuffer, 0, RETAINED, node, 0, message.expiresAt, topic,
+                new UnsafeBuffer(message.message), 0, message.message.length));
+        }
+    }
+
     private void broadcast(final int type, final int node, final int other, final long value, final String text)
     {
-        if (!leader)
+        if (leader)
         {
-            return;
+            broadcast(encoder.encode(sendBuffer, 0, type, node, other, value, text));
         }
-        final int length = encoder.encode(sendBuffer, 0, type, node, other, value, text);
+    }
+
+    private void broadcast(final int length)
+    {
         long live = state.liveNodes();
         while (live != 0)
         {
@@ -299,12 +371,19 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
             syncs.doWork(cluster);
             scheduleSync();
         }
+        else if (SWEEP_TIMER_ID == correlationId)
+        {
+            // Nodes are not told: each drops an expired message by itself when it would read it.
+            sweepCursor = state.sweepExpired(sweepCursor, timestamp, SWEEP_SLICE);
+            sweepTimerScheduled = !state.retained().isEmpty() &&
+                cluster.scheduleTimer(SWEEP_TIMER_ID, timestamp + sweepInterval());
+        }
     }
 
     @Override
     public void onTakeSnapshot(final ExclusivePublication snapshotPublication)
     {
-        new ControlPlaneSnapshot(state).write(snapshotPublication, snapshotBuffer, cluster.idleStrategy());
+        new ControlPlaneSnapshot(state).write(snapshotPublication, snapshotBuffer, cluster.idleStrategy(), sweepCursor);
     }
 
     @Override

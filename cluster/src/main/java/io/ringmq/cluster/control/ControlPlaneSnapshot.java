@@ -3,6 +3,7 @@ package io.ringmq.cluster.control;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.NODE_UP;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_OWNER;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SNAPSHOT_END;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SNAPSHOT_RETAINED;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SNAPSHOT_ROUTE;
 
 import java.util.Map;
@@ -16,12 +17,15 @@ import io.aeron.FragmentAssembler;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * Writes the control plane's state to a snapshot and reads it back: one {@link ControlMessageDescriptor} record per
  * live node ({@code NODE_UP}, with its cluster session and voting flag), per filter ({@code SNAPSHOT_ROUTE} with its
- * node mask) and per directory entry ({@code SESSION_OWNER} with its epoch), then {@code SNAPSHOT_END} with the
- * epoch counter.
+ * node mask), per directory entry ({@code SESSION_OWNER} with its epoch) and per retained message
+ * ({@code SNAPSHOT_RETAINED} with the node it came from, its expiry time and the message), then {@code SNAPSHOT_END}
+ * with the epoch counter and the expiry sweep's cursor (so that a member started from the snapshot sweeps the same
+ * topics as the others).
  */
 final class ControlPlaneSnapshot
 {
@@ -29,13 +33,15 @@ final class ControlPlaneSnapshot
     private final ControlMessageEncoder encoder = new ControlMessageEncoder();
     private final ControlMessageDecoder decoder = new ControlMessageDecoder();
     private boolean ended;
+    private String sweepCursor;
 
     ControlPlaneSnapshot(final ControlPlaneState state)
     {
         this.state = state;
     }
 
-    void write(final ExclusivePublication publication, final MutableDirectBuffer buffer, final IdleStrategy idle)
+    void write(final ExclusivePublication publication, final MutableDirectBuffer buffer, final IdleStrategy idle,
+        final String sweepCursor)
     {
         long live = state.liveNodes();
         while (live != 0)
@@ -56,7 +62,14 @@ final class ControlPlaneSnapshot
             offer(publication, buffer, idle,
                 encoder.encode(buffer, 0, SESSION_OWNER, owner.node, -1, owner.epoch, session.getKey()));
         }
-        offer(publication, buffer, idle, encoder.encode(buffer, 0, SNAPSHOT_END, 0, 0, state.lastEpoch(), null));
+        for (final Map.Entry<String, ControlPlaneState.Retained> entry : state.retained().entrySet())
+        {
+            final ControlPlaneState.Retained message = entry.getValue();
+            offer(publication, buffer, idle, encoder.encode(buffer, 0, SNAPSHOT_RETAINED, message.node, 0,
+                message.expiresAt, entry.getKey(), new UnsafeBuffer(message.message), 0, message.message.length));
+        }
+        offer(publication, buffer, idle,
+            encoder.encode(buffer, 0, SNAPSHOT_END, 0, 0, state.lastEpoch(), sweepCursor));
     }
 
     private static void offer(
@@ -75,7 +88,10 @@ final class ControlPlaneSnapshot
         }
     }
 
-    void load(final Image image, final IdleStrategy idle)
+    /**
+     * @return the expiry sweep's cursor, or null.
+     */
+    String load(final Image image, final IdleStrategy idle)
     {
         final FragmentHandler handler = new FragmentAssembler(this::onRecord);
         idle.reset();
@@ -88,6 +104,7 @@ final class ControlPlaneSnapshot
             }
             idle.idle(fragments);
         }
+        return sweepCursor;
     }
 
     private void onRecord(
@@ -102,9 +119,17 @@ final class ControlPlaneSnapshot
             case NODE_UP -> state.restoreNode(decoder.node(), decoder.value(), decoder.other() != 0, decoder.text());
             case SNAPSHOT_ROUTE -> state.restoreRoute(decoder.text(), decoder.value());
             case SESSION_OWNER -> state.restoreSession(decoder.text(), decoder.node(), decoder.value());
+            case SNAPSHOT_RETAINED ->
+            {
+                final byte[] message = new byte[decoder.bodyLength()];
+                buffer.getBytes(decoder.bodyOffset(), message);
+                state.restoreRetained(decoder.text(),
+                    new ControlPlaneState.Retained(decoder.node(), message, decoder.value()));
+            }
             case SNAPSHOT_END ->
             {
                 state.restoreLastEpoch(decoder.value());
+                sweepCursor = 0 == decoder.textLength() ? null : decoder.text();
                 ended = true;
             }
             default -> throw new ClusterException("control plane snapshot: unknown record type " + decoder.type());

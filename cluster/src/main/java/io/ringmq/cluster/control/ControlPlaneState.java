@@ -9,17 +9,24 @@ import java.util.TreeMap;
 import io.ringmq.cluster.ClusterMembers;
 
 /**
- * The control plane's replicated state: which nodes are up, the route table at node granularity, and the session
- * directory. Every voting member applies the same commands in the cluster log's order, so the state is the same
- * on each; nothing here reads a clock, a random number or the environment.
+ * The control plane's replicated state: which nodes are up, the route table at node granularity, the session
+ * directory, and the retained messages. Every voting member applies the same commands in the cluster log's order,
+ * so the state is the same on each; nothing here reads a clock, a random number or the environment (times are the
+ * cluster's, from the log).
  * <p>
  * Threading: owned by the clustered service's thread (single writer and reader).
  * <p>
  * Bounds: at most {@link ClusterMembers#MAX_NODES} nodes, {@code maxFilters} distinct filters and
- * {@code maxSessions} directory entries; a command past a bound is refused, and counted by the caller.
+ * {@code maxSessions} directory entries, {@code maxRetained} retained messages of at most {@code maxRetainedBytes}
+ * in all; a command past a bound is refused, and counted by the caller.
  */
 final class ControlPlaneState
 {
+    /** Default most retained messages kept cluster-wide. */
+    static final int DEFAULT_MAX_RETAINED = 1_000_000;
+    /** Default most bytes of retained messages kept cluster-wide (topics and messages). */
+    static final long DEFAULT_MAX_RETAINED_BYTES = 256L * 1024 * 1024;
+
     /** What a change means for the nodes: called in the order of the changes. */
     interface Events
     {
@@ -34,6 +41,29 @@ final class ControlPlaneState
         void onSessionOwner(String clientId, int owner, int previousOwner, long epoch);
 
         void onSessionReleased(String clientId, int owner, long epoch);
+
+        /** A topic's retained message was set (or cleared: {@code message} has an empty payload). */
+        void onRetained(String topic, int node, Retained message);
+    }
+
+    /**
+     * A retained message as the control plane keeps it: the message in the data plane's layout
+     * ({@code ForwardDescriptor}), with its expiry interval as published, and the cluster time it expires at, from
+     * which the interval left is computed when it is sent again.
+     */
+    static final class Retained
+    {
+        final int node;
+        final byte[] message;
+        /** Cluster time after which it has expired, or {@link Long#MAX_VALUE}. */
+        final long expiresAt;
+
+        Retained(final int node, final byte[] message, final long expiresAt)
+        {
+            this.node = node;
+            this.message = message;
+            this.expiresAt = expiresAt;
+        }
     }
 
     /** One directory entry. */
@@ -58,18 +88,32 @@ final class ControlPlaneState
     /** Filter to the set of nodes with subscribers to it, one bit per node id; sorted so a sync can resume. */
     private final TreeMap<String, Long> routes = new TreeMap<>();
     private final HashMap<String, Owner> sessions = new HashMap<>();
+    /** Topic to its retained message; sorted so a sync and the expiry sweep can resume. */
+    private final TreeMap<String, Retained> retained = new TreeMap<>();
+    private final int maxRetained;
+    private final long maxRetainedBytes;
+    /** Bytes of the retained messages (topic and message), within {@code maxRetainedBytes}. */
+    private long retainedBytes;
     private long liveNodes;
     private long lastEpoch;
 
     ControlPlaneState(final int maxFilters, final int maxSessions, final Events events)
     {
-        if (maxFilters < 1 || maxSessions < 1)
+        this(maxFilters, maxSessions, DEFAULT_MAX_RETAINED, DEFAULT_MAX_RETAINED_BYTES, events);
+    }
+
+    ControlPlaneState(final int maxFilters, final int maxSessions, final int maxRetained, final long maxRetainedBytes,
+        final Events events)
+    {
+        if (maxFilters < 1 || maxSessions < 1 || maxRetained < 1 || maxRetainedBytes < 1)
         {
-            throw new IllegalArgumentException("maxFilters and maxSessions must be positive: " + maxFilters + ", " +
-                maxSessions);
+            throw new IllegalArgumentException("maxFilters, maxSessions, maxRetained and maxRetainedBytes must be " +
+                "positive: " + maxFilters + ", " + maxSessions + ", " + maxRetained + ", " + maxRetainedBytes);
         }
         this.maxFilters = maxFilters;
         this.maxSessions = maxSessions;
+        this.maxRetained = maxRetained;
+        this.maxRetainedBytes = maxRetainedBytes;
         this.events = events;
     }
 
@@ -248,6 +292,94 @@ final class ControlPlaneState
         sessions.remove(clientId);
         events.onSessionReleased(clientId, node, epoch);
         return true;
+    }
+
+    /**
+     * A node's client published a retained message, or cleared the topic ({@code message} with an empty payload):
+     * replacing or clearing a topic's message is always allowed; a new topic, or a larger message, only within the
+     * bounds. Every live node is told, the publishing node too, so that all apply the log's order.
+     *
+     * @param node      the node it was published on.
+     * @param topic     the topic.
+     * @param message   the message ({@code ForwardDescriptor} layout), owned by the state from now on.
+     * @param cleared   whether it clears the topic (empty payload).
+     * @param expiresAt cluster time after which it has expired, or {@link Long#MAX_VALUE}.
+     * @return false if it is refused (past a bound).
+     */
+    boolean retain(final int node, final String topic, final byte[] message, final boolean cleared,
+        final long expiresAt)
+    {
+        final Retained existing = retained.get(topic);
+        final long existingSize = null == existing ? 0 : size(topic, existing);
+        final Retained entry = new Retained(node, message, expiresAt);
+        if (cleared)
+        {
+            if (null != existing)
+            {
+                retained.remove(topic);
+                retainedBytes -= existingSize;
+            }
+            events.onRetained(topic, node, entry);
+            return true;
+        }
+        final long size = size(topic, entry);
+        if ((null == existing && retained.size() >= maxRetained) ||
+            (size > existingSize && retainedBytes - existingSize + size > maxRetainedBytes))
+        {
+            return false;
+        }
+        retained.put(topic, entry);
+        retainedBytes += size - existingSize;
+        events.onRetained(topic, node, entry);
+        return true;
+    }
+
+    /**
+     * Removes retained messages that have expired by {@code time}, walking at most {@code limit} topics from
+     * {@code after} (exclusive, null for the first).
+     *
+     * @return the last topic looked at, or null when the walk reached the end.
+     */
+    String sweepExpired(final String after, final long time, final int limit)
+    {
+        String last = after;
+        for (int i = 0; i < limit; i++)
+        {
+            final Map.Entry<String, Retained> entry = null == last ? retained.firstEntry() : retained.higherEntry(last);
+            if (null == entry)
+            {
+                return null;
+            }
+            last = entry.getKey();
+            if (entry.getValue().expiresAt < time)
+            {
+                retained.remove(last);
+                retainedBytes -= size(last, entry.getValue());
+            }
+        }
+        return last;
+    }
+
+    private static long size(final String topic, final Retained message)
+    {
+        return 2L * topic.length() + message.message.length;
+    }
+
+    NavigableMap<String, Retained> retained()
+    {
+        return retained;
+    }
+
+    long retainedBytes()
+    {
+        return retainedBytes;
+    }
+
+    /** Restores a retained message from a snapshot, without events. */
+    void restoreRetained(final String topic, final Retained message)
+    {
+        final Retained previous = retained.put(topic, message);
+        retainedBytes += size(topic, message) - (null == previous ? 0 : size(topic, previous));
     }
 
     String endpoint(final int node)

@@ -2,20 +2,25 @@ package io.ringmq.cluster.control;
 
 import static io.ringmq.cluster.control.ControlMessageDescriptor.MAX_MESSAGE_LENGTH;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.NODE_UP;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.RETAINED;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SNAPSHOT_ROUTE;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SYNC_BEGIN;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SYNC_END;
 
+import java.nio.ByteOrder;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import io.aeron.cluster.service.ClientSession;
 import io.aeron.cluster.service.Cluster;
+import io.ringmq.core.cluster.ForwardDescriptor;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
- * Sends nodes the whole replicated state (live nodes and the route table), a slice at a time, on the leader.
+ * Sends nodes the whole replicated state (live nodes, the route table and the retained messages), a slice at a
+ * time, on the leader.
  * <p>
  * Why slices are consistent: a slice is read from the live state when it is sent, and events go to the node on the
  * same egress stream, in order. So an entry changed behind the cursor reaches the node as an event, one changed
@@ -39,7 +44,8 @@ final class ReplicaSync
     private static final int PHASE_BEGIN = 0;
     private static final int PHASE_NODES = 1;
     private static final int PHASE_ROUTES = 2;
-    private static final int PHASE_END = 3;
+    private static final int PHASE_RETAINED = 3;
+    private static final int PHASE_END = 4;
 
     /** One node's sync under way. */
     private static final class Sync
@@ -49,6 +55,7 @@ final class ReplicaSync
         int phase;
         int nextNode;
         String lastFilter;
+        String lastTopic;
 
         Sync(final ClientSession session, final long generation)
         {
@@ -90,6 +97,7 @@ final class ReplicaSync
             sync.phase = PHASE_BEGIN;
             sync.nextNode = 0;
             sync.lastFilter = null;
+            sync.lastTopic = null;
         }
     }
 
@@ -121,7 +129,7 @@ final class ReplicaSync
                 it.remove();
                 continue;
             }
-            final int records = slice(sync);
+            final int records = slice(sync, cluster);
             if (records < 0)
             {
                 sent += -records;
@@ -136,7 +144,7 @@ final class ReplicaSync
     }
 
     /** @return records sent, or minus the records sent (the last one included) when the sync is complete. */
-    private int slice(final Sync sync)
+    private int slice(final Sync sync, final Cluster cluster)
     {
         int sent = 0;
         while (sent < RECORDS_PER_SLICE)
@@ -172,7 +180,7 @@ final class ReplicaSync
                         state.routes().higherEntry(sync.lastFilter);
                     if (null == route)
                     {
-                        sync.phase = PHASE_END;
+                        sync.phase = PHASE_RETAINED;
                         continue;
                     }
                     if (!offer(sync, SNAPSHOT_ROUTE, 0, 0, route.getValue(), route.getKey()))
@@ -180,6 +188,21 @@ final class ReplicaSync
                         return sent;
                     }
                     sync.lastFilter = route.getKey();
+                }
+                case PHASE_RETAINED ->
+                {
+                    final Map.Entry<String, ControlPlaneState.Retained> entry = null == sync.lastTopic ?
+                        state.retained().firstEntry() : state.retained().higherEntry(sync.lastTopic);
+                    if (null == entry)
+                    {
+                        sync.phase = PHASE_END;
+                        continue;
+                    }
+                    if (!offerRetained(sync, entry.getKey(), entry.getValue(), cluster))
+                    {
+                        return sent;
+                    }
+                    sync.lastTopic = entry.getKey();
                 }
                 default ->
                 {
@@ -193,6 +216,29 @@ final class ReplicaSync
             sent++;
         }
         return sent;
+    }
+
+    /**
+     * Sends a retained message with the expiry interval it has left (one that has expired is skipped).
+     */
+    private boolean offerRetained(
+        final Sync sync, final String topic, final ControlPlaneState.Retained retained, final Cluster cluster)
+    {
+        final long now = cluster.time();
+        if (retained.expiresAt < now)
+        {
+            return true;
+        }
+        final int length = encoder.encode(buffer, 0, RETAINED, retained.node, 0, retained.expiresAt, topic,
+            new UnsafeBuffer(retained.message), 0, retained.message.length);
+        if (retained.expiresAt != Long.MAX_VALUE)
+        {
+            final long unitsPerSecond = cluster.timeUnit().convert(1, TimeUnit.SECONDS);
+            final long left = (retained.expiresAt - now + unitsPerSecond - 1) / unitsPerSecond;
+            buffer.putInt(length - retained.message.length + ForwardDescriptor.EXPIRY_OFFSET,
+                (int)Math.min(Integer.MAX_VALUE, left), ByteOrder.LITTLE_ENDIAN);
+        }
+        return sync.session.offer(buffer, 0, length) >= 0;
     }
 
     private boolean offer(

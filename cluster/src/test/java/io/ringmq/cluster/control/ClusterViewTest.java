@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
 class ClusterViewTest
@@ -45,6 +47,18 @@ class ClusterViewTest
         @Override
         public void onRefused(final int reason, final String about)
         {
+        }
+
+        @Override
+        public void onRetained(final String topic, final DirectBuffer message, final int offset, final int length)
+        {
+            changes.add("retained " + topic + " " + length);
+        }
+
+        @Override
+        public void onRetainedGone(final String topic)
+        {
+            changes.add("gone " + topic);
         }
 
         @Override
@@ -88,5 +102,23 @@ class ClusterViewTest
         assertEquals(0, view.liveNodes());
         assertEquals(0, view.routeCount());
         assertTrue(changes.isEmpty());
+    }
+
+    @Test
+    void shouldDropARetainedTopicASyncDidNotConfirm()
+    {
+        final UnsafeBuffer message = new UnsafeBuffer(new byte[8]);
+        view.onRetained("stale", false, message, 0, 8);
+        view.onRetained("kept", false, message, 0, 8);
+        view.onRetained("cleared", false, message, 0, 8);
+        view.onRetained("cleared", true, message, 0, 4);
+        changes.clear();
+
+        view.onSyncBegin(5);
+        view.onRetained("kept", false, message, 0, 8);
+        assertTrue(view.onSyncEnd(5));
+        assertEquals(List.of("retained kept 8", "gone stale", "synced"), changes,
+            "a cleared topic is not told again; one the sync did not send is gone");
+        assertEquals(1, view.retainedCount());
     }
 }

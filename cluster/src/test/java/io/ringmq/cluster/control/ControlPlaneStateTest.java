@@ -50,6 +50,12 @@ class ControlPlaneStateTest
         {
             events.add("released " + clientId + " " + owner + " " + epoch);
         }
+
+        @Override
+        public void onRetained(final String topic, final int node, final ControlPlaneState.Retained message)
+        {
+            events.add("retained " + topic + " " + node + " " + message.message.length);
+        }
     };
     private final ControlPlaneState state = new ControlPlaneState(3, 2, recorder);
 
@@ -133,5 +139,48 @@ class ControlPlaneStateTest
         assertEquals("dévice/ü", decoder.text());
         assertFalse(decoder.wrap(buffer, 8, length - 1), "a text that does not fill the message");
         assertFalse(decoder.wrap(buffer, 8, ControlMessageDescriptor.HEADER_LENGTH - 1), "a short header");
+    }
+
+    @Test
+    void shouldKeepRetainedMessagesWithinTheirBoundsAndSweepExpiredOnes()
+    {
+        final ControlPlaneState bounded = new ControlPlaneState(3, 2, 2, 100, recorder);
+        assertTrue(bounded.retain(0, "a", new byte[10], false, Long.MAX_VALUE));
+        assertTrue(bounded.retain(1, "b", new byte[10], false, 50));
+        assertFalse(bounded.retain(0, "c", new byte[1], false, Long.MAX_VALUE), "a third topic: past the count");
+        assertTrue(bounded.retain(2, "a", new byte[20], false, Long.MAX_VALUE), "a larger message within the bytes");
+        assertEquals(34, bounded.retainedBytes());
+        assertFalse(bounded.retain(2, "a", new byte[90], false, Long.MAX_VALUE), "past the bytes");
+        assertTrue(bounded.retain(0, "a", new byte[0], true, Long.MAX_VALUE), "a clear is always allowed");
+        assertEquals(List.of("b"), List.copyOf(bounded.retained().keySet()));
+        assertEquals(12, bounded.retainedBytes());
+        assertTrue(bounded.retain(0, "c", new byte[1], false, 70), "room again after the clear");
+        assertEquals(List.of("retained a 0 10", "retained b 1 10", "retained a 2 20", "retained a 0 0",
+            "retained c 0 1"), events);
+
+        assertEquals("b", bounded.sweepExpired(null, 60, 1), "a slice of one topic, resumed after it");
+        assertEquals(List.of("c"), List.copyOf(bounded.retained().keySet()), "b expired at 50");
+        assertEquals(null, bounded.sweepExpired("b", 60, 10), "the walk reached the end");
+        assertEquals(1, bounded.retained().size(), "c expires at 70");
+        bounded.sweepExpired(null, 71, 10);
+        assertTrue(bounded.retained().isEmpty());
+        assertEquals(0, bounded.retainedBytes());
+    }
+
+    @Test
+    void shouldCarryABodyAfterTheText()
+    {
+        final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(ControlMessageDescriptor.MAX_MESSAGE_LENGTH);
+        final ExpandableArrayBuffer body = new ExpandableArrayBuffer(16);
+        body.putStringWithoutLengthAscii(3, "payload");
+        final int length = new ControlMessageEncoder().encode(buffer, 0, ControlMessageDescriptor.RETAIN, 2, 0, 9,
+            "t/1", body, 3, 7);
+        final ControlMessageDecoder decoder = new ControlMessageDecoder();
+        assertTrue(decoder.wrap(buffer, 0, length));
+        assertEquals("t/1", decoder.text());
+        assertEquals(7, decoder.bodyLength());
+        assertEquals("payload", decoder.buffer().getStringWithoutLengthAscii(decoder.bodyOffset(), 7));
+        assertTrue(decoder.wrap(buffer, 0, length - 7));
+        assertEquals(0, decoder.bodyLength(), "no body");
     }
 }

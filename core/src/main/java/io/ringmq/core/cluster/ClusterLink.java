@@ -34,6 +34,18 @@ public interface ClusterLink
         {
             return true;
         }
+
+        @Override
+        public int maxRetainedLength()
+        {
+            return Integer.MAX_VALUE;
+        }
+
+        @Override
+        public boolean retain(final DirectBuffer message, final int offset, final int length)
+        {
+            return true;
+        }
     };
 
     /**
@@ -67,4 +79,22 @@ public interface ClusterLink
      *         refusal. Every drop and refusal is counted and logged by the implementation.
      */
     boolean forward(long nodes, DirectBuffer message, int offset, int length);
+
+    /**
+     * @return the longest retained message ({@link ForwardDescriptor} layout) the cluster keeps; a longer one is
+     *         refused as a retained message, like one past the store's limits.
+     */
+    int maxRetainedLength();
+
+    /**
+     * A retained message this node accepted (a client's, a will, an operator's; an empty payload clears the topic):
+     * the cluster keeps it and tells every node, this one too, in one order, as {@code RingEvent.CLUSTER_RETAINED}.
+     *
+     * @param message the message, {@link ForwardDescriptor} layout, at most {@link #maxRetainedLength()}.
+     * @param offset  its offset.
+     * @param length  its length.
+     * @return false if it could not be queued for the cluster (counted and logged by the implementation): it is
+     *         then retained on this node only.
+     */
+    boolean retain(DirectBuffer message, int offset, int length);
 }

@@ -69,6 +69,45 @@ public final class ForwardCodec
     }
 
     /**
+     * Writes a message without properties (a retained-message clear when the payload is empty).
+     *
+     * @param destination    where to write, with room for {@code length(topicLength, 0, payloadLength)}.
+     * @param offset         where the message starts.
+     * @param qos            its QoS.
+     * @param retain         whether it is retained.
+     * @param expirySeconds  message expiry interval left, or -1 for none.
+     * @param originNode     the node that writes it.
+     * @param originSequence that node's sequence number of it, or 0.
+     * @param topic          the topic's UTF-8 bytes.
+     * @param topicOffset    where they start.
+     * @param topicLength    their length.
+     * @param payload        the payload.
+     * @param payloadOffset  where it starts.
+     * @param payloadLength  its length.
+     * @return its length.
+     */
+    public static int encode(
+        final MutableDirectBuffer destination, final int offset, final int qos, final boolean retain,
+        final int expirySeconds, final int originNode, final long originSequence, final DirectBuffer topic,
+        final int topicOffset, final int topicLength, final DirectBuffer payload, final int payloadOffset,
+        final int payloadLength)
+    {
+        destination.putInt(offset + FLAGS_OFFSET, (qos & QOS_MASK) | (retain ? RETAIN_FLAG : 0), LITTLE_ENDIAN);
+        destination.putInt(offset + TOPIC_LENGTH_OFFSET, topicLength, LITTLE_ENDIAN);
+        destination.putInt(offset + PROPERTIES_LENGTH_OFFSET, 0, LITTLE_ENDIAN);
+        destination.putInt(offset + PAYLOAD_LENGTH_OFFSET, payloadLength, LITTLE_ENDIAN);
+        destination.putInt(offset + ORIGIN_NODE_OFFSET, originNode, LITTLE_ENDIAN);
+        destination.putInt(offset + EXPIRY_OFFSET, expirySeconds, LITTLE_ENDIAN);
+        destination.putLong(offset + ORIGIN_SEQUENCE_OFFSET, originSequence, LITTLE_ENDIAN);
+        destination.putBytes(offset + HEADER_LENGTH, topic, topicOffset, topicLength);
+        if (payloadLength > 0)
+        {
+            destination.putBytes(offset + HEADER_LENGTH + topicLength, payload, payloadOffset, payloadLength);
+        }
+        return HEADER_LENGTH + topicLength + payloadLength;
+    }
+
+    /**
      * Wraps a received message.
      *
      * @param buffer the message's buffer.

@@ -56,6 +56,11 @@ public final class RingEvent
     public static final int CLUSTER_ROUTE = 10;
     /** A message another node forwarded ({@code ForwardDescriptor}) in {@link #frame()}, for local subscribers. */
     public static final int FORWARDED = 11;
+    /**
+     * A topic's retained message as the cluster ordered it ({@code ForwardDescriptor} layout, an empty payload for a
+     * clear) in {@link #frame()}: stored, not delivered (its subscribers had it forwarded).
+     */
+    public static final int CLUSTER_RETAINED = 12;
 
     /** Largest frame a slot keeps in its own buffer by default; larger ones go in a {@link FrameBufferPool}. */
     public static final int DEFAULT_MAX_INLINE_LENGTH = 4096;
@@ -128,7 +133,8 @@ public final class RingEvent
 
     /**
      * Fill as an event of a type whose content is a frame ({@link #FRAME}, {@link #CLUSTER_ROUTE},
-     * {@link #FORWARDED}): the caller then copies {@code length} bytes into the returned buffer from index 0.
+     * {@link #FORWARDED}, {@link #CLUSTER_RETAINED}): the caller then copies {@code length} bytes into the returned
+     * buffer from index 0.
      *
      * @param type         the event type.
      * @param connectionId connection the packet came from, or the type's value.
@@ -194,10 +200,10 @@ public final class RingEvent
     }
 
     /**
-     * Like {@link #largeFrame(long, int, int, long, FrameBufferPool, UnsafeBuffer)}, for a {@link #FORWARDED} message
-     * or a {@link #CLUSTER_ROUTE} too long for the slot's own buffer.
+     * Like {@link #largeFrame(long, int, int, long, FrameBufferPool, UnsafeBuffer)}, for a {@link #FORWARDED} message,
+     * a {@link #CLUSTER_ROUTE} or a {@link #CLUSTER_RETAINED} too long for the slot's own buffer.
      *
-     * @param type   {@link #FORWARDED} or {@link #CLUSTER_ROUTE}.
+     * @param type   {@link #FORWARDED}, {@link #CLUSTER_ROUTE} or {@link #CLUSTER_RETAINED}.
      * @param value  the type's value (a route's node set).
      * @param length frame length in bytes, at most the buffer's capacity.
      * @param nowNs  receive time.

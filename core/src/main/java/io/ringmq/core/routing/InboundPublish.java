@@ -116,7 +116,7 @@ final class InboundPublish
 
         fillSource(session, publish, frame, topicBuffer, topicOffset, topicLength);
 
-        if (source.retain && !state.retained.admits(source))
+        if (source.retain && !admitsRetained())
         {
             state.counters.refusedRetainedFull++;
             if (qos > 0 && connection.version() == MqttVersion.MQTT_5)
@@ -152,6 +152,7 @@ final class InboundPublish
         if (source.retain)
         {
             state.retained.retain(source);
+            replicateRetained();
         }
         acknowledge(connection, session, qos, packetId,
             NO_MATCH == result && !forwardedAny ? ReasonCode.NO_MATCHING_SUBSCRIBERS : ReasonCode.SUCCESS);
@@ -405,20 +406,21 @@ final class InboundPublish
         if (source.retain)
         {
             state.retained.retain(source);
+            replicateRetained();
         }
         return journaled ? outcome : JOURNAL_FULL;
     }
 
     /**
-     * For a message without a publishing client (a will, an operator's, another node's): not retained past the
-     * limits, and journaled; a full journal is counted (and logged by the journal), and the message is still
-     * delivered where it can be.
+     * For a message without a publishing client (a will, an operator's): not retained past the limits, and
+     * journaled; a full journal is counted (and logged by the journal), and the message is still delivered where it
+     * can be.
      *
      * @return false if the journal refused it.
      */
     private boolean retainAndJournalAsBroker()
     {
-        if (source.retain && !state.retained.admits(source))
+        if (source.retain && !admitsRetained())
         {
             state.counters.refusedRetainedFull++;
             source.retain = false;
@@ -429,6 +431,47 @@ final class InboundPublish
             return false;
         }
         return true;
+    }
+
+    /**
+     * @return whether the retained message in {@code source} fits the store's limits and, in a cluster, the longest
+     *         message the cluster keeps.
+     */
+    private boolean admitsRetained()
+    {
+        return state.retained.admits(source) && (0 == source.payloadLength ||
+            ForwardCodec.length(source.topicLength, source.propertiesLength, source.payloadLength) <=
+            state.cluster.maxRetainedLength());
+    }
+
+    /**
+     * Tell the cluster (if any) of the retained message in {@code source}, just stored or cleared here: every node
+     * stores it, in the cluster's order ({@link #onClusterRetained}).
+     */
+    private void replicateRetained()
+    {
+        if (state.cluster.nodeId() < 0 || '$' == source.topicBuffer.getByte(source.topicOffset))
+        {
+            return;
+        }
+        final int length = encodeForward();
+        if (!state.cluster.retain(forwardBuffer, 0, length))
+        {
+            state.counters.routerErrors++;
+        }
+    }
+
+    /**
+     * An operator cleared a topic's retained message here: the cluster (if any) is told, as for a client's clear.
+     *
+     * @param topic the topic's UTF-8 bytes.
+     */
+    void replicateRetainedClear(final byte[] topic)
+    {
+        final UnsafeBuffer topicBuffer = new UnsafeBuffer(topic);
+        setSource(null, topicBuffer, 0, topic.length, topicBuffer, 0, 0, 0, 0, 0, true, -1);
+        replicateRetained();
+        source.reset();
     }
 
     /**
@@ -445,6 +488,15 @@ final class InboundPublish
         {
             return FORWARD_NONE;
         }
+        final int length = encodeForward();
+        return state.cluster.forward(nodes, forwardBuffer, 0, length) ? FORWARD_SENT : FORWARD_REFUSED;
+    }
+
+    /**
+     * @return the length of {@code source} encoded into {@code forwardBuffer} ({@link ForwardCodec}).
+     */
+    private int encodeForward()
+    {
         final int length = ForwardCodec.length(source.topicLength, source.propertiesLength, source.payloadLength);
         if (forwardBuffer.capacity() < length)
         {
@@ -455,33 +507,77 @@ final class InboundPublish
             (source.expiryDeadlineNs - state.nowNs + NANOS_PER_SECOND - 1) / NANOS_PER_SECOND));
         ForwardCodec.encode(forwardBuffer, 0, source.qos, source.retain, expirySeconds, state.cluster.nodeId(),
             ++forwardSequence, source);
-        return state.cluster.forward(nodes, forwardBuffer, 0, length) ? FORWARD_SENT : FORWARD_REFUSED;
+        return length;
     }
 
     /**
-     * A message another node forwarded: routed to this node's subscribers only (never forwarded again), retained
-     * within this node's limits; its publisher was acknowledged by its own node.
+     * A message another node forwarded: routed to this node's subscribers only (never forwarded again); its
+     * publisher was acknowledged by its own node. Not stored as a retained message here: the cluster's order of
+     * retained messages comes as {@link #onClusterRetained} (a forward and a retained message of another node
+     * could otherwise be stored in different orders on different nodes). Journaled as routing needs it, for this
+     * node's persistent sessions.
      */
     void onForwarded(final DirectBuffer frame, final int length)
+    {
+        if (!sourceFromCluster(frame, length, false))
+        {
+            return;
+        }
+        state.counters.publishReceived++;
+        state.counters.publishReceivedByQos[source.qos]++;
+        state.counters.publishBytesReceived += source.payloadLength;
+        if (JOURNAL_FULL == route(source))
+        {
+            state.counters.refusedJournalFull++;
+        }
+    }
+
+    /**
+     * A topic's retained message in the cluster's order ({@link ForwardCodec} layout; an empty payload clears the
+     * topic), published on any node, this one included: stored and journaled as this node's retained message, within
+     * its limits, and not delivered (the subscribers it matched had it forwarded when it was published).
+     */
+    void onClusterRetained(final DirectBuffer frame, final int length)
+    {
+        if (!sourceFromCluster(frame, length, true))
+        {
+            return;
+        }
+        if (!state.retained.admits(source))
+        {
+            state.counters.refusedRetainedFull++;
+            LOG.debug("a retained message from the cluster is past this node's retained limits: not kept");
+        }
+        else
+        {
+            if (!state.retained.journal(source, state.nowNs))
+            {
+                state.counters.refusedJournalFull++;
+            }
+            state.retained.retain(source);
+        }
+        source.reset();
+    }
+
+    /**
+     * Point {@code source} at a message from the cluster ({@link ForwardCodec} layout).
+     *
+     * @param retained whether it is the cluster's retained message of its topic (else a forward).
+     * @return false if it is malformed (counted and logged, dropped).
+     */
+    private boolean sourceFromCluster(final DirectBuffer frame, final int length, final boolean retained)
     {
         if (!forwarded.wrap(frame, 0, length))
         {
             state.counters.routerErrors++;
-            LOG.warn("a forwarded message of {} bytes is malformed: dropped", length);
-            return;
+            LOG.warn("a {} of {} bytes from another node is malformed: dropped",
+                retained ? "retained message" : "forwarded message", length);
+            return false;
         }
         setSource(null, frame, forwarded.topicOffset(), forwarded.topicLength(), frame, forwarded.propertiesOffset(),
             forwarded.propertiesLength(), forwarded.payloadOffset(), forwarded.payloadLength(), forwarded.qos(),
-            forwarded.retain(), forwarded.expirySeconds());
-        state.counters.publishReceived++;
-        state.counters.publishReceivedByQos[source.qos]++;
-        state.counters.publishBytesReceived += source.payloadLength;
-        retainAndJournalAsBroker();
-        route(source);
-        if (source.retain)
-        {
-            state.retained.retain(source);
-        }
+            retained || forwarded.retain(), forwarded.expirySeconds());
+        return true;
     }
 
     /** Drop the references of the last fan-out (also after an exception), so sessions can be collected. */

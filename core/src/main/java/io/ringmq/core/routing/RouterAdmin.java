@@ -228,7 +228,9 @@ final class RouterAdmin implements AdminView
         }
         LOG.info("admin: clearing the retained message of '{}'", LogText.escape(topic));
         final byte[] bytes = topic.getBytes(StandardCharsets.UTF_8);
-        return state.retained.clear(topic, new UnsafeBuffer(bytes), 0, bytes.length);
+        final boolean cleared = state.retained.clear(topic, new UnsafeBuffer(bytes), 0, bytes.length);
+        publishes.replicateRetainedClear(bytes);
+        return cleared;
     }
 
     @Override

@@ -35,6 +35,8 @@ class RouterClusterTest
     private final List<byte[]> forwards = new ArrayList<>();
     private boolean refuse;
     private final List<Long> forwardNodes = new ArrayList<>();
+    private final List<byte[]> retained = new ArrayList<>();
+    private int maxRetainedLength = Integer.MAX_VALUE;
     private final RouterHarness harness = new RouterHarness(new BrokerConfig().sysIntervalSeconds(0));
 
     @BeforeEach
@@ -69,7 +71,100 @@ class RouterClusterTest
                 forwardNodes.add(nodes);
                 return !refuse;
             }
+
+            @Override
+            public int maxRetainedLength()
+            {
+                return maxRetainedLength;
+            }
+
+            @Override
+            public boolean retain(final DirectBuffer message, final int offset, final int length)
+            {
+                final byte[] copy = new byte[length];
+                message.getBytes(offset, copy);
+                retained.add(copy);
+                return true;
+            }
         });
+    }
+
+    /** Puts a message from another node on the ring ({@link ForwardCodec} layout) and routes it. */
+    private void put(final int type, final String topic, final String payload, final int qos, final boolean retain)
+    {
+        final UnsafeBuffer topicBuffer = new UnsafeBuffer(topic.getBytes(StandardCharsets.UTF_8));
+        final UnsafeBuffer payloadBuffer = new UnsafeBuffer(payload.getBytes(StandardCharsets.UTF_8));
+        final int length = ForwardCodec.length(topicBuffer.capacity(), 0, payloadBuffer.capacity());
+        ForwardCodec.encode(harness.event.frame(type, 0, -1, length, System.nanoTime()), 0, qos, retain, -1, 0, 42,
+            topicBuffer, 0, topicBuffer.capacity(), payloadBuffer, 0, payloadBuffer.capacity());
+        harness.router.onEvent(harness.event, harness.sequence++, true);
+    }
+
+    /** The payloads of the retained PUBLISH packets a new subscription to {@code filter} gets. */
+    private List<String> retainedFor(final long connectionId, final int packetId, final String filter)
+    {
+        harness.subscribe(connectionId, MqttVersion.MQTT_5, packetId, 0, new TopicSubscription(filter, 0));
+        final List<String> payloads = new ArrayList<>();
+        for (final RouterHarness.Out out : harness.drain(connectionId, PacketType.PUBLISH))
+        {
+            final byte[] body = out.body();
+            final PublishDecoder decoder = new PublishDecoder().fromServer(true)
+                .wrap(new UnsafeBuffer(body), 0, body.length, MqttVersion.MQTT_5);
+            assertTrue(decoder.retain(), "a retained message is sent with RETAIN set");
+            payloads.add(new String(body, decoder.payloadOffset(), decoder.payloadLength(), StandardCharsets.UTF_8));
+        }
+        return payloads;
+    }
+
+    @Test
+    void shouldTellTheClusterOfARetainedMessageAndKeepOnlyWhatTheClusterOrders()
+    {
+        harness.connect(PUB, "pub", MqttVersion.MQTT_5, true, 0);
+        harness.connect(SUB, "sub", MqttVersion.MQTT_5, true, 0);
+        harness.connect(SUB2, "late", MqttVersion.MQTT_5, true, 0);
+        harness.subscribe(SUB, MqttVersion.MQTT_5, 1, 0, new TopicSubscription("r/#", 0));
+        route("r/#", 1L << SELF);
+        harness.drain();
+
+        harness.frame(PUB, harness.scratch, harness.encodePublishRetained(MqttVersion.MQTT_5, "r/1", "mine", 1, 3));
+        assertEquals(1, retained.size(), "the cluster is told of the retained message");
+        final ForwardCodec codec = new ForwardCodec();
+        assertTrue(codec.wrap(new UnsafeBuffer(retained.get(0)), 0, retained.get(0).length));
+        assertTrue(codec.retain());
+        assertEquals("mine", new String(retained.get(0), codec.payloadOffset(), codec.payloadLength(),
+            StandardCharsets.UTF_8));
+        assertEquals(1, harness.drain(SUB, PacketType.PUBLISH).size());
+
+        put(RingEvent.FORWARDED, "r/2", "forwarded", 0, true);
+        assertEquals(1, harness.drain(SUB, PacketType.PUBLISH).size(), "a forward is delivered");
+        put(RingEvent.CLUSTER_RETAINED, "r/3", "ordered", 0, true);
+        assertTrue(harness.drain(SUB, PacketType.PUBLISH).isEmpty(), "the cluster's retained message is not delivered");
+        assertEquals(List.of("mine", "ordered"), sorted(retainedFor(SUB2, 5, "r/#")),
+            "kept: this node's own and the cluster's; a forward is not kept (the cluster orders retained messages)");
+
+        put(RingEvent.CLUSTER_RETAINED, "r/1", "", 0, true);
+        assertEquals(List.of("ordered"), retainedFor(SUB2, 6, "r/#"), "a clear from the cluster");
+        assertEquals(1, retained.size(), "what the cluster orders is not sent back to it");
+    }
+
+    private static List<String> sorted(final List<String> list)
+    {
+        final List<String> copy = new ArrayList<>(list);
+        copy.sort(null);
+        return copy;
+    }
+
+    @Test
+    void shouldRefuseARetainedMessageLongerThanTheClusterKeeps()
+    {
+        harness.connect(PUB, "pub", MqttVersion.MQTT_5, true, 0);
+        harness.drain();
+        maxRetainedLength = ForwardCodec.length(3, 0, 4);
+
+        harness.frame(PUB, harness.scratch, harness.encodePublishRetained(MqttVersion.MQTT_5, "big", "12345", 1, 3));
+        assertEquals(0x97, harness.drain(PUB, PacketType.PUBACK).get(0).body()[4] & 0xFF, "quota exceeded");
+        harness.frame(PUB, harness.scratch, harness.encodePublishRetained(MqttVersion.MQTT_5, "big", "1234", 1, 4));
+        assertEquals(1, retained.size(), "one that fits is kept and replicated");
     }
 
     private void route(final String filter, final long nodes)
@@ -202,60 +297,7 @@ class RouterClusterTest
         route("f/#", 0b1);
         harness.drain();
 
-        final UnsafeBuffer topic = new UnsafeBuffer("f/z".getBytes(StandardCharsets.UTF_8));
-        final UnsafeBuffer payload = new UnsafeBuffer("from node 0".getBytes(StandardCharsets.UTF_8));
-        final UnsafeBuffer none = new UnsafeBuffer(new byte[0]);
-        final int length = ForwardCodec.length(3, 0, payload.capacity());
-        final io.ringmq.core.cluster.MessageParts parts = new io.ringmq.core.cluster.MessageParts()
-        {
-            public DirectBuffer topicBuffer()
-            {
-                return topic;
-            }
-
-            public int topicOffset()
-            {
-                return 0;
-            }
-
-            public int topicLength()
-            {
-                return 3;
-            }
-
-            public DirectBuffer propertiesBuffer()
-            {
-                return none;
-            }
-
-            public int propertiesOffset()
-            {
-                return 0;
-            }
-
-            public int propertiesLength()
-            {
-                return 0;
-            }
-
-            public DirectBuffer payloadBuffer()
-            {
-                return payload;
-            }
-
-            public int payloadOffset()
-            {
-                return 0;
-            }
-
-            public int payloadLength()
-            {
-                return payload.capacity();
-            }
-        };
-        ForwardCodec.encode(harness.event.frame(RingEvent.FORWARDED, 0, -1, length, System.nanoTime()), 0, 1, false,
-            -1, 0, 42, parts);
-        harness.router.onEvent(harness.event, harness.sequence++, true);
+        put(RingEvent.FORWARDED, "f/z", "from node 0", 1, false);
 
         final List<RouterHarness.Out> publishes = harness.drain(SUB, PacketType.PUBLISH);
         assertEquals(1, publishes.size());

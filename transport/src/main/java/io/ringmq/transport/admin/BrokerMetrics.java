@@ -253,6 +253,16 @@ public final class BrokerMetrics
             stats::forwardsQueued);
         counter("ringmq_cluster_forwards_received", "messages other nodes forwarded to this one",
             stats::forwardsReceived);
+        CounterWithCallback.builder().name("ringmq_cluster_commands")
+            .help("control-plane commands (route changes, retained messages) not applied, by outcome: dropped " +
+                "(the command queue was full) or refused (by the control plane, at a bound)")
+            .labelNames("outcome")
+            .callback(cb ->
+            {
+                cb.call(stats.commandsDropped(), "dropped");
+                cb.call(stats.commandsRefused(), "refused");
+            })
+            .register(registry);
     }
 
     /**

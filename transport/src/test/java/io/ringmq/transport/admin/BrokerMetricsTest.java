@@ -108,6 +108,16 @@ class BrokerMetricsTest
             {
                 return 6;
             }
+
+            public long commandsDropped()
+            {
+                return 7;
+            }
+
+            public long commandsRefused()
+            {
+                return 8;
+            }
         });
         sent[0] = 50;
         final List<ExpositionParser.Sample> samples = ExpositionParser.parse(text(metrics.scrape(null)), false);
@@ -118,6 +128,8 @@ class BrokerMetricsTest
         assertEquals(1, ExpositionParser.value(samples, "ringmq_cluster_forwards_total", "outcome", "dropped"));
         assertEquals(4, ExpositionParser.value(samples, "ringmq_cluster_forwards_queued_total"));
         assertEquals(6, ExpositionParser.value(samples, "ringmq_cluster_forwards_received_total"));
+        assertEquals(7, ExpositionParser.value(samples, "ringmq_cluster_commands_total", "outcome", "dropped"));
+        assertEquals(8, ExpositionParser.value(samples, "ringmq_cluster_commands_total", "outcome", "refused"));
     }
 
     @Test

@@ -134,14 +134,20 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
     }
 
     @Override
-    public int nodesUp()
+    public long peers()
     {
-        int up = 1;
+        long peers = 0;
         for (int i = 0; i < ClusterMembers.MAX_NODES; i++)
         {
-            up += null == links.get(i) ? 0 : 1;
+            peers |= null == links.get(i) ? 0 : 1L << i;
         }
-        return up;
+        return peers;
+    }
+
+    @Override
+    public int nodesUp()
+    {
+        return 1 + Long.bitCount(peers());
     }
 
     @Override

@@ -12,10 +12,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 import com.hivemq.client.mqtt.MqttClient;
@@ -215,6 +218,17 @@ class ClusterIT
             "QoS 0 subscriber on node 2: " + count(hash, "m-"));
         assertEquals(0, other.size(), "a filter that does not match gets nothing");
 
+        // Once a SUBACK is in, every node forwards: no probing, the first message already arrives (publishNumbered
+        // fails on a PUBACK 'no matching subscribers'). Ten rounds, each a new filter on another node.
+        for (int round = 0; round < 10; round++)
+        {
+            final Set<String> fresh = collect(connect(1 + round % 2, "sub-fresh-" + round), "fresh/" + round + "/+",
+                MqttQos.AT_LEAST_ONCE);
+            publishNumbered(publisher, "fresh/" + round + "/x", "f-", 5);
+            assertTrue(BrokerProcess.await(() -> count(fresh, "f-") == 5, Duration.ofSeconds(20)),
+                "published right after the SUBACK on another node: " + count(fresh, "f-") + " of 5");
+        }
+
         // A filter longer than a ring slot keeps (4 KiB) reaches the other nodes' route replicas too.
         final String longLevel = "x".repeat(5_000);
         final Set<String> longFilter = collect(connect(1, "sub-long"), "long/" + longLevel + "/#",
@@ -303,10 +317,55 @@ class ClusterIT
     {
         startCluster();
         final Set<String> onOne = collect(connect(1, "sub-1"), "fleet/+/state", MqttQos.AT_LEAST_ONCE);
+        final Mqtt5BlockingClient onTwo = connect(2, "sub-2");
+        final AtomicLong lastOnTwoNs = new AtomicLong();
+        final AtomicLong steadyOnTwo = new AtomicLong();
+        onTwo.toAsync().subscribeWith().topicFilter("fleet/b/state").qos(MqttQos.AT_LEAST_ONCE)
+            .callback(publish ->
+            {
+                lastOnTwoNs.set(System.nanoTime());
+                steadyOnTwo.incrementAndGet();
+            }).send().join();
         final Mqtt5BlockingClient publisher = connect(0, "pub-0");
         awaitRoutes(publisher, "fleet/a/state", List.of(onOne));
 
-        nodes[2].kill();
+        // A steady publisher on node 0 while node 2, where one subscriber is, dies: that client reconnects to node 1.
+        final AtomicBoolean publishing = new AtomicBoolean(true);
+        final Thread steady = new Thread(() ->
+        {
+            for (int i = 0; publishing.get() && i < 60_000; i++)
+            {
+                publisher.publishWith().topic("fleet/b/state").qos(MqttQos.AT_MOST_ONCE)
+                    .payload(("steady-" + i).getBytes(StandardCharsets.UTF_8)).send();
+                BrokerProcess.pause(5);
+            }
+        }, "steady-publisher");
+        steady.start();
+        try
+        {
+            assertTrue(BrokerProcess.await(() -> steadyOnTwo.get() >= 100, Duration.ofSeconds(20)),
+                "the subscriber on node 2 receives the steady flow before the kill: " + steadyOnTwo.get());
+            final long killedNs = System.nanoTime();
+            nodes[2].kill();
+            assertTrue(BrokerProcess.await(() -> !onTwo.getState().isConnected(), Duration.ofSeconds(20)),
+                "the client on node 2 sees its node die");
+            final long lastBeforeNs = lastOnTwoNs.get();
+            final AtomicLong firstAfterNs = new AtomicLong();
+            connect(1, "sub-2").toAsync().subscribeWith().topicFilter("fleet/b/state").qos(MqttQos.AT_LEAST_ONCE)
+                .callback(publish -> firstAfterNs.compareAndSet(0, System.nanoTime())).send().join();
+            assertTrue(BrokerProcess.await(() -> firstAfterNs.get() != 0, Duration.ofSeconds(20)),
+                "the client that moved to node 1 receives again");
+            System.out.println(String.format(Locale.ROOT, "ClusterIT fail-over: last message before the kill " +
+                "%.1f ms before it, first after reconnecting to node 1 %.1f ms after it: a gap of %.1f ms",
+                (killedNs - lastBeforeNs) / 1e6, (firstAfterNs.get() - killedNs) / 1e6,
+                (firstAfterNs.get() - lastBeforeNs) / 1e6));
+        }
+        finally
+        {
+            publishing.set(false);
+            steady.join();
+        }
+
         publishNumbered(publisher, "fleet/a/state", "after-kill-", 100);
         assertTrue(BrokerProcess.await(() -> count(onOne, "after-kill-") == 100, Duration.ofSeconds(30)),
             "node 0 to node 1 with node 2 dead: " + count(onOne, "after-kill-"));

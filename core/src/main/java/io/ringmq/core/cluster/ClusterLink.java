@@ -36,6 +36,12 @@ public interface ClusterLink
         }
 
         @Override
+        public long peers()
+        {
+            return 0;
+        }
+
+        @Override
         public int maxRetainedLength()
         {
             return Integer.MAX_VALUE;
@@ -79,6 +85,12 @@ public interface ClusterLink
      *         refusal. Every drop and refusal is counted and logged by the implementation.
      */
     boolean forward(long nodes, DirectBuffer message, int offset, int length);
+
+    /**
+     * @return the other nodes this node has a data-plane link to (the live ones), one bit per node id; 0 without a
+     *         cluster.
+     */
+    long peers();
 
     /**
      * @return the longest retained message ({@link ForwardDescriptor} layout) the cluster keeps; a longer one is

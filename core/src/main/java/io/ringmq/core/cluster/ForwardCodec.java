@@ -9,6 +9,7 @@ import static io.ringmq.core.cluster.ForwardDescriptor.PROPERTIES_LENGTH_OFFSET;
 import static io.ringmq.core.cluster.ForwardDescriptor.QOS_MASK;
 import static io.ringmq.core.cluster.ForwardDescriptor.EXPIRY_OFFSET;
 import static io.ringmq.core.cluster.ForwardDescriptor.RETAIN_FLAG;
+import static io.ringmq.core.cluster.ForwardDescriptor.ROUTE_APPLIED_FLAG;
 import static io.ringmq.core.cluster.ForwardDescriptor.TOPIC_LENGTH_OFFSET;
 import static java.nio.ByteOrder.LITTLE_ENDIAN;
 
@@ -108,6 +109,26 @@ public final class ForwardCodec
     }
 
     /**
+     * Writes a route acknowledgement ({@link ForwardDescriptor#ROUTE_APPLIED_FLAG}): the filter in the topic field.
+     *
+     * @param destination where to write, with room for {@code length(filterLength, 0, 0)}.
+     * @param offset      where it starts.
+     * @param originNode  the node whose Router applied the route.
+     * @param filter      the filter's UTF-8 bytes.
+     * @param filterLength their length.
+     * @return its length.
+     */
+    public static int encodeRouteApplied(
+        final MutableDirectBuffer destination, final int offset, final int originNode, final DirectBuffer filter,
+        final int filterLength)
+    {
+        final int length = encode(destination, offset, 1, false, -1, originNode, 0, filter, 0, filterLength, filter,
+            0, 0);
+        destination.putInt(offset + FLAGS_OFFSET, 1 | ROUTE_APPLIED_FLAG, LITTLE_ENDIAN);
+        return length;
+    }
+
+    /**
      * Wraps a received message.
      *
      * @param buffer the message's buffer.
@@ -138,6 +159,12 @@ public final class ForwardCodec
     public int qos()
     {
         return buffer.getInt(offset + FLAGS_OFFSET, LITTLE_ENDIAN) & QOS_MASK;
+    }
+
+    /** @return whether it is a route acknowledgement ({@link ForwardDescriptor#ROUTE_APPLIED_FLAG}), not a message. */
+    public boolean routeApplied()
+    {
+        return (buffer.getInt(offset + FLAGS_OFFSET, LITTLE_ENDIAN) & ROUTE_APPLIED_FLAG) != 0;
     }
 
     /** @return whether it was published retained. */

@@ -13,7 +13,7 @@ import static org.agrona.BitUtil.SIZE_OF_LONG;
  *   0                   1                   2                   3
  *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
  *  +-------------------------------------------------------------+-+
- *  |                       flags: QoS (bits 0-1), retain (bit 2)   |
+ *  |    flags: QoS (bits 0-1), retain (bit 2), route applied (bit 3) |
  *  +---------------------------------------------------------------+
  *  |                         topic length                          |
  *  +---------------------------------------------------------------+
@@ -47,6 +47,11 @@ public final class ForwardDescriptor
     public static final int QOS_MASK = 0b11;
     /** Retain bit of the flags. */
     public static final int RETAIN_FLAG = 0b100;
+    /**
+     * Route-applied bit of the flags: not a message but the origin's acknowledgement that its Router now routes the
+     * filter in the topic field to the destination node (no properties, no payload); see {@code RouteConfirmations}.
+     */
+    public static final int ROUTE_APPLIED_FLAG = 0b1000;
 
     private ForwardDescriptor()
     {

@@ -1,5 +1,7 @@
 package io.ringmq.core.routing;
 
+import java.nio.charset.StandardCharsets;
+
 import io.ringmq.auth.Decision;
 import io.ringmq.core.admin.PublishResult;
 import io.ringmq.core.cluster.ForwardCodec;
@@ -49,6 +51,8 @@ final class InboundPublish
     private final ForwardCodec forwarded = new ForwardCodec();
     /** Scratch for encoding a forward; grown to the largest message forwarded (bounded by max-packet-size). */
     private final UnsafeBuffer forwardBuffer = new UnsafeBuffer(new byte[0]);
+    /** Wraps a filter's bytes for a route acknowledgement. */
+    private final UnsafeBuffer scratchFilter = new UnsafeBuffer(new byte[0]);
     private long forwardSequence;
 
     InboundPublish(final BrokerState state)
@@ -475,6 +479,30 @@ final class InboundPublish
     }
 
     /**
+     * Tell other nodes that this node's Router now routes the filter to them (a route change added them): their
+     * SUBACKs wait for it. Sent on the data plane like a forward; one that cannot be sent leaves that node's SUBACK
+     * to its timeout.
+     *
+     * @param filter the filter.
+     * @param nodes  the nodes the change added, one bit per node id.
+     */
+    void acknowledgeRoute(final String filter, final long nodes)
+    {
+        final byte[] bytes = filter.getBytes(StandardCharsets.UTF_8);
+        final int length = ForwardCodec.length(bytes.length, 0, 0);
+        if (forwardBuffer.capacity() < length)
+        {
+            forwardBuffer.wrap(new byte[Math.max(length, 2 * forwardBuffer.capacity())]);
+        }
+        scratchFilter.wrap(bytes);
+        ForwardCodec.encodeRouteApplied(forwardBuffer, 0, state.cluster.nodeId(), scratchFilter, bytes.length);
+        if (!state.cluster.forward(nodes, forwardBuffer, 0, length))
+        {
+            LOG.debug("a route acknowledgement found a node's queue full (counted): its SUBACK waits for the timeout");
+        }
+    }
+
+    /**
      * Send a message to the other nodes with subscribers to it (none without a cluster). The data plane sends it or
      * queues it behind a back-pressured node, within a bound; forwards are not acknowledged by the destination yet.
      *
@@ -519,6 +547,13 @@ final class InboundPublish
      */
     void onForwarded(final DirectBuffer frame, final int length)
     {
+        if (forwarded.wrap(frame, 0, length) && forwarded.routeApplied())
+        {
+            state.routeConfirmations.onApplied(
+                frame.getStringWithoutLengthUtf8(forwarded.topicOffset(), forwarded.topicLength()),
+                forwarded.originNode());
+            return;
+        }
         if (!sourceFromCluster(frame, length, false))
         {
             return;

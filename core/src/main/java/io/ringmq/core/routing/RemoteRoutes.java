@@ -51,13 +51,16 @@ final class RemoteRoutes implements TopicMatchHandler<RemoteRoutes.Node>
 
     /**
      * The set of nodes with subscribers to a filter is now {@code mask} (0: none).
+     *
+     * @return the other nodes this change added to the filter's route, one bit per node id.
      */
-    void apply(final String filter, final long mask)
+    long apply(final String filter, final long mask)
     {
         final long wanted = selfBit >= 0 ? mask & ~(1L << selfBit) : mask;
         final Long known = routes.get(filter);
         final long before = null == known ? 0 : known;
-        long added = wanted & ~before;
+        final long newNodes = wanted & ~before;
+        long added = newNodes;
         while (added != 0)
         {
             final int id = Long.numberOfTrailingZeros(added);
@@ -79,6 +82,7 @@ final class RemoteRoutes implements TopicMatchHandler<RemoteRoutes.Node>
         {
             routes.put(filter, wanted);
         }
+        return newNodes;
     }
 
     /**

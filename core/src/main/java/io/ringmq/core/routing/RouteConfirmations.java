@@ -3,7 +3,8 @@ package io.ringmq.core.routing;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
+import java.util.Iterator;
+import java.util.Map;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -16,16 +17,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * In a cluster, a SUBACK waits until the control plane has committed the routes it made. A filter is unconfirmed
- * from the moment this node announces its first local subscriber to it until the control plane's route change naming
- * this node comes back (a {@code CLUSTER_ROUTE} event in log order). The leader sends that change to every node at
- * the same log position, so once a client has its SUBACK the other nodes have the route too, or are about to: what
- * is left is the skew between the leader's messages to two nodes (not a guarantee; one would need every node to
- * confirm that it applied the route).
+ * In a cluster, a SUBACK waits until every node routes the filters it made. A filter is unconfirmed from the moment
+ * this node announces its first local subscriber to it until both (1) the control plane's route change naming this
+ * node has come back (a {@code CLUSTER_ROUTE} event: the change is committed) and (2) every other live node (this
+ * node's data-plane peers) has acknowledged that its Router applied the change (a route acknowledgement on the data
+ * plane, sent by that node's Router when a route change adds this node). A node's Router takes messages from its
+ * ring in order, so a message a client publishes on that node after the SUBACK is routed here.
  * <p>
- * Bounded: a SUBACK waits at most {@link #TIMEOUT_NS} (the control plane may have no leader, or this node may be cut
- * off from it), and at most {@link #MAX_WAITING} SUBACKs wait at once; past either, the SUBACK goes out at once,
- * counted and logged. Without a cluster nothing is ever unconfirmed and nothing waits.
+ * Bounded: a SUBACK waits at most {@link #TIMEOUT_NS} (the control plane may have no leader, a node may be cut off
+ * or its acknowledgement lost), and at most {@link #MAX_WAITING} SUBACKs wait at once; past either, the SUBACK goes
+ * out at once, counted and logged. A peer that goes down is not waited for (checked on every tick). Without a cluster
+ * nothing is ever unconfirmed and nothing waits.
+ * <p>
+ * A filter withdrawn and announced again faster than a node's acknowledgement travels may be confirmed by that
+ * node's acknowledgement of the earlier announcement (acknowledgements carry no version).
  * <p>
  * <b>Threading:</b> Router thread only.
  */
@@ -60,9 +65,18 @@ final class RouteConfirmations
         }
     }
 
+    /** An announced filter's progress towards confirmation. */
+    private static final class Pending
+    {
+        /** The control plane's route change naming this node has come back. */
+        boolean committed;
+        /** Peers that acknowledged they route the filter here, one bit per node id. */
+        long applied;
+    }
+
     private final BrokerState state;
-    /** Filters announced to the cluster whose route has not come back yet. */
-    private final HashSet<String> unconfirmed = new HashSet<>();
+    /** Filters announced to the cluster and not yet confirmed. */
+    private final HashMap<String, Pending> unconfirmed = new HashMap<>();
     private final HashMap<String, List<Waiting>> byFilter = new HashMap<>();
     /** Waiting SUBACKs in deadline order (one timeout for all), including sent ones until they reach the head. */
     private final ArrayDeque<Waiting> byDeadline = new ArrayDeque<>();
@@ -78,23 +92,50 @@ final class RouteConfirmations
     /** This node announced its first local subscriber to the filter. */
     void onAnnounced(final String filter)
     {
-        unconfirmed.add(filter);
+        unconfirmed.put(filter, new Pending());
     }
 
     /** This node withdrew the filter (its last subscriber left): whoever waits for it need not. */
     void onWithdrawn(final String filter)
     {
-        if (unconfirmed.remove(filter))
+        if (null != unconfirmed.remove(filter))
         {
             release(filter);
         }
     }
 
-    /** The control plane's route for the filter names this node. */
+    /** The control plane's route for the filter names this node: the change is committed. */
     void onConfirmed(final String filter)
     {
-        if (unconfirmed.remove(filter))
+        final Pending pending = unconfirmed.get(filter);
+        if (null != pending)
         {
+            pending.committed = true;
+            check(filter, pending);
+        }
+    }
+
+    /**
+     * A peer's Router routes the filter to this node now.
+     *
+     * @param filter the filter.
+     * @param node   the peer.
+     */
+    void onApplied(final String filter, final int node)
+    {
+        final Pending pending = unconfirmed.get(filter);
+        if (null != pending && node >= 0 && node < Long.SIZE)
+        {
+            pending.applied |= 1L << node;
+            check(filter, pending);
+        }
+    }
+
+    private void check(final String filter, final Pending pending)
+    {
+        if (pending.committed && (state.cluster.peers() & ~pending.applied) == 0)
+        {
+            unconfirmed.remove(filter);
             release(filter);
         }
     }
@@ -130,7 +171,7 @@ final class RouteConfirmations
         for (int i = 0; i < count; i++)
         {
             final String filter = entries.get(i).filter();
-            if (codes[i] < 0x80 && unconfirmed.contains(filter))
+            if (codes[i] < 0x80 && unconfirmed.containsKey(filter))
             {
                 if (null == held)
                 {
@@ -164,6 +205,22 @@ final class RouteConfirmations
     /** Periodic: SUBACKs that waited too long go out (the routes may still come). */
     void onTick(final long nowNs)
     {
+        if (!unconfirmed.isEmpty())
+        {
+            // A peer that went down acknowledges nothing: stop waiting for it.
+            final long peers = state.cluster.peers();
+            final Iterator<Map.Entry<String, Pending>> it = unconfirmed.entrySet().iterator();
+            while (it.hasNext())
+            {
+                final Map.Entry<String, Pending> entry = it.next();
+                final Pending pending = entry.getValue();
+                if (pending.committed && (peers & ~pending.applied) == 0)
+                {
+                    it.remove();
+                    release(entry.getKey());
+                }
+            }
+        }
         Waiting head;
         while (null != (head = byDeadline.peek()) && (head.sent || nowNs - head.deadlineNs >= 0))
         {

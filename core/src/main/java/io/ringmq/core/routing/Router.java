@@ -411,9 +411,18 @@ public final class Router implements EventHandler<RingEvent>
 
     // ---------------------------------------------------------------- timers, $SYS, shutdown
 
+    /**
+     * A route change from the control plane: applied to the replica; a node it adds is told that this node now routes
+     * the filter to it (so its SUBACK can go out, {@link RouteConfirmations}); one naming this node confirms this
+     * node's own announcement.
+     */
     private void onClusterRoute(final String filter, final long nodes)
     {
-        state.remoteRoutes.apply(filter, nodes);
+        final long added = state.remoteRoutes.apply(filter, nodes);
+        if (added != 0)
+        {
+            publishes.acknowledgeRoute(filter, added);
+        }
         if (state.cluster.nodeId() >= 0 && (nodes & (1L << state.cluster.nodeId())) != 0)
         {
             state.routeConfirmations.onConfirmed(filter);

@@ -35,8 +35,11 @@ class RouterClusterTest
     private final List<byte[]> forwards = new ArrayList<>();
     private boolean refuse;
     private final List<Long> forwardNodes = new ArrayList<>();
+    private final List<byte[]> acks = new ArrayList<>();
+    private final List<Long> ackNodes = new ArrayList<>();
     private final List<byte[]> retained = new ArrayList<>();
     private int maxRetainedLength = Integer.MAX_VALUE;
+    private long peers;
     private final RouterHarness harness = new RouterHarness(new BrokerConfig().sysIntervalSeconds(0));
 
     @BeforeEach
@@ -67,9 +70,17 @@ class RouterClusterTest
             {
                 final byte[] copy = new byte[length];
                 message.getBytes(offset, copy);
-                forwards.add(copy);
-                forwardNodes.add(nodes);
+                final ForwardCodec codec = new ForwardCodec();
+                assertTrue(codec.wrap(new UnsafeBuffer(copy), 0, length));
+                (codec.routeApplied() ? acks : forwards).add(copy);
+                (codec.routeApplied() ? ackNodes : forwardNodes).add(nodes);
                 return !refuse;
+            }
+
+            @Override
+            public long peers()
+            {
+                return peers;
             }
 
             @Override
@@ -217,6 +228,60 @@ class RouterClusterTest
         assertEquals(0, subacks(harness.drain()), "e is still unconfirmed");
         route("e", 1L << SELF);
         assertEquals(1, subacks(harness.drain()), "one filter twice in a SUBSCRIBE waits for one route");
+    }
+
+    /** A route acknowledgement from another node: its Router routes the filter here now. */
+    private void applied(final String filter, final int node)
+    {
+        final UnsafeBuffer bytes = new UnsafeBuffer(filter.getBytes(StandardCharsets.UTF_8));
+        final int length = ForwardCodec.length(bytes.capacity(), 0, 0);
+        ForwardCodec.encodeRouteApplied(harness.event.frame(RingEvent.FORWARDED, 0, -1, length, System.nanoTime()), 0,
+            node, bytes, bytes.capacity());
+        harness.router.onEvent(harness.event, harness.sequence++, true);
+    }
+
+    @Test
+    void shouldAnswerASubscribeOnceEveryLiveNodeRoutesTheFilterHere()
+    {
+        peers = 0b101;                  // nodes 0 and 2 are up
+        harness.connect(SUB, "a", MqttVersion.MQTT_5, true, 0);
+        harness.drain();
+        harness.subscribe(SUB, MqttVersion.MQTT_5, 1, 0, new TopicSubscription("g/+", 1));
+        applied("g/+", 2);              // node 2 may acknowledge before this node hears the commit
+        route("g/+", 1L << SELF);
+        assertEquals(0, subacks(harness.drain()), "committed, but node 0 does not route it here yet");
+        applied("other", 0);
+        assertEquals(0, subacks(harness.drain()), "an acknowledgement of another filter");
+        applied("g/+", 0);
+        assertEquals(1, subacks(harness.drain()), "every live node routes it here");
+
+        harness.subscribe(SUB, MqttVersion.MQTT_5, 2, 0, new TopicSubscription("h", 1));
+        route("h", 1L << SELF);
+        applied("h", 0);
+        assertEquals(0, subacks(harness.drain()));
+        peers = 0b001;                  // node 2 went down: not waited for
+        harness.event.control(RingEvent.TICK, 0, -1, 0, System.nanoTime());
+        harness.router.onEvent(harness.event, harness.sequence++, true);
+        assertEquals(1, subacks(harness.drain()));
+        assertTrue(acks.isEmpty(), "nothing was acknowledged: no route change added another node");
+    }
+
+    @Test
+    void shouldAcknowledgeARouteChangeThatAddsAnotherNode()
+    {
+        route("k/#", 0b001);
+        route("k/#", 0b101 | 1L << SELF);
+        route("k/#", 0b101);            // this node's own bit leaves: nothing to acknowledge
+        assertEquals(List.of(0b001L, 0b100L), ackNodes, "each node the changes added, once");
+        assertTrue(forwards.isEmpty());
+        final ForwardCodec codec = new ForwardCodec();
+        for (final byte[] ack : acks)
+        {
+            assertTrue(codec.wrap(new UnsafeBuffer(ack), 0, ack.length));
+            assertTrue(codec.routeApplied());
+            assertEquals(SELF, codec.originNode());
+            assertEquals("k/#", new String(ack, codec.topicOffset(), codec.topicLength(), StandardCharsets.UTF_8));
+        }
     }
 
     private static long subacks(final List<RouterHarness.Out> out)

@@ -240,7 +240,8 @@ public final class BrokerMetrics
             .callback(cb -> cb.call(stats.nodesUp()))
             .register(registry);
         CounterWithCallback.builder().name("ringmq_cluster_forwards")
-            .help("messages forwarded to other nodes, by outcome (one per destination node)")
+            .help("messages forwarded to other nodes, by outcome (one per destination node; route acknowledgements " +
+                "included)")
             .labelNames("outcome")
             .callback(cb ->
             {

@@ -180,6 +180,18 @@ final class BrokerProcess
         assertTrue(process.waitFor(10, TimeUnit.SECONDS), "broker still running 10 s after kill -9");
     }
 
+    /**
+     * Send the broker a signal with {@code kill}: {@code STOP} freezes it (as a node cut off would be to its peers),
+     * {@code CONT} resumes it.
+     *
+     * @param name the signal's name.
+     */
+    void signal(final String name) throws IOException, InterruptedException
+    {
+        final Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+        assertTrue(kill.waitFor(10, TimeUnit.SECONDS) && 0 == kill.exitValue(), "kill -" + name + " failed");
+    }
+
     boolean isAlive()
     {
         return null != process && process.isAlive();

@@ -255,6 +255,67 @@ class ClusterIT
             "the will from node 1 on node 2: " + wills);
     }
 
+    /** Publish QoS 1 probes until one is acknowledged with {@code code}: the publishing node's routes changed. */
+    private static void awaitPubAck(final Mqtt5BlockingClient publisher, final String topic,
+        final Mqtt5PubAckReasonCode code, final Duration timeout)
+    {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        while (true)
+        {
+            final Mqtt5PublishResult result = publisher.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE)
+                .payload("probe".getBytes(StandardCharsets.UTF_8)).send();
+            if (code == ((Mqtt5PublishResult.Mqtt5Qos1Result)result).getPubAck().getReasonCode())
+            {
+                return;
+            }
+            assertTrue(System.nanoTime() < deadline, "no PUBACK " + code + " for " + topic + " within " +
+                timeout.toSeconds() + " s");
+            BrokerProcess.pause(100);
+        }
+    }
+
+    @Test
+    void shouldDropAFrozenNodeFromTheRoutesAndTakeItBackWhenItResumes() throws Exception
+    {
+        startCluster();
+        final Set<String> onOne = collect(connect(1, "sub-zone-1"), "zone/+/t", MqttQos.AT_LEAST_ONCE);
+        final Set<String> onTwo = collect(connect(2, "sub-zone-2"), "zone/+/t", MqttQos.AT_LEAST_ONCE);
+        collect(connect(2, "sub-only-2"), "only2/#", MqttQos.AT_LEAST_ONCE);
+        final Mqtt5BlockingClient publisher = connect(0, "pub-zone");
+        awaitRoutes(publisher, "zone/a/t", List.of(onOne, onTwo));
+        awaitPubAck(publisher, "only2/x", Mqtt5PubAckReasonCode.SUCCESS, ROUTE_TIMEOUT);
+
+        // Node 2 frozen (SIGSTOP), as a node cut off from the others: its lease ends (5 s) and every other node drops
+        // its routes, while routing between nodes 0 and 1 goes on.
+        nodes[2].signal("STOP");
+        final long stoppedNs = System.nanoTime();
+        try
+        {
+            publishNumbered(publisher, "zone/a/t", "during-", 100);
+            assertTrue(BrokerProcess.await(() -> count(onOne, "during-") == 100, Duration.ofSeconds(20)),
+                "node 0 to node 1 with node 2 frozen: " + count(onOne, "during-"));
+            awaitPubAck(publisher, "only2/x", Mqtt5PubAckReasonCode.NO_MATCHING_SUBSCRIBERS, Duration.ofSeconds(20));
+            System.out.println(String.format(Locale.ROOT, "ClusterIT partition: node 2's routes gone from node 0 " +
+                "%.1f s after SIGSTOP", (System.nanoTime() - stoppedNs) / 1e9));
+        }
+        finally
+        {
+            nodes[2].signal("CONT");
+        }
+
+        // Resumed, it finds its lease gone, joins again and sends its routes again; its clients (still connected)
+        // receive from node 0 again.
+        final long resumedNs = System.nanoTime();
+        awaitPubAck(publisher, "only2/x", Mqtt5PubAckReasonCode.SUCCESS, ROUTE_TIMEOUT);
+        System.out.println(String.format(Locale.ROOT, "ClusterIT partition: node 2's routes back on node 0 %.1f s " +
+            "after SIGCONT", (System.nanoTime() - resumedNs) / 1e9));
+        publishNumbered(publisher, "zone/a/t", "after-", 50);
+        assertTrue(BrokerProcess.await(() -> count(onTwo, "after-") == 50 && count(onOne, "after-") == 50,
+            Duration.ofSeconds(20)), "after node 2 resumed: node 2 " + count(onTwo, "after-") + ", node 1 " +
+            count(onOne, "after-"));
+        nodes[2].assertAlive("after SIGCONT");
+    }
+
     /** The retained payloads a new subscriber to {@code filter} on a node gets within half a second. */
     private Set<String> retainedOn(final int node, final String filter)
     {

@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -314,6 +315,35 @@ class ClusterIT
             Duration.ofSeconds(20)), "after node 2 resumed: node 2 " + count(onTwo, "after-") + ", node 1 " +
             count(onOne, "after-"));
         nodes[2].assertAlive("after SIGCONT");
+    }
+
+    @Test
+    void shouldGiveASharedGroupEachMessageOnceAcrossNodes() throws Exception
+    {
+        startCluster();
+        final ConcurrentHashMap<String, Integer> received = new ConcurrentHashMap<>();
+        final int[] memberNodes = {1, 1, 2};
+        final AtomicIntegerArray perNode = new AtomicIntegerArray(3);
+        for (int i = 0; i < memberNodes.length; i++)
+        {
+            final int node = memberNodes[i];
+            connect(node, "worker-" + i).toAsync().subscribeWith().topicFilter("$share/workers/jobs/#")
+                .qos(MqttQos.AT_LEAST_ONCE).callback(publish ->
+                {
+                    received.merge(new String(publish.getPayloadAsBytes(), StandardCharsets.UTF_8), 1, Integer::sum);
+                    perNode.incrementAndGet(node);
+                }).send().join();
+        }
+        // The SUBACKs came once every node routes the group's filter to the members' nodes: no probing.
+        publishNumbered(connect(0, "pub-jobs-0"), "jobs/a", "from-0-", 300);
+        publishNumbered(connect(1, "pub-jobs-1"), "jobs/b", "from-1-", 100);
+        assertTrue(BrokerProcess.await(() -> received.size() == 400, Duration.ofSeconds(20)),
+            "every job reaches the group: " + received.size() + " of 400");
+        BrokerProcess.pause(500);
+        assertEquals(400, received.values().stream().mapToInt(Integer::intValue).sum(),
+            "each job once across the nodes, no duplicates");
+        assertTrue(perNode.get(1) > 0 && perNode.get(2) > 0, "both nodes' members get jobs: node 1 " +
+            perNode.get(1) + ", node 2 " + perNode.get(2));
     }
 
     /** The retained payloads a new subscriber to {@code filter} on a node gets within half a second. */

@@ -1,6 +1,7 @@
 package io.ringmq.core.cluster;
 
 import static io.ringmq.core.cluster.ForwardDescriptor.FLAGS_OFFSET;
+import static io.ringmq.core.cluster.ForwardDescriptor.GROUP_LENGTH_OFFSET;
 import static io.ringmq.core.cluster.ForwardDescriptor.HEADER_LENGTH;
 import static io.ringmq.core.cluster.ForwardDescriptor.ORIGIN_NODE_OFFSET;
 import static io.ringmq.core.cluster.ForwardDescriptor.ORIGIN_SEQUENCE_OFFSET;
@@ -53,6 +54,31 @@ public final class ForwardCodec
         final MutableDirectBuffer destination, final int offset, final int qos, final boolean retain,
         final int expirySeconds, final int originNode, final long originSequence, final MessageParts parts)
     {
+        return encode(destination, offset, qos, retain, expirySeconds, originNode, originSequence, parts, null);
+    }
+
+    /**
+     * Writes a message for one shared group at the destination; the destination must have room for
+     * {@link #length} plus the group's length.
+     *
+     * @param destination    where to write.
+     * @param offset         where the message starts.
+     * @param qos            the QoS it was published with.
+     * @param retain         whether it was published retained.
+     * @param expirySeconds  message expiry interval left, or -1 for none.
+     * @param originNode     this node's id.
+     * @param originSequence this node's sequence number of the forward.
+     * @param parts          where the topic, properties and payload are.
+     * @param group          the shared group, {@code $share/{name}/{filter}} in UTF-8, or null for none.
+     * @return its length.
+     */
+    public static int encode(
+        final MutableDirectBuffer destination, final int offset, final int qos, final boolean retain,
+        final int expirySeconds, final int originNode, final long originSequence, final MessageParts parts,
+        final byte[] group)
+    {
+        final int groupLength = null == group ? 0 : group.length;
+        destination.putInt(offset + GROUP_LENGTH_OFFSET, groupLength, LITTLE_ENDIAN);
         destination.putInt(offset + FLAGS_OFFSET, (qos & QOS_MASK) | (retain ? RETAIN_FLAG : 0), LITTLE_ENDIAN);
         destination.putInt(offset + TOPIC_LENGTH_OFFSET, parts.topicLength(), LITTLE_ENDIAN);
         destination.putInt(offset + PROPERTIES_LENGTH_OFFSET, parts.propertiesLength(), LITTLE_ENDIAN);
@@ -66,7 +92,12 @@ public final class ForwardCodec
         destination.putBytes(at, parts.propertiesBuffer(), parts.propertiesOffset(), parts.propertiesLength());
         at += parts.propertiesLength();
         destination.putBytes(at, parts.payloadBuffer(), parts.payloadOffset(), parts.payloadLength());
-        return at + parts.payloadLength() - offset;
+        at += parts.payloadLength();
+        if (groupLength > 0)
+        {
+            destination.putBytes(at, group);
+        }
+        return at + groupLength - offset;
     }
 
     /**
@@ -100,6 +131,7 @@ public final class ForwardCodec
         destination.putInt(offset + ORIGIN_NODE_OFFSET, originNode, LITTLE_ENDIAN);
         destination.putInt(offset + EXPIRY_OFFSET, expirySeconds, LITTLE_ENDIAN);
         destination.putLong(offset + ORIGIN_SEQUENCE_OFFSET, originSequence, LITTLE_ENDIAN);
+        destination.putInt(offset + GROUP_LENGTH_OFFSET, 0, LITTLE_ENDIAN);
         destination.putBytes(offset + HEADER_LENGTH, topic, topicOffset, topicLength);
         if (payloadLength > 0)
         {
@@ -146,7 +178,9 @@ public final class ForwardCodec
         final long topic = buffer.getInt(offset + TOPIC_LENGTH_OFFSET, LITTLE_ENDIAN);
         final long properties = buffer.getInt(offset + PROPERTIES_LENGTH_OFFSET, LITTLE_ENDIAN);
         final long payload = buffer.getInt(offset + PAYLOAD_LENGTH_OFFSET, LITTLE_ENDIAN);
-        if (topic < 1 || properties < 0 || payload < 0 || HEADER_LENGTH + topic + properties + payload != length)
+        final long group = buffer.getInt(offset + GROUP_LENGTH_OFFSET, LITTLE_ENDIAN);
+        if (topic < 1 || properties < 0 || payload < 0 || group < 0 ||
+            HEADER_LENGTH + topic + properties + payload + group != length)
         {
             return false;
         }
@@ -225,5 +259,17 @@ public final class ForwardCodec
     public int payloadLength()
     {
         return buffer.getInt(offset + PAYLOAD_LENGTH_OFFSET, LITTLE_ENDIAN);
+    }
+
+    /** @return the shared group's offset ({@code $share/{name}/{filter}}, UTF-8). */
+    public int groupOffset()
+    {
+        return payloadOffset() + payloadLength();
+    }
+
+    /** @return the shared group's length, 0 when the message is for the plain subscribers. */
+    public int groupLength()
+    {
+        return buffer.getInt(offset + GROUP_LENGTH_OFFSET, LITTLE_ENDIAN);
     }
 }

@@ -28,9 +28,14 @@ import static org.agrona.BitUtil.SIZE_OF_LONG;
  *  |                 origin sequence (per origin node)             |
  *  |                                                               |
  *  +---------------------------------------------------------------+
- *  |  topic (UTF-8), properties, payload                         ...
+ *  |        shared group length (0: not for one shared group)      |
+ *  +---------------------------------------------------------------+
+ *  |  topic (UTF-8), properties, payload, shared group (UTF-8)   ...
  *  +---------------------------------------------------------------+
  * </pre>
+ * A message without a shared group goes to the destination's plain subscribers only; one with a shared group
+ * ({@code $share/{name}/{filter}}: the origin chose the destination among the nodes with members of the group) goes
+ * to one member of that group there, and to nobody else.
  */
 public final class ForwardDescriptor
 {
@@ -41,8 +46,9 @@ public final class ForwardDescriptor
     public static final int ORIGIN_NODE_OFFSET = PAYLOAD_LENGTH_OFFSET + SIZE_OF_INT;
     public static final int EXPIRY_OFFSET = ORIGIN_NODE_OFFSET + SIZE_OF_INT;
     public static final int ORIGIN_SEQUENCE_OFFSET = EXPIRY_OFFSET + SIZE_OF_INT;
+    public static final int GROUP_LENGTH_OFFSET = ORIGIN_SEQUENCE_OFFSET + SIZE_OF_LONG;
     /** Length of everything before the topic. */
-    public static final int HEADER_LENGTH = ORIGIN_SEQUENCE_OFFSET + SIZE_OF_LONG;
+    public static final int HEADER_LENGTH = GROUP_LENGTH_OFFSET + SIZE_OF_INT;
     /** QoS bits of the flags. */
     public static final int QOS_MASK = 0b11;
     /** Retain bit of the flags. */

@@ -44,8 +44,8 @@ final class BrokerState
     final SessionTally tally = new SessionTally();
     final TopicTrie<Subscription> trie = new TopicTrie<>();
     /**
-     * Local subscriptions per plain (not shared) filter, so the cluster hears of a filter's first subscriber and its
-     * last; empty entries are removed. Bounded by the subscriptions.
+     * Local subscriptions per filter (a shared one as {@code $share/{name}/{filter}}), so the cluster hears of a
+     * filter's first subscriber and its last; empty entries are removed. Bounded by the subscriptions.
      */
     final Object2IntHashMap<String> localFilters = new Object2IntHashMap<>(0);
     /** The cluster, or {@link ClusterLink#NONE}; set before recovery, fixed afterwards. */
@@ -80,19 +80,24 @@ final class BrokerState
      * @param onEnd   detaches a connection from its session when the broker closes it.
      */
     /**
-     * Subscribe in the trie, and tell the cluster when this is the node's first subscriber to a plain filter.
+     * Subscribe in the trie, and tell the cluster when this is the node's first subscriber to a filter (a shared
+     * group's first member here makes this node a candidate for the group's messages).
      *
      * @return whether the trie added it.
      */
     boolean subscribe(final String filter, final Subscription subscription)
     {
         final boolean added = trie.subscribe(filter, subscription);
-        if (added && !subscription.shared())
+        if (added)
         {
             final int count = localFilters.getValue(filter) + 1;
             localFilters.put(filter, count);
             if (1 == count && ClusterLink.NONE != cluster)
             {
+                if (subscription.shared())
+                {
+                    remoteRoutes.addLocalShared(filter);
+                }
                 routeConfirmations.onAnnounced(filter);
                 cluster.onLocalFilterAdded(filter);
             }
@@ -101,19 +106,23 @@ final class BrokerState
     }
 
     /**
-     * Unsubscribe from the trie, and tell the cluster when this was the node's last subscriber to a plain filter.
+     * Unsubscribe from the trie, and tell the cluster when this was the node's last subscriber to a filter.
      *
      * @return whether the trie had it.
      */
     boolean unsubscribe(final String filter, final Subscription subscription)
     {
         final boolean removed = trie.unsubscribe(filter, subscription);
-        if (removed && !subscription.shared())
+        if (removed)
         {
             final int left = localFilters.getValue(filter) - 1;
             if (left <= 0)
             {
                 localFilters.removeKey(filter);
+                if (subscription.shared())
+                {
+                    remoteRoutes.removeLocalShared(filter);
+                }
                 routeConfirmations.onWithdrawn(filter);
                 cluster.onLocalFilterRemoved(filter);
             }

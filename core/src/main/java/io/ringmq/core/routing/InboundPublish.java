@@ -17,6 +17,7 @@ import io.ringmq.core.session.Message;
 import io.ringmq.core.session.Session;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +40,12 @@ final class InboundPublish
     private static final int FORWARD_NONE = 0;
     private static final int FORWARD_SENT = 1;
     private static final int FORWARD_REFUSED = 2;
+    private static final int SCOPE_LOCAL = 0;
+    private static final int SCOPE_AFTER_FORWARD = 1;
+    private static final int SCOPE_PLAIN = 2;
+    private static final int SCOPE_GROUP = 3;
+    /** Most shared-group names kept parsed. */
+    private static final int MAX_GROUP_NAMES = 10_000;
     /** Marks a collected target whose overflow policy dropped the delivery. */
     private static final int DROPPED = -1;
 
@@ -51,6 +58,8 @@ final class InboundPublish
     private final ForwardCodec forwarded = new ForwardCodec();
     /** Scratch for encoding a forward; grown to the largest message forwarded (bounded by max-packet-size). */
     private final UnsafeBuffer forwardBuffer = new UnsafeBuffer(new byte[0]);
+    /** Shared groups named in forwards, by the hash of their bytes; cleared past {@link #MAX_GROUP_NAMES}. */
+    private final Int2ObjectHashMap<GroupName> groupNames = new Int2ObjectHashMap<>();
     /** Wraps a filter's bytes for a route acknowledgement. */
     private final UnsafeBuffer scratchFilter = new UnsafeBuffer(new byte[0]);
     private long forwardSequence;
@@ -145,7 +154,7 @@ final class InboundPublish
             onQuotaExceeded(connection, qos, packetId);
             return;
         }
-        final int result = route(source);
+        final int result = route(source, SCOPE_AFTER_FORWARD, null);
         if (JOURNAL_FULL == result)
         {
             state.counters.refusedJournalFull++;
@@ -283,8 +292,30 @@ final class InboundPublish
      */
     private int route(final PublishSource source)
     {
+        return route(source, SCOPE_LOCAL, null);
+    }
+
+    /**
+     * @param scope {@link #SCOPE_LOCAL} (no cluster decision about shared groups), {@link #SCOPE_AFTER_FORWARD} (skip
+     *              the shared groups {@link #forward} picked another node for), {@link #SCOPE_PLAIN} (a forward for
+     *              the plain subscribers: no shared group) or {@link #SCOPE_GROUP} (a forward for {@code group}).
+     * @param group the shared group's name and filter with {@link #SCOPE_GROUP}.
+     */
+    private int route(final PublishSource source, final int scope, final GroupName group)
+    {
         collector.begin(source.publisher, source.qos, source.topicBuffer, source.topicOffset, source.topicLength);
+        switch (scope)
+        {
+            case SCOPE_AFTER_FORWARD -> collector.skipping(state.remoteRoutes);
+            case SCOPE_PLAIN -> collector.noSharedGroups();
+            case SCOPE_GROUP -> collector.sharedGroupsOnly(group.name, group.filter);
+            default ->
+            {
+                // every local group, as without a cluster
+            }
+        }
         state.trie.match(source.topicBuffer, source.topicOffset, source.topicLength, collector);
+        state.remoteRoutes.clearPicks();
         final int count = collector.count;
         if (0 == count)
         {
@@ -405,8 +436,8 @@ final class InboundPublish
         source.reset();
         source.from(message, null);
         final boolean journaled = retainAndJournalAsBroker();
-        final int outcome = route(source);
         forward(source);
+        final int outcome = route(source, SCOPE_AFTER_FORWARD, null);
         if (source.retain)
         {
             state.retained.retain(source);
@@ -458,7 +489,7 @@ final class InboundPublish
         {
             return;
         }
-        final int length = encodeForward();
+        final int length = encodeForward(null);
         if (!state.cluster.retain(forwardBuffer, 0, length))
         {
             state.counters.routerErrors++;
@@ -511,21 +542,34 @@ final class InboundPublish
      */
     private int forward(final PublishSource source)
     {
-        final long nodes = state.remoteRoutes.match(source.topicBuffer, source.topicOffset, source.topicLength);
-        if (0 == nodes)
+        final RemoteRoutes remote = state.remoteRoutes;
+        final long nodes = remote.match(source.topicBuffer, source.topicOffset, source.topicLength);
+        final int picked = remote.picked();
+        if (0 == nodes && 0 == picked)
         {
             return FORWARD_NONE;
         }
-        final int length = encodeForward();
-        return state.cluster.forward(nodes, forwardBuffer, 0, length) ? FORWARD_SENT : FORWARD_REFUSED;
+        boolean taken = true;
+        if (0 != nodes)
+        {
+            taken = state.cluster.forward(nodes, forwardBuffer, 0, encodeForward(null));
+        }
+        for (int i = 0; i < picked; i++)
+        {
+            // One forward per shared group picked elsewhere: the destination serves that group only.
+            taken &= state.cluster.forward(1L << remote.pickedNode(i), forwardBuffer, 0,
+                encodeForward(remote.pickedGroupKey(i)));
+        }
+        return taken ? FORWARD_SENT : FORWARD_REFUSED;
     }
 
     /**
      * @return the length of {@code source} encoded into {@code forwardBuffer} ({@link ForwardCodec}).
      */
-    private int encodeForward()
+    private int encodeForward(final byte[] group)
     {
-        final int length = ForwardCodec.length(source.topicLength, source.propertiesLength, source.payloadLength);
+        final int length = ForwardCodec.length(source.topicLength, source.propertiesLength, source.payloadLength) +
+            (null == group ? 0 : group.length);
         if (forwardBuffer.capacity() < length)
         {
             forwardBuffer.wrap(new byte[Math.max(length, 2 * forwardBuffer.capacity())]);
@@ -534,7 +578,7 @@ final class InboundPublish
             (int)Math.max(0, Math.min(Integer.MAX_VALUE,
             (source.expiryDeadlineNs - state.nowNs + NANOS_PER_SECOND - 1) / NANOS_PER_SECOND));
         ForwardCodec.encode(forwardBuffer, 0, source.qos, source.retain, expirySeconds, state.cluster.nodeId(),
-            ++forwardSequence, source);
+            ++forwardSequence, source, group);
         return length;
     }
 
@@ -561,10 +605,66 @@ final class InboundPublish
         state.counters.publishReceived++;
         state.counters.publishReceivedByQos[source.qos]++;
         state.counters.publishBytesReceived += source.payloadLength;
-        if (JOURNAL_FULL == route(source))
+        final int groupLength = forwarded.groupLength();
+        final GroupName group = 0 == groupLength ? null : groupName(frame, forwarded.groupOffset(), groupLength);
+        if (groupLength > 0 && null == group)
+        {
+            state.counters.routerErrors++;
+            LOG.warn("a forwarded message names a malformed shared group: dropped");
+            return;
+        }
+        if (JOURNAL_FULL == route(source, null == group ? SCOPE_PLAIN : SCOPE_GROUP, group))
         {
             state.counters.refusedJournalFull++;
         }
+    }
+
+    /** A shared group named in forwards: its {@code $share/{name}/{filter}} bytes, name and filter. */
+    private record GroupName(byte[] key, String name, String filter)
+    {
+    }
+
+    /**
+     * @return the shared group named by these bytes ({@code $share/{name}/{filter}}), parsed once and then found by
+     *         hash and compared (no allocation), or null if malformed.
+     */
+    private GroupName groupName(final DirectBuffer buffer, final int offset, final int length)
+    {
+        int hash = 1;
+        for (int i = 0; i < length; i++)
+        {
+            hash = 31 * hash + buffer.getByte(offset + i);
+        }
+        final GroupName known = groupNames.get(hash);
+        if (null != known && known.key.length == length)
+        {
+            boolean same = true;
+            for (int i = 0; i < length && same; i++)
+            {
+                same = known.key[i] == buffer.getByte(offset + i);
+            }
+            if (same)
+            {
+                return known;
+            }
+        }
+        final byte[] key = new byte[length];
+        buffer.getBytes(offset, key);
+        final String text = new String(key, StandardCharsets.UTF_8);
+        final int prefix = TopicTrie.SHARED_SUBSCRIPTION_PREFIX.length();
+        final int separator = text.indexOf('/', prefix);
+        if (!text.startsWith(TopicTrie.SHARED_SUBSCRIPTION_PREFIX) || separator <= prefix ||
+            separator == text.length() - 1)
+        {
+            return null;
+        }
+        if (groupNames.size() >= MAX_GROUP_NAMES)
+        {
+            groupNames.clear();
+        }
+        final GroupName parsed = new GroupName(key, text.substring(prefix, separator), text.substring(separator + 1));
+        groupNames.put(hash, parsed);
+        return parsed;
     }
 
     /**

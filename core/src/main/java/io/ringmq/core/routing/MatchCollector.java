@@ -28,6 +28,15 @@ final class MatchCollector implements TopicMatchHandler<Subscription>
     private DirectBuffer topicBuffer;
     private int topicOffset;
     private int topicLength;
+    /** Shared groups this match serves: see {@link #sharedGroupsOnly}, {@link #noSharedGroups}, {@link #skipping}. */
+    private int sharedMode;
+    private String onlyName;
+    private String onlyFilter;
+    private RemoteRoutes remote;
+
+    private static final int SHARED_ALL = 0;
+    private static final int SHARED_NONE = 1;
+    private static final int SHARED_ONLY = 2;
 
     int count;
     Session[] sessions = new Session[16];
@@ -52,12 +61,41 @@ final class MatchCollector implements TopicMatchHandler<Subscription>
         this.topicOffset = topicOffset;
         this.topicLength = topicLength;
         this.count = 0;
+        this.sharedMode = SHARED_ALL;
+        this.remote = null;
         stamp++;
+    }
+
+    /**
+     * In a cluster: skip the shared groups the cluster's routes picked another node for in this message (call after
+     * {@link #begin}).
+     */
+    void skipping(final RemoteRoutes remoteRoutes)
+    {
+        this.remote = remoteRoutes;
+    }
+
+    /** A message another node forwarded to the plain subscribers: no shared group here (its origin chose them). */
+    void noSharedGroups()
+    {
+        this.sharedMode = SHARED_NONE;
+    }
+
+    /** A message another node forwarded for one shared group: one member of it, nobody else. */
+    void sharedGroupsOnly(final String name, final String filter)
+    {
+        this.sharedMode = SHARED_ONLY;
+        this.onlyName = name;
+        this.onlyFilter = filter;
     }
 
     @Override
     public void onSubscriber(final Subscription subscription)
     {
+        if (SHARED_ONLY == sharedMode)
+        {
+            return;
+        }
         final Session session = subscription.session();
         if (subscription.noLocal() && session == publisher)
         {
@@ -83,7 +121,9 @@ final class MatchCollector implements TopicMatchHandler<Subscription>
     public void onSharedGroup(final SharedGroup<Subscription> group)
     {
         final int size = group.size();
-        if (0 == size)
+        if (0 == size || SHARED_NONE == sharedMode ||
+            (SHARED_ONLY == sharedMode && !(group.name().equals(onlyName) && group.filter().equals(onlyFilter))) ||
+            (null != remote && remote.pickedElsewhere(group.name(), group.filter())))
         {
             return;
         }
@@ -185,5 +225,8 @@ final class MatchCollector implements TopicMatchHandler<Subscription>
         count = 0;
         publisher = null;
         topicBuffer = null;
+        remote = null;
+        onlyName = null;
+        onlyFilter = null;
     }
 }

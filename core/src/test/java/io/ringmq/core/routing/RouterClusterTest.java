@@ -9,6 +9,7 @@ import java.util.List;
 
 import io.ringmq.core.cluster.ClusterLink;
 import io.ringmq.core.cluster.ForwardCodec;
+import io.ringmq.core.cluster.ForwardDescriptor;
 import io.ringmq.core.codec.PublishDecoder;
 import io.ringmq.core.codec.TopicSubscription;
 import io.ringmq.core.config.BrokerConfig;
@@ -103,12 +104,84 @@ class RouterClusterTest
     /** Puts a message from another node on the ring ({@link ForwardCodec} layout) and routes it. */
     private void put(final int type, final String topic, final String payload, final int qos, final boolean retain)
     {
+        put(type, topic, payload, qos, retain, null);
+    }
+
+    /** The same, for one shared group ({@code $share/{name}/{filter}}) or none. */
+    private void put(final int type, final String topic, final String payload, final int qos, final boolean retain,
+        final String group)
+    {
         final UnsafeBuffer topicBuffer = new UnsafeBuffer(topic.getBytes(StandardCharsets.UTF_8));
         final UnsafeBuffer payloadBuffer = new UnsafeBuffer(payload.getBytes(StandardCharsets.UTF_8));
+        final byte[] groupBytes = null == group ? new byte[0] : group.getBytes(StandardCharsets.UTF_8);
         final int length = ForwardCodec.length(topicBuffer.capacity(), 0, payloadBuffer.capacity());
-        ForwardCodec.encode(harness.event.frame(type, 0, -1, length, System.nanoTime()), 0, qos, retain, -1, 0, 42,
-            topicBuffer, 0, topicBuffer.capacity(), payloadBuffer, 0, payloadBuffer.capacity());
+        final org.agrona.MutableDirectBuffer frame =
+            harness.event.frame(type, 0, -1, length + groupBytes.length, System.nanoTime());
+        ForwardCodec.encode(frame, 0, qos, retain, -1, 0, 42, topicBuffer, 0, topicBuffer.capacity(), payloadBuffer,
+            0, payloadBuffer.capacity());
+        frame.putInt(ForwardDescriptor.GROUP_LENGTH_OFFSET, groupBytes.length, java.nio.ByteOrder.LITTLE_ENDIAN);
+        frame.putBytes(length, groupBytes);
         harness.router.onEvent(harness.event, harness.sequence++, true);
+    }
+
+    @Test
+    void shouldGiveASharedGroupEachMessageOnceAcrossNodes()
+    {
+        harness.connect(PUB, "pub", MqttVersion.MQTT_5, true, 0);
+        harness.connect(SUB, "member", MqttVersion.MQTT_5, true, 0);
+        harness.subscribe(SUB, MqttVersion.MQTT_5, 1, 0, new TopicSubscription("$share/g/s/#", 1));
+        route("$share/g/s/#", 1L << SELF);
+        route("$share/g/s/#", 0b001 | 1L << SELF);      // node 0 has members too
+        route("s/#", 0b001);                            // and a plain subscriber
+        harness.drain();
+        acks.clear();
+
+        for (int i = 0; i < 4; i++)
+        {
+            harness.publish(PUB, MqttVersion.MQTT_5, "s/" + i, "m" + i, 1, 10 + i);
+        }
+        final List<RouterHarness.Out> out = harness.drain();
+        assertEquals(2, out.stream().filter(o -> o.connectionId() == SUB && o.packetType() == PacketType.PUBLISH)
+            .count(), "half of them to this node's member");
+        assertEquals(4, out.stream().filter(o -> o.connectionId() == PUB && o.packetType() == PacketType.PUBACK)
+            .count());
+        final ForwardCodec codec = new ForwardCodec();
+        int forGroup = 0;
+        for (final byte[] forward : forwards)
+        {
+            assertTrue(codec.wrap(new UnsafeBuffer(forward), 0, forward.length));
+            if (codec.groupLength() > 0)
+            {
+                forGroup++;
+                assertEquals("$share/g/s/#", new String(forward, codec.groupOffset(), codec.groupLength(),
+                    StandardCharsets.UTF_8));
+            }
+        }
+        assertEquals(2, forGroup, "the other half to node 0, for the group");
+        assertEquals(6, forwards.size(), "and each to node 0's plain subscriber");
+        assertTrue(forwardNodes.stream().allMatch(n -> n == 0b001L));
+    }
+
+    @Test
+    void shouldDeliverAForwardForAGroupToOneMemberAndAPlainForwardToNoGroup()
+    {
+        harness.connect(SUB, "member", MqttVersion.MQTT_5, true, 0);
+        harness.connect(SUB2, "plain", MqttVersion.MQTT_5, true, 0);
+        harness.subscribe(SUB, MqttVersion.MQTT_5, 1, 0, new TopicSubscription("$share/g/f/#", 1));
+        harness.subscribe(SUB2, MqttVersion.MQTT_5, 1, 0, new TopicSubscription("f/#", 1));
+        harness.drain();
+
+        put(RingEvent.FORWARDED, "f/1", "plain", 1, false);
+        assertEquals(1, harness.drain(SUB2, PacketType.PUBLISH).size());
+        assertTrue(harness.drain(SUB, PacketType.PUBLISH).isEmpty(), "the origin decides for the group");
+
+        put(RingEvent.FORWARDED, "f/1", "group", 1, false, "$share/g/f/#");
+        assertEquals(1, harness.drain(SUB, PacketType.PUBLISH).size());
+        assertTrue(harness.drain(SUB2, PacketType.PUBLISH).isEmpty(), "a group's forward is for the group only");
+
+        put(RingEvent.FORWARDED, "f/1", "other group", 1, false, "$share/h/f/#");
+        assertTrue(harness.drain().stream().noneMatch(o -> o.packetType() == PacketType.PUBLISH),
+            "a group with no member here: nobody");
     }
 
     /** The payloads of the retained PUBLISH packets a new subscription to {@code filter} gets. */
@@ -186,19 +259,22 @@ class RouterClusterTest
     }
 
     @Test
-    void shouldAnnounceAFiltersFirstLocalSubscriberAndItsLastButNoSharedOnes()
+    void shouldAnnounceAFiltersFirstLocalSubscriberAndItsLastSharedGroupsToo()
     {
         harness.connect(SUB, "a", MqttVersion.MQTT_5, true, 0);
         harness.connect(SUB2, "b", MqttVersion.MQTT_5, true, 0);
-        harness.subscribe(SUB, MqttVersion.MQTT_5, 1, 0, new TopicSubscription("x/+", 1));
+        harness.subscribe(SUB, MqttVersion.MQTT_5, 1, 0, new TopicSubscription("x/+", 1),
+            new TopicSubscription("$share/g/y", 1));
         harness.subscribe(SUB2, MqttVersion.MQTT_5, 1, 0, new TopicSubscription("x/+", 0),
             new TopicSubscription("$share/g/y", 1));
-        assertEquals(List.of("+x/+"), announced);
+        assertEquals(List.of("+x/+", "+$share/g/y"), announced, "a group's first member here, once");
 
         harness.frame(SUB, harness.scratch, harness.encodeUnsubscribe(MqttVersion.MQTT_5, 2, "x/+"));
-        assertEquals(List.of("+x/+"), announced, "another local subscriber is left");
+        harness.closed(SUB);
+        assertEquals(2, announced.size(), "another local subscriber and member are left");
         harness.closed(SUB2);
-        assertEquals(List.of("+x/+", "-x/+"), announced, "the last one's session ended");
+        assertEquals(java.util.Set.of("+x/+", "+$share/g/y", "-x/+", "-$share/g/y"),
+            new java.util.HashSet<>(announced), "the last one's session ended");
     }
 
     @Test
@@ -218,9 +294,12 @@ class RouterClusterTest
         assertEquals(2, subacks(out));
         assertTrue(out.stream().anyMatch(o -> o.connectionId() == SUB2 && o.packetType() == PacketType.SUBACK));
 
-        harness.subscribe(SUB, MqttVersion.MQTT_5, 2, 0, new TopicSubscription("c/+", 0),
-            new TopicSubscription("$share/g/c/d", 1));
-        assertEquals(1, harness.drain(SUB, PacketType.SUBACK).size(), "confirmed and shared filters: at once");
+        harness.subscribe(SUB, MqttVersion.MQTT_5, 2, 0, new TopicSubscription("c/+", 0));
+        assertEquals(1, harness.drain(SUB, PacketType.SUBACK).size(), "a confirmed filter: at once");
+        harness.subscribe(SUB, MqttVersion.MQTT_5, 4, 0, new TopicSubscription("$share/g/c/d", 1));
+        assertEquals(0, subacks(harness.drain()), "a shared group's first member here waits too");
+        route("$share/g/c/d", 1L << SELF);
+        assertEquals(1, subacks(harness.drain()));
 
         harness.subscribe(SUB, MqttVersion.MQTT_5, 3, 0, new TopicSubscription("d/+", 1),
             new TopicSubscription("d/+", 0), new TopicSubscription("e", 1));

@@ -489,10 +489,25 @@ final class InboundPublish
         {
             return;
         }
-        final int length = encodeForward(null);
+        final int length;
+        if (0 == source.payloadLength)
+        {
+            // A clear carries only its topic: the publisher's properties (of any size) mean nothing to the others.
+            final int clearLength = ForwardCodec.length(source.topicLength, 0, 0);
+            if (forwardBuffer.capacity() < clearLength)
+            {
+                forwardBuffer.wrap(new byte[Math.max(clearLength, 2 * forwardBuffer.capacity())]);
+            }
+            length = ForwardCodec.encode(forwardBuffer, 0, 0, true, -1, state.cluster.nodeId(), 0,
+                source.topicBuffer, source.topicOffset, source.topicLength, source.topicBuffer, 0, 0);
+        }
+        else
+        {
+            length = encodeForward(null);   // within the cluster's longest retained message (admitsRetained)
+        }
         if (!state.cluster.retain(forwardBuffer, 0, length))
         {
-            state.counters.routerErrors++;
+            LOG.debug("a retained message could not be queued for the cluster (counted by the cluster link)");
         }
     }
 

@@ -419,13 +419,36 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
     @Override
     public void onSessionOwner(final String clientId, final int owner, final int previousOwner, final long epoch)
     {
-        // Session hand-off between nodes is the next step (DESIGN.md, section 6).
+        final byte[] id = clientId.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        final UnsafeBuffer frame = new UnsafeBuffer(new byte[2 * Integer.BYTES + id.length]);
+        frame.putInt(0, owner, ByteOrder.LITTLE_ENDIAN);
+        frame.putInt(Integer.BYTES, previousOwner, ByteOrder.LITTLE_ENDIAN);
+        frame.putBytes(2 * Integer.BYTES, id);
+        toRouter(RingEvent.CLUSTER_SESSION, epoch, frame, 0, frame.capacity());
     }
 
     @Override
     public void onSessionReleased(final String clientId, final long epoch)
     {
-        // Session hand-off between nodes is the next step (DESIGN.md, section 6).
+        // The directory forgot the session: nothing for the Router to do (it released it).
+    }
+
+    @Override
+    public void claimSession(final String clientId)
+    {
+        if (!node.client().claim(clientId))
+        {
+            onCommandDropped("session claim", clientId);
+        }
+    }
+
+    @Override
+    public void releaseSession(final String clientId, final long epoch)
+    {
+        if (!node.client().release(clientId, epoch))
+        {
+            onCommandDropped("session release", clientId);
+        }
     }
 
     @Override

@@ -26,6 +26,7 @@ import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException;
 import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
 import io.ringmq.cluster.ClusterMembers;
@@ -243,6 +244,23 @@ class ClusterIT
         publishNumbered(publisher2, "plant/9/pressure", "p-", 100);
         assertTrue(BrokerProcess.await(() -> count(back, "p-") == 100, Duration.ofSeconds(20)),
             "node 2 to node 0: " + count(back, "p-"));
+
+        // One connection per client id across the nodes: the same id on node 2 takes it over from node 1 (0x8E).
+        final AtomicReference<Throwable> cause = new AtomicReference<>();
+        final Mqtt5BlockingClient first = MqttClient.builder().useMqttVersion5().identifier("same-id")
+            .serverHost(HOSTS[1]).serverPort(nodes[1].port())
+            .addDisconnectedListener(context -> cause.compareAndSet(null, context.getCause())).buildBlocking();
+        first.connect();
+        // The directory orders claims as the control plane receives them: the first claim is answered before the
+        // second client connects (simultaneous connections of one id end with the later claim in the log).
+        BrokerProcess.pause(1000);
+        final Mqtt5BlockingClient second = connect(2, "same-id");
+        assertTrue(BrokerProcess.await(() -> null != cause.get(), Duration.ofSeconds(20)),
+            "the connection on node 1 is closed when the same client id connects to node 2");
+        assertTrue(cause.get() instanceof Mqtt5DisconnectException &&
+            Mqtt5DisconnectReasonCode.SESSION_TAKEN_OVER ==
+            ((Mqtt5DisconnectException)cause.get()).getMqttMessage().getReasonCode(), "0x8E: " + cause.get());
+        assertTrue(second.getState().isConnected(), "the new connection stays");
 
         // A will published by node 1 (DISCONNECT 0x04) reaches a subscriber on node 2.
         final Set<String> wills = collect(connect(2, "sub-wills"), "wills/#", MqttQos.AT_LEAST_ONCE);

@@ -278,19 +278,20 @@ final class ControlPlaneState
     }
 
     /**
-     * The owner's session ended; a release under an older epoch (the session moved since) changes nothing.
+     * The owner's session ended; a release under an older epoch (the session moved since) changes nothing. An epoch
+     * of -1 releases whatever epoch the node owns it under (a node that restarted does not know its epochs).
      *
      * @return true if the entry was removed.
      */
     boolean release(final int node, final String clientId, final long epoch)
     {
         final Owner owner = sessions.get(clientId);
-        if (null == owner || owner.node != node || owner.epoch != epoch)
+        if (null == owner || owner.node != node || (owner.epoch != epoch && epoch != -1))
         {
             return false;
         }
         sessions.remove(clientId);
-        events.onSessionReleased(clientId, node, epoch);
+        events.onSessionReleased(clientId, node, owner.epoch);
         return true;
     }
 

@@ -122,6 +122,9 @@ class ControlPlaneStateTest
         assertEquals(3, state.claim(1, "d"));
         state.sessionClosed(2);
         assertEquals(1, state.sessions().get("d").node, "a down node's sessions stay in the directory");
+        assertFalse(state.release(0, "d", -1), "any epoch, but only by the owner");
+        assertTrue(state.release(1, "d", -1), "a restarted owner releases without knowing the epoch");
+        assertEquals(null, state.sessions().get("d"));
     }
 
     @Test

@@ -42,6 +42,16 @@ public interface ClusterLink
         }
 
         @Override
+        public void claimSession(final String clientId)
+        {
+        }
+
+        @Override
+        public void releaseSession(final String clientId, final long epoch)
+        {
+        }
+
+        @Override
         public int maxRetainedLength()
         {
             return Integer.MAX_VALUE;
@@ -91,6 +101,22 @@ public interface ClusterLink
      *         cluster.
      */
     long peers();
+
+    /**
+     * A client connected here with this id: take ownership in the session directory; the decision comes back as
+     * {@code RingEvent.CLUSTER_SESSION}. A claim that cannot be queued is counted and logged by the implementation.
+     *
+     * @param clientId the client id.
+     */
+    void claimSession(String clientId);
+
+    /**
+     * The session with this id ended here.
+     *
+     * @param clientId the client id.
+     * @param epoch    the epoch this node owned it under, or -1 for whatever epoch this node owns it under.
+     */
+    void releaseSession(String clientId, long epoch);
 
     /**
      * @return the longest retained message ({@link ForwardDescriptor} layout) the cluster keeps; a longer one is

@@ -61,6 +61,12 @@ public final class RingEvent
      * clear) in {@link #frame()}: stored, not delivered (its subscribers had it forwarded).
      */
     public static final int CLUSTER_RETAINED = 12;
+    /**
+     * The cluster's session directory decided who owns a client id: {@link #connectionId()} the epoch, and
+     * {@link #frame()} the new owner (int), the previous owner (int, -1 for none) and the client id (UTF-8), all
+     * little-endian.
+     */
+    public static final int CLUSTER_SESSION = 13;
 
     /** Largest frame a slot keeps in its own buffer by default; larger ones go in a {@link FrameBufferPool}. */
     public static final int DEFAULT_MAX_INLINE_LENGTH = 4096;

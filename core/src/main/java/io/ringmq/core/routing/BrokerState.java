@@ -54,6 +54,8 @@ final class BrokerState
     RemoteRoutes remoteRoutes = new RemoteRoutes(-1);
     /** SUBACKs waiting for the cluster to commit their routes; nothing waits without a cluster. */
     final RouteConfirmations routeConfirmations = new RouteConfirmations(this);
+    /** Which client ids this node owns in the cluster's session directory; nothing without a cluster. */
+    final ClusterSessions clusterSessions = new ClusterSessions(this);
     final SessionTimers timers = new SessionTimers(System.nanoTime());
     final PacketSender sender;
     final AckHold ackHold;

@@ -298,6 +298,8 @@ public final class Router implements EventHandler<RingEvent>
                     event.frame().getStringWithoutLengthUtf8(0, event.frameLength()), event.connectionId());
                 case RingEvent.FORWARDED -> publishes.onForwarded(event.frame(), event.frameLength());
                 case RingEvent.CLUSTER_RETAINED -> publishes.onClusterRetained(event.frame(), event.frameLength());
+                case RingEvent.CLUSTER_SESSION -> sessionLifecycle.onClusterOwner(event.frame(), event.frameLength(),
+                    event.connectionId());
                 case RingEvent.NOOP ->
                 {
                     // A slot its producer could not fill, published so the ring moves on: nothing to route.

@@ -19,11 +19,13 @@ import io.ringmq.core.session.Message;
 import io.ringmq.core.session.Session;
 import io.ringmq.core.session.Subscription;
 import io.ringmq.core.session.TransportIdentity;
+import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -318,6 +320,7 @@ final class SessionLifecycle implements SessionTimers.Handler
         }
         connection.accepted(keepAlive, System.currentTimeMillis());   // CONNECTED from here
         countAccepted(version);
+        state.clusterSessions.onConnected(clientId);
 
         connack.reset().version(version).sessionPresent(sessionPresent).reasonCode(ReasonCode.SUCCESS);
         if (version == MqttVersion.MQTT_5)
@@ -547,6 +550,23 @@ final class SessionLifecycle implements SessionTimers.Handler
         }
     }
 
+    /**
+     * The cluster's session directory decided who owns a client id (a {@code CLUSTER_SESSION} ring event): a local
+     * connection that lost it is closed (0x8E).
+     */
+    void onClusterOwner(final DirectBuffer frame, final int length, final long epoch)
+    {
+        if (length < 2 * Integer.BYTES)
+        {
+            state.counters.routerErrors++;
+            return;
+        }
+        final int owner = frame.getInt(0, ByteOrder.LITTLE_ENDIAN);
+        final int previousOwner = frame.getInt(Integer.BYTES, ByteOrder.LITTLE_ENDIAN);
+        final String clientId = frame.getStringWithoutLengthUtf8(2 * Integer.BYTES, length - 2 * Integer.BYTES);
+        state.clusterSessions.onOwner(clientId, owner, previousOwner, epoch, state.disconnector);
+    }
+
     void destroySession(final Session session)
     {
         for (final Subscription subscription : session.subscriptions().values())
@@ -561,6 +581,7 @@ final class SessionLifecycle implements SessionTimers.Handler
         }
         session.clearQueue();
         state.sessions.remove(session.clientId(), session);
+        state.clusterSessions.onSessionEnded(session.clientId());
         if (0 != session.journalId())
         {
             state.journal.appendSessionEnd(session.journalId());

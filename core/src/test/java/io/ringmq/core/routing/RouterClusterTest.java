@@ -41,6 +41,7 @@ class RouterClusterTest
     private final List<byte[]> retained = new ArrayList<>();
     private int maxRetainedLength = Integer.MAX_VALUE;
     private long peers;
+    private final List<String> directory = new ArrayList<>();
     private final RouterHarness harness = new RouterHarness(new BrokerConfig().sysIntervalSeconds(0));
 
     @BeforeEach
@@ -82,6 +83,18 @@ class RouterClusterTest
             public long peers()
             {
                 return peers;
+            }
+
+            @Override
+            public void claimSession(final String clientId)
+            {
+                directory.add("claim " + clientId);
+            }
+
+            @Override
+            public void releaseSession(final String clientId, final long epoch)
+            {
+                directory.add("release " + clientId + " " + epoch);
             }
 
             @Override
@@ -307,6 +320,62 @@ class RouterClusterTest
         assertEquals(0, subacks(harness.drain()), "e is still unconfirmed");
         route("e", 1L << SELF);
         assertEquals(1, subacks(harness.drain()), "one filter twice in a SUBSCRIBE waits for one route");
+    }
+
+    /** The session directory's decision, as the cluster link puts it on the ring. */
+    private void owner(final String clientId, final int owner, final int previousOwner, final long epoch)
+    {
+        final byte[] id = clientId.getBytes(StandardCharsets.UTF_8);
+        final org.agrona.MutableDirectBuffer frame =
+            harness.event.frame(RingEvent.CLUSTER_SESSION, epoch, -1, 8 + id.length, System.nanoTime());
+        frame.putInt(0, owner, java.nio.ByteOrder.LITTLE_ENDIAN);
+        frame.putInt(4, previousOwner, java.nio.ByteOrder.LITTLE_ENDIAN);
+        frame.putBytes(8, id);
+        harness.router.onEvent(harness.event, harness.sequence++, true);
+    }
+
+    private boolean disconnected(final long connectionId, final int reasonCode)
+    {
+        return harness.drain(connectionId, PacketType.DISCONNECT).stream()
+            .anyMatch(o -> o.body().length > 2 && (o.body()[2] & 0xFF) == reasonCode);
+    }
+
+    @Test
+    void shouldCloseAConnectionWhoseClientIdAnotherNodeTookOver()
+    {
+        harness.connect(SUB, "dev", MqttVersion.MQTT_5, false, 3600);
+        assertEquals(List.of("claim dev"), directory);
+        owner("dev", SELF, -1, 5);
+        harness.drain();
+
+        owner("dev", 0, SELF, 4);
+        assertTrue(harness.drain(SUB, PacketType.DISCONNECT).isEmpty(), "an older decision changes nothing");
+        owner("dev", 0, SELF, 6);
+        assertTrue(disconnected(SUB, 0x8E), "session taken over, by node 0");
+
+        // Back on this node: a new claim; another node's older decision arriving meanwhile is not for it.
+        harness.connect(SUB2, "dev", MqttVersion.MQTT_5, false, 3600);
+        assertEquals(List.of("claim dev", "claim dev"), directory);
+        owner("dev", 2, 0, 7);
+        assertTrue(harness.drain(SUB2, PacketType.DISCONNECT).isEmpty(), "this node's unanswered claim is newer");
+        owner("dev", SELF, 2, 8);
+        harness.connect(PUB, "dev", MqttVersion.MQTT_5, false, 3600);
+        assertEquals(2, directory.size(), "a node that owns the id does not claim it again");
+    }
+
+    @Test
+    void shouldReleaseAnEndedSessionUnderItsEpochOnceTheClaimIsAnswered()
+    {
+        harness.connect(SUB, "clean", MqttVersion.MQTT_5, true, 0);
+        owner("clean", SELF, -1, 9);
+        harness.closed(SUB);
+        assertEquals(List.of("claim clean", "release clean 9"), directory);
+
+        harness.connect(SUB2, "quick", MqttVersion.MQTT_5, true, 0);
+        harness.closed(SUB2);
+        assertEquals(3, directory.size(), "ended before the directory answered: nothing to release yet");
+        owner("quick", SELF, -1, 10);
+        assertEquals("release quick 10", directory.get(3));
     }
 
     /** A route acknowledgement from another node: its Router routes the filter here now. */

@@ -1,0 +1,127 @@
+package io.ringmq.core.routing;
+
+import io.ringmq.core.protocol.ReasonCode;
+import io.ringmq.core.session.ClientConnection;
+import io.ringmq.core.session.Session;
+import org.agrona.collections.Object2LongHashMap;
+
+/**
+ * In a cluster, one connection per client id across the nodes (MQTT-3.1.4-3): the control plane's session directory
+ * serialises ownership. A node claims a client id when a client connects to it and it does not own the id already;
+ * the directory answers the new owner and the previous one with the ownership's epoch, in log order. The previous
+ * owner closes its connection for that id (MQTT 5: DISCONNECT 0x8E, session taken over), unless it has claimed the
+ * id again since: a claim still unanswered when another node's ownership arrives was ordered after it (every node
+ * hears the directory's decisions in log order), so its connection is the newer one. A session that ends releases
+ * its entry, so the directory holds only live and persistent sessions.
+ * <p>
+ * Not yet: the session's state does not move with it (the previous owner keeps its session, disconnected, under
+ * its expiry; the new owner starts one, session present 0). {@code cluster/DESIGN.md}, section 6.
+ * <p>
+ * <b>Threading:</b> Router thread only. Bounded by the sessions: an entry exists only for a local session, or for
+ * one that ended while its claim was unanswered (until the answer).
+ */
+final class ClusterSessions
+{
+    /** A claim sent and not yet answered. */
+    private static final long PENDING = 0;
+    /** The session ended while its claim was unanswered: release it when the answer comes. */
+    private static final long ENDED_PENDING = -1;
+    /** Release whatever epoch this node owns the id under (a session recovered from the journal after a restart). */
+    static final long ANY_EPOCH = -1;
+
+    private final BrokerState state;
+    /** Client id to the epoch this node owns it under, {@link #PENDING} or {@link #ENDED_PENDING}. */
+    private final Object2LongHashMap<String> epochs = new Object2LongHashMap<>(Long.MIN_VALUE);
+
+    ClusterSessions(final BrokerState state)
+    {
+        this.state = state;
+    }
+
+    /** A client connected here with this id: claim it unless this node owns it already. */
+    void onConnected(final String clientId)
+    {
+        if (state.cluster.nodeId() < 0)
+        {
+            return;
+        }
+        final long epoch = epochs.getValue(clientId);
+        if (epoch == epochs.missingValue() || ENDED_PENDING == epoch)
+        {
+            epochs.put(clientId, PENDING);
+            state.cluster.claimSession(clientId);
+        }
+    }
+
+    /** The session with this id ended here: release it in the directory. */
+    void onSessionEnded(final String clientId)
+    {
+        if (state.cluster.nodeId() < 0)
+        {
+            return;
+        }
+        final long epoch = epochs.getValue(clientId);
+        if (PENDING == epoch)
+        {
+            epochs.put(clientId, ENDED_PENDING);
+        }
+        else if (epoch != epochs.missingValue() && ENDED_PENDING != epoch)
+        {
+            epochs.removeKey(clientId);
+            state.cluster.releaseSession(clientId, epoch);
+        }
+        else if (epoch == epochs.missingValue())
+        {
+            // Recovered from the journal after a restart: the epoch it was owned under is not known here.
+            state.cluster.releaseSession(clientId, ANY_EPOCH);
+        }
+    }
+
+    /**
+     * The directory's decision: {@code owner} owns the id under {@code epoch}, taken from {@code previousOwner}.
+     *
+     * @param disconnector closes a local connection that lost the id.
+     */
+    void onOwner(final String clientId, final int owner, final int previousOwner, final long epoch,
+        final Disconnector disconnector)
+    {
+        final int self = state.cluster.nodeId();
+        final long known = epochs.getValue(clientId);
+        if (known == epochs.missingValue())
+        {
+            return;
+        }
+        if (owner == self)
+        {
+            if (ENDED_PENDING == known)
+            {
+                epochs.removeKey(clientId);
+                state.cluster.releaseSession(clientId, epoch);
+            }
+            else if (known < epoch)
+            {
+                epochs.put(clientId, epoch);
+            }
+            return;
+        }
+        if (PENDING == known || ENDED_PENDING == known || known >= epoch)
+        {
+            return;     // this node's unanswered claim is newer (log order), or the decision is an old one
+        }
+        epochs.removeKey(clientId);
+        final Session session = state.sessions.get(clientId);
+        final ClientConnection connection = null == session ? null : session.connection();
+        if (null != connection)
+        {
+            // Counted by reason like any close (ringmq_disconnects_total{reason="0x8E"}), logged by the disconnector.
+            disconnector.close(connection, ReasonCode.SESSION_TAKEN_OVER,
+                "the client id connected to node " + owner + " of the cluster");
+        }
+    }
+
+    /** @return client ids with an entry (for tests and figures). */
+    int size()
+    {
+        return epochs.size();
+    }
+}

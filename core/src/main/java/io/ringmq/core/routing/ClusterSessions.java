@@ -17,20 +17,22 @@ import org.agrona.collections.Object2LongHashMap;
  * Not yet: the session's state does not move with it (the previous owner keeps its session, disconnected, under
  * its expiry; the new owner starts one, session present 0). {@code cluster/DESIGN.md}, section 6.
  * <p>
- * <b>Threading:</b> Router thread only. Bounded by the sessions: an entry exists only for a local session, or for
- * one that ended while its claim was unanswered (until the answer).
+ * <b>Threading:</b> Router thread only. Bounded by the sessions: an entry exists only for a local session (an
+ * answer for an id without one is ignored).
  */
 final class ClusterSessions
 {
     /** A claim sent and not yet answered. */
     private static final long PENDING = 0;
-    /** The session ended while its claim was unanswered: release it when the answer comes. */
-    private static final long ENDED_PENDING = -1;
-    /** Release whatever epoch this node owns the id under (a session recovered from the journal after a restart). */
+    /**
+     * Release whatever epoch this node owns the id under: for a session whose claim is unanswered (a node's commands
+     * are applied in the order it sent them, so the claim is applied first) or recovered from the journal after a
+     * restart (its epoch is not known here).
+     */
     static final long ANY_EPOCH = -1;
 
     private final BrokerState state;
-    /** Client id to the epoch this node owns it under, {@link #PENDING} or {@link #ENDED_PENDING}. */
+    /** Client id of a local session to the epoch this node owns it under, or {@link #PENDING}. */
     private final Object2LongHashMap<String> epochs = new Object2LongHashMap<>(Long.MIN_VALUE);
 
     ClusterSessions(final BrokerState state)
@@ -45,8 +47,7 @@ final class ClusterSessions
         {
             return;
         }
-        final long epoch = epochs.getValue(clientId);
-        if (epoch == epochs.missingValue() || ENDED_PENDING == epoch)
+        if (epochs.getValue(clientId) == epochs.missingValue())
         {
             epochs.put(clientId, PENDING);
             state.cluster.claimSession(clientId);
@@ -60,21 +61,8 @@ final class ClusterSessions
         {
             return;
         }
-        final long epoch = epochs.getValue(clientId);
-        if (PENDING == epoch)
-        {
-            epochs.put(clientId, ENDED_PENDING);
-        }
-        else if (epoch != epochs.missingValue() && ENDED_PENDING != epoch)
-        {
-            epochs.removeKey(clientId);
-            state.cluster.releaseSession(clientId, epoch);
-        }
-        else if (epoch == epochs.missingValue())
-        {
-            // Recovered from the journal after a restart: the epoch it was owned under is not known here.
-            state.cluster.releaseSession(clientId, ANY_EPOCH);
-        }
+        final long epoch = epochs.removeKey(clientId);
+        state.cluster.releaseSession(clientId, epoch > PENDING ? epoch : ANY_EPOCH);
     }
 
     /**
@@ -93,18 +81,13 @@ final class ClusterSessions
         }
         if (owner == self)
         {
-            if (ENDED_PENDING == known)
-            {
-                epochs.removeKey(clientId);
-                state.cluster.releaseSession(clientId, epoch);
-            }
-            else if (known < epoch)
+            if (known < epoch)
             {
                 epochs.put(clientId, epoch);
             }
             return;
         }
-        if (PENDING == known || ENDED_PENDING == known || known >= epoch)
+        if (PENDING == known || known >= epoch)
         {
             return;     // this node's unanswered claim is newer (log order), or the decision is an old one
         }

@@ -15,6 +15,8 @@ import io.ringmq.core.session.ClientConnection;
 import io.ringmq.core.session.Delivery;
 import io.ringmq.core.session.Message;
 import io.ringmq.core.session.Session;
+import io.ringmq.core.status.LogText;
+import io.ringmq.core.status.RateLimitedLog;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
@@ -60,6 +62,7 @@ final class InboundPublish
     private final UnsafeBuffer forwardBuffer = new UnsafeBuffer(new byte[0]);
     /** Shared groups named in forwards, by the hash of their bytes; cleared past {@link #MAX_GROUP_NAMES}. */
     private final Int2ObjectHashMap<GroupName> groupNames = new Int2ObjectHashMap<>();
+    private final RateLimitedLog clusterRetainedLog = new RateLimitedLog(10 * NANOS_PER_SECOND);
     /** Wraps a filter's bytes for a route acknowledgement. */
     private final UnsafeBuffer scratchFilter = new UnsafeBuffer(new byte[0]);
     private long forwardSequence;
@@ -696,7 +699,12 @@ final class InboundPublish
         if (!state.retained.admits(source))
         {
             state.counters.refusedRetainedFull++;
-            LOG.debug("a retained message from the cluster is past this node's retained limits: not kept");
+            final long due = clusterRetainedLog.onEvent(state.nowNs);
+            if (due > 0)
+            {
+                LOG.warn("{} retained message(s) from the cluster past this node's --max-retained-* limits: not kept " +
+                    "here (the last on '{}')", due, LogText.escape(source.topicName()));
+            }
         }
         else
         {

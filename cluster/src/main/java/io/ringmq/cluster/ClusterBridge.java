@@ -50,6 +50,8 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
 
     private static final Logger LOG = LoggerFactory.getLogger(ClusterBridge.class);
     private static final long RING_RETRY_NS = TimeUnit.MICROSECONDS.toNanos(100);
+    /** Most commands kept for a full command queue; past it they are dropped (counted). */
+    static final int MAX_DEFERRED_COMMANDS = 100_000;
     /** Longest topic filter: an MQTT string. */
     private static final int MAX_FILTER_LENGTH = 65_535;
 
@@ -71,6 +73,8 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
     private final AtomicLong commandsRefused = new AtomicLong();
     private final RateLimitedLog dropLog = new RateLimitedLog(TimeUnit.SECONDS.toNanos(10));
     private final RateLimitedLog commandLog = new RateLimitedLog(TimeUnit.SECONDS.toNanos(10));
+    /** Route changes and directory commands the command queue could not take (routing thread only). */
+    private final DeferredCommands deferred = new DeferredCommands(MAX_DEFERRED_COMMANDS, this::onCommandDropped);
     private final RateLimitedLog refusalLog = new RateLimitedLog(TimeUnit.SECONDS.toNanos(10));
     private final int maxMessageLength;
     private final int maxInlineLength;
@@ -153,19 +157,19 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
     @Override
     public void onLocalFilterAdded(final String filter)
     {
-        if (!node.client().addRoute(filter))
-        {
-            onCommandDropped("route add", filter);
-        }
+        deferred.send("route add", filter, () -> node.client().addRoute(filter));
     }
 
     @Override
     public void onLocalFilterRemoved(final String filter)
     {
-        if (!node.client().removeRoute(filter))
-        {
-            onCommandDropped("route remove", filter);
-        }
+        deferred.send("route remove", filter, () -> node.client().removeRoute(filter));
+    }
+
+    @Override
+    public void onTick()
+    {
+        deferred.retry();
     }
 
     private void onCommandDropped(final String what, final String about)
@@ -436,19 +440,13 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
     @Override
     public void claimSession(final String clientId)
     {
-        if (!node.client().claim(clientId))
-        {
-            onCommandDropped("session claim", clientId);
-        }
+        deferred.send("session claim", clientId, () -> node.client().claim(clientId));
     }
 
     @Override
     public void releaseSession(final String clientId, final long epoch)
     {
-        if (!node.client().release(clientId, epoch))
-        {
-            onCommandDropped("session release", clientId);
-        }
+        deferred.send("session release", clientId, () -> node.client().release(clientId, epoch));
     }
 
     @Override

@@ -135,4 +135,12 @@ public interface ClusterLink
      *         then retained on this node only.
      */
     boolean retain(DirectBuffer message, int offset, int length);
+
+    /**
+     * Periodic (the Router's tick, 10 times a second): commands kept while the control plane's queue was full are
+     * sent again.
+     */
+    default void onTick()
+    {
+    }
 }

@@ -435,6 +435,7 @@ public final class Router implements EventHandler<RingEvent>
     {
         state.timers.poll(state.nowNs, sessionLifecycle);
         state.routeConfirmations.onTick(state.nowNs);
+        state.cluster.onTick();
         state.ackHold.onTick(state.nowNs);
         sysTopics.onTick(state.nowNs);
         state.snapshots.onTick(state.nowNs);

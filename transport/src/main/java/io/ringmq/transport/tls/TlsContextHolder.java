@@ -142,8 +142,9 @@ public final class TlsContextHolder
                 describe(certificate), ex.getMessage());
             return false;
         }
-        install(fresh, leaf);
+        // Counted first: whoever sees the new certificate sees the reload counted too (TlsIT checks both).
         reloads.incrementAndGet();
+        install(fresh, leaf);
         LOG.info("listener {}: TLS material reloaded ({}): new handshakes use certificate {}", listener, why,
             describe(leaf));
         return true;

@@ -1,7 +1,9 @@
 package io.ringmq.cluster.control;
 
 import static io.ringmq.cluster.control.ControlMessageDescriptor.JOIN;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.MAX_BODY_LENGTH;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.MAX_MESSAGE_LENGTH;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.MAX_TEXT_LENGTH;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.NODE_DOWN;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.NODE_UP;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.REFUSED;
@@ -158,7 +160,10 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
         final ClientSession session, final long timestamp, final DirectBuffer buffer, final int offset,
         final int length)
     {
-        if (!decoder.wrap(buffer, offset, length))
+        // Checked here, before anything is applied or sent: a command whose text or body could not be sent on as
+        // an event would throw on every member at the same log position, and again on every replay of the log.
+        if (!decoder.wrap(buffer, offset, length) || decoder.textLength() > MAX_TEXT_LENGTH ||
+            decoder.bodyLength() > MAX_BODY_LENGTH)
         {
             refuse(session, -1, REFUSED_BAD_NODE, "malformed control message of " + length + " bytes");
             return;

@@ -66,12 +66,12 @@ final class ClusterSessions
     }
 
     /**
-     * The directory's decision: {@code owner} owns the id under {@code epoch}, taken from {@code previousOwner}.
+     * The directory's decision: {@code owner} owns the id under {@code epoch} (the previous owner is this node, or
+     * not: what decides is whether this node holds an older, answered claim).
      *
      * @param disconnector closes a local connection that lost the id.
      */
-    void onOwner(final String clientId, final int owner, final int previousOwner, final long epoch,
-        final Disconnector disconnector)
+    void onOwner(final String clientId, final int owner, final long epoch, final Disconnector disconnector)
     {
         final int self = state.cluster.nodeId();
         final long known = epochs.getValue(clientId);

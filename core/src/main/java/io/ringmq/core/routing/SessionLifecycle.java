@@ -562,9 +562,8 @@ final class SessionLifecycle implements SessionTimers.Handler
             return;
         }
         final int owner = frame.getInt(0, ByteOrder.LITTLE_ENDIAN);
-        final int previousOwner = frame.getInt(Integer.BYTES, ByteOrder.LITTLE_ENDIAN);
         final String clientId = frame.getStringWithoutLengthUtf8(2 * Integer.BYTES, length - 2 * Integer.BYTES);
-        state.clusterSessions.onOwner(clientId, owner, previousOwner, epoch, state.disconnector);
+        state.clusterSessions.onOwner(clientId, owner, epoch, state.disconnector);
     }
 
     void destroySession(final Session session)

@@ -1,6 +1,7 @@
 package io.ringmq.core.cluster;
 
 import static io.ringmq.core.cluster.ForwardDescriptor.FLAGS_OFFSET;
+import static io.ringmq.core.cluster.ForwardDescriptor.FORWARD_ACK_FLAG;
 import static io.ringmq.core.cluster.ForwardDescriptor.GROUP_LENGTH_OFFSET;
 import static io.ringmq.core.cluster.ForwardDescriptor.HEADER_LENGTH;
 import static io.ringmq.core.cluster.ForwardDescriptor.ORIGIN_NODE_OFFSET;
@@ -161,6 +162,29 @@ public final class ForwardCodec
     }
 
     /**
+     * Writes a forward acknowledgement ({@link ForwardDescriptor#FORWARD_ACK_FLAG}).
+     *
+     * @param destination where to write, with room for {@link ForwardDescriptor#HEADER_LENGTH}.
+     * @param offset      where it starts.
+     * @param node        the node that acknowledges (the forwards' destination).
+     * @param sequence    the receiving node's sequence number up to which every QoS 1/2 forward is taken.
+     * @return its length.
+     */
+    public static int encodeForwardAck(final MutableDirectBuffer destination, final int offset, final int node,
+        final long sequence)
+    {
+        destination.putInt(offset + FLAGS_OFFSET, FORWARD_ACK_FLAG, LITTLE_ENDIAN);
+        destination.putInt(offset + TOPIC_LENGTH_OFFSET, 0, LITTLE_ENDIAN);
+        destination.putInt(offset + PROPERTIES_LENGTH_OFFSET, 0, LITTLE_ENDIAN);
+        destination.putInt(offset + PAYLOAD_LENGTH_OFFSET, 0, LITTLE_ENDIAN);
+        destination.putInt(offset + ORIGIN_NODE_OFFSET, node, LITTLE_ENDIAN);
+        destination.putInt(offset + EXPIRY_OFFSET, -1, LITTLE_ENDIAN);
+        destination.putLong(offset + ORIGIN_SEQUENCE_OFFSET, sequence, LITTLE_ENDIAN);
+        destination.putInt(offset + GROUP_LENGTH_OFFSET, 0, LITTLE_ENDIAN);
+        return HEADER_LENGTH;
+    }
+
+    /**
      * Wraps a received message.
      *
      * @param buffer the message's buffer.
@@ -179,7 +203,8 @@ public final class ForwardCodec
         final long properties = buffer.getInt(offset + PROPERTIES_LENGTH_OFFSET, LITTLE_ENDIAN);
         final long payload = buffer.getInt(offset + PAYLOAD_LENGTH_OFFSET, LITTLE_ENDIAN);
         final long group = buffer.getInt(offset + GROUP_LENGTH_OFFSET, LITTLE_ENDIAN);
-        if (topic < 1 || properties < 0 || payload < 0 || group < 0 ||
+        final boolean ack = (buffer.getInt(offset + FLAGS_OFFSET, LITTLE_ENDIAN) & FORWARD_ACK_FLAG) != 0;
+        if (topic < (ack ? 0 : 1) || properties < 0 || payload < 0 || group < 0 ||
             HEADER_LENGTH + topic + properties + payload + group != length)
         {
             return false;
@@ -199,6 +224,12 @@ public final class ForwardCodec
     public boolean routeApplied()
     {
         return (buffer.getInt(offset + FLAGS_OFFSET, LITTLE_ENDIAN) & ROUTE_APPLIED_FLAG) != 0;
+    }
+
+    /** @return whether it is a forward acknowledgement ({@link ForwardDescriptor#FORWARD_ACK_FLAG}), not a message. */
+    public boolean forwardAck()
+    {
+        return (buffer.getInt(offset + FLAGS_OFFSET, LITTLE_ENDIAN) & FORWARD_ACK_FLAG) != 0;
     }
 
     /** @return whether it was published retained. */

@@ -13,7 +13,7 @@ import static org.agrona.BitUtil.SIZE_OF_LONG;
  *   0                   1                   2                   3
  *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
  *  +-------------------------------------------------------------+-+
- *  |    flags: QoS (bits 0-1), retain (bit 2), route applied (bit 3) |
+ *  | flags: QoS (0-1), retain (2), route applied (3), forward ack (4) |
  *  +---------------------------------------------------------------+
  *  |                         topic length                          |
  *  +---------------------------------------------------------------+
@@ -58,6 +58,12 @@ public final class ForwardDescriptor
      * filter in the topic field to the destination node (no properties, no payload); see {@code RouteConfirmations}.
      */
     public static final int ROUTE_APPLIED_FLAG = 0b1000;
+    /**
+     * Forward-acknowledgement bit of the flags: not a message but the destination's acknowledgement (the origin-node
+     * field names the destination) that it has routed and journaled every QoS 1/2 forward of the receiving node up
+     * to the origin-sequence field; no topic, properties or payload. See {@code ForwardWindows}.
+     */
+    public static final int FORWARD_ACK_FLAG = 0b1_0000;
 
     private ForwardDescriptor()
     {

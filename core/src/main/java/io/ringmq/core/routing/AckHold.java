@@ -25,6 +25,11 @@ import java.util.List;
  * delay (plus one timer tick) for any one backed-up session, and a subscriber that never reads costs its
  * publishers one delay, once.
  * <p>
+ * In a cluster, an acknowledgement also waits until every other node its message was forwarded to has taken it
+ * ({@link #ackAfterForward}, {@link ForwardWindows}): a destination backed up behind its own subscribers slows the
+ * publisher through its acknowledgements, as a local subscriber does, and an acknowledged message is journaled on
+ * every node that has subscribers to it.
+ * <p>
  * Bounds: a session records each publisher once per hold epoch; a publisher holds at most {@code maxHeldAcks}
  * acknowledgements (a client that ignores its window gets the oldest ones released early).
  * <p>
@@ -43,6 +48,12 @@ final class AckHold
     private final int maxHeldAcks;
     /** Sessions holding publishers now, checked against the maximum delay on every tick. */
     private final List<Session> holding = new ArrayList<>();
+    private final ForwardWindows windows;
+    /**
+     * Publishers with acknowledgements that wait for forwards ({@link HeldAcks#awaitingForwards()} marks them, so
+     * each is listed once), checked when a node acknowledges forwards and on every tick.
+     */
+    private final List<ClientConnection> awaitingForwards = new ArrayList<>();
 
     /**
      * @param sender      where released acknowledgements go.
@@ -50,11 +61,13 @@ final class AckHold
      * @param maxDelayMs  longest hold by one session; 0 never holds.
      * @param maxQueued   the session queue quota in messages: holds start at half of it and end at a quarter.
      * @param maxHeldAcks most acknowledgements held per publisher.
+     * @param windows     which forwards other nodes have taken.
      */
     AckHold(final PacketSender sender, final BrokerCounters counters, final long maxDelayMs, final int maxQueued,
-        final int maxHeldAcks)
+        final int maxHeldAcks, final ForwardWindows windows)
     {
         this.sender = sender;
+        this.windows = windows;
         this.counters = counters;
         this.maxHeldAcks = maxHeldAcks;
         reconfigure(maxDelayMs, maxQueued);
@@ -91,10 +104,77 @@ final class AckHold
         }
         if (held.size() >= maxHeldAcks)
         {
-            flush(publisher, held);  // a client that ignores its window is not slowed further: bounded memory
+            flush(publisher, held, true);  // a client that ignores its window is not slowed further: bounded memory
         }
         held.add(HeldAcks.pack(packetType, packetId, reasonCode));
         counters.acksHeld++;
+    }
+
+    /**
+     * Send a publisher's PUBACK or PUBREC once the other nodes its message was forwarded to have taken it, and
+     * after the ones already held.
+     *
+     * @param publisher  the publishing connection.
+     * @param packetType PUBACK or PUBREC.
+     * @param packetId   packet identifier.
+     * @param reasonCode reason code (MQTT 5), 0 otherwise.
+     * @param sequence   the last forward sequence of the message.
+     * @param nodes      the nodes it was forwarded to, one bit per node id.
+     */
+    void ackAfterForward(final ClientConnection publisher, final int packetType, final int packetId,
+        final int reasonCode, final long sequence, final long nodes)
+    {
+        if (windows.taken(sequence, nodes))
+        {
+            ack(publisher, packetType, packetId, reasonCode);
+            return;
+        }
+        final HeldAcks held = publisher.heldAcksForUpdate();
+        if (held.size() >= maxHeldAcks)
+        {
+            flush(publisher, held, true);
+        }
+        held.add(HeldAcks.pack(packetType, packetId, reasonCode), sequence, nodes);
+        counters.acksAwaitingForward++;
+        if (!held.awaitingForwards())
+        {
+            held.awaitingForwards(true);
+            awaitingForwards.add(publisher);
+        }
+    }
+
+    /**
+     * A node acknowledged this node's forwards up to {@code sequence}: the publishers' acknowledgements that waited
+     * for them go out.
+     *
+     * @param node     the acknowledging node.
+     * @param sequence the sequence.
+     * @param nowNs    current time.
+     */
+    void onForwardsAcked(final int node, final long sequence, final long nowNs)
+    {
+        windows.onAcked(node, sequence, nowNs);
+        releaseTakenForwards();
+    }
+
+    private void releaseTakenForwards()
+    {
+        for (int i = awaitingForwards.size() - 1; i >= 0; i--)
+        {
+            final ClientConnection publisher = awaitingForwards.get(i);
+            final HeldAcks held = publisher.heldAcks();
+            if (0 == held.holds())
+            {
+                flush(publisher, held, false);
+            }
+            if (0 == held.size())
+            {
+                held.awaitingForwards(false);
+                final int last = awaitingForwards.size() - 1;
+                awaitingForwards.set(i, awaitingForwards.get(last));
+                awaitingForwards.remove(last);
+            }
+        }
     }
 
     /**
@@ -157,6 +237,18 @@ final class AckHold
      */
     void onTick(final long nowNs)
     {
+        final long timedOut = windows.onTick(nowNs);
+        if (0 != timedOut)
+        {
+            counters.forwardAckTimeouts += Long.bitCount(timedOut);
+            LOG.warn("cluster: node(s) {} did not acknowledge forwards for {} s while still in the cluster: their "
+                + "publishers' acknowledgements are released", nodeList(timedOut),
+                ForwardWindows.ACK_TIMEOUT_NS / 1_000_000_000L);
+        }
+        if (!awaitingForwards.isEmpty())
+        {
+            releaseTakenForwards();  // nodes that left, timeouts, closed publishers
+        }
         for (int i = holding.size() - 1; i >= 0; i--)
         {
             final Session session = holding.get(i);
@@ -187,14 +279,31 @@ final class AckHold
             final HeldAcks held = publisher.heldAcks();
             if (null != held && 0 == held.release())
             {
-                flush(publisher, held);
+                flush(publisher, held, false);
             }
         }
         publishers.clear();
         session.holdingSinceNs(-1);
     }
 
-    private void flush(final ClientConnection publisher, final HeldAcks held)
+    /** @return the node ids in {@code nodes}, for a log line. */
+    private static String nodeList(final long nodes)
+    {
+        final StringBuilder text = new StringBuilder();
+        long remaining = nodes;
+        while (0 != remaining)
+        {
+            text.append(text.length() > 0 ? "," : "").append(Long.numberOfTrailingZeros(remaining));
+            remaining &= remaining - 1;
+        }
+        return text.toString();
+    }
+
+    /**
+     * Send held acknowledgements in order: all of them when {@code force}d (a client past its window), else those
+     * whose forwards are taken, up to the first that still waits for one. Once no session holds the publisher.
+     */
+    private void flush(final ClientConnection publisher, final HeldAcks held, final boolean force)
     {
         if (publisher.state() != ClientConnection.CONNECTED)
         {
@@ -203,6 +312,10 @@ final class AckHold
         }
         while (held.size() > 0)
         {
+            if (!force && 0 != held.headNodes() && !windows.taken(held.headSequence(), held.headNodes()))
+            {
+                return;
+            }
             final int entry = held.poll();
             sender.ack(publisher, HeldAcks.packetType(entry), HeldAcks.packetId(entry), HeldAcks.reasonCode(entry));
         }

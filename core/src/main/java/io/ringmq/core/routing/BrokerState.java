@@ -57,6 +57,8 @@ final class BrokerState
     /** Which client ids this node owns in the cluster's session directory; nothing without a cluster. */
     final ClusterSessions clusterSessions = new ClusterSessions(this);
     final SessionTimers timers = new SessionTimers(System.nanoTime());
+    /** Which of this node's forwards the other nodes have taken; nothing without a cluster. */
+    final ForwardWindows forwardWindows = new ForwardWindows(this);
     final PacketSender sender;
     final AckHold ackHold;
     final Deliverer deliverer;
@@ -143,7 +145,7 @@ final class BrokerState
         this.journal = journal;
         this.sender = new PacketSender(queues, journal);
         this.ackHold = new AckHold(sender, counters, config.maxAckDelayMs(), config.maxQueuedMessages(),
-            config.receiveMaximum());
+            config.receiveMaximum(), forwardWindows);
         this.deliverer = new Deliverer(sender, counters, ackHold, config);
         this.retained = new RetainedMessages(config, journal, counters, deliverer, sender);
         this.disconnector = new Disconnector(sender, counters, onEnd);

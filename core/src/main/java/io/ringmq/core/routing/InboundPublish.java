@@ -65,11 +65,21 @@ final class InboundPublish
     private final RateLimitedLog clusterRetainedLog = new RateLimitedLog(10 * NANOS_PER_SECOND);
     /** Wraps a filter's bytes for a route acknowledgement. */
     private final UnsafeBuffer scratchFilter = new UnsafeBuffer(new byte[0]);
-    private long forwardSequence;
+    /** Acknowledges other nodes' QoS 1/2 forwards once routed and journaled here. */
+    private final ForwardReceipts receipts;
+    /**
+     * This node's last forward sequence: one per forward, in the order they are sent; it starts from the clock
+     * (milliseconds, shifted) so that it also grows across restarts ({@link ForwardWindows}).
+     */
+    private long forwardSequence = System.currentTimeMillis() << 20;
+    /** The live nodes the message being handled was forwarded to (QoS 1/2), and its last forward sequence. */
+    private long forwardedNodes;
+    private long forwardedSequence;
 
     InboundPublish(final BrokerState state)
     {
         this.state = state;
+        this.receipts = new ForwardReceipts(state);
         this.source = new PublishSource(state.journal);
         this.collector = new MatchCollector(state.deliverer, state.counters);
         publishDecoder.maxTopicLevels(state.config.maxTopicLevels());
@@ -81,6 +91,7 @@ final class InboundPublish
         final Session session = connection.session();
         final int qos = publish.qos();
         final int packetId = publish.packetId();
+        forwardedNodes = 0;
         DirectBuffer topicBuffer = frame;
         int topicOffset = publish.topicOffset();
         int topicLength = publish.topicLength();
@@ -249,7 +260,7 @@ final class InboundPublish
         final boolean v5 = connection.version() == MqttVersion.MQTT_5;
         if (1 == qos)
         {
-            state.ackHold.ack(connection, PacketType.PUBACK, packetId, v5 ? reasonCode : 0);
+            ackPublisher(connection, PacketType.PUBACK, packetId, v5 ? reasonCode : 0);
         }
         else if (2 == qos)
         {
@@ -265,7 +276,22 @@ final class InboundPublish
                 }
                 session.inboundQos2().add(packetId);
             }
-            state.ackHold.ack(connection, PacketType.PUBREC, packetId, v5 ? reasonCode : 0);
+            ackPublisher(connection, PacketType.PUBREC, packetId, v5 ? reasonCode : 0);
+        }
+    }
+
+    /** The acknowledgement of an accepted message: after its forwards are taken, if it had any (QoS 1/2). */
+    private void ackPublisher(final ClientConnection connection, final int packetType, final int packetId,
+        final int reasonCode)
+    {
+        if (0 != forwardedNodes)
+        {
+            state.ackHold.ackAfterForward(connection, packetType, packetId, reasonCode, forwardedSequence,
+                forwardedNodes);
+        }
+        else
+        {
+            state.ackHold.ack(connection, packetType, packetId, reasonCode);
         }
     }
 
@@ -553,7 +579,8 @@ final class InboundPublish
 
     /**
      * Send a message to the other nodes with subscribers to it (none without a cluster). The data plane sends it or
-     * queues it behind a back-pressured node, within a bound; forwards are not acknowledged by the destination yet.
+     * queues it behind a back-pressured node, within a bound. For QoS 1/2 the live nodes it went to and its last
+     * sequence are kept ({@link #forwardedNodes}): its publisher's acknowledgement waits for them to take it.
      *
      * @return {@link #FORWARD_NONE} when no other node has subscribers, {@link #FORWARD_SENT}, or
      *         {@link #FORWARD_REFUSED} when a node's queue was full.
@@ -571,14 +598,27 @@ final class InboundPublish
         if (0 != nodes)
         {
             taken = state.cluster.forward(nodes, forwardBuffer, 0, encodeForward(null));
+            onSent(source, nodes);
         }
         for (int i = 0; i < picked; i++)
         {
             // One forward per shared group picked elsewhere: the destination serves that group only.
-            taken &= state.cluster.forward(1L << remote.pickedNode(i), forwardBuffer, 0,
-                encodeForward(remote.pickedGroupKey(i)));
+            final long node = 1L << remote.pickedNode(i);
+            taken &= state.cluster.forward(node, forwardBuffer, 0, encodeForward(remote.pickedGroupKey(i)));
+            onSent(source, node);
         }
         return taken ? FORWARD_SENT : FORWARD_REFUSED;
+    }
+
+    private void onSent(final PublishSource source, final long nodes)
+    {
+        if (source.qos > 0)
+        {
+            final long live = state.forwardWindows.live(nodes);
+            state.forwardWindows.onSent(live, forwardSequence, state.nowNs);
+            forwardedNodes |= live;
+            forwardedSequence = forwardSequence;
+        }
     }
 
     /**
@@ -609,17 +649,38 @@ final class InboundPublish
      */
     void onForwarded(final DirectBuffer frame, final int length)
     {
-        if (forwarded.wrap(frame, 0, length) && forwarded.routeApplied())
+        if (forwarded.wrap(frame, 0, length))
         {
-            state.routeConfirmations.onApplied(
-                frame.getStringWithoutLengthUtf8(forwarded.topicOffset(), forwarded.topicLength()),
-                forwarded.originNode());
-            return;
+            if (forwarded.forwardAck())
+            {
+                state.ackHold.onForwardsAcked(forwarded.originNode(), forwarded.originSequence(), state.nowNs);
+                return;
+            }
+            if (forwarded.routeApplied())
+            {
+                state.routeConfirmations.onApplied(
+                    frame.getStringWithoutLengthUtf8(forwarded.topicOffset(), forwarded.topicLength()),
+                    forwarded.originNode());
+                return;
+            }
         }
         if (!sourceFromCluster(frame, length, false))
         {
             return;
         }
+        final int origin = forwarded.originNode();
+        final long sequence = forwarded.originSequence();
+        final int qos = source.qos;
+        routeForwarded(frame);
+        if (qos > 0)
+        {
+            // Taken, or dropped for a reason of this node's (counted): either way the origin must not wait for it.
+            receipts.onRouted(origin, sequence, state.journal.holdUntil());
+        }
+    }
+
+    private void routeForwarded(final DirectBuffer frame)
+    {
         state.counters.publishReceived++;
         state.counters.publishReceivedByQos[source.qos]++;
         state.counters.publishBytesReceived += source.payloadLength;
@@ -634,6 +695,15 @@ final class InboundPublish
         if (JOURNAL_FULL == route(source, null == group ? SCOPE_PLAIN : SCOPE_GROUP, group))
         {
             state.counters.refusedJournalFull++;
+        }
+    }
+
+    /** End of the Router's batch: acknowledge the forwards routed here whose journal records are durable. */
+    void endOfBatch()
+    {
+        if (receipts.pending())
+        {
+            receipts.flush(state.journal.durablePosition());
         }
     }
 

@@ -231,6 +231,7 @@ public final class Router implements EventHandler<RingEvent>
             dispatch(event);
             if (endOfBatch)
             {
+                publishes.endOfBatch();
                 state.sender.endOfBatch();
             }
         }

@@ -1,11 +1,14 @@
 package io.ringmq.core.session;
 
 /**
- * A publisher's acknowledgements (PUBACK, PUBREC) held back while a connected subscriber it feeds is backed up,
- * in the order they were made, so the publisher gets them in the order it sent its PUBLISH packets. Created on the
- * first hold, so a connection that never feeds a slow subscriber pays one null reference.
+ * A publisher's acknowledgements (PUBACK, PUBREC) held back while a connected subscriber it feeds is backed up, or
+ * until the other nodes of a cluster have taken the message's forwards, in the order they were made, so the
+ * publisher gets them in the order it sent its PUBLISH packets. Created on the first hold, so a connection that
+ * never feeds a slow subscriber or another node pays one null reference.
  * <p>
- * Each entry packs the packet type, reason code and packet id into one int; no object per acknowledgement.
+ * Each entry packs the packet type, reason code and packet id into one int, beside the forwards it waits for (the
+ * origin's last forward sequence of its message and the nodes it went to; 0 and 0 for none); no object per
+ * acknowledgement.
  * <p>
  * <b>Threading:</b> Router thread only.
  */
@@ -14,6 +17,10 @@ public final class HeldAcks
     private static final int INITIAL_CAPACITY = 16;
 
     private int[] entries = new int[INITIAL_CAPACITY];
+    private long[] sequences = new long[INITIAL_CAPACITY];
+    private long[] nodes = new long[INITIAL_CAPACITY];
+    /** Listed among the publishers waiting for forwards (kept by the Router's {@code AckHold}). */
+    private boolean awaitingForwards;
     private int head;
     private int size;
     /** Backed-up sessions currently holding this publisher; acknowledgements are held while above zero. */
@@ -119,21 +126,65 @@ public final class HeldAcks
         return size;
     }
 
-    /** @param entry a packed entry, appended. */
+    /** @param entry a packed entry, appended; it waits for no forward. */
     public void add(final int entry)
+    {
+        add(entry, 0, 0);
+    }
+
+    /**
+     * @param entry    a packed entry, appended.
+     * @param sequence the last forward sequence of its message, or 0.
+     * @param nodes    the nodes its message was forwarded to, one bit per node id, or 0.
+     */
+    public void add(final int entry, final long sequence, final long nodes)
     {
         if (size == entries.length)
         {
             final int[] grown = new int[size * 2];
+            final long[] grownSequences = new long[size * 2];
+            final long[] grownNodes = new long[size * 2];
             for (int i = 0; i < size; i++)
             {
-                grown[i] = entries[(head + i) % entries.length];
+                final int from = (head + i) % entries.length;
+                grown[i] = entries[from];
+                grownSequences[i] = sequences[from];
+                grownNodes[i] = this.nodes[from];
             }
             entries = grown;
+            sequences = grownSequences;
+            this.nodes = grownNodes;
             head = 0;
         }
-        entries[(head + size) % entries.length] = entry;
+        final int at = (head + size) % entries.length;
+        entries[at] = entry;
+        sequences[at] = sequence;
+        this.nodes[at] = nodes;
         size++;
+    }
+
+    /** @return the oldest entry's forward sequence (0 for none); the caller checks {@link #size()} first. */
+    public long headSequence()
+    {
+        return sequences[head];
+    }
+
+    /** @return the nodes the oldest entry's message was forwarded to (0 for none). */
+    public long headNodes()
+    {
+        return nodes[head];
+    }
+
+    /** @return whether the publisher is listed among those waiting for forwards. */
+    public boolean awaitingForwards()
+    {
+        return awaitingForwards;
+    }
+
+    /** @param awaiting whether the publisher is listed among those waiting for forwards. */
+    public void awaitingForwards(final boolean awaiting)
+    {
+        awaitingForwards = awaiting;
     }
 
     /** @return the oldest entry, removed; the caller checks {@link #size()} first. */

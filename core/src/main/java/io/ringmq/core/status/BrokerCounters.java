@@ -25,6 +25,10 @@ public final class BrokerCounters
     public long acksHeld;
     /** Backed-up sessions that held their publishers for the maximum delay without draining. */
     public long slowSessionsStalled;
+    /** Publisher acknowledgements that waited for other nodes to take the message's forwards (cluster). */
+    public long acksAwaitingForward;
+    /** Waits for a live node's forward acknowledgements that timed out, their publishers released (cluster). */
+    public long forwardAckTimeouts;
     /** Connects, publishes and subscriptions refused because the journal was full (v5 0x97). */
     public long refusedJournalFull;
     /** Deliveries dropped as larger than the client's maximum packet size. */

@@ -25,6 +25,8 @@ public final class RouterSnapshot
     private final long droppedTooLarge;
     private final long droppedExpired;
     private final long acksHeld;
+    private final long acksAwaitingForward;
+    private final long forwardAckTimeouts;
     private final long slowSessionsStalled;
     private final long refusedJournalFull;
     private final long refusedRetainedFull;
@@ -83,6 +85,8 @@ public final class RouterSnapshot
         this.droppedTooLarge = counters.droppedTooLarge;
         this.droppedExpired = counters.droppedExpired;
         this.acksHeld = counters.acksHeld;
+        this.acksAwaitingForward = counters.acksAwaitingForward;
+        this.forwardAckTimeouts = counters.forwardAckTimeouts;
         this.slowSessionsStalled = counters.slowSessionsStalled;
         this.refusedJournalFull = counters.refusedJournalFull;
         this.refusedRetainedFull = counters.refusedRetainedFull;
@@ -160,6 +164,18 @@ public final class RouterSnapshot
     public long acksHeld()
     {
         return acksHeld;
+    }
+
+    /** @return publisher acknowledgements that waited for other nodes to take the message's forwards. */
+    public long acksAwaitingForward()
+    {
+        return acksAwaitingForward;
+    }
+
+    /** @return waits for a live node's forward acknowledgements that timed out. */
+    public long forwardAckTimeouts()
+    {
+        return forwardAckTimeouts;
     }
 
     /** @return backed-up sessions that held their publishers for the maximum delay. */

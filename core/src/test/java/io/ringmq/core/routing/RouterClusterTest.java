@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -13,6 +14,7 @@ import io.ringmq.core.cluster.ForwardDescriptor;
 import io.ringmq.core.codec.PublishDecoder;
 import io.ringmq.core.codec.TopicSubscription;
 import io.ringmq.core.config.BrokerConfig;
+import io.ringmq.core.journal.Journal;
 import io.ringmq.core.protocol.MqttVersion;
 import io.ringmq.core.protocol.PacketType;
 import io.ringmq.core.ring.RingEvent;
@@ -20,6 +22,7 @@ import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Router in a cluster: it announces a filter's first local subscriber and its last, forwards accepted messages
@@ -37,17 +40,27 @@ class RouterClusterTest
     private boolean refuse;
     private final List<Long> forwardNodes = new ArrayList<>();
     private final List<byte[]> acks = new ArrayList<>();
+    /** Forward acknowledgements this node sent: (node it went to, sequence). */
+    private final List<long[]> forwardAcks = new ArrayList<>();
     private final List<Long> ackNodes = new ArrayList<>();
     private final List<byte[]> retained = new ArrayList<>();
     private int maxRetainedLength = Integer.MAX_VALUE;
     private long peers;
+    /** Sequence of the next forward {@link #put} makes, as node 0's. */
+    private long forwardSequence = 42;
     private final List<String> directory = new ArrayList<>();
-    private final RouterHarness harness = new RouterHarness(new BrokerConfig().sysIntervalSeconds(0));
+    private RouterHarness harness = new RouterHarness(new BrokerConfig().sysIntervalSeconds(0));
 
     @BeforeEach
     void join()
     {
-        harness.router.clusterLink(new ClusterLink()
+        harness.router.clusterLink(link());
+    }
+
+    /** The cluster as this test sees it: what the Router tells it is recorded. */
+    private ClusterLink link()
+    {
+        return new ClusterLink()
         {
             @Override
             public int nodeId()
@@ -74,6 +87,12 @@ class RouterClusterTest
                 message.getBytes(offset, copy);
                 final ForwardCodec codec = new ForwardCodec();
                 assertTrue(codec.wrap(new UnsafeBuffer(copy), 0, length));
+                if (codec.forwardAck())
+                {
+                    assertEquals(SELF, codec.originNode());
+                    forwardAcks.add(new long[] {nodes, codec.originSequence()});
+                    return !refuse;
+                }
                 (codec.routeApplied() ? acks : forwards).add(copy);
                 (codec.routeApplied() ? ackNodes : forwardNodes).add(nodes);
                 return !refuse;
@@ -111,7 +130,7 @@ class RouterClusterTest
                 retained.add(copy);
                 return true;
             }
-        });
+        };
     }
 
     /** Puts a message from another node on the ring ({@link ForwardCodec} layout) and routes it. */
@@ -130,8 +149,8 @@ class RouterClusterTest
         final int length = ForwardCodec.length(topicBuffer.capacity(), 0, payloadBuffer.capacity());
         final org.agrona.MutableDirectBuffer frame =
             harness.event.frame(type, 0, -1, length + groupBytes.length, System.nanoTime());
-        ForwardCodec.encode(frame, 0, qos, retain, -1, 0, 42, topicBuffer, 0, topicBuffer.capacity(), payloadBuffer,
-            0, payloadBuffer.capacity());
+        ForwardCodec.encode(frame, 0, qos, retain, -1, 0, forwardSequence++, topicBuffer, 0, topicBuffer.capacity(),
+            payloadBuffer, 0, payloadBuffer.capacity());
         frame.putInt(ForwardDescriptor.GROUP_LENGTH_OFFSET, groupBytes.length, java.nio.ByteOrder.LITTLE_ENDIAN);
         frame.putBytes(length, groupBytes);
         harness.router.onEvent(harness.event, harness.sequence++, true);
@@ -524,5 +543,141 @@ class RouterClusterTest
         assertEquals("from node 0", new String(body, decoder.payloadOffset(), decoder.payloadLength(),
             StandardCharsets.UTF_8));
         assertTrue(forwards.isEmpty(), "a forwarded message is not forwarded again");
+    }
+    /** A forward acknowledgement from {@code node}: it took this node's forwards up to {@code sequence}. */
+    private void forwardAck(final int node, final long sequence)
+    {
+        final org.agrona.MutableDirectBuffer frame = harness.event.frame(RingEvent.FORWARDED, 0, -1,
+            ForwardDescriptor.HEADER_LENGTH, System.nanoTime());
+        ForwardCodec.encodeForwardAck(frame, 0, node, sequence);
+        harness.router.onEvent(harness.event, harness.sequence++, true);
+    }
+
+    /** @return the origin sequence of the {@code index}th forward this node sent. */
+    private long sequenceOf(final int index)
+    {
+        final ForwardCodec codec = new ForwardCodec();
+        final byte[] message = forwards.get(index);
+        assertTrue(codec.wrap(new UnsafeBuffer(message), 0, message.length));
+        return codec.originSequence();
+    }
+
+    /** Nodes 0 and 2 live, a v5 publisher, and two routes. */
+    private void publisherAndRoutes(final String filter, final long nodes, final String other, final long otherNodes)
+    {
+        peers = 0b0101;
+        harness.connect(PUB, "pub", MqttVersion.MQTT_5, true, 0);
+        route(filter, nodes);
+        route(other, otherNodes);
+        harness.drain();
+    }
+
+    @Test
+    void shouldAcknowledgeAPublisherOnceEveryLiveNodeTookItsForwardInOrder()
+    {
+        publisherAndRoutes("s/#", 0b0101, "t/#", 0b0100);
+
+        harness.publish(PUB, MqttVersion.MQTT_5, "s/1", "to 0 and 2", 1, 7);
+        harness.publish(PUB, MqttVersion.MQTT_5, "t/1", "to 2", 1, 8);
+        harness.publish(PUB, MqttVersion.MQTT_5, "nobody", "here", 1, 9);
+        harness.publish(PUB, MqttVersion.MQTT_5, "s/2", "qos 0 waits for nobody", 0, 0);
+        assertTrue(harness.drain(PUB, PacketType.PUBACK).isEmpty(), "no node has taken the first forward");
+
+        forwardAck(0, sequenceOf(0));
+        assertTrue(harness.drain(PUB, PacketType.PUBACK).isEmpty(), "node 2 has not taken it");
+        forwardAck(2, sequenceOf(0));
+        assertEquals(List.of(7), packetIds(harness.drain(PUB, PacketType.PUBACK)),
+            "the first, and not the second: node 2 has not taken it");
+        forwardAck(2, sequenceOf(1));
+        assertEquals(List.of(8, 9), packetIds(harness.drain(PUB, PacketType.PUBACK)),
+            "the second, then the one with no forward that waited behind it");
+
+        harness.publish(PUB, MqttVersion.MQTT_5, "t/2", "to 2", 1, 10);
+        harness.publish(PUB, MqttVersion.MQTT_5, "s/3", "to 0 and 2", 1, 11);
+        assertEquals(5, forwards.size(), "the QoS 0 message was forwarded too (index 2)");
+        forwardAck(0, sequenceOf(4));
+        forwardAck(2, sequenceOf(3));
+        assertEquals(List.of(10), packetIds(harness.drain(PUB, PacketType.PUBACK)));
+        forwardAck(2, sequenceOf(4));
+        assertEquals(List.of(11), packetIds(harness.drain(PUB, PacketType.PUBACK)));
+        forwardAck(2, sequenceOf(4));
+        assertTrue(harness.drain(PUB, PacketType.PUBACK).isEmpty(), "an acknowledgement again releases nothing");
+    }
+
+    @Test
+    void shouldStopWaitingForANodeThatLeftOrStoppedAcknowledging()
+    {
+        publisherAndRoutes("a/#", 0b0001, "b/#", 0b0100);
+
+        harness.publish(PUB, MqttVersion.MQTT_5, "a/1", "to 0", 1, 1);
+        harness.tick();
+        assertTrue(harness.drain(PUB, PacketType.PUBACK).isEmpty());
+        peers = 0b0100;   // node 0's lease ended
+        harness.tick();
+        assertEquals(List.of(1), packetIds(harness.drain(PUB, PacketType.PUBACK)), "a node that left owes nothing");
+
+        harness.publish(PUB, MqttVersion.MQTT_5, "b/1", "to 2", 1, 2);
+        final long now = System.nanoTime();
+        harness.tick(now + ForwardWindows.ACK_TIMEOUT_NS / 2);
+        assertTrue(harness.drain(PUB, PacketType.PUBACK).isEmpty(), "node 2 is live: waited for");
+        harness.tick(now + ForwardWindows.ACK_TIMEOUT_NS + 1_000_000_000L);
+        assertEquals(List.of(2), packetIds(harness.drain(PUB, PacketType.PUBACK)), "released after the timeout");
+        assertEquals(1, harness.router.snapshot().forwardAckTimeouts());
+    }
+
+    @Test
+    void shouldAcknowledgeQos1And2ForwardsOncePerBatchToTheirOrigin()
+    {
+        harness.connect(SUB, "sub", MqttVersion.MQTT_5, true, 0);
+        harness.subscribe(SUB, MqttVersion.MQTT_5, 1, 0, new TopicSubscription("f/+", 2));
+        harness.drain();
+
+        put(RingEvent.FORWARDED, "f/0", "qos 0: not acknowledged", 0, false);
+        assertTrue(forwardAcks.isEmpty());
+        put(RingEvent.FORWARDED, "f/1", "qos 1", 1, false);
+        assertEquals(1, forwardAcks.size());
+        assertEquals(1L, forwardAcks.get(0)[0], "to node 0, the origin");
+        assertEquals(forwardSequence - 1, forwardAcks.get(0)[1]);
+        put(RingEvent.FORWARDED, "nobody/here", "qos 2, routed to nobody: acknowledged all the same", 2, false);
+        assertEquals(forwardSequence - 1, forwardAcks.get(1)[1]);
+
+        refuse = true;     // the origin's queue is full: sent again at the next batch's end
+        put(RingEvent.FORWARDED, "f/2", "qos 1", 1, false);
+        refuse = false;
+        harness.tick();
+        assertEquals(forwardSequence - 1, forwardAcks.get(forwardAcks.size() - 1)[1]);
+        assertEquals(4, forwardAcks.size(), "one refused, then sent");
+    }
+
+    @Test
+    void shouldAcknowledgeAForwardOnlyOnceTheJournalRecordsForItAreForced(@TempDir final Path dir) throws Exception
+    {
+        try (Journal journal = Journal.open(dir, 1 << 20, 0, Journal.SYNC_BATCH))
+        {
+            harness = new RouterHarness(new BrokerConfig().sysIntervalSeconds(0), journal);
+            harness.router.clusterLink(link());
+            harness.connect(SUB, "persistent", MqttVersion.MQTT_5, false, 3600);
+            harness.subscribe(SUB, MqttVersion.MQTT_5, 1, 0, new TopicSubscription("f/+", 1));
+            journal.log().force(journal.log().position());
+            harness.synced();
+            harness.drain();
+
+            put(RingEvent.FORWARDED, "f/1", "journaled for a persistent session", 1, false);
+            assertTrue(forwardAcks.isEmpty(), "its records are not forced yet");
+            journal.log().force(journal.log().position());   // what the journaller does, then it says so:
+            harness.synced();
+            assertEquals(1, forwardAcks.size(), "acknowledged once forced");
+            assertEquals(forwardSequence - 1, forwardAcks.get(0)[1]);
+        }
+    }
+
+    private static List<Integer> packetIds(final List<RouterHarness.Out> acks)
+    {
+        final List<Integer> ids = new ArrayList<>();
+        for (final RouterHarness.Out ack : acks)
+        {
+            ids.add((ack.body()[2] & 0xFF) << 8 | (ack.body()[3] & 0xFF));
+        }
+        return ids;
     }
 }

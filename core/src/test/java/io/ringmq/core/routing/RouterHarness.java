@@ -64,7 +64,13 @@ final class RouterHarness
 
     void tick()
     {
-        event.control(RingEvent.TICK, 0, -1, 0, System.nanoTime());
+        tick(System.nanoTime());
+    }
+
+    /** A TICK event stamped {@code nowNs} (a later time makes timeouts due). */
+    void tick(final long nowNs)
+    {
+        event.control(RingEvent.TICK, 0, -1, 0, nowNs);
         router.onEvent(event, sequence++, true);
     }
 

@@ -86,6 +86,12 @@ public final class BrokerMetrics
         routerCounter("ringmq_router_errors", "events whose routing failed unexpectedly", RouterSnapshot::routerErrors);
         routerCounter("ringmq_acks_held", "publisher acknowledgements held back for a backed-up subscriber",
             RouterSnapshot::acksHeld);
+        routerCounter("ringmq_cluster_acks_awaiting_forward",
+            "publisher acknowledgements that waited for other nodes to take the message's forwards",
+            RouterSnapshot::acksAwaitingForward);
+        routerCounter("ringmq_cluster_forward_ack_timeouts",
+            "waits for a live node's forward acknowledgements that timed out (its publishers released)",
+            RouterSnapshot::forwardAckTimeouts);
         routerCounter("ringmq_sessions_stalled", "backed-up sessions that held their publishers for the maximum delay",
             RouterSnapshot::slowSessionsStalled);
         CounterWithCallback.builder().name("ringmq_messages_dropped")

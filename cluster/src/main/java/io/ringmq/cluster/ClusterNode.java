@@ -1,6 +1,13 @@
 package io.ringmq.cluster;
 
 import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
 import java.util.concurrent.TimeUnit;
 
 import io.aeron.Aeron;
@@ -69,10 +76,13 @@ public final class ClusterNode implements AutoCloseable
     private final Aeron aeron;
     private final ControlPlaneClient client;
     private final AgentRunner clientRunner;
+    /** Held for the node's life: no other process uses its files (see {@link #lockDirectory}). */
+    private final FileChannel lock;
 
-    private ClusterNode(final ClusterNodeConfig config, final ClusterListener listener)
+    private ClusterNode(final ClusterNodeConfig config, final ClusterListener listener, final FileChannel lock)
     {
         this.config = config;
+        this.lock = lock;
         final File dir = config.clusterDir();
         final String aeronDir = new File(dir, "aeron").getAbsolutePath();
         final ErrorHandler errors = ex -> onError(config.nodeId(), ex);
@@ -161,7 +171,73 @@ public final class ClusterNode implements AutoCloseable
         LOG.info("cluster: starting node {} as a {} ({} voting members: {}), data plane {}", config.nodeId(),
             config.voting() ? "voting member" : "cluster client", config.members().size(), config.members(),
             config.dataEndpoint());
-        return new ClusterNode(config, listener);
+        final FileChannel lock = lockDirectory(config.clusterDir());
+        try
+        {
+            return new ClusterNode(config, listener, lock);
+        }
+        catch (final RuntimeException ex)
+        {
+            CloseHelper.quietClose(lock);
+            throw ex;
+        }
+    }
+
+    /**
+     * Lock the node's Aeron files for this process, and remove the mark files a process that ended without stopping
+     * (kill -9, a crash, power loss) left behind. Aeron refuses to start beside a mark file updated within its
+     * liveness timeout (about 10 s), as if another process still ran there: a node restarted at once after a kill
+     * would fail. The lock proves no other process uses the directory, so those files are stale. They describe a
+     * running process only; what must survive a restart lives elsewhere (the archive's catalog and recordings, the
+     * consensus module's recording log and node state, with its Raft term and vote).
+     *
+     * @param dir the node's cluster directory.
+     * @return the locked channel, held until {@link #close()}.
+     */
+    static FileChannel lockDirectory(final File dir)
+    {
+        try
+        {
+            Files.createDirectories(dir.toPath());
+            final FileChannel channel = FileChannel.open(dir.toPath().resolve("lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE);
+            final FileLock held;
+            try
+            {
+                held = channel.tryLock();
+            }
+            catch (final IOException | OverlappingFileLockException ex)
+            {
+                channel.close();
+                throw new IllegalStateException("cannot lock " + dir + ": " + ex, ex);
+            }
+            if (null == held)
+            {
+                channel.close();
+                throw new IllegalStateException("another process is using " + dir);
+            }
+            removeStaleMarkFiles(new File(dir, "archive"), "archive-mark");
+            removeStaleMarkFiles(new File(dir, "consensus"), "cluster-mark");
+            return channel;
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot lock " + dir, ex);
+        }
+    }
+
+    private static void removeStaleMarkFiles(final File dir, final String prefix) throws IOException
+    {
+        final File[] files = dir.listFiles((parent, name) -> name.startsWith(prefix) && name.endsWith(".dat"));
+        if (null == files)
+        {
+            return;
+        }
+        for (final File file : files)
+        {
+            Files.delete(file.toPath());
+            LOG.info("cluster: removed {} left by the previous process", file);
+        }
     }
 
     private static void onError(final int nodeId, final Throwable ex)
@@ -250,6 +326,6 @@ public final class ClusterNode implements AutoCloseable
     @Override
     public void close()
     {
-        CloseHelper.closeAll(clientRunner, aeron, container, clusteredDriver, driver);
+        CloseHelper.closeAll(clientRunner, aeron, container, clusteredDriver, driver, lock);
     }
 }

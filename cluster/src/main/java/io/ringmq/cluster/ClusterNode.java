@@ -65,6 +65,15 @@ public final class ClusterNode implements AutoCloseable
      * for lower latency at a higher idle cost. Default false.
      */
     public static final boolean DEDICATED = Boolean.getBoolean("ringmq.cluster.dedicated");
+    /**
+     * How long the node's Aeron clients (its consensus module's, archive's, service's and the broker's) and its media
+     * driver may go without hearing from one another: a whole process frozen longer than Aeron's default, 10 s (a
+     * long GC pause, a stalled VM, SIGSTOP), finds on waking that each timed out the other and closes them, and the
+     * node never rejoins. All of them live in this one process, so a client that dies dies with the driver: the
+     * longer timeout keeps nothing alive that is gone. The node's lease (seconds) still takes its routes away from
+     * the others meanwhile. {@code -Daeron.driver.timeout} (milliseconds) overrides it.
+     */
+    public static final long FREEZE_TOLERANCE_NS = TimeUnit.SECONDS.toNanos(60);
 
     private static final Logger LOG = LoggerFactory.getLogger(ClusterNode.class);
 
@@ -86,8 +95,18 @@ public final class ClusterNode implements AutoCloseable
         final File dir = config.clusterDir();
         final String aeronDir = new File(dir, "aeron").getAbsolutePath();
         final ErrorHandler errors = ex -> onError(config.nodeId(), ex);
+        if (null == System.getProperty(Aeron.Context.DRIVER_TIMEOUT_PROP_NAME))
+        {
+            // Read by every Aeron client this process makes, the ones Aeron's components make for themselves too.
+            System.setProperty(Aeron.Context.DRIVER_TIMEOUT_PROP_NAME,
+                Long.toString(TimeUnit.NANOSECONDS.toMillis(FREEZE_TOLERANCE_NS)));
+        }
+        final long clientTimeoutNs = TimeUnit.MILLISECONDS.toNanos(Long.getLong(Aeron.Context.DRIVER_TIMEOUT_PROP_NAME,
+            TimeUnit.NANOSECONDS.toMillis(FREEZE_TOLERANCE_NS)));
         final MediaDriver.Context driverContext = new MediaDriver.Context()
             .aeronDirectoryName(aeronDir)
+            .clientLivenessTimeoutNs(clientTimeoutNs)
+            .publicationUnblockTimeoutNs(clientTimeoutNs + TimeUnit.SECONDS.toNanos(5))
             .threadingMode(DEDICATED ? ThreadingMode.DEDICATED : ThreadingMode.SHARED)
             .sharedIdleStrategy(dataPathIdle())
             .dirDeleteOnStart(true)

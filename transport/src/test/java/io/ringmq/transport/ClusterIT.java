@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -91,7 +92,7 @@ class ClusterIT
         for (int i = 0; i < 3; i++)
         {
             options.add(List.of("--data-dir", dir.resolve("data-" + i).toString(), "--node-id", Integer.toString(i),
-                "--cluster-members", members));
+                "--cluster-members", members, "--sys-interval", "1"));
             nodes[i].startOrFail("node " + i, options.get(i));
         }
     }
@@ -442,6 +443,50 @@ class ClusterIT
         {
             awaitRetained(node, "device/#", Set.of("offline"));
         }
+        assertSysPerNode();
+    }
+
+    /**
+     * {@code $SYS} is per node: never forwarded or replicated. Node i gets 2i more clients; its own
+     * {@code $SYS/broker/clients/connected} (every second, --sys-interval 1) then says so, and nothing else.
+     */
+    private void assertSysPerNode()
+    {
+        final List<List<Long>> seen = new ArrayList<>();
+        for (int node = 0; node < 3; node++)
+        {
+            final List<Long> values = new CopyOnWriteArrayList<>();
+            seen.add(values);
+            connect(node, "sys-" + node).toAsync().subscribeWith().topicFilter("$SYS/broker/clients/connected")
+                .callback(p -> values.add(Long.parseLong(new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8))))
+                .send().join();
+        }
+        BrokerProcess.pause(2_500);   // two updates with every node's own subscriber counted
+        final long[] before = new long[3];
+        final int[] marks = new int[3];
+        for (int node = 0; node < 3; node++)
+        {
+            final List<Long> values = seen.get(node);
+            assertTrue(!values.isEmpty(), "$SYS on node " + node);
+            before[node] = values.get(values.size() - 1);
+            marks[node] = values.size();
+            for (int extra = 0; extra < 2 * node; extra++)
+            {
+                connect(node, "sys-extra-" + node + "-" + extra);
+            }
+        }
+        BrokerProcess.pause(2_500);
+        for (int node = 0; node < 3; node++)
+        {
+            final List<Long> values = seen.get(node);
+            final long now = values.get(values.size() - 1);
+            assertEquals(before[node] + 2 * node, now, "node " + node + "'s own count: " + values);
+            for (final long value : values.subList(marks[node], values.size()))
+            {
+                assertTrue(value >= before[node] && value <= before[node] + 2L * node,
+                    "only node " + node + "'s own $SYS there: " + values);
+            }
+        }
     }
 
     @Test
@@ -538,61 +583,24 @@ class ClusterIT
         // Offline: what is published now waits in its session on node 2, in that node's journal only.
         subscriber.disconnect();
 
-        final Set<String> ackedBeforeKill = ConcurrentHashMap.newKeySet();
-        final AtomicBoolean killing = new AtomicBoolean();
-        final AtomicBoolean publishing = new AtomicBoolean(true);
-        final Mqtt5AsyncClient async = publisher.toAsync();
-        final Thread flow = new Thread(() ->
-        {
-            final Semaphore window = new Semaphore(32);
-            for (int i = 0; publishing.get() && i < 100_000; i++)
-            {
-                try
-                {
-                    while (!window.tryAcquire(100, TimeUnit.MILLISECONDS))
-                    {
-                        if (!publishing.get())
-                        {
-                            return;
-                        }
-                    }
-                }
-                catch (final InterruptedException ex)
-                {
-                    return;
-                }
-                final String payload = "m-" + i;
-                async.publishWith().topic("crash/" + (i % 8)).qos(MqttQos.AT_LEAST_ONCE)
-                    .payload(payload.getBytes(StandardCharsets.UTF_8)).send()
-                    .whenComplete((result, error) ->
-                    {
-                        // Recorded only if the PUBACK came before the kill began.
-                        if (null == error && result.getError().isEmpty() && !killing.get())
-                        {
-                            ackedBeforeKill.add(payload);
-                        }
-                        window.release();
-                    });
-            }
-        }, "crash-publisher");
-        flow.start();
+        final QosOneFlow flow = new QosOneFlow(publisher, "crash/", 0);
+        final Set<String> ackedBeforeKill = flow.acked;
         try
         {
             assertTrue(BrokerProcess.await(() -> ackedBeforeKill.size() >= 1_000, Duration.ofSeconds(60)),
                 "acknowledged before the kill: " + ackedBeforeKill.size());
-            // Frozen for half a second first, as a node stalls before it dies: what the origin sends meanwhile waits in
-            // the frozen node's buffers, not in its journal, and must not be acknowledged.
+            // Frozen for half a second first, as a node stalls before it dies: what the origin sends meanwhile waits
+            // in the frozen node's buffers, not in its journal, and must not be acknowledged.
             frozenAcked = ackedBeforeKill.size();
             nodes[2].signal("STOP");
             BrokerProcess.pause(500);
             frozenAcked = ackedBeforeKill.size() - frozenAcked;
-            killing.set(true);
+            flow.stopRecording();
             nodes[2].kill();
         }
         finally
         {
-            publishing.set(false);
-            flow.join();
+            flow.stop();
         }
         final int receivedBeforeKill = (int)count(received, "m-");
         nodes[2].startOrFail("node 2 after kill -9", options.get(2));
@@ -606,5 +614,164 @@ class ClusterIT
             ackedBeforeKill.size(), frozenAcked, receivedBeforeKill, count(received, "m-"), missing.size()));
         assertTrue(all, missing.size() + " messages acknowledged before the kill never arrived, e.g. " +
             missing.stream().limit(5).toList());
+    }
+
+    /**
+     * QoS 1 publishes as fast as a window of 32 allows (or one per {@code pauseMs}), on 8 topics under a prefix,
+     * payloads {@code m-0, m-1, ...}; what is acknowledged with success is recorded until {@link #stopRecording()}.
+     */
+    private static final class QosOneFlow
+    {
+        final Set<String> acked = ConcurrentHashMap.newKeySet();
+        private final AtomicBoolean recording = new AtomicBoolean(true);
+        private final AtomicBoolean publishing = new AtomicBoolean(true);
+        private final AtomicLong sent = new AtomicLong();
+        private final Thread thread;
+
+        QosOneFlow(final Mqtt5BlockingClient publisher, final String prefix, final long pauseMs)
+        {
+            final Mqtt5AsyncClient async = publisher.toAsync();
+            thread = new Thread(() ->
+            {
+                final Semaphore window = new Semaphore(32);
+                for (int i = 0; publishing.get() && i < 100_000; i++)
+                {
+                    if (!acquire(window))
+                    {
+                        return;
+                    }
+                    final String payload = "m-" + i;
+                    async.publishWith().topic(prefix + (i % 8)).qos(MqttQos.AT_LEAST_ONCE)
+                        .payload(payload.getBytes(StandardCharsets.UTF_8)).send()
+                        .whenComplete((result, error) ->
+                        {
+                            if (null == error && result.getError().isEmpty() && recording.get())
+                            {
+                                acked.add(payload);
+                            }
+                            window.release();
+                        });
+                    sent.incrementAndGet();
+                    if (pauseMs > 0)
+                    {
+                        BrokerProcess.pause(pauseMs);
+                    }
+                }
+            }, "qos1-flow");
+            thread.start();
+        }
+
+        private boolean acquire(final Semaphore window)
+        {
+            try
+            {
+                while (!window.tryAcquire(100, TimeUnit.MILLISECONDS))
+                {
+                    if (!publishing.get())
+                    {
+                        return false;
+                    }
+                }
+                return true;
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+
+        long sent()
+        {
+            return sent.get();
+        }
+
+        /** Acknowledgements from now on are not recorded (those that were are what must arrive). */
+        void stopRecording()
+        {
+            recording.set(false);
+        }
+
+        void stop() throws InterruptedException
+        {
+            publishing.set(false);
+            thread.join();
+        }
+    }
+
+    /** @return the node whose control-plane member said last that it is the leader, or -1. */
+    private int leader()
+    {
+        for (int i = 0; i < nodes.length; i++)
+        {
+            final List<String> roles = nodes[i].logLines().stream().filter(l -> l.contains(" is now ")).toList();
+            if (!roles.isEmpty() && roles.get(roles.size() - 1).endsWith(" is now LEADER"))
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Kill -9 of the control plane's leader under a QoS 1 flow between the two other nodes: the data plane does not
+     * go through the leader, so every acknowledged message arrives and the flow goes on; once a new leader is elected
+     * a new subscription is routed across nodes again.
+     */
+    @Test
+    void shouldRouteThroughALeaderKillUnderLoadWithoutLoss() throws Exception
+    {
+        startCluster();
+        assertTrue(BrokerProcess.await(() -> leader() >= 0, ROUTE_TIMEOUT), "no leader elected");
+        final int leader = leader();
+        final int from = (leader + 1) % 3;
+        final int to = (leader + 2) % 3;
+        final Set<String> received = ConcurrentHashMap.newKeySet();
+        final AtomicLong lastNs = new AtomicLong();
+        final AtomicLong longestGapNs = new AtomicLong();
+        final Mqtt5BlockingClient subscriber = connect(to, "sub-lead");
+        subscriber.toAsync().subscribeWith().topicFilter("lead/#").qos(MqttQos.AT_LEAST_ONCE).callback(publish ->
+        {
+            final long now = System.nanoTime();
+            final long last = lastNs.getAndSet(now);
+            if (0 != last && received.size() > 0)
+            {
+                longestGapNs.accumulateAndGet(now - last, Math::max);
+            }
+            received.add(new String(publish.getPayloadAsBytes(), StandardCharsets.UTF_8));
+        }).send().join();
+        final Mqtt5BlockingClient publisher = connect(from, "pub-lead");
+        awaitRoutes(publisher, "lead/probe", List.of(received));
+        received.clear();
+        longestGapNs.set(0);
+
+        final QosOneFlow flow = new QosOneFlow(publisher, "lead/", 1);
+        final long killedNs;
+        try
+        {
+            assertTrue(BrokerProcess.await(() -> flow.acked.size() >= 500, Duration.ofSeconds(30)),
+                "acknowledged before the kill: " + flow.acked.size());
+            killedNs = System.nanoTime();
+            nodes[leader].kill();
+            final long sentAtKill = flow.sent();
+            assertTrue(BrokerProcess.await(() -> flow.sent() >= sentAtKill + 2_000, Duration.ofSeconds(30)),
+                "the flow goes on after the leader's kill: " + (flow.sent() - sentAtKill));
+        }
+        finally
+        {
+            flow.stop();
+        }
+        final boolean all = BrokerProcess.await(() -> received.containsAll(flow.acked), Duration.ofSeconds(20));
+        System.out.println(String.format(Locale.ROOT, "ClusterIT leader kill: node %d killed under a QoS 1 flow from " +
+            "node %d to node %d: %d acknowledged, %d received, longest gap between two deliveries %.1f ms",
+            leader, from, to, flow.acked.size(), received.size(), longestGapNs.get() / 1e6));
+        assertTrue(all, "acknowledged and never received: " +
+            flow.acked.stream().filter(p -> !received.contains(p)).limit(5).toList());
+
+        // The control plane has a new leader: a new filter is routed across nodes.
+        final Set<String> fresh = collect(connect(to, "sub-after-lead"), "after/lead", MqttQos.AT_LEAST_ONCE);
+        awaitRoutes(publisher, "after/lead", List.of(fresh));
+        System.out.println(String.format(Locale.ROOT, "ClusterIT leader kill: a new subscription routed %.1f s " +
+            "after the kill", (System.nanoTime() - killedNs) / 1e9));
     }
 }

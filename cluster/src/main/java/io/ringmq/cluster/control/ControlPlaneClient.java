@@ -53,7 +53,8 @@ import org.slf4j.LoggerFactory;
  * <p>
  * Leases: the node's lease is its cluster session. If the connection is lost (the cluster timed the session out,
  * or the leader cannot be reached), the agent connects again, joins again, and sends again every route the node
- * holds: the control plane dropped them with the old session.
+ * holds: the control plane dropped them with the old session. After a new leader, too, every route goes again: a
+ * command offered to the old leader before its loss was known is lost (a route add then never reached the log).
  * <p>
  * Threading: {@link #doWork()} and every callback run on the agent's thread, which owns the view and the
  * connection.
@@ -79,6 +80,8 @@ public final class ControlPlaneClient implements Agent, EgressListener
     private final LinkedHashSet<String> localRoutes = new LinkedHashSet<>();
     /** Messages to send before any queued command: the join, its routes, a sync request. Agent thread only. */
     private final ArrayDeque<byte[]> priority = new ArrayDeque<>();
+    /** The last join put in {@link #priority} (compared by reference: is it still to be sent?). */
+    private byte[] pendingJoin;
     private final ControlledMessageHandler commandHandler = this::onCommand;
     private final AtomicLong commandsRefused = new AtomicLong();
     private final RateLimitedLog reconnectLog = new RateLimitedLog(TimeUnit.SECONDS.toNanos(10));
@@ -297,7 +300,8 @@ public final class ControlPlaneClient implements Agent, EgressListener
     {
         synced = false;
         priority.clear();
-        priority.add(message(JOIN, voting ? 1 : 0, 0, dataEndpoint));
+        pendingJoin = message(JOIN, voting ? 1 : 0, 0, dataEndpoint);
+        priority.add(pendingJoin);
         for (final String filter : localRoutes)
         {
             priority.add(message(ROUTE_ADD, 0, 0, filter));
@@ -420,10 +424,21 @@ public final class ControlPlaneClient implements Agent, EgressListener
         final long clusterSessionId, final long leadershipTermId, final int leaderMemberId,
         final String ingressEndpoints)
     {
-        // Events sent while the leadership changed may be lost: ask the new leader for the whole state.
+        // Commands sent while the leadership changed may be lost (offered to the old leader before its loss was
+        // known): every route this node holds goes again (adding one twice changes nothing). Events may be lost
+        // too: ask the new leader for the whole state, after the routes, so it includes them.
         LOG.info("cluster: node {} follows a new control-plane leader (member {})", nodeId, leaderMemberId);
         synced = false;
         this.leaderMemberId = leaderMemberId;
+        if (!priority.isEmpty() && priority.peek() == pendingJoin)
+        {
+            return;  // the join still to be sent carries every route, and its answer is a sync
+        }
+        priority.clear();  // bounded: at most one re-send of the routes waits
+        for (final String filter : localRoutes)
+        {
+            priority.add(message(ROUTE_ADD, 0, 0, filter));
+        }
         priority.add(message(SYNC_REQUEST, 0, 0, null));
     }
 

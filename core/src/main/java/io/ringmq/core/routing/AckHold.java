@@ -26,9 +26,9 @@ import java.util.List;
  * publishers one delay, once.
  * <p>
  * In a cluster, an acknowledgement also waits until every other node its message was forwarded to has taken it
- * ({@link #ackAfterForward}, {@link ForwardWindows}): a destination backed up behind its own subscribers slows the
- * publisher through its acknowledgements, as a local subscriber does, and an acknowledged message is journaled on
- * every node that has subscribers to it.
+ * ({@link #ackAfterForward}, {@link ForwardWindows}), in order with the publisher's other acknowledgements: an
+ * acknowledged message is journaled on every node that has subscribers to it, and a publisher sends at most its
+ * window per round trip to those nodes. (A backed-up subscriber on another node does not hold it yet.)
  * <p>
  * Bounds: a session records each publisher once per hold epoch; a publisher holds at most {@code maxHeldAcks}
  * acknowledgements (a client that ignores its window gets the oldest ones released early).

@@ -1,7 +1,9 @@
 package io.ringmq.cluster.control;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 
 import io.ringmq.cluster.ClusterMembers;
@@ -91,6 +93,23 @@ final class ClusterView
         }
         listener.onSynced();
         return true;
+    }
+
+    /**
+     * @param node a node id.
+     * @return the filters whose node set includes {@code node}, as the replica has them.
+     */
+    List<String> filtersOf(final int node)
+    {
+        final List<String> filters = new ArrayList<>();
+        for (final Map.Entry<String, Route> route : routes.entrySet())
+        {
+            if ((route.getValue().nodes & (1L << node)) != 0)
+            {
+                filters.add(route.getKey());
+            }
+        }
+        return filters;
     }
 
     void onNodeUp(final int node, final String endpoint)

@@ -30,6 +30,7 @@ import io.aeron.cluster.client.AeronCluster;
 import io.aeron.cluster.client.EgressListener;
 import io.aeron.logbuffer.Header;
 import io.ringmq.core.cluster.ForwardCodec;
+import io.ringmq.core.status.LogText;
 import io.ringmq.core.status.RateLimitedLog;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
@@ -308,6 +309,24 @@ public final class ControlPlaneClient implements Agent, EgressListener
         }
     }
 
+    /**
+     * After a sync: a route the control plane still gives this node that the node no longer holds (its removal was
+     * offered to a leader that was lost before it reached the log) is withdrawn again. Removing twice changes
+     * nothing, so a removal still on its way is harmless.
+     */
+    private void withdrawStaleRoutes()
+    {
+        for (final String filter : view.filtersOf(nodeId))
+        {
+            if (!localRoutes.contains(filter))
+            {
+                priority.add(message(ROUTE_REMOVE, 0, 0, filter));
+                LOG.info("cluster: node {} withdraws route '{}' again (its removal was lost)", nodeId,
+                    LogText.escape(filter));
+            }
+        }
+    }
+
     private void lost(final String why)
     {
         LOG.warn("cluster: node {} lost the control plane ({}); connecting again", nodeId, why);
@@ -392,7 +411,14 @@ public final class ControlPlaneClient implements Agent, EgressListener
         switch (decoder.type())
         {
             case SYNC_BEGIN -> view.onSyncBegin(decoder.value());
-            case SYNC_END -> synced |= view.onSyncEnd(decoder.value());
+            case SYNC_END ->
+            {
+                if (view.onSyncEnd(decoder.value()))
+                {
+                    synced = true;
+                    withdrawStaleRoutes();
+                }
+            }
             case NODE_UP -> view.onNodeUp(decoder.node(), decoder.text());
             case NODE_DOWN -> view.onNodeDown(decoder.node());
             case ROUTE_ADDED -> view.onRouteAdded(decoder.text(), decoder.node());

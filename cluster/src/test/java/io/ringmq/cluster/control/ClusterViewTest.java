@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -92,6 +94,19 @@ class ClusterViewTest
         assertEquals(2, view.nodes("during"));
         assertEquals(1, view.liveNodes());
         assertEquals(1, view.routeCount());
+    }
+
+    @Test
+    void shouldListTheFiltersThatNameANode()
+    {
+        view.onRouteAdded("a/#", 1);
+        view.onRouteAdded("a/#", 2);
+        view.onRouteAdded("b", 2);
+        view.onRouteAdded("c", 1);
+        view.onRouteRemoved("c", 1);
+        assertEquals(Set.of("a/#", "b"), new HashSet<>(view.filtersOf(2)));
+        assertEquals(List.of("a/#"), view.filtersOf(1));
+        assertTrue(view.filtersOf(0).isEmpty());
     }
 
     @Test

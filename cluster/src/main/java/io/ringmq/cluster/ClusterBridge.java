@@ -310,7 +310,8 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
             return;
         }
         final Publication publication = node.aeron().addPublication(
-            "aeron:udp?endpoint=" + dataEndpoint + "|term-length=" + PeerLink.TERM_LENGTH, DATA_STREAM_ID);
+            "aeron:udp?endpoint=" + dataEndpoint + "|term-length=" + PeerLink.TERM_LENGTH + "|pub-wnd=" +
+            PeerLink.PUBLICATION_WINDOW, DATA_STREAM_ID);
         close(links.getAndSet(upNode, new PeerLink(publication)));
         LOG.info("cluster: node {} is up, data plane {}", upNode, dataEndpoint);
     }

@@ -19,6 +19,13 @@ final class PeerLink
 {
     /** Aeron term length of a data-plane publication: a message may be up to an eighth of it. */
     static final int TERM_LENGTH = 16 * 1024 * 1024;
+    /**
+     * Bytes a data-plane publication takes ahead of what its peer has received ({@code pub-wnd}; Aeron's default
+     * is half the term, 8 MiB): past it an offer is back-pressured and the forward waits in this link's queue, where
+     * QoS 0 is dropped early. The publication is a queue like any other: at 8 MiB, QoS 0 forwards at saturation
+     * waited more than a second. It must hold the longest message (an eighth of the term).
+     */
+    static final int PUBLICATION_WINDOW = TERM_LENGTH / 8;
     /** Bytes of forwards that may wait for one peer. */
     static final int QUEUE_BYTES = 4 * 1024 * 1024;
     /** Beyond this many bytes waiting, QoS 0 forwards are dropped (counted) instead of queued. */

@@ -602,6 +602,11 @@ class RouterClusterTest
         assertEquals(List.of(11), packetIds(harness.drain(PUB, PacketType.PUBACK)));
         forwardAck(2, sequenceOf(4));
         assertTrue(harness.drain(PUB, PacketType.PUBACK).isEmpty(), "an acknowledgement again releases nothing");
+
+        harness.publish(PUB, MqttVersion.MQTT_5, "t/3", "QoS 2 to 2", 2, 12);
+        assertTrue(harness.drain(PUB, PacketType.PUBREC).isEmpty(), "a PUBREC waits like a PUBACK");
+        forwardAck(2, sequenceOf(5));
+        assertEquals(List.of(12), packetIds(harness.drain(PUB, PacketType.PUBREC)));
     }
 
     @Test

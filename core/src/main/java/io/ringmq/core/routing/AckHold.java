@@ -51,9 +51,11 @@ final class AckHold
     private final ForwardWindows windows;
     /**
      * Publishers with acknowledgements that wait for forwards ({@link HeldAcks#awaitingForwards()} marks them, so
-     * each is listed once), checked when a node acknowledges forwards and on every tick.
+     * each is listed once), checked at the end of a batch in which a node acknowledged forwards, and on every tick.
      */
     private final List<ClientConnection> awaitingForwards = new ArrayList<>();
+    /** A node acknowledged forwards since the last check of {@link #awaitingForwards}. */
+    private boolean forwardsAcked;
 
     /**
      * @param sender      where released acknowledgements go.
@@ -154,7 +156,20 @@ final class AckHold
     void onForwardsAcked(final int node, final long sequence, final long nowNs)
     {
         windows.onAcked(node, sequence, nowNs);
-        releaseTakenForwards();
+        forwardsAcked = true;
+    }
+
+    /**
+     * End of the Router's batch: if nodes acknowledged forwards in it, the publishers waiting for them are checked,
+     * once per batch however many acknowledgements came (a check is per waiting publisher).
+     */
+    void endOfBatch()
+    {
+        if (forwardsAcked)
+        {
+            forwardsAcked = false;
+            releaseTakenForwards();
+        }
     }
 
     private void releaseTakenForwards()

@@ -698,9 +698,13 @@ final class InboundPublish
         }
     }
 
-    /** End of the Router's batch: acknowledge the forwards routed here whose journal records are durable. */
+    /**
+     * End of the Router's batch: release the publishers' acknowledgements whose forwards other nodes took, and
+     * acknowledge the forwards routed here whose journal records are durable.
+     */
     void endOfBatch()
     {
+        state.ackHold.endOfBatch();
         if (receipts.pending())
         {
             receipts.flush(state.journal.durablePosition());

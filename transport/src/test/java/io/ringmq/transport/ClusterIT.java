@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,6 +24,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
@@ -551,39 +553,46 @@ class ClusterIT
     /** Acknowledgements the publisher got while the subscriber's node was frozen (printed). */
     private int frozenAcked;
 
-    /** A client with a persistent session (an hour) on {@code node}; what it receives goes to {@code inbox}. */
+    /** A client with a persistent session (an hour) on {@code node}; the payloads it receives go to {@code inbox}. */
     private Mqtt5BlockingClient persistent(final int node, final String id, final boolean cleanStart,
-        final Set<String> inbox)
+        final Consumer<String> inbox)
     {
         final Mqtt5BlockingClient client = MqttClient.builder().useMqttVersion5().identifier(id)
             .serverHost(HOSTS[node]).serverPort(nodes[node].port()).buildBlocking();
         // Before CONNECT: the messages the session queued come first.
         client.toAsync().publishes(MqttGlobalPublishFilter.ALL,
-            publish -> inbox.add(new String(publish.getPayloadAsBytes(), StandardCharsets.UTF_8)));
+            publish -> inbox.accept(new String(publish.getPayloadAsBytes(), StandardCharsets.UTF_8)));
         client.connectWith().cleanStart(cleanStart).sessionExpiryInterval(3600).send();
         clients.add(client);
         return client;
     }
 
     /**
-     * SIGSTOP for half a second, then kill -9, of the node an offline persistent session is on, under a QoS 1 flow from
-     * another node: every message whose PUBACK the publisher had before the kill reaches the subscriber once its node
-     * is back. (The origin sends the PUBACK only after the subscriber's node has routed the forward and journaled it
-     * for the session; without that, what the origin sent during the freeze was acknowledged and lost.)
+     * SIGSTOP for half a second, then kill -9, of the node an offline persistent session is on, under a flow of QoS 1
+     * and QoS 2 messages from another node: every message acknowledged to the publisher before the kill reaches the
+     * subscriber once its node is back, and no QoS 2 message twice. (The origin acknowledges only after the
+     * subscriber's node has routed the forward and journaled it for the session; without that, what the origin sent
+     * during the freeze was acknowledged and lost.)
      */
     @Test
     void shouldDeliverEveryMessageAcknowledgedBeforeTheSubscribersNodeWasKilled() throws Exception
     {
         startCluster();
         final Set<String> received = ConcurrentHashMap.newKeySet();
-        final Mqtt5BlockingClient subscriber = persistent(2, "durable-2", true, received);
-        subscriber.subscribeWith().topicFilter("crash/#").qos(MqttQos.AT_LEAST_ONCE).send();
+        final Map<String, Integer> copies = new ConcurrentHashMap<>();
+        final Consumer<String> inbox = payload ->
+        {
+            received.add(payload);
+            copies.merge(payload, 1, Integer::sum);
+        };
+        final Mqtt5BlockingClient subscriber = persistent(2, "durable-2", true, inbox);
+        subscriber.subscribeWith().topicFilter("crash/#").qos(MqttQos.EXACTLY_ONCE).send();
         final Mqtt5BlockingClient publisher = connect(0, "pub-crash");
         awaitRoutes(publisher, "crash/probe", List.of(received));
         // Offline: what is published now waits in its session on node 2, in that node's journal only.
         subscriber.disconnect();
 
-        final QosOneFlow flow = new QosOneFlow(publisher, "crash/", 0);
+        final QosOneFlow flow = new QosOneFlow(publisher, "crash/", 0, true);
         final Set<String> ackedBeforeKill = flow.acked;
         try
         {
@@ -604,21 +613,28 @@ class ClusterIT
         }
         final int receivedBeforeKill = (int)count(received, "m-");
         nodes[2].startOrFail("node 2 after kill -9", options.get(2));
-        persistent(2, "durable-2", false, received);
+        persistent(2, "durable-2", false, inbox);
         final boolean all = BrokerProcess.await(() -> received.containsAll(ackedBeforeKill), Duration.ofSeconds(60));
+        BrokerProcess.pause(1000);  // anything delivered twice would come now
+        final List<String> twice = copies.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey)
+            .toList();
+        final long qos2Twice = twice.stream().filter(QosOneFlow::qos2).count();
         final Set<String> missing = ConcurrentHashMap.newKeySet();
         missing.addAll(ackedBeforeKill);
         missing.removeAll(received);
         System.out.println(String.format(Locale.ROOT, "ClusterIT kill -9 of the subscriber's node: %d acknowledged " +
-            "before the kill (%d while it was frozen), %d received before it, %d after the restart in all, %d missing",
-            ackedBeforeKill.size(), frozenAcked, receivedBeforeKill, count(received, "m-"), missing.size()));
+            "before the kill (QoS 1 and 2 alternately; %d while it was frozen), %d received before it, %d after the " +
+            "restart in all, %d missing, %d delivered twice (%d of them QoS 2)", ackedBeforeKill.size(), frozenAcked,
+            receivedBeforeKill, count(received, "m-"), missing.size(), twice.size(), qos2Twice));
         assertTrue(all, missing.size() + " messages acknowledged before the kill never arrived, e.g. " +
             missing.stream().limit(5).toList());
+        assertEquals(0, qos2Twice, "QoS 2 exactly once: " + twice);
     }
 
     /**
-     * QoS 1 publishes as fast as a window of 32 allows (or one per {@code pauseMs}), on 8 topics under a prefix,
-     * payloads {@code m-0, m-1, ...}; what is acknowledged with success is recorded until {@link #stopRecording()}.
+     * QoS 1 publishes (or QoS 1 and 2 alternately: QoS 2 for odd numbers) as fast as a window of 32 allows (or one
+     * per {@code pauseMs}), on 8 topics under a prefix, payloads {@code m-0, m-1, ...}; what is acknowledged with
+     * success (PUBACK, or PUBREC and PUBCOMP) is recorded until {@link #stopRecording()}.
      */
     private static final class QosOneFlow
     {
@@ -629,6 +645,12 @@ class ClusterIT
         private final Thread thread;
 
         QosOneFlow(final Mqtt5BlockingClient publisher, final String prefix, final long pauseMs)
+        {
+            this(publisher, prefix, pauseMs, false);
+        }
+
+        QosOneFlow(final Mqtt5BlockingClient publisher, final String prefix, final long pauseMs,
+            final boolean withQos2)
         {
             final Mqtt5AsyncClient async = publisher.toAsync();
             thread = new Thread(() ->
@@ -641,7 +663,8 @@ class ClusterIT
                         return;
                     }
                     final String payload = "m-" + i;
-                    async.publishWith().topic(prefix + (i % 8)).qos(MqttQos.AT_LEAST_ONCE)
+                    async.publishWith().topic(prefix + (i % 8))
+                        .qos(withQos2 && qos2(payload) ? MqttQos.EXACTLY_ONCE : MqttQos.AT_LEAST_ONCE)
                         .payload(payload.getBytes(StandardCharsets.UTF_8)).send()
                         .whenComplete((result, error) ->
                         {
@@ -679,6 +702,12 @@ class ClusterIT
                 Thread.currentThread().interrupt();
                 return false;
             }
+        }
+
+        /** @return whether a flow with QoS 2 sent this payload with QoS 2 (odd numbers). */
+        static boolean qos2(final String payload)
+        {
+            return payload.startsWith("m-") && (payload.charAt(payload.length() - 1) - '0') % 2 == 1;
         }
 
         long sent()

@@ -62,6 +62,8 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
      * to its publication and writes to its pending queue, the data-plane agent drains the queue.
      */
     private final AtomicReferenceArray<PeerLink> links = new AtomicReferenceArray<>(ClusterMembers.MAX_NODES);
+    /** One bit per node with a link in {@link #links}: written after each change by the same agent, read by any. */
+    private volatile long peerMask;
     private final ControlledMessageHandler drainHandler = this::onPending;
     private final AtomicLong forwardsQueued = new AtomicLong();
     private final AtomicLong forwardsRefused = new AtomicLong();
@@ -140,12 +142,14 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
     @Override
     public long peers()
     {
-        long peers = 0;
-        for (int i = 0; i < ClusterMembers.MAX_NODES; i++)
-        {
-            peers |= null == links.get(i) ? 0 : 1L << i;
-        }
-        return peers;
+        return peerMask;   // one read: the Router asks for every QoS 1/2 forward and acknowledgement
+    }
+
+    @Override
+    public boolean controlPlaneReachable()
+    {
+        final ClusterNode running = node;
+        return null == running || !running.client().cutOff();
     }
 
     @Override
@@ -313,6 +317,7 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
             "aeron:udp?endpoint=" + dataEndpoint + "|term-length=" + PeerLink.TERM_LENGTH + "|pub-wnd=" +
             PeerLink.PUBLICATION_WINDOW, DATA_STREAM_ID);
         close(links.getAndSet(upNode, new PeerLink(publication)));
+        peerMask |= 1L << upNode;
         LOG.info("cluster: node {} is up, data plane {}", upNode, dataEndpoint);
     }
 
@@ -320,6 +325,7 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
     public void onNodeDown(final int downNode)
     {
         close(links.getAndSet(downNode, null));
+        peerMask &= ~(1L << downNode);
         LOG.info("cluster: node {} is down", downNode);
     }
 
@@ -532,6 +538,7 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
     public void close()
     {
         closed = true;
+        peerMask = 0;
         for (int i = 0; i < ClusterMembers.MAX_NODES; i++)
         {
             close(links.getAndSet(i, null));

@@ -90,6 +90,11 @@ public final class ControlPlaneClient implements Agent, EgressListener
     private AeronCluster cluster;
     private long lastSendNs;
     private volatile boolean synced;
+    /**
+     * Whether the agent lost its cluster session (its lease) and has not connected again: written by the agent,
+     * read by any thread. False while starting, before the first connection.
+     */
+    private volatile boolean cutOff;
     /** The control plane's leader as last heard, or -1; written by the agent, read by any thread. */
     private volatile int leaderMemberId = -1;
 
@@ -213,6 +218,15 @@ public final class ControlPlaneClient implements Agent, EgressListener
     }
 
     /**
+     * @return whether this node lost its session with the control plane and has not connected again (a node cut off
+     *         from the majority loses it when its keep-alives go unanswered); false while starting.
+     */
+    public boolean cutOff()
+    {
+        return cutOff;
+    }
+
+    /**
      * @return whether the view holds the control plane's whole state (joined and synced, no event lost since).
      */
     public boolean isSynced()
@@ -277,6 +291,7 @@ public final class ControlPlaneClient implements Agent, EgressListener
             }
             connecting = null;
             cluster = connected;
+            cutOff = false;
             leaderMemberId = connected.leaderMemberId();
             LOG.info("cluster: node {} connected to the control plane (leader member {})", nodeId,
                 connected.leaderMemberId());
@@ -332,6 +347,7 @@ public final class ControlPlaneClient implements Agent, EgressListener
         LOG.warn("cluster: node {} lost the control plane ({}); connecting again", nodeId, why);
         CloseHelper.quietClose(cluster);
         cluster = null;
+        cutOff = true;
         synced = false;
         leaderMemberId = -1;
     }

@@ -143,4 +143,15 @@ public interface ClusterLink
     default void onTick()
     {
     }
+
+    /**
+     * @return false while this node has lost its session with the control plane (its lease: cut off from the
+     *         majority) and not connected again: it cannot know who owns a client id, so it takes no new connection
+     *         except for the ids it owns already. True without a cluster, and while a node starts (it claims the ids
+     *         of the clients it took once it has joined). Any thread.
+     */
+    default boolean controlPlaneReachable()
+    {
+        return true;
+    }
 }

@@ -102,6 +102,15 @@ final class ClusterSessions
         }
     }
 
+    /**
+     * @param clientId a client id.
+     * @return true if this node claimed the id in this run and still holds it (answered or not).
+     */
+    boolean owns(final String clientId)
+    {
+        return epochs.getValue(clientId) != epochs.missingValue();
+    }
+
     /** @return client ids with an entry (for tests and figures). */
     int size()
     {

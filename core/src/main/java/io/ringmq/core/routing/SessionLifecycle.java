@@ -167,7 +167,28 @@ final class SessionLifecycle implements SessionTimers.Handler
                 connect.willQos(), connect.willRetain(), -1), connect.willDelayIntervalSeconds(),
                 connect.willMessageExpirySeconds());
         }
-        acceptConnect(connection, connect, clientId, assignedId, permissions, auth);
+        if (!refusedWhileCutOff(connection, clientId))
+        {
+            acceptConnect(connection, connect, clientId, assignedId, permissions, auth);
+        }
+    }
+
+    /**
+     * Cut off from the cluster's majority (its lease lost): another node may own this client id, and a connection
+     * here could not take it over, so only the ids this node owns are served (the clients it has, reconnecting).
+     *
+     * @return true if the CONNECT was refused (0x88, server unavailable).
+     */
+    private boolean refusedWhileCutOff(final ClientConnection connection, final String clientId)
+    {
+        if (state.cluster.controlPlaneReachable() || state.clusterSessions.owns(clientId))
+        {
+            return false;
+        }
+        state.counters.refusedClusterUnreachable++;
+        state.disconnector.refuseConnect(connection, ReasonCode.SERVER_UNAVAILABLE,
+            "this node cannot reach the cluster's control plane, so it cannot tell who owns the client id");
+        return true;
     }
 
     /**

@@ -29,6 +29,8 @@ public final class BrokerCounters
     public long acksAwaitingForward;
     /** Waits for a live node's forward acknowledgements that timed out, their publishers released (cluster). */
     public long forwardAckTimeouts;
+    /** Connections refused (0x88) while the node could not reach the cluster's control plane (cluster). */
+    public long refusedClusterUnreachable;
     /** Connects, publishes and subscriptions refused because the journal was full (v5 0x97). */
     public long refusedJournalFull;
     /** Deliveries dropped as larger than the client's maximum packet size. */

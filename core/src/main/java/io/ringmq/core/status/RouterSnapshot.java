@@ -27,6 +27,7 @@ public final class RouterSnapshot
     private final long acksHeld;
     private final long acksAwaitingForward;
     private final long forwardAckTimeouts;
+    private final long refusedClusterUnreachable;
     private final long slowSessionsStalled;
     private final long refusedJournalFull;
     private final long refusedRetainedFull;
@@ -87,6 +88,7 @@ public final class RouterSnapshot
         this.acksHeld = counters.acksHeld;
         this.acksAwaitingForward = counters.acksAwaitingForward;
         this.forwardAckTimeouts = counters.forwardAckTimeouts;
+        this.refusedClusterUnreachable = counters.refusedClusterUnreachable;
         this.slowSessionsStalled = counters.slowSessionsStalled;
         this.refusedJournalFull = counters.refusedJournalFull;
         this.refusedRetainedFull = counters.refusedRetainedFull;
@@ -176,6 +178,12 @@ public final class RouterSnapshot
     public long forwardAckTimeouts()
     {
         return forwardAckTimeouts;
+    }
+
+    /** @return connections refused while the node could not reach the cluster's control plane. */
+    public long refusedClusterUnreachable()
+    {
+        return refusedClusterUnreachable;
     }
 
     /** @return backed-up sessions that held their publishers for the maximum delay. */

@@ -46,6 +46,7 @@ class RouterClusterTest
     private final List<byte[]> retained = new ArrayList<>();
     private int maxRetainedLength = Integer.MAX_VALUE;
     private long peers;
+    private boolean reachable = true;
     /** Sequence of the next forward {@link #put} makes, as node 0's. */
     private long forwardSequence = 42;
     private final List<String> directory = new ArrayList<>();
@@ -120,6 +121,12 @@ class RouterClusterTest
             public int maxRetainedLength()
             {
                 return maxRetainedLength;
+            }
+
+            @Override
+            public boolean controlPlaneReachable()
+            {
+                return reachable;
             }
 
             @Override
@@ -674,6 +681,32 @@ class RouterClusterTest
             assertEquals(1, forwardAcks.size(), "acknowledged once forced");
             assertEquals(forwardSequence - 1, forwardAcks.get(0)[1]);
         }
+    }
+
+    @Test
+    void shouldRefuseNewClientIdsButServeItsOwnWhileCutOffFromTheControlPlane()
+    {
+        harness.connect(SUB, "mine", MqttVersion.MQTT_5, false, 3600);
+        harness.closed(SUB);            // offline, its session kept here: this node claimed the id
+        harness.drain();
+
+        reachable = false;
+        harness.connect(PUB, "stranger", MqttVersion.MQTT_5, true, 0);
+        final List<RouterHarness.Out> refused = harness.drain(PUB, PacketType.CONNACK);
+        assertEquals(1, refused.size());
+        assertEquals(0x88, refused.get(0).body()[3] & 0xFF, "server unavailable: its owner cannot be known");
+        harness.tick();     // the counters' snapshot is taken on the tick
+        assertEquals(1, harness.router.snapshot().refusedClusterUnreachable());
+
+        harness.connect(SUB2, "mine", MqttVersion.MQTT_5, false, 3600);
+        final List<RouterHarness.Out> resumed = harness.drain(SUB2, PacketType.CONNACK);
+        assertEquals(0, resumed.get(0).body()[3], "an id this node owns is served");
+        assertEquals(1, resumed.get(0).body()[2] & 0x01, "its session present");
+
+        reachable = true;
+        final long again = 9;   // a new connection: the refused one was closed
+        harness.connect(again, "stranger", MqttVersion.MQTT_5, true, 0);
+        assertEquals(0, harness.drain(again, PacketType.CONNACK).get(0).body()[3], "reachable again: accepted");
     }
 
     private static List<Integer> packetIds(final List<RouterHarness.Out> acks)

@@ -92,6 +92,9 @@ public final class BrokerMetrics
         routerCounter("ringmq_cluster_forward_ack_timeouts",
             "waits for a live node's forward acknowledgements that timed out (its publishers released)",
             RouterSnapshot::forwardAckTimeouts);
+        routerCounter("ringmq_cluster_connects_refused",
+            "connections refused (0x88) while the node could not reach the cluster's control plane",
+            RouterSnapshot::refusedClusterUnreachable);
         routerCounter("ringmq_sessions_stalled", "backed-up sessions that held their publishers for the maximum delay",
             RouterSnapshot::slowSessionsStalled);
         CounterWithCallback.builder().name("ringmq_messages_dropped")

@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
@@ -450,26 +451,35 @@ class ClusterIT
 
     /**
      * {@code $SYS} is per node: never forwarded or replicated. Node i gets 2i more clients; its own
-     * {@code $SYS/broker/clients/connected} (every second, --sys-interval 1) then says so, and nothing else.
+     * {@code $SYS/broker/clients/connected} (published when it changes, checked every second: --sys-interval 1)
+     * then says so, and nothing else.
      */
     private void assertSysPerNode()
     {
         final List<List<Long>> seen = new ArrayList<>();
+        final AtomicLongArray lastNs = new AtomicLongArray(3);
         for (int node = 0; node < 3; node++)
         {
             final List<Long> values = new CopyOnWriteArrayList<>();
             seen.add(values);
+            final int index = node;
             connect(node, "sys-" + node).toAsync().subscribeWith().topicFilter("$SYS/broker/clients/connected")
-                .callback(p -> values.add(Long.parseLong(new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8))))
-                .send().join();
+                .callback(p ->
+                {
+                    values.add(Long.parseLong(new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8)));
+                    lastNs.set(index, System.nanoTime());
+                }).send().join();
         }
-        BrokerProcess.pause(2_500);   // two updates with every node's own subscriber counted
         final long[] before = new long[3];
         final int[] marks = new int[3];
         for (int node = 0; node < 3; node++)
         {
+            // A value is published when it changes: settled once nothing new came for 1.5 s (three intervals).
             final List<Long> values = seen.get(node);
-            assertTrue(!values.isEmpty(), "$SYS on node " + node);
+            final int index = node;
+            assertTrue(BrokerProcess.await(() -> !values.isEmpty() &&
+                System.nanoTime() - lastNs.get(index) > 1_500_000_000L, Duration.ofSeconds(15)),
+                "$SYS on node " + node + ": " + values);
             before[node] = values.get(values.size() - 1);
             marks[node] = values.size();
             for (int extra = 0; extra < 2 * node; extra++)
@@ -477,15 +487,15 @@ class ClusterIT
                 connect(node, "sys-extra-" + node + "-" + extra);
             }
         }
-        BrokerProcess.pause(2_500);
         for (int node = 0; node < 3; node++)
         {
             final List<Long> values = seen.get(node);
-            final long now = values.get(values.size() - 1);
-            assertEquals(before[node] + 2 * node, now, "node " + node + "'s own count: " + values);
+            final long expected = before[node] + 2L * node;
+            assertTrue(BrokerProcess.await(() -> values.get(values.size() - 1) == expected, Duration.ofSeconds(10)),
+                "node " + node + "'s own count, " + expected + ": " + values);
             for (final long value : values.subList(marks[node], values.size()))
             {
-                assertTrue(value >= before[node] && value <= before[node] + 2L * node,
+                assertTrue(value >= before[node] && value <= expected,
                     "only node " + node + "'s own $SYS there: " + values);
             }
         }

@@ -41,7 +41,17 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-MQTT_PORT="$(free_port)"
+# A port free on all three addresses (free_port looks at 127.0.0.1 only).
+MQTT_PORT=""
+for _ in $(seq 1 50); do
+    candidate="$(free_port)"
+    if ! (exec 3<>"/dev/tcp/127.0.0.2/$candidate") 2>/dev/null && \
+        ! (exec 3<>"/dev/tcp/127.0.0.3/$candidate") 2>/dev/null; then
+        MQTT_PORT="$candidate"
+        break
+    fi
+done
+[[ -n "$MQTT_PORT" ]] || { echo "compare-cluster: no port free on 127.0.0.1-3" >&2; exit 1; }
 MEMBERS="127.0.0.1,127.0.0.2,127.0.0.3"
 for i in 0 1 2; do
     # shellcheck disable=SC2086

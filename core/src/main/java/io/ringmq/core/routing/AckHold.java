@@ -4,6 +4,7 @@ import io.ringmq.core.session.ClientConnection;
 import io.ringmq.core.session.HeldAcks;
 import io.ringmq.core.session.Session;
 import io.ringmq.core.status.BrokerCounters;
+import io.ringmq.core.status.RateLimitedLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,6 +55,7 @@ final class AckHold
      * each is listed once), checked at the end of a batch in which a node acknowledged forwards, and on every tick.
      */
     private final List<ClientConnection> awaitingForwards = new ArrayList<>();
+    private final RateLimitedLog earlyLog = new RateLimitedLog(10_000_000_000L);
     /** A node acknowledged forwards since the last check of {@link #awaitingForwards}. */
     private boolean forwardsAcked;
 
@@ -327,9 +329,20 @@ final class AckHold
         }
         while (held.size() > 0)
         {
-            if (!force && 0 != held.headNodes() && !windows.taken(held.headSequence(), held.headNodes()))
+            if (0 != held.headNodes() && !windows.taken(held.headSequence(), held.headNodes()))
             {
-                return;
+                if (!force)
+                {
+                    return;
+                }
+                // A client past its window: acknowledged before another node took the message (counted, logged).
+                counters.acksBeforeForwardTaken++;
+                final long due = earlyLog.onEvent(System.nanoTime());
+                if (due > 0)
+                {
+                    LOG.warn("cluster: {} acknowledgement(s) sent before another node took the message: a publisher "
+                        + "left more than receive-maximum unacknowledged", due);
+                }
             }
             final int entry = held.poll();
             sender.ack(publisher, HeldAcks.packetType(entry), HeldAcks.packetId(entry), HeldAcks.reasonCode(entry));

@@ -27,6 +27,11 @@ public final class BrokerCounters
     public long slowSessionsStalled;
     /** Publisher acknowledgements that waited for other nodes to take the message's forwards (cluster). */
     public long acksAwaitingForward;
+    /**
+     * Acknowledgements released before another node took the message's forward: the publisher left more than its
+     * held-acknowledgement bound unacknowledged (cluster).
+     */
+    public long acksBeforeForwardTaken;
     /** Waits for a live node's forward acknowledgements that timed out, their publishers released (cluster). */
     public long forwardAckTimeouts;
     /** Connections refused (0x88) while the node could not reach the cluster's control plane (cluster). */

@@ -27,6 +27,7 @@ public final class RouterSnapshot
     private final long acksHeld;
     private final long acksAwaitingForward;
     private final long forwardAckTimeouts;
+    private final long acksBeforeForwardTaken;
     private final long refusedClusterUnreachable;
     private final long slowSessionsStalled;
     private final long refusedJournalFull;
@@ -88,6 +89,7 @@ public final class RouterSnapshot
         this.acksHeld = counters.acksHeld;
         this.acksAwaitingForward = counters.acksAwaitingForward;
         this.forwardAckTimeouts = counters.forwardAckTimeouts;
+        this.acksBeforeForwardTaken = counters.acksBeforeForwardTaken;
         this.refusedClusterUnreachable = counters.refusedClusterUnreachable;
         this.slowSessionsStalled = counters.slowSessionsStalled;
         this.refusedJournalFull = counters.refusedJournalFull;
@@ -172,6 +174,12 @@ public final class RouterSnapshot
     public long acksAwaitingForward()
     {
         return acksAwaitingForward;
+    }
+
+    /** @return acknowledgements released before another node took the message's forward. */
+    public long acksBeforeForwardTaken()
+    {
+        return acksBeforeForwardTaken;
     }
 
     /** @return waits for a live node's forward acknowledgements that timed out. */

@@ -617,6 +617,25 @@ class RouterClusterTest
     }
 
     @Test
+    void shouldCountAcknowledgementsAPublisherPastItsWindowGetsBeforeTheForwardIsTaken()
+    {
+        harness = new RouterHarness(new BrokerConfig().sysIntervalSeconds(0).receiveMaximum(2));
+        harness.router.clusterLink(link());
+        publisherAndRoutes("s/#", 0b0100, "t/#", 0b0100);
+
+        harness.publish(PUB, MqttVersion.MQTT_5, "s/1", "to 2", 1, 1);
+        harness.publish(PUB, MqttVersion.MQTT_5, "s/2", "to 2", 1, 2);
+        assertTrue(harness.drain(PUB, PacketType.PUBACK).isEmpty(), "within its window: held");
+        harness.publish(PUB, MqttVersion.MQTT_5, "s/3", "to 2", 1, 3);
+        assertEquals(List.of(1, 2), packetIds(harness.drain(PUB, PacketType.PUBACK)),
+            "past the bound the oldest go early");
+        harness.tick();
+        assertEquals(2, harness.router.snapshot().acksBeforeForwardTaken(), "and they are counted");
+        forwardAck(2, sequenceOf(2));
+        assertEquals(List.of(3), packetIds(harness.drain(PUB, PacketType.PUBACK)));
+    }
+
+    @Test
     void shouldStopWaitingForANodeThatLeftOrStoppedAcknowledging()
     {
         publisherAndRoutes("a/#", 0b0001, "b/#", 0b0100);

@@ -89,6 +89,9 @@ public final class BrokerMetrics
         routerCounter("ringmq_cluster_acks_awaiting_forward",
             "publisher acknowledgements that waited for other nodes to take the message's forwards",
             RouterSnapshot::acksAwaitingForward);
+        routerCounter("ringmq_cluster_acks_before_forward_taken",
+            "acknowledgements released before another node took the forward (a publisher past its window)",
+            RouterSnapshot::acksBeforeForwardTaken);
         routerCounter("ringmq_cluster_forward_ack_timeouts",
             "waits for a live node's forward acknowledgements that timed out (its publishers released)",
             RouterSnapshot::forwardAckTimeouts);

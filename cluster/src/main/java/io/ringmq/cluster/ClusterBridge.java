@@ -430,11 +430,36 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
     @Override
     public void onSessionOwner(final String clientId, final int owner, final int previousOwner, final long epoch)
     {
+        sessionToRouter(ClusterLink.SESSION_OWNER, clientId, owner, previousOwner, epoch);
+    }
+
+    @Override
+    public void onSessionHandoff(final String clientId, final int owner, final int previousOwner, final long epoch)
+    {
+        sessionToRouter(ClusterLink.SESSION_HANDOFF, clientId, owner, previousOwner, epoch);
+    }
+
+    @Override
+    public void onSessionOwnerDown(final String clientId, final int owner)
+    {
+        sessionToRouter(ClusterLink.SESSION_OWNER_DOWN, clientId, owner, nodeId(), 0);
+    }
+
+    @Override
+    public void onSessionCut(final String clientId, final int owner, final int previousOwner, final long epoch)
+    {
+        sessionToRouter(ClusterLink.SESSION_CUT, clientId, owner, previousOwner, epoch);
+    }
+
+    private void sessionToRouter(final int kind, final String clientId, final int owner, final int other,
+        final long epoch)
+    {
         final byte[] id = clientId.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        final UnsafeBuffer frame = new UnsafeBuffer(new byte[2 * Integer.BYTES + id.length]);
+        final UnsafeBuffer frame = new UnsafeBuffer(new byte[ClusterLink.SESSION_FRAME_HEADER + id.length]);
         frame.putInt(0, owner, ByteOrder.LITTLE_ENDIAN);
-        frame.putInt(Integer.BYTES, previousOwner, ByteOrder.LITTLE_ENDIAN);
-        frame.putBytes(2 * Integer.BYTES, id);
+        frame.putInt(Integer.BYTES, other, ByteOrder.LITTLE_ENDIAN);
+        frame.putInt(2 * Integer.BYTES, kind, ByteOrder.LITTLE_ENDIAN);
+        frame.putBytes(ClusterLink.SESSION_FRAME_HEADER, id);
         toRouter(RingEvent.CLUSTER_SESSION, epoch, frame, 0, frame.capacity());
     }
 
@@ -447,7 +472,25 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
     @Override
     public void claimSession(final String clientId)
     {
-        deferred.send("session claim", clientId, () -> node.client().claim(clientId));
+        claimSession(clientId, false);
+    }
+
+    @Override
+    public void claimSession(final String clientId, final boolean resume)
+    {
+        deferred.send("session claim", clientId, () -> node.client().claim(clientId, resume));
+    }
+
+    @Override
+    public void sessionCut(final String clientId, final int previousOwner, final long epoch)
+    {
+        deferred.send("session cut", clientId, () -> node.client().cut(clientId, previousOwner, epoch));
+    }
+
+    @Override
+    public void giveBackSession(final String clientId, final int to, final long epoch)
+    {
+        deferred.send("session give-back", clientId, () -> node.client().giveBack(clientId, to, epoch));
     }
 
     @Override

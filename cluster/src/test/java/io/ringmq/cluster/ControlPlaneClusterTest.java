@@ -91,6 +91,24 @@ class ControlPlaneClusterTest
         }
 
         @Override
+        public void onSessionHandoff(final String clientId, final int owner, final int previousOwner, final long epoch)
+        {
+            owners.add("handoff " + clientId + " " + owner + " " + previousOwner + " " + epoch);
+        }
+
+        @Override
+        public void onSessionOwnerDown(final String clientId, final int owner)
+        {
+            owners.add("owner-down " + clientId + " " + owner);
+        }
+
+        @Override
+        public void onSessionCut(final String clientId, final int owner, final int previousOwner, final long epoch)
+        {
+            owners.add("cut " + clientId + " " + owner + " " + previousOwner + " " + epoch);
+        }
+
+        @Override
         public void onSessionReleased(final String clientId, final long epoch)
         {
             released.add(clientId + " " + epoch);

@@ -42,6 +42,36 @@ public interface ClusterListener
     void onSessionOwner(String clientId, int owner, int previousOwner, long epoch);
 
     /**
+     * A resumed session moves from {@code previousOwner}, which is up, to {@code owner}; sent to both. The previous
+     * owner hands the session over on the data plane.
+     *
+     * @param clientId      the session's client id.
+     * @param owner         the node that owns it now.
+     * @param previousOwner the node that holds it.
+     * @param epoch         the ownership's epoch.
+     */
+    void onSessionHandoff(String clientId, int owner, int previousOwner, long epoch);
+
+    /**
+     * This node's claim to resume a session was refused: the session's owner is down (it comes back with it).
+     *
+     * @param clientId the session's client id.
+     * @param owner    the node that owns it.
+     */
+    void onSessionOwnerDown(String clientId, int owner);
+
+    /**
+     * The cut of a moving session, told to every node in log order after the new owner's routes for it: from here on
+     * this node's forwards for it go to the new owner only.
+     *
+     * @param clientId      the session's client id.
+     * @param owner         the new owner.
+     * @param previousOwner the node handing it over.
+     * @param epoch         the ownership's epoch.
+     */
+    void onSessionCut(String clientId, int owner, int previousOwner, long epoch);
+
+    /**
      * This node's release of a session was applied.
      *
      * @param clientId the session's client id.

@@ -37,7 +37,10 @@ public final class ControlMessageDescriptor
     public static final int ROUTE_ADD = 2;
     /** Command: the node's last subscriber to a filter left. */
     public static final int ROUTE_REMOVE = 3;
-    /** Command: the node takes ownership of a session ({@code text} the client id). */
+    /**
+     * Command: the node takes ownership of a session ({@code text} the client id, {@code other} 1 if the client
+     * resumes its session, 0 for a clean start).
+     */
     public static final int SESSION_CLAIM = 4;
     /** Command: the node's session ended ({@code value} the epoch it owned it under). */
     public static final int SESSION_RELEASE = 5;
@@ -48,6 +51,16 @@ public final class ControlMessageDescriptor
      * {@code ForwardDescriptor} layout); an empty payload clears the topic.
      */
     public static final int RETAIN = 7;
+    /**
+     * Command: the node, new owner of a moving session under epoch {@code value}, has sent its routes for it
+     * ({@code other} the previous owner, {@code text} the client id).
+     */
+    public static final int SESSION_CUT = 8;
+    /**
+     * Command: a hand-off to the node did not complete; ownership goes back to {@code other} ({@code value} the epoch
+     * the node owns it under, {@code text} the client id).
+     */
+    public static final int SESSION_GIVE_BACK = 9;
 
     /** Event: a node is up ({@code text} its data-plane endpoint). Also a snapshot record. */
     public static final int NODE_UP = 101;
@@ -72,6 +85,18 @@ public final class ControlMessageDescriptor
      * message with its expiry interval as it is now, empty payload for a clear). Also a sync record.
      */
     public static final int RETAINED = 110;
+    /**
+     * Event: {@code node} resumes the session from {@code other}, which is up and hands it over ({@code value} the
+     * new epoch); sent to both.
+     */
+    public static final int SESSION_HANDOFF = 111;
+    /** Event: a resume was refused: the session's owner {@code node} is down ({@code other} the claimant). */
+    public static final int SESSION_OWNER_DOWN = 112;
+    /**
+     * Event: the cut of a moving session, to every node ({@code node} the new owner, {@code other} the previous one,
+     * {@code value} the epoch).
+     */
+    public static final int SESSION_CUT_EVENT = 113;
 
     /** Snapshot record: one filter and every node that has it ({@code value} the node mask). */
     public static final int SNAPSHOT_ROUTE = 201;

@@ -12,7 +12,12 @@ import static io.ringmq.cluster.control.ControlMessageDescriptor.ROUTE_ADDED;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.ROUTE_REMOVE;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.ROUTE_REMOVED;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_CLAIM;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_CUT;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_CUT_EVENT;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_GIVE_BACK;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_HANDOFF;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_OWNER;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_OWNER_DOWN;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_RELEASE;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_RELEASED;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SNAPSHOT_ROUTE;
@@ -160,7 +165,47 @@ public final class ControlPlaneClient implements Agent, EgressListener
      */
     public boolean claim(final String clientId)
     {
-        return enqueue(SESSION_CLAIM, 0, clientId);
+        return claim(clientId, false);
+    }
+
+    /**
+     * Take ownership of a session; the answer is {@link ClusterListener#onSessionOwner}, or for a resume from
+     * another node {@link ClusterListener#onSessionHandoff} or {@link ClusterListener#onSessionOwnerDown}. Any thread.
+     *
+     * @param clientId the client id.
+     * @param resume   true if the client resumes its session (clean start 0).
+     * @return false if the command queue is full.
+     */
+    public boolean claim(final String clientId, final boolean resume)
+    {
+        return enqueue(SESSION_CLAIM, resume ? 1 : 0, 0, clientId);
+    }
+
+    /**
+     * This node, new owner of a moving session, has sent its routes for it: every node is to mark its streams
+     * ({@link ClusterListener#onSessionCut}). Any thread.
+     *
+     * @param clientId      the client id.
+     * @param previousOwner the node handing the session over.
+     * @param epoch         the epoch this node owns it under.
+     * @return false if the command queue is full.
+     */
+    public boolean cut(final String clientId, final int previousOwner, final long epoch)
+    {
+        return enqueue(SESSION_CUT, previousOwner, epoch, clientId);
+    }
+
+    /**
+     * A hand-off to this node did not complete: ownership goes back to the node that holds the session. Any thread.
+     *
+     * @param clientId the client id.
+     * @param to       the node that holds the session.
+     * @param epoch    the epoch this node owns it under.
+     * @return false if the command queue is full.
+     */
+    public boolean giveBack(final String clientId, final int to, final long epoch)
+    {
+        return enqueue(SESSION_GIVE_BACK, to, epoch, clientId);
     }
 
     /**
@@ -187,16 +232,21 @@ public final class ControlPlaneClient implements Agent, EgressListener
      */
     public boolean retain(final String topic, final DirectBuffer message, final int offset, final int length)
     {
-        return enqueue(RETAIN, 0, topic, message, offset, length);
+        return enqueue(RETAIN, 0, 0, topic, message, offset, length);
     }
 
     private boolean enqueue(final int type, final long value, final String text)
     {
-        return enqueue(type, value, text, null, 0, 0);
+        return enqueue(type, 0, value, text);
     }
 
-    private boolean enqueue(final int type, final long value, final String text, final DirectBuffer body,
-        final int bodyOffset, final int bodyLength)
+    private boolean enqueue(final int type, final int other, final long value, final String text)
+    {
+        return enqueue(type, other, value, text, null, 0, 0);
+    }
+
+    private boolean enqueue(final int type, final int other, final long value, final String text,
+        final DirectBuffer body, final int bodyOffset, final int bodyLength)
     {
         final byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         if (bytes.length > ControlMessageDescriptor.MAX_TEXT_LENGTH ||
@@ -212,7 +262,7 @@ public final class ControlPlaneClient implements Agent, EgressListener
             commandsRefused.incrementAndGet();
             return false;
         }
-        encoder.encode(commands.buffer(), index, type, nodeId, 0, value, text, body, bodyOffset, bodyLength);
+        encoder.encode(commands.buffer(), index, type, nodeId, other, value, text, body, bodyOffset, bodyLength);
         commands.commit(index);
         return true;
     }
@@ -442,6 +492,11 @@ public final class ControlPlaneClient implements Agent, EgressListener
             case SNAPSHOT_ROUTE -> view.onRoute(decoder.text(), decoder.value());
             case SESSION_OWNER ->
                 listener.onSessionOwner(decoder.text(), decoder.node(), decoder.other(), decoder.value());
+            case SESSION_HANDOFF ->
+                listener.onSessionHandoff(decoder.text(), decoder.node(), decoder.other(), decoder.value());
+            case SESSION_OWNER_DOWN -> listener.onSessionOwnerDown(decoder.text(), decoder.node());
+            case SESSION_CUT_EVENT ->
+                listener.onSessionCut(decoder.text(), decoder.node(), decoder.other(), decoder.value());
             case SESSION_RELEASED -> listener.onSessionReleased(decoder.text(), decoder.value());
             case REFUSED -> listener.onRefused(decoder.other(), decoder.text());
             case RETAINED -> onRetained();

@@ -19,7 +19,12 @@ import static io.ringmq.cluster.control.ControlMessageDescriptor.ROUTE_ADDED;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.ROUTE_REMOVE;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.ROUTE_REMOVED;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_CLAIM;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_CUT;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_CUT_EVENT;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_GIVE_BACK;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_HANDOFF;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_OWNER;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_OWNER_DOWN;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_RELEASE;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_RELEASED;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SYNC_REQUEST;
@@ -194,12 +199,14 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
             case SESSION_CLAIM ->
             {
                 final String clientId = decoder.text();
-                if (state.claim(node, clientId) < 0)
+                if (state.claim(node, clientId, 1 == decoder.other()) < 0)
                 {
                     refuse(session, node, REFUSED_DIRECTORY_FULL, clientId);
                 }
             }
             case SESSION_RELEASE -> state.release(node, decoder.text(), decoder.value());
+            case SESSION_CUT -> state.cut(node, decoder.text(), decoder.other(), decoder.value());
+            case SESSION_GIVE_BACK -> state.giveBack(node, decoder.text(), decoder.other(), decoder.value());
             case SYNC_REQUEST -> syncs.start(session);
             case RETAIN -> onRetain(session, node, timestamp);
             default -> refuse(session, node, REFUSED_BAD_NODE, "unknown command type " + type);
@@ -300,6 +307,25 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
         {
             sendToNode(previousOwner, SESSION_OWNER, owner, previousOwner, epoch, clientId);
         }
+    }
+
+    @Override
+    public void onSessionHandoff(final String clientId, final int owner, final int previousOwner, final long epoch)
+    {
+        sendToNode(owner, SESSION_HANDOFF, owner, previousOwner, epoch, clientId);
+        sendToNode(previousOwner, SESSION_HANDOFF, owner, previousOwner, epoch, clientId);
+    }
+
+    @Override
+    public void onSessionOwnerDown(final String clientId, final int claimant, final int owner)
+    {
+        sendToNode(claimant, SESSION_OWNER_DOWN, owner, claimant, 0, clientId);
+    }
+
+    @Override
+    public void onSessionCut(final String clientId, final int owner, final int previousOwner, final long epoch)
+    {
+        broadcast(SESSION_CUT_EVENT, owner, previousOwner, epoch, clientId);
     }
 
     @Override

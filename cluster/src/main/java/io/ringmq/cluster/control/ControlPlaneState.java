@@ -40,6 +40,18 @@ final class ControlPlaneState
 
         void onSessionOwner(String clientId, int owner, int previousOwner, long epoch);
 
+        /**
+         * A resumed session moves: {@code owner} claimed it from {@code previousOwner}, which is up and hands the
+         * session over on the data plane.
+         */
+        void onSessionHandoff(String clientId, int owner, int previousOwner, long epoch);
+
+        /** A claim to resume a session was refused: its owner is down; it stays the owner. Told to the claimant. */
+        void onSessionOwnerDown(String clientId, int claimant, int owner);
+
+        /** The new owner of a moving session has its routes everywhere: every node marks its streams (the cut). */
+        void onSessionCut(String clientId, int owner, int previousOwner, long epoch);
+
         void onSessionReleased(String clientId, int owner, long epoch);
 
         /** A topic's retained message was set (or cleared: {@code message} has an empty payload). */
@@ -259,22 +271,87 @@ final class ControlPlaneState
     }
 
     /**
-     * The node takes the session over, whoever had it (the previous owner hands it over, or brings it back when it
-     * recovers if it is down).
+     * The node takes the session over. A clean start takes it whoever had it (the previous owner drops its copy). A
+     * resume moves it: from a previous owner that is up, which hands it over; from one that is down, not at all
+     * (the session comes back when its node does), and the directory is unchanged.
      *
-     * @return the new epoch, or -1 if the directory is full.
+     * @param resume true if the client resumes its session (clean start 0).
+     * @return the new epoch, 0 if the claim was refused because the owner is down, or -1 if the directory is full.
      */
-    long claim(final int node, final String clientId)
+    long claim(final int node, final String clientId, final boolean resume)
     {
         final Owner previous = sessions.get(clientId);
         if (null == previous && sessions.size() >= maxSessions)
         {
             return -1;
         }
+        final boolean moves = resume && null != previous && previous.node != node;
+        if (moves && !isUp(previous.node))
+        {
+            events.onSessionOwnerDown(clientId, node, previous.node);
+            return 0;
+        }
         final long epoch = ++lastEpoch;
         sessions.put(clientId, new Owner(node, epoch));
-        events.onSessionOwner(clientId, node, null == previous ? -1 : previous.node, epoch);
+        if (moves)
+        {
+            events.onSessionHandoff(clientId, node, previous.node, epoch);
+        }
+        else
+        {
+            events.onSessionOwner(clientId, node, null == previous ? -1 : previous.node, epoch);
+        }
         return epoch;
+    }
+
+    /** A clean-start claim ({@link #claim(int, String, boolean)}). */
+    long claim(final int node, final String clientId)
+    {
+        return claim(node, clientId, false);
+    }
+
+    /**
+     * The new owner of a moving session announced its routes (its earlier commands): every node marks the point in
+     * its data-plane streams after which it routes to the new owner only. Ignored unless the node still owns the
+     * session under that epoch.
+     *
+     * @return true if the cut was told.
+     */
+    boolean cut(final int node, final String clientId, final int previousOwner, final long epoch)
+    {
+        final Owner owner = sessions.get(clientId);
+        if (null == owner || owner.node != node || owner.epoch != epoch)
+        {
+            return false;
+        }
+        events.onSessionCut(clientId, node, previousOwner, epoch);
+        return true;
+    }
+
+    /**
+     * A hand-off that did not complete (the previous owner did not send the session in time): ownership goes back to
+     * the node that still holds the session, under a new epoch, if the node returning it still owns it.
+     *
+     * @return true if the entry changed.
+     */
+    boolean giveBack(final int node, final String clientId, final int to, final long epoch)
+    {
+        final Owner owner = sessions.get(clientId);
+        if (null == owner || owner.node != node || owner.epoch != epoch || !validNode(to))
+        {
+            return false;
+        }
+        final long newEpoch = ++lastEpoch;
+        sessions.put(clientId, new Owner(to, newEpoch));
+        events.onSessionOwner(clientId, to, node, newEpoch);
+        return true;
+    }
+
+    /** @return the node owning the session, or -1 if the directory has no entry for it. */
+    int ownerOf(final String clientId)
+    {
+        final Owner owner = sessions.get(clientId);
+        return null == owner ? -1 : owner.node;
     }
 
     /**

@@ -42,6 +42,21 @@ class ClusterViewTest
         }
 
         @Override
+        public void onSessionHandoff(final String clientId, final int owner, final int previousOwner, final long epoch)
+        {
+        }
+
+        @Override
+        public void onSessionOwnerDown(final String clientId, final int owner)
+        {
+        }
+
+        @Override
+        public void onSessionCut(final String clientId, final int owner, final int previousOwner, final long epoch)
+        {
+        }
+
+        @Override
         public void onSessionReleased(final String clientId, final long epoch)
         {
         }

@@ -46,6 +46,24 @@ class ControlPlaneStateTest
         }
 
         @Override
+        public void onSessionHandoff(final String clientId, final int owner, final int previousOwner, final long epoch)
+        {
+            events.add("handoff " + clientId + " " + owner + " " + previousOwner + " " + epoch);
+        }
+
+        @Override
+        public void onSessionOwnerDown(final String clientId, final int claimant, final int owner)
+        {
+            events.add("owner-down " + clientId + " " + claimant + " " + owner);
+        }
+
+        @Override
+        public void onSessionCut(final String clientId, final int owner, final int previousOwner, final long epoch)
+        {
+            events.add("cut " + clientId + " " + owner + " " + previousOwner + " " + epoch);
+        }
+
+        @Override
         public void onSessionReleased(final String clientId, final int owner, final long epoch)
         {
             events.add("released " + clientId + " " + owner + " " + epoch);
@@ -105,6 +123,37 @@ class ControlPlaneStateTest
         assertEquals(2, state.claim(0, "two"));
         assertEquals(-1, state.claim(0, "three"));
         assertEquals(3, state.claim(0, "two"), "a takeover of an existing entry is no new entry");
+    }
+
+    @Test
+    void shouldMoveAResumedSessionFromALiveOwnerOnlyAndCutAndGiveBackUnderTheCurrentEpoch()
+    {
+        state.join(0, 1, true, "h0");
+        state.join(1, 2, true, "h1");
+        state.join(2, 3, true, "h2");
+        assertEquals(1, state.claim(0, "s", true), "nobody had it: no hand-off");
+        events.clear();
+        assertEquals(2, state.claim(1, "s", true));
+        assertFalse(state.cut(0, "s", 0, 2), "the cut comes from the new owner only");
+        assertFalse(state.cut(1, "s", 0, 1), "under its epoch only");
+        assertTrue(state.cut(1, "s", 0, 2));
+        assertEquals(List.of("handoff s 1 0 2", "cut s 1 0 2"), events);
+
+        events.clear();
+        state.sessionClosed(2);
+        assertEquals(0, state.claim(2, "s", false) - 3, "a clean start takes it whoever had it");
+        state.sessionClosed(3);
+        assertEquals(0, state.claim(0, "s", true), "resume from a node that is down: refused");
+        assertEquals(List.of("down 1", "owner s 2 1 3", "down 2", "owner-down s 0 2"), events);
+        assertEquals(2, state.ownerOf("s"), "the directory is unchanged");
+
+        events.clear();
+        state.join(2, 4, true, "h2");
+        assertEquals(4, state.claim(0, "s", true));
+        assertFalse(state.giveBack(0, "s", 2, 3), "an old epoch");
+        assertTrue(state.giveBack(0, "s", 2, 4));
+        assertEquals(2, state.ownerOf("s"));
+        assertEquals(List.of("up 2 h2", "handoff s 0 2 4", "owner s 2 0 5"), events);
     }
 
     @Test

@@ -10,6 +10,21 @@ import org.agrona.DirectBuffer;
  */
 public interface ClusterLink
 {
+    /**
+     * Kinds of {@code RingEvent.CLUSTER_SESSION} events, whose frame is: 0 int owner, 4 int the other node (the
+     * previous owner; for {@link #SESSION_OWNER_DOWN} the claimant), 8 int kind, 12 client id (UTF-8, rest), with the
+     * epoch as the event's value. The directory decided who owns the id.
+     */
+    int SESSION_OWNER = 0;
+    /** A resumed session moves from the previous owner, which is up and hands it over on the data plane. */
+    int SESSION_HANDOFF = 1;
+    /** This node's resume was refused: the owner is down. */
+    int SESSION_OWNER_DOWN = 2;
+    /** The cut of a moving session (every node): from here on its forwards for it go to the new owner only. */
+    int SESSION_CUT = 3;
+    /** Bytes of a {@code CLUSTER_SESSION} frame before the client id. */
+    int SESSION_FRAME_HEADER = 3 * Integer.BYTES;
+
     /** A single node: nothing is told or forwarded. */
     ClusterLink NONE = new ClusterLink()
     {
@@ -109,6 +124,41 @@ public interface ClusterLink
      * @param clientId the client id.
      */
     void claimSession(String clientId);
+
+    /**
+     * A client connected here with this id: take ownership in the session directory. A resume from another node that
+     * is up is answered {@link #SESSION_HANDOFF}; from one that is down, {@link #SESSION_OWNER_DOWN}.
+     *
+     * @param clientId the client id.
+     * @param resume   true if the client resumes its session (clean start 0).
+     */
+    default void claimSession(final String clientId, final boolean resume)
+    {
+        claimSession(clientId);
+    }
+
+    /**
+     * This node, new owner of a moving session, has announced its routes for it: every node is to cut its streams
+     * ({@link #SESSION_CUT}).
+     *
+     * @param clientId      the client id.
+     * @param previousOwner the node handing the session over.
+     * @param epoch         the epoch this node owns it under.
+     */
+    default void sessionCut(final String clientId, final int previousOwner, final long epoch)
+    {
+    }
+
+    /**
+     * A hand-off to this node did not complete: ownership goes back to the node that holds the session.
+     *
+     * @param clientId the client id.
+     * @param to       that node.
+     * @param epoch    the epoch this node owns it under.
+     */
+    default void giveBackSession(final String clientId, final int to, final long epoch)
+    {
+    }
 
     /**
      * The session with this id ended here.

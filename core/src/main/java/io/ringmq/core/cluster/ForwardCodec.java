@@ -203,7 +203,8 @@ public final class ForwardCodec
         final long properties = buffer.getInt(offset + PROPERTIES_LENGTH_OFFSET, LITTLE_ENDIAN);
         final long payload = buffer.getInt(offset + PAYLOAD_LENGTH_OFFSET, LITTLE_ENDIAN);
         final long group = buffer.getInt(offset + GROUP_LENGTH_OFFSET, LITTLE_ENDIAN);
-        final boolean ack = (buffer.getInt(offset + FLAGS_OFFSET, LITTLE_ENDIAN) & FORWARD_ACK_FLAG) != 0;
+        final boolean ack = (buffer.getInt(offset + FLAGS_OFFSET, LITTLE_ENDIAN) &
+            (FORWARD_ACK_FLAG | ForwardDescriptor.HANDOFF_FLAG)) != 0;
         if (topic < (ack ? 0 : 1) || properties < 0 || payload < 0 || group < 0 ||
             HEADER_LENGTH + topic + properties + payload + group != length)
         {
@@ -230,6 +231,12 @@ public final class ForwardCodec
     public boolean forwardAck()
     {
         return (buffer.getInt(offset + FLAGS_OFFSET, LITTLE_ENDIAN) & FORWARD_ACK_FLAG) != 0;
+    }
+
+    /** @return whether it is a session hand-off record ({@link ForwardDescriptor#HANDOFF_FLAG}). */
+    public boolean handoff()
+    {
+        return (buffer.getInt(offset + FLAGS_OFFSET, LITTLE_ENDIAN) & ForwardDescriptor.HANDOFF_FLAG) != 0;
     }
 
     /** @return whether it was published retained. */

@@ -13,7 +13,7 @@ import static org.agrona.BitUtil.SIZE_OF_LONG;
  *   0                   1                   2                   3
  *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
  *  +-------------------------------------------------------------+-+
- *  | flags: QoS (0-1), retain (2), route applied (3), forward ack (4) |
+ *  | flags: QoS (0-1), retain (2), route applied (3), forward ack (4), hand-off (5) |
  *  +---------------------------------------------------------------+
  *  |                         topic length                          |
  *  +---------------------------------------------------------------+
@@ -64,6 +64,12 @@ public final class ForwardDescriptor
      * to the origin-sequence field; no topic, properties or payload. See {@code ForwardWindows}.
      */
     public static final int FORWARD_ACK_FLAG = 0b1_0000;
+    /**
+     * Hand-off bit of the flags: a record of a session moving between nodes ({@code HandoffCodec}); the shared group
+     * field holds the record, the topic, properties and payload a message of the session (empty for the records
+     * that carry none).
+     */
+    public static final int HANDOFF_FLAG = 0b10_0000;
 
     private ForwardDescriptor()
     {

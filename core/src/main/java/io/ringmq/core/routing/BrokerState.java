@@ -56,6 +56,10 @@ final class BrokerState
     final RouteConfirmations routeConfirmations = new RouteConfirmations(this);
     /** Which client ids this node owns in the cluster's session directory; nothing without a cluster. */
     final ClusterSessions clusterSessions = new ClusterSessions(this);
+    /** Sessions moving between nodes (cluster): routing checks each matched session's side of the cut only then. */
+    int sessionsInTransit;
+    /** Moves sessions between nodes; set by {@link SessionLifecycle}. */
+    SessionHandoff handoff;
     final SessionTimers timers = new SessionTimers(System.nanoTime());
     /** Which of this node's forwards the other nodes have taken; nothing without a cluster. */
     final ForwardWindows forwardWindows = new ForwardWindows(this);

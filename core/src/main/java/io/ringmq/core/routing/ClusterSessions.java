@@ -14,8 +14,8 @@ import org.agrona.collections.Object2LongHashMap;
  * hears the directory's decisions in log order), so its connection is the newer one. A session that ends releases
  * its entry, so the directory holds only live and persistent sessions.
  * <p>
- * Not yet: the session's state does not move with it (the previous owner keeps its session, disconnected, under
- * its expiry; the new owner starts one, session present 0). {@code cluster/DESIGN.md}, section 6.
+ * A resumed session's state moves with it ({@link SessionHandoff}); a clean start elsewhere ends it here.
+ * {@code cluster/DESIGN.md}, section 6.
  * <p>
  * <b>Threading:</b> Router thread only. Bounded by the sessions: an entry exists only for a local session (an
  * answer for an id without one is ignored).
@@ -54,6 +54,22 @@ final class ClusterSessions
         }
     }
 
+    /**
+     * A client resumes its session here and this node does not own the id: claim it as a resume (the previous owner
+     * hands the session over; {@link SessionHandoff}).
+     */
+    void claim(final String clientId, final boolean resume)
+    {
+        epochs.put(clientId, PENDING);
+        state.cluster.claimSession(clientId, resume);
+    }
+
+    /** This node does not own the id after all (its resume was refused, or the hand-off failed). */
+    void forget(final String clientId)
+    {
+        epochs.removeKey(clientId);
+    }
+
     /** The session with this id ended here: release it in the directory. */
     void onSessionEnded(final String clientId)
     {
@@ -70,14 +86,15 @@ final class ClusterSessions
      * not: what decides is whether this node holds an older, answered claim).
      *
      * @param disconnector closes a local connection that lost the id.
+     * @return true if this node held the id and lost it to another node.
      */
-    void onOwner(final String clientId, final int owner, final long epoch, final Disconnector disconnector)
+    boolean onOwner(final String clientId, final int owner, final long epoch, final Disconnector disconnector)
     {
         final int self = state.cluster.nodeId();
         final long known = epochs.getValue(clientId);
         if (known == epochs.missingValue())
         {
-            return;
+            return false;
         }
         if (owner == self)
         {
@@ -85,11 +102,11 @@ final class ClusterSessions
             {
                 epochs.put(clientId, epoch);
             }
-            return;
+            return false;
         }
         if (PENDING == known || known >= epoch)
         {
-            return;     // this node's unanswered claim is newer (log order), or the decision is an old one
+            return false;     // this node's unanswered claim is newer (log order), or the decision is an old one
         }
         epochs.removeKey(clientId);
         final Session session = state.sessions.get(clientId);
@@ -100,6 +117,7 @@ final class ClusterSessions
             disconnector.close(connection, ReasonCode.SESSION_TAKEN_OVER,
                 "the client id connected to node " + owner + " of the cluster");
         }
+        return true;
     }
 
     /**

@@ -15,6 +15,7 @@ import io.ringmq.core.session.ClientConnection;
 import io.ringmq.core.session.Delivery;
 import io.ringmq.core.session.Message;
 import io.ringmq.core.session.Session;
+import io.ringmq.core.session.SessionTransit;
 import io.ringmq.core.status.LogText;
 import io.ringmq.core.status.RateLimitedLog;
 import org.agrona.DirectBuffer;
@@ -350,6 +351,10 @@ final class InboundPublish
         {
             return NO_MATCH;
         }
+        if (state.sessionsInTransit > 0)
+        {
+            skipOtherSideOfCut(source, count);
+        }
         if (source.qos > 0)
         {
             for (int i = 0; i < count; i++)
@@ -389,6 +394,23 @@ final class InboundPublish
             }
         }
         return durable ? ROUTED : JOURNAL_FULL;
+    }
+
+    /**
+     * A session moving between nodes takes a message only on its side of the origin's cut ({@link SessionHandoff}):
+     * the other copy of the session takes it.
+     */
+    private void skipOtherSideOfCut(final PublishSource source, final int count)
+    {
+        final int origin = source.originNode < 0 ? state.cluster.nodeId() : source.originNode;
+        for (int i = 0; i < count; i++)
+        {
+            final SessionTransit transit = collector.sessions[i].transit();
+            if (null != transit && !transit.admits(origin))
+            {
+                collector.qos[i] = DROPPED;
+            }
+        }
     }
 
     private boolean hasJournaledTarget(final PublishSource source, final int count)
@@ -663,6 +685,11 @@ final class InboundPublish
                     forwarded.originNode());
                 return;
             }
+            if (forwarded.handoff())
+            {
+                state.handoff.onRecord(forwarded, frame, length);
+                return;
+            }
         }
         if (!sourceFromCluster(frame, length, false))
         {
@@ -670,6 +697,7 @@ final class InboundPublish
         }
         final int origin = forwarded.originNode();
         final long sequence = forwarded.originSequence();
+        source.originNode = origin;
         final int qos = source.qos;
         routeForwarded(frame);
         if (qos > 0)
@@ -810,6 +838,34 @@ final class InboundPublish
             forwarded.propertiesLength(), forwarded.payloadOffset(), forwarded.payloadLength(), forwarded.qos(),
             retained || forwarded.retain(), forwarded.expirySeconds());
         return true;
+    }
+
+    /**
+     * The message of a delivery another node handed over with its session ({@link SessionHandoff}), stored: in the
+     * journal for a persistent session, on the heap otherwise.
+     *
+     * @param journaled whether the session is persistent here.
+     * @return the message, or null if it is malformed or the journal is full (counted and logged).
+     */
+    Message handedOverMessage(final DirectBuffer frame, final int length, final boolean journaled)
+    {
+        if (!sourceFromCluster(frame, length, false))
+        {
+            return null;
+        }
+        if (journaled && state.journal.enabled())
+        {
+            final long position = appendMessage(source, source.retain ? JournalDescriptor.FLAG_RETAIN : 0);
+            if (position < 0)
+            {
+                state.counters.refusedJournalFull++;
+                LOG.warn("a message of a session handed over by node {} could not be journaled (journal full)",
+                    forwarded.originNode());
+                return null;
+            }
+            source.storedAt(position);
+        }
+        return source.message();
     }
 
     /** Drop the references of the last fan-out (also after an exception), so sessions can be collected. */

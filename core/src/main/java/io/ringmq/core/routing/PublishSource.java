@@ -30,6 +30,8 @@ final class PublishSource implements MessageParts
     boolean retain;
     long expiryDeadlineNs;
     Session publisher;
+    /** The node a forwarded message was published on, -1 for this node's own. */
+    int originNode = -1;
     private final Journal journal;
     private Message message;
     private boolean hashed;
@@ -45,6 +47,7 @@ final class PublishSource implements MessageParts
         message = null;
         hashed = false;
         publisher = null;
+        originNode = -1;
     }
 
     /**

@@ -110,6 +110,7 @@ public final class Router implements EventHandler<RingEvent>
         this.publishes = new InboundPublish(state);
         this.subscriptions = new Subscriptions(state);
         this.sessionLifecycle = new SessionLifecycle(state, publishes);
+        state.handoff.frameHandler(this::onFrame);
         this.admin = new RouterAdmin(state, sessionLifecycle, subscriptions, publishes);
         this.sysTopics = new SysTopics(config.sysIntervalSeconds(), state.counters, transportStats,
             publishes::publishInternal, state.sessions::size, state.retained::size, state.trie::subscriptionCount,
@@ -367,6 +368,10 @@ public final class Router implements EventHandler<RingEvent>
         {
             return;
         }
+        if (connection.state() == ClientConnection.NEW && state.handoff.keepEarlyFrame(connection, frame, length))
+        {
+            return;     // its CONNACK waits for the cluster's session directory: handled after it
+        }
         final int type = (frame.getByte(0) >> 4) & 0x0F;
         if (connection.state() == ClientConnection.NEW && type != PacketType.CONNECT)
         {
@@ -437,6 +442,7 @@ public final class Router implements EventHandler<RingEvent>
         state.timers.poll(state.nowNs, sessionLifecycle);
         state.routeConfirmations.onTick(state.nowNs);
         state.cluster.onTick();
+        state.handoff.onTick();
         state.ackHold.onTick(state.nowNs);
         sysTopics.onTick(state.nowNs);
         state.snapshots.onTick(state.nowNs);

@@ -2,6 +2,7 @@ package io.ringmq.core.routing;
 
 import io.ringmq.auth.Decision;
 import io.ringmq.auth.TopicPermissions;
+import io.ringmq.core.cluster.ClusterLink;
 import io.ringmq.core.codec.AuthPacket;
 import io.ringmq.core.codec.ConnackPacket;
 import io.ringmq.core.codec.ConnectDecoder;
@@ -58,6 +59,7 @@ final class SessionLifecycle implements SessionTimers.Handler
         this.state = state;
         this.publishes = publishes;
         this.source = new PublishSource(state.journal);
+        state.handoff = new SessionHandoff(state, this, publishes);
     }
 
     @Override
@@ -167,7 +169,8 @@ final class SessionLifecycle implements SessionTimers.Handler
                 connect.willQos(), connect.willRetain(), -1), connect.willDelayIntervalSeconds(),
                 connect.willMessageExpirySeconds());
         }
-        if (!refusedWhileCutOff(connection, clientId))
+        if (!refusedWhileCutOff(connection, clientId) &&
+            !state.handoff.defer(connection, connect, clientId, assignedId, permissions, auth))
         {
             acceptConnect(connection, connect, clientId, assignedId, permissions, auth);
         }
@@ -269,7 +272,7 @@ final class SessionLifecycle implements SessionTimers.Handler
      * Second half of CONNECT, after the packet, client id, authentication and will were accepted: take over or
      * create the session, negotiate the limits and answer with CONNACK.
      */
-    private void acceptConnect(
+    void acceptConnect(
         final ClientConnection connection, final ConnectPacket connect, final String clientId, final String assignedId,
         final TopicPermissions permissions, final AuthOutcome auth)
     {
@@ -460,6 +463,7 @@ final class SessionLifecycle implements SessionTimers.Handler
     void onConnectionClosed(final long connectionId, final int reason)
     {
         state.directory.remove(connectionId);  // closed before CONNECT: nobody else removes it
+        state.handoff.onConnectionClosed(connectionId);
         final ClientConnection connection = state.connections.remove(connectionId);
         if (null != connection && connection.state() != ClientConnection.CLOSING)
         {
@@ -572,36 +576,106 @@ final class SessionLifecycle implements SessionTimers.Handler
     }
 
     /**
-     * The cluster's session directory decided who owns a client id (a {@code CLUSTER_SESSION} ring event): a local
-     * connection that lost it is closed (0x8E).
+     * The cluster's session directory decided who owns a client id, or a moving session's cut (a
+     * {@code CLUSTER_SESSION} ring event; {@link SessionHandoff}).
      */
     void onClusterOwner(final DirectBuffer frame, final int length, final long epoch)
     {
-        if (length < 2 * Integer.BYTES)
+        if (length < ClusterLink.SESSION_FRAME_HEADER)
         {
             state.counters.routerErrors++;
             return;
         }
         final int owner = frame.getInt(0, ByteOrder.LITTLE_ENDIAN);
-        final String clientId = frame.getStringWithoutLengthUtf8(2 * Integer.BYTES, length - 2 * Integer.BYTES);
-        state.clusterSessions.onOwner(clientId, owner, epoch, state.disconnector);
+        final int other = frame.getInt(Integer.BYTES, ByteOrder.LITTLE_ENDIAN);
+        final int kind = frame.getInt(2 * Integer.BYTES, ByteOrder.LITTLE_ENDIAN);
+        final String clientId = frame.getStringWithoutLengthUtf8(ClusterLink.SESSION_FRAME_HEADER,
+            length - ClusterLink.SESSION_FRAME_HEADER);
+        state.handoff.onSessionEvent(kind, clientId, owner, other, epoch);
+    }
+
+    /**
+     * A session ends on this node but not for the cluster: a clean start on another node ended it (its will is
+     * published), or it moved to another node ({@code moved}: no will, its shared deliveries go with it).
+     */
+    void endSession(final Session session, final boolean moved)
+    {
+        dropSession(session, false, moved);
+    }
+
+    /**
+     * A session arriving from another node, empty so far, in place of any stale copy here (one recovered from the
+     * journal after the client moved away).
+     *
+     * @return the session, or null if it cannot be stored (journal full, or a live connection holds the id here).
+     */
+    Session freshSession(final String clientId, final long expirySeconds)
+    {
+        final Session stale = state.sessions.get(clientId);
+        if (null != stale)
+        {
+            if (null != stale.connection())
+            {
+                return null;
+            }
+            dropSession(stale, false, true);
+        }
+        final Session session = new Session(clientId, state.tally);
+        session.expiryIntervalSeconds(expirySeconds);
+        if (state.journal.enabled() && expirySeconds > 0)
+        {
+            session.journalId(state.nextJournalId++);
+            if (state.journal.appendSession(session.journalId(), expirySeconds, clientId) < 0)
+            {
+                session.journalId(0);
+                state.counters.refusedJournalFull++;
+                return null;
+            }
+        }
+        state.sessions.put(clientId, session);
+        return session;
+    }
+
+    /** A session without a connection (one that arrived from another node, or stayed here): its expiry runs. */
+    void offline(final Session session)
+    {
+        final long expiry = session.expiryIntervalSeconds();
+        if (null == session.connection() && expiry != Session.NEVER_EXPIRES)
+        {
+            state.timers.scheduleExpiry(session, state.nowNs + expiry * NANOS_PER_SECOND);
+        }
     }
 
     void destroySession(final Session session)
+    {
+        dropSession(session, true, false);
+    }
+
+    /**
+     * @param release release the session in the cluster's directory (it ends cluster-wide).
+     * @param moved   it continues on another node: no will, its shared-subscription deliveries go with it.
+     */
+    private void dropSession(final Session session, final boolean release, final boolean moved)
     {
         for (final Subscription subscription : session.subscriptions().values())
         {
             state.unsubscribe(subscription.filter(), subscription);
         }
         session.subscriptions().clear();
-        redistributeShared(session);
+        if (!moved)
+        {
+            redistributeShared(session);
+        }
         if (session.inflightCount() > 0)
         {
             session.inflight().clear();
         }
         session.clearQueue();
         state.sessions.remove(session.clientId(), session);
-        state.clusterSessions.onSessionEnded(session.clientId());
+        if (release)
+        {
+            state.clusterSessions.onSessionEnded(session.clientId());
+        }
         if (0 != session.journalId())
         {
             state.journal.appendSessionEnd(session.journalId());
@@ -611,9 +685,11 @@ final class SessionLifecycle implements SessionTimers.Handler
         final SessionTimers.PendingWill pendingWill = state.timers.removeWill(session.clientId());
         if (null != pendingWill)
         {
-            publishes.publishWill(pendingWill.will, pendingWill.willExpirySeconds);
+            if (!moved)
+            {
+                publishes.publishWill(pendingWill.will, pendingWill.willExpirySeconds);
+            }
             journalWillClear(session.clientId());
         }
     }
-
 }

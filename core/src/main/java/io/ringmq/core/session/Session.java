@@ -70,6 +70,8 @@ public final class Session
 
     /** The broker-wide sums this session's queue and journal id count in (a scratch one during recovery). */
     private SessionTally tally;
+    /** Set while the session moves between the nodes of a cluster, else null. */
+    private SessionTransit transit;
 
     /**
      * @param clientId client identifier.
@@ -421,6 +423,30 @@ public final class Session
             }
         }
         return 0;
+    }
+
+    /** @return where the packet id search starts: handed over with the session when it moves to another node. */
+    public int packetIdCursor()
+    {
+        return nextPacketId;
+    }
+
+    /** @param next where the packet id search starts, 1..65535. */
+    public void packetIdCursor(final int next)
+    {
+        this.nextPacketId = next < 1 || next > 65535 ? 1 : next;
+    }
+
+    /** @return the session's move between nodes while it moves, else null. */
+    public SessionTransit transit()
+    {
+        return transit;
+    }
+
+    /** @param transit the session's move between nodes, or null once it ended. */
+    public void transit(final SessionTransit transit)
+    {
+        this.transit = transit;
     }
 
     private void drop(final int reason)

@@ -34,6 +34,15 @@ public final class BrokerCounters
     public long acksBeforeForwardTaken;
     /** Waits for a live node's forward acknowledgements that timed out, their publishers released (cluster). */
     public long forwardAckTimeouts;
+    /** Sessions this node handed over to another node whose client resumed them there (cluster). */
+    public long sessionsHandedOut;
+    /** Sessions this node took over from another node (cluster). */
+    public long sessionsHandedIn;
+    /**
+     * Session hand-offs that failed or were refused: a resume refused (0x88) because the session's node is down or did
+     * not answer, a hand-off cut short by a node going down or a timeout (cluster).
+     */
+    public long handoffsFailed;
     /** Connections refused (0x88) while the node could not reach the cluster's control plane (cluster). */
     public long refusedClusterUnreachable;
     /** Connects, publishes and subscriptions refused because the journal was full (v5 0x97). */

@@ -29,6 +29,9 @@ public final class RouterSnapshot
     private final long forwardAckTimeouts;
     private final long acksBeforeForwardTaken;
     private final long refusedClusterUnreachable;
+    private final long sessionsHandedOut;
+    private final long sessionsHandedIn;
+    private final long handoffsFailed;
     private final long slowSessionsStalled;
     private final long refusedJournalFull;
     private final long refusedRetainedFull;
@@ -91,6 +94,9 @@ public final class RouterSnapshot
         this.forwardAckTimeouts = counters.forwardAckTimeouts;
         this.acksBeforeForwardTaken = counters.acksBeforeForwardTaken;
         this.refusedClusterUnreachable = counters.refusedClusterUnreachable;
+        this.sessionsHandedOut = counters.sessionsHandedOut;
+        this.sessionsHandedIn = counters.sessionsHandedIn;
+        this.handoffsFailed = counters.handoffsFailed;
         this.slowSessionsStalled = counters.slowSessionsStalled;
         this.refusedJournalFull = counters.refusedJournalFull;
         this.refusedRetainedFull = counters.refusedRetainedFull;
@@ -192,6 +198,24 @@ public final class RouterSnapshot
     public long refusedClusterUnreachable()
     {
         return refusedClusterUnreachable;
+    }
+
+    /** @return sessions handed over to another node whose client resumed them there. */
+    public long sessionsHandedOut()
+    {
+        return sessionsHandedOut;
+    }
+
+    /** @return sessions taken over from another node. */
+    public long sessionsHandedIn()
+    {
+        return sessionsHandedIn;
+    }
+
+    /** @return session hand-offs refused or cut short. */
+    public long handoffsFailed()
+    {
+        return handoffsFailed;
     }
 
     /** @return backed-up sessions that held their publishers for the maximum delay. */

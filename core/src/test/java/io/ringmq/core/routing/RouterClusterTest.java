@@ -352,11 +352,12 @@ class RouterClusterTest
     private void owner(final String clientId, final int owner, final int previousOwner, final long epoch)
     {
         final byte[] id = clientId.getBytes(StandardCharsets.UTF_8);
-        final org.agrona.MutableDirectBuffer frame =
-            harness.event.frame(RingEvent.CLUSTER_SESSION, epoch, -1, 8 + id.length, System.nanoTime());
+        final org.agrona.MutableDirectBuffer frame = harness.event.frame(RingEvent.CLUSTER_SESSION, epoch, -1,
+            ClusterLink.SESSION_FRAME_HEADER + id.length, System.nanoTime());
         frame.putInt(0, owner, java.nio.ByteOrder.LITTLE_ENDIAN);
         frame.putInt(4, previousOwner, java.nio.ByteOrder.LITTLE_ENDIAN);
-        frame.putBytes(8, id);
+        frame.putInt(8, ClusterLink.SESSION_OWNER, java.nio.ByteOrder.LITTLE_ENDIAN);
+        frame.putBytes(ClusterLink.SESSION_FRAME_HEADER, id);
         harness.router.onEvent(harness.event, harness.sequence++, true);
     }
 
@@ -688,6 +689,7 @@ class RouterClusterTest
             harness = new RouterHarness(new BrokerConfig().sysIntervalSeconds(0), journal);
             harness.router.clusterLink(link());
             harness.connect(SUB, "persistent", MqttVersion.MQTT_5, false, 3600);
+            owner("persistent", SELF, -1, 1);   // a resume's CONNACK waits for the directory
             harness.subscribe(SUB, MqttVersion.MQTT_5, 1, 0, new TopicSubscription("f/+", 1));
             journal.log().force(journal.log().position());
             harness.synced();
@@ -706,6 +708,7 @@ class RouterClusterTest
     void shouldRefuseNewClientIdsButServeItsOwnWhileCutOffFromTheControlPlane()
     {
         harness.connect(SUB, "mine", MqttVersion.MQTT_5, false, 3600);
+        owner("mine", SELF, -1, 1);     // a resume's CONNACK waits for the directory
         harness.closed(SUB);            // offline, its session kept here: this node claimed the id
         harness.drain();
 

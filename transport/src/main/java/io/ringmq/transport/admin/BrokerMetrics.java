@@ -98,6 +98,13 @@ public final class BrokerMetrics
         routerCounter("ringmq_cluster_connects_refused",
             "connections refused (0x88) while the node could not reach the cluster's control plane",
             RouterSnapshot::refusedClusterUnreachable);
+        routerCounter("ringmq_cluster_sessions_handed_out",
+            "sessions handed over to another node whose client resumed them there", RouterSnapshot::sessionsHandedOut);
+        routerCounter("ringmq_cluster_sessions_handed_in", "sessions taken over from another node",
+            RouterSnapshot::sessionsHandedIn);
+        routerCounter("ringmq_cluster_handoffs_failed",
+            "session resumes refused (0x88: the session's node is down or did not answer) or hand-offs cut short",
+            RouterSnapshot::handoffsFailed);
         routerCounter("ringmq_sessions_stalled", "backed-up sessions that held their publishers for the maximum delay",
             RouterSnapshot::slowSessionsStalled);
         CounterWithCallback.builder().name("ringmq_messages_dropped")

@@ -1,0 +1,855 @@
+package io.ringmq.core.routing;
+
+import io.ringmq.auth.TopicPermissions;
+import io.ringmq.core.cluster.ClusterLink;
+import io.ringmq.core.cluster.ForwardCodec;
+import io.ringmq.core.cluster.HandoffCodec;
+import io.ringmq.core.codec.ConnectPacket;
+import io.ringmq.core.codec.TopicValidator;
+import io.ringmq.core.journal.JournalDescriptor;
+import io.ringmq.core.protocol.ReasonCode;
+import io.ringmq.core.session.AuthOutcome;
+import io.ringmq.core.session.ClientConnection;
+import io.ringmq.core.session.Delivery;
+import io.ringmq.core.session.Message;
+import io.ringmq.core.session.Session;
+import io.ringmq.core.session.SessionTransit;
+import io.ringmq.core.session.Subscription;
+import io.ringmq.core.status.RateLimitedLog;
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.collections.IntHashSet;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteOrder;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A session follows its client to another node of the cluster ({@code cluster/DESIGN.md}, section 6).
+ * <p>
+ * <b>New owner (B)</b>: a client resumes a session (clean start 0) whose client id this node does not own: its
+ * CONNACK waits ({@link PendingConnect}, frames it sends meanwhile kept) while the directory decides. Nobody had the
+ * session, or this node did: the CONNECT proceeds. Another node that is up has it: that node hands it over
+ * ({@link Arrival}). The owner is down: refused with 0x88 (server unavailable), as the session comes back with its
+ * node. The arriving session takes its subscriptions first (this node announces its routes), then asks the control
+ * plane for the cut; it takes a message from a node only after that node's cut, and the previous owner's records
+ * (deliveries in flight with their packet ids, the queue, inbound QoS 2 packet ids) go before those. At the end it is
+ * journaled, the previous owner is told (DONE), and the CONNACK goes out with session present.
+ * <p>
+ * <b>Previous owner (A)</b>: the directory's hand-off closes the local connection (0x8E) and the session departs
+ * ({@link Departure}): its subscriptions go to B at once, it keeps taking the messages each node routed before that
+ * node's cut (every node sends a marker on its data-plane stream when it applies the cut), and once every node's cut
+ * is seen its whole state goes to B. It is dropped when B says DONE (no will: the client is connected to B).
+ * <p>
+ * <b>Bounds and failures</b>: at most {@link #MAX_PENDING_CONNECTS} waiting CONNECTs, {@link #MAX_EARLY_BYTES}
+ * bytes of early frames each; a CONNECT waits at most {@link #WAIT_NS} for the directory and the hand-off (then
+ * 0x88); a hand-off whose previous owner goes down or does not finish in time gives the ownership back to it (its
+ * session stays there); a departure whose new owner goes down, or does not answer DONE in time, keeps the session
+ * here. Every refusal and failure is counted and logged (rate-limited).
+ * <p>
+ * <b>Threading:</b> Router thread only.
+ */
+final class SessionHandoff
+{
+    /** Most CONNECTs waiting for the directory. */
+    static final int MAX_PENDING_CONNECTS = 10_000;
+    /** Most bytes a client may send between its CONNECT and its CONNACK while the CONNACK waits. */
+    static final int MAX_EARLY_BYTES = 64 * 1024;
+    /** Longest wait for the directory's answer, the cut's markers, the session's records or DONE. */
+    static final long WAIT_NS = 10_000_000_000L;
+    private static final Logger LOG = LoggerFactory.getLogger(SessionHandoff.class);
+
+    /** Replays a frame a client sent while its CONNACK waited (the Router's frame handler). */
+    interface FrameHandler
+    {
+        void onFrame(ClientConnection connection, org.agrona.MutableDirectBuffer frame, int length);
+    }
+
+    /** A CONNECT whose CONNACK waits for the directory (and the hand-off). */
+    static final class PendingConnect
+    {
+        final ClientConnection connection;
+        final ConnectPacket connect;
+        final String clientId;
+        final String assignedId;
+        final TopicPermissions permissions;
+        final AuthOutcome auth;
+        final long deadlineNs;
+        final ArrayList<byte[]> early = new ArrayList<>();
+        int earlyBytes;
+
+        PendingConnect(final ClientConnection connection, final ConnectPacket connect, final String clientId,
+            final String assignedId, final TopicPermissions permissions, final AuthOutcome auth, final long deadlineNs)
+        {
+            this.connection = connection;
+            this.connect = connect;
+            this.clientId = clientId;
+            this.assignedId = assignedId;
+            this.permissions = permissions;
+            this.auth = auth;
+            this.deadlineNs = deadlineNs;
+        }
+    }
+
+    /** A session leaving this node. */
+    static final class Departure
+    {
+        final Session session;
+        final byte[] id;
+        final long deadlineNs;
+        /** The nodes whose cut is awaited: the live peers when the hand-off began (the new owner's too). */
+        final long waitFor;
+        boolean localCut;
+        /** The deliveries to send once every cut is seen, and the next one to send; null before. */
+        Delivery[] toSend;
+        int next;
+        boolean ended;
+
+        Departure(final Session session, final long deadlineNs, final long waitFor)
+        {
+            this.session = session;
+            this.id = HandoffCodec.utf8(session.clientId());
+            this.deadlineNs = deadlineNs;
+            this.waitFor = waitFor;
+        }
+    }
+
+    /** A session arriving on this node. */
+    static final class Arrival
+    {
+        final int from;
+        final long epoch;
+        final long deadlineNs;
+        Session session;
+        /** The previous owner's queued deliveries, in order: they go before those routed here after the cuts. */
+        final ArrayDeque<Delivery> handed = new ArrayDeque<>();
+        int received;
+
+        Arrival(final int from, final long epoch, final long deadlineNs)
+        {
+            this.from = from;
+            this.epoch = epoch;
+            this.deadlineNs = deadlineNs;
+        }
+    }
+
+    private final BrokerState state;
+    private final SessionLifecycle lifecycle;
+    private final InboundPublish publishes;
+    private final HashMap<String, PendingConnect> pending = new HashMap<>();
+    private final Long2ObjectHashMap<PendingConnect> pendingByConnection = new Long2ObjectHashMap<>();
+    private final HashMap<String, Departure> departures = new HashMap<>();
+    private final HashMap<String, Arrival> arrivals = new HashMap<>();
+    private final HandoffCodec record = new HandoffCodec();
+    private final ExpandableArrayBuffer out = new ExpandableArrayBuffer(4096);
+    private final PublishSource source;
+    private final RateLimitedLog failures = new RateLimitedLog(10_000_000_000L);
+    private FrameHandler frames;
+
+    SessionHandoff(final BrokerState state, final SessionLifecycle lifecycle, final InboundPublish publishes)
+    {
+        this.state = state;
+        this.lifecycle = lifecycle;
+        this.publishes = publishes;
+        this.source = new PublishSource(state.journal);
+    }
+
+    /** @param frames replays the frames a client sent while its CONNACK waited. */
+    void frameHandler(final FrameHandler frames)
+    {
+        this.frames = frames;
+    }
+
+    /**
+     * A CONNECT accepted so far: in a cluster, a resume of a session this node does not own waits for the directory.
+     *
+     * @return true if the CONNECT waits (or was refused); false to accept it now.
+     */
+    boolean defer(final ClientConnection connection, final ConnectPacket connect, final String clientId,
+        final String assignedId, final TopicPermissions permissions, final AuthOutcome auth)
+    {
+        if (state.cluster.nodeId() < 0 || connect.cleanStart() || state.clusterSessions.owns(clientId))
+        {
+            return false;
+        }
+        final PendingConnect earlier = pending.remove(clientId);
+        if (null != earlier)
+        {
+            pendingByConnection.remove(earlier.connection.connectionId());
+            state.disconnector.refuseConnect(earlier.connection, ReasonCode.SESSION_TAKEN_OVER,
+                "another connection used this client id while the session was being resumed");
+        }
+        else if (pending.size() >= MAX_PENDING_CONNECTS)
+        {
+            state.counters.handoffsFailed++;
+            fail("a resume of '" + clientId + "' refused: " + MAX_PENDING_CONNECTS + " CONNECTs wait already");
+            state.disconnector.refuseConnect(connection, ReasonCode.SERVER_UNAVAILABLE,
+                "too many sessions are being resumed from other nodes");
+            return true;
+        }
+        final PendingConnect waiting = new PendingConnect(connection, connect, clientId, assignedId, permissions, auth,
+            state.nowNs + WAIT_NS);
+        pending.put(clientId, waiting);
+        pendingByConnection.put(connection.connectionId(), waiting);
+        if (null == earlier)
+        {
+            state.clusterSessions.claim(clientId, true);
+        }
+        return true;
+    }
+
+    /**
+     * A frame from a connection whose CONNACK waits is kept, to be handled after it.
+     *
+     * @return true if it was kept (or the connection refused past the bound).
+     */
+    boolean keepEarlyFrame(final ClientConnection connection, final DirectBuffer frame, final int length)
+    {
+        final PendingConnect waiting = pendingByConnection.get(connection.connectionId());
+        if (null == waiting)
+        {
+            return false;
+        }
+        if (waiting.earlyBytes + length > MAX_EARLY_BYTES)
+        {
+            drop(waiting);
+            state.disconnector.refuseConnect(connection, ReasonCode.QUOTA_EXCEEDED,
+                "more than " + MAX_EARLY_BYTES + " bytes sent before the CONNACK");
+            return true;
+        }
+        final byte[] copy = new byte[length];
+        frame.getBytes(0, copy);
+        waiting.early.add(copy);
+        waiting.earlyBytes += length;
+        return true;
+    }
+
+    /**
+     * The directory's answer or a cut (a {@code CLUSTER_SESSION} event; kinds in {@link ClusterLink}).
+     *
+     * @param other the previous owner, or for {@link ClusterLink#SESSION_OWNER_DOWN} this node.
+     */
+    void onSessionEvent(final int kind, final String clientId, final int owner, final int other, final long epoch)
+    {
+        final int self = state.cluster.nodeId();
+        switch (kind)
+        {
+            case ClusterLink.SESSION_OWNER -> onOwner(clientId, owner, other, epoch, self);
+            case ClusterLink.SESSION_HANDOFF -> onHandoff(clientId, owner, other, epoch, self);
+            case ClusterLink.SESSION_OWNER_DOWN ->
+            {
+                state.clusterSessions.forget(clientId);
+                final PendingConnect waiting = takePending(clientId);
+                if (null != waiting)
+                {
+                    state.counters.handoffsFailed++;
+                    refuse(waiting, "its session lives on node " + owner + ", which is down: it comes back with it");
+                }
+            }
+            case ClusterLink.SESSION_CUT -> onCut(clientId, owner, other, epoch, self);
+            default ->
+            {
+                state.counters.routerErrors++;
+                LOG.warn("unknown cluster session event kind {}", kind);
+            }
+        }
+    }
+
+    private void onOwner(final String clientId, final int owner, final int previous, final long epoch,
+        final int self)
+    {
+        final boolean lost = state.clusterSessions.onOwner(clientId, owner, epoch, state.disconnector);
+        if (owner == self)
+        {
+            final PendingConnect waiting = takePending(clientId);
+            if (null != waiting)
+            {
+                complete(waiting);
+            }
+        }
+        else if (previous == self && (lost || !state.clusterSessions.owns(clientId)))
+        {
+            // A clean start on another node: the session ends here (MQTT-3.1.2-4), its will too if one waits.
+            final Session session = state.sessions.get(clientId);
+            if (null != session && null == session.connection() && null == session.transit())
+            {
+                lifecycle.endSession(session, false);
+            }
+        }
+    }
+
+    private void onHandoff(final String clientId, final int owner, final int previous, final long epoch,
+        final int self)
+    {
+        if (owner == self)
+        {
+            state.clusterSessions.onOwner(clientId, owner, epoch, state.disconnector);
+            final Arrival earlier = arrivals.put(clientId, new Arrival(previous, epoch, state.nowNs + WAIT_NS));
+            if (null != earlier && null != earlier.session)
+            {
+                abortArrival(clientId, earlier, "a newer hand-off of the same session began");
+                arrivals.put(clientId, new Arrival(previous, epoch, state.nowNs + WAIT_NS));
+            }
+            return;
+        }
+        if (previous != self)
+        {
+            return;
+        }
+        final boolean ownedHere = state.clusterSessions.owns(clientId);
+        final boolean lost = state.clusterSessions.onOwner(clientId, owner, epoch, state.disconnector);
+        if (ownedHere && !lost)
+        {
+            return;     // this node claimed the id again since: its claim is the newer one
+        }
+        final Session session = state.sessions.get(clientId);
+        if (null == session || null != session.transit())
+        {
+            sendRecord(owner, HandoffCodec.END, epoch, HandoffCodec.utf8(clientId), -1, 0, 0, null, 0);
+            return;
+        }
+        depart(session, owner, epoch);
+    }
+
+    private void depart(final Session session, final int to, final long epoch)
+    {
+        if (null != session.connection())
+        {
+            state.disconnector.close(session.connection(), ReasonCode.SESSION_TAKEN_OVER,
+                "the client resumed its session on node " + to + " of the cluster");
+        }
+        session.transit(new SessionTransit(false, to, epoch));
+        state.sessionsInTransit++;
+        state.timers.cancelExpiry(session);
+        final Departure departure = new Departure(session, state.nowNs + WAIT_NS, state.cluster.peers());
+        departures.put(session.clientId(), departure);
+        sendSubscriptions(departure, to, epoch);
+    }
+
+    private void sendSubscriptions(final Departure departure, final int to, final long epoch)
+    {
+        final Map<String, Subscription> subscriptions = departure.session.subscriptions();
+        final ExpandableArrayBuffer body = new ExpandableArrayBuffer(256);
+        int at = 0;
+        for (final Subscription subscription : subscriptions.values())
+        {
+            final byte[] filter = HandoffCodec.utf8(subscription.filter());
+            body.putInt(at, filter.length, ByteOrder.LITTLE_ENDIAN);
+            body.putInt(at + 4, subscription.subscriptionId(), ByteOrder.LITTLE_ENDIAN);
+            body.putInt(at + 8, JournalDescriptor.subscriptionOptions(subscription.qos(), subscription.noLocal(),
+                subscription.retainAsPublished(), subscription.retainHandling()), ByteOrder.LITTLE_ENDIAN);
+            body.putBytes(at + HandoffCodec.SUBSCRIPTION_ENTRY_LENGTH, filter);
+            at += HandoffCodec.SUBSCRIPTION_ENTRY_LENGTH + filter.length;
+        }
+        final long expiry = departure.session.expiryIntervalSeconds();
+        if (!sendRecord(to, HandoffCodec.SUBSCRIPTIONS, epoch, departure.id, subscriptions.size(),
+            (int)(expiry >>> 32), (int)expiry, body, at))
+        {
+            fail("the subscriptions of '" + departure.session.clientId() + "' could not be sent to node " + to);
+        }
+    }
+
+    private void onCut(final String clientId, final int owner, final int previous, final long epoch, final int self)
+    {
+        final byte[] id = HandoffCodec.utf8(clientId);
+        if (self == previous)
+        {
+            final Departure departure = departures.get(clientId);
+            if (null != departure && departure.session.transit().epoch() == epoch)
+            {
+                departure.localCut = true;
+                departure.session.transit().cut(self);
+                progress(departure);
+            }
+        }
+        else
+        {
+            sendRecord(previous, HandoffCodec.MARKER, epoch, id, 0, 0, 0, null, 0);
+        }
+        if (self == owner)
+        {
+            final Arrival arrival = arrivals.get(clientId);
+            if (null != arrival && arrival.epoch == epoch && null != arrival.session)
+            {
+                arrival.session.transit().cut(self);
+            }
+        }
+        else
+        {
+            sendRecord(owner, HandoffCodec.MARKER, epoch, id, 0, 0, 0, null, 0);
+        }
+    }
+
+    /** A hand-off record from another node (a forwarded message with the hand-off flag). */
+    void onRecord(final ForwardCodec message, final DirectBuffer frame, final int length)
+    {
+        if (!record.wrap(message, frame))
+        {
+            state.counters.routerErrors++;
+            LOG.warn("a session hand-off record of {} bytes from node {} is malformed: dropped", length,
+                message.originNode());
+            return;
+        }
+        final String clientId = record.clientId();
+        final long epoch = record.epoch();
+        final int node = record.node();
+        switch (record.kind())
+        {
+            case HandoffCodec.MARKER -> onMarker(clientId, node, epoch);
+            case HandoffCodec.SUBSCRIPTIONS -> onSubscriptions(clientId, epoch);
+            case HandoffCodec.DELIVERY -> onDelivery(clientId, epoch, frame, length);
+            case HandoffCodec.END -> onEnd(clientId, epoch);
+            case HandoffCodec.DONE ->
+            {
+                final Departure departure = departures.get(clientId);
+                if (null != departure && departure.session.transit().epoch() == epoch)
+                {
+                    departures.remove(clientId);
+                    endTransit(departure.session);
+                    state.counters.sessionsHandedOut++;
+                    lifecycle.endSession(departure.session, true);
+                }
+            }
+            default ->
+            {
+                state.counters.routerErrors++;
+                LOG.warn("unknown session hand-off record kind {} from node {}", record.kind(), node);
+            }
+        }
+    }
+
+    private void onMarker(final String clientId, final int node, final long epoch)
+    {
+        final Departure departure = departures.get(clientId);
+        if (null != departure && departure.session.transit().epoch() == epoch)
+        {
+            departure.session.transit().cut(node);
+            progress(departure);
+        }
+        final Arrival arrival = arrivals.get(clientId);
+        if (null != arrival && arrival.epoch == epoch && null != arrival.session)
+        {
+            arrival.session.transit().cut(node);
+        }
+    }
+
+    private void onSubscriptions(final String clientId, final long epoch)
+    {
+        final Arrival arrival = arrivals.get(clientId);
+        if (null == arrival || arrival.epoch != epoch || null != arrival.session)
+        {
+            return;
+        }
+        final Session session = lifecycle.freshSession(clientId,
+            ((long)record.b() << 32) | (record.c() & 0xFFFF_FFFFL));
+        if (null == session)
+        {
+            abortArrival(clientId, arrival, "the journal is full");
+            return;
+        }
+        session.transit(new SessionTransit(true, arrival.from, epoch));
+        state.sessionsInTransit++;
+        arrival.session = session;
+        final DirectBuffer buffer = record.buffer();
+        int at = record.bodyOffset();
+        final int end = at + record.bodyLength();
+        for (int i = 0; i < record.a() && at + HandoffCodec.SUBSCRIPTION_ENTRY_LENGTH <= end; i++)
+        {
+            final int filterLength = buffer.getInt(at, ByteOrder.LITTLE_ENDIAN);
+            final int subscriptionId = buffer.getInt(at + 4, ByteOrder.LITTLE_ENDIAN);
+            final int options = buffer.getInt(at + 8, ByteOrder.LITTLE_ENDIAN);
+            at += HandoffCodec.SUBSCRIPTION_ENTRY_LENGTH;
+            if (filterLength < 1 || at + filterLength > end)
+            {
+                break;
+            }
+            final String filter = buffer.getStringWithoutLengthUtf8(at, filterLength);
+            at += filterLength;
+            resubscribe(session, filter, options, subscriptionId);
+        }
+        state.cluster.sessionCut(clientId, arrival.from, epoch);
+    }
+
+    private void resubscribe(final Session session, final String filter, final int options,
+        final int subscriptionId)
+    {
+        if (0 != session.journalId() && state.journal.appendSubscribe(session.journalId(), filter, options,
+            subscriptionId) < 0)
+        {
+            state.counters.refusedJournalFull++;
+        }
+        final Subscription subscription = new Subscription(session, filter, TopicValidator.isShared(filter));
+        subscription.options(options & JournalDescriptor.FLAG_QOS_MASK, 0 != (options & 0b100),
+            0 != (options & 0b1000), (options >> 4) & 0b11, subscriptionId);
+        session.subscriptions().put(filter, subscription);
+        state.subscribe(filter, subscription);
+    }
+
+    private void onDelivery(final String clientId, final long epoch, final DirectBuffer frame, final int length)
+    {
+        final Arrival arrival = arrivals.get(clientId);
+        if (null == arrival || arrival.epoch != epoch || null == arrival.session)
+        {
+            return;
+        }
+        final Session session = arrival.session;
+        final int deliveryState = record.a();
+        final int packetId = record.b();
+        final int deliveryQos = record.c() & 0b11;
+        final boolean retainFlag = 0 != (record.c() & 0b100);
+        final int[] ids = new int[Math.max(0, record.bodyLength() / Integer.BYTES)];
+        for (int i = 0; i < ids.length; i++)
+        {
+            ids[i] = record.buffer().getInt(record.bodyOffset() + i * Integer.BYTES, ByteOrder.LITTLE_ENDIAN);
+        }
+        final Message message = publishes.handedOverMessage(frame, length, 0 != session.journalId());
+        if (null == message)
+        {
+            return;     // counted and logged there
+        }
+        final Delivery delivery = new Delivery(message, deliveryQos, retainFlag, ids, ids.length, null);
+        arrival.received++;
+        if (0 != session.journalId() && message.logPosition() >= 0)
+        {
+            state.journal.appendEnqueue(session.journalId(), message.logPosition(), deliveryQos, retainFlag, ids,
+                ids.length);
+        }
+        if (Delivery.QUEUED == deliveryState || packetId < 1 || packetId > 65535)
+        {
+            arrival.handed.add(delivery);
+            return;
+        }
+        delivery.inflight(packetId, deliveryState);
+        session.inflight().put(packetId, delivery);
+        if (2 == deliveryQos && 0 != session.journalId() && message.logPosition() >= 0)
+        {
+            state.journal.appendOutQos2(session.journalId(), packetId, Delivery.AWAITING_COMP == deliveryState ?
+                JournalDescriptor.OUT_QOS2_RELEASED : JournalDescriptor.OUT_QOS2_SENT, message.logPosition());
+        }
+    }
+
+    private void onEnd(final String clientId, final long epoch)
+    {
+        final Arrival arrival = arrivals.get(clientId);
+        if (null == arrival || arrival.epoch != epoch)
+        {
+            return;
+        }
+        arrivals.remove(clientId);
+        final Session session = arrival.session;
+        if (record.a() >= 0 && null != session)
+        {
+            session.packetIdCursor(record.a());
+            final int inboundCount = Math.max(0, Math.min(record.c(), record.bodyLength() / Integer.BYTES));
+            for (int i = 0; i < inboundCount; i++)
+            {
+                final int packetId = record.buffer().getInt(record.bodyOffset() + i * Integer.BYTES,
+                    ByteOrder.LITTLE_ENDIAN);
+                session.inboundQos2().add(packetId);
+                if (0 != session.journalId())
+                {
+                    state.journal.appendInQos2(session.journalId(), packetId, -1);
+                }
+            }
+            // The previous owner's queue goes first: it holds what every node routed before its cut.
+            final ArrayList<Delivery> routedHere = new ArrayList<>(session.queue());
+            session.clearQueue();
+            for (final Delivery delivery : arrival.handed)
+            {
+                session.enqueue(delivery);
+            }
+            for (final Delivery delivery : routedHere)
+            {
+                session.enqueue(delivery);
+            }
+            endTransit(session);
+            if (arrival.received != record.b())
+            {
+                state.counters.handoffsFailed++;
+                fail("session '" + clientId + "' from node " + arrival.from + ": " + arrival.received + " of " +
+                    record.b() + " deliveries arrived");
+            }
+            state.counters.sessionsHandedIn++;
+        }
+        else if (null != session)
+        {
+            endTransit(session);
+        }
+        sendRecord(arrival.from, HandoffCodec.DONE, epoch, HandoffCodec.utf8(clientId), 0, 0, 0, null, 0);
+        final PendingConnect waiting = takePending(clientId);
+        if (null != waiting)
+        {
+            complete(waiting);
+        }
+        else if (null != session)
+        {
+            lifecycle.offline(session);
+        }
+    }
+
+    /** Every cut seen (or its node gone): the departing session's state goes to the new owner. */
+    private void progress(final Departure departure)
+    {
+        final Session session = departure.session;
+        final SessionTransit transit = session.transit();
+        final long missing = departure.waitFor & state.cluster.peers() & ~transit.cutSeen();
+        if (null == departure.toSend && (!departure.localCut || 0 != missing))
+        {
+            return;
+        }
+        if (null == departure.toSend)
+        {
+            final Delivery[] inflight = session.inflightCount() == 0 ? new Delivery[0] :
+                session.inflight().values().toArray(new Delivery[0]);
+            Arrays.sort(inflight, (x, y) -> Integer.compare(x.packetId(), y.packetId()));
+            final Delivery[] all = Arrays.copyOf(inflight, inflight.length + session.queuedCount());
+            int i = inflight.length;
+            for (final Delivery delivery : session.queue())
+            {
+                all[i++] = delivery;
+            }
+            departure.toSend = all;
+            transit.cutAll();   // from here this copy takes nothing more: the rest goes to the new owner
+        }
+        stream(departure);
+    }
+
+    private void stream(final Departure departure)
+    {
+        final Session session = departure.session;
+        final int to = session.transit().peer();
+        final long epoch = session.transit().epoch();
+        while (departure.next < departure.toSend.length)
+        {
+            final Delivery delivery = departure.toSend[departure.next];
+            final Message message = delivery.message();
+            source.reset();
+            if (message.isExpired(state.nowNs) || !source.from(message, null))
+            {
+                departure.next++;
+                continue;
+            }
+            final int length = HandoffCodec.deliveryLength(source, departure.id.length,
+                delivery.subscriptionIds().length);
+            out.checkLimit(length);
+            final int expirySeconds = message.expiryDeadlineNs() < 0 ? -1 : (int)Math.max(0, Math.min(
+                Integer.MAX_VALUE, (message.expiryDeadlineNs() - state.nowNs + 999_999_999L) / 1_000_000_000L));
+            HandoffCodec.encodeDelivery(out, 0, state.cluster.nodeId(), epoch, departure.id, source, message.qos(),
+                message.retain(), expirySeconds, delivery.state(), delivery.packetId(), delivery.qos(),
+                delivery.retain(), delivery.subscriptionIds());
+            if (!state.cluster.forward(1L << to, out, 0, length))
+            {
+                return;     // the link to the new owner is backed up: the tick sends the rest
+            }
+            departure.next++;
+        }
+        if (!departure.ended)
+        {
+            final IntHashSet inbound = session.inboundQos2();
+            final UnsafeBuffer body = new UnsafeBuffer(new byte[inbound.size() * Integer.BYTES]);
+            int count = 0;
+            for (final IntHashSet.IntIterator ids = inbound.iterator(); ids.hasNext(); count++)
+            {
+                body.putInt(count * Integer.BYTES, ids.nextValue(), ByteOrder.LITTLE_ENDIAN);
+            }
+            departure.ended = sendRecord(to, HandoffCodec.END, epoch, departure.id, session.packetIdCursor(),
+                departure.toSend.length, count, body, body.capacity());
+        }
+    }
+
+    /** Periodic: deadlines, nodes gone, departures whose link was backed up. */
+    void onTick()
+    {
+        if (!pending.isEmpty())
+        {
+            final Iterator<PendingConnect> waiting = pending.values().iterator();
+            while (waiting.hasNext())
+            {
+                final PendingConnect connect = waiting.next();
+                if (state.nowNs - connect.deadlineNs >= 0 && !arrivals.containsKey(connect.clientId))
+                {
+                    waiting.remove();
+                    pendingByConnection.remove(connect.connection.connectionId());
+                    state.counters.handoffsFailed++;
+                    refuse(connect, "the cluster's session directory did not answer in time");
+                }
+            }
+        }
+        if (!arrivals.isEmpty())
+        {
+            final long peers = state.cluster.peers();
+            for (final Map.Entry<String, Arrival> entry : new ArrayList<>(arrivals.entrySet()))
+            {
+                final Arrival arrival = entry.getValue();
+                if (0 == (peers & (1L << arrival.from)))
+                {
+                    abortArrival(entry.getKey(), arrival, "node " + arrival.from + " went down during the hand-off");
+                }
+                else if (state.nowNs - arrival.deadlineNs >= 0)
+                {
+                    abortArrival(entry.getKey(), arrival, "node " + arrival.from + " did not hand it over in time");
+                }
+            }
+        }
+        if (!departures.isEmpty())
+        {
+            final long peers = state.cluster.peers();
+            for (final Departure departure : new ArrayList<>(departures.values()))
+            {
+                final int to = departure.session.transit().peer();
+                if (0 == (peers & (1L << to)) || state.nowNs - departure.deadlineNs >= 0 && departure.ended)
+                {
+                    abortDeparture(departure, 0 == (peers & (1L << to)) ? "node " + to + " went down" :
+                        "node " + to + " did not confirm in time");
+                }
+                else if (state.nowNs - departure.deadlineNs >= 0 && null == departure.toSend)
+                {
+                    fail("session '" + departure.session.clientId() + "': not every node's cut arrived in time; " +
+                        "handed over without them");
+                    departure.localCut = true;
+                    departure.session.transit().cutAll();
+                    progress(departure);
+                }
+                else
+                {
+                    progress(departure);
+                }
+            }
+        }
+    }
+
+    private void abortArrival(final String clientId, final Arrival arrival, final String why)
+    {
+        arrivals.remove(clientId, arrival);
+        state.counters.handoffsFailed++;
+        fail("session '" + clientId + "' not taken over: " + why + "; its ownership goes back to node " +
+            arrival.from);
+        if (null != arrival.session)
+        {
+            endTransit(arrival.session);
+            lifecycle.endSession(arrival.session, true);
+        }
+        state.clusterSessions.forget(clientId);
+        state.cluster.giveBackSession(clientId, arrival.from, arrival.epoch);
+        final PendingConnect waiting = takePending(clientId);
+        if (null != waiting)
+        {
+            refuse(waiting, "its session could not be taken over from node " + arrival.from + ": " + why);
+        }
+    }
+
+    private void abortDeparture(final Departure departure, final String why)
+    {
+        departures.remove(departure.session.clientId());
+        state.counters.handoffsFailed++;
+        fail("session '" + departure.session.clientId() + "' not handed over: " + why + "; it stays on this node");
+        endTransit(departure.session);
+        lifecycle.offline(departure.session);
+    }
+
+    private void endTransit(final Session session)
+    {
+        if (null != session.transit())
+        {
+            session.transit(null);
+            state.sessionsInTransit--;
+        }
+    }
+
+    private void complete(final PendingConnect waiting)
+    {
+        final ClientConnection connection = waiting.connection;
+        if (state.connections.get(connection.connectionId()) != connection ||
+            connection.state() != ClientConnection.NEW)
+        {
+            return;     // the client went away meanwhile: its session stays, offline
+        }
+        lifecycle.acceptConnect(connection, waiting.connect, waiting.clientId, waiting.assignedId,
+            waiting.permissions, waiting.auth);
+        for (final byte[] frame : waiting.early)
+        {
+            if (connection.state() != ClientConnection.CONNECTED)
+            {
+                break;
+            }
+            frames.onFrame(connection, new UnsafeBuffer(frame), frame.length);
+        }
+    }
+
+    /** Refuse a waiting CONNECT (0x88); the caller counted the failure. */
+    private void refuse(final PendingConnect waiting, final String why)
+    {
+        state.disconnector.refuseConnect(waiting.connection, ReasonCode.SERVER_UNAVAILABLE, why);
+    }
+
+    private PendingConnect takePending(final String clientId)
+    {
+        final PendingConnect waiting = pending.remove(clientId);
+        if (null != waiting)
+        {
+            pendingByConnection.remove(waiting.connection.connectionId());
+        }
+        return waiting;
+    }
+
+    private void drop(final PendingConnect waiting)
+    {
+        pending.remove(waiting.clientId, waiting);
+        pendingByConnection.remove(waiting.connection.connectionId());
+    }
+
+    /** The connection closed: a CONNECT of it that waits is forgotten (its session, if it moves here, stays). */
+    void onConnectionClosed(final long connectionId)
+    {
+        final PendingConnect waiting = pendingByConnection.remove(connectionId);
+        if (null != waiting)
+        {
+            pending.remove(waiting.clientId, waiting);
+        }
+    }
+
+    private boolean sendRecord(final int to, final int kind, final long epoch, final byte[] id, final int a,
+        final int b, final int c, final DirectBuffer body, final int bodyLength)
+    {
+        if (to < 0 || 0 == (state.cluster.peers() & (1L << to)))
+        {
+            return false;
+        }
+        final int length = HandoffCodec.length(id.length, bodyLength);
+        out.checkLimit(length);
+        HandoffCodec.encode(out, 0, kind, state.cluster.nodeId(), epoch, id, a, b, c, body, bodyLength);
+        return state.cluster.forward(1L << to, out, 0, length);
+    }
+
+    private void fail(final String what)
+    {
+        final long due = failures.onEvent(state.nowNs);
+        if (due > 0)
+        {
+            LOG.warn("cluster: {} session hand-off problem(s) since the last report, the last: {}", due, what);
+        }
+    }
+
+    /** @return CONNECTs waiting for the directory (for tests). */
+    int pendingConnects()
+    {
+        return pending.size();
+    }
+
+    /** @return the sessions leaving and arriving (for tests). */
+    List<String> inTransit()
+    {
+        final ArrayList<String> ids = new ArrayList<>(departures.keySet());
+        ids.addAll(arrivals.keySet());
+        return ids;
+    }
+}

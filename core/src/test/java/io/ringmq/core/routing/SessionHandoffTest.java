@@ -1,0 +1,283 @@
+package io.ringmq.core.routing;
+
+import io.ringmq.core.cluster.ClusterLink;
+import io.ringmq.core.cluster.ForwardCodec;
+import io.ringmq.core.codec.PublishDecoder;
+import io.ringmq.core.codec.TopicSubscription;
+import io.ringmq.core.config.BrokerConfig;
+import io.ringmq.core.protocol.MqttVersion;
+import io.ringmq.core.protocol.PacketType;
+import io.ringmq.core.ring.RingEvent;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Two Routers as two nodes of a cluster, their data plane a queue each way and the control plane played by the test
+ * in log order: a session resumed on the other node moves with its deliveries in flight, its queue and its inbound
+ * QoS 2 packet ids, and every message published around the move reaches it once.
+ */
+class SessionHandoffTest
+{
+    private static final int A = 1;
+    private static final int B = 2;
+    private static final long DEV = 10;
+    private static final long PUB = 11;
+
+    /** One node: its Router, what it sent the other node, what it told the control plane. */
+    private static final class Node
+    {
+        final int id;
+        final RouterHarness harness = new RouterHarness(new BrokerConfig().sysIntervalSeconds(0));
+        final ArrayDeque<byte[]> toPeer = new ArrayDeque<>();
+        final List<String> commands = new ArrayList<>();
+        long peers;
+
+        Node(final int id)
+        {
+            this.id = id;
+            harness.router.clusterLink(new ClusterLink()
+            {
+                @Override
+                public int nodeId()
+                {
+                    return id;
+                }
+
+                @Override
+                public void onLocalFilterAdded(final String filter)
+                {
+                    commands.add("+" + filter);
+                }
+
+                @Override
+                public void onLocalFilterRemoved(final String filter)
+                {
+                    commands.add("-" + filter);
+                }
+
+                @Override
+                public boolean forward(final long nodes, final DirectBuffer message, final int offset,
+                    final int length)
+                {
+                    final byte[] copy = new byte[length];
+                    message.getBytes(offset, copy);
+                    final ForwardCodec codec = new ForwardCodec();
+                    assertTrue(codec.wrap(new UnsafeBuffer(copy), 0, length));
+                    if (!codec.forwardAck() && !codec.routeApplied())
+                    {
+                        toPeer.add(copy);
+                    }
+                    return true;
+                }
+
+                @Override
+                public long peers()
+                {
+                    return peers;
+                }
+
+                @Override
+                public void claimSession(final String clientId)
+                {
+                    commands.add("claim " + clientId);
+                }
+
+                @Override
+                public void claimSession(final String clientId, final boolean resume)
+                {
+                    commands.add((resume ? "resume " : "claim ") + clientId);
+                }
+
+                @Override
+                public void sessionCut(final String clientId, final int previousOwner, final long epoch)
+                {
+                    commands.add("cut " + clientId + " " + previousOwner + " " + epoch);
+                }
+
+                @Override
+                public void giveBackSession(final String clientId, final int to, final long epoch)
+                {
+                    commands.add("give-back " + clientId + " " + to + " " + epoch);
+                }
+
+                @Override
+                public void releaseSession(final String clientId, final long epoch)
+                {
+                    commands.add("release " + clientId);
+                }
+
+                @Override
+                public int maxRetainedLength()
+                {
+                    return Integer.MAX_VALUE;
+                }
+
+                @Override
+                public boolean retain(final DirectBuffer message, final int offset, final int length)
+                {
+                    return true;
+                }
+            });
+        }
+
+        /** The control plane's session event, as the cluster link puts it on the ring. */
+        void session(final int kind, final String clientId, final int owner, final int other, final long epoch)
+        {
+            final byte[] id = clientId.getBytes(StandardCharsets.UTF_8);
+            final org.agrona.MutableDirectBuffer frame = harness.event.frame(RingEvent.CLUSTER_SESSION, epoch, -1,
+                ClusterLink.SESSION_FRAME_HEADER + id.length, System.nanoTime());
+            frame.putInt(0, owner, ByteOrder.LITTLE_ENDIAN);
+            frame.putInt(4, other, ByteOrder.LITTLE_ENDIAN);
+            frame.putInt(8, kind, ByteOrder.LITTLE_ENDIAN);
+            frame.putBytes(ClusterLink.SESSION_FRAME_HEADER, id);
+            harness.router.onEvent(harness.event, harness.sequence++, true);
+        }
+
+        void route(final String filter, final long nodes)
+        {
+            final byte[] bytes = filter.getBytes(StandardCharsets.UTF_8);
+            harness.event.frame(RingEvent.CLUSTER_ROUTE, nodes, -1, bytes.length, System.nanoTime())
+                .putBytes(0, bytes);
+            harness.router.onEvent(harness.event, harness.sequence++, true);
+        }
+
+        /** Everything this node sent the other, delivered there in order. */
+        void flushTo(final Node peer)
+        {
+            while (!toPeer.isEmpty())
+            {
+                final byte[] message = toPeer.poll();
+                peer.harness.event.frame(RingEvent.FORWARDED, 0, -1, message.length, System.nanoTime())
+                    .putBytes(0, message);
+                peer.harness.router.onEvent(peer.harness.event, peer.harness.sequence++, true);
+            }
+        }
+    }
+
+    private final Node a = new Node(A);
+    private final Node b = new Node(B);
+
+    private static List<String> publishes(final List<RouterHarness.Out> out, final List<Integer> packetIds,
+        final List<Boolean> dups)
+    {
+        final List<String> payloads = new ArrayList<>();
+        for (final RouterHarness.Out record : out)
+        {
+            final PublishDecoder decoder = new PublishDecoder().fromServer(true)
+                .wrap(new UnsafeBuffer(record.body()), 0, record.body().length, MqttVersion.MQTT_5);
+            payloads.add(new String(record.body(), decoder.payloadOffset(), decoder.payloadLength(),
+                StandardCharsets.UTF_8));
+            packetIds.add(decoder.packetId());
+            dups.add(decoder.dup());
+        }
+        return payloads;
+    }
+
+    @Test
+    void shouldMoveASessionWithItsInflightQueuedAndInboundQos2StateAndLoseNothingAroundTheCut()
+    {
+        a.peers = 1L << B;
+        b.peers = 1L << A;
+        // On A: dev resumes nothing (nobody owns it), subscribes, gets two messages it never acknowledges, leaves
+        // a QoS 2 publish of its own unreleased, and goes away; two more messages queue for it.
+        a.harness.connect(DEV, "dev", MqttVersion.MQTT_5, false, 3600);
+        assertEquals(List.of("resume dev"), a.commands);
+        assertTrue(a.harness.drain(DEV, PacketType.CONNACK).isEmpty(), "the CONNACK waits for the directory");
+        a.session(ClusterLink.SESSION_OWNER, "dev", A, -1, 1);
+        assertEquals(1, a.harness.drain(DEV, PacketType.CONNACK).size());
+        a.harness.subscribe(DEV, MqttVersion.MQTT_5, 1, 0, new TopicSubscription("t/#", 2));
+        a.harness.connect(PUB, "pub", MqttVersion.MQTT_5, true, 0);
+        a.harness.publish(PUB, MqttVersion.MQTT_5, "t/1", "m1", 1, 1);
+        a.harness.publish(PUB, MqttVersion.MQTT_5, "t/2", "m2", 2, 2);
+        a.harness.publish(DEV, MqttVersion.MQTT_5, "elsewhere", "mine", 2, 7);
+        final List<Integer> idsOnA = new ArrayList<>();
+        assertEquals(List.of("m1", "m2"), publishes(a.harness.drain(DEV, PacketType.PUBLISH), idsOnA,
+            new ArrayList<>()));
+        a.harness.closed(DEV);
+        a.harness.publish(PUB, MqttVersion.MQTT_5, "t/3", "m3", 1, 3);
+        a.harness.publish(PUB, MqttVersion.MQTT_5, "t/4", "m4", 2, 4);
+        a.harness.drain();
+
+        // The client resumes on B: B claims, the directory hands the session over from A.
+        b.harness.connect(DEV, "dev", MqttVersion.MQTT_5, false, 3600);
+        assertEquals(List.of("resume dev"), b.commands);
+        b.session(ClusterLink.SESSION_HANDOFF, "dev", B, A, 2);
+        a.session(ClusterLink.SESSION_HANDOFF, "dev", B, A, 2);
+        a.flushTo(b);
+        assertTrue(b.commands.containsAll(List.of("+t/#", "cut dev 1 2")), "routes first, then the cut: " +
+            b.commands);
+        assertTrue(b.harness.drain(DEV, PacketType.CONNACK).isEmpty(), "still waiting for the session");
+
+        // Before A's cut a message published on A belongs to A's copy; one published on B before B's cut too (B
+        // forwards it to A, which still has the route).
+        a.harness.publish(PUB, MqttVersion.MQTT_5, "t/5", "m5", 1, 5);
+        b.route("t/#", 1L << A);
+        b.harness.connect(PUB, "pub-b", MqttVersion.MQTT_5, true, 0);
+        b.harness.publish(PUB, MqttVersion.MQTT_5, "t/6", "m6", 1, 6);
+        b.flushTo(a);
+        assertTrue(b.harness.drain(DEV, PacketType.PUBLISH).isEmpty());
+
+        // The cut, in log order on both; after it, what each node publishes goes to B's copy only.
+        a.route("t/#", 1L << B);
+        a.session(ClusterLink.SESSION_CUT, "dev", B, A, 2);
+        b.session(ClusterLink.SESSION_CUT, "dev", B, A, 2);
+        b.harness.publish(PUB, MqttVersion.MQTT_5, "t/7", "m7", 1, 7);
+        a.harness.publish(PUB, MqttVersion.MQTT_5, "t/8", "m8", 1, 8);
+        assertFalse(a.toPeer.isEmpty());
+        b.flushTo(a);                // B's marker (and m7, which A's copy no longer takes)
+        a.flushTo(b);                // A's marker, m8, then the session's records
+        b.flushTo(a);                // DONE
+        assertTrue(a.commands.contains("-t/#"), "A dropped its copy once B had it: " + a.commands);
+        a.harness.tick();
+        b.harness.tick();
+        assertEquals(1L, b.harness.router.snapshot().sessionsHandedIn());
+        assertEquals(1L, a.harness.router.snapshot().sessionsHandedOut());
+
+        final List<RouterHarness.Out> out = b.harness.drain();
+        assertEquals(1, out.stream().filter(o -> o.connectionId() == DEV && o.body().length > 0 &&
+            o.packetType() == PacketType.CONNACK && (o.body()[2] & 1) == 1).count(), "CONNACK, session present");
+        final List<Integer> ids = new ArrayList<>();
+        final List<Boolean> dups = new ArrayList<>();
+        final List<String> got = publishes(out.stream().filter(o -> o.connectionId() == DEV &&
+            o.body().length > 0 && o.packetType() == PacketType.PUBLISH).toList(), ids, dups);
+        assertEquals(List.of("m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8"), got.stream().sorted().toList(),
+            "every message once: " + got);
+        assertEquals(idsOnA, ids.subList(0, 2), "the deliveries in flight keep their packet ids");
+        assertEquals(List.of(true, true), dups.subList(0, 2), "and are sent again as duplicates");
+        assertEquals(List.of("m3", "m4", "m5", "m6"), got.subList(2, 6), "A's queue before what B routed");
+
+        // The publisher's QoS 2 exchange goes on on B: its PUBREL is answered, not refused.
+        b.harness.raw(DEV, 0x62, 0x02, 0x00, 7);
+        assertEquals(1, b.harness.drain(DEV, PacketType.PUBCOMP).size());
+    }
+
+    @Test
+    void shouldRefuseAResumeWhileTheSessionsNodeIsDownAndGiveBackAHandoffThatDoesNotFinish()
+    {
+        b.peers = 1L << A;
+        b.harness.connect(DEV, "dev", MqttVersion.MQTT_5, false, 3600);
+        b.session(ClusterLink.SESSION_OWNER_DOWN, "dev", A, B, 0);
+        assertEquals(1, b.harness.drain(DEV, PacketType.CONNACK).stream()
+            .filter(o -> (o.body()[3] & 0xFF) == 0x88).count(), "0x88: its session comes back with its node");
+
+        b.harness.connect(PUB, "dev", MqttVersion.MQTT_5, false, 3600);
+        b.session(ClusterLink.SESSION_HANDOFF, "dev", B, A, 5);
+        b.peers = 0;    // A went down during the hand-off
+        b.harness.tick();
+        assertTrue(b.commands.contains("give-back dev 1 5"), b.commands.toString());
+        assertEquals(1, b.harness.drain(PUB, PacketType.CONNACK).stream()
+            .filter(o -> (o.body()[3] & 0xFF) == 0x88).count());
+        assertEquals(2L, b.harness.router.snapshot().handoffsFailed());
+    }
+}

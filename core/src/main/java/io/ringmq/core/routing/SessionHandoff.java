@@ -418,6 +418,16 @@ final class SessionHandoff
                     state.counters.sessionsHandedOut++;
                     lifecycle.endSession(departure.session, true);
                 }
+                else if (null == departure)
+                {
+                    // A departure given up here (too slow) that the new owner finished after all: this copy goes.
+                    final Session stale = state.sessions.get(clientId);
+                    if (null != stale && null == stale.connection() && null == stale.transit() &&
+                        !state.clusterSessions.owns(clientId))
+                    {
+                        lifecycle.endSession(stale, true);
+                    }
+                }
             }
             default ->
             {

@@ -1,6 +1,7 @@
 package io.ringmq.transport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -33,7 +34,9 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException;
+import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
 import io.ringmq.cluster.ClusterMembers;
@@ -588,13 +591,8 @@ class ClusterIT
     void shouldDeliverEveryMessageAcknowledgedBeforeTheSubscribersNodeWasKilled() throws Exception
     {
         startCluster();
-        final Set<String> received = ConcurrentHashMap.newKeySet();
-        final Map<String, Integer> copies = new ConcurrentHashMap<>();
-        final Consumer<String> inbox = payload ->
-        {
-            received.add(payload);
-            copies.merge(payload, 1, Integer::sum);
-        };
+        final Inbox inbox = new Inbox();
+        final Set<String> received = inbox.received;
         final Mqtt5BlockingClient subscriber = persistent(2, "durable-2", true, inbox);
         subscriber.subscribeWith().topicFilter("crash/#").qos(MqttQos.EXACTLY_ONCE).send();
         final Mqtt5BlockingClient publisher = connect(0, "pub-crash");
@@ -626,12 +624,9 @@ class ClusterIT
         persistent(2, "durable-2", false, inbox);
         final boolean all = BrokerProcess.await(() -> received.containsAll(ackedBeforeKill), Duration.ofSeconds(60));
         BrokerProcess.pause(1000);  // anything delivered twice would come now
-        final List<String> twice = copies.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey)
-            .toList();
+        final List<String> twice = inbox.twice();
         final long qos2Twice = twice.stream().filter(QosOneFlow::qos2).count();
-        final Set<String> missing = ConcurrentHashMap.newKeySet();
-        missing.addAll(ackedBeforeKill);
-        missing.removeAll(received);
+        final Set<String> missing = inbox.missing(ackedBeforeKill);
         System.out.println(String.format(Locale.ROOT, "ClusterIT kill -9 of the subscriber's node: %d acknowledged " +
             "before the kill (QoS 1 and 2 alternately; %d while it was frozen), %d received before it, %d after the " +
             "restart in all, %d missing, %d delivered twice (%d of them QoS 2)", ackedBeforeKill.size(), frozenAcked,
@@ -651,13 +646,8 @@ class ClusterIT
     void shouldMoveAPersistentSessionToAnotherNodeWithItsQueueAndLoseNothing() throws Exception
     {
         startCluster();
-        final Set<String> received = ConcurrentHashMap.newKeySet();
-        final Map<String, Integer> copies = new ConcurrentHashMap<>();
-        final Consumer<String> inbox = payload ->
-        {
-            received.add(payload);
-            copies.merge(payload, 1, Integer::sum);
-        };
+        final Inbox inbox = new Inbox();
+        final Set<String> received = inbox.received;
         final Mqtt5BlockingClient subscriber = persistent(1, "mover", true, inbox);
         subscriber.subscribeWith().topicFilter("move/#").qos(MqttQos.EXACTLY_ONCE).send();
         final Mqtt5BlockingClient publisher = connect(0, "pub-move");
@@ -684,15 +674,9 @@ class ClusterIT
             assertTrue(BrokerProcess.await(() -> flow.acked.size() >= ackedAtLeave + 500, Duration.ofSeconds(60)),
                 "the flow goes on while the session is offline");
             queuedOnOne = flow.acked.size() - before;
-            final Mqtt5BlockingClient moved = MqttClient.builder().useMqttVersion5().identifier("mover")
-                .serverHost(HOSTS[2]).serverPort(nodes[2].port()).buildBlocking();
-            moved.toAsync().publishes(MqttGlobalPublishFilter.ALL,
-                publish -> inbox.accept(new String(publish.getPayloadAsBytes(), StandardCharsets.UTF_8)));
             final long start = System.nanoTime();
-            sessionPresent = moved.connectWith().cleanStart(false).sessionExpiryInterval(3600).send()
-                .isSessionPresent();
+            sessionPresent = resume(2, "mover", inbox);
             resumeMs = (System.nanoTime() - start) / 1_000_000;
-            clients.add(moved);
             final int ackedAtMove = flow.acked.size();
             assertTrue(BrokerProcess.await(() -> flow.acked.size() >= ackedAtMove + 500, Duration.ofSeconds(60)),
                 "the flow goes on after the move");
@@ -705,11 +689,8 @@ class ClusterIT
         final Set<String> acked = flow.acked;
         final boolean all = BrokerProcess.await(() -> received.containsAll(acked), Duration.ofSeconds(30));
         BrokerProcess.pause(1000);  // anything delivered twice would come now
-        final List<String> twice = copies.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey)
-            .toList();
-        final Set<String> missing = ConcurrentHashMap.newKeySet();
-        missing.addAll(acked);
-        missing.removeAll(received);
+        final List<String> twice = inbox.twice();
+        final Set<String> missing = inbox.missing(acked);
         System.out.println(String.format(Locale.ROOT, "ClusterIT session move from node 1 to node 2: %d " +
             "acknowledged, about %d queued on node 1 at the move, CONNECT to CONNACK on node 2 %d ms (session " +
             "present %s), %d missing, %d delivered twice (%d of them QoS 2)", acked.size(), queuedOnOne, resumeMs,
@@ -719,6 +700,127 @@ class ClusterIT
         assertTrue(all, missing.size() + " acknowledged messages never arrived, e.g. " +
             missing.stream().limit(5).toList());
         assertEquals(0, twice.stream().filter(QosOneFlow::qos2).count(), "QoS 2 exactly once: " + twice);
+    }
+
+    /** What a subscriber received, and how often each payload came. */
+    private static final class Inbox implements Consumer<String>
+    {
+        final Set<String> received = ConcurrentHashMap.newKeySet();
+        private final Map<String, Integer> copies = new ConcurrentHashMap<>();
+
+        @Override
+        public void accept(final String payload)
+        {
+            received.add(payload);
+            copies.merge(payload, 1, Integer::sum);
+        }
+
+        /** @return the payloads that came more than once. */
+        List<String> twice()
+        {
+            return copies.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey).toList();
+        }
+
+        /** @return the payloads of {@code expected} that never came. */
+        Set<String> missing(final Set<String> expected)
+        {
+            final Set<String> missing = ConcurrentHashMap.newKeySet();
+            missing.addAll(expected);
+            missing.removeAll(received);
+            return missing;
+        }
+    }
+
+    /**
+     * The node a persistent session lives on is killed (kill -9) while its client is offline; the client resumes on
+     * another node: refused with 0x88 while the session's node is down (the session comes back with it), then, once
+     * the node is back, the session moves to where the client is, with every message acknowledged before the kill,
+     * and no QoS 2 message twice.
+     */
+    @Test
+    void shouldBringASessionBackFromAKilledNodeToWhereItsClientResumes() throws Exception
+    {
+        startCluster();
+        final Inbox inbox = new Inbox();
+        final Mqtt5BlockingClient subscriber = persistent(1, "returner", true, inbox);
+        subscriber.subscribeWith().topicFilter("back/#").qos(MqttQos.EXACTLY_ONCE).send();
+        final Mqtt5BlockingClient publisher = connect(0, "pub-back");
+        awaitRoutes(publisher, "back/probe", List.of(inbox.received));
+        subscriber.disconnect();
+
+        final QosOneFlow flow = new QosOneFlow(publisher, "back/", 0, true);
+        try
+        {
+            assertTrue(BrokerProcess.await(() -> flow.acked.size() >= 500, Duration.ofSeconds(60)));
+            flow.stopRecording();
+        }
+        finally
+        {
+            flow.stop();
+        }
+        nodes[1].kill();
+        final Mqtt5ConnAckException refused = assertThrows(Mqtt5ConnAckException.class,
+            () -> resume(2, "returner", inbox), "a resume while the session's node is down");
+        assertEquals(Mqtt5ConnAckReasonCode.SERVER_UNAVAILABLE, refused.getMqttMessage().getReasonCode());
+
+        nodes[1].startOrFail("node 1 after kill -9", options.get(1));
+        final long restarted = System.nanoTime();
+        boolean sessionPresent = false;
+        int refusals = 1;
+        final long deadline = restarted + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() - deadline < 0)
+        {
+            try
+            {
+                sessionPresent = resume(2, "returner", inbox);
+                break;
+            }
+            catch (final Mqtt5ConnAckException ex)
+            {
+                assertEquals(Mqtt5ConnAckReasonCode.SERVER_UNAVAILABLE, ex.getMqttMessage().getReasonCode());
+                refusals++;
+                BrokerProcess.pause(250);
+            }
+        }
+        final long resumedMs = (System.nanoTime() - restarted) / 1_000_000;
+        final boolean all = BrokerProcess.await(() -> inbox.received.containsAll(flow.acked), Duration.ofSeconds(30));
+        BrokerProcess.pause(1000);  // anything delivered twice would come now
+        final List<String> twice = inbox.twice();
+        final Set<String> missing = inbox.missing(flow.acked);
+        System.out.println(String.format(Locale.ROOT, "ClusterIT session back from a killed node: %d acknowledged " +
+            "before the kill, %d resumes refused (0x88), the session on node 2 %d ms after node 1 restarted (session " +
+            "present %s), %d missing, %d delivered twice (%d of them QoS 2)", flow.acked.size(), refusals, resumedMs,
+            sessionPresent, missing.size(), twice.size(), twice.stream().filter(QosOneFlow::qos2).count()));
+        if (!sessionPresent || !all)
+        {
+            for (final int node : new int[] {1, 2})
+            {
+                nodes[node].logLines().stream().filter(l -> l.contains("returner") || l.contains("hand-off") ||
+                    l.contains("node 1") || l.contains("start #")).forEach(l -> System.out.println("node " + node +
+                    ": " + l));
+            }
+        }
+        assertTrue(sessionPresent, "the session came from node 1 once it was back");
+        assertTrue(all, missing.size() + " acknowledged messages never arrived, e.g. " +
+            missing.stream().limit(5).toList());
+        assertEquals(0, twice.stream().filter(QosOneFlow::qos2).count(), "QoS 2 exactly once: " + twice);
+    }
+
+    /**
+     * A new client object resumes {@code id}'s session on {@code node}; its payloads go to {@code inbox}.
+     *
+     * @return whether the session was present.
+     */
+    private boolean resume(final int node, final String id, final Consumer<String> inbox)
+    {
+        final Mqtt5BlockingClient client = MqttClient.builder().useMqttVersion5().identifier(id)
+            .serverHost(HOSTS[node]).serverPort(nodes[node].port()).buildBlocking();
+        client.toAsync().publishes(MqttGlobalPublishFilter.ALL,
+            publish -> inbox.accept(new String(publish.getPayloadAsBytes(), StandardCharsets.UTF_8)));
+        final boolean present = client.connectWith().cleanStart(false).sessionExpiryInterval(3600).send()
+            .isSessionPresent();
+        clients.add(client);
+        return present;
     }
 
     /**

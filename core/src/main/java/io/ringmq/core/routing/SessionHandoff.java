@@ -112,6 +112,8 @@ final class SessionHandoff
         /** The deliveries to send once every cut is seen, and the next one to send; null before. */
         Delivery[] toSend;
         int next;
+        /** DELIVERY records sent (expired messages are skipped). */
+        int sent;
         boolean ended;
 
         Departure(final Session session, final long deadlineNs, final long waitFor)
@@ -661,6 +663,7 @@ final class SessionHandoff
                 return;     // the link to the new owner is backed up: the tick sends the rest
             }
             departure.next++;
+            departure.sent++;
         }
         if (!departure.ended)
         {
@@ -672,7 +675,7 @@ final class SessionHandoff
                 body.putInt(count * Integer.BYTES, ids.nextValue(), ByteOrder.LITTLE_ENDIAN);
             }
             departure.ended = sendRecord(to, HandoffCodec.END, epoch, departure.id, session.packetIdCursor(),
-                departure.toSend.length, count, body, body.capacity());
+                departure.sent, count, body, body.capacity());
         }
     }
 
@@ -689,6 +692,9 @@ final class SessionHandoff
                 {
                     waiting.remove();
                     pendingByConnection.remove(connect.connection.connectionId());
+                    // The claim may be lost (offered to a leader that died): the next resume claims again. If it is
+                    // applied after all, the session moves here offline.
+                    state.clusterSessions.forget(connect.clientId);
                     state.counters.handoffsFailed++;
                     refuse(connect, "the cluster's session directory did not answer in time");
                 }
@@ -716,12 +722,13 @@ final class SessionHandoff
             for (final Departure departure : new ArrayList<>(departures.values()))
             {
                 final int to = departure.session.transit().peer();
-                if (0 == (peers & (1L << to)) || state.nowNs - departure.deadlineNs >= 0 && departure.ended)
+                final boolean late = state.nowNs - departure.deadlineNs >= 0;
+                if (0 == (peers & (1L << to)) || (late && departure.ended))
                 {
                     abortDeparture(departure, 0 == (peers & (1L << to)) ? "node " + to + " went down" :
                         "node " + to + " did not confirm in time");
                 }
-                else if (state.nowNs - departure.deadlineNs >= 0 && null == departure.toSend)
+                else if (late && null == departure.toSend)
                 {
                     fail("session '" + departure.session.clientId() + "': not every node's cut arrived in time; " +
                         "handed over without them");

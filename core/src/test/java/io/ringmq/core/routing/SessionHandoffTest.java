@@ -279,5 +279,17 @@ class SessionHandoffTest
         assertEquals(1, b.harness.drain(PUB, PacketType.CONNACK).stream()
             .filter(o -> (o.body()[3] & 0xFF) == 0x88).count());
         assertEquals(2L, b.harness.router.snapshot().handoffsFailed());
+
+        // No answer at all (the claim went to a leader that died): 0x88 after the wait, and the next resume claims
+        // again instead of taking the id as its own.
+        final long lost = 20;
+        b.commands.clear();
+        b.harness.connect(lost, "dev", MqttVersion.MQTT_5, false, 3600);
+        b.harness.tick(System.nanoTime() + SessionHandoff.WAIT_NS + 1_000_000_000L);
+        assertEquals(1, b.harness.drain(lost, PacketType.CONNACK).stream()
+            .filter(o -> (o.body()[3] & 0xFF) == 0x88).count());
+        b.harness.connect(lost + 1, "dev", MqttVersion.MQTT_5, false, 3600);
+        assertEquals(List.of("resume dev", "resume dev"), b.commands);
+        assertTrue(b.harness.drain(lost + 1, PacketType.CONNACK).isEmpty(), "it waits for the directory again");
     }
 }

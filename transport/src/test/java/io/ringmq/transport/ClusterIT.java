@@ -308,6 +308,153 @@ class ClusterIT
         }
     }
 
+    /**
+     * A real partition of a running node (iptables drops the UDP between it and the other two; its clients' TCP still
+     * works), checked against what DESIGN.md section 7 says happens on each side: the majority routes on and drops the
+     * node's routes once its lease ends; the node cut off serves its own clients locally, takes back its own client
+     * ids and refuses new ones (0x88); once healed it rejoins and is routed to again, and takes new ids again. The
+     * node cut off is one that is not the control plane's leader.
+     */
+    @Test
+    void shouldBehaveAsWrittenOnBothSidesOfAPartition() throws Exception
+    {
+        startCluster();
+        assertTrue(BrokerProcess.await(() -> leader() >= 0, ROUTE_TIMEOUT), "a leader");
+        final int cut = (leader() + 1) % 3;
+        final int majoritySub = (cut + 1) % 3 == leader() ? (cut + 2) % 3 : (cut + 1) % 3;
+        final int majorityPub = 3 - cut - majoritySub;
+        final Set<String> onMajority = collect(connect(majoritySub, "sub-majority"), "part/#", MqttQos.AT_LEAST_ONCE);
+        final Inbox own = new Inbox();
+        final Mqtt5BlockingClient ownClient = persistent(cut, "minority-own", true, own);
+        ownClient.subscribeWith().topicFilter("part/#").qos(MqttQos.AT_LEAST_ONCE).send();
+        ownClient.subscribeWith().topicFilter("local/#").qos(MqttQos.AT_LEAST_ONCE).send();
+        ownClient.subscribeWith().topicFilter("onlycut/#").qos(MqttQos.AT_LEAST_ONCE).send();
+        final Mqtt5BlockingClient minorityPub = connect(cut, "pub-minority");
+        final Mqtt5BlockingClient publisher = connect(majorityPub, "pub-majority");
+        awaitRoutes(publisher, "part/probe", List.of(onMajority, own.received));
+        awaitPubAck(publisher, "onlycut/x", Mqtt5PubAckReasonCode.SUCCESS, ROUTE_TIMEOUT);
+
+        final Partition partition = new Partition(HOSTS[cut]);
+        final long cutNs = System.nanoTime();
+        final double routesGoneS;
+        final double refusedS;
+        final boolean ownBack;
+        try
+        {
+            // The majority: routing goes on; the node's routes go once its lease ends.
+            publishNumbered(publisher, "part/x", "during-", 50);
+            assertTrue(BrokerProcess.await(() -> count(onMajority, "during-") == 50, Duration.ofSeconds(20)),
+                "between the majority's nodes: " + count(onMajority, "during-"));
+            awaitPubAck(publisher, "onlycut/x", Mqtt5PubAckReasonCode.NO_MATCHING_SUBSCRIBERS, ROUTE_TIMEOUT);
+            routesGoneS = (System.nanoTime() - cutNs) / 1e9;
+
+            // The node cut off: its clients are served locally; new ids are refused once it knows it is cut off.
+            publishNumbered(minorityPub, "local/x", "local-", 20);
+            assertTrue(BrokerProcess.await(() -> count(own.received, "local-") == 20, Duration.ofSeconds(10)),
+                "local delivery on the node cut off: " + count(own.received, "local-"));
+            final long deadline = System.nanoTime() + ROUTE_TIMEOUT.toNanos();
+            Mqtt5ConnAckReasonCode code = Mqtt5ConnAckReasonCode.SUCCESS;
+            for (int i = 0; Mqtt5ConnAckReasonCode.SUCCESS == code && System.nanoTime() < deadline; i++)
+            {
+                code = connectCode(cut, "stranger-" + i);
+                BrokerProcess.pause(Mqtt5ConnAckReasonCode.SUCCESS == code ? 250 : 0);
+            }
+            refusedS = (System.nanoTime() - cutNs) / 1e9;
+            assertEquals(Mqtt5ConnAckReasonCode.SERVER_UNAVAILABLE, code, "a new client id on the node cut off");
+            ownClient.disconnect();
+            ownBack = resume(cut, "minority-own", own);
+        }
+        finally
+        {
+            partition.heal();
+        }
+        final long healedNs = System.nanoTime();
+        awaitPubAck(publisher, "onlycut/x", Mqtt5PubAckReasonCode.SUCCESS, ROUTE_TIMEOUT);
+        final double routedAgainS = (System.nanoTime() - healedNs) / 1e9;
+        assertTrue(BrokerProcess.await(() -> Mqtt5ConnAckReasonCode.SUCCESS == connectCode(cut, "newcomer"),
+            ROUTE_TIMEOUT), "a new client id once healed");
+        publishNumbered(publisher, "part/x", "after-", 20);
+        assertTrue(BrokerProcess.await(() -> count(own.received, "after-") == 20, Duration.ofSeconds(20)),
+            "from the majority to the healed node's own client: " + count(own.received, "after-"));
+        System.out.println(String.format(Locale.ROOT, "ClusterIT partition (iptables) of node %d: its routes gone " +
+            "from the majority %.1f s after the cut, new ids refused (0x88) from %.1f s, its own client back on it " +
+            "(session present %s); healed: routed to again %.1f s after, new ids taken", cut, routesGoneS, refusedS,
+            ownBack, routedAgainS));
+        assertTrue(ownBack, "the node cut off takes back a client id it owns, with its session");
+        nodes[cut].assertAlive("after the partition");
+    }
+
+    /** @return the CONNACK reason code a new client with this id gets on {@code node} (disconnected at once). */
+    private Mqtt5ConnAckReasonCode connectCode(final int node, final String id)
+    {
+        final Mqtt5BlockingClient client = MqttClient.builder().useMqttVersion5().identifier(id)
+            .serverHost(HOSTS[node]).serverPort(nodes[node].port()).buildBlocking();
+        try
+        {
+            client.connect();
+            client.disconnect();
+            return Mqtt5ConnAckReasonCode.SUCCESS;
+        }
+        catch (final Mqtt5ConnAckException ex)
+        {
+            return ex.getMqttMessage().getReasonCode();
+        }
+    }
+
+    /**
+     * Drops the UDP (Aeron: the control plane and the data plane) between one address and others, both ways, with
+     * iptables; MQTT over TCP is untouched. Needs root and iptables: CI installs it; elsewhere the test is skipped
+     * without them.
+     */
+    private static final class Partition
+    {
+        private static final String TAG = "ringmq-clusterit";
+        private final List<List<String>> rules = new ArrayList<>();
+
+        Partition(final String node) throws IOException, InterruptedException
+        {
+            if (!run(List.of("iptables", "-S", "INPUT")))
+            {
+                assertTrue(null == System.getenv("CI"), "CI runs this test with iptables as root");
+                org.junit.jupiter.api.Assumptions.assumeTrue(false, "iptables is not usable here");
+            }
+            // Every datagram to the node is dropped, whatever its source: on loopback the kernel gives unbound
+            // sockets 127.0.0.1 as their source, so the node's own datagrams cannot be told apart by address. With
+            // nothing coming back (no status messages, no egress), its publications stop within Aeron's timeouts.
+            final List<String> rule = List.of("INPUT", "-p", "udp", "-d", node, "-m", "comment", "--comment", TAG,
+                "-j", "DROP");
+            final List<String> add = new ArrayList<>(List.of("iptables", "-I"));
+            add.addAll(rule);
+            assertTrue(run(add), "iptables " + add);
+            rules.add(rule);
+        }
+
+        void heal() throws IOException, InterruptedException
+        {
+            for (final List<String> rule : rules)
+            {
+                final List<String> delete = new ArrayList<>(List.of("iptables", "-D"));
+                delete.addAll(rule);
+                run(delete);
+            }
+            rules.clear();
+        }
+
+        private static boolean run(final List<String> command) throws IOException, InterruptedException
+        {
+            try
+            {
+                final Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                return process.waitFor(10, TimeUnit.SECONDS) && 0 == process.exitValue();
+            }
+            catch (final IOException ex)
+            {
+                return false;
+            }
+        }
+    }
+
     @Test
     void shouldKeepRoutingPastAFrozenNodeAndTakeItBackWhenItResumes() throws Exception
     {

@@ -135,6 +135,8 @@ final class SessionHandoff
         /** The previous owner's queued deliveries, in order: they go before those routed here after the cuts. */
         final ArrayDeque<Delivery> handed = new ArrayDeque<>();
         int received;
+        /** Part of the session could not be journaled here: it is given back rather than confirmed. */
+        boolean journalFull;
 
         Arrival(final int from, final long epoch, final long deadlineNs)
         {
@@ -486,24 +488,28 @@ final class SessionHandoff
             }
             final String filter = buffer.getStringWithoutLengthUtf8(at, filterLength);
             at += filterLength;
-            resubscribe(session, filter, options, subscriptionId);
+            arrival.journalFull |= !resubscribe(session, filter, options, subscriptionId);
         }
         state.cluster.sessionCut(clientId, arrival.from, epoch);
     }
 
-    private void resubscribe(final Session session, final String filter, final int options,
+    /** @return false if the journal refused the subscription (the caller gives the session back). */
+    private boolean resubscribe(final Session session, final String filter, final int options,
         final int subscriptionId)
     {
+        boolean journaled = true;
         if (0 != session.journalId() && state.journal.appendSubscribe(session.journalId(), filter, options,
             subscriptionId) < 0)
         {
             state.counters.refusedJournalFull++;
+            journaled = false;
         }
         final Subscription subscription = new Subscription(session, filter, TopicValidator.isShared(filter));
         subscription.options(options & JournalDescriptor.FLAG_QOS_MASK, 0 != (options & 0b100),
             0 != (options & 0b1000), (options >> 4) & 0b11, subscriptionId);
         session.subscriptions().put(filter, subscription);
         state.subscribe(filter, subscription);
+        return journaled;
     }
 
     private void onDelivery(final String clientId, final long epoch, final DirectBuffer frame, final int length)
@@ -526,14 +532,16 @@ final class SessionHandoff
         final Message message = publishes.handedOverMessage(frame, length, 0 != session.journalId());
         if (null == message)
         {
-            return;     // counted and logged there
+            arrival.journalFull = true;     // counted and logged there
+            return;
         }
         final Delivery delivery = new Delivery(message, deliveryQos, retainFlag, ids, ids.length, null);
         arrival.received++;
-        if (0 != session.journalId() && message.logPosition() >= 0)
+        if (0 != session.journalId() && message.logPosition() >= 0 && state.journal.appendEnqueue(
+            session.journalId(), message.logPosition(), deliveryQos, retainFlag, ids, ids.length) < 0)
         {
-            state.journal.appendEnqueue(session.journalId(), message.logPosition(), deliveryQos, retainFlag, ids,
-                ids.length);
+            state.counters.refusedJournalFull++;
+            arrival.journalFull = true;
         }
         if (Delivery.QUEUED == deliveryState || packetId < 1 || packetId > 65535)
         {
@@ -556,6 +564,12 @@ final class SessionHandoff
         {
             return;
         }
+        if (arrival.journalFull)
+        {
+            // Not confirmed: the previous owner keeps the session (its departure times out) and owns it again.
+            abortArrival(clientId, arrival, "the journal here is full");
+            return;
+        }
         arrivals.remove(clientId);
         final Session session = arrival.session;
         if (record.a() >= 0 && null != session)
@@ -567,9 +581,9 @@ final class SessionHandoff
                 final int packetId = record.buffer().getInt(record.bodyOffset() + i * Integer.BYTES,
                     ByteOrder.LITTLE_ENDIAN);
                 session.inboundQos2().add(packetId);
-                if (0 != session.journalId())
+                if (0 != session.journalId() && state.journal.appendInQos2(session.journalId(), packetId, -1) < 0)
                 {
-                    state.journal.appendInQos2(session.journalId(), packetId, -1);
+                    state.counters.refusedJournalFull++;
                 }
             }
             // The previous owner's queue goes first: it holds what every node routed before its cut.

@@ -737,10 +737,13 @@ final class SessionHandoff
             {
                 final int to = departure.session.transit().peer();
                 final boolean late = state.nowNs - departure.deadlineNs >= 0;
-                if (0 == (peers & (1L << to)) || (late && departure.ended))
+                if (0 == (peers & (1L << to)))
                 {
-                    abortDeparture(departure, 0 == (peers & (1L << to)) ? "node " + to + " went down" :
-                        "node " + to + " did not confirm in time");
+                    abortDeparture(departure, "node " + to + " went down", true);
+                }
+                else if (late && departure.ended)
+                {
+                    abortDeparture(departure, "node " + to + " did not confirm in time", false);
                 }
                 else if (late && null == departure.toSend)
                 {
@@ -778,13 +781,23 @@ final class SessionHandoff
         }
     }
 
-    private void abortDeparture(final Departure departure, final String why)
+    /**
+     * @param reclaim the new owner is down: this node takes the ownership back (a plain claim), so that the client
+     *                finds its session here, and the new owner's partial copy ends when it hears of it. Not when the
+     *                new owner is up but slow: it may have the session and its client by now.
+     */
+    private void abortDeparture(final Departure departure, final String why, final boolean reclaim)
     {
-        departures.remove(departure.session.clientId());
+        final String clientId = departure.session.clientId();
+        departures.remove(clientId);
         state.counters.handoffsFailed++;
-        fail("session '" + departure.session.clientId() + "' not handed over: " + why + "; it stays on this node");
+        fail("session '" + clientId + "' not handed over: " + why + "; it stays on this node");
         endTransit(departure.session);
         lifecycle.offline(departure.session);
+        if (reclaim)
+        {
+            state.clusterSessions.claim(clientId, false);
+        }
     }
 
     private void endTransit(final Session session)

@@ -263,6 +263,38 @@ class SessionHandoffTest
     }
 
     @Test
+    void shouldKeepADepartingSessionWhenItsNewOwnerGoesDown()
+    {
+        a.peers = 1L << B;
+        a.harness.connect(DEV, "dev", MqttVersion.MQTT_5, true, 3600);
+        a.session(ClusterLink.SESSION_OWNER, "dev", A, -1, 1);
+        a.harness.subscribe(DEV, MqttVersion.MQTT_5, 1, 0, new TopicSubscription("t/#", 1));
+        a.harness.closed(DEV);
+        a.harness.connect(PUB, "pub", MqttVersion.MQTT_5, true, 0);
+        a.harness.publish(PUB, MqttVersion.MQTT_5, "t/1", "queued", 1, 1);
+        a.harness.drain();
+
+        a.session(ClusterLink.SESSION_HANDOFF, "dev", B, A, 2);
+        assertEquals(1, a.toPeer.size(), "its subscriptions went to the new owner");
+        a.peers = 0;    // which went down before it took the session
+        a.harness.tick();
+        assertFalse(a.commands.contains("-t/#"), "the session and its routes stay: " + a.commands);
+        assertEquals("claim dev", a.commands.get(a.commands.size() - 1), "and its ownership is taken back");
+        a.session(ClusterLink.SESSION_OWNER, "dev", A, B, 3);
+        a.harness.tick();
+        assertEquals(1L, a.harness.router.snapshot().handoffsFailed());
+
+        // It is still here, with its queue: the client resumes it on this node, at once (the node owns the id).
+        a.harness.connect(DEV + 5, "dev", MqttVersion.MQTT_5, false, 3600);
+        final List<RouterHarness.Out> out = a.harness.drain();
+        assertEquals(1, out.stream().filter(o -> o.connectionId() == DEV + 5 && o.body().length > 0 &&
+            o.packetType() == PacketType.CONNACK && (o.body()[2] & 1) == 1).count(), "session present");
+        assertEquals(List.of("queued"), publishes(out.stream().filter(o -> o.connectionId() == DEV + 5 &&
+            o.body().length > 0 && o.packetType() == PacketType.PUBLISH).toList(), new ArrayList<>(),
+            new ArrayList<>()));
+    }
+
+    @Test
     void shouldRefuseAResumeWhileTheSessionsNodeIsDownAndGiveBackAHandoffThatDoesNotFinish()
     {
         b.peers = 1L << A;

@@ -158,11 +158,17 @@ class ClusterIT
 
     private Mqtt5BlockingClient connect(final int node, final String id)
     {
-        final Mqtt5BlockingClient client = MqttClient.builder().useMqttVersion5().identifier(id)
-            .serverHost(HOSTS[node]).serverPort(nodes[node].port()).buildBlocking();
+        final Mqtt5BlockingClient client = client(node, id);
         client.connect();
         clients.add(client);
         return client;
+    }
+
+    /** @return an MQTT 5 client for {@code node}, not connected. */
+    private Mqtt5BlockingClient client(final int node, final String id)
+    {
+        return MqttClient.builder().useMqttVersion5().identifier(id).serverHost(HOSTS[node])
+            .serverPort(nodes[node].port()).buildBlocking();
     }
 
     /** What a subscriber received, by payload. */
@@ -440,8 +446,7 @@ class ClusterIT
     /** @return the CONNACK reason code a new client with this id gets on {@code node} (disconnected at once). */
     private Mqtt5ConnAckReasonCode connectCode(final int node, final String id)
     {
-        final Mqtt5BlockingClient client = MqttClient.builder().useMqttVersion5().identifier(id)
-            .serverHost(HOSTS[node]).serverPort(nodes[node].port()).buildBlocking();
+        final Mqtt5BlockingClient client = client(node, id);
         try
         {
             client.toAsync().connect().get(15, TimeUnit.SECONDS);
@@ -778,14 +783,25 @@ class ClusterIT
     private Mqtt5BlockingClient persistent(final int node, final String id, final boolean cleanStart,
         final Consumer<String> inbox)
     {
-        final Mqtt5BlockingClient client = MqttClient.builder().useMqttVersion5().identifier(id)
-            .serverHost(HOSTS[node]).serverPort(nodes[node].port()).buildBlocking();
+        return connectPersistent(node, id, cleanStart, inbox).client();
+    }
+
+    /** A connected client and whether its session was present. */
+    private record Connected(Mqtt5BlockingClient client, boolean sessionPresent)
+    {
+    }
+
+    private Connected connectPersistent(final int node, final String id, final boolean cleanStart,
+        final Consumer<String> inbox)
+    {
+        final Mqtt5BlockingClient client = client(node, id);
         // Before CONNECT: the messages the session queued come first.
         client.toAsync().publishes(MqttGlobalPublishFilter.ALL,
             publish -> inbox.accept(new String(publish.getPayloadAsBytes(), StandardCharsets.UTF_8)));
-        client.connectWith().cleanStart(cleanStart).sessionExpiryInterval(3600).send();
+        final boolean present = client.connectWith().cleanStart(cleanStart).sessionExpiryInterval(3600).send()
+            .isSessionPresent();
         clients.add(client);
-        return client;
+        return new Connected(client, present);
     }
 
     /**
@@ -1021,14 +1037,7 @@ class ClusterIT
      */
     private boolean resume(final int node, final String id, final Consumer<String> inbox)
     {
-        final Mqtt5BlockingClient client = MqttClient.builder().useMqttVersion5().identifier(id)
-            .serverHost(HOSTS[node]).serverPort(nodes[node].port()).buildBlocking();
-        client.toAsync().publishes(MqttGlobalPublishFilter.ALL,
-            publish -> inbox.accept(new String(publish.getPayloadAsBytes(), StandardCharsets.UTF_8)));
-        final boolean present = client.connectWith().cleanStart(false).sessionExpiryInterval(3600).send()
-            .isSessionPresent();
-        clients.add(client);
-        return present;
+        return connectPersistent(node, id, false, inbox).sessionPresent();
     }
 
     /**

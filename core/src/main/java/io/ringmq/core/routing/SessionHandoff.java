@@ -296,13 +296,20 @@ final class SessionHandoff
     {
         if (owner == self)
         {
-            state.clusterSessions.onOwner(clientId, owner, epoch, state.disconnector);
-            final Arrival earlier = arrivals.put(clientId, new Arrival(previous, epoch, state.nowNs + WAIT_NS));
+            // A newer hand-off of the same session (an earlier claim of this node was answered late) supersedes an
+            // older one still arriving: its partial copy goes, but neither the new epoch nor the waiting CONNECT,
+            // which the newer hand-off is for.
+            final Arrival earlier = arrivals.remove(clientId);
             if (null != earlier && null != earlier.session)
             {
-                abortArrival(clientId, earlier, "a newer hand-off of the same session began");
-                arrivals.put(clientId, new Arrival(previous, epoch, state.nowNs + WAIT_NS));
+                state.counters.handoffsFailed++;
+                fail("session '" + clientId + "': a newer hand-off from node " + previous + " replaces the one " +
+                    "arriving from node " + earlier.from);
+                endTransit(earlier.session);
+                lifecycle.endSession(earlier.session, true);
             }
+            state.clusterSessions.onOwner(clientId, owner, epoch, state.disconnector);
+            arrivals.put(clientId, new Arrival(previous, epoch, state.nowNs + WAIT_NS));
             return;
         }
         if (previous != self)
@@ -316,9 +323,16 @@ final class SessionHandoff
             return;     // this node claimed the id again since: its claim is the newer one
         }
         final Session session = state.sessions.get(clientId);
-        if (null == session || null != session.transit())
+        if (null != session && null != session.transit())
         {
-            sendRecord(owner, HandoffCodec.END, epoch, HandoffCodec.utf8(clientId), -1, 0, 0, null, 0);
+            // Already leaving under an older epoch: that move goes on; the newer one is not answered, so the new
+            // owner gives it back after its wait and its client resumes again (saying "no session" would lose it).
+            fail("session '" + clientId + "' is already moving: a newer hand-off to node " + owner + " waits");
+            return;
+        }
+        if (null == session)
+        {
+            sendOrLog(owner, HandoffCodec.END, epoch, clientId, -1);
             return;
         }
         depart(session, owner, epoch);
@@ -364,7 +378,6 @@ final class SessionHandoff
 
     private void onCut(final String clientId, final int owner, final int previous, final long epoch, final int self)
     {
-        final byte[] id = HandoffCodec.utf8(clientId);
         if (self == previous)
         {
             final Departure departure = departures.get(clientId);
@@ -377,7 +390,7 @@ final class SessionHandoff
         }
         else
         {
-            sendRecord(previous, HandoffCodec.MARKER, epoch, id, 0, 0, 0, null, 0);
+            sendOrLog(previous, HandoffCodec.MARKER, epoch, clientId, 0);
         }
         if (self == owner)
         {
@@ -389,7 +402,7 @@ final class SessionHandoff
         }
         else
         {
-            sendRecord(owner, HandoffCodec.MARKER, epoch, id, 0, 0, 0, null, 0);
+            sendOrLog(owner, HandoffCodec.MARKER, epoch, clientId, 0);
         }
     }
 
@@ -610,7 +623,7 @@ final class SessionHandoff
         {
             endTransit(session);
         }
-        sendRecord(arrival.from, HandoffCodec.DONE, epoch, HandoffCodec.utf8(clientId), 0, 0, 0, null, 0);
+        sendOrLog(arrival.from, HandoffCodec.DONE, epoch, clientId, 0);
         final PendingConnect waiting = takePending(clientId);
         if (null != waiting)
         {
@@ -858,6 +871,18 @@ final class SessionHandoff
         if (null != waiting)
         {
             pending.remove(waiting.clientId, waiting);
+        }
+    }
+
+    /**
+     * Sends a record without a body; one that cannot be queued (the link is backed up or gone) is logged, and its
+     * wait on the other side ends by its timeout.
+     */
+    private void sendOrLog(final int to, final int kind, final long epoch, final String clientId, final int a)
+    {
+        if (!sendRecord(to, kind, epoch, HandoffCodec.utf8(clientId), a, 0, 0, null, 0))
+        {
+            fail("record " + kind + " of session '" + clientId + "' could not be sent to node " + to);
         }
     }
 

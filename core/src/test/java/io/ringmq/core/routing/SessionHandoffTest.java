@@ -263,6 +263,37 @@ class SessionHandoffTest
     }
 
     @Test
+    void shouldLetANewerHandoffReplaceAnOlderOneWithoutRefusingTheClientItIsFor()
+    {
+        a.peers = 1L << B;
+        b.peers = 1L << A;
+        a.harness.connect(DEV, "dev", MqttVersion.MQTT_5, true, 3600);
+        a.session(ClusterLink.SESSION_OWNER, "dev", A, -1, 1);
+        a.harness.subscribe(DEV, MqttVersion.MQTT_5, 1, 0, new TopicSubscription("t/#", 1));
+        a.harness.closed(DEV);
+        a.harness.drain();
+
+        b.harness.connect(DEV, "dev", MqttVersion.MQTT_5, false, 3600);
+        b.session(ClusterLink.SESSION_HANDOFF, "dev", B, A, 2);
+        a.session(ClusterLink.SESSION_HANDOFF, "dev", B, A, 2);
+        a.flushTo(b);
+        assertTrue(b.commands.contains("+t/#"), "the older move's copy subscribed: " + b.commands);
+
+        // A newer decision for the same session: B's partial copy of the older move goes; the client still waits.
+        b.session(ClusterLink.SESSION_HANDOFF, "dev", B, A, 3);
+        assertTrue(b.commands.contains("-t/#"), "the older partial copy is dropped: " + b.commands);
+        assertTrue(b.harness.drain(DEV, PacketType.CONNACK).isEmpty(), "the waiting client is not refused");
+        a.session(ClusterLink.SESSION_HANDOFF, "dev", B, A, 3);
+        assertTrue(a.toPeer.isEmpty(), "A, already moving the session, does not answer the newer move with nothing");
+
+        // The newer move is never served: B gives it back after its wait and refuses the client, which resumes again.
+        b.harness.tick(System.nanoTime() + SessionHandoff.WAIT_NS + 1_000_000_000L);
+        assertTrue(b.commands.contains("give-back dev 1 3"), b.commands.toString());
+        assertEquals(1, b.harness.drain(DEV, PacketType.CONNACK).stream()
+            .filter(o -> (o.body()[3] & 0xFF) == 0x88).count());
+    }
+
+    @Test
     void shouldKeepADepartingSessionWhenItsNewOwnerGoesDown()
     {
         a.peers = 1L << B;

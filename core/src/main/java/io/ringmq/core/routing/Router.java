@@ -48,6 +48,13 @@ import java.util.concurrent.CountDownLatch;
  */
 public final class Router implements EventHandler<RingEvent>
 {
+    /**
+     * Longest a CONNECT the Router has may wait for its CONNACK on purpose: a resume of a session that lives on
+     * another node of a cluster waits for the session directory and then for the hand-off ({@link SessionHandoff},
+     * each at most {@code SessionHandoff.WAIT_NS}), and is refused with 0x88 past that. The transport's own
+     * handshake timeout must not cut such a CONNECT short without an answer.
+     */
+    public static final long LONGEST_CONNACK_WAIT_NS = 2 * SessionHandoff.WAIT_NS;
     private static final Logger LOG = LoggerFactory.getLogger(Router.class);
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
 

@@ -352,7 +352,11 @@ public final class ListenerConfig
         return this;
     }
 
-    /** @return ms a connection has to complete TLS, the WebSocket upgrade and CONNECT. */
+    /**
+     * @return ms a connection has to complete TLS, the WebSocket upgrade and CONNECT (up to the CONNECT's
+     *         authentication; the broker then answers the CONNECT itself, a resume in a cluster after at most
+     *         {@code Router.LONGEST_CONNACK_WAIT_NS}).
+     */
     public int handshakeTimeoutMs()
     {
         return handshakeTimeoutMs;

@@ -23,6 +23,7 @@ import io.ringmq.core.protocol.PacketType;
 import io.ringmq.core.protocol.ReasonCode;
 import io.ringmq.core.ring.CloseReason;
 import io.ringmq.core.ring.RingEvent;
+import io.ringmq.core.routing.Router;
 import io.ringmq.core.session.TransportIdentity;
 import io.ringmq.core.status.RateLimitedLog;
 import io.ringmq.transport.admission.ConnectionAdmission;
@@ -91,6 +92,8 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
     /** The frame at the head of the input was decided: let it into the ring (once) instead of intercepting it. */
     private static final int AUTH_RELEASE = 256;
 
+    /** How much longer than the Router's longest deliberate CONNACK wait a CONNECT may go unanswered. */
+    private static final long CONNACK_BACKSTOP_MARGIN_NS = TimeUnit.SECONDS.toNanos(5);
     /** How long a broker-closed connection waits for the peer to close before the broker closes it fully. */
     static final long CLOSE_LINGER_MS = 2_000;
     /** At most one line per interval for failures a client may cause at will; the rest are counted in it. */
@@ -132,6 +135,13 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
     private int keepAliveMs;
     private long lastReadNs;
     private long openedNs;
+    /**
+     * When the first frame (the CONNECT, authenticated if the listener authenticates) went to the Router, 0 before:
+     * from then on the Router answers it, possibly after a deliberate wait (a session resumed from another node of a
+     * cluster), so the handshake timeout gives way to {@link Router#LONGEST_CONNACK_WAIT_NS} plus a margin, a
+     * backstop only. Event loop only.
+     */
+    private long connectHandedNs;
     /**
      * Closes the channel {@link #CLOSE_LINGER_MS} after {@link #closeByBroker} unless the peer closed first; set there
      * and cancelled in {@link #handlerRemoved}, both on the event loop. Null while the connection is not closing.
@@ -431,6 +441,10 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
         if (published > 0)
         {
             set(AUTH_RELEASE, false);   // a released frame is always the first of its batch
+            if (0 == connectHandedNs)
+            {
+                connectHandedNs = System.nanoTime();
+            }
         }
         if (published < frames)
         {
@@ -1052,8 +1066,11 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
         }
         if (!is(CONNECTED))
         {
-            // The listener's handshake timeout covers TLS, the WebSocket upgrade and CONNECT together.
-            return nowNs - openedNs > listener.handshakeTimeoutNs() ? CloseReason.CONNECT_TIMEOUT : -1;
+            // The listener's handshake timeout covers TLS, the WebSocket upgrade and CONNECT together; a CONNECT the
+            // Router has is the Router's to answer (0x88 after its own bounded wait), this is only a backstop then.
+            final boolean late = 0 == connectHandedNs ? nowNs - openedNs > listener.handshakeTimeoutNs() :
+                nowNs - connectHandedNs > Router.LONGEST_CONNACK_WAIT_NS + CONNACK_BACKSTOP_MARGIN_NS;
+            return late ? CloseReason.CONNECT_TIMEOUT : -1;
         }
         if (0 != credentialExpiresAtMs && System.currentTimeMillis() >= credentialExpiresAtMs)
         {

@@ -10,6 +10,7 @@ import io.ringmq.core.ring.CloseReason;
 import io.ringmq.core.ring.FrameBufferPool;
 import io.ringmq.core.ring.OutboundQueue;
 import io.ringmq.core.ring.RingEvent;
+import io.ringmq.core.routing.Router;
 import io.ringmq.core.session.ConnectionDirectory;
 import io.ringmq.transport.config.ListenerConfig;
 import org.junit.jupiter.api.AfterEach;
@@ -290,6 +291,27 @@ class MqttConnectionHandlerTest
         }
         assertEquals(0, written.refCnt());
         assertNull(channel.readOutbound());
+    }
+
+    @Test
+    void shouldLeaveAConnectTheRouterHasToTheRouterPastTheHandshakeTimeout()
+    {
+        channel(1024);
+        final MqttConnectionHandler handler = channel.pipeline().get(MqttConnectionHandler.class);
+        final long handshakeNs = LISTENER.handshakeTimeoutNs();
+        final long beforeNs = System.nanoTime();
+        assertEquals(CloseReason.CONNECT_TIMEOUT, handler.checkTimeouts(beforeNs + handshakeNs + 1),
+            "nothing sent: the handshake timeout applies");
+
+        write(new byte[] {0x10, 13, 0, 4, 'M', 'Q', 'T', 'T', 4, 2, 0, 60, 0, 1, 'x'});
+        final long handedNs = System.nanoTime();
+        assertEquals(1, takeFrames().size(), "the CONNECT went to the ring");
+        // The Router may hold it on purpose (a cluster resume) longer than the handshake timeout, and answers it.
+        assertEquals(-1, handler.checkTimeouts(handedNs + handshakeNs + 1));
+        assertEquals(-1, handler.checkTimeouts(beforeNs + Router.LONGEST_CONNACK_WAIT_NS));
+        assertEquals(CloseReason.CONNECT_TIMEOUT,
+            handler.checkTimeouts(handedNs + Router.LONGEST_CONNACK_WAIT_NS + TimeUnit.SECONDS.toNanos(6)),
+            "a backstop remains if the Router never answers");
     }
 
     @Test

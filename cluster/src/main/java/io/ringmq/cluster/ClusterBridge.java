@@ -40,8 +40,8 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * A forward that a node's publication cannot take now waits in that node's bounded pending queue; one that finds the
  * queue full is refused (the Router then refuses a QoS 1/2 message to its publisher); one for a node without a
- * connection is dropped. Both are counted and logged. Forwards are not acknowledged by the destination yet: one in
- * flight when a node dies is lost (DESIGN.md, section 5).
+ * connection is dropped, except while a node just up connects ({@link PeerLink#CONNECT_GRACE_NS}): its forwards
+ * wait in its queue meanwhile. Drops and refusals are counted and logged.
  */
 public final class ClusterBridge implements ClusterLink, ClusterListener, ClusterStats, AutoCloseable
 {
@@ -218,7 +218,7 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
                     forwardsSent.incrementAndGet();
                     continue;
                 }
-                if (Publication.BACK_PRESSURED != result && Publication.ADMIN_ACTION != result)
+                if (!link.shouldWait(result, System.nanoTime()))
                 {
                     dropped(target, PeerLink.errorString(result));
                     continue;
@@ -297,7 +297,7 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
             forwardsSent.incrementAndGet();
             return ControlledMessageHandler.Action.CONTINUE;
         }
-        if (Publication.BACK_PRESSURED == result || Publication.ADMIN_ACTION == result)
+        if (draining.shouldWait(result, System.nanoTime()))
         {
             drainBlocked = true;
             return ControlledMessageHandler.Action.ABORT;
@@ -316,7 +316,7 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
         final Publication publication = node.aeron().addPublication(
             "aeron:udp?endpoint=" + dataEndpoint + "|term-length=" + PeerLink.TERM_LENGTH + "|pub-wnd=" +
             PeerLink.PUBLICATION_WINDOW, DATA_STREAM_ID);
-        close(links.getAndSet(upNode, new PeerLink(publication)));
+        close(links.getAndSet(upNode, new PeerLink(publication, System.nanoTime())));
         peerMask |= 1L << upNode;
         LOG.info("cluster: node {} is up, data plane {}", upNode, dataEndpoint);
     }

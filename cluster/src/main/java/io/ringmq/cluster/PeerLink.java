@@ -1,6 +1,7 @@
 package io.ringmq.cluster;
 
 import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
 
 import io.aeron.Publication;
 import org.agrona.DirectBuffer;
@@ -30,14 +31,21 @@ final class PeerLink
     static final int QUEUE_BYTES = 4 * 1024 * 1024;
     /** Beyond this many bytes waiting, QoS 0 forwards are dropped (counted) instead of queued. */
     static final int QOS0_QUEUE_BYTES = QUEUE_BYTES / 8;
+    /**
+     * How long a new link (its node just came up) waits for its publication to connect: forwards meanwhile wait in
+     * the queue, as behind back-pressure, instead of being dropped; past it, a link still not connected drops them.
+     */
+    static final long CONNECT_GRACE_NS = TimeUnit.SECONDS.toNanos(5);
     private static final int MESSAGE_TYPE = 1;
 
     final Publication publication;
     final OneToOneRingBuffer queue;
+    private final long createdNs;
 
-    PeerLink(final Publication publication)
+    PeerLink(final Publication publication, final long createdNs)
     {
         this.publication = publication;
+        this.createdNs = createdNs;
         this.queue = new OneToOneRingBuffer(
             new UnsafeBuffer(ByteBuffer.allocateDirect(QUEUE_BYTES + RingBufferDescriptor.TRAILER_LENGTH)));
     }
@@ -52,6 +60,17 @@ final class PeerLink
             return Publication.MAX_POSITION_EXCEEDED;
         }
         return publication.offer(buffer, offset, length);
+    }
+
+    /**
+     * @param result an offer's result.
+     * @return true if a forward that got it should wait (in the queue) and be offered again: back-pressure, or a
+     *         publication not connected yet within {@link #CONNECT_GRACE_NS} of its creation.
+     */
+    boolean shouldWait(final long result, final long nowNs)
+    {
+        return Publication.BACK_PRESSURED == result || Publication.ADMIN_ACTION == result ||
+            Publication.NOT_CONNECTED == result && nowNs - createdNs < CONNECT_GRACE_NS;
     }
 
     /**

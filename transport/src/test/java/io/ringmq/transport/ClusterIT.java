@@ -988,34 +988,43 @@ class ClusterIT
         assertEquals(Mqtt5ConnAckReasonCode.SERVER_UNAVAILABLE, refused.getMqttMessage().getReasonCode());
 
         nodes[1].startOrFail("node 1 after kill -9", options.get(1));
-        final long restarted = System.nanoTime();
-        boolean sessionPresent = false;
-        int refusals = 1;
-        final long deadline = restarted + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() - deadline < 0)
+        try
         {
-            try
+            final long restarted = System.nanoTime();
+            boolean sessionPresent = false;
+            int refusals = 1;
+            final long deadline = restarted + Duration.ofSeconds(60).toNanos();
+            while (System.nanoTime() - deadline < 0)
             {
-                sessionPresent = resume(2, "returner", inbox);
-                break;
+                try
+                {
+                    sessionPresent = resume(2, "returner", inbox);
+                    break;
+                }
+                catch (final Mqtt5ConnAckException ex)
+                {
+                    assertEquals(Mqtt5ConnAckReasonCode.SERVER_UNAVAILABLE, ex.getMqttMessage().getReasonCode());
+                    refusals++;
+                    BrokerProcess.pause(250);
+                }
             }
-            catch (final Mqtt5ConnAckException ex)
-            {
-                assertEquals(Mqtt5ConnAckReasonCode.SERVER_UNAVAILABLE, ex.getMqttMessage().getReasonCode());
-                refusals++;
-                BrokerProcess.pause(250);
-            }
+            final long resumedMs = (System.nanoTime() - restarted) / 1_000_000;
+            final boolean all = BrokerProcess.await(() -> inbox.received.containsAll(flow.acked),
+                Duration.ofSeconds(30));
+            BrokerProcess.pause(1000);  // anything delivered twice would come now
+            final List<String> twice = inbox.twice();
+            final Set<String> missing = inbox.missing(flow.acked);
+            System.out.println(String.format(Locale.ROOT, "ClusterIT session back from a killed node: %d " +
+                "acknowledged before the kill, %d resumes refused (0x88), the session on node 2 %d ms after node 1 " +
+                "restarted (session present %s), %d missing, %d delivered twice (%d of them QoS 2)", flow.acked.size(),
+                refusals, resumedMs, sessionPresent, missing.size(), twice.size(),
+                twice.stream().filter(QosOneFlow::qos2).count()));
+            assertTrue(sessionPresent, "the session came from node 1 once it was back");
+            assertTrue(all, missing.size() + " acknowledged messages never arrived, e.g. " +
+                missing.stream().limit(5).toList());
+            assertEquals(0, twice.stream().filter(QosOneFlow::qos2).count(), "QoS 2 exactly once: " + twice);
         }
-        final long resumedMs = (System.nanoTime() - restarted) / 1_000_000;
-        final boolean all = BrokerProcess.await(() -> inbox.received.containsAll(flow.acked), Duration.ofSeconds(30));
-        BrokerProcess.pause(1000);  // anything delivered twice would come now
-        final List<String> twice = inbox.twice();
-        final Set<String> missing = inbox.missing(flow.acked);
-        System.out.println(String.format(Locale.ROOT, "ClusterIT session back from a killed node: %d acknowledged " +
-            "before the kill, %d resumes refused (0x88), the session on node 2 %d ms after node 1 restarted (session " +
-            "present %s), %d missing, %d delivered twice (%d of them QoS 2)", flow.acked.size(), refusals, resumedMs,
-            sessionPresent, missing.size(), twice.size(), twice.stream().filter(QosOneFlow::qos2).count()));
-        if (!sessionPresent || !all)
+        catch (final RuntimeException | AssertionError ex)
         {
             for (final int node : new int[] {1, 2})
             {
@@ -1023,11 +1032,8 @@ class ClusterIT
                     l.contains("node 1") || l.contains("start #")).forEach(l -> System.out.println("node " + node +
                     ": " + l));
             }
+            throw ex;
         }
-        assertTrue(sessionPresent, "the session came from node 1 once it was back");
-        assertTrue(all, missing.size() + " acknowledged messages never arrived, e.g. " +
-            missing.stream().limit(5).toList());
-        assertEquals(0, twice.stream().filter(QosOneFlow::qos2).count(), "QoS 2 exactly once: " + twice);
     }
 
     /**

@@ -5,10 +5,10 @@
 # Starts a RingMQ broker and a Mosquitto broker (persistence false) on two free loopback ports, runs
 #   1. fan-in  QoS 0 (8 publishers -> 1 wildcard subscriber, unlimited rate: throughput)
 #   2. fan-in  QoS 1 (same, window of 64 per publisher)
-#   3. pairs   latency (100 pairs, 10,000 msg/s in total, QoS 0)
+#   3. pairs   latency (100 pairs, 10,000 msg/s in total, QoS 1)
 #   4. idle    10,000 connections: broker RSS per connection (/proc/<pid>/status VmRSS minus the baseline
 #              taken before connecting), on freshly started brokers for each run
-#   5. connect-storm (5,000 connections as fast as possible: connects/s)
+#   5. connect-storm (5,000 connections as fast as possible, or STORM_RATE per second: connects/s, CONNACK p99)
 # each RUNS times alternately against both brokers, prints per-run figures and the ratio of the medians
 # (RingMQ/Mosquitto and Mosquitto/RingMQ), then stops both brokers by PID.
 #
@@ -23,6 +23,7 @@
 #   RUNS                runs per broker and scenario [3]
 #   IDLE_CONNECTIONS    [10000]                            STORM_CONNECTIONS [5000]
 #   PAIRS               [100]                              PAIRS_RATE total msg/s [10000]
+#   PAIRS_QOS           [1]                                STORM_RATE connections/s, 0 = unlimited [0]
 #   THREADS             load tester selector threads [1]
 #   SCENARIOS           subset, e.g. "fanin0 fanin1 pairs idle storm" [all]
 #   RINGMQ_JAR          [transport/target/ringmq.jar]      LOADTEST_JAR [loadtest/target/ringmq-loadtest.jar]
@@ -42,6 +43,8 @@ IDLE_CONNECTIONS="${IDLE_CONNECTIONS:-10000}"
 STORM_CONNECTIONS="${STORM_CONNECTIONS:-5000}"
 PAIRS="${PAIRS:-100}"
 PAIRS_RATE="${PAIRS_RATE:-10000}"
+PAIRS_QOS="${PAIRS_QOS:-1}"
+STORM_RATE="${STORM_RATE:-0}"
 THREADS="${THREADS:-1}"
 SCENARIOS="${SCENARIOS:-fanin0 fanin1 pairs idle storm}"
 RINGMQ_JAR="${RINGMQ_JAR:-$ROOT/transport/target/ringmq.jar}"
@@ -118,7 +121,7 @@ for scenario in $SCENARIOS; do
             compare fan-in-qos1 fan-in --publishers 8 --subscribers 1 --qos 1 --rate 0 --inflight 64 --payload 64 \
                 --duration "$DURATION" --warmup "$WARMUP" ;;
         pairs)
-            compare pairs-latency pairs --pairs "$PAIRS" --total-rate "$PAIRS_RATE" --qos 0 --payload 64 \
+            compare pairs-latency pairs --pairs "$PAIRS" --total-rate "$PAIRS_RATE" --qos "$PAIRS_QOS" --payload 64 \
                 --duration "$DURATION" --warmup "$WARMUP" ;;
         idle)
             # RSS only grows on pages never touched before, so each idle run gets freshly started brokers; the
@@ -136,7 +139,7 @@ for scenario in $SCENARIOS; do
             java -jar "$LOADTEST_JAR" compare-summary "${files[@]}" | tee "$OUT/idle.txt"
             rm -f "$OUT"/idle-run*.txt ;;
         storm)
-            compare connect-storm connect-storm --connections "$STORM_CONNECTIONS" ;;
+            compare connect-storm connect-storm --connections "$STORM_CONNECTIONS" --ramp-up "$STORM_RATE" ;;
         *)
             echo "compare-mosquitto: unknown scenario $scenario" >&2
             exit 2 ;;

@@ -11,8 +11,10 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -58,6 +60,8 @@ class ControlPlaneClusterTest
         final LinkedBlockingQueue<String> released = new LinkedBlockingQueue<>();
         final AtomicInteger syncs = new AtomicInteger();
         final Map<String, String> retained = new ConcurrentHashMap<>();
+        /** Every retained message (or clear: "") each topic had, in the order this node heard them. */
+        final Map<String, List<String>> retainedHistory = new ConcurrentHashMap<>();
 
         @Override
         public void onNodeUp(final int node, final String dataEndpoint)
@@ -125,13 +129,15 @@ class ControlPlaneClusterTest
         {
             final ForwardCodec codec = new ForwardCodec();
             assertTrue(codec.wrap(message, offset, length));
-            if (0 == codec.payloadLength())
+            final String payload = message.getStringWithoutLengthUtf8(codec.payloadOffset(), codec.payloadLength());
+            retainedHistory.computeIfAbsent(topic, t -> new CopyOnWriteArrayList<>()).add(payload);
+            if (payload.isEmpty())
             {
                 retained.remove(topic);
             }
             else
             {
-                retained.put(topic, message.getStringWithoutLengthUtf8(codec.payloadOffset(), codec.payloadLength()));
+                retained.put(topic, payload);
             }
         }
 
@@ -313,8 +319,19 @@ class ControlPlaneClusterTest
         assertTrue(retain(nodes[1], "state/1", "off"));
         assertTrue(retain(nodes[2], "state/2", "x"));
         awaitRetained("state/2", "x", 0, 1, 2);
-        final String last = recorders[0].retained.get("state/1");
-        awaitRetained("state/1", last, 0, 1, 2);
+        // Nodes 0 and 1 set state/1 concurrently: either may be ordered first, and state/2 between them, so the
+        // last value is known only once each node has heard both; all must have heard them in the same order.
+        for (final Recorder recorder : recorders)
+        {
+            await("both values of state/1 heard",
+                () -> recorder.retainedHistory.getOrDefault("state/1", List.of()).size() >= 2);
+        }
+        final List<String> order = recorders[0].retainedHistory.get("state/1");
+        assertEquals(2, order.size(), "state/1 was set twice: " + order);
+        assertTrue(order.containsAll(List.of("on", "off")), "state/1 values: " + order);
+        assertEquals(order, recorders[1].retainedHistory.get("state/1"), "node 1 heard the same order");
+        assertEquals(order, recorders[2].retainedHistory.get("state/1"), "node 2 heard the same order");
+        awaitRetained("state/1", order.get(1), 0, 1, 2);
         assertTrue(retain(nodes[2], "state/1", ""));
         awaitRetained("state/1", null, 0, 1, 2);
     }

@@ -13,6 +13,13 @@ import java.util.Map;
  */
 final class Summary
 {
+    /** A broker thread using at least this much of a core is listed under the broker line. */
+    static final double BUSY_THREAD_CPU_PERCENT = 0.5;
+    /** A broker thread waking at least this often a second is listed too. */
+    static final double BUSY_THREAD_WAKEUPS = 10;
+    /** Most broker threads listed. */
+    static final int MAX_THREAD_LINES = 8;
+
     private Summary()
     {
     }
@@ -107,6 +114,7 @@ final class Summary
             out.printf(Locale.ROOT, "broker        CPU %.2f%% of a core, %,.0f wake-ups/s in all%s%n",
                 r.brokerCpuPercent, r.brokerWakeupsPerSecond,
                 null == r.brokerMostWakeful ? "" : " (most: " + r.brokerMostWakeful + ")");
+            brokerThreadLines(r).forEach(out::println);
         }
         final StringBuilder errors = new StringBuilder();
         for (final Map.Entry<String, Long> e : r.errors.entrySet())
@@ -142,6 +150,25 @@ final class Summary
      * @param r result with {@code stalledMode} set.
      * @return lines of text.
      */
+    /**
+     * The broker's busy threads, busiest first: those with at least {@link #BUSY_THREAD_CPU_PERCENT} of a core or
+     * {@link #BUSY_THREAD_WAKEUPS} wake-ups a second, at most {@link #MAX_THREAD_LINES}.
+     *
+     * @param r a result measured with {@code --broker-pid}.
+     * @return one line per thread, empty when the threads were not measured.
+     */
+    static List<String> brokerThreadLines(final LoadResult r)
+    {
+        return r.brokerThreads.entrySet().stream()
+            .filter(e -> e.getValue().cpuPercent() >= BUSY_THREAD_CPU_PERCENT ||
+                e.getValue().wakeupsPerSecond() >= BUSY_THREAD_WAKEUPS)
+            .sorted((a, b) -> Double.compare(b.getValue().cpuPercent(), a.getValue().cpuPercent()))
+            .limit(MAX_THREAD_LINES)
+            .map(e -> String.format(Locale.ROOT, "  thread      %-16s %6.2f%% of a core, %,8.0f wake-ups/s", e.getKey(),
+                e.getValue().cpuPercent(), e.getValue().wakeupsPerSecond()))
+            .toList();
+    }
+
     static List<String> isolationLines(final LoadResult r)
     {
         final List<String> lines = new ArrayList<>();

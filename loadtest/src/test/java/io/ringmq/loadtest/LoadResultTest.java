@@ -3,7 +3,9 @@ package io.ringmq.loadtest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -75,6 +77,27 @@ class LoadResultTest
         assertEquals(2, merged.histogram.getTotalCount());
         assertEquals(40, merged.timeline.get(0)[1], 1e-9);
         assertTrue(merged.latencyUs(99) >= 299);
+    }
+
+    @Test
+    void shouldListTheBrokersBusyThreadsBusiestFirstAndLeaveOutTheQuietOnes()
+    {
+        final LoadResult r = result(new int[]{ 1 }, new long[]{ 10 }, new long[]{ 10 }, new long[]{ 10 },
+            new long[]{ 0 }, new long[]{ 1 });
+        final Map<String, BrokerCpu.ThreadUse> threads = new HashMap<>();
+        threads.put("ringmq-io-1-1", new BrokerCpu.ThreadUse(41.7, 18_955));
+        threads.put("C2 CompilerThre", new BrokerCpu.ThreadUse(1.3, 70));
+        threads.put("VM Periodic Tas", new BrokerCpu.ThreadUse(0.1, 20));
+        threads.put("G1 Service", new BrokerCpu.ThreadUse(0.0, 5));
+        r.brokerThreads = threads;
+
+        final List<String> lines = Summary.brokerThreadLines(r);
+        assertEquals(3, lines.size(), "quiet under both bounds: left out: " + lines);
+        assertTrue(lines.get(0).contains("ringmq-io-1-1") && lines.get(0).contains("41.70%"), lines.get(0));
+        assertTrue(lines.get(1).contains("C2 CompilerThre"), lines.get(1));
+        assertTrue(lines.get(2).contains("VM Periodic Tas") && lines.get(2).contains("20 wake-ups/s"), lines.get(2));
+        r.brokerThreads = Map.of();
+        assertTrue(Summary.brokerThreadLines(r).isEmpty(), "not measured: no lines");
     }
 
     @Test

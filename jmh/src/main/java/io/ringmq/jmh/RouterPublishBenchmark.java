@@ -186,7 +186,8 @@ public class RouterPublishBenchmark
             final int frame = index + OutboundQueue.HEADER_LENGTH;
             final int typeAndFlags = buffer.getByte(frame) & 0xFF;
             if (OutboundQueue.CONNECTED == msgTypeId || OutboundQueue.CLOSE == msgTypeId ||
-                PacketType.PUBLISH != typeAndFlags >>> 4 || buffer.getLong(index) == PUBLISHER_ID)
+                OutboundQueue.CLOSE_NOW == msgTypeId || PacketType.PUBLISH != typeAndFlags >>> 4 ||
+                buffer.getLong(index) == PUBLISHER_ID)
             {
                 return;
             }

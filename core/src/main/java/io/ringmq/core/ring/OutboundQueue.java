@@ -29,9 +29,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *  +---------------------------------------------------------------+
  * </pre>
  * The record's message type says what the body is: {@link #PACKET}, {@link #DROPPABLE_PACKET} (QoS 0: the event
- * loop drops it when the channel is not writable), {@link #CLOSE} (flush, then close), {@link #CONNECTED}
- * (connection accepted: int protocol version, int keep-alive ms), {@link #WRITABLE_REQUEST} (answer with a
- * {@link RingEvent#WRITABLE} event once the socket takes more).
+ * loop drops it when the channel is not writable), {@link #CLOSE} (flush, then close), {@link #CLOSE_NOW} (the
+ * same after the client's DISCONNECT, without the half-close), {@link #CONNECTED} (connection accepted: int protocol
+ * version, int keep-alive ms), {@link #WRITABLE_REQUEST} (answer with a {@link RingEvent#WRITABLE} event once the
+ * socket takes more).
  * <p>
  * <b>Threading:</b> the Router thread is the only producer ({@link #claim}, {@link #commit}, {@link #release},
  * {@link #signal}); the owning event loop is the only consumer ({@link #drain}).
@@ -56,6 +57,12 @@ public final class OutboundQueue
     public static final int CONNECTED = 4;
     /** Publish a {@link RingEvent#WRITABLE} event once the connection's socket takes more (retained pacing). */
     public static final int WRITABLE_REQUEST = 5;
+    /**
+     * The client ended the connection with DISCONNECT: flush what was written, then close at once. It sends nothing
+     * more (MQTT-3.14.4-1), so the half-close and linger of {@link #CLOSE}, which keep a reason from being lost to a
+     * reset while a client still sends, have nothing to protect.
+     */
+    public static final int CLOSE_NOW = 6;
     /** Bytes of the connection id that precede every body. */
     public static final int HEADER_LENGTH = BitUtil.SIZE_OF_LONG;
     /** A backlog entry: int type, int length (connection id + body), long hold-until position, then the record. */

@@ -60,13 +60,31 @@ final class Disconnector
     }
 
     /**
-     * Close on the broker's decision (takeover, shutdown, quota, keep-alive) or after the client's DISCONNECT.
+     * Close on the broker's decision (takeover, shutdown, quota, keep-alive, a 3.1.1 publisher the journal cannot
+     * take).
      *
      * @param connection the connection.
      * @param reasonCode MQTT 5 reason code for the DISCONNECT, or -1 to send none.
      * @param reason     reason string or null.
      */
     void close(final ClientConnection connection, final int reasonCode, final String reason)
+    {
+        close(connection, reasonCode, reason, false);
+    }
+
+    /**
+     * Close after the client's DISCONNECT (counted as a normal disconnection, 0x00): the connection goes at once,
+     * without the half-close that a close on the broker's decision makes.
+     *
+     * @param connection the connection.
+     */
+    void closeAfterClientDisconnect(final ClientConnection connection)
+    {
+        close(connection, -1, null, true);
+    }
+
+    private void close(final ClientConnection connection, final int reasonCode, final String reason,
+        final boolean clientDone)
     {
         if (connection.state() == ClientConnection.CLOSING)
         {
@@ -91,7 +109,14 @@ final class Disconnector
         }
         onEnd.accept(connection);
         connection.state(ClientConnection.CLOSING);
-        sender.close(connection);
+        if (clientDone)
+        {
+            sender.closeAfterClientDisconnect(connection);
+        }
+        else
+        {
+            sender.close(connection);
+        }
     }
 
     /**

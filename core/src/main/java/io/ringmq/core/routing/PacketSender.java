@@ -138,8 +138,21 @@ final class PacketSender
     /** Ask the event loop to flush what it has and close the connection. */
     void close(final ClientConnection connection)
     {
+        close(connection, OutboundQueue.CLOSE);
+    }
+
+    /**
+     * Close after the client's DISCONNECT: flush, then close without a half-close ({@link OutboundQueue#CLOSE_NOW}).
+     */
+    void closeAfterClientDisconnect(final ClientConnection connection)
+    {
+        close(connection, OutboundQueue.CLOSE_NOW);
+    }
+
+    private void close(final ClientConnection connection, final int type)
+    {
         final OutboundQueue queue = queue(connection);
-        queue.claim(OutboundQueue.CLOSE, connection.connectionId(), 0);
+        queue.claim(type, connection.connectionId(), 0);
         queue.commit();
     }
 

@@ -457,7 +457,7 @@ final class SessionLifecycle implements SessionTimers.Handler
             connection.will(null, 0, -1);
             journalWillClear(connection.clientId());
         }
-        state.disconnector.close(connection, -1, null);
+        state.disconnector.closeAfterClientDisconnect(connection);
     }
 
     void onConnectionClosed(final long connectionId, final int reason)

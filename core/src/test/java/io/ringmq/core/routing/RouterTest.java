@@ -118,6 +118,27 @@ class RouterTest
     }
 
     @Test
+    void shouldCloseAtOnceAfterTheClientsDisconnectButHalfCloseOnTheBrokersDecision()
+    {
+        harness.connect(PUB, "pub", MqttVersion.MQTT_5, true, 0);
+        harness.connect(SUB, "sub", MqttVersion.MQTT_5, true, 0);
+        harness.drain();
+
+        harness.raw(PUB, 0xE0, 0x00);   // the client's DISCONNECT: it sends nothing more
+        harness.connect(SUB + 1, "sub", MqttVersion.MQTT_5, true, 0);   // takes "sub" over: the broker's decision
+        final List<RouterHarness.Out> out = harness.drain();
+
+        assertTrue(out.stream().anyMatch(o -> o.type() == OutboundQueue.CLOSE_NOW && o.connectionId() == PUB),
+            "after DISCONNECT: closed at once " + out);
+        assertFalse(out.stream().anyMatch(o -> o.type() == OutboundQueue.CLOSE && o.connectionId() == PUB));
+        assertTrue(out.stream().anyMatch(o -> o.type() == OutboundQueue.CLOSE && o.connectionId() == SUB),
+            "taken over: half-closed after its DISCONNECT 0x8E " + out);
+        assertFalse(out.stream().anyMatch(o -> o.type() == OutboundQueue.CLOSE_NOW && o.connectionId() == SUB));
+        assertEquals(1, harness.router.counters().disconnectsByReasonCode[ReasonCode.SUCCESS],
+            "the client's DISCONNECT is counted as a normal one");
+    }
+
+    @Test
     void shouldKeepMqtt311PublisherConnectedWhenASubscriberQueueIsFull()
     {
         harness.connect(SUB, "sub", MqttVersion.MQTT_3_1_1, false, 0);

@@ -265,6 +265,11 @@ final class EventLoopContext implements MessageHandler
                 bytesSent = bytesSent + connection.flushPending();
                 connection.closeByBroker(CloseReason.CLOSED_BY_BROKER);
             }
+            case OutboundQueue.CLOSE_NOW ->
+            {
+                bytesSent = bytesSent + connection.flushPending();
+                connection.closeAfterClientDisconnect();
+            }
             default -> throw new IllegalStateException("unknown outbound record type " + msgTypeId);
         }
     }

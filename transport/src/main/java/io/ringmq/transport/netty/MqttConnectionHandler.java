@@ -1033,20 +1033,50 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
      */
     void closeByBroker(final int reason)
     {
-        if (is(CLOSING))
+        if (!beginClose(reason))
         {
             return;
+        }
+        // Read on, and drop, until the peer's FIN: unread data at close would make the kernel send a reset.
+        ctx.channel().config().setAutoRead(true);
+        lingerTimer = ctx.executor().schedule(this::closeAfterLinger, CLOSE_LINGER_MS, TimeUnit.MILLISECONDS);
+        ctx.pipeline().fireUserEventTriggered(BrokerCloseEvent.INSTANCE);  // WebSocket: a Close frame after the data
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(SHUTDOWN_OUTPUT);
+    }
+
+    /**
+     * The Router closes the connection after the client's DISCONNECT: what was written goes out, then the channel
+     * closes. No half-close and no linger: the client sends nothing more (MQTT-3.14.4-1), and Netty's
+     * {@code shutdownOutput} costs an exception with its stack trace on every call.
+     */
+    void closeAfterClientDisconnect()
+    {
+        if (!beginClose(CloseReason.CLOSED_BY_BROKER))
+        {
+            return;
+        }
+        ctx.pipeline().fireUserEventTriggered(BrokerCloseEvent.INSTANCE);  // WebSocket: a Close frame after the data
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /**
+     * The broker closes the connection: from now on its input is dropped and it takes no more records; the Router
+     * hears of the close once, now.
+     *
+     * @return false if the close had begun already.
+     */
+    private boolean beginClose(final int reason)
+    {
+        if (is(CLOSING))
+        {
+            return false;
         }
         set(CLOSING, true);
         set(DISCARDING, true);
         releaseCumulation();
         loop.unregister(this);
         loop.publishControl(RingEvent.CONNECTION_CLOSED, connectionId, reason);
-        // Read on, and drop, until the peer's FIN: unread data at close would make the kernel send a reset.
-        ctx.channel().config().setAutoRead(true);
-        lingerTimer = ctx.executor().schedule(this::closeAfterLinger, CLOSE_LINGER_MS, TimeUnit.MILLISECONDS);
-        ctx.pipeline().fireUserEventTriggered(BrokerCloseEvent.INSTANCE);  // WebSocket: a Close frame after the data
-        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(SHUTDOWN_OUTPUT);
+        return true;
     }
 
     private void closeAfterLinger()

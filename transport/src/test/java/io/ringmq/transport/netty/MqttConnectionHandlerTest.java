@@ -365,6 +365,27 @@ class MqttConnectionHandlerTest
     }
 
     @Test
+    void shouldFlushThenCloseAtOnceWithoutHalfClosingAfterTheClientsDisconnect()
+    {
+        final HalfClosableEmbeddedChannel channel = halfClosableChannel();
+        final long id = connectionIdOf();
+        queue(OutboundQueue.PACKET, id, PINGREQ);   // something written before the close goes out first
+        queue(OutboundQueue.CLOSE_NOW, id, new byte[0]);
+        drain();
+
+        assertArrayEquals(PINGREQ, takeOutbound(), "what was written before was flushed");
+        assertFalse(channel.isOutputShutdown(), "no half-close: the client sends nothing more");
+        assertFalse(channel.isOpen(), "closed at once, no linger");
+        assertCloseEvents(CloseReason.CLOSED_BY_BROKER, takeFrames());
+        assertEquals(0, connections.get());
+
+        queue(OutboundQueue.CLOSE_NOW, id, new byte[0]);
+        queue(OutboundQueue.CLOSE, id, new byte[0]);
+        drain();
+        assertEquals(0, takeFrames().size(), "the close was reported once");
+    }
+
+    @Test
     void shouldCloseWithoutLingeringWhenPeerClosesFirst()
     {
         final HalfClosableEmbeddedChannel channel = halfClosableChannel();

@@ -786,6 +786,24 @@ class ClusterIT
         return connectPersistent(node, id, cleanStart, inbox).client();
     }
 
+    /** A persistent subscriber on one node and a publisher on node 0 whose messages reach it. */
+    private record Flowing(Mqtt5BlockingClient subscriber, Mqtt5BlockingClient publisher)
+    {
+    }
+
+    /**
+     * A persistent subscriber ({@code id}, clean start) to {@code prefix#} at QoS 2 on {@code node}, its payloads to
+     * {@code inbox}, and a publisher {@code pub-id} on node 0, once the routes between them are confirmed.
+     */
+    private Flowing subscribedAcross(final int node, final String id, final String prefix, final Inbox inbox)
+    {
+        final Mqtt5BlockingClient subscriber = persistent(node, id, true, inbox);
+        subscriber.subscribeWith().topicFilter(prefix + "#").qos(MqttQos.EXACTLY_ONCE).send();
+        final Mqtt5BlockingClient publisher = connect(0, "pub-" + id);
+        awaitRoutes(publisher, prefix + "probe", List.of(inbox.received));
+        return new Flowing(subscriber, publisher);
+    }
+
     /** A connected client and whether its session was present. */
     private record Connected(Mqtt5BlockingClient client, boolean sessionPresent)
     {
@@ -817,10 +835,9 @@ class ClusterIT
         startCluster();
         final Inbox inbox = new Inbox();
         final Set<String> received = inbox.received;
-        final Mqtt5BlockingClient subscriber = persistent(2, "durable-2", true, inbox);
-        subscriber.subscribeWith().topicFilter("crash/#").qos(MqttQos.EXACTLY_ONCE).send();
-        final Mqtt5BlockingClient publisher = connect(0, "pub-crash");
-        awaitRoutes(publisher, "crash/probe", List.of(received));
+        final Flowing across = subscribedAcross(2, "durable-2", "crash/", inbox);
+        final Mqtt5BlockingClient subscriber = across.subscriber();
+        final Mqtt5BlockingClient publisher = across.publisher();
         // Offline: what is published now waits in its session on node 2, in that node's journal only.
         subscriber.disconnect();
 
@@ -872,10 +889,9 @@ class ClusterIT
         startCluster();
         final Inbox inbox = new Inbox();
         final Set<String> received = inbox.received;
-        final Mqtt5BlockingClient subscriber = persistent(1, "mover", true, inbox);
-        subscriber.subscribeWith().topicFilter("move/#").qos(MqttQos.EXACTLY_ONCE).send();
-        final Mqtt5BlockingClient publisher = connect(0, "pub-move");
-        awaitRoutes(publisher, "move/probe", List.of(received));
+        final Flowing across = subscribedAcross(1, "mover", "move/", inbox);
+        final Mqtt5BlockingClient subscriber = across.subscriber();
+        final Mqtt5BlockingClient publisher = across.publisher();
 
         final QosOneFlow flow = new QosOneFlow(publisher, "move/", 0, true);
         final long resumeMs;
@@ -966,11 +982,9 @@ class ClusterIT
     {
         startCluster();
         final Inbox inbox = new Inbox();
-        final Mqtt5BlockingClient subscriber = persistent(1, "returner", true, inbox);
-        subscriber.subscribeWith().topicFilter("back/#").qos(MqttQos.EXACTLY_ONCE).send();
-        final Mqtt5BlockingClient publisher = connect(0, "pub-back");
-        awaitRoutes(publisher, "back/probe", List.of(inbox.received));
-        subscriber.disconnect();
+        final Flowing across = subscribedAcross(1, "returner", "back/", inbox);
+        final Mqtt5BlockingClient publisher = across.publisher();
+        across.subscriber().disconnect();
 
         final QosOneFlow flow = new QosOneFlow(publisher, "back/", 0, true);
         try

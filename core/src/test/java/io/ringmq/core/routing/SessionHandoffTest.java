@@ -294,6 +294,52 @@ class SessionHandoffTest
     }
 
     @Test
+    void shouldNotConfirmAHandoffWhosePartTheDataPlaneLostSoThePreviousOwnerKeepsTheSession()
+    {
+        a.peers = 1L << B;
+        b.peers = 1L << A;
+        a.harness.connect(DEV, "dev", MqttVersion.MQTT_5, true, 3600);
+        a.session(ClusterLink.SESSION_OWNER, "dev", A, -1, 1);
+        a.harness.subscribe(DEV, MqttVersion.MQTT_5, 1, 0, new TopicSubscription("t/#", 1));
+        a.harness.closed(DEV);
+        a.harness.connect(PUB, "pub", MqttVersion.MQTT_5, true, 0);
+        a.harness.publish(PUB, MqttVersion.MQTT_5, "t/1", "queued", 1, 1);
+        a.harness.drain();
+
+        b.harness.connect(DEV, "dev", MqttVersion.MQTT_5, false, 3600);
+        b.session(ClusterLink.SESSION_HANDOFF, "dev", B, A, 2);
+        a.session(ClusterLink.SESSION_HANDOFF, "dev", B, A, 2);
+        assertEquals(1, a.toPeer.size());
+        a.toPeer.clear();   // the session's subscriptions, lost on the way (a data-plane drop)
+
+        // A hands over anyway once its cut is seen (or its wait is over): its queue and END reach B.
+        a.session(ClusterLink.SESSION_CUT, "dev", B, A, 2);
+        b.session(ClusterLink.SESSION_CUT, "dev", B, A, 2);
+        b.flushTo(a);
+        a.harness.tick(System.nanoTime() + SessionHandoff.WAIT_NS + 1_000_000_000L);
+        assertFalse(a.toPeer.isEmpty(), "A sent the rest of the session");
+        a.flushTo(b);
+
+        assertTrue(b.toPeer.isEmpty(), "B does not confirm (no DONE): it lacks the session's subscriptions");
+        assertTrue(b.commands.contains("give-back dev 1 2"), b.commands.toString());
+        assertEquals(1, b.harness.drain(DEV, PacketType.CONNACK).stream()
+            .filter(o -> (o.body()[3] & 0xFF) == 0x88).count(), "the client is refused and resumes again");
+
+        // A, never confirmed, keeps the session with its queue (the directory gave the id back to it): the client
+        // resumes there and finds it.
+        a.harness.tick(System.nanoTime() + 3 * SessionHandoff.WAIT_NS);
+        assertFalse(a.commands.contains("-t/#"), "A kept the session and its routes: " + a.commands);
+        a.harness.connect(DEV + 5, "dev", MqttVersion.MQTT_5, false, 3600);
+        a.session(ClusterLink.SESSION_OWNER, "dev", A, -1, 4);
+        final List<RouterHarness.Out> out = a.harness.drain();
+        assertEquals(1, out.stream().filter(o -> o.connectionId() == DEV + 5 && o.body().length > 0 &&
+            o.packetType() == PacketType.CONNACK && (o.body()[2] & 1) == 1).count(), "session present");
+        assertEquals(List.of("queued"), publishes(out.stream().filter(o -> o.connectionId() == DEV + 5 &&
+            o.body().length > 0 && o.packetType() == PacketType.PUBLISH).toList(), new ArrayList<>(),
+            new ArrayList<>()), "nothing lost");
+    }
+
+    @Test
     void shouldKeepADepartingSessionWhenItsNewOwnerGoesDown()
     {
         a.peers = 1L << B;

@@ -168,6 +168,27 @@ class SessionHandoffTest
     private final Node a = new Node(A);
     private final Node b = new Node(B);
 
+    /**
+     * A owns "dev", a persistent session subscribed to t/# whose client has left; each payload is then published to
+     * it on A (t/1, t/2, ...: QoS 1), so that it waits in the session's queue.
+     */
+    private void offlineSessionOnA(final String... queued)
+    {
+        a.harness.connect(DEV, "dev", MqttVersion.MQTT_5, true, 3600);
+        a.session(ClusterLink.SESSION_OWNER, "dev", A, -1, 1);
+        a.harness.subscribe(DEV, MqttVersion.MQTT_5, 1, 0, new TopicSubscription("t/#", 1));
+        a.harness.closed(DEV);
+        if (queued.length > 0)
+        {
+            a.harness.connect(PUB, "pub", MqttVersion.MQTT_5, true, 0);
+        }
+        for (int i = 0; i < queued.length; i++)
+        {
+            a.harness.publish(PUB, MqttVersion.MQTT_5, "t/" + (i + 1), queued[i], 1, i + 1);
+        }
+        a.harness.drain();
+    }
+
     private static List<String> publishes(final List<RouterHarness.Out> out, final List<Integer> packetIds,
         final List<Boolean> dups)
     {
@@ -267,11 +288,7 @@ class SessionHandoffTest
     {
         a.peers = 1L << B;
         b.peers = 1L << A;
-        a.harness.connect(DEV, "dev", MqttVersion.MQTT_5, true, 3600);
-        a.session(ClusterLink.SESSION_OWNER, "dev", A, -1, 1);
-        a.harness.subscribe(DEV, MqttVersion.MQTT_5, 1, 0, new TopicSubscription("t/#", 1));
-        a.harness.closed(DEV);
-        a.harness.drain();
+        offlineSessionOnA();
 
         b.harness.connect(DEV, "dev", MqttVersion.MQTT_5, false, 3600);
         b.session(ClusterLink.SESSION_HANDOFF, "dev", B, A, 2);
@@ -298,13 +315,7 @@ class SessionHandoffTest
     {
         a.peers = 1L << B;
         b.peers = 1L << A;
-        a.harness.connect(DEV, "dev", MqttVersion.MQTT_5, true, 3600);
-        a.session(ClusterLink.SESSION_OWNER, "dev", A, -1, 1);
-        a.harness.subscribe(DEV, MqttVersion.MQTT_5, 1, 0, new TopicSubscription("t/#", 1));
-        a.harness.closed(DEV);
-        a.harness.connect(PUB, "pub", MqttVersion.MQTT_5, true, 0);
-        a.harness.publish(PUB, MqttVersion.MQTT_5, "t/1", "queued", 1, 1);
-        a.harness.drain();
+        offlineSessionOnA("queued");
 
         b.harness.connect(DEV, "dev", MqttVersion.MQTT_5, false, 3600);
         b.session(ClusterLink.SESSION_HANDOFF, "dev", B, A, 2);
@@ -343,13 +354,7 @@ class SessionHandoffTest
     void shouldKeepADepartingSessionWhenItsNewOwnerGoesDown()
     {
         a.peers = 1L << B;
-        a.harness.connect(DEV, "dev", MqttVersion.MQTT_5, true, 3600);
-        a.session(ClusterLink.SESSION_OWNER, "dev", A, -1, 1);
-        a.harness.subscribe(DEV, MqttVersion.MQTT_5, 1, 0, new TopicSubscription("t/#", 1));
-        a.harness.closed(DEV);
-        a.harness.connect(PUB, "pub", MqttVersion.MQTT_5, true, 0);
-        a.harness.publish(PUB, MqttVersion.MQTT_5, "t/1", "queued", 1, 1);
-        a.harness.drain();
+        offlineSessionOnA("queued");
 
         a.session(ClusterLink.SESSION_HANDOFF, "dev", B, A, 2);
         assertEquals(1, a.toPeer.size(), "its subscriptions went to the new owner");

@@ -3,6 +3,7 @@ package io.ringmq.cluster;
 import java.nio.ByteOrder;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.LockSupport;
 
@@ -64,6 +65,8 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
     private final AtomicReferenceArray<PeerLink> links = new AtomicReferenceArray<>(ClusterMembers.MAX_NODES);
     /** One bit per node with a link in {@link #links}: written after each change by the same agent, read by any. */
     private volatile long peerMask;
+    /** Per node, bumped by the same agent each time its link is opened or closed; read by the Router. */
+    private final AtomicLongArray generations = new AtomicLongArray(ClusterMembers.MAX_NODES);
     private final ControlledMessageHandler drainHandler = this::onPending;
     private final AtomicLong forwardsQueued = new AtomicLong();
     private final AtomicLong forwardsRefused = new AtomicLong();
@@ -143,6 +146,12 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
     public long peers()
     {
         return peerMask;   // one read: the Router asks for every QoS 1/2 forward and acknowledgement
+    }
+
+    @Override
+    public long linkGeneration(final int peer)
+    {
+        return peer >= 0 && peer < ClusterMembers.MAX_NODES ? generations.get(peer) : 0;
     }
 
     @Override
@@ -317,6 +326,7 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
             "aeron:udp?endpoint=" + dataEndpoint + "|term-length=" + PeerLink.TERM_LENGTH + "|pub-wnd=" +
             PeerLink.PUBLICATION_WINDOW, DATA_STREAM_ID);
         close(links.getAndSet(upNode, new PeerLink(publication, System.nanoTime())));
+        generations.incrementAndGet(upNode);
         peerMask |= 1L << upNode;
         LOG.info("cluster: node {} is up, data plane {}", upNode, dataEndpoint);
     }
@@ -326,6 +336,7 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
     {
         close(links.getAndSet(downNode, null));
         peerMask &= ~(1L << downNode);
+        generations.incrementAndGet(downNode);
         LOG.info("cluster: node {} is down", downNode);
     }
 

@@ -359,11 +359,13 @@ class ControlPlaneClusterTest
 
         final int a = (leader + 1) % 3;
         final int b = (leader + 2) % 3;
-        // The dead member's lease ends: its routes go; the others' stay; the survivors elect a new leader.
-        awaitRoute("t/" + leader, 0, a, b);
+        // The dead member's lease ends: its routes are held (the others keep what they forward to it for its
+        // return); the survivors elect a new leader.
+        await("node " + a + " sees the dead member down", () -> !recorders[a].up.containsKey(leader));
+        await("node " + b + " sees the dead member down", () -> !recorders[b].up.containsKey(leader));
+        awaitRoute("t/" + leader, 1L << leader, a, b);
         awaitRoute("t/" + a, 1L << a, a, b);
         awaitRoute("t/" + b, 1L << b, a, b);
-        await("node " + a + " sees the dead member down", () -> !recorders[a].up.containsKey(leader));
         await("a new leader", () -> nodes[a].client().leaderMemberId() >= 0 &&
             nodes[a].client().leaderMemberId() != leader);
         nodes[a].client().addRoute("after/failover");
@@ -378,6 +380,8 @@ class ControlPlaneClusterTest
         awaitRoute("after/failover", 1L << a, leader);
         awaitRoute("t/" + a, 1L << a, leader);
         awaitRetained("kept/1", "before the snapshot", leader);
+        // Its node no longer has t/<leader> (a new client): once synced it withdraws the held route.
+        awaitRoute("t/" + leader, 0, 0, 1, 2);
         nodes[leader].client().addRoute("t/" + leader);
         awaitRoute("t/" + leader, 1L << leader, 0, 1, 2);
         nodes[leader].client().claim("dev-2");

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -362,8 +363,10 @@ class ClusterIT
             assertTrue(BrokerProcess.await(() -> count(onMajority, "during-") == 50, Duration.ofSeconds(20)),
                 "between the majority's nodes: " + count(onMajority, "during-"));
             steps.done("routing between the majority's nodes");
-            awaitPubAck(publisher, "onlycut/x", Mqtt5PubAckReasonCode.NO_MATCHING_SUBSCRIBERS, ROUTE_TIMEOUT);
-            routesGoneS = steps.done("the node's routes gone from the majority");
+            awaitLog(majorityPub, "cluster: node " + cut + " is down");
+            routesGoneS = steps.done("the node's lease ended on the majority (its routes held)");
+            publishBounded(publisher, "onlycut/x", "held-", 20);     // kept for the node cut off
+            steps.done("published for the node cut off: acknowledged, kept");
 
             // The node cut off: its clients are served locally; new ids are refused once it knows it is cut off.
             publishBounded(minorityPub, "local/x", "local-", 20);
@@ -394,20 +397,30 @@ class ClusterIT
             partition.heal();
         }
         final long healedNs = System.nanoTime();
-        awaitPubAck(publisher, "onlycut/x", Mqtt5PubAckReasonCode.SUCCESS, ROUTE_TIMEOUT);
+        assertTrue(BrokerProcess.await(() -> count(own.received, "held-") == 20 &&
+            count(own.received, "during-") == 50, ROUTE_TIMEOUT), "replayed to the healed node's own client: " +
+            count(own.received, "held-") + " of 20 published after its lease ended, " +
+            count(own.received, "during-") + " of 50 before");
         final double routedAgainS = (System.nanoTime() - healedNs) / 1e9;
-        steps.done("healed: routed to again");
+        steps.done("healed: what was published meanwhile replayed");
         assertTrue(BrokerProcess.await(() -> Mqtt5ConnAckReasonCode.SUCCESS == connectCode(cut, "newcomer"),
             ROUTE_TIMEOUT), "a new client id once healed");
         publishBounded(publisher, "part/x", "after-", 20);
         assertTrue(BrokerProcess.await(() -> count(own.received, "after-") == 20, Duration.ofSeconds(20)),
             "from the majority to the healed node's own client: " + count(own.received, "after-"));
-        System.out.println(String.format(Locale.ROOT, "ClusterIT partition (iptables) of node %d: its routes gone " +
-            "from the majority %.1f s after the cut, new ids refused (0x88) from %.1f s, its own client back on it " +
-            "(session present %s); healed: routed to again %.1f s after, new ids taken", cut, routesGoneS, refusedS,
-            ownBack, routedAgainS));
+        System.out.println(String.format(Locale.ROOT, "ClusterIT partition (iptables) of node %d: its lease ended " +
+            "on the majority %.1f s after the cut (routes held), new ids refused (0x88) from %.1f s, its own client " +
+            "back on it (session present %s); healed: the 70 messages published for it meanwhile replayed %.1f s " +
+            "after, new ids taken", cut, routesGoneS, refusedS, ownBack, routedAgainS));
         assertTrue(ownBack, "the node cut off takes back a client id it owns, with its session");
         nodes[cut].assertAlive("after the partition");
+    }
+
+    /** Waits (within {@link #ROUTE_TIMEOUT}) for a line of {@code node}'s log that contains {@code text}. */
+    private void awaitLog(final int node, final String text)
+    {
+        assertTrue(BrokerProcess.await(() -> nodes[node].logLines().stream().anyMatch(l -> l.contains(text)),
+            ROUTE_TIMEOUT), "node " + node + " logs '" + text + "'");
     }
 
     /** Prints each step of a long test with the seconds since it began, so a log shows where one stopped. */
@@ -527,33 +540,29 @@ class ClusterIT
         startCluster();
         final Set<String> onOne = collect(connect(1, "sub-zone-1"), "zone/+/t", MqttQos.AT_LEAST_ONCE);
         final Set<String> onTwo = collect(connect(2, "sub-zone-2"), "zone/+/t", MqttQos.AT_LEAST_ONCE);
-        collect(connect(2, "sub-only-2"), "only2/#", MqttQos.AT_LEAST_ONCE);
+        final Set<String> onlyTwo = collect(connect(2, "sub-only-2"), "only2/#", MqttQos.AT_LEAST_ONCE);
         final Mqtt5BlockingClient publisher = connect(0, "pub-zone");
         awaitRoutes(publisher, "zone/a/t", List.of(onOne, onTwo));
         awaitPubAck(publisher, "only2/x", Mqtt5PubAckReasonCode.SUCCESS, ROUTE_TIMEOUT);
 
         // Node 2 frozen (SIGSTOP) for 12 s, as a node cut off from the others: routing between nodes 0 and 1 goes on
         // (the publisher's PUBACKs for what also goes to node 2 wait until node 2 has left); once its 5 s lease ends
-        // (later if it was the control plane's leader: an election comes first) the others drop its routes. Longer
-        // than Aeron's default 10 s client timeouts, which the node raises so that it survives (DESIGN.md 7).
+        // (later if it was the control plane's leader: an election comes first) the others hold its routes and keep
+        // what they forward to it. Longer than Aeron's default 10 s client timeouts, which the node raises so that
+        // it survives (DESIGN.md 7).
         nodes[2].signal("STOP");
         final long stoppedNs = System.nanoTime();
-        long droppedNs = 0;
+        double leaseEndedS = -1;
         try
         {
             publishNumbered(publisher, "zone/a/t", "during-", 100);
             assertTrue(BrokerProcess.await(() -> count(onOne, "during-") == 100, Duration.ofSeconds(6)),
                 "node 0 to node 1 with node 2 frozen: " + count(onOne, "during-"));
-            while (0 == droppedNs && System.nanoTime() - stoppedNs < FREEZE.toNanos())
+            if (BrokerProcess.await(() -> nodes[0].logLines().stream()
+                .anyMatch(l -> l.contains("cluster: node 2 is down")), FREEZE.minusSeconds(1)))
             {
-                final Mqtt5PublishResult result = publisher.publishWith().topic("only2/x").qos(MqttQos.AT_LEAST_ONCE)
-                    .payload("probe".getBytes(StandardCharsets.UTF_8)).send();
-                if (Mqtt5PubAckReasonCode.NO_MATCHING_SUBSCRIBERS ==
-                    ((Mqtt5PublishResult.Mqtt5Qos1Result)result).getPubAck().getReasonCode())
-                {
-                    droppedNs = System.nanoTime();
-                }
-                BrokerProcess.pause(100);
+                leaseEndedS = (System.nanoTime() - stoppedNs) / 1e9;
+                publishBounded(publisher, "only2/x", "held-", 20);     // kept for node 2 while it is away
             }
             BrokerProcess.pause(Math.max(0, (FREEZE.toNanos() - (System.nanoTime() - stoppedNs)) / 1_000_000));
         }
@@ -561,16 +570,19 @@ class ClusterIT
         {
             nodes[2].signal("CONT");
         }
-        System.out.println(String.format(Locale.ROOT, "ClusterIT partition: node 2's routes %s", 0 == droppedNs ?
-            "still on node 0 after a freeze of " + FREEZE.toSeconds() + " s (it was the leader)" :
-            String.format(Locale.ROOT, "gone from node 0 %.1f s after SIGSTOP", (droppedNs - stoppedNs) / 1e9)));
+        final double leaseS = leaseEndedS;
 
-        // Resumed, it finds its lease gone, joins again and sends its routes again; its clients (still connected)
-        // receive from node 0 again.
+        // Resumed, it finds its lease gone, joins again and sends its routes again; node 0 replays what it kept for
+        // it, and its clients (still connected) receive what was published during the freeze, and from then on.
         final long resumedNs = System.nanoTime();
-        awaitPubAck(publisher, "only2/x", Mqtt5PubAckReasonCode.SUCCESS, ROUTE_TIMEOUT);
-        System.out.println(String.format(Locale.ROOT, "ClusterIT partition: node 2's routes on node 0 %.1f s " +
-            "after SIGCONT", (System.nanoTime() - resumedNs) / 1e9));
+        assertTrue(BrokerProcess.await(() -> count(onTwo, "during-") == 100 &&
+            (leaseS < 0 || count(onlyTwo, "held-") == 20), ROUTE_TIMEOUT), "replayed to node 2 after SIGCONT: " +
+            count(onTwo, "during-") + " of 100 published during the freeze, " + count(onlyTwo, "held-") +
+            " of 20 after its lease ended");
+        System.out.println(String.format(Locale.ROOT, "ClusterIT freeze of node 2: its lease ended on node 0 %s; " +
+            "everything published meanwhile replayed to it %.1f s after SIGCONT", leaseS < 0 ? "not within the " +
+            "freeze (it was the leader)" : String.format(Locale.ROOT, "%.1f s after SIGSTOP", leaseS),
+            (System.nanoTime() - resumedNs) / 1e9));
         publishNumbered(publisher, "zone/a/t", "after-", 50);
         assertTrue(BrokerProcess.await(() -> count(onTwo, "after-") == 50 && count(onOne, "after-") == 50,
             Duration.ofSeconds(20)), "after node 2 resumed: node 2 " + count(onTwo, "after-") + ", node 1 " +
@@ -1000,6 +1012,15 @@ class ClusterIT
         final Mqtt5ConnAckException refused = assertThrows(Mqtt5ConnAckException.class,
             () -> resume(2, "returner", inbox), "a resume while the session's node is down");
         assertEquals(Mqtt5ConnAckReasonCode.SERVER_UNAVAILABLE, refused.getMqttMessage().getReasonCode());
+        // Published while the session's node is down: node 0 keeps them for it (its routes are held) and replays
+        // them when it is back, before its cut marker, so they move with the session.
+        awaitLog(0, "cluster: node 1 is down");
+        final Set<String> whileDown = new HashSet<>();
+        for (int i = 0; i < 100; i++)
+        {
+            whileDown.add("down-" + i);
+        }
+        publishBounded(publisher, "back/down", "down-", whileDown.size());
 
         nodes[1].startOrFail("node 1 after kill -9", options.get(1));
         try
@@ -1023,16 +1044,17 @@ class ClusterIT
                 }
             }
             final long resumedMs = (System.nanoTime() - restarted) / 1_000_000;
-            final boolean all = BrokerProcess.await(() -> inbox.received.containsAll(flow.acked),
-                Duration.ofSeconds(30));
+            final boolean all = BrokerProcess.await(() -> inbox.received.containsAll(flow.acked) &&
+                inbox.received.containsAll(whileDown), Duration.ofSeconds(30));
             BrokerProcess.pause(1000);  // anything delivered twice would come now
             final List<String> twice = inbox.twice();
             final Set<String> missing = inbox.missing(flow.acked);
+            missing.addAll(inbox.missing(whileDown));
             System.out.println(String.format(Locale.ROOT, "ClusterIT session back from a killed node: %d " +
-                "acknowledged before the kill, %d resumes refused (0x88), the session on node 2 %d ms after node 1 " +
-                "restarted (session present %s), %d missing, %d delivered twice (%d of them QoS 2)", flow.acked.size(),
-                refusals, resumedMs, sessionPresent, missing.size(), twice.size(),
-                twice.stream().filter(QosOneFlow::qos2).count()));
+                "acknowledged before the kill and %d while it was down, %d resumes refused (0x88), the session on " +
+                "node 2 %d ms after node 1 restarted (session present %s), %d missing, %d delivered twice (%d of " +
+                "them QoS 2)", flow.acked.size(), whileDown.size(), refusals, resumedMs, sessionPresent, missing.size(),
+                twice.size(), twice.stream().filter(QosOneFlow::qos2).count()));
             assertTrue(sessionPresent, "the session came from node 1 once it was back");
             assertTrue(all, missing.size() + " acknowledged messages never arrived, e.g. " +
                 missing.stream().limit(5).toList());

@@ -39,6 +39,7 @@ import io.aeron.cluster.service.ClientSession;
 import io.aeron.cluster.service.Cluster;
 import io.aeron.cluster.service.ClusteredService;
 import io.aeron.logbuffer.Header;
+import io.ringmq.core.cluster.ClusterLink;
 import io.ringmq.core.cluster.ForwardCodec;
 import io.ringmq.core.status.RateLimitedLog;
 import org.agrona.DirectBuffer;
@@ -65,6 +66,8 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
     static final long SYNC_TIMER_ID = 1;
     /** Correlation id of the timer that removes expired retained messages, a slice at a time. */
     static final long SWEEP_TIMER_ID = 2;
+    /** Correlation id of the timer that drops the held routes of a node down past the hold. */
+    static final long HOLD_TIMER_ID = 3;
     /** Retained topics the expiry sweep looks at per timer event. */
     static final int SWEEP_SLICE = 10_000;
     /** Seconds of cluster time between two slices of the expiry sweep. */
@@ -84,6 +87,8 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
     private Cluster cluster;
     private boolean leader;
     private boolean syncTimerScheduled;
+    /** Cluster time the hold timer is due at, or {@link Long#MAX_VALUE}. */
+    private long holdTimerAt = Long.MAX_VALUE;
     private boolean sweepTimerScheduled;
     /** Where the expiry sweep goes on from (the last topic it looked at), or null to start at the first. */
     private String sweepCursor;
@@ -118,6 +123,7 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
         if (null != snapshotImage)
         {
             sweepCursor = new ControlPlaneSnapshot(state).load(snapshotImage, cluster.idleStrategy());
+            scheduleHold(state.holdAbsentNodes(cluster.time() + holdTime()));
         }
     }
 
@@ -136,7 +142,11 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
         {
             LOG.info("control plane: node {} is down (its cluster session closed: {})", node, closeReason);
         }
-        state.sessionClosed(session.id());
+        state.sessionClosed(session.id(), timestamp + holdTime());
+        if (node >= 0)
+        {
+            scheduleHold(state.heldUntil(node));
+        }
         scheduleSync();
     }
 
@@ -151,6 +161,21 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
     {
         onCommand(session, timestamp, buffer, offset, length);
         scheduleSync();
+    }
+
+    /** @return how long a down node's plain routes are held, in cluster time ({@link ClusterLink#REPLAY_HOLD_NS}). */
+    private long holdTime()
+    {
+        return cluster.timeUnit().convert(ClusterLink.REPLAY_HOLD_NS, TimeUnit.NANOSECONDS);
+    }
+
+    /** Makes the hold timer due at {@code at} if that is earlier than it is (0 or MAX_VALUE: no hold). */
+    private void scheduleHold(final long at)
+    {
+        if (at > 0 && at < holdTimerAt && cluster.scheduleTimer(HOLD_TIMER_ID, at))
+        {
+            holdTimerAt = at;
+        }
     }
 
     private void scheduleSync()
@@ -401,6 +426,11 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
             syncTimerScheduled = false;
             syncs.doWork(cluster);
             scheduleSync();
+        }
+        else if (HOLD_TIMER_ID == correlationId)
+        {
+            holdTimerAt = Long.MAX_VALUE;
+            scheduleHold(state.dropExpiredHolds(timestamp));
         }
         else if (SWEEP_TIMER_ID == correlationId)
         {

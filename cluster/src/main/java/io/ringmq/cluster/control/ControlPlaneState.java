@@ -1,12 +1,15 @@
 package io.ringmq.cluster.control;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
 
 import io.ringmq.cluster.ClusterMembers;
+import io.ringmq.core.routing.TopicTrie;
 
 /**
  * The control plane's replicated state: which nodes are up, the route table at node granularity, the session
@@ -107,6 +110,12 @@ final class ControlPlaneState
     /** Bytes of the retained messages (topic and message), within {@code maxRetainedBytes}. */
     private long retainedBytes;
     private long liveNodes;
+    /**
+     * Per node that is down with routes held, the cluster time its routes are dropped at (0: none held). A node's
+     * plain routes outlive its lease, so that the other nodes keep what they forward to it for its persistent
+     * sessions and replay it when it is back; after the hold they go.
+     */
+    private final long[] heldUntil = new long[ClusterMembers.MAX_NODES];
     private long lastEpoch;
 
     ControlPlaneState(final int maxFilters, final int maxSessions, final Events events)
@@ -135,8 +144,9 @@ final class ControlPlaneState
     }
 
     /**
-     * A node joins on a cluster session. A node that joins again (it restarted, or reconnected) loses the routes
-     * of its previous incarnation; it re-adds the ones it still has. Its directory entries stay.
+     * A node joins on a cluster session. A node that joins again (it restarted, or reconnected) keeps the plain
+     * routes of its previous incarnation, as while it was down: it re-adds the ones it has and, once synced,
+     * withdraws the others. Its shared-group routes and directory entries are as after {@link #sessionClosed}.
      *
      * @return false if the node id is invalid.
      */
@@ -148,8 +158,9 @@ final class ControlPlaneState
         }
         if (isUp(node))
         {
-            down(node);
+            down(node, 0);
         }
+        heldUntil[node] = 0;
         endpoints[node] = dataEndpoint;
         clusterSessions[node] = clusterSessionId;
         voting[node] = isVoting;
@@ -159,18 +170,109 @@ final class ControlPlaneState
     }
 
     /**
-     * A cluster session closed (or timed out): if it was a node's current session, that node's lease is over.
+     * A cluster session closed (or timed out): if it was a node's current session, that node's lease is over. Its
+     * shared-group routes go (a group's messages go to its live members); its plain routes are held until
+     * {@code holdUntil}.
+     *
+     * @param clusterSessionId the session.
+     * @param holdUntil        cluster time the node's plain routes are dropped at, unless it joins again first.
      */
-    void sessionClosed(final long clusterSessionId)
+    void sessionClosed(final long clusterSessionId, final long holdUntil)
     {
         final int node = nodeOfSession(clusterSessionId);
         if (node >= 0)
         {
-            down(node);
+            down(node, holdUntil);
         }
     }
 
-    private void down(final int node)
+    private void down(final int node, final long holdUntil)
+    {
+        dropRoutes(node, true);
+        liveNodes &= ~(1L << node);
+        endpoints[node] = null;
+        clusterSessions[node] = 0;
+        heldUntil[node] = holdUntil > 0 && !filtersOf(node).isEmpty() ? holdUntil : 0;
+        events.onNodeDown(node);
+    }
+
+    /**
+     * Drops the held routes of every node down since before {@code now} minus the hold.
+     *
+     * @return the earliest hold still running, or {@link Long#MAX_VALUE}.
+     */
+    long dropExpiredHolds(final long now)
+    {
+        long next = Long.MAX_VALUE;
+        for (int node = 0; node < heldUntil.length; node++)
+        {
+            final long until = heldUntil[node];
+            if (0 == until)
+            {
+                continue;
+            }
+            if (until <= now && !isUp(node))
+            {
+                heldUntil[node] = 0;
+                dropRoutes(node, false);
+            }
+            else
+            {
+                next = Math.min(next, until);
+            }
+        }
+        return next;
+    }
+
+    /**
+     * After a snapshot is loaded: a node named in routes but not up is held from now (the snapshot has no times).
+     *
+     * @return the earliest hold, or {@link Long#MAX_VALUE}.
+     */
+    long holdAbsentNodes(final long holdUntil)
+    {
+        long named = 0;
+        for (final long mask : routes.values())
+        {
+            named |= mask;
+        }
+        named &= ~liveNodes;
+        long next = Long.MAX_VALUE;
+        while (0 != named)
+        {
+            final int node = Long.numberOfTrailingZeros(named);
+            named &= named - 1;
+            if (0 == heldUntil[node])
+            {
+                heldUntil[node] = holdUntil;
+            }
+            next = Math.min(next, heldUntil[node]);
+        }
+        return next;
+    }
+
+    /** @return the cluster time a down node's held routes are dropped at, 0 if none are held. */
+    long heldUntil(final int node)
+    {
+        return heldUntil[node];
+    }
+
+    private List<String> filtersOf(final int node)
+    {
+        final long bit = 1L << node;
+        final List<String> filters = new ArrayList<>();
+        for (final Map.Entry<String, Long> route : routes.entrySet())
+        {
+            if ((route.getValue() & bit) != 0)
+            {
+                filters.add(route.getKey());
+            }
+        }
+        return filters;
+    }
+
+    /** Removes the node's routes: its shared-group ones only, or all. */
+    private void dropRoutes(final int node, final boolean sharedOnly)
     {
         final long bit = 1L << node;
         final Iterator<Map.Entry<String, Long>> it = routes.entrySet().iterator();
@@ -178,7 +280,7 @@ final class ControlPlaneState
         {
             final Map.Entry<String, Long> route = it.next();
             final long mask = route.getValue();
-            if ((mask & bit) != 0)
+            if ((mask & bit) != 0 && (!sharedOnly || route.getKey().startsWith(TopicTrie.SHARED_SUBSCRIPTION_PREFIX)))
             {
                 if (mask == bit)
                 {
@@ -191,10 +293,6 @@ final class ControlPlaneState
                 events.onRouteRemoved(route.getKey(), node);
             }
         }
-        liveNodes &= ~bit;
-        endpoints[node] = null;
-        clusterSessions[node] = 0;
-        events.onNodeDown(node);
     }
 
     /**

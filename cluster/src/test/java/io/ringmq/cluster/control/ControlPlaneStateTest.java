@@ -75,40 +75,67 @@ class ControlPlaneStateTest
             events.add("retained " + topic + " " + node + " " + message.message.length);
         }
     };
+    private static final long HOLD_UNTIL = 1_000;
     private final ControlPlaneState state = new ControlPlaneState(3, 2, recorder);
 
     @Test
-    void shouldKeepRoutesAtNodeGranularityAndDropANodesRoutesWhenItsLeaseEnds()
+    void shouldKeepRoutesAtNodeGranularityAndHoldADownNodesPlainRoutesUntilTheHoldEnds()
     {
         assertTrue(state.join(0, 100, true, "h0:1"));
         assertTrue(state.join(5, 105, false, "h5:1"));
         assertEquals(1, state.addRoute(0, "a/#"));
         assertEquals(0, state.addRoute(0, "a/#"), "a node's second subscriber changes nothing");
         assertEquals(1, state.addRoute(5, "a/#"));
-        assertEquals(1, state.addRoute(5, "b"));
+        assertEquals(1, state.addRoute(5, "$share/g/b"));
         assertEquals(0b100001L, state.routes().get("a/#"));
         events.clear();
 
-        state.sessionClosed(999);
+        state.sessionClosed(999, HOLD_UNTIL);
         assertTrue(events.isEmpty(), "an unknown session is no node");
-        state.sessionClosed(105);
-        assertEquals(List.of("-a/# 5", "-b 5", "down 5"), events);
-        assertEquals(1L, state.routes().get("a/#"));
-        assertFalse(state.routes().containsKey("b"));
+        state.sessionClosed(105, HOLD_UNTIL);
+        assertEquals(List.of("-$share/g/b 5", "down 5"), events, "a group's messages go to its live members");
+        assertEquals(0b100001L, state.routes().get("a/#"), "held, so others keep what they forward to it");
         assertFalse(state.isUp(5));
         assertEquals(-1, state.nodeOfSession(105));
+        assertEquals(HOLD_UNTIL, state.heldUntil(5));
+
+        events.clear();
+        assertEquals(HOLD_UNTIL, state.dropExpiredHolds(HOLD_UNTIL - 1), "not yet");
+        assertTrue(events.isEmpty());
+        assertEquals(Long.MAX_VALUE, state.dropExpiredHolds(HOLD_UNTIL));
+        assertEquals(List.of("-a/# 5"), events);
+        assertEquals(1L, state.routes().get("a/#"));
+        assertEquals(0, state.heldUntil(5));
     }
 
     @Test
-    void shouldDropTheRoutesOfANodesPreviousIncarnationWhenItJoinsAgain()
+    void shouldKeepTheRoutesOfANodesPreviousIncarnationWhenItJoinsAgainForItToWithdraw()
     {
         state.join(1, 10, true, "h1:1");
         state.addRoute(1, "x");
+        state.sessionClosed(10, HOLD_UNTIL);
         events.clear();
         state.join(1, 11, true, "h1:2");
-        assertEquals(List.of("-x 1", "down 1", "up 1 h1:2"), events);
-        assertEquals(1, state.nodeOfSession(11));
-        assertEquals(-1, state.nodeOfSession(10));
+        assertEquals(List.of("up 1 h1:2"), events);
+        assertEquals(0, state.heldUntil(1), "up: no longer held");
+        assertEquals(Long.MAX_VALUE, state.dropExpiredHolds(HOLD_UNTIL), "a hold ended by a join drops nothing");
+        assertEquals(2L, state.routes().get("x"));
+        events.clear();
+        state.join(1, 12, true, "h1:3");
+        assertEquals(List.of("down 1", "up 1 h1:3"), events, "a join while up is a restart: routes stay");
+        assertEquals(1, state.nodeOfSession(12));
+        assertEquals(-1, state.nodeOfSession(11));
+    }
+
+    @Test
+    void shouldHoldTheNodesASnapshotNamesInRoutesButNotUp()
+    {
+        state.join(0, 1, true, "h0");
+        state.addRoute(0, "x");
+        state.addRoute(3, "x");
+        assertEquals(7L, state.holdAbsentNodes(7L));
+        assertEquals(7L, state.heldUntil(3));
+        assertEquals(0, state.heldUntil(0), "up");
     }
 
     @Test
@@ -140,9 +167,9 @@ class ControlPlaneStateTest
         assertEquals(List.of("handoff s 1 0 2", "cut s 1 0 2"), events);
 
         events.clear();
-        state.sessionClosed(2);
+        state.sessionClosed(2, HOLD_UNTIL);
         assertEquals(0, state.claim(2, "s", false) - 3, "a clean start takes it whoever had it");
-        state.sessionClosed(3);
+        state.sessionClosed(3, HOLD_UNTIL);
         assertEquals(0, state.claim(0, "s", true), "resume from a node that is down: refused");
         assertEquals(List.of("down 1", "owner s 2 1 3", "down 2", "owner-down s 0 2"), events);
         assertEquals(2, state.ownerOf("s"), "the directory is unchanged");
@@ -167,9 +194,9 @@ class ControlPlaneStateTest
         assertFalse(state.release(1, "c", 1), "a release under another epoch");
         assertTrue(state.release(1, "c", 2));
         assertEquals(List.of("up 0 h0", "up 1 h1", "owner c 0 -1 1", "owner c 1 0 2", "released c 1 2"), events);
-        state.sessionClosed(1);
+        state.sessionClosed(1, HOLD_UNTIL);
         assertEquals(3, state.claim(1, "d"));
-        state.sessionClosed(2);
+        state.sessionClosed(2, HOLD_UNTIL);
         assertEquals(1, state.sessions().get("d").node, "a down node's sessions stay in the directory");
         assertFalse(state.release(0, "d", -1), "any epoch, but only by the owner");
         assertTrue(state.release(1, "d", -1), "a restarted owner releases without knowing the epoch");

@@ -22,6 +22,12 @@ public interface ClusterLink
     int SESSION_OWNER_DOWN = 2;
     /** The cut of a moving session (every node): from here on its forwards for it go to the new owner only. */
     int SESSION_CUT = 3;
+    /**
+     * How long a node that went down keeps its plain routes in the control plane, and the other nodes keep the QoS
+     * 1/2 messages forwarded for it, to replay them when it is back: one hour.
+     */
+    long REPLAY_HOLD_NS = java.util.concurrent.TimeUnit.HOURS.toNanos(1);
+
     /** Bytes of a {@code CLUSTER_SESSION} frame before the client id. */
     int SESSION_FRAME_HEADER = 3 * Integer.BYTES;
 
@@ -116,6 +122,17 @@ public interface ClusterLink
      *         cluster.
      */
     long peers();
+
+    /**
+     * @param node a node id.
+     * @return a number that changes each time this node's data-plane link to {@code node} is opened or closed
+     *         (what was sent on a closed link may be lost: the Router sends again what it had not acknowledged).
+     *         Read by the Router thread, written by whoever opens and closes links.
+     */
+    default long linkGeneration(final int node)
+    {
+        return 0;
+    }
 
     /**
      * A client connected here with this id: take ownership in the session directory; the decision comes back as

@@ -728,6 +728,26 @@ public final class Journal implements AutoCloseable
         return commit();
     }
 
+    /**
+     * Every forward of {@code origin} up to {@code sequence} was routed here. The batch's pending delivery entries
+     * are written first, so the record never survives a crash without the deliveries it covers.
+     *
+     * @param origin   the origin node.
+     * @param sequence the highest of its sequences routed.
+     */
+    public void appendForwardsRouted(final int origin, final long sequence)
+    {
+        flushDeliveries();
+        final int body = claim(JournalDescriptor.FORWARDS_ROUTED, 0, 16, false);
+        if (body >= 0)
+        {
+            log.buffer().putInt(body, origin);
+            log.buffer().putInt(body + 4, 0);
+            log.buffer().putLong(body + 8, sequence);
+            commit();
+        }
+    }
+
     /** @param clientId client whose will was published or discarded. */
     public void appendWillClear(final String clientId)
     {

@@ -35,6 +35,9 @@ package io.ringmq.core.journal;
  *                covers (sessions created later have higher ids), 12 int 0
  * SNAPSHOT_END   0 long position of this snapshot's SNAPSHOT_BEGIN
  * MOVED          0 long old position, 8 long new position of a MESSAGE record copied forward by a snapshot
+ * FORWARDS_ROUTED 0 int origin node, 4 int 0, 8 long sequence: every forward of that node up to the sequence was
+ *                routed here (cluster); written at the end of the batch that routed it, after its DELIVERIES, and
+ *                by each snapshot for every origin, so a restarted node discards a forward sent to it again
  * DELIVERIES     ENQUEUE and DELIVERED entries of one Router batch, in order (sync=batch): each
  *                0 byte kind (ENQUEUE or DELIVERED), 1 byte QoS, 2 byte retain flag, 3 byte 0, 4 int session id,
  *                8 long MESSAGE position, then for ENQUEUE 16 int subscription id count N and N ints
@@ -88,6 +91,8 @@ public final class JournalDescriptor
     public static final int DELIVERIES = 18;
     /** DELIVERIES: bytes of an entry before any subscription identifiers. */
     public static final int DELIVERIES_ENTRY_LENGTH = 16;
+    /** The highest sequence of an origin node's forwards this node has routed (cluster). */
+    public static final int FORWARDS_ROUTED = 19;
 
     /** MESSAGE/WILL flag bits 0-1: QoS. */
     public static final int FLAG_QOS_MASK = 0x3;

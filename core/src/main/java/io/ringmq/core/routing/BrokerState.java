@@ -63,6 +63,14 @@ final class BrokerState
     final SessionTimers timers = new SessionTimers(System.nanoTime());
     /** Which of this node's forwards the other nodes have taken; nothing without a cluster. */
     final ForwardWindows forwardWindows = new ForwardWindows(this);
+    /**
+     * Per origin node, the sequence of the last forward routed here: each origin's stream arrives in order, so one
+     * at or below it was sent again (after a lost acknowledgement) and is discarded. Journaled
+     * ({@code FORWARDS_ROUTED}), so it survives a restart.
+     */
+    final long[] routedForwards = new long[Long.SIZE];
+    /** What this node sends other nodes in order, kept until they take it; nothing without a cluster. */
+    final ForwardOutbox outbox = new ForwardOutbox(this);
     final PacketSender sender;
     final AckHold ackHold;
     final Deliverer deliverer;

@@ -68,6 +68,8 @@ final class InboundPublish
     private final UnsafeBuffer scratchFilter = new UnsafeBuffer(new byte[0]);
     /** Acknowledges other nodes' QoS 1/2 forwards once routed and journaled here. */
     private final ForwardReceipts receipts;
+    /** Origins with forwards routed in this batch whose sequence is not yet journaled, one bit per node. */
+    private long routedInBatch;
     /**
      * This node's last forward sequence: one per forward, in the order they are sent; it starts from the clock
      * (milliseconds, shifted) so that it also grows across restarts ({@link ForwardWindows}).
@@ -619,17 +621,27 @@ final class InboundPublish
         boolean taken = true;
         if (0 != nodes)
         {
-            taken = state.cluster.forward(nodes, forwardBuffer, 0, encodeForward(null));
+            taken = send(nodes, encodeForward(null));
             onSent(source, nodes);
         }
         for (int i = 0; i < picked; i++)
         {
             // One forward per shared group picked elsewhere: the destination serves that group only.
             final long node = 1L << remote.pickedNode(i);
-            taken &= state.cluster.forward(node, forwardBuffer, 0, encodeForward(remote.pickedGroupKey(i)));
+            taken &= send(node, encodeForward(remote.pickedGroupKey(i)));
             onSent(source, node);
         }
         return taken ? FORWARD_SENT : FORWARD_REFUSED;
+    }
+
+    /**
+     * QoS 1/2 is kept until each node takes it (and for a node that is down, until it is back); QoS 0 is sent to the
+     * live nodes, behind any replay under way.
+     */
+    private boolean send(final long nodes, final int length)
+    {
+        return source.qos > 0 ? state.outbox.sendKept(nodes, forwardBuffer, 0, length) :
+            state.outbox.sendOrdered(nodes, forwardBuffer, 0, length);
     }
 
     private void onSent(final PublishSource source, final long nodes)
@@ -676,6 +688,7 @@ final class InboundPublish
             if (forwarded.forwardAck())
             {
                 state.ackHold.onForwardsAcked(forwarded.originNode(), forwarded.originSequence(), state.nowNs);
+                state.outbox.onAcked(forwarded.originNode(), forwarded.originSequence());
                 return;
             }
             if (forwarded.routeApplied())
@@ -697,8 +710,27 @@ final class InboundPublish
         }
         final int origin = forwarded.originNode();
         final long sequence = forwarded.originSequence();
-        source.originNode = origin;
         final int qos = source.qos;
+        final long[] routedSequence = state.routedForwards;
+        if (origin >= 0 && origin < routedSequence.length)
+        {
+            if (sequence <= routedSequence[origin])
+            {
+                // Sent again after a lost acknowledgement (ForwardOutbox): routed here already.
+                state.counters.forwardDuplicates++;
+                if (qos > 0)
+                {
+                    receipts.onRouted(origin, sequence, state.journal.holdUntil());
+                }
+                return;
+            }
+            routedSequence[origin] = sequence;
+            if (qos > 0)
+            {
+                routedInBatch |= 1L << origin;
+            }
+        }
+        source.originNode = origin;
         routeForwarded(frame);
         if (qos > 0)
         {
@@ -733,9 +765,34 @@ final class InboundPublish
     void endOfBatch()
     {
         state.ackHold.endOfBatch();
+        if (state.outbox.active())
+        {
+            state.outbox.service(state.nowNs);
+        }
+        if (0 != routedInBatch)
+        {
+            journalRoutedForwards();
+        }
         if (receipts.pending())
         {
             receipts.flush(state.journal.durablePosition());
+        }
+    }
+
+    /** A restarted node must not deliver again what it routed before (QoS 2 exactly once across its restart). */
+    private void journalRoutedForwards()
+    {
+        long origins = routedInBatch;
+        routedInBatch = 0;
+        if (!state.journal.enabled())
+        {
+            return;
+        }
+        while (0 != origins)
+        {
+            final int origin = Long.numberOfTrailingZeros(origins);
+            origins &= origins - 1;
+            state.journal.appendForwardsRouted(origin, state.routedForwards[origin]);
         }
     }
 

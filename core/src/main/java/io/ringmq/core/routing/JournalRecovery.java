@@ -70,6 +70,8 @@ final class JournalRecovery implements RecordHandler
     private final IntHashSet snapshotWritten = new IntHashSet();
     /** Old position to new position of every message copied forward. */
     private final Long2LongHashMap moved = new Long2LongHashMap(-1);
+    /** Per origin node, the highest sequence of its forwards routed here ({@code FORWARDS_ROUTED}). */
+    private final long[] routedForwards = new long[Long.SIZE];
     /**
      * The last MESSAGE record seen, already verified: its ENQUEUE records usually follow at once, and building the
      * message from here spares reading and checksumming the record a second time.
@@ -100,6 +102,12 @@ final class JournalRecovery implements RecordHandler
     State state()
     {
         return state;
+    }
+
+    /** @return per origin node, the highest sequence of its forwards this node had routed (cluster). */
+    long[] routedForwards()
+    {
+        return routedForwards;
     }
 
     RecoveryResult run()
@@ -149,6 +157,17 @@ final class JournalRecovery implements RecordHandler
     public void onRecord(final LogRecord record)
     {
         final int type = record.type();
+        if (JournalDescriptor.FORWARDS_ROUTED == type)
+        {
+            // In a snapshot or not, complete or not: the highest is what was routed.
+            final int origin = record.buffer().getInt(record.bodyOffset());
+            if (origin >= 0 && origin < routedForwards.length)
+            {
+                routedForwards[origin] = Math.max(routedForwards[origin],
+                    record.buffer().getLong(record.bodyOffset() + 8));
+            }
+            return;
+        }
         if (JournalDescriptor.MOVED == type)
         {
             moved.put(record.buffer().getLong(record.bodyOffset()), record.buffer().getLong(record.bodyOffset() + 8));

@@ -444,6 +444,12 @@ public final class Router implements EventHandler<RingEvent>
         }
     }
 
+    /** @return bytes the outbox keeps for a node (tests). */
+    long outboxHeldBytes(final int node)
+    {
+        return state.outbox.heldBytes(node);
+    }
+
     private void onTick()
     {
         state.timers.poll(state.nowNs, sessionLifecycle);
@@ -451,6 +457,7 @@ public final class Router implements EventHandler<RingEvent>
         state.cluster.onTick();
         state.handoff.onTick();
         state.ackHold.onTick(state.nowNs);
+        state.outbox.service(state.nowNs);
         sysTopics.onTick(state.nowNs);
         state.snapshots.onTick(state.nowNs);
         publishSnapshot();
@@ -492,6 +499,7 @@ public final class Router implements EventHandler<RingEvent>
         final JournalRecovery recovery = new JournalRecovery(state.journal, nowNs);
         final RecoveryResult result = recovery.run();
         final JournalRecovery.State recovered = recovery.state();
+        System.arraycopy(recovery.routedForwards(), 0, state.routedForwards, 0, state.routedForwards.length);
         for (final Session session : recovered.sessions.values())
         {
             if (0 == session.expiryIntervalSeconds())

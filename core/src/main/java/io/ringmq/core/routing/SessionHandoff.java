@@ -687,7 +687,7 @@ final class SessionHandoff
             HandoffCodec.encodeDelivery(out, 0, state.cluster.nodeId(), epoch, departure.id, source, message.qos(),
                 message.retain(), expirySeconds, delivery.state(), delivery.packetId(), delivery.qos(),
                 delivery.retain(), delivery.subscriptionIds());
-            if (!state.cluster.forward(1L << to, out, 0, length))
+            if (!state.outbox.sendOrdered(1L << to, out, 0, length))
             {
                 return;     // the link to the new owner is backed up: the tick sends the rest
             }
@@ -898,7 +898,7 @@ final class SessionHandoff
         final int length = HandoffCodec.length(id.length, bodyLength);
         out.checkLimit(length);
         HandoffCodec.encode(out, 0, kind, state.cluster.nodeId(), epoch, id, a, b, c, body, bodyLength);
-        return state.cluster.forward(1L << to, out, 0, length);
+        return state.outbox.sendOrdered(1L << to, out, 0, length);
     }
 
     private void fail(final String what)

@@ -263,7 +263,7 @@ final class Snapshots
         try
         {
             activeBegin = journal.appendSnapshotBegin(lastBegin, Math.max(maxSessionId, state.lastJournalId()));
-            if (activeBegin < 0 || !writeRetained(activeFloor) || !writeWills())
+            if (activeBegin < 0 || !writeRetained(activeFloor) || !writeWills() || !writeRoutedForwards())
             {
                 abandon();
                 return false;
@@ -460,6 +460,20 @@ final class Snapshots
             else if (journal.appendRetainRef(position) < 0)
             {
                 return false;
+            }
+        }
+        return true;
+    }
+
+    /** What this node routed of each other node's forwards (cluster): the log before the snapshot may go. */
+    private boolean writeRoutedForwards()
+    {
+        final long[] routed = state.routedForwards;
+        for (int origin = 0; origin < routed.length; origin++)
+        {
+            if (0 != routed[origin])
+            {
+                journal.appendForwardsRouted(origin, routed[origin]);
             }
         }
         return true;

@@ -34,6 +34,19 @@ public final class BrokerCounters
     public long acksBeforeForwardTaken;
     /** Waits for a live node's forward acknowledgements that timed out, their publishers released (cluster). */
     public long forwardAckTimeouts;
+    /** QoS 1/2 forwards kept for a node that was down, to be replayed when it is back (cluster). */
+    public long forwardsKept;
+    /** Kept QoS 1/2 forwards sent again: replayed to a node back up, or after its link was opened again (cluster). */
+    public long forwardsReplayed;
+    /**
+     * Forwards not kept for a node: QoS 1/2 for a down node whose box was full or that stayed down past the hold,
+     * QoS 0 behind a long replay (cluster).
+     */
+    public long forwardsNotKept;
+    /** Kept forwards whose message expired before they could be sent (cluster). */
+    public long forwardsExpiredKept;
+    /** Forwards this node had routed already (sent again after a lost acknowledgement): discarded (cluster). */
+    public long forwardDuplicates;
     /** Sessions this node handed over to another node whose client resumed them there (cluster). */
     public long sessionsHandedOut;
     /** Sessions this node took over from another node (cluster). */

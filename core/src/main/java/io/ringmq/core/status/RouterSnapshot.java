@@ -27,6 +27,11 @@ public final class RouterSnapshot
     private final long acksHeld;
     private final long acksAwaitingForward;
     private final long forwardAckTimeouts;
+    private final long forwardsKept;
+    private final long forwardsReplayed;
+    private final long forwardsNotKept;
+    private final long forwardsExpiredKept;
+    private final long forwardDuplicates;
     private final long acksBeforeForwardTaken;
     private final long refusedClusterUnreachable;
     private final long sessionsHandedOut;
@@ -92,6 +97,11 @@ public final class RouterSnapshot
         this.acksHeld = counters.acksHeld;
         this.acksAwaitingForward = counters.acksAwaitingForward;
         this.forwardAckTimeouts = counters.forwardAckTimeouts;
+        this.forwardsKept = counters.forwardsKept;
+        this.forwardsReplayed = counters.forwardsReplayed;
+        this.forwardsNotKept = counters.forwardsNotKept;
+        this.forwardsExpiredKept = counters.forwardsExpiredKept;
+        this.forwardDuplicates = counters.forwardDuplicates;
         this.acksBeforeForwardTaken = counters.acksBeforeForwardTaken;
         this.refusedClusterUnreachable = counters.refusedClusterUnreachable;
         this.sessionsHandedOut = counters.sessionsHandedOut;
@@ -192,6 +202,36 @@ public final class RouterSnapshot
     public long forwardAckTimeouts()
     {
         return forwardAckTimeouts;
+    }
+
+    /** @return QoS 1/2 forwards kept for a node that was down. */
+    public long forwardsKept()
+    {
+        return forwardsKept;
+    }
+
+    /** @return kept forwards sent again. */
+    public long forwardsReplayed()
+    {
+        return forwardsReplayed;
+    }
+
+    /** @return forwards not kept for a node (box full, past the hold, QoS 0 behind a replay). */
+    public long forwardsNotKept()
+    {
+        return forwardsNotKept;
+    }
+
+    /** @return kept forwards that expired before they could be sent. */
+    public long forwardsExpiredKept()
+    {
+        return forwardsExpiredKept;
+    }
+
+    /** @return forwards discarded because this node had routed them already. */
+    public long forwardDuplicates()
+    {
+        return forwardDuplicates;
     }
 
     /** @return connections refused while the node could not reach the cluster's control plane. */

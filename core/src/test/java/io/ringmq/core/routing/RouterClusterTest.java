@@ -172,6 +172,7 @@ class RouterClusterTest
         route("$share/g/s/#", 1L << SELF);
         route("$share/g/s/#", 0b001 | 1L << SELF);      // node 0 has members too
         route("s/#", 0b001);                            // and a plain subscriber
+        peers = 0b001;
         harness.drain();
         acks.clear();
 
@@ -179,6 +180,7 @@ class RouterClusterTest
         {
             harness.publish(PUB, MqttVersion.MQTT_5, "s/" + i, "m" + i, 1, 10 + i);
         }
+        forwardAck(0, sequenceOf(forwards.size() - 1));    // node 0 took them all
         final List<RouterHarness.Out> out = harness.drain();
         assertEquals(2, out.stream().filter(o -> o.connectionId() == SUB && o.packetType() == PacketType.PUBLISH)
             .count(), "half of them to this node's member");
@@ -488,6 +490,7 @@ class RouterClusterTest
         route("s/#", 0b0101);           // nodes 0 and 2
         route("s/+/t", 0b0110);         // node 2 again, and this node (ignored: served locally)
         route("other", 0b1000);
+        peers = 0b1101;
         harness.drain();
 
         harness.publish(PUB, MqttVersion.MQTT_5, "s/a/t", "hello", 1, 7);
@@ -500,6 +503,8 @@ class RouterClusterTest
         assertEquals("s/a/t", new String(message, codec.topicOffset(), codec.topicLength(), StandardCharsets.UTF_8));
         assertEquals("hello", new String(message, codec.payloadOffset(), codec.payloadLength(),
             StandardCharsets.UTF_8));
+        forwardAck(0, sequenceOf(0));
+        forwardAck(2, sequenceOf(0));
         final List<RouterHarness.Out> acks = harness.drain(PUB, PacketType.PUBACK);
         assertEquals(1, acks.size());
         final byte[] routed = acks.get(0).body();
@@ -521,6 +526,7 @@ class RouterClusterTest
         harness.connect(SUB, "sub", MqttVersion.MQTT_5, true, 0);
         harness.subscribe(SUB, MqttVersion.MQTT_5, 1, 0, new TopicSubscription("q/#", 1));
         route("q/#", 0b1);
+        peers = 0b1;
         harness.drain();
         refuse = true;
 

@@ -1,20 +1,14 @@
 package io.ringmq.core.routing;
 
 import io.ringmq.core.cluster.ClusterLink;
-import io.ringmq.core.cluster.ForwardCodec;
 import io.ringmq.core.codec.PublishDecoder;
 import io.ringmq.core.codec.TopicSubscription;
-import io.ringmq.core.config.BrokerConfig;
 import io.ringmq.core.protocol.MqttVersion;
 import io.ringmq.core.protocol.PacketType;
-import io.ringmq.core.ring.RingEvent;
-import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -34,139 +28,8 @@ class SessionHandoffTest
     private static final long DEV = 10;
     private static final long PUB = 11;
 
-    /** One node: its Router, what it sent the other node, what it told the control plane. */
-    private static final class Node
-    {
-        final int id;
-        final RouterHarness harness = new RouterHarness(new BrokerConfig().sysIntervalSeconds(0));
-        final ArrayDeque<byte[]> toPeer = new ArrayDeque<>();
-        final List<String> commands = new ArrayList<>();
-        long peers;
-
-        Node(final int id)
-        {
-            this.id = id;
-            harness.router.clusterLink(new ClusterLink()
-            {
-                @Override
-                public int nodeId()
-                {
-                    return id;
-                }
-
-                @Override
-                public void onLocalFilterAdded(final String filter)
-                {
-                    commands.add("+" + filter);
-                }
-
-                @Override
-                public void onLocalFilterRemoved(final String filter)
-                {
-                    commands.add("-" + filter);
-                }
-
-                @Override
-                public boolean forward(final long nodes, final DirectBuffer message, final int offset,
-                    final int length)
-                {
-                    final byte[] copy = new byte[length];
-                    message.getBytes(offset, copy);
-                    final ForwardCodec codec = new ForwardCodec();
-                    assertTrue(codec.wrap(new UnsafeBuffer(copy), 0, length));
-                    if (!codec.forwardAck() && !codec.routeApplied())
-                    {
-                        toPeer.add(copy);
-                    }
-                    return true;
-                }
-
-                @Override
-                public long peers()
-                {
-                    return peers;
-                }
-
-                @Override
-                public void claimSession(final String clientId)
-                {
-                    commands.add("claim " + clientId);
-                }
-
-                @Override
-                public void claimSession(final String clientId, final boolean resume)
-                {
-                    commands.add((resume ? "resume " : "claim ") + clientId);
-                }
-
-                @Override
-                public void sessionCut(final String clientId, final int previousOwner, final long epoch)
-                {
-                    commands.add("cut " + clientId + " " + previousOwner + " " + epoch);
-                }
-
-                @Override
-                public void giveBackSession(final String clientId, final int to, final long epoch)
-                {
-                    commands.add("give-back " + clientId + " " + to + " " + epoch);
-                }
-
-                @Override
-                public void releaseSession(final String clientId, final long epoch)
-                {
-                    commands.add("release " + clientId);
-                }
-
-                @Override
-                public int maxRetainedLength()
-                {
-                    return Integer.MAX_VALUE;
-                }
-
-                @Override
-                public boolean retain(final DirectBuffer message, final int offset, final int length)
-                {
-                    return true;
-                }
-            });
-        }
-
-        /** The control plane's session event, as the cluster link puts it on the ring. */
-        void session(final int kind, final String clientId, final int owner, final int other, final long epoch)
-        {
-            final byte[] id = clientId.getBytes(StandardCharsets.UTF_8);
-            final org.agrona.MutableDirectBuffer frame = harness.event.frame(RingEvent.CLUSTER_SESSION, epoch, -1,
-                ClusterLink.SESSION_FRAME_HEADER + id.length, System.nanoTime());
-            frame.putInt(0, owner, ByteOrder.LITTLE_ENDIAN);
-            frame.putInt(4, other, ByteOrder.LITTLE_ENDIAN);
-            frame.putInt(8, kind, ByteOrder.LITTLE_ENDIAN);
-            frame.putBytes(ClusterLink.SESSION_FRAME_HEADER, id);
-            harness.router.onEvent(harness.event, harness.sequence++, true);
-        }
-
-        void route(final String filter, final long nodes)
-        {
-            final byte[] bytes = filter.getBytes(StandardCharsets.UTF_8);
-            harness.event.frame(RingEvent.CLUSTER_ROUTE, nodes, -1, bytes.length, System.nanoTime())
-                .putBytes(0, bytes);
-            harness.router.onEvent(harness.event, harness.sequence++, true);
-        }
-
-        /** Everything this node sent the other, delivered there in order. */
-        void flushTo(final Node peer)
-        {
-            while (!toPeer.isEmpty())
-            {
-                final byte[] message = toPeer.poll();
-                peer.harness.event.frame(RingEvent.FORWARDED, 0, -1, message.length, System.nanoTime())
-                    .putBytes(0, message);
-                peer.harness.router.onEvent(peer.harness.event, peer.harness.sequence++, true);
-            }
-        }
-    }
-
-    private final Node a = new Node(A);
-    private final Node b = new Node(B);
+    private final ClusterTestNode a = new ClusterTestNode(A);
+    private final ClusterTestNode b = new ClusterTestNode(B);
 
     /**
      * A owns "dev", a persistent session subscribed to t/# whose client has left; each payload is then published to

@@ -86,25 +86,7 @@ public final class BrokerMetrics
         routerCounter("ringmq_router_errors", "events whose routing failed unexpectedly", RouterSnapshot::routerErrors);
         routerCounter("ringmq_acks_held", "publisher acknowledgements held back for a backed-up subscriber",
             RouterSnapshot::acksHeld);
-        routerCounter("ringmq_cluster_acks_awaiting_forward",
-            "publisher acknowledgements that waited for other nodes to take the message's forwards",
-            RouterSnapshot::acksAwaitingForward);
-        routerCounter("ringmq_cluster_acks_before_forward_taken",
-            "acknowledgements released before another node took the forward (a publisher past its window)",
-            RouterSnapshot::acksBeforeForwardTaken);
-        routerCounter("ringmq_cluster_forward_ack_timeouts",
-            "waits for a live node's forward acknowledgements that timed out (its publishers released)",
-            RouterSnapshot::forwardAckTimeouts);
-        routerCounter("ringmq_cluster_connects_refused",
-            "connections refused (0x88) while the node could not reach the cluster's control plane",
-            RouterSnapshot::refusedClusterUnreachable);
-        routerCounter("ringmq_cluster_sessions_handed_out",
-            "sessions handed over to another node whose client resumed them there", RouterSnapshot::sessionsHandedOut);
-        routerCounter("ringmq_cluster_sessions_handed_in", "sessions taken over from another node",
-            RouterSnapshot::sessionsHandedIn);
-        routerCounter("ringmq_cluster_handoffs_failed",
-            "session resumes refused (0x88: the session's node is down or did not answer) or hand-offs cut short",
-            RouterSnapshot::handoffsFailed);
+        clusterCounters();
         routerCounter("ringmq_sessions_stalled", "backed-up sessions that held their publishers for the maximum delay",
             RouterSnapshot::slowSessionsStalled);
         CounterWithCallback.builder().name("ringmq_messages_dropped")
@@ -450,6 +432,43 @@ public final class BrokerMetrics
         {
             action.accept(listener);
         }
+    }
+
+    /** The Router's cluster figures: acknowledged forwards, replay, session hand-offs. */
+    private void clusterCounters()
+    {
+        routerCounter("ringmq_cluster_acks_awaiting_forward",
+            "publisher acknowledgements that waited for other nodes to take the message's forwards",
+            RouterSnapshot::acksAwaitingForward);
+        routerCounter("ringmq_cluster_acks_before_forward_taken",
+            "acknowledgements released before another node took the forward (a publisher past its window)",
+            RouterSnapshot::acksBeforeForwardTaken);
+        routerCounter("ringmq_cluster_forward_ack_timeouts",
+            "waits for a live node's forward acknowledgements that timed out (its publishers released)",
+            RouterSnapshot::forwardAckTimeouts);
+        routerCounter("ringmq_cluster_forwards_kept",
+            "QoS 1/2 forwards kept for a node that was down, replayed when it is back", RouterSnapshot::forwardsKept);
+        routerCounter("ringmq_cluster_forwards_replayed",
+            "kept forwards sent again to a node back up or whose link was opened again",
+            RouterSnapshot::forwardsReplayed);
+        routerCounter("ringmq_cluster_forwards_not_kept",
+            "forwards not kept for a node (its box full, down past the hold, QoS 0 behind a replay)",
+            RouterSnapshot::forwardsNotKept);
+        routerCounter("ringmq_cluster_forwards_expired_kept",
+            "kept forwards whose message expired before they could be sent", RouterSnapshot::forwardsExpiredKept);
+        routerCounter("ringmq_cluster_forward_duplicates",
+            "forwards discarded because this node had routed them already (sent again after a lost acknowledgement)",
+            RouterSnapshot::forwardDuplicates);
+        routerCounter("ringmq_cluster_connects_refused",
+            "connections refused (0x88) while the node could not reach the cluster's control plane",
+            RouterSnapshot::refusedClusterUnreachable);
+        routerCounter("ringmq_cluster_sessions_handed_out",
+            "sessions handed over to another node whose client resumed them there", RouterSnapshot::sessionsHandedOut);
+        routerCounter("ringmq_cluster_sessions_handed_in", "sessions taken over from another node",
+            RouterSnapshot::sessionsHandedIn);
+        routerCounter("ringmq_cluster_handoffs_failed",
+            "session resumes refused (0x88: the session's node is down or did not answer) or hand-offs cut short",
+            RouterSnapshot::handoffsFailed);
     }
 
     private void routerCounter(final String name, final String help, final ToLongFunction<RouterSnapshot> value)

@@ -1,0 +1,199 @@
+package io.ringmq.core.routing;
+
+import io.ringmq.core.cluster.ClusterLink;
+import io.ringmq.core.cluster.ForwardCodec;
+import io.ringmq.core.config.BrokerConfig;
+import io.ringmq.core.journal.Journal;
+import io.ringmq.core.ring.RingEvent;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * One node of a cluster in a Router test: its Router, its data plane to the other node as a queue that loses what
+ * is sent to a node that is not up (as Aeron does), and what it told the control plane. The test plays the control
+ * plane, in log order.
+ */
+final class ClusterTestNode
+{
+    final int id;
+    final Journal journal;
+    final RouterHarness harness;
+    /** What this node sent the other, in order: forwards, hand-off records, acknowledgements. */
+    final ArrayDeque<byte[]> toPeer = new ArrayDeque<>();
+    /** Control-plane commands, as text. */
+    final List<String> commands = new ArrayList<>();
+    /** The live nodes, one bit each. */
+    long peers;
+    /** The data-plane link's generation (the same for every node). */
+    long generation;
+    /** The link takes nothing (its queue is full). */
+    boolean backedUp;
+
+    ClusterTestNode(final int id)
+    {
+        this(id, Journal.disabled());
+    }
+
+    ClusterTestNode(final int id, final Journal journal)
+    {
+        this.id = id;
+        this.journal = journal;
+        harness = new RouterHarness(new BrokerConfig().sysIntervalSeconds(0), journal);
+        harness.router.clusterLink(new Link());
+    }
+
+    /** The control plane's session event, as the cluster link puts it on the ring. */
+    void session(final int kind, final String clientId, final int owner, final int other, final long epoch)
+    {
+        final byte[] bytes = clientId.getBytes(StandardCharsets.UTF_8);
+        final MutableDirectBuffer frame = harness.event.frame(RingEvent.CLUSTER_SESSION, epoch, -1,
+            ClusterLink.SESSION_FRAME_HEADER + bytes.length, System.nanoTime());
+        frame.putInt(0, owner, ByteOrder.LITTLE_ENDIAN);
+        frame.putInt(4, other, ByteOrder.LITTLE_ENDIAN);
+        frame.putInt(8, kind, ByteOrder.LITTLE_ENDIAN);
+        frame.putBytes(ClusterLink.SESSION_FRAME_HEADER, bytes);
+        harness.router.onEvent(harness.event, harness.sequence++, true);
+    }
+
+    /** The control plane's route change. */
+    void route(final String filter, final long nodes)
+    {
+        final byte[] bytes = filter.getBytes(StandardCharsets.UTF_8);
+        harness.event.frame(RingEvent.CLUSTER_ROUTE, nodes, -1, bytes.length, System.nanoTime()).putBytes(0, bytes);
+        harness.router.onEvent(harness.event, harness.sequence++, true);
+    }
+
+    /** Everything this node sent the other but acknowledgements, delivered there in order. */
+    void flushTo(final ClusterTestNode peer)
+    {
+        flushTo(peer, false);
+    }
+
+    /** Everything this node sent the other, delivered there in order; acknowledgements too if asked. */
+    void flushTo(final ClusterTestNode peer, final boolean withAcks)
+    {
+        final ForwardCodec codec = new ForwardCodec();
+        while (!toPeer.isEmpty())
+        {
+            final byte[] message = toPeer.poll();
+            assertTrue(codec.wrap(new UnsafeBuffer(message), 0, message.length));
+            if (!withAcks && (codec.forwardAck() || codec.routeApplied()))
+            {
+                continue;
+            }
+            peer.harness.event.frame(RingEvent.FORWARDED, 0, -1, message.length, System.nanoTime())
+                .putBytes(0, message);
+            peer.harness.router.onEvent(peer.harness.event, peer.harness.sequence++, true);
+        }
+    }
+
+    /** The link to the other node closed (losing what it carried) or opened again, with these nodes up. */
+    void link(final long peersNow)
+    {
+        toPeer.clear();
+        peers = peersNow;
+        generation++;
+        harness.tick();
+    }
+
+    /** The node's cluster link, recording what the Router tells it. */
+    private final class Link implements ClusterLink
+    {
+        @Override
+        public int nodeId()
+        {
+            return id;
+        }
+
+        @Override
+        public void onLocalFilterAdded(final String filter)
+        {
+            commands.add("+" + filter);
+        }
+
+        @Override
+        public void onLocalFilterRemoved(final String filter)
+        {
+            commands.add("-" + filter);
+        }
+
+        @Override
+        public boolean forward(final long nodes, final DirectBuffer message, final int offset, final int length)
+        {
+            if (backedUp)
+            {
+                return false;
+            }
+            if (0 != (nodes & peers))
+            {
+                final byte[] copy = new byte[length];
+                message.getBytes(offset, copy);
+                toPeer.add(copy);
+            }
+            return true;    // to a node that is not up: dropped
+        }
+
+        @Override
+        public long peers()
+        {
+            return peers;
+        }
+
+        @Override
+        public long linkGeneration(final int node)
+        {
+            return generation;
+        }
+
+        @Override
+        public void claimSession(final String clientId)
+        {
+            commands.add("claim " + clientId);
+        }
+
+        @Override
+        public void claimSession(final String clientId, final boolean resume)
+        {
+            commands.add((resume ? "resume " : "claim ") + clientId);
+        }
+
+        @Override
+        public void sessionCut(final String clientId, final int previousOwner, final long epoch)
+        {
+            commands.add("cut " + clientId + " " + previousOwner + " " + epoch);
+        }
+
+        @Override
+        public void giveBackSession(final String clientId, final int to, final long epoch)
+        {
+            commands.add("give-back " + clientId + " " + to + " " + epoch);
+        }
+
+        @Override
+        public void releaseSession(final String clientId, final long epoch)
+        {
+            commands.add("release " + clientId);
+        }
+
+        @Override
+        public int maxRetainedLength()
+        {
+            return Integer.MAX_VALUE;
+        }
+
+        @Override
+        public boolean retain(final DirectBuffer message, final int offset, final int length)
+        {
+            return true;
+        }
+    }
+}

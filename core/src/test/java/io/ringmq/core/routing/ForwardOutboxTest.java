@@ -1,0 +1,184 @@
+package io.ringmq.core.routing;
+
+import io.ringmq.core.cluster.ClusterLink;
+import io.ringmq.core.codec.PublishDecoder;
+import io.ringmq.core.codec.TopicSubscription;
+import io.ringmq.core.journal.Journal;
+import io.ringmq.core.protocol.MqttVersion;
+import io.ringmq.core.protocol.PacketType;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Two Routers as two nodes, the data plane a queue each way that loses what is sent to a node that is down (as
+ * Aeron does): what the origin forwarded to a node that was down, or lost on a link that closed, reaches that node's
+ * persistent session once the node is back, once and in order.
+ */
+class ForwardOutboxTest
+{
+    private static final int A = 1;
+    private static final int B = 2;
+    private static final long DEV = 10;
+    private static final long PUB = 11;
+
+    private final ClusterTestNode a = new ClusterTestNode(A);
+    private final ClusterTestNode b = new ClusterTestNode(B);
+
+    /** B holds "dev", a persistent session subscribed to t/# whose client has left; A routes t/# to B. */
+    private void offlineSessionOnB()
+    {
+        offlineSessionOn(b);
+    }
+
+    private void offlineSessionOn(final ClusterTestNode node)
+    {
+        a.peers = 1L << B;
+        node.peers = 1L << A;
+        node.harness.connect(DEV, "dev", MqttVersion.MQTT_5, true, 3600);
+        node.session(ClusterLink.SESSION_OWNER, "dev", B, -1, 1);
+        node.harness.subscribe(DEV, MqttVersion.MQTT_5, 1, 0, new TopicSubscription("t/#", 2));
+        node.harness.closed(DEV);
+        node.harness.drain();
+        a.route("t/#", 1L << B);
+        a.harness.connect(PUB, "pub", MqttVersion.MQTT_5, true, 0);
+        a.harness.drain();
+    }
+
+    private List<String> resumeDevOnB()
+    {
+        return resumeDevOn(b);
+    }
+
+    private static List<String> resumeDevOn(final ClusterTestNode node)
+    {
+        node.harness.connect(DEV, "dev", MqttVersion.MQTT_5, false, 3600);
+        node.session(ClusterLink.SESSION_OWNER, "dev", B, -1, 2);
+        if (node.journal.enabled())
+        {
+            node.journal.log().force(node.journal.log().position());   // what the journaller does, then says so
+            node.harness.synced();
+        }
+        final List<String> payloads = new ArrayList<>();
+        for (final RouterHarness.Out record : node.harness.drain(DEV, PacketType.PUBLISH))
+        {
+            final PublishDecoder decoder = new PublishDecoder().fromServer(true)
+                .wrap(new UnsafeBuffer(record.body()), 0, record.body().length, MqttVersion.MQTT_5);
+            payloads.add(new String(record.body(), decoder.payloadOffset(), decoder.payloadLength(),
+                StandardCharsets.UTF_8));
+        }
+        return payloads;
+    }
+
+    @Test
+    void shouldReplayWhatWasPublishedForANodeWhileItWasDownOnceItIsBack()
+    {
+        offlineSessionOnB();
+        a.link(0);      // B is down; the control plane holds its routes
+        for (int i = 1; i <= 3; i++)
+        {
+            a.harness.publish(PUB, MqttVersion.MQTT_5, "t/" + i, "m" + i, 1, i);
+        }
+        final List<RouterHarness.Out> acks = a.harness.drain(PUB, PacketType.PUBACK);
+        assertEquals(3, acks.size(), "acknowledged: kept for B");
+        assertEquals(0, acks.get(0).body().length > 4 ? acks.get(0).body()[4] : 0, "success, not 'no subscribers'");
+        assertTrue(a.toPeer.isEmpty(), "nothing sent to a node that is down");
+        a.harness.tick();
+        assertEquals(3L, a.harness.router.snapshot().forwardsKept());
+
+        a.link(1L << B);    // B is back: A replays
+        a.flushTo(b, true);
+        b.flushTo(a, true); // B's acknowledgement releases A's copies
+        assertEquals(List.of("m1", "m2", "m3"), resumeDevOnB());
+        a.harness.tick();
+        assertEquals(3L, a.harness.router.snapshot().forwardsReplayed());
+        assertEquals(0L, a.harness.router.outboxHeldBytes(B), "acknowledged: nothing kept");
+    }
+
+    @Test
+    void shouldSendAgainWhatALinkThatClosedLostAndDiscardWhatTheNodeHadRoutedAlready()
+    {
+        offlineSessionOnB();
+        a.harness.publish(PUB, MqttVersion.MQTT_5, "t/1", "m1", 1, 1);
+        a.flushTo(b, true);                         // B routed m1, but its acknowledgement is lost
+        b.toPeer.clear();
+        a.harness.publish(PUB, MqttVersion.MQTT_5, "t/2", "m2", 1, 2);
+        a.link(1L << B);                            // m2 is lost with the link; the link opens again
+        a.flushTo(b, true);
+        b.harness.tick();
+        assertEquals(1L, b.harness.router.snapshot().forwardDuplicates(), "m1 again: discarded");
+        b.flushTo(a, true);
+        assertTrue(a.harness.router.outboxHeldBytes(B) == 0, "both acknowledged");
+        assertEquals(List.of("m1", "m2"), resumeDevOnB());
+    }
+
+    @Test
+    void shouldKeepOrderBehindAReplayThatIsBackedUp()
+    {
+        offlineSessionOnB();
+        a.link(0);
+        a.harness.publish(PUB, MqttVersion.MQTT_5, "t/1", "m1", 1, 1);
+        a.harness.publish(PUB, MqttVersion.MQTT_5, "t/2", "m2", 1, 2);
+        a.backedUp = true;
+        a.link(1L << B);                            // back, but its queue takes nothing yet
+        a.harness.publish(PUB, MqttVersion.MQTT_5, "t/3", "m3", 1, 3);
+        a.harness.publish(PUB, MqttVersion.MQTT_5, "t/4", "m4", 1, 4);
+        assertTrue(a.toPeer.isEmpty());
+        a.backedUp = false;
+        a.harness.tick();
+        a.flushTo(b, true);
+        b.flushTo(a, true);
+        assertEquals(List.of("m1", "m2", "m3", "m4"), resumeDevOnB(), "nothing overtakes the replay");
+        assertEquals(0L, a.harness.router.outboxHeldBytes(B));
+    }
+
+    @Test
+    void shouldSendAgainWhatALiveNodeLeftUnacknowledgedPastTheTimeoutOnALinkThatStayedOpen()
+    {
+        offlineSessionOnB();
+        a.harness.publish(PUB, MqttVersion.MQTT_5, "t/1", "m1", 1, 1);
+        a.toPeer.clear();                           // lost, though the link stays open (a partition)
+        a.harness.tick(System.nanoTime() + ForwardWindows.ACK_TIMEOUT_NS / 2);
+        assertTrue(a.toPeer.isEmpty(), "not yet");
+        a.harness.tick(System.nanoTime() + ForwardWindows.ACK_TIMEOUT_NS + 1_000_000_000L);
+        assertEquals(1, a.toPeer.size(), "sent again");
+        a.flushTo(b, true);
+        b.flushTo(a, true);
+        assertEquals(0L, a.harness.router.outboxHeldBytes(B));
+        assertEquals(List.of("m1"), resumeDevOnB());
+    }
+
+    @Test
+    void shouldDiscardAfterItsRestartAForwardANodeRoutedAndJournaledBeforeIt(@TempDir final Path dir) throws Exception
+    {
+        try (Journal journal = Journal.open(dir, 1 << 20, 0, Journal.SYNC_BATCH))
+        {
+            final ClusterTestNode before = new ClusterTestNode(B, journal);
+            offlineSessionOn(before);
+            a.harness.publish(PUB, MqttVersion.MQTT_5, "t/1", "exactly once", 2, 1);
+            a.flushTo(before, true);                // routed and journaled, then B dies before it acknowledges
+        }
+        try (Journal journal = Journal.open(dir, 1 << 20, 0, Journal.SYNC_BATCH))
+        {
+            final ClusterTestNode after = new ClusterTestNode(B, journal);
+            after.harness.router.recover(System.nanoTime());
+            after.peers = 1L << A;
+            a.link(1L << B);                        // B is back: A sends again what B had not acknowledged
+            assertEquals(1, a.toPeer.size());
+            a.flushTo(after, true);
+            after.harness.tick();
+            assertEquals(1L, after.harness.router.snapshot().forwardDuplicates(), "known from the journal");
+            after.flushTo(a, true);
+            assertEquals(0L, a.harness.router.outboxHeldBytes(B), "acknowledged again");
+            assertEquals(List.of("exactly once"), resumeDevOn(after));
+        }
+    }
+}

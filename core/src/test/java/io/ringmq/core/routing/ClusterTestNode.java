@@ -2,6 +2,7 @@ package io.ringmq.core.routing;
 
 import io.ringmq.core.cluster.ClusterLink;
 import io.ringmq.core.cluster.ForwardCodec;
+import io.ringmq.core.cluster.ForwardDescriptor;
 import io.ringmq.core.config.BrokerConfig;
 import io.ringmq.core.journal.Journal;
 import io.ringmq.core.ring.RingEvent;
@@ -37,6 +38,9 @@ final class ClusterTestNode
     long generation;
     /** The link takes nothing (its queue is full). */
     boolean backedUp;
+    /** The link keeps nothing, only the last forward's sequence (allocation tests). */
+    boolean discard;
+    long lastSequence;
 
     ClusterTestNode(final int id)
     {
@@ -132,6 +136,12 @@ final class ClusterTestNode
             if (backedUp)
             {
                 return false;
+            }
+            if (discard)
+            {
+                lastSequence = message.getLong(offset + ForwardDescriptor.ORIGIN_SEQUENCE_OFFSET,
+                    ByteOrder.LITTLE_ENDIAN);
+                return true;
             }
             if (0 != (nodes & peers))
             {

@@ -7,9 +7,15 @@ import io.ringmq.core.journal.Journal;
 import io.ringmq.core.protocol.MqttVersion;
 import io.ringmq.core.protocol.PacketType;
 import org.agrona.concurrent.UnsafeBuffer;
+import io.ringmq.core.cluster.ForwardCodec;
+import io.ringmq.core.ring.RingEvent;
+import io.ringmq.core.SuppressForbidden;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.concurrent.MessageHandler;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -180,5 +186,55 @@ class ForwardOutboxTest
             assertEquals(0L, a.harness.router.outboxHeldBytes(B), "acknowledged again");
             assertEquals(List.of("exactly once"), resumeDevOn(after));
         }
+    }
+
+    @Test
+    @SuppressForbidden(reason = "com.sun.management.ThreadMXBean gives per-thread allocated bytes; HotSpot-only test")
+    void shouldNotAllocateOnAWarmedUpQos1ForwardKeptUntilAcknowledged()
+    {
+        offlineSessionOnB();
+        a.discard = true;
+        final RouterHarness harness = a.harness;
+        final UnsafeBuffer ack = new UnsafeBuffer(new byte[64]);
+        final long[] sent = new long[1];
+        final MessageHandler counter = (type, buffer, index, length) -> sent[0]++;
+        final ExpandableArrayBuffer[] publishes = new ExpandableArrayBuffer[100];
+        final int publishLength = harness.encodePublish(MqttVersion.MQTT_5, "t/x", new byte[16], 1, 1, false);
+        for (int id = 1; id <= publishes.length; id++)
+        {
+            publishes[id - 1] = new ExpandableArrayBuffer(64);
+            harness.encodePublish(MqttVersion.MQTT_5, "t/x", new byte[16], 1, id, false);
+            publishes[id - 1].putBytes(0, harness.scratch, 0, publishLength);
+        }
+        final Runnable publishAndAck = () ->
+        {
+            for (final ExpandableArrayBuffer publish : publishes)
+            {
+                harness.frame(PUB, publish, publishLength);
+            }
+            final int length = ForwardCodec.encodeForwardAck(ack, 0, B, a.lastSequence);
+            harness.event.frame(RingEvent.FORWARDED, 0, -1, length, System.nanoTime()).putBytes(0, ack, 0, length);
+            harness.router.onEvent(harness.event, harness.sequence++, true);
+            harness.queue.drain(counter, Integer.MAX_VALUE);
+        };
+        for (int i = 0; i < 500; i++)
+        {
+            publishAndAck.run();
+        }
+
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        final long threadId = Thread.currentThread().getId();
+        sent[0] = 0;
+        final long before = threads.getThreadAllocatedBytes(threadId);
+        for (int i = 0; i < 1_000; i++)
+        {
+            publishAndAck.run();
+        }
+        final long allocated = threads.getThreadAllocatedBytes(threadId) - before;
+
+        assertEquals(100_000, sent[0], "each publish acknowledged once B took its forward");
+        assertEquals(0L, a.harness.router.outboxHeldBytes(B), "and released from the box");
+        assertTrue(allocated < 16 * 1024, "allocated " + allocated + " bytes over 100k forwards");
     }
 }

@@ -748,6 +748,45 @@ public final class Journal implements AutoCloseable
         }
     }
 
+    /**
+     * A forward kept for a node that is down: its publisher's acknowledgement, queued after this, waits until it is
+     * durable.
+     *
+     * @param node    the destination node.
+     * @param forward the forward's buffer.
+     * @param offset  its offset.
+     * @param length  its length.
+     * @return position, or negative if refused (the log is full).
+     */
+    public long appendKept(final int node, final DirectBuffer forward, final int offset, final int length)
+    {
+        final int body = claim(JournalDescriptor.KEPT, 0, JournalDescriptor.KEPT_FORWARD_OFFSET + length, false);
+        if (body < 0)
+        {
+            return lastClaimPosition;
+        }
+        log.buffer().putInt(body, node);
+        log.buffer().putInt(body + 4, 0);
+        log.buffer().putBytes(body + JournalDescriptor.KEPT_FORWARD_OFFSET, forward, offset, length);
+        return commit();
+    }
+
+    /**
+     * @param node     the destination node.
+     * @param sequence every forward kept for it up to this sequence is finished.
+     */
+    public void appendKeptDone(final int node, final long sequence)
+    {
+        final int body = claim(JournalDescriptor.KEPT_DONE, 0, 16, true);
+        if (body >= 0)
+        {
+            log.buffer().putInt(body, node);
+            log.buffer().putInt(body + 4, 0);
+            log.buffer().putLong(body + 8, sequence);
+            commit();
+        }
+    }
+
     /** @param clientId client whose will was published or discarded. */
     public void appendWillClear(final String clientId)
     {

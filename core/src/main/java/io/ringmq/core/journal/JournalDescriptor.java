@@ -38,6 +38,11 @@ package io.ringmq.core.journal;
  * FORWARDS_ROUTED 0 int origin node, 4 int 0, 8 long sequence: every forward of that node up to the sequence was
  *                routed here (cluster); written at the end of the batch that routed it, after its DELIVERIES, and
  *                by each snapshot for every origin, so a restarted node discards a forward sent to it again
+ * KEPT           0 int destination node, 4 int 0, 8 a forward (the data plane's ForwardDescriptor, rest of the body)
+ *                kept for a node that is down, to be replayed when it is back (cluster); written again by each
+ *                snapshot while it is kept
+ * KEPT_DONE      0 int destination node, 4 int 0, 8 long sequence: every forward kept for that node up to the
+ *                sequence is finished (taken, expired or given up)
  * DELIVERIES     ENQUEUE and DELIVERED entries of one Router batch, in order (sync=batch): each
  *                0 byte kind (ENQUEUE or DELIVERED), 1 byte QoS, 2 byte retain flag, 3 byte 0, 4 int session id,
  *                8 long MESSAGE position, then for ENQUEUE 16 int subscription id count N and N ints
@@ -93,6 +98,12 @@ public final class JournalDescriptor
     public static final int DELIVERIES_ENTRY_LENGTH = 16;
     /** The highest sequence of an origin node's forwards this node has routed (cluster). */
     public static final int FORWARDS_ROUTED = 19;
+    /** A forward kept for a node that is down (cluster). */
+    public static final int KEPT = 20;
+    /** The forwards kept for a node up to a sequence are finished (cluster). */
+    public static final int KEPT_DONE = 21;
+    /** Offset of the forward in a KEPT body. */
+    public static final int KEPT_FORWARD_OFFSET = 8;
 
     /** MESSAGE/WILL flag bits 0-1: QoS. */
     public static final int FLAG_QOS_MASK = 0x3;

@@ -1,6 +1,7 @@
 package io.ringmq.core.routing;
 
 import java.nio.ByteOrder;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import io.ringmq.core.cluster.ClusterLink;
@@ -34,7 +35,10 @@ import org.slf4j.LoggerFactory;
  * A live node that acknowledges nothing for {@link ForwardWindows#ACK_TIMEOUT_NS} while the box holds forwards sent
  * to it (a link that stayed open while the datagrams were lost) gets them all again.
  * <p>
- * Not journaled: a box lives in the origin's memory, so it survives its destination's failure, not its own.
+ * What is kept for a node that is down is journaled ({@code KEPT}; {@code KEPT_DONE} once finished), since its
+ * publisher is acknowledged without that node: it survives this node's crash too, and comes back into the box at
+ * recovery ({@link #restore}); snapshots write it again ({@link #forEachJournaled}). What a live node has not yet
+ * acknowledged is journaled when the node goes down, before the acknowledgements that waited for it go out.
  * <p>
  * Each box is a ring of records, 16-byte aligned, that grows by doubling (from 64 KiB) up to its bound; a record
  * never wraps (a padding record fills the end). Positions only grow: {@code head <= send <= tail}. No allocation per
@@ -69,6 +73,8 @@ final class ForwardOutbox
     private static final int DONE = 2;
     /** Fills the end of the ring. */
     private static final int PADDING = 4;
+    /** Written to the journal ({@code KEPT}): its publisher was acknowledged without its destination. */
+    private static final int JOURNALED = 8;
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
     private static final Logger LOG = LoggerFactory.getLogger(ForwardOutbox.class);
 
@@ -90,6 +96,8 @@ final class ForwardOutbox
         long downSinceNs = -1;
         /** When the node last acknowledged something, or the box last sent everything again. */
         long progressNs;
+        /** The highest sequence of a journaled record released since the last {@code KEPT_DONE}, or 0. */
+        long journaledDone;
 
         int mask()
         {
@@ -101,6 +109,8 @@ final class ForwardOutbox
     private final Box[] boxes = new Box[MAX_NODES];
     /** Nodes whose box holds records, one bit per node id. */
     private long active;
+    /** Nodes with journaled records released since their last {@code KEPT_DONE}, one bit per node id. */
+    private long keptDoneDue;
     private final RateLimitedLog dropLog = new RateLimitedLog(TimeUnit.SECONDS.toNanos(10));
 
     ForwardOutbox(final BrokerState state)
@@ -191,9 +201,15 @@ final class ForwardOutbox
         final int length)
     {
         final Box box = null == known ? open(node) : known;
+        if (box.downSinceNs < 0)
+        {
+            wentDown(node, box);
+        }
         if (append(node, box, message, offset, length, KEEP))
         {
             state.counters.forwardsKept++;
+            final long position = box.tail - frameLength(length);
+            journal(node, box, (int)(position & box.mask()));
         }
         else
         {
@@ -254,6 +270,19 @@ final class ForwardOutbox
      */
     void service(final long nowNs)
     {
+        long done = keptDoneDue;
+        keptDoneDue = 0;
+        while (0 != done)
+        {
+            final int node = Long.numberOfTrailingZeros(done);
+            done &= done - 1;
+            final Box box = boxes[node];
+            if (null != box && 0 != box.journaledDone)
+            {
+                state.journal.appendKeptDone(node, box.journaledDone);
+                box.journaledDone = 0;
+            }
+        }
         long remaining = active;
         while (0 != remaining)
         {
@@ -278,19 +307,122 @@ final class ForwardOutbox
             }
             else if (box.downSinceNs < 0)
             {
-                box.downSinceNs = nowNs;
+                wentDown(node, box);
             }
             else if (nowNs - box.downSinceNs > HOLD_NS)
             {
                 dropAll(node, box);
             }
+
         }
+    }
+
+    /**
+     * The node went down: its publishers' acknowledgements no longer wait for it, so what it had not acknowledged
+     * is journaled now, before any of them is sent (the Router services the outbox before it releases them).
+     */
+    private void wentDown(final int node, final Box box)
+    {
+        box.downSinceNs = state.nowNs;
+        final UnsafeBuffer buffer = box.buffer;
+        final int mask = box.mask();
+        for (long position = box.head; position < box.tail; position += recordLength(buffer, (int)(position & mask)))
+        {
+            journal(node, box, (int)(position & mask));
+        }
+    }
+
+    /** Journals a kept record not yet journaled, still wanted: it survives this node's crash. */
+    private void journal(final int node, final Box box, final int index)
+    {
+        final UnsafeBuffer buffer = box.buffer;
+        final int flags = buffer.getInt(index + FLAGS_OFFSET);
+        if (!state.journal.enabled() || KEEP != (flags & (KEEP | DONE | PADDING | JOURNALED)) ||
+            buffer.getLong(index + SEQUENCE_OFFSET) <= box.acked)
+        {
+            return;
+        }
+        if (state.journal.appendKept(node, buffer, index + HEADER_LENGTH, buffer.getInt(index + LENGTH_OFFSET)) >= 0)
+        {
+            buffer.putInt(index + FLAGS_OFFSET, flags | JOURNALED);
+        }
+        else
+        {
+            state.counters.forwardsNotKept++;   // kept in memory only: it does not survive this node's crash
+            final long due = dropLog.onEvent(state.nowNs);
+            if (due > 0)
+            {
+                LOG.warn("cluster: {} forward(s) for node {} kept in memory only since the last report: the journal " +
+                    "refused them (full)", due, node);
+            }
+        }
+    }
+
+    /**
+     * Recovery: the forwards this node had kept for a node that was down, in order; they are sent once it is up.
+     *
+     * @param node     the destination.
+     * @param forwards the forwards ({@code ForwardDescriptor}), oldest first.
+     */
+    void restore(final int node, final List<byte[]> forwards)
+    {
+        if (forwards.isEmpty())
+        {
+            return;
+        }
+        final Box box = null == boxes[node] ? open(node) : boxes[node];
+        for (final byte[] forward : forwards)
+        {
+            final UnsafeBuffer wrapped = new UnsafeBuffer(forward);
+            if (!append(node, box, wrapped, 0, forward.length, KEEP | JOURNALED))
+            {
+                notKept(node, 1, "its box is full");
+            }
+        }
+    }
+
+    /** A consumer of the journaled records of every box (snapshots write them again). */
+    @FunctionalInterface
+    interface KeptConsumer
+    {
+        /** @return false to stop. */
+        boolean accept(int node, DirectBuffer forward, int offset, int length);
+    }
+
+    /**
+     * @param consumer gets each journaled record still kept, in order per node.
+     * @return false if the consumer stopped.
+     */
+    boolean forEachJournaled(final KeptConsumer consumer)
+    {
+        long remaining = active;
+        while (0 != remaining)
+        {
+            final int node = Long.numberOfTrailingZeros(remaining);
+            remaining &= remaining - 1;
+            final Box box = boxes[node];
+            final UnsafeBuffer buffer = box.buffer;
+            final int mask = box.mask();
+            for (long position = box.head; position < box.tail;
+                position += recordLength(buffer, (int)(position & mask)))
+            {
+                final int index = (int)(position & mask);
+                final int flags = buffer.getInt(index + FLAGS_OFFSET);
+                if (JOURNALED == (flags & (JOURNALED | DONE | PADDING)) &&
+                    buffer.getLong(index + SEQUENCE_OFFSET) > box.acked &&
+                    !consumer.accept(node, buffer, index + HEADER_LENGTH, buffer.getInt(index + LENGTH_OFFSET)))
+                {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /** @return whether any box holds records (the Router then services it at the end of each batch). */
     boolean active()
     {
-        return 0 != active;
+        return 0 != (active | keptDoneDue);
     }
 
     /** @return bytes held for a node (tests, status). */
@@ -397,6 +529,11 @@ final class ForwardOutbox
             {
                 break;
             }
+            if (0 != (flags & JOURNALED))
+            {
+                box.journaledDone = Math.max(box.journaledDone, buffer.getLong(index + SEQUENCE_OFFSET));
+                keptDoneDue |= 1L << node;
+            }
             box.head += recordLength(buffer, index);
         }
         if (box.head == box.tail)
@@ -415,6 +552,7 @@ final class ForwardOutbox
     private void dropAll(final int node, final Box box)
     {
         int lost = 0;
+        long highest = 0;
         final int mask = box.mask();
         for (long position = box.head; position < box.tail; )
         {
@@ -423,8 +561,13 @@ final class ForwardOutbox
             if (0 != (flags & KEEP) && 0 == (flags & DONE) && box.buffer.getLong(index + SEQUENCE_OFFSET) > box.acked)
             {
                 lost++;
+                highest = Math.max(highest, box.buffer.getLong(index + SEQUENCE_OFFSET));
             }
             position += recordLength(box.buffer, index);
+        }
+        if (highest > 0 && state.journal.enabled())
+        {
+            state.journal.appendKeptDone(node, highest);
         }
         boxes[node] = null;
         active &= ~(1L << node);

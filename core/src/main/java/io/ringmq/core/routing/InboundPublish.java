@@ -725,13 +725,15 @@ final class InboundPublish
                 return;
             }
             routedSequence[origin] = sequence;
-            if (qos > 0)
-            {
-                routedInBatch |= 1L << origin;
-            }
         }
         source.originNode = origin;
         routeForwarded(frame);
+        if (source.journaled() && origin >= 0 && origin < Long.SIZE)
+        {
+            // Only what persistent sessions keep needs its sequence journaled: a restarted node has nothing else.
+            // (Journaling the others would make every acknowledgement wait for a force.)
+            routedInBatch |= 1L << origin;
+        }
         if (qos > 0)
         {
             // Taken, or dropped for a reason of this node's (counted): either way the origin must not wait for it.
@@ -764,11 +766,11 @@ final class InboundPublish
      */
     void endOfBatch()
     {
-        state.ackHold.endOfBatch();
         if (state.outbox.active())
         {
-            state.outbox.service(state.nowNs);
+            state.outbox.service(state.nowNs);  // first: it journals what a node gone down had not taken
         }
+        state.ackHold.endOfBatch();
         if (0 != routedInBatch)
         {
             journalRoutedForwards();

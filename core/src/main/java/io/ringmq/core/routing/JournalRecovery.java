@@ -1,5 +1,6 @@
 package io.ringmq.core.routing;
 
+import io.ringmq.core.cluster.ForwardDescriptor;
 import io.ringmq.core.codec.TopicValidator;
 import io.ringmq.core.journal.Journal;
 import io.ringmq.core.journal.JournalDescriptor;
@@ -18,10 +19,14 @@ import org.agrona.collections.LongHashSet;
 import org.agrona.collections.Long2LongHashMap;
 import org.agrona.collections.Long2ObjectHashMap;
 
+import java.nio.ByteOrder;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Rebuilds the durable state from the journal at start-up: scans from the checkpointed snapshot and applies each
@@ -72,6 +77,10 @@ final class JournalRecovery implements RecordHandler
     private final Long2LongHashMap moved = new Long2LongHashMap(-1);
     /** Per origin node, the highest sequence of its forwards routed here ({@code FORWARDS_ROUTED}). */
     private final long[] routedForwards = new long[Long.SIZE];
+    /** Per destination node, the forwards kept for it by sequence ({@code KEPT}; a snapshot writes them again). */
+    private final Int2ObjectHashMap<TreeMap<Long, byte[]>> kept = new Int2ObjectHashMap<>();
+    /** Per destination node, the highest sequence up to which its kept forwards are finished ({@code KEPT_DONE}). */
+    private final long[] keptDone = new long[Long.SIZE];
     /**
      * The last MESSAGE record seen, already verified: its ENQUEUE records usually follow at once, and building the
      * message from here spares reading and checksumming the record a second time.
@@ -102,6 +111,16 @@ final class JournalRecovery implements RecordHandler
     State state()
     {
         return state;
+    }
+
+    /**
+     * @param node a destination node.
+     * @return the forwards this node kept for it and had not finished, oldest first (cluster).
+     */
+    List<byte[]> kept(final int node)
+    {
+        final TreeMap<Long, byte[]> forwards = kept.get(node);
+        return null == forwards ? List.of() : new ArrayList<>(forwards.tailMap(keptDone[node], false).values());
     }
 
     /** @return per origin node, the highest sequence of its forwards this node had routed (cluster). */
@@ -168,6 +187,11 @@ final class JournalRecovery implements RecordHandler
             }
             return;
         }
+        if (JournalDescriptor.KEPT == type || JournalDescriptor.KEPT_DONE == type)
+        {
+            onKept(record);
+            return;
+        }
         if (JournalDescriptor.MOVED == type)
         {
             moved.put(record.buffer().getLong(record.bodyOffset()), record.buffer().getLong(record.bodyOffset() + 8));
@@ -212,6 +236,37 @@ final class JournalRecovery implements RecordHandler
             {
                 apply(snapshot, record);
             }
+        }
+    }
+
+    /** In a snapshot or not: kept forwards by sequence (a snapshot's copy is the same forward), and how far done. */
+    private void onKept(final LogRecord record)
+    {
+        final DirectBuffer buffer = record.buffer();
+        final int body = record.bodyOffset();
+        final int node = buffer.getInt(body);
+        if (node < 0 || node >= keptDone.length)
+        {
+            return;
+        }
+        if (JournalDescriptor.KEPT_DONE == record.type())
+        {
+            keptDone[node] = Math.max(keptDone[node], buffer.getLong(body + 8));
+            return;
+        }
+        final int length = record.bodyLength() - JournalDescriptor.KEPT_FORWARD_OFFSET;
+        if (length < ForwardDescriptor.HEADER_LENGTH)
+        {
+            return;
+        }
+        final long sequence = buffer.getLong(body + JournalDescriptor.KEPT_FORWARD_OFFSET +
+            ForwardDescriptor.ORIGIN_SEQUENCE_OFFSET, ByteOrder.LITTLE_ENDIAN);
+        final TreeMap<Long, byte[]> forwards = kept.computeIfAbsent(node, ignored -> new TreeMap<>());
+        if (!forwards.containsKey(sequence))
+        {
+            final byte[] forward = new byte[length];
+            buffer.getBytes(body + JournalDescriptor.KEPT_FORWARD_OFFSET, forward);
+            forwards.put(sequence, forward);
         }
     }
 

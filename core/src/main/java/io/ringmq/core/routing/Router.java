@@ -456,8 +456,8 @@ public final class Router implements EventHandler<RingEvent>
         state.routeConfirmations.onTick(state.nowNs);
         state.cluster.onTick();
         state.handoff.onTick();
+        state.outbox.service(state.nowNs);  // before the acknowledgements a node gone down no longer holds
         state.ackHold.onTick(state.nowNs);
-        state.outbox.service(state.nowNs);
         sysTopics.onTick(state.nowNs);
         state.snapshots.onTick(state.nowNs);
         publishSnapshot();
@@ -500,6 +500,10 @@ public final class Router implements EventHandler<RingEvent>
         final RecoveryResult result = recovery.run();
         final JournalRecovery.State recovered = recovery.state();
         System.arraycopy(recovery.routedForwards(), 0, state.routedForwards, 0, state.routedForwards.length);
+        for (int node = 0; node < state.routedForwards.length; node++)
+        {
+            state.outbox.restore(node, recovery.kept(node));
+        }
         for (final Session session : recovered.sessions.values())
         {
             if (0 == session.expiryIntervalSeconds())

@@ -465,7 +465,10 @@ final class Snapshots
         return true;
     }
 
-    /** What this node routed of each other node's forwards (cluster): the log before the snapshot may go. */
+    /**
+     * What this node routed of each other node's forwards, and what it keeps for nodes that are down (cluster): the
+     * log before the snapshot may go.
+     */
     private boolean writeRoutedForwards()
     {
         final long[] routed = state.routedForwards;
@@ -476,7 +479,8 @@ final class Snapshots
                 journal.appendForwardsRouted(origin, routed[origin]);
             }
         }
-        return true;
+        return state.outbox.forEachJournaled(
+            (node, forward, offset, length) -> journal.appendKept(node, forward, offset, length) >= 0);
     }
 
     private boolean writeWills()

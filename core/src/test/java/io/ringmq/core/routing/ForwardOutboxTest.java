@@ -237,4 +237,37 @@ class ForwardOutboxTest
         assertEquals(0L, a.harness.router.outboxHeldBytes(B), "and released from the box");
         assertTrue(allocated < 16 * 1024, "allocated " + allocated + " bytes over 100k forwards");
     }
+
+    @Test
+    void shouldKeepWhatItAcknowledgedForANodeThatIsDownAcrossItsOwnRestart(@TempDir final Path dir) throws Exception
+    {
+        offlineSessionOnB();
+        try (Journal journal = Journal.open(dir, 1 << 20, 0, Journal.SYNC_BATCH))
+        {
+            final ClusterTestNode origin = new ClusterTestNode(A, journal);
+            origin.route("t/#", 1L << B);          // B is down: its routes are held
+            origin.harness.connect(PUB, "pub", MqttVersion.MQTT_5, true, 0);
+            origin.harness.publish(PUB, MqttVersion.MQTT_5, "t/1", "kept across a crash", 1, 1);
+            journal.log().force(journal.log().position());
+            origin.harness.synced();
+            assertEquals(1, origin.harness.drain(PUB, PacketType.PUBACK).size(), "acknowledged once journaled");
+        }
+        try (Journal journal = Journal.open(dir, 1 << 20, 0, Journal.SYNC_BATCH))
+        {
+            final ClusterTestNode origin = new ClusterTestNode(A, journal);
+            origin.harness.router.recover(System.nanoTime());
+            assertTrue(origin.harness.router.outboxHeldBytes(B) > 0, "back in the box from the journal");
+            origin.link(1L << B);                   // B is back
+            origin.flushTo(b, true);
+            b.flushTo(origin, true);
+            assertEquals(0L, origin.harness.router.outboxHeldBytes(B));
+            assertEquals(List.of("kept across a crash"), resumeDevOnB());
+        }
+        try (Journal journal = Journal.open(dir, 1 << 20, 0, Journal.SYNC_BATCH))
+        {
+            final ClusterTestNode origin = new ClusterTestNode(A, journal);
+            origin.harness.router.recover(System.nanoTime());
+            assertEquals(0L, origin.harness.router.outboxHeldBytes(B), "taken: finished in the journal too");
+        }
+    }
 }

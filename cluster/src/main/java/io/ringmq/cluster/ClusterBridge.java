@@ -149,6 +149,13 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
     }
 
     @Override
+    public boolean synced()
+    {
+        final ClusterNode running = node;
+        return null != running && running.client().isSynced();
+    }
+
+    @Override
     public long linkGeneration(final int peer)
     {
         return peer >= 0 && peer < ClusterMembers.MAX_NODES ? generations.get(peer) : 0;

@@ -416,6 +416,15 @@ class ClusterIT
         nodes[cut].assertAlive("after the partition");
     }
 
+    /** Prints the log lines of these nodes that pass the filter, each with its node. */
+    private void printLogs(final int[] which, final java.util.function.Predicate<String> filter)
+    {
+        for (final int node : which)
+        {
+            nodes[node].logLines().stream().filter(filter).forEach(l -> System.out.println("node " + node + ": " + l));
+        }
+    }
+
     /** Waits (within {@link #ROUTE_TIMEOUT}) for a line of {@code node}'s log that contains {@code text}. */
     private void awaitLog(final int node, final String text)
     {
@@ -1055,6 +1064,12 @@ class ClusterIT
                 "node 2 %d ms after node 1 restarted (session present %s), %d missing, %d delivered twice (%d of " +
                 "them QoS 2)", flow.acked.size(), whileDown.size(), refusals, resumedMs, sessionPresent, missing.size(),
                 twice.size(), twice.stream().filter(QosOneFlow::qos2).count()));
+            if (resumedMs > 5_000)
+            {
+                // Not a failure (each refusal is safe, and the client retries), but slow: show why.
+                printLogs(new int[] {0, 1, 2}, l -> l.contains("returner") || l.contains("hand-off") ||
+                    l.contains("cut") || l.contains("node 1") || l.contains("forward"));
+            }
             assertTrue(sessionPresent, "the session came from node 1 once it was back");
             assertTrue(all, missing.size() + " acknowledged messages never arrived, e.g. " +
                 missing.stream().limit(5).toList());
@@ -1062,12 +1077,8 @@ class ClusterIT
         }
         catch (final RuntimeException | AssertionError ex)
         {
-            for (final int node : new int[] {1, 2})
-            {
-                nodes[node].logLines().stream().filter(l -> l.contains("returner") || l.contains("hand-off") ||
-                    l.contains("node 1") || l.contains("start #")).forEach(l -> System.out.println("node " + node +
-                    ": " + l));
-            }
+            printLogs(new int[] {0, 1, 2}, l -> l.contains("returner") || l.contains("hand-off") ||
+                l.contains("node 1") || l.contains("start #") || l.contains("cut"));
             throw ex;
         }
     }

@@ -124,6 +124,15 @@ public interface ClusterLink
     long peers();
 
     /**
+     * @return whether this node has the control plane's whole state since it last joined, and so knows which nodes
+     *         are up (a node just restarted learns the others from its first sync). Any thread.
+     */
+    default boolean synced()
+    {
+        return true;
+    }
+
+    /**
      * @param node a node id.
      * @return a number that changes each time this node's data-plane link to {@code node} is opened or closed
      *         (what was sent on a closed link may be lost: the Router sends again what it had not acknowledged).

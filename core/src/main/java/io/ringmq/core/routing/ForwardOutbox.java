@@ -162,8 +162,20 @@ final class ForwardOutbox
             }
             if (0 == (peers & bit))
             {
-                taken &= keep ? keepForDown(node, box, message, offset, length) :
-                    state.cluster.forward(bit, message, offset, length);   // dropped there, counted
+                if (keep)
+                {
+                    taken &= keepForDown(node, box, message, offset, length);
+                }
+                else if (!state.cluster.synced() && isHandoff(message, offset))
+                {
+                    // Just joined: the node may be up and not known yet. A hand-off record or cut marker waits
+                    // in order with what is kept for it, and goes once its link is open.
+                    taken &= append(node, null == box ? open(node) : box, message, offset, length, 0);
+                }
+                else
+                {
+                    taken &= state.cluster.forward(bit, message, offset, length);   // dropped there, counted
+                }
             }
             else if (null != box && box.send < box.tail)
             {
@@ -195,6 +207,12 @@ final class ForwardOutbox
             taken &= sent;
         }
         return taken;
+    }
+
+    private static boolean isHandoff(final DirectBuffer message, final int offset)
+    {
+        return 0 != (message.getInt(offset + ForwardDescriptor.FLAGS_OFFSET, ByteOrder.LITTLE_ENDIAN) &
+            ForwardDescriptor.HANDOFF_FLAG);
     }
 
     private boolean keepForDown(final int node, final Box known, final DirectBuffer message, final int offset,

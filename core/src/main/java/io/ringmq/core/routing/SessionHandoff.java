@@ -106,8 +106,11 @@ final class SessionHandoff
         final Session session;
         final byte[] id;
         final long deadlineNs;
-        /** The nodes whose cut is awaited: the live peers when the hand-off began (the new owner's too). */
-        final long waitFor;
+        /**
+         * The nodes whose cut is awaited: the live peers when the hand-off began (the new owner's too); -1 while it
+         * has not begun (this node, just joined, does not know yet which nodes are up).
+         */
+        long waitFor;
         boolean localCut;
         /** The deliveries to send once every cut is seen, and the next one to send; null before. */
         Delivery[] toSend;
@@ -116,12 +119,12 @@ final class SessionHandoff
         int sent;
         boolean ended;
 
-        Departure(final Session session, final long deadlineNs, final long waitFor)
+        Departure(final Session session, final long deadlineNs)
         {
             this.session = session;
             this.id = HandoffCodec.utf8(session.clientId());
             this.deadlineNs = deadlineNs;
-            this.waitFor = waitFor;
+            this.waitFor = -1;
         }
     }
 
@@ -348,9 +351,25 @@ final class SessionHandoff
         session.transit(new SessionTransit(false, to, epoch));
         state.sessionsInTransit++;
         state.timers.cancelExpiry(session);
-        final Departure departure = new Departure(session, state.nowNs + WAIT_NS, state.cluster.peers());
+        final Departure departure = new Departure(session, state.nowNs + WAIT_NS);
         departures.put(session.clientId(), departure);
-        sendSubscriptions(departure, to, epoch);
+        begin(departure);
+    }
+
+    /**
+     * Sends the subscriptions, once this node knows which nodes are up: a node just restarted is told of a hand-off
+     * (its sessions' resumes waited for it) before its first sync, and would otherwise find the new owner unknown and
+     * await the cuts of too few nodes (a node whose marker is not awaited could route a message to the old copy
+     * after it has gone). Until then, and within the hand-off's wait, the tick tries again.
+     */
+    private void begin(final Departure departure)
+    {
+        if (!state.cluster.synced())
+        {
+            return;
+        }
+        departure.waitFor = state.cluster.peers();
+        sendSubscriptions(departure, departure.session.transit().peer(), departure.session.transit().epoch());
     }
 
     private void sendSubscriptions(final Departure departure, final int to, final long epoch)
@@ -640,6 +659,10 @@ final class SessionHandoff
     /** Every cut seen (or its node gone): the departing session's state goes to the new owner. */
     private void progress(final Departure departure)
     {
+        if (departure.waitFor < 0)
+        {
+            return;     // not begun: the tick begins it once this node is synced
+        }
         final Session session = departure.session;
         final SessionTransit transit = session.transit();
         final long missing = departure.waitFor & state.cluster.peers() & ~transit.cutSeen();
@@ -752,7 +775,18 @@ final class SessionHandoff
             {
                 final int to = departure.session.transit().peer();
                 final boolean late = state.nowNs - departure.deadlineNs >= 0;
-                if (0 == (peers & (1L << to)))
+                if (departure.waitFor < 0)
+                {
+                    if (late)
+                    {
+                        abortDeparture(departure, "this node did not learn which nodes are up in time", false);
+                    }
+                    else
+                    {
+                        begin(departure);
+                    }
+                }
+                else if (0 == (peers & (1L << to)))
                 {
                     abortDeparture(departure, "node " + to + " went down", true);
                 }
@@ -762,8 +796,10 @@ final class SessionHandoff
                 }
                 else if (late && null == departure.toSend)
                 {
-                    fail("session '" + departure.session.clientId() + "': not every node's cut arrived in time; " +
-                        "handed over without them");
+                    fail("session '" + departure.session.clientId() + "': not every node's cut arrived in time " +
+                        "(missing: " + (departure.localCut ? "" : "this node's own, ") + "markers of nodes " +
+                        Long.toBinaryString(departure.waitFor & peers & ~departure.session.transit().cutSeen()) +
+                        " of " + Long.toBinaryString(departure.waitFor) + "); handed over without them");
                     departure.localCut = true;
                     departure.session.transit().cutAll();
                     progress(departure);
@@ -891,9 +927,9 @@ final class SessionHandoff
     private boolean sendRecord(final int to, final int kind, final long epoch, final byte[] id, final int a,
         final int b, final int c, final DirectBuffer body, final int bodyLength)
     {
-        if (to < 0 || 0 == (state.cluster.peers() & (1L << to)))
+        if (to < 0 || (0 == (state.cluster.peers() & (1L << to)) && state.cluster.synced()))
         {
-            return false;
+            return false;   // down (before the first sync a node is not known to be up yet: the outbox keeps it)
         }
         final int length = HandoffCodec.length(id.length, bodyLength);
         out.checkLimit(length);

@@ -36,6 +36,8 @@ final class ClusterTestNode
     long peers;
     /** The data-plane link's generation (the same for every node). */
     long generation;
+    /** The node has had its first sync since it joined (it knows which nodes are up). */
+    boolean synced = true;
     /** The link takes nothing (its queue is full). */
     boolean backedUp;
     /** The link keeps nothing, only the last forward's sequence (allocation tests). */
@@ -156,6 +158,12 @@ final class ClusterTestNode
         public long peers()
         {
             return peers;
+        }
+
+        @Override
+        public boolean synced()
+        {
+            return synced;
         }
 
         @Override

@@ -269,4 +269,34 @@ class SessionHandoffTest
         assertEquals(List.of("resume dev", "resume dev"), b.commands);
         assertTrue(b.harness.drain(lost + 1, PacketType.CONNACK).isEmpty(), "it waits for the directory again");
     }
+
+    @Test
+    void shouldBeginAHandoffOnlyOnceANodeJustRestartedKnowsWhichNodesAreUp()
+    {
+        offlineSessionOnA("queued");
+        a.synced = false;           // just restarted: its sessions' resumes reach it before its first sync
+        a.session(ClusterLink.SESSION_HANDOFF, "dev", B, A, 2);
+        a.harness.tick();
+        assertTrue(a.toPeer.isEmpty(), "B is not known to be up yet: nothing sent, nothing given up");
+        a.synced = true;
+        a.peers = 1L << B;          // the sync says B is up: its link opens
+        a.generation++;
+        a.harness.tick();
+        assertEquals(1, a.toPeer.size(), "the subscriptions, once synced");
+        a.harness.tick();
+        assertEquals(0L, a.harness.router.snapshot().handoffsFailed());
+    }
+
+    @Test
+    void shouldSendACutMarkerInOrderOnceANodeJustRestartedHasItsLink()
+    {
+        a.synced = false;
+        a.session(ClusterLink.SESSION_CUT, "elsewhere", B, 3, 9);   // a move from node 3 to B, cut before the sync
+        assertTrue(a.toPeer.isEmpty(), "B's link is not open yet");
+        a.synced = true;
+        a.peers = 1L << B;
+        a.generation++;
+        a.harness.tick();
+        assertEquals(1, a.toPeer.size(), "the marker, kept in order until the link opened");
+    }
 }

@@ -493,6 +493,9 @@ final class SessionHandoff
         final Arrival arrival = arrivals.get(clientId);
         if (null == arrival || arrival.epoch != epoch || null != arrival.session)
         {
+            fail("the subscriptions of '" + clientId + "' (epoch " + epoch + ") arrived for no hand-off here (" +
+                (null == arrival ? "none" : "epoch " + arrival.epoch + (null == arrival.session ? "" : ", begun")) +
+                "): ignored");
             return;
         }
         final Session session = lifecycle.freshSession(clientId,

@@ -787,6 +787,21 @@ public final class Journal implements AutoCloseable
         }
     }
 
+    /**
+     * @param sequence this node's forward sequences may be used up to this one.
+     * @return position, or negative if refused (the log is full).
+     */
+    public long appendSequencesReserved(final long sequence)
+    {
+        final int body = claim(JournalDescriptor.SEQUENCES_RESERVED, 0, 8, false);
+        if (body < 0)
+        {
+            return lastClaimPosition;
+        }
+        log.buffer().putLong(body, sequence);
+        return commit();
+    }
+
     /** @param clientId client whose will was published or discarded. */
     public void appendWillClear(final String clientId)
     {

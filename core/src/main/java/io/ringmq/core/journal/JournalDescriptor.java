@@ -43,6 +43,9 @@ package io.ringmq.core.journal;
  *                snapshot while it is kept
  * KEPT_DONE      0 int destination node, 4 int 0, 8 long sequence: every forward kept for that node up to the
  *                sequence is finished (taken, expired or given up)
+ * SEQUENCES_RESERVED 0 long sequence: this node's forward sequences may have been used up to here (cluster);
+ *                written before the first forward past the previous reservation, a million at a time, and by each
+ *                snapshot, so a restart starts above it whatever its clock says
  * DELIVERIES     ENQUEUE and DELIVERED entries of one Router batch, in order (sync=batch): each
  *                0 byte kind (ENQUEUE or DELIVERED), 1 byte QoS, 2 byte retain flag, 3 byte 0, 4 int session id,
  *                8 long MESSAGE position, then for ENQUEUE 16 int subscription id count N and N ints
@@ -102,6 +105,8 @@ public final class JournalDescriptor
     public static final int KEPT = 20;
     /** The forwards kept for a node up to a sequence are finished (cluster). */
     public static final int KEPT_DONE = 21;
+    /** This node's forward sequences are reserved up to a value (cluster). */
+    public static final int SEQUENCES_RESERVED = 22;
     /** Offset of the forward in a KEPT body. */
     public static final int KEPT_FORWARD_OFFSET = 8;
 

@@ -69,6 +69,11 @@ final class BrokerState
      * ({@code FORWARDS_ROUTED}), so it survives a restart.
      */
     final long[] routedForwards = new long[Long.SIZE];
+    /**
+     * This node's forward sequences are journaled as reserved up to here ({@code SEQUENCES_RESERVED}): the next
+     * forward past it reserves more first, so that a restart starts above every sequence used, whatever the clock.
+     */
+    long forwardSequenceReserved;
     /** What this node sends other nodes in order, kept until they take it; nothing without a cluster. */
     final ForwardOutbox outbox = new ForwardOutbox(this);
     final PacketSender sender;

@@ -68,11 +68,14 @@ final class InboundPublish
     private final UnsafeBuffer scratchFilter = new UnsafeBuffer(new byte[0]);
     /** Acknowledges other nodes' QoS 1/2 forwards once routed and journaled here. */
     private final ForwardReceipts receipts;
+    /** Forward sequences reserved in the journal at a time (one record per million forwards). */
+    private static final long SEQUENCE_RESERVATION = 1L << 20;
     /** Origins with forwards routed in this batch whose sequence is not yet journaled, one bit per node. */
     private long routedInBatch;
     /**
      * This node's last forward sequence: one per forward, in the order they are sent; it starts from the clock
-     * (milliseconds, shifted) so that it also grows across restarts ({@link ForwardWindows}).
+     * (milliseconds, shifted), or above the journal's last reservation if the clock is behind it, so that it grows
+     * across restarts ({@link ForwardWindows}; destinations discard a forward at or below one they routed).
      */
     private long forwardSequence = System.currentTimeMillis() << 20;
     /** The live nodes the message being handled was forwarded to (QoS 1/2), and its last forward sequence. */
@@ -669,8 +672,12 @@ final class InboundPublish
         final int expirySeconds = source.expiryDeadlineNs < 0 ? -1 :
             (int)Math.max(0, Math.min(Integer.MAX_VALUE,
             (source.expiryDeadlineNs - state.nowNs + NANOS_PER_SECOND - 1) / NANOS_PER_SECOND));
+        if (++forwardSequence > state.forwardSequenceReserved)
+        {
+            reserveSequences();
+        }
         ForwardCodec.encode(forwardBuffer, 0, source.qos, source.retain, expirySeconds, state.cluster.nodeId(),
-            ++forwardSequence, source, group);
+            forwardSequence, source, group);
         return length;
     }
 
@@ -779,6 +786,27 @@ final class InboundPublish
         {
             receipts.flush(state.journal.durablePosition());
         }
+    }
+
+    /** Journals the next million forward sequences as used before the first of them goes out. */
+    private void reserveSequences()
+    {
+        state.forwardSequenceReserved = forwardSequence + SEQUENCE_RESERVATION;
+        if (state.journal.enabled() && state.journal.appendSequencesReserved(state.forwardSequenceReserved) < 0)
+        {
+            LOG.warn("cluster: the journal refused a forward-sequence reservation (full): a restart relies on the " +
+                "clock to start above sequence {}", state.forwardSequenceReserved);
+        }
+    }
+
+    /**
+     * Recovery: start above every forward sequence a previous run may have used (its clock may have been ahead).
+     *
+     * @param reserved the journal's last reservation, or 0.
+     */
+    void sequencesUsedUpTo(final long reserved)
+    {
+        forwardSequence = Math.max(forwardSequence, reserved);
     }
 
     /** A restarted node must not deliver again what it routed before (QoS 2 exactly once across its restart). */

@@ -79,6 +79,8 @@ final class JournalRecovery implements RecordHandler
     private final long[] routedForwards = new long[Long.SIZE];
     /** Per destination node, the forwards kept for it by sequence ({@code KEPT}; a snapshot writes them again). */
     private final Int2ObjectHashMap<TreeMap<Long, byte[]>> kept = new Int2ObjectHashMap<>();
+    /** This node's last forward-sequence reservation ({@code SEQUENCES_RESERVED}), or 0. */
+    private long sequencesReserved;
     /** Per destination node, the highest sequence up to which its kept forwards are finished ({@code KEPT_DONE}). */
     private final long[] keptDone = new long[Long.SIZE];
     /**
@@ -121,6 +123,12 @@ final class JournalRecovery implements RecordHandler
     {
         final TreeMap<Long, byte[]> forwards = kept.get(node);
         return null == forwards ? List.of() : new ArrayList<>(forwards.tailMap(keptDone[node], false).values());
+    }
+
+    /** @return the highest forward sequence this node's previous runs may have used, or 0 (cluster). */
+    long sequencesReserved()
+    {
+        return sequencesReserved;
     }
 
     /** @return per origin node, the highest sequence of its forwards this node had routed (cluster). */
@@ -185,6 +193,11 @@ final class JournalRecovery implements RecordHandler
                 routedForwards[origin] = Math.max(routedForwards[origin],
                     record.buffer().getLong(record.bodyOffset() + 8));
             }
+            return;
+        }
+        if (JournalDescriptor.SEQUENCES_RESERVED == type)
+        {
+            sequencesReserved = Math.max(sequencesReserved, record.buffer().getLong(record.bodyOffset()));
             return;
         }
         if (JournalDescriptor.KEPT == type || JournalDescriptor.KEPT_DONE == type)

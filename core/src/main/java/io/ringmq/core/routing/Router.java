@@ -500,6 +500,7 @@ public final class Router implements EventHandler<RingEvent>
         final RecoveryResult result = recovery.run();
         final JournalRecovery.State recovered = recovery.state();
         System.arraycopy(recovery.routedForwards(), 0, state.routedForwards, 0, state.routedForwards.length);
+        publishes.sequencesUsedUpTo(recovery.sequencesReserved());
         for (int node = 0; node < state.routedForwards.length; node++)
         {
             state.outbox.restore(node, recovery.kept(node));

@@ -471,6 +471,10 @@ final class Snapshots
      */
     private boolean writeRoutedForwards()
     {
+        if (state.forwardSequenceReserved > 0 && journal.appendSequencesReserved(state.forwardSequenceReserved) < 0)
+        {
+            return false;
+        }
         final long[] routed = state.routedForwards;
         for (int origin = 0; origin < routed.length; origin++)
         {

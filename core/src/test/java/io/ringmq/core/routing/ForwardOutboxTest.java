@@ -1,17 +1,17 @@
 package io.ringmq.core.routing;
 
+import io.ringmq.core.SuppressForbidden;
 import io.ringmq.core.cluster.ClusterLink;
+import io.ringmq.core.cluster.ForwardCodec;
 import io.ringmq.core.codec.PublishDecoder;
 import io.ringmq.core.codec.TopicSubscription;
 import io.ringmq.core.journal.Journal;
 import io.ringmq.core.protocol.MqttVersion;
 import io.ringmq.core.protocol.PacketType;
-import org.agrona.concurrent.UnsafeBuffer;
-import io.ringmq.core.cluster.ForwardCodec;
 import io.ringmq.core.ring.RingEvent;
-import io.ringmq.core.SuppressForbidden;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -268,6 +268,36 @@ class ForwardOutboxTest
             final ClusterTestNode origin = new ClusterTestNode(A, journal);
             origin.harness.router.recover(System.nanoTime());
             assertEquals(0L, origin.harness.router.outboxHeldBytes(B), "taken: finished in the journal too");
+        }
+    }
+
+    @Test
+    void shouldStartItsForwardSequencesAboveWhatAPreviousRunReservedWhateverTheClock(@TempDir final Path dir)
+        throws Exception
+    {
+        final long reservedAhead = (System.currentTimeMillis() + 3_600_000L) << 20;    // a clock an hour ahead
+        try (Journal journal = Journal.open(dir, 1 << 20, 0, Journal.SYNC_BATCH))
+        {
+            assertTrue(journal.appendSequencesReserved(reservedAhead) >= 0);
+            journal.log().force(journal.log().position());
+        }
+        try (Journal journal = Journal.open(dir, 1 << 20, 0, Journal.SYNC_BATCH))
+        {
+            final ClusterTestNode origin = new ClusterTestNode(A, journal);
+            origin.harness.router.recover(System.nanoTime());
+            origin.peers = 1L << B;
+            origin.route("t/#", 1L << B);
+            origin.harness.connect(PUB, "pub", MqttVersion.MQTT_5, true, 0);
+            origin.harness.publish(PUB, MqttVersion.MQTT_5, "t/1", "after a clock step back", 1, 1);
+            final ForwardCodec codec = new ForwardCodec();
+            byte[] forward;
+            do
+            {
+                forward = origin.toPeer.poll();
+                assertTrue(codec.wrap(new UnsafeBuffer(forward), 0, forward.length));
+            }
+            while (codec.routeApplied());   // the route's acknowledgement to B comes first
+            assertTrue(codec.originSequence() > reservedAhead, "above the previous run's reservation, not the clock");
         }
     }
 }

@@ -348,6 +348,19 @@ class ControlPlaneClusterTest
         awaitRoute("t/0", 0b001, 0, 1, 2);
         awaitRoute("t/1", 0b010, 0, 1, 2);
         awaitRoute("t/2", 0b100, 0, 1, 2);
+        // A cluster client (node 3) with a route goes away: its route is held, in the snapshot too.
+        final File clientDir = dir.resolve("node-3").toFile();
+        Files.createDirectories(clientDir.toPath());
+        try (ClusterNode client = ClusterNode.launch(ClusterNodeConfig.clusterClient(3, members, HOSTS[0],
+            freeBase() + ClusterMembers.PORTS_PER_NODE - 1, clientDir).withTimeouts(LEASE_NS, HEARTBEAT_TIMEOUT_NS),
+            new Recorder()))
+        {
+            await("the cluster client synced", () -> client.client().isSynced());
+            client.client().addRoute("c/3");
+            awaitRoute("c/3", 1L << 3, 0, 1, 2);
+        }
+        await("node 0 sees the cluster client down", () -> !recorders[0].up.containsKey(3));
+        awaitRoute("c/3", 1L << 3, 0, 1, 2);
 
         final int leader = nodes[0].client().leaderMemberId();
         assertTrue(leader >= 0 && leader < 3, "a leader: " + leader);
@@ -380,6 +393,11 @@ class ControlPlaneClusterTest
         awaitRoute("after/failover", 1L << a, leader);
         awaitRoute("t/" + a, 1L << a, leader);
         awaitRetained("kept/1", "before the snapshot", leader);
+        awaitRoute("c/3", 1L << 3, leader);    // held in the snapshot it started from
+        // Its service runs (Aeron fails a service that schedules a timer from onStart): it takes the next snapshot.
+        final int current = nodes[a].client().leaderMemberId();
+        assertTrue(nodes[current].requestSnapshot(), "snapshot toggled on the new leader");
+        await("the restarted member's service takes a snapshot", () -> nodes[leader].snapshotCount() > 0);
         // Its node no longer has t/<leader> (a new client): once synced it withdraws the held route.
         awaitRoute("t/" + leader, 0, 0, 1, 2);
         nodes[leader].client().addRoute("t/" + leader);

@@ -123,7 +123,9 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
         if (null != snapshotImage)
         {
             sweepCursor = new ControlPlaneSnapshot(state).load(snapshotImage, cluster.idleStrategy());
-            scheduleHold(state.holdAbsentNodes(cluster.time() + holdTime()));
+            // The hold timer itself is in the consensus module's snapshot (and Aeron allows no timer to be scheduled
+            // from onStart): only the held nodes' times, which this snapshot does not keep, are set again.
+            holdTimerAt = state.holdAbsentNodes(cluster.time() + holdTime());
         }
     }
 

@@ -331,7 +331,6 @@ final class ForwardOutbox
             {
                 dropAll(node, box);
             }
-
         }
     }
 

@@ -181,8 +181,10 @@ final class ForwardOutbox
             {
                 taken &= behindReplay(node, box, message, offset, length, keep);
             }
-            else if (keep && null != box && !hasRoom(box, length))
+            else if (keep && !hasRoom(box, length))
             {
+                // Refused to its publisher (0x97): a message it could not send again must not be acknowledged.
+                notKept(node, 1, "its box is full, or the message is larger than half a box (refused)");
                 taken = false;
             }
             else
@@ -592,10 +594,13 @@ final class ForwardOutbox
             " min)");
     }
 
-    /** @return whether the box can take a record this long, growing if need be (a padding is shorter than it). */
+    /**
+     * @param box the box, or null before its first record.
+     * @return whether the box can take a record this long, growing if need be (a padding is shorter than it).
+     */
     private static boolean hasRoom(final Box box, final int length)
     {
-        return box.tail - box.head + 2 * frameLength(length) <= MAX_BYTES;
+        return (null == box ? 0 : box.tail - box.head) + 2 * frameLength(length) <= MAX_BYTES;
     }
 
     private boolean append(final int node, final Box box, final DirectBuffer message, final int offset,

@@ -40,7 +40,8 @@ public final class BrokerCounters
     public long forwardsReplayed;
     /**
      * Forwards not kept for a node: QoS 1/2 for a down node whose box was full or that stayed down past the hold,
-     * QoS 0 behind a long replay (cluster).
+     * QoS 1/2 refused to its publisher because a live node's box was full, QoS 0 behind a long replay, or kept in
+     * memory only because the journal refused it (cluster).
      */
     public long forwardsNotKept;
     /** Kept forwards whose message expired before they could be sent (cluster). */

@@ -300,4 +300,29 @@ class ForwardOutboxTest
             assertTrue(codec.originSequence() > reservedAhead, "above the previous run's reservation, not the clock");
         }
     }
+
+    @Test
+    void shouldRefuseToItsPublisherAMessageALiveNodesFullBoxCannotKeep()
+    {
+        offlineSessionOnB();
+        final byte[] payload = new byte[1_000_000];
+        int refused = 0;
+        int accepted = 0;
+        for (int id = 1; id <= 80 && 0 == refused; id++)     // never acknowledged by B: the box fills
+        {
+            final int length = a.harness.encodePublish(MqttVersion.MQTT_5, "t/big", payload, 1, id, false);
+            a.harness.frame(PUB, a.harness.scratch, length);
+            for (final RouterHarness.Out ack : a.harness.drain(PUB, PacketType.PUBACK))
+            {
+                assertEquals(0x97, ack.body()[4] & 0xFF, "only a refusal is answered before B takes it");
+                refused++;
+            }
+            accepted = 0 == refused ? id : accepted;
+        }
+        assertEquals(1, refused, "refused once the box is full");
+        assertTrue(accepted >= 60, "after most of 64 MiB: " + accepted);
+        assertEquals(accepted, a.toPeer.stream().filter(f -> f.length > 1_000_000).count(), "the accepted ones went");
+        a.harness.tick();
+        assertEquals(1L, a.harness.router.snapshot().forwardsNotKept());
+    }
 }

@@ -452,7 +452,8 @@ public final class BrokerMetrics
             "kept forwards sent again to a node back up or whose link was opened again",
             RouterSnapshot::forwardsReplayed);
         routerCounter("ringmq_cluster_forwards_not_kept",
-            "forwards not kept for a node (its box full, down past the hold, QoS 0 behind a replay)",
+            "forwards not kept for a node (its box full, down past the hold, QoS 0 behind a replay, or kept in " +
+            "memory only because the journal refused it)",
             RouterSnapshot::forwardsNotKept);
         routerCounter("ringmq_cluster_forwards_expired_kept",
             "kept forwards whose message expired before they could be sent", RouterSnapshot::forwardsExpiredKept);

@@ -738,14 +738,7 @@ public final class Journal implements AutoCloseable
     public void appendForwardsRouted(final int origin, final long sequence)
     {
         flushDeliveries();
-        final int body = claim(JournalDescriptor.FORWARDS_ROUTED, 0, 16, false);
-        if (body >= 0)
-        {
-            log.buffer().putInt(body, origin);
-            log.buffer().putInt(body + 4, 0);
-            log.buffer().putLong(body + 8, sequence);
-            commit();
-        }
+        appendNodeSequence(JournalDescriptor.FORWARDS_ROUTED, origin, sequence, false);
     }
 
     /**
@@ -777,14 +770,7 @@ public final class Journal implements AutoCloseable
      */
     public void appendKeptDone(final int node, final long sequence)
     {
-        final int body = claim(JournalDescriptor.KEPT_DONE, 0, 16, true);
-        if (body >= 0)
-        {
-            log.buffer().putInt(body, node);
-            log.buffer().putInt(body + 4, 0);
-            log.buffer().putLong(body + 8, sequence);
-            commit();
-        }
+        appendNodeSequence(JournalDescriptor.KEPT_DONE, node, sequence, true);
     }
 
     /**
@@ -793,13 +779,7 @@ public final class Journal implements AutoCloseable
      */
     public long appendSequencesReserved(final long sequence)
     {
-        final int body = claim(JournalDescriptor.SEQUENCES_RESERVED, 0, 8, false);
-        if (body < 0)
-        {
-            return lastClaimPosition;
-        }
-        log.buffer().putLong(body, sequence);
-        return commit();
+        return appendLong(JournalDescriptor.SEQUENCES_RESERVED, sequence);
     }
 
     /** @param clientId client whose will was published or discarded. */
@@ -856,6 +836,19 @@ public final class Journal implements AutoCloseable
         }
         log.buffer().putLong(body, value);
         return commit();
+    }
+
+    /** A body of {@code int node, int 0, long sequence} (the cluster's per-node records). */
+    private void appendNodeSequence(final int type, final int node, final long sequence, final boolean reserved)
+    {
+        final int body = claim(type, 0, 16, reserved);
+        if (body >= 0)
+        {
+            log.buffer().putInt(body, node);
+            log.buffer().putInt(body + 4, 0);
+            log.buffer().putLong(body + 8, sequence);
+            commit();
+        }
     }
 
     private long appendInts(final int type, final int first, final int second, final boolean reserved)

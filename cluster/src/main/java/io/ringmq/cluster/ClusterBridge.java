@@ -482,6 +482,39 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
     }
 
     @Override
+    public void registerWill(final String clientId, final DirectBuffer will, final int offset, final int length,
+        final long delaySeconds)
+    {
+        if (length > ControlMessageDescriptor.MAX_BODY_LENGTH)
+        {
+            onCommandDropped("will longer than the control plane keeps (published by this node only)", clientId);
+            return;
+        }
+        final UnsafeBuffer copy = new UnsafeBuffer(new byte[length]);
+        copy.putBytes(0, will, offset, length);
+        deferred.send("will", clientId, () -> node.client().setWill(clientId, delaySeconds, copy, 0, length));
+    }
+
+    @Override
+    public void clearWill(final String clientId)
+    {
+        deferred.send("will clear", clientId, () -> node.client().clearWill(clientId));
+    }
+
+    @Override
+    public void onWillTaken(final String clientId, final boolean published)
+    {
+        sessionToRouter(ClusterLink.WILL_TAKEN, clientId, nodeId, published ? 1 : 0, 0);
+    }
+
+    @Override
+    public void onWillPublish(final String clientId, final int origin, final DirectBuffer will, final int offset,
+        final int length)
+    {
+        toRouter(RingEvent.CLUSTER_WILL, origin, will, offset, length);
+    }
+
+    @Override
     public void onSessionReleased(final String clientId, final long epoch)
     {
         // The directory forgot the session: nothing for the Router to do (it released it).
@@ -537,6 +570,8 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
             case ControlMessageDescriptor.REFUSED_RETAINED_FULL ->
                 ", the cluster's retained messages are at their bound: kept on this node only";
             case ControlMessageDescriptor.REFUSED_DIRECTORY_FULL -> ", the session directory is full";
+            case ControlMessageDescriptor.REFUSED_WILLS_FULL ->
+                ", the cluster's wills are at their bound: published by this node only";
             default -> "";
         };
     }
@@ -545,6 +580,7 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
     public void onSynced()
     {
         LOG.info("cluster: node {} has the control plane's state", nodeId);
+        sessionToRouter(ClusterLink.SYNCED, "", nodeId, 0, 0);
     }
 
     /** @return forwards offered to another node's data plane. */

@@ -62,6 +62,15 @@ class ControlPlaneClusterTest
         final Map<String, String> retained = new ConcurrentHashMap<>();
         /** Every retained message (or clear: "") each topic had, in the order this node heard them. */
         final Map<String, List<String>> retainedHistory = new ConcurrentHashMap<>();
+        /** Wills this node was told to publish: "client-id of origin-node". */
+        final LinkedBlockingQueue<String> wills = new LinkedBlockingQueue<>();
+
+        @Override
+        public void onWillPublish(final String clientId, final int origin, final DirectBuffer will, final int offset,
+            final int length)
+        {
+            wills.add(clientId + " of " + origin);
+        }
 
         @Override
         public void onNodeUp(final int node, final String dataEndpoint)
@@ -163,6 +172,15 @@ class ControlPlaneClusterTest
         final int length = ForwardCodec.encode(message, 0, 1, true, -1, 0, 0, topicBuffer, 0, topicBuffer.capacity(),
             payloadBuffer, 0, payloadBuffer.capacity());
         return node.client().retain(topic, message, 0, length);
+    }
+
+    private static boolean setWill(final ClusterNode node, final String clientId, final long delaySeconds)
+    {
+        final UnsafeBuffer topic = new UnsafeBuffer(("wills/" + clientId).getBytes(StandardCharsets.UTF_8));
+        final UnsafeBuffer will = new UnsafeBuffer(new byte[ForwardCodec.length(topic.capacity(), 0, 4)]);
+        final int length = ForwardCodec.encode(will, 0, 1, false, -1, 3, 0, topic, 0, topic.capacity(),
+            new UnsafeBuffer(new byte[4]), 0, 4);
+        return node.client().setWill(clientId, delaySeconds, will, 0, length);
     }
 
     private void awaitRetained(final String topic, final String payload, final int... on)
@@ -358,9 +376,17 @@ class ControlPlaneClusterTest
             await("the cluster client synced", () -> client.client().isSynced());
             client.client().addRoute("c/3");
             awaitRoute("c/3", 1L << 3, 0, 1, 2);
+            // Its clients' wills: one due at its down, one an hour later (in the snapshot, due).
+            assertTrue(setWill(client, "will-now", 0));
+            assertTrue(setWill(client, "will-later", 3600));
+            client.client().addRoute("c/3/after-wills");   // a round trip: the wills, sent before, are in the log
+            awaitRoute("c/3/after-wills", 1L << 3, 0);
         }
         await("node 0 sees the cluster client down", () -> !recorders[0].up.containsKey(3));
         awaitRoute("c/3", 1L << 3, 0, 1, 2);
+        assertEquals("will-now of 3", recorders[0].wills.poll(10, TimeUnit.SECONDS),
+            "the lowest live node publishes the will of a client of the node that went down");
+        assertTrue(recorders[1].wills.isEmpty() && recorders[2].wills.isEmpty(), "once");
 
         final int leader = nodes[0].client().leaderMemberId();
         assertTrue(leader >= 0 && leader < 3, "a leader: " + leader);

@@ -23,6 +23,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -1006,6 +1007,9 @@ class ClusterIT
         final Flowing across = subscribedAcross(1, "returner", "back/", inbox);
         final Mqtt5BlockingClient publisher = across.publisher();
         across.subscriber().disconnect();
+        // A client of node 1 with a will: node 1 dies with it, so the control plane has node 0 publish the will,
+        // once, also after node 1 is back (it finds the will in its journal and learns it was published).
+        final AtomicInteger testaments = clientWithAWill(1, "testament");
 
         final QosOneFlow flow = new QosOneFlow(publisher, "back/", 0, true);
         try
@@ -1017,6 +1021,7 @@ class ClusterIT
         {
             flow.stop();
         }
+        final long killed = System.nanoTime();
         nodes[1].kill();
         final Mqtt5ConnAckException refused = assertThrows(Mqtt5ConnAckException.class,
             () -> resume(2, "returner", inbox), "a resume while the session's node is down");
@@ -1030,6 +1035,9 @@ class ClusterIT
             whileDown.add("down-" + i);
         }
         publishBounded(publisher, "back/down", "down-", whileDown.size());
+        assertTrue(BrokerProcess.await(() -> testaments.get() > 0, Duration.ofSeconds(30)),
+            "the will of node 1's client, published by the cluster while node 1 is down");
+        final long willMs = (System.nanoTime() - killed) / 1_000_000;
 
         nodes[1].startOrFail("node 1 after kill -9", options.get(1));
         try
@@ -1062,8 +1070,9 @@ class ClusterIT
             System.out.println(String.format(Locale.ROOT, "ClusterIT session back from a killed node: %d " +
                 "acknowledged before the kill and %d while it was down, %d resumes refused (0x88), the session on " +
                 "node 2 %d ms after node 1 restarted (session present %s), %d missing, %d delivered twice (%d of " +
-                "them QoS 2)", flow.acked.size(), whileDown.size(), refusals, resumedMs, sessionPresent, missing.size(),
-                twice.size(), twice.stream().filter(QosOneFlow::qos2).count()));
+                "them QoS 2); the will of node 1's client arrived %d ms after the kill, %d time(s)",
+                flow.acked.size(), whileDown.size(), refusals, resumedMs, sessionPresent, missing.size(), twice.size(),
+                twice.stream().filter(QosOneFlow::qos2).count(), willMs, testaments.get()));
             if (resumedMs > 5_000)
             {
                 // Not a failure (each refusal is safe, and the client retries), but slow: show why.
@@ -1073,13 +1082,40 @@ class ClusterIT
             assertTrue(all, missing.size() + " acknowledged messages never arrived, e.g. " +
                 missing.stream().limit(5).toList());
             assertEquals(0, twice.stream().filter(QosOneFlow::qos2).count(), "QoS 2 exactly once: " + twice);
+            assertEquals(1, testaments.get(), "the will once, not again by node 1 from its journal");
         }
         catch (final RuntimeException | AssertionError ex)
         {
-            printLogs(new int[] {0, 1, 2}, l -> l.contains("returner") || l.contains("hand-off") ||
-                l.contains("node 1") || l.contains("start #") || l.contains("cut"));
+            printLogs(new int[] {0, 1, 2}, l -> l.contains("returner") || l.contains("will") ||
+                l.contains("hand-off") || l.contains("node 1") || l.contains("start #") || l.contains("cut"));
             throw ex;
         }
+    }
+
+    /**
+     * Connects a client with a will ({@code payload} on {@code wills/testator}) to {@code node}, after a subscriber to
+     * {@code wills/#} on node 2 whose routes reached node 0.
+     *
+     * @return how many times the subscriber received the will.
+     */
+    private AtomicInteger clientWithAWill(final int node, final String payload)
+    {
+        final AtomicInteger received = new AtomicInteger();
+        final Set<String> probes = ConcurrentHashMap.newKeySet();
+        connect(2, "will-watcher").toAsync().subscribeWith().topicFilter("wills/#").qos(MqttQos.AT_LEAST_ONCE)
+            .callback(p ->
+            {
+                final String text = new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8);
+                if (payload.equals(text))
+                {
+                    received.incrementAndGet();
+                }
+                probes.add(text);
+            }).send().join();
+        awaitRoutes(connect(0, "will-prober"), "wills/probe", List.of(probes));
+        client(node, "testator").connectWith().willPublish().topic("wills/testator").qos(MqttQos.AT_LEAST_ONCE)
+            .payload(payload.getBytes(StandardCharsets.UTF_8)).applyWillPublish().send();
+        return received;
     }
 
     /**

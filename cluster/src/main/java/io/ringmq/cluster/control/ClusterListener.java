@@ -106,7 +106,33 @@ public interface ClusterListener
     void onRetainedGone(String topic);
 
     /**
-     * The replica holds the control plane's whole state (after joining, a new leader, or lost events).
+     * The replica holds the control plane's whole state (after joining, a new leader, or lost events). Every
+     * {@link #onWillTaken} of the sync came before.
      */
     void onSynced();
+
+    /**
+     * A sync's record: the control plane took over the will of this node's client when the node went down (it
+     * restarted, or was cut off): this node does not publish that will itself.
+     *
+     * @param clientId  the client id.
+     * @param published whether the control plane published it already (else it will, when due).
+     */
+    default void onWillTaken(final String clientId, final boolean published)
+    {
+    }
+
+    /**
+     * This node is to publish the will of a client of another node, which went down.
+     *
+     * @param clientId the client id.
+     * @param origin   the node the client was on.
+     * @param will     the will, {@code ForwardDescriptor} layout; valid during the call only.
+     * @param offset   where it starts.
+     * @param length   its length.
+     */
+    default void onWillPublish(final String clientId, final int origin, final DirectBuffer will, final int offset,
+        final int length)
+    {
+    }
 }

@@ -61,6 +61,14 @@ public final class ControlMessageDescriptor
      * the node owns it under, {@code text} the client id).
      */
     public static final int SESSION_GIVE_BACK = 9;
+    /**
+     * Command: a client of the node connected with a will ({@code text} the client id, {@code value} its delay in
+     * seconds, already bounded by the session expiry, the body the will, {@code ForwardDescriptor} layout). The
+     * control plane keeps it, and publishes it through another node if the node goes down before clearing it.
+     */
+    public static final int WILL_SET = 10;
+    /** Command: the node published or dropped its client's will ({@code text} the client id). */
+    public static final int WILL_CLEAR = 11;
 
     /** Event: a node is up ({@code text} its data-plane endpoint). Also a snapshot record. */
     public static final int NODE_UP = 101;
@@ -97,6 +105,16 @@ public final class ControlMessageDescriptor
      * {@code value} the epoch).
      */
     public static final int SESSION_CUT_EVENT = 113;
+    /**
+     * Event, to one node: publish the will of a client of {@code other}, a node that went down ({@code node} the
+     * node to publish it, {@code text} the client id, the body the will).
+     */
+    public static final int WILL_PUBLISH = 114;
+    /**
+     * Sync record, to the node it is about ({@code node}): the control plane took over the will of that node's client
+     * ({@code text}) when the node went down; {@code other} is 1 if it has published it already, 0 if it will.
+     */
+    public static final int WILL_TAKEN = 115;
 
     /** Snapshot record: one filter and every node that has it ({@code value} the node mask). */
     public static final int SNAPSHOT_ROUTE = 201;
@@ -104,6 +122,12 @@ public final class ControlMessageDescriptor
     public static final int SNAPSHOT_END = 202;
     /** Snapshot record: a retained message ({@code value} the cluster time it was set, the body the message). */
     public static final int SNAPSHOT_RETAINED = 203;
+    /**
+     * Snapshot record: a will ({@code node} its node, {@code text} the client id, the body the will, empty once
+     * published; {@code other} 1 if it is due, {@code value} then the cluster time it is due at, else its delay in
+     * seconds).
+     */
+    public static final int SNAPSHOT_WILL = 204;
 
     /** Refusal reason: the session directory is full. */
     public static final int REFUSED_DIRECTORY_FULL = 1;
@@ -115,6 +139,8 @@ public final class ControlMessageDescriptor
     public static final int REFUSED_BAD_NODE = 4;
     /** Refusal reason: the retained messages are at their bound (count or bytes), or the message is malformed. */
     public static final int REFUSED_RETAINED_FULL = 5;
+    /** Refusal reason: the wills are at their bound (count or bytes), or the will is malformed. */
+    public static final int REFUSED_WILLS_FULL = 6;
 
     public static final int TYPE_OFFSET = 0;
     public static final int NODE_OFFSET = TYPE_OFFSET + SIZE_OF_INT;

@@ -24,6 +24,10 @@ import static io.ringmq.cluster.control.ControlMessageDescriptor.SNAPSHOT_ROUTE;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SYNC_BEGIN;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SYNC_END;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SYNC_REQUEST;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.WILL_CLEAR;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.WILL_PUBLISH;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.WILL_SET;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.WILL_TAKEN;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
@@ -233,6 +237,34 @@ public final class ControlPlaneClient implements Agent, EgressListener
     public boolean retain(final String topic, final DirectBuffer message, final int offset, final int length)
     {
         return enqueue(RETAIN, 0, 0, topic, message, offset, length);
+    }
+
+    /**
+     * A client of this node connected with a will: the control plane keeps it, to publish it through another node if
+     * this one goes down before {@link #clearWill}. Any thread.
+     *
+     * @param clientId     the client id.
+     * @param delaySeconds its delay, bounded by the session expiry.
+     * @param will         the will, {@code ForwardDescriptor} layout.
+     * @param offset       where it starts.
+     * @param length       its length, at most {@link ControlMessageDescriptor#MAX_BODY_LENGTH}.
+     * @return false if the command queue is full.
+     */
+    public boolean setWill(final String clientId, final long delaySeconds, final DirectBuffer will, final int offset,
+        final int length)
+    {
+        return enqueue(WILL_SET, 0, delaySeconds, clientId, will, offset, length);
+    }
+
+    /**
+     * This node published or dropped its client's will. Any thread.
+     *
+     * @param clientId the client id.
+     * @return false if the command queue is full.
+     */
+    public boolean clearWill(final String clientId)
+    {
+        return enqueue(WILL_CLEAR, 0, clientId);
     }
 
     private boolean enqueue(final int type, final long value, final String text)
@@ -500,6 +532,9 @@ public final class ControlPlaneClient implements Agent, EgressListener
             case SESSION_RELEASED -> listener.onSessionReleased(decoder.text(), decoder.value());
             case REFUSED -> listener.onRefused(decoder.other(), decoder.text());
             case RETAINED -> onRetained();
+            case WILL_TAKEN -> listener.onWillTaken(decoder.text(), 0 != decoder.other());
+            case WILL_PUBLISH -> listener.onWillPublish(decoder.text(), decoder.other(), decoder.buffer(),
+                decoder.bodyOffset(), decoder.bodyLength());
             default -> LOG.warn("cluster: node {} got an unknown control-plane message type {}", nodeId,
                 decoder.type());
         }

@@ -28,6 +28,10 @@ import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_OWNER_D
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_RELEASE;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_RELEASED;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SYNC_REQUEST;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.REFUSED_WILLS_FULL;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.WILL_CLEAR;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.WILL_PUBLISH;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.WILL_SET;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -41,6 +45,7 @@ import io.aeron.cluster.service.ClusteredService;
 import io.aeron.logbuffer.Header;
 import io.ringmq.core.cluster.ClusterLink;
 import io.ringmq.core.cluster.ForwardCodec;
+import io.ringmq.core.status.LogText;
 import io.ringmq.core.status.RateLimitedLog;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
@@ -68,6 +73,8 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
     static final long SWEEP_TIMER_ID = 2;
     /** Correlation id of the timer that drops the held routes of a node down past the hold. */
     static final long HOLD_TIMER_ID = 3;
+    /** Correlation id of the timer that publishes the wills taken over from nodes that went down, when due. */
+    static final long WILL_TIMER_ID = 4;
     /** Retained topics the expiry sweep looks at per timer event. */
     static final int SWEEP_SLICE = 10_000;
     /** Seconds of cluster time between two slices of the expiry sweep. */
@@ -89,6 +96,10 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
     private boolean syncTimerScheduled;
     /** Cluster time the hold timer is due at, or {@link Long#MAX_VALUE}. */
     private long holdTimerAt = Long.MAX_VALUE;
+    /** Cluster time the will timer is due at, or {@link Long#MAX_VALUE}. */
+    private long willTimerAt = Long.MAX_VALUE;
+    private final AtomicLong willsPublished = new AtomicLong();
+    private final AtomicLong willsLost = new AtomicLong();
     private boolean sweepTimerScheduled;
     /** Where the expiry sweep goes on from (the last topic it looked at), or null to start at the first. */
     private String sweepCursor;
@@ -126,6 +137,8 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
             // The hold timer itself is in the consensus module's snapshot (and Aeron allows no timer to be scheduled
             // from onStart): only the held nodes' times, which this snapshot does not keep, are set again.
             holdTimerAt = state.holdAbsentNodes(cluster.time() + holdTime());
+            // Likewise the will timer, if wills wait: due no later than the earliest of them.
+            willTimerAt = state.publishDueWills(Long.MIN_VALUE);
         }
     }
 
@@ -144,10 +157,11 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
         {
             LOG.info("control plane: node {} is down (its cluster session closed: {})", node, closeReason);
         }
-        state.sessionClosed(session.id(), timestamp + holdTime());
+        state.sessionClosed(session.id(), timestamp, timestamp + holdTime());
         if (node >= 0)
         {
             scheduleHold(state.heldUntil(node));
+            scheduleWills(state.publishDueWills(timestamp));
         }
         scheduleSync();
     }
@@ -177,6 +191,15 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
         if (at > 0 && at < holdTimerAt && cluster.scheduleTimer(HOLD_TIMER_ID, at))
         {
             holdTimerAt = at;
+        }
+    }
+
+    /** Makes the will timer due at {@code at} if that is earlier than it is ({@link Long#MAX_VALUE}: none). */
+    private void scheduleWills(final long at)
+    {
+        if (at < willTimerAt && cluster.scheduleTimer(WILL_TIMER_ID, at))
+        {
+            willTimerAt = at;
         }
     }
 
@@ -236,6 +259,8 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
             case SESSION_GIVE_BACK -> state.giveBack(node, decoder.text(), decoder.other(), decoder.value());
             case SYNC_REQUEST -> syncs.start(session);
             case RETAIN -> onRetain(session, node, timestamp);
+            case WILL_SET -> onWillSet(session, node);
+            case WILL_CLEAR -> state.clearWill(node, decoder.text());
             default -> refuse(session, node, REFUSED_BAD_NODE, "unknown command type " + type);
         }
     }
@@ -264,6 +289,24 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
         }
     }
 
+    private void onWillSet(final ClientSession session, final int node)
+    {
+        final String clientId = decoder.text();
+        if (!retainedMessage.wrap(decoder.buffer(), decoder.bodyOffset(), decoder.bodyLength()) ||
+            decoder.value() < 0)
+        {
+            refuse(session, node, REFUSED_WILLS_FULL, "malformed will of '" + clientId + "'");
+            return;
+        }
+        final byte[] message = new byte[decoder.bodyLength()];
+        decoder.buffer().getBytes(decoder.bodyOffset(), message);
+        final long delay = cluster.timeUnit().convert(Math.min(decoder.value(), Integer.MAX_VALUE), TimeUnit.SECONDS);
+        if (!state.setWill(node, clientId, message, delay))
+        {
+            refuse(session, node, REFUSED_WILLS_FULL, clientId);
+        }
+    }
+
     private long sweepInterval()
     {
         return cluster.timeUnit().convert(SWEEP_INTERVAL_SECONDS, TimeUnit.SECONDS);
@@ -280,7 +323,9 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
         final String endpoint = decoder.text();
         LOG.info("control plane: node {} joined (data plane {}, {})", node, endpoint,
             decoder.other() != 0 ? "voting" : "client");
-        state.join(node, session.id(), decoder.other() != 0, endpoint);
+        state.join(node, session.id(), decoder.other() != 0, endpoint, cluster.time());
+        // Wills taken over while no node was up wait for one; a rejoin may also have taken this node's over.
+        scheduleWills(state.publishDueWills(cluster.time()));
         if (previousSession != 0 && previousSession != session.id())
         {
             // The node restarted or reconnected before its old session timed out: that session is stale.
@@ -371,6 +416,30 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
         }
     }
 
+    @Override
+    public void onWillDue(final int publisher, final ControlPlaneState.Will will)
+    {
+        willsPublished.incrementAndGet();
+        LOG.info("control plane: node {} publishes the will of '{}', a client of node {}, which went down", publisher,
+            LogText.escape(will.clientId), will.node);
+        if (leader)
+        {
+            final ClientSession session = cluster.getClientSession(state.clusterSession(publisher));
+            final int length = encoder.encode(sendBuffer, 0, WILL_PUBLISH, publisher, will.node, 0, will.clientId,
+                new UnsafeBuffer(will.message), 0, will.message.length);
+            if (null == session || session.offer(sendBuffer, 0, length) < 0)
+            {
+                willsLost.incrementAndGet();
+                LOG.error("control plane: the will of '{}' (node {}) could not be sent to node {} (its egress is " +
+                    "back-pressured): it is not published", LogText.escape(will.clientId), will.node, publisher);
+                if (null != session)
+                {
+                    syncs.restart(session);
+                }
+            }
+        }
+    }
+
     private void broadcast(final int type, final int node, final int other, final long value, final String text)
     {
         if (leader)
@@ -434,6 +503,11 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
             holdTimerAt = Long.MAX_VALUE;
             scheduleHold(state.dropExpiredHolds(timestamp));
         }
+        else if (WILL_TIMER_ID == correlationId)
+        {
+            willTimerAt = Long.MAX_VALUE;
+            scheduleWills(state.publishDueWills(timestamp));
+        }
         else if (SWEEP_TIMER_ID == correlationId)
         {
             // Nodes are not told: each drops an expired message by itself when it would read it.
@@ -460,6 +534,18 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
     public void onTerminate(final Cluster cluster)
     {
         LOG.info("control plane: member {} terminating", cluster.memberId());
+    }
+
+    /** @return wills of nodes that went down that this member's state published (each member counts them). */
+    public long willsPublished()
+    {
+        return willsPublished.get();
+    }
+
+    /** @return wills this member, as leader, could not send to the node to publish them (egress back-pressure). */
+    public long willsLost()
+    {
+        return willsLost.get();
     }
 
     /**

@@ -5,6 +5,7 @@ import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_OWNER;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SNAPSHOT_END;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SNAPSHOT_RETAINED;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SNAPSHOT_ROUTE;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SNAPSHOT_WILL;
 
 import java.util.Map;
 
@@ -14,6 +15,7 @@ import io.aeron.Publication;
 import io.aeron.cluster.client.ClusterException;
 import io.aeron.logbuffer.FragmentHandler;
 import io.aeron.FragmentAssembler;
+import io.ringmq.cluster.ClusterMembers;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.IdleStrategy;
@@ -23,12 +25,21 @@ import org.agrona.concurrent.UnsafeBuffer;
  * Writes the control plane's state to a snapshot and reads it back: one {@link ControlMessageDescriptor} record per
  * live node ({@code NODE_UP}, with its cluster session and voting flag), per filter ({@code SNAPSHOT_ROUTE} with its
  * node mask), per directory entry ({@code SESSION_OWNER} with its epoch) and per retained message
- * ({@code SNAPSHOT_RETAINED} with the node it came from, its expiry time and the message), then {@code SNAPSHOT_END}
+ * ({@code SNAPSHOT_RETAINED} with the node it came from, its expiry time and the message), per will
+ * ({@code SNAPSHOT_WILL}, see {@link #WILL_DUE}), then {@code SNAPSHOT_END}
  * with the epoch counter and the expiry sweep's cursor (so that a member started from the snapshot sweeps the same
  * topics as the others).
  */
 final class ControlPlaneSnapshot
 {
+    /**
+     * A will record's {@code other} bits: it is due (its value is the cluster time it is due at, else its delay in
+     * cluster time units)...
+     */
+    static final int WILL_DUE = 1;
+    /** ... and it was published (the body is empty). */
+    static final int WILL_PUBLISHED = 2;
+
     private final ControlPlaneState state;
     private final ControlMessageEncoder encoder = new ControlMessageEncoder();
     private final ControlMessageDecoder decoder = new ControlMessageDecoder();
@@ -68,8 +79,28 @@ final class ControlPlaneSnapshot
             offer(publication, buffer, idle, encoder.encode(buffer, 0, SNAPSHOT_RETAINED, message.node, 0,
                 message.expiresAt, entry.getKey(), new UnsafeBuffer(message.message), 0, message.message.length));
         }
+        for (int node = 0; node < ClusterMembers.MAX_NODES; node++)
+        {
+            final Map<String, ControlPlaneState.Will> wills = state.willsOf(node);
+            if (null != wills)
+            {
+                for (final ControlPlaneState.Will will : wills.values())
+                {
+                    writeWill(publication, buffer, idle, will);
+                }
+            }
+        }
         offer(publication, buffer, idle,
             encoder.encode(buffer, 0, SNAPSHOT_END, 0, 0, state.lastEpoch(), sweepCursor));
+    }
+
+    private void writeWill(final ExclusivePublication publication, final MutableDirectBuffer buffer,
+        final IdleStrategy idle, final ControlPlaneState.Will will)
+    {
+        final int flags = (0 == will.dueAt ? 0 : WILL_DUE) | (will.published() ? WILL_PUBLISHED : 0);
+        final byte[] message = will.published() ? new byte[0] : will.message;
+        offer(publication, buffer, idle, encoder.encode(buffer, 0, SNAPSHOT_WILL, will.node, flags,
+            0 == will.dueAt ? will.delay : will.dueAt, will.clientId, new UnsafeBuffer(message), 0, message.length));
     }
 
     private static void offer(
@@ -126,6 +157,7 @@ final class ControlPlaneSnapshot
                 state.restoreRetained(decoder.text(),
                     new ControlPlaneState.Retained(decoder.node(), message, decoder.value()));
             }
+            case SNAPSHOT_WILL -> restoreWill(buffer);
             case SNAPSHOT_END ->
             {
                 state.restoreLastEpoch(decoder.value());
@@ -134,5 +166,21 @@ final class ControlPlaneSnapshot
             }
             default -> throw new ClusterException("control plane snapshot: unknown record type " + decoder.type());
         }
+    }
+
+    private void restoreWill(final DirectBuffer buffer)
+    {
+        final int flags = decoder.other();
+        final boolean due = (flags & WILL_DUE) != 0;
+        byte[] message = null;
+        if ((flags & WILL_PUBLISHED) == 0)
+        {
+            message = new byte[decoder.bodyLength()];
+            buffer.getBytes(decoder.bodyOffset(), message);
+        }
+        final ControlPlaneState.Will will =
+            new ControlPlaneState.Will(decoder.node(), decoder.text(), message, due ? 0 : decoder.value());
+        will.dueAt = due ? decoder.value() : 0;
+        state.restoreWill(will);
     }
 }

@@ -13,15 +13,21 @@ import io.ringmq.core.routing.TopicTrie;
 
 /**
  * The control plane's replicated state: which nodes are up, the route table at node granularity, the session
- * directory, and the retained messages. Every voting member applies the same commands in the cluster log's order,
- * so the state is the same on each; nothing here reads a clock, a random number or the environment (times are the
- * cluster's, from the log).
+ * directory, the retained messages, and the wills of the nodes' clients. Every voting member applies the same
+ * commands in the cluster log's order, so the state is the same on each; nothing here reads a clock, a random number
+ * or the environment (times are the cluster's, from the log).
  * <p>
  * Threading: owned by the clustered service's thread (single writer and reader).
  * <p>
  * Bounds: at most {@link ClusterMembers#MAX_NODES} nodes, {@code maxFilters} distinct filters and
  * {@code maxSessions} directory entries, {@code maxRetained} retained messages of at most {@code maxRetainedBytes}
- * in all; a command past a bound is refused, and counted by the caller.
+ * in all, {@code maxWills} wills of at most {@code maxWillBytes} in all; a command past a bound is refused, and
+ * counted by the caller.
+ * <p>
+ * Wills: a node registers each of its clients' wills ({@link #setWill}) and clears it once it has published or
+ * dropped it. While the node is up it fires them itself. When its lease ends its wills are taken over: each is due
+ * its delay after that, and is then published through the lowest live node ({@link Events#onWillDue}), once. The
+ * node, back, learns from its sync which of its wills were taken over, so that it does not publish them again.
  */
 final class ControlPlaneState
 {
@@ -29,6 +35,10 @@ final class ControlPlaneState
     static final int DEFAULT_MAX_RETAINED = 1_000_000;
     /** Default most bytes of retained messages kept cluster-wide (topics and messages). */
     static final long DEFAULT_MAX_RETAINED_BYTES = 256L * 1024 * 1024;
+    /** Default most wills kept cluster-wide. */
+    static final int DEFAULT_MAX_WILLS = 1_000_000;
+    /** Default most bytes of wills kept cluster-wide (client ids and messages). */
+    static final long DEFAULT_MAX_WILL_BYTES = 256L * 1024 * 1024;
 
     /** What a change means for the nodes: called in the order of the changes. */
     interface Events
@@ -59,6 +69,49 @@ final class ControlPlaneState
 
         /** A topic's retained message was set (or cleared: {@code message} has an empty payload). */
         void onRetained(String topic, int node, Retained message);
+
+        /**
+         * A will taken over from a node that went down is due: {@code publisher}, a live node, is to publish it.
+         *
+         * @param publisher the node to publish it.
+         * @param will      the will; its message is valid during the call only.
+         */
+        void onWillDue(int publisher, Will will);
+    }
+
+    /**
+     * A will as the control plane keeps it. Its node fires it while it is up; once the node is down the will is
+     * due {@code delay} after that ({@code dueAt}), and once published only its client id is kept (so that the node,
+     * back, knows), until the node clears it or goes down again.
+     */
+    static final class Will
+    {
+        final int node;
+        final String clientId;
+        /** Its delay in cluster time units, bounded by the session expiry. */
+        final long delay;
+        /** The will, {@code ForwardDescriptor} layout; null once published. */
+        byte[] message;
+        /** Cluster time it is due at, 0 while its node has not gone down since it was registered. */
+        long dueAt;
+
+        Will(final int node, final String clientId, final byte[] message, final long delay)
+        {
+            this.node = node;
+            this.clientId = clientId;
+            this.message = message;
+            this.delay = delay;
+        }
+
+        boolean published()
+        {
+            return null == message;
+        }
+
+        long size()
+        {
+            return 2L * clientId.length() + (null == message ? 0 : message.length);
+        }
     }
 
     /**
@@ -116,6 +169,13 @@ final class ControlPlaneState
      * sessions and replay it when it is back; after the hold they go.
      */
     private final long[] heldUntil = new long[ClusterMembers.MAX_NODES];
+    /** Per node, its clients' wills by client id; sorted so a sync can resume. Created on the node's first will. */
+    private final List<TreeMap<String, Will>> wills = new ArrayList<>(ClusterMembers.MAX_NODES);
+    private final int maxWills;
+    private final long maxWillBytes;
+    private int willCount;
+    /** Bytes of the wills (client ids and messages), within {@code maxWillBytes}. */
+    private long willBytes;
     private long lastEpoch;
 
     ControlPlaneState(final int maxFilters, final int maxSessions, final Events events)
@@ -126,16 +186,29 @@ final class ControlPlaneState
     ControlPlaneState(final int maxFilters, final int maxSessions, final int maxRetained, final long maxRetainedBytes,
         final Events events)
     {
-        if (maxFilters < 1 || maxSessions < 1 || maxRetained < 1 || maxRetainedBytes < 1)
+        this(maxFilters, maxSessions, maxRetained, maxRetainedBytes, DEFAULT_MAX_WILLS, DEFAULT_MAX_WILL_BYTES, events);
+    }
+
+    ControlPlaneState(final int maxFilters, final int maxSessions, final int maxRetained, final long maxRetainedBytes,
+        final int maxWills, final long maxWillBytes, final Events events)
+    {
+        if (maxFilters < 1 || maxSessions < 1 || maxRetained < 1 || maxRetainedBytes < 1 || maxWills < 1 ||
+            maxWillBytes < 1)
         {
-            throw new IllegalArgumentException("maxFilters, maxSessions, maxRetained and maxRetainedBytes must be " +
-                "positive: " + maxFilters + ", " + maxSessions + ", " + maxRetained + ", " + maxRetainedBytes);
+            throw new IllegalArgumentException("every bound must be positive: " + maxFilters + ", " + maxSessions +
+                ", " + maxRetained + ", " + maxRetainedBytes + ", " + maxWills + ", " + maxWillBytes);
         }
         this.maxFilters = maxFilters;
         this.maxSessions = maxSessions;
         this.maxRetained = maxRetained;
         this.maxRetainedBytes = maxRetainedBytes;
+        this.maxWills = maxWills;
+        this.maxWillBytes = maxWillBytes;
         this.events = events;
+        for (int node = 0; node < ClusterMembers.MAX_NODES; node++)
+        {
+            wills.add(null);
+        }
     }
 
     static boolean validNode(final int node)
@@ -152,13 +225,23 @@ final class ControlPlaneState
      */
     boolean join(final int node, final long clusterSessionId, final boolean isVoting, final String dataEndpoint)
     {
+        return join(node, clusterSessionId, isVoting, dataEndpoint, 0);
+    }
+
+    /**
+     * As {@link #join(int, long, boolean, String)}; a node that joins again while its previous session is still
+     * open went down in between: its wills are taken over as at {@link #sessionClosed}, due from {@code now}.
+     */
+    boolean join(final int node, final long clusterSessionId, final boolean isVoting, final String dataEndpoint,
+        final long now)
+    {
         if (!validNode(node))
         {
             return false;
         }
         if (isUp(node))
         {
-            down(node, 0);
+            down(node, now, 0);
         }
         heldUntil[node] = 0;
         endpoints[node] = dataEndpoint;
@@ -179,15 +262,25 @@ final class ControlPlaneState
      */
     void sessionClosed(final long clusterSessionId, final long holdUntil)
     {
+        sessionClosed(clusterSessionId, 0, holdUntil);
+    }
+
+    /**
+     * As {@link #sessionClosed(long, long)}, at cluster time {@code now}: the node's wills are taken over, each due
+     * its delay from now.
+     */
+    void sessionClosed(final long clusterSessionId, final long now, final long holdUntil)
+    {
         final int node = nodeOfSession(clusterSessionId);
         if (node >= 0)
         {
-            down(node, holdUntil);
+            down(node, now, holdUntil);
         }
     }
 
-    private void down(final int node, final long holdUntil)
+    private void down(final int node, final long now, final long holdUntil)
     {
+        takeOverWills(node, now);
         dropRoutes(node, true);
         liveNodes &= ~(1L << node);
         endpoints[node] = null;
@@ -591,6 +684,149 @@ final class ControlPlaneState
     long lastEpoch()
     {
         return lastEpoch;
+    }
+
+    /**
+     * A node's client connected with a will (or the node registers it again): kept, replacing the one the node had
+     * for that client, within the bounds.
+     *
+     * @param delay its delay in cluster time units, bounded by the session expiry.
+     * @return false if it is refused (past a bound); a will the node had for the client is then gone too.
+     */
+    boolean setWill(final int node, final String clientId, final byte[] message, final long delay)
+    {
+        final Will will = new Will(node, clientId, message, delay);
+        TreeMap<String, Will> nodeWills = wills.get(node);
+        final Will previous = null == nodeWills ? null : nodeWills.get(clientId);
+        final long previousSize = null == previous ? 0 : previous.size();
+        if ((null == previous && willCount >= maxWills) || willBytes - previousSize + will.size() > maxWillBytes)
+        {
+            clearWill(node, clientId);
+            return false;
+        }
+        if (null == nodeWills)
+        {
+            nodeWills = new TreeMap<>();
+            wills.set(node, nodeWills);
+        }
+        nodeWills.put(clientId, will);
+        willCount += null == previous ? 1 : 0;
+        willBytes += will.size() - previousSize;
+        return true;
+    }
+
+    /**
+     * The node published or dropped its client's will, or (after it was taken over and published) knows it was.
+     *
+     * @return true if the state had it.
+     */
+    boolean clearWill(final int node, final String clientId)
+    {
+        final TreeMap<String, Will> nodeWills = wills.get(node);
+        final Will removed = null == nodeWills ? null : nodeWills.remove(clientId);
+        if (null == removed)
+        {
+            return false;
+        }
+        willCount--;
+        willBytes -= removed.size();
+        return true;
+    }
+
+    /** The node went down at {@code now}: each of its wills is due its delay from now; ones published are forgotten. */
+    private void takeOverWills(final int node, final long now)
+    {
+        final TreeMap<String, Will> nodeWills = wills.get(node);
+        if (null == nodeWills)
+        {
+            return;
+        }
+        final Iterator<Will> it = nodeWills.values().iterator();
+        while (it.hasNext())
+        {
+            final Will will = it.next();
+            if (will.published())
+            {
+                // Taken over at an earlier down and published: the node had its time up to tell it is known.
+                it.remove();
+                willCount--;
+                willBytes -= will.size();
+            }
+            else if (0 == will.dueAt)
+            {
+                will.dueAt = Math.max(1, now + will.delay);
+            }
+        }
+    }
+
+    /**
+     * Publishes (through the lowest live node) every taken-over will due by {@code now}; with no node up they wait
+     * for the next {@link #join}, whose caller calls this again.
+     *
+     * @return the earliest time a will not yet due is due, or {@link Long#MAX_VALUE}.
+     */
+    long publishDueWills(final long now)
+    {
+        final int publisher = 0 == liveNodes ? -1 : Long.numberOfTrailingZeros(liveNodes);
+        long next = Long.MAX_VALUE;
+        for (final TreeMap<String, Will> nodeWills : wills)
+        {
+            if (null == nodeWills)
+            {
+                continue;
+            }
+            for (final Will will : nodeWills.values())
+            {
+                if (0 == will.dueAt || will.published())
+                {
+                    continue;
+                }
+                if (will.dueAt > now)
+                {
+                    next = Math.min(next, will.dueAt);
+                    continue;
+                }
+                if (publisher < 0)
+                {
+                    continue;
+                }
+                events.onWillDue(publisher, will);
+                willBytes -= will.message.length;
+                will.message = null;
+            }
+        }
+        return next;
+    }
+
+    /** @return the node's wills, by client id (null if it never had one). */
+    NavigableMap<String, Will> willsOf(final int node)
+    {
+        return wills.get(node);
+    }
+
+    int willCount()
+    {
+        return willCount;
+    }
+
+    long willBytes()
+    {
+        return willBytes;
+    }
+
+    /** Restores a will from a snapshot, without events. */
+    void restoreWill(final Will will)
+    {
+        clearWill(will.node, will.clientId);
+        TreeMap<String, Will> nodeWills = wills.get(will.node);
+        if (null == nodeWills)
+        {
+            nodeWills = new TreeMap<>();
+            wills.set(will.node, nodeWills);
+        }
+        nodeWills.put(will.clientId, will);
+        willCount++;
+        willBytes += will.size();
     }
 
     /** Restores a node from a snapshot, without events. */

@@ -6,10 +6,12 @@ import static io.ringmq.cluster.control.ControlMessageDescriptor.RETAINED;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SNAPSHOT_ROUTE;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SYNC_BEGIN;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SYNC_END;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.WILL_TAKEN;
 
 import java.nio.ByteOrder;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.concurrent.TimeUnit;
 
 import io.aeron.cluster.service.ClientSession;
@@ -20,7 +22,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * Sends nodes the whole replicated state (live nodes, the route table and the retained messages), a slice at a
- * time, on the leader.
+ * time, on the leader, and to each node which of its own wills the control plane took over ({@code WILL_TAKEN}).
  * <p>
  * Why slices are consistent: a slice is read from the live state when it is sent, and events go to the node on the
  * same egress stream, in order. So an entry changed behind the cursor reaches the node as an event, one changed
@@ -45,7 +47,8 @@ final class ReplicaSync
     private static final int PHASE_NODES = 1;
     private static final int PHASE_ROUTES = 2;
     private static final int PHASE_RETAINED = 3;
-    private static final int PHASE_END = 4;
+    private static final int PHASE_WILLS = 4;
+    private static final int PHASE_END = 5;
 
     /** One node's sync under way. */
     private static final class Sync
@@ -56,6 +59,7 @@ final class ReplicaSync
         int nextNode;
         String lastFilter;
         String lastTopic;
+        String lastWill;
 
         Sync(final ClientSession session, final long generation)
         {
@@ -98,6 +102,7 @@ final class ReplicaSync
             sync.nextNode = 0;
             sync.lastFilter = null;
             sync.lastTopic = null;
+            sync.lastWill = null;
         }
     }
 
@@ -195,7 +200,7 @@ final class ReplicaSync
                         state.retained().firstEntry() : state.retained().higherEntry(sync.lastTopic);
                     if (null == entry)
                     {
-                        sync.phase = PHASE_END;
+                        sync.phase = PHASE_WILLS;
                         continue;
                     }
                     if (!offerRetained(sync, entry.getKey(), entry.getValue(), cluster))
@@ -203,6 +208,20 @@ final class ReplicaSync
                         return sent;
                     }
                     sync.lastTopic = entry.getKey();
+                }
+                case PHASE_WILLS ->
+                {
+                    final ControlPlaneState.Will will = nextTakenWill(sync);
+                    if (null == will)
+                    {
+                        sync.phase = PHASE_END;
+                        continue;
+                    }
+                    if (!offer(sync, WILL_TAKEN, will.node, will.published() ? 1 : 0, 0, will.clientId))
+                    {
+                        return sent;
+                    }
+                    sync.lastWill = will.clientId;
                 }
                 default ->
                 {
@@ -216,6 +235,24 @@ final class ReplicaSync
             sent++;
         }
         return sent;
+    }
+
+    /** @return the next will after the cursor that was taken over from the syncing node, or null. */
+    private ControlPlaneState.Will nextTakenWill(final Sync sync)
+    {
+        final int node = state.nodeOfSession(sync.session.id());
+        final NavigableMap<String, ControlPlaneState.Will> wills = node < 0 ? null : state.willsOf(node);
+        if (null == wills)
+        {
+            return null;
+        }
+        Map.Entry<String, ControlPlaneState.Will> entry =
+            null == sync.lastWill ? wills.firstEntry() : wills.higherEntry(sync.lastWill);
+        while (null != entry && 0 == entry.getValue().dueAt)
+        {
+            entry = wills.higherEntry(entry.getKey());
+        }
+        return null == entry ? null : entry.getValue();
     }
 
     /**

@@ -74,6 +74,12 @@ class ControlPlaneStateTest
         {
             events.add("retained " + topic + " " + node + " " + message.message.length);
         }
+
+        @Override
+        public void onWillDue(final int publisher, final ControlPlaneState.Will will)
+        {
+            events.add("will " + will.clientId + " of " + will.node + " by " + publisher + " " + will.message.length);
+        }
     };
     private static final long HOLD_UNTIL = 1_000;
     private final ControlPlaneState state = new ControlPlaneState(3, 2, recorder);
@@ -201,6 +207,78 @@ class ControlPlaneStateTest
         assertFalse(state.release(0, "d", -1), "any epoch, but only by the owner");
         assertTrue(state.release(1, "d", -1), "a restarted owner releases without knowing the epoch");
         assertEquals(null, state.sessions().get("d"));
+    }
+
+    @Test
+    void shouldPublishADownNodesWillsOnceWhenDueThroughTheLowestLiveNode()
+    {
+        state.join(1, 101, true, "h1:1");
+        state.join(2, 102, true, "h2:1");
+        assertTrue(state.setWill(2, "quick", new byte[10], 0));
+        assertTrue(state.setWill(2, "slow", new byte[20], 50));
+        assertTrue(state.setWill(2, "gone", new byte[30], 0));
+        assertTrue(state.clearWill(2, "gone"), "a will its node published or dropped");
+        assertTrue(state.setWill(1, "other", new byte[5], 0));
+        assertEquals(3, state.willCount());
+        assertEquals(Long.MAX_VALUE, state.publishDueWills(10), "nothing is due while its node is up");
+        events.clear();
+
+        state.sessionClosed(102, 100, HOLD_UNTIL);
+        assertEquals(100, state.willsOf(2).get("quick").dueAt, "due its delay after the node went down");
+        assertEquals(150, state.willsOf(2).get("slow").dueAt);
+        assertEquals(150, state.publishDueWills(100));
+        assertEquals(List.of("down 2", "will quick of 2 by 1 10"), events);
+        events.clear();
+        assertEquals(150, state.publishDueWills(149), "published once");
+        assertTrue(events.isEmpty());
+        assertEquals(Long.MAX_VALUE, state.publishDueWills(150));
+        assertEquals(List.of("will slow of 2 by 1 20"), events);
+        assertEquals(3, state.willCount(), "kept as published, for the node to learn when it is back");
+        assertEquals(2 * ("quick".length() + "slow".length() + "other".length()) + 5, state.willBytes(),
+            "without their messages");
+
+        state.join(2, 202, true, "h2:1", 300);
+        assertTrue(state.willsOf(2).get("quick").published(), "the node is told in its sync");
+        assertTrue(state.clearWill(2, "quick"), "the node knows it now");
+        assertTrue(state.setWill(2, "slow", new byte[7], 0), "its client connected here again");
+        assertFalse(state.willsOf(2).get("slow").published());
+        assertEquals(0, state.willsOf(2).get("slow").dueAt);
+        state.sessionClosed(202, 400, HOLD_UNTIL);
+        assertEquals(2, state.willCount(), "published wills are forgotten at the node's next down");
+    }
+
+    @Test
+    void shouldKeepDueWillsUntilANodeIsUpAndBoundTheWills()
+    {
+        final ControlPlaneState bounded = new ControlPlaneState(3, 2, 2, 100, 2, 40, recorder);
+        bounded.join(3, 103, true, "h3:1");
+        assertTrue(bounded.setWill(3, "a", new byte[10], 0));
+        assertFalse(bounded.setWill(3, "b", new byte[40], 0), "past the bytes");
+        assertTrue(bounded.setWill(3, "b", new byte[10], 0));
+        assertFalse(bounded.setWill(3, "c", new byte[1], 0), "past the count");
+        assertFalse(bounded.setWill(3, "a", new byte[60], 0), "a larger will past the bytes...");
+        assertEquals(1, bounded.willCount(), "... replaces the old one, which is gone too");
+        events.clear();
+
+        bounded.sessionClosed(103, 10, HOLD_UNTIL);
+        assertEquals(Long.MAX_VALUE, bounded.publishDueWills(20), "no node is up to publish it: it waits for one");
+        assertEquals(List.of("down 3"), events);
+        bounded.join(4, 104, true, "h4:1", 30);
+        assertEquals(Long.MAX_VALUE, bounded.publishDueWills(30));
+        assertEquals(List.of("down 3", "up 4 h4:1", "will b of 3 by 4 10"), events);
+    }
+
+    @Test
+    void shouldTakeOverTheWillsOfANodeThatJoinsAgainBeforeItsLeaseEnded()
+    {
+        state.join(1, 101, true, "h1:1");
+        state.join(2, 102, true, "h2:1");
+        assertTrue(state.setWill(2, "c", new byte[3], 5));
+        events.clear();
+        state.join(2, 202, true, "h2:1", 70);
+        assertEquals(75, state.willsOf(2).get("c").dueAt, "restarted: its connections are gone");
+        assertEquals(Long.MAX_VALUE, state.publishDueWills(75));
+        assertEquals(List.of("down 2", "up 2 h2:1", "will c of 2 by 1 3"), events);
     }
 
     @Test

@@ -23,6 +23,13 @@ public interface ClusterLink
     /** The cut of a moving session (every node): from here on its forwards for it go to the new owner only. */
     int SESSION_CUT = 3;
     /**
+     * The control plane took over the will of this node's client (the frame's client id) when this node went down;
+     * the other node is 1 if it published it already, 0 if it will when it is due. A sync's record.
+     */
+    int WILL_TAKEN = 4;
+    /** This node's replica is synced (an empty client id): every {@link #WILL_TAKEN} of the sync came before. */
+    int SYNCED = 5;
+    /**
      * How long a node that went down keeps its plain routes in the control plane, and the other nodes keep the QoS
      * 1/2 messages forwarded for it, to replay them when it is back: one hour.
      */
@@ -211,6 +218,32 @@ public interface ClusterLink
      *         then retained on this node only.
      */
     boolean retain(DirectBuffer message, int offset, int length);
+
+    /**
+     * A client of this node connected with a will (or the node registers it again after a sync): the cluster keeps
+     * it, and publishes it through another node if this one goes down before {@link #clearWill}.
+     *
+     * @param clientId     the client id.
+     * @param will         the will, {@link ForwardDescriptor} layout with its message expiry interval; one longer
+     *                     than {@link #maxRetainedLength()} is not kept by the cluster (counted and logged by the
+     *                     implementation), and is published only by this node.
+     * @param offset       where it starts.
+     * @param length       its length.
+     * @param delaySeconds its delay, bounded by the session expiry.
+     */
+    default void registerWill(final String clientId, final DirectBuffer will, final int offset, final int length,
+        final long delaySeconds)
+    {
+    }
+
+    /**
+     * This node published or dropped its client's will.
+     *
+     * @param clientId the client id.
+     */
+    default void clearWill(final String clientId)
+    {
+    }
 
     /**
      * Periodic (the Router's tick, 10 times a second): commands kept while the control plane's queue was full are

@@ -67,6 +67,11 @@ public final class RingEvent
      * little-endian.
      */
     public static final int CLUSTER_SESSION = 13;
+    /**
+     * A will the control plane took over from a node that went down, for this node to publish
+     * ({@code ForwardDescriptor} layout) in {@link #frame()}; {@link #connectionId()} the node its client was on.
+     */
+    public static final int CLUSTER_WILL = 14;
 
     /** Largest frame a slot keeps in its own buffer by default; larger ones go in a {@link FrameBufferPool}. */
     public static final int DEFAULT_MAX_INLINE_LENGTH = 4096;
@@ -207,9 +212,10 @@ public final class RingEvent
 
     /**
      * Like {@link #largeFrame(long, int, int, long, FrameBufferPool, UnsafeBuffer)}, for a {@link #FORWARDED} message,
-     * a {@link #CLUSTER_ROUTE} or a {@link #CLUSTER_RETAINED} too long for the slot's own buffer.
+     * a {@link #CLUSTER_ROUTE}, a {@link #CLUSTER_RETAINED} or a {@link #CLUSTER_WILL} too long for the slot's own
+     * buffer.
      *
-     * @param type   {@link #FORWARDED}, {@link #CLUSTER_ROUTE} or {@link #CLUSTER_RETAINED}.
+     * @param type   {@link #FORWARDED}, {@link #CLUSTER_ROUTE}, {@link #CLUSTER_RETAINED} or {@link #CLUSTER_WILL}.
      * @param value  the type's value (a route's node set).
      * @param length frame length in bytes, at most the buffer's capacity.
      * @param nowNs  receive time.

@@ -60,6 +60,8 @@ final class BrokerState
     int sessionsInTransit;
     /** Moves sessions between nodes; set by {@link SessionLifecycle}. */
     SessionHandoff handoff;
+    /** Set once by {@link SessionLifecycle}'s constructor. */
+    ClusterWills clusterWills;
     final SessionTimers timers = new SessionTimers(System.nanoTime());
     /** Which of this node's forwards the other nodes have taken; nothing without a cluster. */
     final ForwardWindows forwardWindows = new ForwardWindows(this);

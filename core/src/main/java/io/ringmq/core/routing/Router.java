@@ -309,6 +309,8 @@ public final class Router implements EventHandler<RingEvent>
                 case RingEvent.CLUSTER_RETAINED -> publishes.onClusterRetained(event.frame(), event.frameLength());
                 case RingEvent.CLUSTER_SESSION -> sessionLifecycle.onClusterOwner(event.frame(), event.frameLength(),
                     event.connectionId());
+                case RingEvent.CLUSTER_WILL -> state.clusterWills.onPublish(event.frame(), event.frameLength(),
+                    (int)event.connectionId());
                 case RingEvent.NOOP ->
                 {
                     // A slot its producer could not fill, published so the ring moves on: nothing to route.
@@ -530,20 +532,9 @@ public final class Router implements EventHandler<RingEvent>
         }
         for (final Map.Entry<String, JournalRecovery.Will> entry : recovered.wills.entrySet())
         {
-            // The broker stopped without ending these connections normally: their wills are due.
-            final JournalRecovery.Will will = entry.getValue();
-            final Session session = state.sessions.get(entry.getKey());
-            final long delay = null == session ? 0 : Math.min(will.delaySeconds(), session.expiryIntervalSeconds());
-            if (0 == delay)
-            {
-                publishes.publishWill(will.message(), will.expirySeconds());
-                sessionLifecycle.journalWillClear(entry.getKey());
-            }
-            else
-            {
-                state.timers.scheduleWill(entry.getKey(), will.message(), will.expirySeconds(),
-                    nowNs + delay * NANOS_PER_SECOND);
-            }
+            // The broker stopped without ending these connections normally: their wills are due (in a cluster,
+            // once the control plane has said which it took over).
+            state.clusterWills.onRecovered(entry.getKey(), entry.getValue());
         }
         publishes.clearMatches();
         state.snapshots.recovered(state.journal.checkpoint().recoveryPosition());
@@ -582,7 +573,7 @@ public final class Router implements EventHandler<RingEvent>
                 if (null != connection.will())
                 {
                     // A clean stop does not publish wills, now or after the restart.
-                    sessionLifecycle.journalWillClear(connection.clientId());
+                    sessionLifecycle.clearWill(connection.clientId());
                 }
                 connection.will(null, 0, -1);
                 state.disconnector.close(connection, ReasonCode.SERVER_SHUTTING_DOWN, "server shutting down");

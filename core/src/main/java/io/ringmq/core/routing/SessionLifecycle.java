@@ -60,6 +60,7 @@ final class SessionLifecycle implements SessionTimers.Handler
         this.publishes = publishes;
         this.source = new PublishSource(state.journal);
         state.handoff = new SessionHandoff(state, this, publishes);
+        state.clusterWills = new ClusterWills(state, this, publishes);
     }
 
     @Override
@@ -75,7 +76,7 @@ final class SessionLifecycle implements SessionTimers.Handler
     public void onWillDue(final SessionTimers.PendingWill will)
     {
         publishes.publishWill(will.will, will.willExpirySeconds);
-        journalWillClear(will.clientId);
+        clearWill(will.clientId);
     }
 
     void onConnect(final ClientConnection connection, final MutableDirectBuffer frame, final int length)
@@ -322,9 +323,9 @@ final class SessionLifecycle implements SessionTimers.Handler
         state.timers.cancelExpiry(session);
         session.connection(connection);
         connection.session(session);
+        state.clusterWills.onConnected(connection);
         session.permissions(permissions);
         Subscriptions.recheck(session);     // a resumed session's filters, judged under this client's permissions
-
         connection.receiveMaximum(connect.receiveMaximum());
         connection.maximumPacketSize(0 == connect.maximumPacketSize() ? Integer.MAX_VALUE :
             connect.maximumPacketSize());
@@ -420,10 +421,18 @@ final class SessionLifecycle implements SessionTimers.Handler
             {
                 publishes.publishWill(pendingWill.will, pendingWill.willExpirySeconds);
             }
-            journalWillClear(clientId);
+            clearWill(clientId);
         }
     }
 
+    /** The client's will was published or dropped: journaled, and the cluster (if any) forgets its copy. */
+    void clearWill(final String clientId)
+    {
+        journalWillClear(clientId);
+        state.cluster.clearWill(clientId);
+    }
+
+    /** The client's will is gone from this node (the cluster's copy, if any, is left as it is). */
     void journalWillClear(final String clientId)
     {
         if (state.journal.enabled())
@@ -455,7 +464,7 @@ final class SessionLifecycle implements SessionTimers.Handler
         if (disconnect.reasonCode() != ReasonCode.DISCONNECT_WITH_WILL_MESSAGE && null != connection.will())
         {
             connection.will(null, 0, -1);
-            journalWillClear(connection.clientId());
+            clearWill(connection.clientId());
         }
         state.disconnector.closeAfterClientDisconnect(connection);
     }
@@ -499,7 +508,7 @@ final class SessionLifecycle implements SessionTimers.Handler
             if (0 == delay)
             {
                 publishes.publishWill(will, connection.willExpirySeconds());
-                journalWillClear(session.clientId());
+                clearWill(session.clientId());
             }
             else
             {
@@ -577,7 +586,8 @@ final class SessionLifecycle implements SessionTimers.Handler
 
     /**
      * The cluster's session directory decided who owns a client id, or a moving session's cut (a
-     * {@code CLUSTER_SESSION} ring event; {@link SessionHandoff}).
+     * {@code CLUSTER_SESSION} ring event; {@link SessionHandoff}), or what the control plane knows of this node's
+     * wills ({@link ClusterWills}).
      */
     void onClusterOwner(final DirectBuffer frame, final int length, final long epoch)
     {
@@ -591,7 +601,14 @@ final class SessionLifecycle implements SessionTimers.Handler
         final int kind = frame.getInt(2 * Integer.BYTES, ByteOrder.LITTLE_ENDIAN);
         final String clientId = frame.getStringWithoutLengthUtf8(ClusterLink.SESSION_FRAME_HEADER,
             length - ClusterLink.SESSION_FRAME_HEADER);
-        state.handoff.onSessionEvent(kind, clientId, owner, other, epoch);
+        if (ClusterLink.WILL_TAKEN == kind || ClusterLink.SYNCED == kind)
+        {
+            state.clusterWills.onEvent(kind, clientId, other);
+        }
+        else
+        {
+            state.handoff.onSessionEvent(kind, clientId, owner, other, epoch);
+        }
     }
 
     /**
@@ -689,7 +706,7 @@ final class SessionLifecycle implements SessionTimers.Handler
             {
                 publishes.publishWill(pendingWill.will, pendingWill.willExpirySeconds);
             }
-            journalWillClear(session.clientId());
+            clearWill(session.clientId());
         }
     }
 }

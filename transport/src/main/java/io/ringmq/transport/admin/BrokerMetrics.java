@@ -16,6 +16,7 @@ import io.prometheus.metrics.model.snapshots.DataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import com.lmax.disruptor.RingBuffer;
 import io.ringmq.cluster.ClusterStats;
 import io.ringmq.core.protocol.MqttVersion;
@@ -57,6 +58,12 @@ public final class BrokerMetrics
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final ExpositionFormats formats = ExpositionFormats.init();
     private final Supplier<RouterSnapshot> snapshots;
+    /**
+     * The Router's figures as the scrape under way on this thread reads them: one snapshot for every metric of a
+     * scrape, so that two metrics never come from two snapshots (received from a newer one and sent from an older
+     * one would disagree). Set and cleared by {@link #scrape(String)} and {@link #figures()}.
+     */
+    private final ThreadLocal<RouterSnapshot> pinned = new ThreadLocal<>();
 
     /** A scrape's body and the content type of the format it is written in. */
     public record Scrape(String contentType, byte[] body)
@@ -94,7 +101,7 @@ public final class BrokerMetrics
             .labelNames("reason")
             .callback(cb ->
             {
-                final RouterSnapshot s = snapshots.get();
+                final RouterSnapshot s = snapshot();
                 cb.call(s.droppedQos0(), "qos0");
                 cb.call(s.droppedQueueFull(), "queue-full");
                 cb.call(s.droppedTooLarge(), "too-large");
@@ -108,7 +115,7 @@ public final class BrokerMetrics
             .labelNames("reason")
             .callback(cb ->
             {
-                final RouterSnapshot s = snapshots.get();
+                final RouterSnapshot s = snapshot();
                 cb.call(s.refusedNotAuthorized(), "not-authorized");
                 cb.call(s.refusedJournalFull(), "journal-full");
                 cb.call(s.refusedRetainedFull(), "retained-full");
@@ -119,7 +126,7 @@ public final class BrokerMetrics
             .labelNames("reason")
             .callback(cb ->
             {
-                final RouterSnapshot s = snapshots.get();
+                final RouterSnapshot s = snapshot();
                 cb.call(s.authenticationRefused(), "authentication");
                 cb.call(s.reauthenticationFailed(), "reauthentication");
                 cb.call(s.protocolViolations(), "protocol-violation");
@@ -167,7 +174,7 @@ public final class BrokerMetrics
             .labelNames("version")
             .callback(cb ->
             {
-                final RouterSnapshot s = snapshots.get();
+                final RouterSnapshot s = snapshot();
                 cb.call(s.clientsConnected(MqttVersion.MQTT_3_1), "3.1");
                 cb.call(s.clientsConnected(MqttVersion.MQTT_3_1_1), "3.1.1");
                 cb.call(s.clientsConnected(MqttVersion.MQTT_5), "5.0");
@@ -179,7 +186,7 @@ public final class BrokerMetrics
             .labelNames("reason")
             .callback(cb ->
             {
-                final RouterSnapshot s = snapshots.get();
+                final RouterSnapshot s = snapshot();
                 for (int code = 0; code < 256; code++)
                 {
                     final long count = s.disconnects(code);
@@ -202,7 +209,7 @@ public final class BrokerMetrics
             .labelNames("action")
             .callback(cb ->
             {
-                final RouterSnapshot s = snapshots.get();
+                final RouterSnapshot s = snapshot();
                 cb.call(s.adminDisconnects(), "disconnect");
                 cb.call(s.adminPublishes(), "publish");
             })
@@ -374,7 +381,7 @@ public final class BrokerMetrics
             .labelNames("qos")
             .callback(cb ->
             {
-                final RouterSnapshot s = snapshots.get();
+                final RouterSnapshot s = snapshot();
                 for (int qos = 0; qos <= 2; qos++)
                 {
                     cb.call(figure.value(s, qos), Integer.toString(qos));
@@ -475,7 +482,7 @@ public final class BrokerMetrics
     private void routerCounter(final String name, final String help, final ToLongFunction<RouterSnapshot> value)
     {
         CounterWithCallback.builder().name(name).help(help)
-            .callback(cb -> cb.call(value.applyAsLong(snapshots.get())))
+            .callback(cb -> cb.call(value.applyAsLong(snapshot())))
             .register(registry);
     }
 
@@ -489,7 +496,7 @@ public final class BrokerMetrics
     private void routerGauge(final String name, final String help, final ToLongFunction<RouterSnapshot> value)
     {
         GaugeWithCallback.builder().name(name).help(help)
-            .callback(cb -> cb.call(value.applyAsLong(snapshots.get())))
+            .callback(cb -> cb.call(value.applyAsLong(snapshot())))
             .register(registry);
     }
 
@@ -504,7 +511,7 @@ public final class BrokerMetrics
     public Map<String, Object> figures()
     {
         final Map<String, Object> figures = new LinkedHashMap<>();
-        for (final MetricSnapshot snapshot : registry.scrape(name -> name.startsWith("ringmq_")))
+        for (final MetricSnapshot snapshot : pinnedScrape(() -> registry.scrape(name -> name.startsWith("ringmq_"))))
         {
             final Map<String, Double> labelled = new LinkedHashMap<>();
             Double single = null;
@@ -562,7 +569,28 @@ public final class BrokerMetrics
         final ExpositionFormatWriter writer = null != accept && accept.contains("application/openmetrics-text") ?
             formats.getOpenMetricsTextFormatWriter() : formats.getPrometheusTextFormatWriter();
         final ByteArrayOutputStream out = new ByteArrayOutputStream(16 * 1024);
-        writer.write(out, registry.scrape());
+        writer.write(out, pinnedScrape(registry::scrape));
         return new Scrape(writer.getContentType(), out.toByteArray());
+    }
+
+    /** @return the Router's figures: those pinned for the scrape under way on this thread, else the latest. */
+    private RouterSnapshot snapshot()
+    {
+        final RouterSnapshot scraping = pinned.get();
+        return null != scraping ? scraping : snapshots.get();
+    }
+
+    /** Runs a scrape (the collectors run on this thread) with the Router's latest figures pinned for all of it. */
+    private MetricSnapshots pinnedScrape(final Supplier<MetricSnapshots> scrape)
+    {
+        pinned.set(snapshots.get());
+        try
+        {
+            return scrape.get();
+        }
+        finally
+        {
+            pinned.remove();
+        }
     }
 }

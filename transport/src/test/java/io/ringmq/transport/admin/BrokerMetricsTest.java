@@ -189,6 +189,25 @@ class BrokerMetricsTest
     }
 
     @Test
+    void shouldReadEveryRouterFigureOfAScrapeFromOneSnapshot() throws Exception
+    {
+        // The Router publishes a new snapshot every tick, possibly in the middle of a scrape: here at every read.
+        final AtomicLong reads = new AtomicLong();
+        final BrokerMetrics metrics = new BrokerMetrics(() ->
+        {
+            final BrokerCounters counters = new BrokerCounters();
+            counters.publishReceived = reads.incrementAndGet();
+            counters.publishSent = counters.publishReceived;
+            return snapshotOf(counters, false);
+        }, transport, listeners, false);
+        final List<ExpositionParser.Sample> samples = ExpositionParser.parse(text(metrics.scrape(null)), false);
+        assertEquals(ExpositionParser.value(samples, "ringmq_messages_received_total"),
+            ExpositionParser.value(samples, "ringmq_messages_sent_total"), "received and sent of one snapshot");
+        final java.util.Map<String, Object> figures = metrics.figures();
+        assertEquals(figures.get("ringmq_messages_received"), figures.get("ringmq_messages_sent"));
+    }
+
+    @Test
     void shouldWriteOpenMetricsWhenAskedFor() throws Exception
     {
         final BrokerMetrics metrics = new BrokerMetrics(snapshot::get, transport, listeners, true);

@@ -1,12 +1,14 @@
 package io.ringmq.cluster.control;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 import io.ringmq.cluster.ClusterMembers;
 import io.ringmq.core.routing.TopicTrie;
@@ -173,6 +175,13 @@ final class ControlPlaneState
     private final List<TreeMap<String, Will>> wills = new ArrayList<>(ClusterMembers.MAX_NODES);
     private final int maxWills;
     private final long maxWillBytes;
+    /**
+     * Wills taken over and not yet published, earliest due first (ties by node and client id, so every member takes
+     * them in one order); a will leaves it when published, replaced or cleared.
+     */
+    private final TreeSet<Will> dueWills = new TreeSet<>(
+        Comparator.comparingLong((Will will) -> will.dueAt).thenComparingInt(will -> will.node)
+            .thenComparing(will -> will.clientId));
     private int willCount;
     /** Bytes of the wills (client ids and messages), within {@code maxWillBytes}. */
     private long willBytes;
@@ -710,6 +719,10 @@ final class ControlPlaneState
             wills.set(node, nodeWills);
         }
         nodeWills.put(clientId, will);
+        if (null != previous)
+        {
+            dueWills.remove(previous);
+        }
         willCount += null == previous ? 1 : 0;
         willBytes += will.size() - previousSize;
         return true;
@@ -728,6 +741,7 @@ final class ControlPlaneState
         {
             return false;
         }
+        dueWills.remove(removed);
         willCount--;
         willBytes -= removed.size();
         return true;
@@ -755,6 +769,7 @@ final class ControlPlaneState
             else if (0 == will.dueAt)
             {
                 will.dueAt = Math.max(1, now + will.delay);
+                dueWills.add(will);
             }
         }
     }
@@ -768,34 +783,23 @@ final class ControlPlaneState
     long publishDueWills(final long now)
     {
         final int publisher = 0 == liveNodes ? -1 : Long.numberOfTrailingZeros(liveNodes);
-        long next = Long.MAX_VALUE;
-        for (final TreeMap<String, Will> nodeWills : wills)
+        while (!dueWills.isEmpty())
         {
-            if (null == nodeWills)
+            final Will will = dueWills.first();
+            if (will.dueAt > now)
             {
-                continue;
+                return will.dueAt;
             }
-            for (final Will will : nodeWills.values())
+            if (publisher < 0)
             {
-                if (0 == will.dueAt || will.published())
-                {
-                    continue;
-                }
-                if (will.dueAt > now)
-                {
-                    next = Math.min(next, will.dueAt);
-                    continue;
-                }
-                if (publisher < 0)
-                {
-                    continue;
-                }
-                events.onWillDue(publisher, will);
-                willBytes -= will.message.length;
-                will.message = null;
+                return Long.MAX_VALUE;
             }
+            dueWills.pollFirst();
+            events.onWillDue(publisher, will);
+            willBytes -= will.message.length;
+            will.message = null;
         }
-        return next;
+        return Long.MAX_VALUE;
     }
 
     /** @return the node's wills, by client id (null if it never had one). */
@@ -827,6 +831,10 @@ final class ControlPlaneState
         nodeWills.put(will.clientId, will);
         willCount++;
         willBytes += will.size();
+        if (0 != will.dueAt && !will.published())
+        {
+            dueWills.add(will);
+        }
     }
 
     /** Restores a node from a snapshot, without events. */

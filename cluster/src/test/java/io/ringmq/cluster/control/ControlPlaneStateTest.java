@@ -279,6 +279,16 @@ class ControlPlaneStateTest
         assertEquals(75, state.willsOf(2).get("c").dueAt, "restarted: its connections are gone");
         assertEquals(Long.MAX_VALUE, state.publishDueWills(75));
         assertEquals(List.of("down 2", "up 2 h2:1", "will c of 2 by 1 3"), events);
+
+        assertTrue(state.setWill(2, "d", new byte[3], 10));
+        assertTrue(state.setWill(2, "e", new byte[3], 10));
+        state.sessionClosed(202, 200, HOLD_UNTIL);
+        state.join(2, 302, true, "h2:1", 205);
+        assertTrue(state.clearWill(2, "d"), "a clear the node sends once it is back (it published it, cut off)");
+        assertTrue(state.setWill(2, "e", new byte[3], 10), "its client connected to it again");
+        events.clear();
+        assertEquals(Long.MAX_VALUE, state.publishDueWills(300), "neither is due any more");
+        assertTrue(events.isEmpty(), events.toString());
     }
 
     @Test

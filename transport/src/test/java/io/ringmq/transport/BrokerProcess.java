@@ -141,7 +141,13 @@ final class BrokerProcess
     {
         final List<String> command = new ArrayList<>(List.of(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-Dagrona.disable.bounds.checks=false", // a corrupt record must fail a check, not be read as garbage
+            "-Dagrona.disable.bounds.checks=false")); // a corrupt record must fail a check, not be read as garbage
+        final String logback = System.getProperty("it.logback");
+        if (null != logback)
+        {
+            command.add("-Dlogback.configurationFile=" + logback);  // e.g. DEBUG for one class: -Dit.logback=FILE
+        }
+        command.addAll(List.of(
             "-jar", JAR.toString(),
             "--bind", host,
             "--port", Integer.toString(port),

@@ -1076,7 +1076,7 @@ class ClusterIT
             if (resumedMs > 5_000)
             {
                 // Not a failure (each refusal is safe, and the client retries), but slow: show why.
-                printLogs(new int[] {0, 1, 2}, l -> !l.contains("DEBUG"));
+                printLogs(new int[] {0, 1, 2}, l -> !l.contains("DEBUG") || l.contains("hand-off"));
             }
             assertTrue(sessionPresent, "the session came from node 1 once it was back");
             assertTrue(all, missing.size() + " acknowledged messages never arrived, e.g. " +

@@ -313,6 +313,7 @@ final class SessionHandoff
             }
             state.clusterSessions.onOwner(clientId, owner, epoch, state.disconnector);
             arrivals.put(clientId, new Arrival(previous, epoch, state.nowNs + WAIT_NS));
+            LOG.debug("hand-off of '{}' (epoch {}): arriving from node {}", clientId, epoch, previous);
             return;
         }
         if (previous != self)
@@ -323,6 +324,8 @@ final class SessionHandoff
         final boolean lost = state.clusterSessions.onOwner(clientId, owner, epoch, state.disconnector);
         if (ownedHere && !lost)
         {
+            LOG.debug("hand-off of '{}' (epoch {}) to node {}: not answered, this node claimed it again", clientId,
+                epoch, owner);
             return;     // this node claimed the id again since: its claim is the newer one
         }
         final Session session = state.sessions.get(clientId);
@@ -369,6 +372,9 @@ final class SessionHandoff
             return;
         }
         departure.waitFor = state.cluster.peers();
+        LOG.debug("hand-off of '{}' (epoch {}) to node {}: subscriptions sent, awaiting the cuts of nodes {}",
+            departure.session.clientId(), departure.session.transit().epoch(), departure.session.transit().peer(),
+            Long.toBinaryString(departure.waitFor));
         sendSubscriptions(departure, departure.session.transit().peer(), departure.session.transit().epoch());
     }
 
@@ -397,6 +403,7 @@ final class SessionHandoff
 
     private void onCut(final String clientId, final int owner, final int previous, final long epoch, final int self)
     {
+        LOG.debug("hand-off of '{}' (epoch {}) from node {} to node {}: cut", clientId, epoch, previous, owner);
         if (self == previous)
         {
             final Departure departure = departures.get(clientId);
@@ -475,6 +482,7 @@ final class SessionHandoff
 
     private void onMarker(final String clientId, final int node, final long epoch)
     {
+        LOG.debug("hand-off of '{}' (epoch {}): marker of node {}", clientId, epoch, node);
         final Departure departure = departures.get(clientId);
         if (null != departure && departure.session.transit().epoch() == epoch)
         {
@@ -525,6 +533,8 @@ final class SessionHandoff
             at += filterLength;
             arrival.journalFull |= !resubscribe(session, filter, options, subscriptionId);
         }
+        LOG.debug("hand-off of '{}' (epoch {}) from node {}: subscriptions received, cut asked", clientId, epoch,
+            arrival.from);
         state.cluster.sessionCut(clientId, arrival.from, epoch);
     }
 

@@ -9,6 +9,7 @@
 #   4. idle    10,000 connections: broker RSS per connection (/proc/<pid>/status VmRSS minus the baseline
 #              taken before connecting), on freshly started brokers for each run
 #   5. connect-storm (5,000 connections as fast as possible, or STORM_RATE per second: connects/s, CONNACK p99)
+#   and, only when named in SCENARIOS, fanin0rate: fan-in QoS 0 at FANIN_RATE msg/s in all (latency at a fixed rate)
 # each RUNS times alternately against both brokers, prints per-run figures and the ratio of the medians
 # (RingMQ/Mosquitto and Mosquitto/RingMQ), then stops both brokers by PID.
 #
@@ -29,6 +30,9 @@
 #   RINGMQ_JAR          [transport/target/ringmq.jar]      LOADTEST_JAR [loadtest/target/ringmq-loadtest.jar]
 #   MOSQUITTO           [mosquitto on PATH or /usr/sbin/mosquitto]
 #   RINGMQ_JAVA_OPTS    extra JVM options for the broker []
+#   FANIN_RATE          total msg/s of fanin0rate [800000]
+#   BROKER_CPUS         CPUs both brokers run on (taskset -c list, e.g. 1) [any]
+#   LOAD_CPUS           CPUs the load tester runs on (e.g. 0), so that it does not take the brokers' CPU [any]
 #   OUT                 directory for logs and JSON/HTML results [loadtest/target/compare-<time>]
 #
 # Needs: Java 17, Mosquitto 2.x, Linux (/proc), an open-file limit of at least IDLE_CONNECTIONS + 1000 for
@@ -45,6 +49,11 @@ PAIRS="${PAIRS:-100}"
 PAIRS_RATE="${PAIRS_RATE:-10000}"
 PAIRS_QOS="${PAIRS_QOS:-1}"
 STORM_RATE="${STORM_RATE:-0}"
+FANIN_RATE="${FANIN_RATE:-800000}"
+BROKER_PIN=()
+LOAD_PIN=()
+if [[ -n "${BROKER_CPUS:-}" ]]; then BROKER_PIN=(taskset -c "$BROKER_CPUS"); fi
+if [[ -n "${LOAD_CPUS:-}" ]]; then LOAD_PIN=(taskset -c "$LOAD_CPUS"); fi
 THREADS="${THREADS:-1}"
 SCENARIOS="${SCENARIOS:-fanin0 fanin1 pairs idle storm}"
 RINGMQ_JAR="${RINGMQ_JAR:-$ROOT/transport/target/ringmq.jar}"
@@ -75,13 +84,13 @@ start_brokers() {
     rm -rf "$OUT/ringmq-data"
     mkdir -p "$OUT/ringmq-data"
     # shellcheck disable=SC2086
-    java ${RINGMQ_JAVA_OPTS:-} -jar "$RINGMQ_JAR" --port "$RINGMQ_PORT" --bind 127.0.0.1 \
+    "${BROKER_PIN[@]}" java ${RINGMQ_JAVA_OPTS:-} -jar "$RINGMQ_JAR" --port "$RINGMQ_PORT" --bind 127.0.0.1 \
         --data-dir "$OUT/ringmq-data" --max-queued-messages 100000 >>"$OUT/ringmq.log" 2>&1 &
     RINGMQ_PID=$!
 
     printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 100000\nmax_inflight_messages 0\n' \
         "$MOSQUITTO_PORT" >"$OUT/mosquitto.conf"
-    "$MOSQUITTO" -c "$OUT/mosquitto.conf" >>"$OUT/mosquitto.log" 2>&1 &
+    "${BROKER_PIN[@]}" "$MOSQUITTO" -c "$OUT/mosquitto.conf" >>"$OUT/mosquitto.log" 2>&1 &
     MOSQUITTO_PID=$!
 
     wait_listening "$RINGMQ_PORT" "$RINGMQ_PID" ringmq
@@ -105,7 +114,7 @@ compare() {
     shift
     echo
     echo "### $name"
-    java -jar "$LOADTEST_JAR" compare \
+    "${LOAD_PIN[@]}" java -jar "$LOADTEST_JAR" compare \
         --a "127.0.0.1:$RINGMQ_PORT" --a-name ringmq --a-pid "$RINGMQ_PID" \
         --b "127.0.0.1:$MOSQUITTO_PORT" --b-name mosquitto --b-pid "$MOSQUITTO_PID" \
         --runs "${RUNS_OVERRIDE:-$RUNS}" --json "$OUT/$name.json" --html "$OUT/$name.html" \
@@ -117,6 +126,9 @@ for scenario in $SCENARIOS; do
         fanin0)
             compare fan-in-qos0 fan-in --publishers 8 --subscribers 1 --qos 0 --rate 0 --payload 64 \
                 --duration "$DURATION" --warmup "$WARMUP" ;;
+        fanin0rate)
+            compare fan-in-qos0-rate fan-in --publishers 8 --subscribers 1 --qos 0 --total-rate "$FANIN_RATE" \
+                --payload 64 --duration "$DURATION" --warmup "$WARMUP" ;;
         fanin1)
             compare fan-in-qos1 fan-in --publishers 8 --subscribers 1 --qos 1 --rate 0 --inflight 64 --payload 64 \
                 --duration "$DURATION" --warmup "$WARMUP" ;;

@@ -344,6 +344,9 @@ class ClusterIT
         final Set<String> onMajority = collect(connect(majoritySub, "sub-majority"), "part/#", MqttQos.AT_LEAST_ONCE);
         final Inbox own = new Inbox();
         final Mqtt5BlockingClient ownClient = persistent(cut, "minority-own", true, own);
+        // A client with a will stays connected to the node cut off: for the majority it is gone with its node.
+        client(cut, "cut-testator").connectWith().willPublish().topic("part/will").qos(MqttQos.AT_LEAST_ONCE)
+            .payload("partition-testament".getBytes(StandardCharsets.UTF_8)).applyWillPublish().send();
         ownClient.subscribeWith().topicFilter("part/#").qos(MqttQos.AT_LEAST_ONCE).send();
         ownClient.subscribeWith().topicFilter("local/#").qos(MqttQos.AT_LEAST_ONCE).send();
         ownClient.subscribeWith().topicFilter("onlycut/#").qos(MqttQos.AT_LEAST_ONCE).send();
@@ -366,6 +369,9 @@ class ClusterIT
             steps.done("routing between the majority's nodes");
             awaitLog(majorityPub, "cluster: node " + cut + " is down");
             routesGoneS = steps.done("the node's lease ended on the majority (its routes held)");
+            assertTrue(BrokerProcess.await(() -> onMajority.contains("partition-testament"), Duration.ofSeconds(10)),
+                "the majority publishes the will of a client of the node cut off once the node's lease ends");
+            steps.done("the will of the node's client published on the majority");
             publishBounded(publisher, "onlycut/x", "held-", 20);     // kept for the node cut off
             steps.done("published for the node cut off: acknowledged, kept");
 

@@ -1,5 +1,7 @@
 package io.ringmq.core.routing;
 
+import io.ringmq.core.cluster.ClusterLink;
+import io.ringmq.core.cluster.ForwardCodec;
 import io.ringmq.core.codec.PublishDecoder;
 import io.ringmq.core.codec.TopicSubscription;
 import io.ringmq.core.config.BrokerConfig;
@@ -8,10 +10,12 @@ import io.ringmq.core.journal.JournalDescriptor;
 import io.ringmq.core.protocol.MqttVersion;
 import io.ringmq.core.protocol.PacketType;
 import io.ringmq.core.protocol.ReasonCode;
+import io.ringmq.core.ring.RingEvent;
 import io.ringmq.core.session.Session;
 import io.ringmq.store.log.LogCorruptedException;
 import io.ringmq.store.log.LogRecord;
 import io.ringmq.store.log.MessageLog;
+import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -319,6 +323,115 @@ class JournalRecoveryTest
         harness = restart();
         harness.connect(SUB, "sub", V5, false, 3600);
         assertEquals(List.of("gone"), payloads(harness.drain(SUB, PacketType.PUBLISH)));
+    }
+
+    @Test
+    void shouldHoldTheWillsOfAClusterNodeUntilItsSyncSaysWhichTheControlPlaneTookOver() throws IOException
+    {
+        RouterHarness harness = start();
+        offlineSubscriber(harness, "wills/#", 1);
+        harness.connectWithWill(OTHER, "taken-published", V5, "wills/a", "a", 1);
+        harness.connectWithWill(OTHER + 1, "taken-pending", V5, "wills/b", "b", 1);
+        harness.connectWithWill(OTHER + 2, "never-registered", V5, "wills/c", "c", 1);
+        harness.drain();
+
+        journals.remove(journals.size() - 1).close();
+        final Journal journal = Journal.open(dir, SEGMENT, 0, Journal.SYNC_NONE);
+        journals.add(journal);
+        harness = new RouterHarness(config, journal);
+        final List<String> told = new ArrayList<>();
+        harness.router.clusterLink(new ClusterLink()
+        {
+            public int nodeId()
+            {
+                return 1;
+            }
+
+            public void onLocalFilterAdded(final String filter)
+            {
+            }
+
+            public void onLocalFilterRemoved(final String filter)
+            {
+            }
+
+            public boolean forward(final long nodes, final DirectBuffer message, final int offset, final int length)
+            {
+                return true;
+            }
+
+            public long peers()
+            {
+                return 0;
+            }
+
+            public void claimSession(final String clientId)
+            {
+            }
+
+            public void releaseSession(final String clientId, final long epoch)
+            {
+            }
+
+            public int maxRetainedLength()
+            {
+                return Integer.MAX_VALUE;
+            }
+
+            public boolean retain(final DirectBuffer message, final int offset, final int length)
+            {
+                return true;
+            }
+
+            public void registerWill(final String clientId, final DirectBuffer will, final int offset,
+                final int length, final long delaySeconds)
+            {
+                told.add("set " + clientId);
+            }
+
+            public void clearWill(final String clientId)
+            {
+                told.add("clear " + clientId);
+            }
+        });
+        harness.router.recover(System.nanoTime());
+        assertTrue(queuedTopics(harness).isEmpty(), "held until the sync: " + queuedTopics(harness));
+
+        clusterEvent(harness, ClusterLink.WILL_TAKEN, "taken-published", 1);
+        clusterEvent(harness, ClusterLink.WILL_TAKEN, "taken-pending", 0);
+        clusterEvent(harness, ClusterLink.SYNCED, "", 0);
+        assertEquals(List.of("wills/c"), queuedTopics(harness), "only the will the control plane never had");
+        assertEquals(List.of("clear taken-published", "clear never-registered"), told,
+            "the published one is known here now; the pending one stays the control plane's to publish");
+
+        // The control plane has this node publish another node's will: routed here like any will.
+        final UnsafeBuffer topic = new UnsafeBuffer("wills/d".getBytes(StandardCharsets.UTF_8));
+        final UnsafeBuffer payload = new UnsafeBuffer("d".getBytes(StandardCharsets.UTF_8));
+        final int length = ForwardCodec.length(topic.capacity(), 0, payload.capacity());
+        final org.agrona.MutableDirectBuffer frame =
+            harness.event.frame(RingEvent.CLUSTER_WILL, 2, -1, length, System.nanoTime());
+        ForwardCodec.encode(frame, 0, 1, false, -1, 2, 0, topic, 0, topic.capacity(), payload, 0, payload.capacity());
+        harness.router.onEvent(harness.event, harness.sequence++, true);
+        assertEquals(List.of("wills/c", "wills/d"), queuedTopics(harness));
+    }
+
+    /** A {@code CLUSTER_SESSION} event of the control-plane client, for this node (1). */
+    private static void clusterEvent(final RouterHarness harness, final int kind, final String clientId,
+        final int other)
+    {
+        final byte[] id = clientId.getBytes(StandardCharsets.UTF_8);
+        final org.agrona.MutableDirectBuffer frame = harness.event.frame(RingEvent.CLUSTER_SESSION, 0, -1,
+            ClusterLink.SESSION_FRAME_HEADER + id.length, System.nanoTime());
+        frame.putInt(0, 1, java.nio.ByteOrder.LITTLE_ENDIAN);
+        frame.putInt(4, other, java.nio.ByteOrder.LITTLE_ENDIAN);
+        frame.putInt(8, kind, java.nio.ByteOrder.LITTLE_ENDIAN);
+        frame.putBytes(ClusterLink.SESSION_FRAME_HEADER, id);
+        harness.router.onEvent(harness.event, harness.sequence++, true);
+    }
+
+    private static List<String> queuedTopics(final RouterHarness harness)
+    {
+        return harness.router.session("sub").queue().stream().map(d -> d.message().topicName()).toList();
     }
 
     @Test

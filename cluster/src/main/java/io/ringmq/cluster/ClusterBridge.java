@@ -483,7 +483,7 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
 
     @Override
     public void registerWill(final String clientId, final DirectBuffer will, final int offset, final int length,
-        final long delaySeconds)
+        final long delaySeconds, final boolean running)
     {
         if (length > ControlMessageDescriptor.MAX_BODY_LENGTH)
         {
@@ -492,7 +492,8 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
         }
         final UnsafeBuffer copy = new UnsafeBuffer(new byte[length]);
         copy.putBytes(0, will, offset, length);
-        deferred.send("will", clientId, () -> node.client().setWill(clientId, delaySeconds, copy, 0, length));
+        deferred.send("will", clientId,
+            () -> node.client().setWill(clientId, delaySeconds, running, copy, 0, length));
     }
 
     @Override

@@ -174,13 +174,14 @@ class ControlPlaneClusterTest
         return node.client().retain(topic, message, 0, length);
     }
 
-    private static boolean setWill(final ClusterNode node, final String clientId, final long delaySeconds)
+    private static boolean setWill(final ClusterNode node, final String clientId, final long delaySeconds,
+        final boolean running)
     {
         final UnsafeBuffer topic = new UnsafeBuffer(("wills/" + clientId).getBytes(StandardCharsets.UTF_8));
         final UnsafeBuffer will = new UnsafeBuffer(new byte[ForwardCodec.length(topic.capacity(), 0, 4)]);
         final int length = ForwardCodec.encode(will, 0, 1, false, -1, 3, 0, topic, 0, topic.capacity(),
             new UnsafeBuffer(new byte[4]), 0, 4);
-        return node.client().setWill(clientId, delaySeconds, will, 0, length);
+        return node.client().setWill(clientId, delaySeconds, running, will, 0, length);
     }
 
     private void awaitRetained(final String topic, final String payload, final int... on)
@@ -377,8 +378,9 @@ class ControlPlaneClusterTest
             client.client().addRoute("c/3");
             awaitRoute("c/3", 1L << 3, 0, 1, 2);
             // Its clients' wills: one due at its down, one an hour later (in the snapshot, due).
-            assertTrue(setWill(client, "will-now", 0));
-            assertTrue(setWill(client, "will-later", 3600));
+            assertTrue(setWill(client, "will-now", 0, false));
+            assertTrue(setWill(client, "will-later", 3600, false));
+            assertTrue(setWill(client, "will-running", 3600, true), "its connection ended: its delay runs");
             client.client().addRoute("c/3/after-wills");   // a round trip: the wills, sent before, are in the log
             awaitRoute("c/3/after-wills", 1L << 3, 0);
         }

@@ -63,7 +63,8 @@ public final class ControlMessageDescriptor
     public static final int SESSION_GIVE_BACK = 9;
     /**
      * Command: a client of the node connected with a will ({@code text} the client id, {@code value} its delay in
-     * seconds, already bounded by the session expiry, the body the will, {@code ForwardDescriptor} layout). The
+     * seconds, already bounded by the session expiry, the body the will, {@code ForwardDescriptor} layout;
+     * {@code other} 1 if the delay already runs: the connection ended, and {@code value} is what is left of it). The
      * control plane keeps it, and publishes it through another node if the node goes down before clearing it.
      */
     public static final int WILL_SET = 10;

@@ -244,16 +244,17 @@ public final class ControlPlaneClient implements Agent, EgressListener
      * this one goes down before {@link #clearWill}. Any thread.
      *
      * @param clientId     the client id.
-     * @param delaySeconds its delay, bounded by the session expiry.
+     * @param delaySeconds its delay, bounded by the session expiry (what is left of it if it runs).
+     * @param running      whether its delay already runs (the client's connection ended).
      * @param will         the will, {@code ForwardDescriptor} layout.
      * @param offset       where it starts.
      * @param length       its length, at most {@link ControlMessageDescriptor#MAX_BODY_LENGTH}.
      * @return false if the command queue is full.
      */
-    public boolean setWill(final String clientId, final long delaySeconds, final DirectBuffer will, final int offset,
-        final int length)
+    public boolean setWill(final String clientId, final long delaySeconds, final boolean running,
+        final DirectBuffer will, final int offset, final int length)
     {
-        return enqueue(WILL_SET, 0, delaySeconds, clientId, will, offset, length);
+        return enqueue(WILL_SET, running ? 1 : 0, delaySeconds, clientId, will, offset, length);
     }
 
     /**

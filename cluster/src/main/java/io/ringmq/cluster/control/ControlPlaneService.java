@@ -259,7 +259,7 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
             case SESSION_GIVE_BACK -> state.giveBack(node, decoder.text(), decoder.other(), decoder.value());
             case SYNC_REQUEST -> syncs.start(session);
             case RETAIN -> onRetain(session, node, timestamp);
-            case WILL_SET -> onWillSet(session, node);
+            case WILL_SET -> onWillSet(session, node, timestamp);
             case WILL_CLEAR -> state.clearWill(node, decoder.text());
             default -> refuse(session, node, REFUSED_BAD_NODE, "unknown command type " + type);
         }
@@ -289,7 +289,7 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
         }
     }
 
-    private void onWillSet(final ClientSession session, final int node)
+    private void onWillSet(final ClientSession session, final int node, final long timestamp)
     {
         final String clientId = decoder.text();
         if (!retainedMessage.wrap(decoder.buffer(), decoder.bodyOffset(), decoder.bodyLength()) ||
@@ -301,7 +301,7 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
         final byte[] message = new byte[decoder.bodyLength()];
         decoder.buffer().getBytes(decoder.bodyOffset(), message);
         final long delay = cluster.timeUnit().convert(Math.min(decoder.value(), Integer.MAX_VALUE), TimeUnit.SECONDS);
-        if (!state.setWill(node, clientId, message, delay))
+        if (!state.setWill(node, clientId, message, delay, 1 == decoder.other() ? timestamp + delay : 0))
         {
             refuse(session, node, REFUSED_WILLS_FULL, clientId);
         }

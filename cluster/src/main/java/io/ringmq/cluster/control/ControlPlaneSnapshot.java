@@ -37,8 +37,10 @@ final class ControlPlaneSnapshot
      * cluster time units)...
      */
     static final int WILL_DUE = 1;
-    /** ... and it was published (the body is empty). */
+    /** ... and it was published (the body is empty)... */
     static final int WILL_PUBLISHED = 2;
+    /** ... or, not due, its delay runs on its node (its value is then the time it is due at if the node goes down). */
+    static final int WILL_RUNNING = 4;
 
     private final ControlPlaneState state;
     private final ControlMessageEncoder encoder = new ControlMessageEncoder();
@@ -97,10 +99,13 @@ final class ControlPlaneSnapshot
     private void writeWill(final ExclusivePublication publication, final MutableDirectBuffer buffer,
         final IdleStrategy idle, final ControlPlaneState.Will will)
     {
-        final int flags = (0 == will.dueAt ? 0 : WILL_DUE) | (will.published() ? WILL_PUBLISHED : 0);
+        final boolean running = 0 == will.dueAt && 0 != will.runningUntil;
+        final int flags = (0 == will.dueAt ? 0 : WILL_DUE) | (will.published() ? WILL_PUBLISHED : 0) |
+            (running ? WILL_RUNNING : 0);
         final byte[] message = will.published() ? new byte[0] : will.message;
-        offer(publication, buffer, idle, encoder.encode(buffer, 0, SNAPSHOT_WILL, will.node, flags,
-            0 == will.dueAt ? will.delay : will.dueAt, will.clientId, new UnsafeBuffer(message), 0, message.length));
+        final long value = 0 != will.dueAt ? will.dueAt : running ? will.runningUntil : will.delay;
+        offer(publication, buffer, idle, encoder.encode(buffer, 0, SNAPSHOT_WILL, will.node, flags, value,
+            will.clientId, new UnsafeBuffer(message), 0, message.length));
     }
 
     private static void offer(
@@ -178,9 +183,11 @@ final class ControlPlaneSnapshot
             message = new byte[decoder.bodyLength()];
             buffer.getBytes(decoder.bodyOffset(), message);
         }
-        final ControlPlaneState.Will will =
-            new ControlPlaneState.Will(decoder.node(), decoder.text(), message, due ? 0 : decoder.value());
+        final boolean running = (flags & WILL_RUNNING) != 0;
+        final ControlPlaneState.Will will = new ControlPlaneState.Will(decoder.node(), decoder.text(), message,
+            due || running ? 0 : decoder.value());
         will.dueAt = due ? decoder.value() : 0;
+        will.runningUntil = running ? decoder.value() : 0;
         state.restoreWill(will);
     }
 }

@@ -96,6 +96,11 @@ final class ControlPlaneState
         byte[] message;
         /** Cluster time it is due at, 0 while its node has not gone down since it was registered. */
         long dueAt;
+        /**
+         * Cluster time it is due at if its node goes down, when its delay already runs there (its connection
+         * ended), else 0: the delay counts from the connection's end, not from the node's.
+         */
+        long runningUntil;
 
         Will(final int node, final String clientId, final byte[] message, final long delay)
         {
@@ -704,7 +709,18 @@ final class ControlPlaneState
      */
     boolean setWill(final int node, final String clientId, final byte[] message, final long delay)
     {
+        return setWill(node, clientId, message, delay, 0);
+    }
+
+    /**
+     * As {@link #setWill(int, String, byte[], long)}, for a will whose delay already runs on its node (its
+     * connection ended): due at {@code runningUntil} if its node goes down first.
+     */
+    boolean setWill(final int node, final String clientId, final byte[] message, final long delay,
+        final long runningUntil)
+    {
         final Will will = new Will(node, clientId, message, delay);
+        will.runningUntil = runningUntil;
         TreeMap<String, Will> nodeWills = wills.get(node);
         final Will previous = null == nodeWills ? null : nodeWills.get(clientId);
         final long previousSize = null == previous ? 0 : previous.size();
@@ -768,7 +784,7 @@ final class ControlPlaneState
             }
             else if (0 == will.dueAt)
             {
-                will.dueAt = Math.max(1, now + will.delay);
+                will.dueAt = Math.max(1, 0 != will.runningUntil ? Math.max(now, will.runningUntil) : now + will.delay);
                 dueWills.add(will);
             }
         }

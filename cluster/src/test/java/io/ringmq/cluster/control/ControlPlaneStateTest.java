@@ -282,13 +282,17 @@ class ControlPlaneStateTest
 
         assertTrue(state.setWill(2, "d", new byte[3], 10));
         assertTrue(state.setWill(2, "e", new byte[3], 10));
+        assertTrue(state.setWill(2, "f", new byte[3], 10, 190), "its connection ended at 180: its delay runs");
+        assertTrue(state.setWill(2, "g", new byte[3], 10, 230), "ended at 220");
         state.sessionClosed(202, 200, HOLD_UNTIL);
         state.join(2, 302, true, "h2:1", 205);
         assertTrue(state.clearWill(2, "d"), "a clear the node sends once it is back (it published it, cut off)");
         assertTrue(state.setWill(2, "e", new byte[3], 10), "its client connected to it again");
+        assertEquals(200, state.willsOf(2).get("f").dueAt, "its delay ended before the node went down: due at once");
+        assertEquals(230, state.willsOf(2).get("g").dueAt, "due when its delay ends, not 10 after the node's down");
         events.clear();
-        assertEquals(Long.MAX_VALUE, state.publishDueWills(300), "neither is due any more");
-        assertTrue(events.isEmpty(), events.toString());
+        assertEquals(Long.MAX_VALUE, state.publishDueWills(300), "d and e are due no more");
+        assertEquals(List.of("will f of 2 by 1 3", "will g of 2 by 1 3"), events);
     }
 
     @Test

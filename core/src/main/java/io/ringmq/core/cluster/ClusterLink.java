@@ -229,10 +229,12 @@ public interface ClusterLink
      *                     implementation), and is published only by this node.
      * @param offset       where it starts.
      * @param length       its length.
-     * @param delaySeconds its delay, bounded by the session expiry.
+     * @param delaySeconds its delay, bounded by the session expiry (what is left of it if it runs).
+     * @param running      whether its delay already runs (the connection ended): it counts from now, not from
+     *                     this node's going down.
      */
     default void registerWill(final String clientId, final DirectBuffer will, final int offset, final int length,
-        final long delaySeconds)
+        final long delaySeconds, final boolean running)
     {
     }
 

@@ -63,16 +63,18 @@ final class ClusterWills
         if (null != will && null != session && session.connection() == connection)
         {
             register(connection.clientId(), will, connection.willExpirySeconds(),
-                Math.min(connection.willDelaySeconds(), session.expiryIntervalSeconds()));
+                Math.min(connection.willDelaySeconds(), session.expiryIntervalSeconds()), false);
         }
     }
 
     /**
      * Registers the will with the control plane (nothing without a cluster).
      *
-     * @param delaySeconds its delay, bounded by the session expiry.
+     * @param delaySeconds its delay, bounded by the session expiry (what is left of it if it runs).
+     * @param running      whether its delay runs already (the connection ended).
      */
-    void register(final String clientId, final Message will, final long expirySeconds, final long delaySeconds)
+    void register(final String clientId, final Message will, final long expirySeconds, final long delaySeconds,
+        final boolean running)
     {
         if (state.cluster.nodeId() < 0 || !parts.from(will, null))
         {
@@ -86,7 +88,7 @@ final class ClusterWills
         ForwardCodec.encode(encoded, 0, will.qos(), will.retain(), (int)Math.min(Integer.MAX_VALUE, expirySeconds),
             state.cluster.nodeId(), 0, parts);
         parts.reset();
-        state.cluster.registerWill(clientId, encoded, 0, length, delaySeconds);
+        state.cluster.registerWill(clientId, encoded, 0, length, delaySeconds, running);
     }
 
     /**
@@ -162,7 +164,7 @@ final class ClusterWills
         for (final SessionTimers.PendingWill pending : state.timers.pendingWills())
         {
             register(pending.clientId, pending.will, pending.willExpirySeconds,
-                Math.max(0, (pending.deadlineNs - state.nowNs) / NANOS_PER_SECOND));
+                Math.max(0, (pending.deadlineNs - state.nowNs) / NANOS_PER_SECOND), true);
         }
     }
 
@@ -180,7 +182,7 @@ final class ClusterWills
         {
             state.timers.scheduleWill(clientId, will.message(), will.expirySeconds(),
                 state.nowNs + delay * NANOS_PER_SECOND);
-            register(clientId, will.message(), will.expirySeconds(), delay);
+            register(clientId, will.message(), will.expirySeconds(), delay, true);
         }
     }
 

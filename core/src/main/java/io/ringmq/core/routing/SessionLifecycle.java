@@ -514,6 +514,8 @@ final class SessionLifecycle implements SessionTimers.Handler
             {
                 state.timers.scheduleWill(session.clientId(), will, connection.willExpirySeconds(),
                     state.nowNs + delay * NANOS_PER_SECOND);
+                // Its delay runs from now: if this node goes down first, the cluster publishes it when it ends.
+                state.clusterWills.register(session.clientId(), will, connection.willExpirySeconds(), delay, true);
             }
         }
         redistributeShared(session);

@@ -384,7 +384,7 @@ class JournalRecoveryTest
             }
 
             public void registerWill(final String clientId, final DirectBuffer will, final int offset,
-                final int length, final long delaySeconds)
+                final int length, final long delaySeconds, final boolean running)
             {
                 told.add("set " + clientId);
             }

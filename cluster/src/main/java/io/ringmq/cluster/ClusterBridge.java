@@ -603,6 +603,20 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
         return commandsRefused.get();
     }
 
+    @Override
+    public long controlPlaneWillsPublished()
+    {
+        final ClusterNode current = node;
+        return null == current || null == current.service() ? 0 : current.service().willsPublished();
+    }
+
+    @Override
+    public long controlPlaneWillsLost()
+    {
+        final ClusterNode current = node;
+        return null == current || null == current.service() ? 0 : current.service().willsLost();
+    }
+
     /** @return forwards this node received from others and put on its ring. */
     @Override
     public long forwardsReceived()

@@ -31,4 +31,19 @@ public interface ClusterStats
 
     /** @return commands of this node the control plane refused (a bound reached: routes, directory, retained). */
     long commandsRefused();
+
+    /**
+     * @return wills of clients of nodes that went down that this member's control plane sent to be published (the
+     *         leader's sends; every voting member counts the same decisions), 0 on a node that is no voting member.
+     */
+    default long controlPlaneWillsPublished()
+    {
+        return 0;
+    }
+
+    /** @return of those, wills this member as leader could not send (the node's egress back-pressured): lost. */
+    default long controlPlaneWillsLost()
+    {
+        return 0;
+    }
 }

@@ -100,6 +100,8 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
     private long willTimerAt = Long.MAX_VALUE;
     private final AtomicLong willsPublished = new AtomicLong();
     private final AtomicLong willsLost = new AtomicLong();
+    private final RateLimitedLog willLog = new RateLimitedLog(TimeUnit.SECONDS.toNanos(10));
+    private final RateLimitedLog willLostLog = new RateLimitedLog(TimeUnit.SECONDS.toNanos(10));
     private boolean sweepTimerScheduled;
     /** Where the expiry sweep goes on from (the last topic it looked at), or null to start at the first. */
     private String sweepCursor;
@@ -420,8 +422,12 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
     public void onWillDue(final int publisher, final ControlPlaneState.Will will)
     {
         willsPublished.incrementAndGet();
-        LOG.info("control plane: node {} publishes the will of '{}', a client of node {}, which went down", publisher,
-            LogText.escape(will.clientId), will.node);
+        final long due = willLog.onEvent(System.nanoTime());
+        if (due > 0)
+        {
+            LOG.info("control plane: {} will(s) of clients of nodes that went down sent to be published, the last " +
+                "of '{}' (node {}) to node {}", due, LogText.escape(will.clientId), will.node, publisher);
+        }
         if (leader)
         {
             final ClientSession session = cluster.getClientSession(state.clusterSession(publisher));
@@ -430,8 +436,13 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
             if (null == session || session.offer(sendBuffer, 0, length) < 0)
             {
                 willsLost.incrementAndGet();
-                LOG.error("control plane: the will of '{}' (node {}) could not be sent to node {} (its egress is " +
-                    "back-pressured): it is not published", LogText.escape(will.clientId), will.node, publisher);
+                final long lost = willLostLog.onEvent(System.nanoTime());
+                if (lost > 0)
+                {
+                    LOG.error("control plane: {} will(s) could not be sent to be published (the node's egress is " +
+                        "back-pressured) and are lost, the last of '{}' (node {}) to node {}", lost,
+                        LogText.escape(will.clientId), will.node, publisher);
+                }
                 if (null != session)
                 {
                     syncs.restart(session);

@@ -2,6 +2,7 @@ package io.ringmq.core.routing;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import io.ringmq.core.cluster.ClusterLink;
 import io.ringmq.core.cluster.ForwardCodec;
@@ -9,6 +10,7 @@ import io.ringmq.core.session.ClientConnection;
 import io.ringmq.core.session.Message;
 import io.ringmq.core.session.Session;
 import io.ringmq.core.status.LogText;
+import io.ringmq.core.status.RateLimitedLog;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
@@ -44,6 +46,9 @@ final class ClusterWills
     private final PublishSource parts;
     /** Where a will is written for the control plane; grows to the longest will seen. */
     private final UnsafeBuffer encoded = new UnsafeBuffer(new byte[256]);
+    /** One line per 10 s at most for each kind of event below: a node that went down may have had many clients. */
+    private final RateLimitedLog takenLog = new RateLimitedLog(TimeUnit.SECONDS.toNanos(10));
+    private final RateLimitedLog publishLog = new RateLimitedLog(TimeUnit.SECONDS.toNanos(10));
     /** Wills recovered from the journal, waiting for the first sync to say whose they are; then empty for good. */
     private final Map<String, JournalRecovery.Will> held = new HashMap<>();
 
@@ -133,8 +138,12 @@ final class ClusterWills
         {
             return;
         }
-        LOG.info("the will of '{}', found in the journal, is the control plane's ({}): not published here",
-            LogText.escape(clientId), published ? "published already" : "to publish when due");
+        final long due = takenLog.onEvent(state.nowNs);
+        if (due > 0)
+        {
+            LOG.info("{} will(s) found in the journal are the control plane's, not published here; the last, of " +
+                "'{}', {}", due, LogText.escape(clientId), published ? "published already" : "to publish when due");
+        }
         lifecycle.journalWillClear(clientId);
         if (published)
         {
@@ -201,8 +210,12 @@ final class ClusterWills
         final Message will = new Message(frame, reader.topicOffset(), reader.topicLength(), frame,
             reader.propertiesOffset(), reader.propertiesLength(), frame, reader.payloadOffset(), reader.payloadLength(),
             reader.qos(), reader.retain(), -1);
-        LOG.info("publishing the will on '{}' of a client of node {}, which went down",
-            LogText.escape(will.topicName()), origin);
+        final long due = publishLog.onEvent(state.nowNs);
+        if (due > 0)
+        {
+            LOG.info("published {} will(s) of clients of nodes that went down, the last on '{}', of node {}", due,
+                LogText.escape(will.topicName()), origin);
+        }
         publishes.publishWill(will, reader.expirySeconds());
         publishes.clearMatches();
     }

@@ -272,6 +272,16 @@ public final class BrokerMetrics
                 cb.call(stats.commandsRefused(), "refused");
             })
             .register(registry);
+        CounterWithCallback.builder().name("ringmq_cluster_control_plane_wills")
+            .help("wills of clients of nodes that went down that this member's control plane had published, by " +
+                "outcome: sent (to the node that publishes it) or lost (that node's egress was back-pressured)")
+            .labelNames("outcome")
+            .callback(cb ->
+            {
+                cb.call(stats.controlPlaneWillsPublished() - stats.controlPlaneWillsLost(), "sent");
+                cb.call(stats.controlPlaneWillsLost(), "lost");
+            })
+            .register(registry);
     }
 
     /**

@@ -497,6 +497,12 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
     }
 
     @Override
+    public void resetWills()
+    {
+        deferred.send("will reset", "", () -> node.client().resetWills());
+    }
+
+    @Override
     public void clearWill(final String clientId)
     {
         deferred.send("will clear", clientId, () -> node.client().clearWill(clientId));

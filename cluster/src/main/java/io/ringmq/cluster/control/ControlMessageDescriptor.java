@@ -70,6 +70,11 @@ public final class ControlMessageDescriptor
     public static final int WILL_SET = 10;
     /** Command: the node published or dropped its client's will ({@code text} the client id). */
     public static final int WILL_CLEAR = 11;
+    /**
+     * Command: forget every will of the node that is not taken over; the node registers the ones it keeps right
+     * after (a clear lost with a leader would otherwise leave a will to be published for a client long gone).
+     */
+    public static final int WILL_RESET = 12;
 
     /** Event: a node is up ({@code text} its data-plane endpoint). Also a snapshot record. */
     public static final int NODE_UP = 101;

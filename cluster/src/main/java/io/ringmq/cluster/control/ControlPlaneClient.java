@@ -26,6 +26,7 @@ import static io.ringmq.cluster.control.ControlMessageDescriptor.SYNC_END;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SYNC_REQUEST;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.WILL_CLEAR;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.WILL_PUBLISH;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.WILL_RESET;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.WILL_SET;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.WILL_TAKEN;
 
@@ -266,6 +267,17 @@ public final class ControlPlaneClient implements Agent, EgressListener
     public boolean clearWill(final String clientId)
     {
         return enqueue(WILL_CLEAR, 0, clientId);
+    }
+
+    /**
+     * This node registers every will it keeps right after: the control plane forgets its others (not taken over).
+     * Any thread.
+     *
+     * @return false if the command queue is full.
+     */
+    public boolean resetWills()
+    {
+        return enqueue(WILL_RESET, 0, "");
     }
 
     private boolean enqueue(final int type, final long value, final String text)

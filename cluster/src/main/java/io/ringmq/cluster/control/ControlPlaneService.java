@@ -31,6 +31,7 @@ import static io.ringmq.cluster.control.ControlMessageDescriptor.SYNC_REQUEST;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.REFUSED_WILLS_FULL;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.WILL_CLEAR;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.WILL_PUBLISH;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.WILL_RESET;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.WILL_SET;
 
 import java.util.concurrent.TimeUnit;
@@ -196,10 +197,15 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
         }
     }
 
-    /** Makes the will timer due at {@code at} if that is earlier than it is ({@link Long#MAX_VALUE}: none). */
+    /**
+     * Makes the will timer due at {@code at}, the next will due ({@link Long#MAX_VALUE}: none; a timer still set then
+     * finds nothing due). Every caller has just published what was due, so {@code at} is right even when it is later
+     * than the timer set (Aeron moves a timer scheduled again under its id), and a time kept from a snapshot in which
+     * due wills waited for a live node (no timer set) cannot hold a new one back.
+     */
     private void scheduleWills(final long at)
     {
-        if (at < willTimerAt && cluster.scheduleTimer(WILL_TIMER_ID, at))
+        if (Long.MAX_VALUE != at && at != willTimerAt && cluster.scheduleTimer(WILL_TIMER_ID, at))
         {
             willTimerAt = at;
         }
@@ -263,6 +269,7 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
             case RETAIN -> onRetain(session, node, timestamp);
             case WILL_SET -> onWillSet(session, node, timestamp);
             case WILL_CLEAR -> state.clearWill(node, decoder.text());
+            case WILL_RESET -> state.resetWills(node);
             default -> refuse(session, node, REFUSED_BAD_NODE, "unknown command type " + type);
         }
     }

@@ -763,6 +763,35 @@ final class ControlPlaneState
         return true;
     }
 
+    /**
+     * The node is about to register again every will it keeps: its others, not taken over, are forgotten (a clear of
+     * one of them may have been lost with a leader). Taken-over wills stay the control plane's.
+     *
+     * @return wills forgotten.
+     */
+    int resetWills(final int node)
+    {
+        final TreeMap<String, Will> nodeWills = wills.get(node);
+        if (null == nodeWills)
+        {
+            return 0;
+        }
+        int forgotten = 0;
+        final Iterator<Will> it = nodeWills.values().iterator();
+        while (it.hasNext())
+        {
+            final Will will = it.next();
+            if (0 == will.dueAt)
+            {
+                it.remove();
+                willCount--;
+                willBytes -= will.size();
+                forgotten++;
+            }
+        }
+        return forgotten;
+    }
+
     /** The node went down at {@code now}: each of its wills is due its delay from now; ones published are forgotten. */
     private void takeOverWills(final int node, final long now)
     {

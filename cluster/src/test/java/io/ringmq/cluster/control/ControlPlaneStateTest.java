@@ -248,6 +248,21 @@ class ControlPlaneStateTest
     }
 
     @Test
+    void shouldForgetANodesWillsOnResetButNotThoseTakenOver()
+    {
+        state.join(1, 101, true, "h1:1");
+        state.join(2, 102, true, "h2:1");
+        assertTrue(state.setWill(2, "taken", new byte[3], 100));
+        state.join(2, 202, true, "h2:1", 10);
+        assertTrue(state.setWill(2, "stale", new byte[3], 0), "its clear will be lost with a leader");
+        assertTrue(state.setWill(1, "other", new byte[3], 0));
+        assertEquals(1, state.resetWills(2));
+        assertEquals(java.util.Set.of("taken"), state.willsOf(2).keySet(), "taken over: the control plane's");
+        assertEquals(2, state.willCount());
+        assertEquals(2 * ("taken".length() + "other".length()) + 6, state.willBytes());
+    }
+
+    @Test
     void shouldKeepDueWillsUntilANodeIsUpAndBoundTheWills()
     {
         final ControlPlaneState bounded = new ControlPlaneState(3, 2, 2, 100, 2, 40, recorder);

@@ -239,6 +239,14 @@ public interface ClusterLink
     }
 
     /**
+     * This node registers every will it keeps right after ({@link #registerWill}): the cluster forgets its others,
+     * except those it took over when this node went down.
+     */
+    default void resetWills()
+    {
+    }
+
+    /**
      * This node published or dropped its client's will.
      *
      * @param clientId the client id.

@@ -26,8 +26,9 @@ import org.slf4j.LoggerFactory;
  *   node's first sync: the sync names every will the control plane took over ({@link ClusterLink#WILL_TAKEN}); those
  *   are the control plane's to publish (or were published), the others (never registered: refused, or lost with a
  *   leader) are this node's, published when due as on a single broker.</li>
- *   <li><b>Every sync.</b> The node registers again every will it keeps: a registration offered to a leader that was
- *   lost never reached the log, and after a partition the majority took over the wills of clients that are still
+ *   <li><b>Every sync.</b> The node has the control plane forget its wills ({@link ClusterLink#resetWills}, not
+ *   those taken over) and registers again every will it keeps: a registration or a clear offered to a leader that
+ *   was lost never reached the log, and after a partition the majority took over the wills of clients that are still
  *   connected here (it published those already, as for a dead node: for the majority's subscribers those clients
  *   were gone).</li>
  * </ul>
@@ -153,6 +154,7 @@ final class ClusterWills
 
     private void onSynced()
     {
+        state.cluster.resetWills();     // a clear lost with a leader would leave a will for a client long gone
         if (!held.isEmpty())
         {
             LOG.info("{} will(s) found in the journal were never registered with the control plane: due here",
@@ -190,8 +192,7 @@ final class ClusterWills
         else
         {
             state.timers.scheduleWill(clientId, will.message(), will.expirySeconds(),
-                state.nowNs + delay * NANOS_PER_SECOND);
-            register(clientId, will.message(), will.expirySeconds(), delay, true);
+                state.nowNs + delay * NANOS_PER_SECOND);    // registered with the other pending wills
         }
     }
 

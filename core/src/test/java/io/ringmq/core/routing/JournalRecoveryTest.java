@@ -393,6 +393,11 @@ class JournalRecoveryTest
             {
                 told.add("clear " + clientId);
             }
+
+            public void resetWills()
+            {
+                told.add("reset");
+            }
         });
         harness.router.recover(System.nanoTime());
         assertTrue(queuedTopics(harness).isEmpty(), "held until the sync: " + queuedTopics(harness));
@@ -401,7 +406,7 @@ class JournalRecoveryTest
         clusterEvent(harness, ClusterLink.WILL_TAKEN, "taken-pending", 0);
         clusterEvent(harness, ClusterLink.SYNCED, "", 0);
         assertEquals(List.of("wills/c"), queuedTopics(harness), "only the will the control plane never had");
-        assertEquals(List.of("clear taken-published", "clear never-registered"), told,
+        assertEquals(List.of("clear taken-published", "reset", "clear never-registered"), told,
             "the published one is known here now; the pending one stays the control plane's to publish");
 
         // The control plane has this node publish another node's will: routed here like any will.

@@ -51,6 +51,8 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
 
     private static final Logger LOG = LoggerFactory.getLogger(ClusterBridge.class);
     private static final long RING_RETRY_NS = TimeUnit.MICROSECONDS.toNanos(100);
+    /** Longest wait at close for the command queue to empty. */
+    private static final long CLOSE_DRAIN_NS = TimeUnit.SECONDS.toNanos(2);
     /** Most commands kept for a full command queue; past it they are dropped (counted). */
     static final int MAX_DEFERRED_COMMANDS = 100_000;
     /** Longest topic filter: an MQTT string. */
@@ -655,6 +657,14 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
     @Override
     public void close()
     {
+        // The Router's last commands (a clean stop clears its clients' wills, which must not be published for a
+        // stop) go out before the node leaves, within a bound: a control plane out of reach does not hold the stop.
+        final ClusterNode current = node;
+        final long deadlineNs = System.nanoTime() + CLOSE_DRAIN_NS;
+        while (null != current && current.client().commandsQueued() > 0 && System.nanoTime() - deadlineNs < 0)
+        {
+            LockSupport.parkNanos(RING_RETRY_NS);
+        }
         closed = true;
         peerMask = 0;
         for (int i = 0; i < ClusterMembers.MAX_NODES; i++)

@@ -691,6 +691,14 @@ class ClusterIT
             awaitRetained(node, "device/#", Set.of("offline"));
         }
         assertSysPerNode();
+
+        // A clean stop publishes no will of its connected clients, as on a single broker, although its lease ends.
+        final AtomicInteger testaments = clientWithAWill(1, "stop-testament");
+        nodes[1].signal("TERM");
+        assertTrue(BrokerProcess.await(() -> !nodes[1].isAlive(), Duration.ofSeconds(30)), "node 1 stopped");
+        awaitLog(0, "cluster: node 1 is down");
+        BrokerProcess.pause(3000);  // a will taken over with no delay would be published within milliseconds
+        assertEquals(0, testaments.get(), "the will of a client of a node stopped cleanly");
     }
 
     /**

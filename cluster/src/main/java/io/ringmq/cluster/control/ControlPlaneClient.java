@@ -338,6 +338,14 @@ public final class ControlPlaneClient implements Agent, EgressListener
     }
 
     /**
+     * @return bytes of commands queued and not yet offered to the cluster. Any thread.
+     */
+    public int commandsQueued()
+    {
+        return commands.size();
+    }
+
+    /**
      * @return commands refused because the queue was full.
      */
     public long commandsRefused()

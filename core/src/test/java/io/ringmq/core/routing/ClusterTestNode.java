@@ -7,7 +7,6 @@ import io.ringmq.core.config.BrokerConfig;
 import io.ringmq.core.journal.Journal;
 import io.ringmq.core.ring.RingEvent;
 import org.agrona.DirectBuffer;
-import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteOrder;
@@ -60,14 +59,7 @@ final class ClusterTestNode
     /** The control plane's session event, as the cluster link puts it on the ring. */
     void session(final int kind, final String clientId, final int owner, final int other, final long epoch)
     {
-        final byte[] bytes = clientId.getBytes(StandardCharsets.UTF_8);
-        final MutableDirectBuffer frame = harness.event.frame(RingEvent.CLUSTER_SESSION, epoch, -1,
-            ClusterLink.SESSION_FRAME_HEADER + bytes.length, System.nanoTime());
-        frame.putInt(0, owner, ByteOrder.LITTLE_ENDIAN);
-        frame.putInt(4, other, ByteOrder.LITTLE_ENDIAN);
-        frame.putInt(8, kind, ByteOrder.LITTLE_ENDIAN);
-        frame.putBytes(ClusterLink.SESSION_FRAME_HEADER, bytes);
-        harness.router.onEvent(harness.event, harness.sequence++, true);
+        harness.clusterSession(kind, clientId, owner, other, epoch);
     }
 
     /** The control plane's route change. */

@@ -402,9 +402,9 @@ class JournalRecoveryTest
         harness.router.recover(System.nanoTime());
         assertTrue(queuedTopics(harness).isEmpty(), "held until the sync: " + queuedTopics(harness));
 
-        clusterEvent(harness, ClusterLink.WILL_TAKEN, "taken-published", 1);
-        clusterEvent(harness, ClusterLink.WILL_TAKEN, "taken-pending", 0);
-        clusterEvent(harness, ClusterLink.SYNCED, "", 0);
+        harness.clusterSession(ClusterLink.WILL_TAKEN, "taken-published", 1, 1, 0);
+        harness.clusterSession(ClusterLink.WILL_TAKEN, "taken-pending", 1, 0, 0);
+        harness.clusterSession(ClusterLink.SYNCED, "", 1, 0, 0);
         assertEquals(List.of("wills/c"), queuedTopics(harness), "only the will the control plane never had");
         assertEquals(List.of("clear taken-published", "reset", "clear never-registered"), told,
             "the published one is known here now; the pending one stays the control plane's to publish");
@@ -418,20 +418,6 @@ class JournalRecoveryTest
         ForwardCodec.encode(frame, 0, 1, false, -1, 2, 0, topic, 0, topic.capacity(), payload, 0, payload.capacity());
         harness.router.onEvent(harness.event, harness.sequence++, true);
         assertEquals(List.of("wills/c", "wills/d"), queuedTopics(harness));
-    }
-
-    /** A {@code CLUSTER_SESSION} event of the control-plane client, for this node (1). */
-    private static void clusterEvent(final RouterHarness harness, final int kind, final String clientId,
-        final int other)
-    {
-        final byte[] id = clientId.getBytes(StandardCharsets.UTF_8);
-        final org.agrona.MutableDirectBuffer frame = harness.event.frame(RingEvent.CLUSTER_SESSION, 0, -1,
-            ClusterLink.SESSION_FRAME_HEADER + id.length, System.nanoTime());
-        frame.putInt(0, 1, java.nio.ByteOrder.LITTLE_ENDIAN);
-        frame.putInt(4, other, java.nio.ByteOrder.LITTLE_ENDIAN);
-        frame.putInt(8, kind, java.nio.ByteOrder.LITTLE_ENDIAN);
-        frame.putBytes(ClusterLink.SESSION_FRAME_HEADER, id);
-        harness.router.onEvent(harness.event, harness.sequence++, true);
     }
 
     private static List<String> queuedTopics(final RouterHarness harness)

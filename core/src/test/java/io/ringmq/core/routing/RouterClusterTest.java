@@ -353,14 +353,7 @@ class RouterClusterTest
     /** The session directory's decision, as the cluster link puts it on the ring. */
     private void owner(final String clientId, final int owner, final int previousOwner, final long epoch)
     {
-        final byte[] id = clientId.getBytes(StandardCharsets.UTF_8);
-        final org.agrona.MutableDirectBuffer frame = harness.event.frame(RingEvent.CLUSTER_SESSION, epoch, -1,
-            ClusterLink.SESSION_FRAME_HEADER + id.length, System.nanoTime());
-        frame.putInt(0, owner, java.nio.ByteOrder.LITTLE_ENDIAN);
-        frame.putInt(4, previousOwner, java.nio.ByteOrder.LITTLE_ENDIAN);
-        frame.putInt(8, ClusterLink.SESSION_OWNER, java.nio.ByteOrder.LITTLE_ENDIAN);
-        frame.putBytes(ClusterLink.SESSION_FRAME_HEADER, id);
-        harness.router.onEvent(harness.event, harness.sequence++, true);
+        harness.clusterSession(ClusterLink.SESSION_OWNER, clientId, owner, previousOwner, epoch);
     }
 
     private boolean disconnected(final long connectionId, final int reasonCode)

@@ -74,6 +74,22 @@ final class RouterHarness
         router.onEvent(event, sequence++, true);
     }
 
+    /**
+     * A {@code CLUSTER_SESSION} event, as the cluster link puts it on the ring: a directory decision, a cut, or what
+     * the control plane knows of this node's wills ({@link io.ringmq.core.cluster.ClusterLink} kinds).
+     */
+    void clusterSession(final int kind, final String clientId, final int owner, final int other, final long epoch)
+    {
+        final byte[] bytes = clientId.getBytes(StandardCharsets.UTF_8);
+        final org.agrona.MutableDirectBuffer frame = event.frame(RingEvent.CLUSTER_SESSION, epoch, -1,
+            io.ringmq.core.cluster.ClusterLink.SESSION_FRAME_HEADER + bytes.length, System.nanoTime());
+        frame.putInt(0, owner, java.nio.ByteOrder.LITTLE_ENDIAN);
+        frame.putInt(4, other, java.nio.ByteOrder.LITTLE_ENDIAN);
+        frame.putInt(8, kind, java.nio.ByteOrder.LITTLE_ENDIAN);
+        frame.putBytes(io.ringmq.core.cluster.ClusterLink.SESSION_FRAME_HEADER, bytes);
+        router.onEvent(event, sequence++, true);
+    }
+
     /** A JOURNAL_SYNCED event, as the journaller publishes after a force: releases held packets. */
     void synced()
     {

@@ -66,6 +66,10 @@ final class SessionHandoff
     static final int MAX_EARLY_BYTES = 64 * 1024;
     /** Longest wait for the directory's answer, the cut's markers, the session's records or DONE. */
     static final long WAIT_NS = 10_000_000_000L;
+    /** Most hand-off records kept because they came before this node's own hand-off event. */
+    static final int MAX_EARLY_RECORDS = 1_000;
+    /** Most bytes of such records kept. */
+    static final long MAX_EARLY_RECORD_BYTES = 16L * 1024 * 1024;
     private static final Logger LOG = LoggerFactory.getLogger(SessionHandoff.class);
 
     /** Replays a frame a client sent while its CONNACK waited (the Router's frame handler). */
@@ -149,6 +153,11 @@ final class SessionHandoff
         }
     }
 
+    /** A hand-off record that came before this node's hand-off event (see {@link #earlyRecords}). */
+    record EarlyRecord(byte[] frame, long epoch, long deadlineNs)
+    {
+    }
+
     private final BrokerState state;
     private final SessionLifecycle lifecycle;
     private final InboundPublish publishes;
@@ -156,6 +165,15 @@ final class SessionHandoff
     private final Long2ObjectHashMap<PendingConnect> pendingByConnection = new Long2ObjectHashMap<>();
     private final HashMap<String, Departure> departures = new HashMap<>();
     private final HashMap<String, Arrival> arrivals = new HashMap<>();
+    /**
+     * The previous owner's first record (SUBSCRIPTIONS, or END when it had no session) that came before the hand-off
+     * event it answers: the previous owner applied the event from the log and answered on the data plane before
+     * this node applied the same event. Kept (the newest epoch per client id, at most {@link #MAX_EARLY_RECORDS} and
+     * {@link #MAX_EARLY_RECORD_BYTES}, each at most {@link #WAIT_NS}) and handled when the event comes.
+     */
+    private final HashMap<String, EarlyRecord> earlyRecords = new HashMap<>();
+    private long earlyRecordBytes;
+    private final ForwardCodec replayed = new ForwardCodec();
     private final HandoffCodec record = new HandoffCodec();
     private final ExpandableArrayBuffer out = new ExpandableArrayBuffer(4096);
     private final PublishSource source;
@@ -314,6 +332,7 @@ final class SessionHandoff
             state.clusterSessions.onOwner(clientId, owner, epoch, state.disconnector);
             arrivals.put(clientId, new Arrival(previous, epoch, state.nowNs + WAIT_NS));
             LOG.debug("hand-off of '{}' (epoch {}): arriving from node {}", clientId, epoch, previous);
+            replayEarlyRecord(clientId, epoch);
             return;
         }
         if (previous != self)
@@ -448,9 +467,9 @@ final class SessionHandoff
         switch (record.kind())
         {
             case HandoffCodec.MARKER -> onMarker(clientId, node, epoch);
-            case HandoffCodec.SUBSCRIPTIONS -> onSubscriptions(clientId, epoch);
+            case HandoffCodec.SUBSCRIPTIONS -> onSubscriptions(clientId, epoch, frame, length);
             case HandoffCodec.DELIVERY -> onDelivery(clientId, epoch, frame, length);
-            case HandoffCodec.END -> onEnd(clientId, epoch);
+            case HandoffCodec.END -> onEnd(clientId, epoch, frame, length);
             case HandoffCodec.DONE ->
             {
                 final Departure departure = departures.get(clientId);
@@ -496,9 +515,13 @@ final class SessionHandoff
         }
     }
 
-    private void onSubscriptions(final String clientId, final long epoch)
+    private void onSubscriptions(final String clientId, final long epoch, final DirectBuffer frame, final int length)
     {
         final Arrival arrival = arrivals.get(clientId);
+        if ((null == arrival || arrival.epoch < epoch) && keepEarly(clientId, epoch, frame, length))
+        {
+            return;
+        }
         if (null == arrival || arrival.epoch != epoch || null != arrival.session)
         {
             fail("the subscriptions of '" + clientId + "' (epoch " + epoch + ") arrived for no hand-off here (" +
@@ -602,10 +625,16 @@ final class SessionHandoff
         }
     }
 
-    private void onEnd(final String clientId, final long epoch)
+    private void onEnd(final String clientId, final long epoch, final DirectBuffer frame, final int length)
     {
         final Arrival arrival = arrivals.get(clientId);
-        if (null == arrival || arrival.epoch != epoch)
+        if (null == arrival || arrival.epoch < epoch)
+        {
+            // The previous owner had no session (its END is its first record): kept for the hand-off event.
+            keepEarly(clientId, epoch, frame, length);
+            return;
+        }
+        if (arrival.epoch != epoch)
         {
             return;
         }
@@ -744,9 +773,79 @@ final class SessionHandoff
         }
     }
 
+    /**
+     * Keeps a record that came before the hand-off event it answers (a newer epoch than any arrival here).
+     *
+     * @return false if it was not kept (past a bound, counted and logged; the hand-off then times out and is given
+     * back, and the client resumes again).
+     */
+    private boolean keepEarly(final String clientId, final long epoch, final DirectBuffer frame, final int length)
+    {
+        final EarlyRecord older = earlyRecords.get(clientId);
+        if (null != older && older.epoch() >= epoch)
+        {
+            return older.epoch() == epoch;    // a second record of that epoch before the event: not expected
+        }
+        if (null == older && earlyRecords.size() >= MAX_EARLY_RECORDS ||
+            earlyRecordBytes - (null == older ? 0 : older.frame().length) + length > MAX_EARLY_RECORD_BYTES)
+        {
+            state.counters.handoffsFailed++;
+            fail("a hand-off record of '" + clientId + "' (epoch " + epoch + ") came before its event and could " +
+                "not be kept (" + earlyRecords.size() + " records, " + earlyRecordBytes + " bytes kept): dropped");
+            return false;
+        }
+        final byte[] copy = new byte[length];
+        frame.getBytes(0, copy);
+        if (null != older)
+        {
+            earlyRecordBytes -= older.frame().length;
+        }
+        earlyRecords.put(clientId, new EarlyRecord(copy, epoch, state.nowNs + WAIT_NS));
+        earlyRecordBytes += length;
+        LOG.debug("hand-off of '{}' (epoch {}): a record came before the event, kept", clientId, epoch);
+        return true;
+    }
+
+    /** This node's hand-off event came: the record that preceded it is handled now. */
+    private void replayEarlyRecord(final String clientId, final long epoch)
+    {
+        final EarlyRecord kept = earlyRecords.get(clientId);
+        if (null == kept || kept.epoch() > epoch)
+        {
+            return;
+        }
+        earlyRecords.remove(clientId);
+        earlyRecordBytes -= kept.frame().length;
+        if (kept.epoch() == epoch)
+        {
+            final UnsafeBuffer frame = new UnsafeBuffer(kept.frame());
+            if (replayed.wrap(frame, 0, kept.frame().length))
+            {
+                LOG.debug("hand-off of '{}' (epoch {}): the record that came early is handled", clientId, epoch);
+                onRecord(replayed, frame, kept.frame().length);
+            }
+        }
+    }
+
     /** Periodic: deadlines, nodes gone, departures whose link was backed up. */
     void onTick()
     {
+        if (!earlyRecords.isEmpty())
+        {
+            final Iterator<Map.Entry<String, EarlyRecord>> kept = earlyRecords.entrySet().iterator();
+            while (kept.hasNext())
+            {
+                final Map.Entry<String, EarlyRecord> entry = kept.next();
+                if (state.nowNs - entry.getValue().deadlineNs() >= 0)
+                {
+                    kept.remove();
+                    earlyRecordBytes -= entry.getValue().frame().length;
+                    state.counters.handoffsFailed++;
+                    fail("a hand-off record of '" + entry.getKey() + "' (epoch " + entry.getValue().epoch() +
+                        ") came, but no hand-off event for it within " + WAIT_NS / 1_000_000_000L + " s: dropped");
+                }
+            }
+        }
         if (!pending.isEmpty())
         {
             final Iterator<PendingConnect> waiting = pending.values().iterator();

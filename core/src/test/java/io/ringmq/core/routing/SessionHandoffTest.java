@@ -214,6 +214,62 @@ class SessionHandoffTest
     }
 
     @Test
+    void shouldTakeTheSubscriptionsOfAHandoffThatCameOnTheDataPlaneBeforeThisNodesOwnEvent()
+    {
+        a.peers = 1L << B;
+        b.peers = 1L << A;
+        offlineSessionOnA("queued");
+
+        // A applies the hand-off from the log and answers before B has applied the same event.
+        b.harness.connect(DEV, "dev", MqttVersion.MQTT_5, false, 3600);
+        a.session(ClusterLink.SESSION_HANDOFF, "dev", B, A, 2);
+        a.flushTo(b);
+        assertFalse(b.commands.contains("+t/#"), "nothing to arrive yet: " + b.commands);
+        b.session(ClusterLink.SESSION_HANDOFF, "dev", B, A, 2);
+        assertTrue(b.commands.containsAll(List.of("+t/#", "cut dev 1 2")), "kept, then taken with the event: " +
+            b.commands);
+
+        a.session(ClusterLink.SESSION_CUT, "dev", B, A, 2);
+        b.session(ClusterLink.SESSION_CUT, "dev", B, A, 2);
+        b.flushTo(a);
+        a.flushTo(b);
+        b.flushTo(a);
+        final List<RouterHarness.Out> out = b.harness.drain();
+        assertEquals(1, out.stream().filter(o -> o.connectionId() == DEV && o.body().length > 0 &&
+            o.packetType() == PacketType.CONNACK && (o.body()[2] & 1) == 1).count(), "session present");
+        assertEquals(List.of("queued"), publishes(out.stream().filter(o -> o.connectionId() == DEV &&
+            o.body().length > 0 && o.packetType() == PacketType.PUBLISH).toList(), new ArrayList<>(),
+            new ArrayList<>()));
+        assertEquals(0L, b.harness.router.snapshot().handoffsFailed());
+    }
+
+    @Test
+    void shouldAnswerAResumeWhosePreviousOwnerSaidNoSessionBeforeThisNodesOwnEventAndDropStaleEarlyRecords()
+    {
+        a.peers = 1L << B;
+        b.peers = 1L << A;
+        b.harness.connect(DEV, "dev", MqttVersion.MQTT_5, false, 3600);
+        a.session(ClusterLink.SESSION_HANDOFF, "dev", B, A, 2);   // A has no such session: END at once
+        a.flushTo(b);
+        b.session(ClusterLink.SESSION_HANDOFF, "dev", B, A, 2);
+        assertEquals(1, b.harness.drain(DEV, PacketType.CONNACK).stream()
+            .filter(o -> (o.body()[3] & 0xFF) == 0 && (o.body()[2] & 1) == 0).count(), "accepted, no session");
+        assertFalse(b.commands.contains("give-back dev 1 2"), b.commands.toString());
+
+        // A record whose event never comes here is dropped after the wait, counted.
+        a.session(ClusterLink.SESSION_HANDOFF, "other", B, A, 7);
+        a.flushTo(b);
+        b.harness.tick();
+        assertEquals(0L, b.harness.router.snapshot().handoffsFailed());
+        b.harness.tick(System.nanoTime() + SessionHandoff.WAIT_NS + 1_000_000_000L);
+        assertEquals(1L, b.harness.router.snapshot().handoffsFailed());
+        b.session(ClusterLink.SESSION_HANDOFF, "other", B, A, 7);
+        b.harness.tick(System.nanoTime() + 3 * SessionHandoff.WAIT_NS);
+        assertTrue(b.commands.contains("give-back other 1 7"), "the record went, so the late event is given back: " +
+            b.commands);
+    }
+
+    @Test
     void shouldKeepADepartingSessionWhenItsNewOwnerGoesDown()
     {
         a.peers = 1L << B;

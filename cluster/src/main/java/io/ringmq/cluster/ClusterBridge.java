@@ -612,6 +612,20 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
     }
 
     @Override
+    public long commandsResent()
+    {
+        final ClusterNode current = node;
+        return null == current ? 0 : current.client().commandsResent();
+    }
+
+    @Override
+    public long commandsUnconfirmedAtJoin()
+    {
+        final ClusterNode current = node;
+        return null == current ? 0 : current.client().commandsUnconfirmedAtJoin();
+    }
+
+    @Override
     public long controlPlaneWillsPublished()
     {
         final ClusterNode current = node;

@@ -33,6 +33,24 @@ public interface ClusterStats
     long commandsRefused();
 
     /**
+     * @return commands sent again to a new control-plane leader because they were not confirmed (the control plane
+     *         applies each once).
+     */
+    default long commandsResent()
+    {
+        return 0;
+    }
+
+    /**
+     * @return commands unconfirmed when this node lost its lease and joined again: the control plane may not have
+     *         applied them.
+     */
+    default long commandsUnconfirmedAtJoin()
+    {
+        return 0;
+    }
+
+    /**
      * @return wills of clients of nodes that went down that this member's control plane sent to be published (the
      *         leader's sends; every voting member counts the same decisions), 0 on a node that is no voting member.
      */

@@ -194,6 +194,34 @@ class ControlPlaneClusterTest
         }
     }
 
+    /** Retained messages flow/0, flow/1, ... (payload v0, v1, ...) from a node, one every 10 ms, until stopped. */
+    private static Thread retainedFlow(final ClusterNode node, final java.util.concurrent.atomic.AtomicBoolean flowing,
+        final AtomicInteger published)
+    {
+        final Thread flow = new Thread(() ->
+        {
+            final long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (flowing.get() && published.get() < 2_000 && System.nanoTime() < end)
+            {
+                if (retain(node, "flow/" + published.get(), "v" + published.get()))
+                {
+                    published.incrementAndGet();
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+            }
+        }, "retained-flow");
+        flow.start();
+        return flow;
+    }
+
+    private void awaitRetainedFlow(final int published, final int... on)
+    {
+        for (int i = 0; i < published; i++)
+        {
+            awaitRetained("flow/" + i, "v" + i, on);
+        }
+    }
+
     @AfterEach
     void stop()
     {
@@ -395,11 +423,18 @@ class ControlPlaneClusterTest
         assertTrue(nodes[leader].requestSnapshot(), "snapshot toggled on the leader");
         final ClusterNode dying = nodes[leader];
         await("the leader's snapshot", () -> dying.snapshotCount() > 0);
+        final int a = (leader + 1) % 3;
+        final int b = (leader + 2) % 3;
+        // Node a publishes retained messages throughout the leader change, one every 10 ms: each reaches every node
+        // once it is over (a command offered to the dying leader is sent again to the new one, and one the log had
+        // is not applied twice).
+        final java.util.concurrent.atomic.AtomicBoolean flowing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        final AtomicInteger published = new AtomicInteger();
+        final Thread flow = retainedFlow(nodes[a], flowing, published);
+        Thread.sleep(200);
         nodes[leader].close();
         nodes[leader] = null;
 
-        final int a = (leader + 1) % 3;
-        final int b = (leader + 2) % 3;
         // The dead member's lease ends: its routes are held (the others keep what they forward to it for its
         // return); the survivors elect a new leader.
         await("node " + a + " sees the dead member down", () -> !recorders[a].up.containsKey(leader));
@@ -409,6 +444,13 @@ class ControlPlaneClusterTest
         awaitRoute("t/" + b, 1L << b, a, b);
         await("a new leader", () -> nodes[a].client().leaderMemberId() >= 0 &&
             nodes[a].client().leaderMemberId() != leader);
+        Thread.sleep(500);
+        flowing.set(false);
+        flow.join();
+        awaitRetainedFlow(published.get(), a, b);
+        System.out.println("retained messages through the leader change: " + published.get() + ", commands sent " +
+            "again " + nodes[a].client().commandsResent() + ", repeats not applied " +
+            nodes[a].service().commandsRepeated());
         nodes[a].client().addRoute("after/failover");
         awaitRoute("after/failover", 1L << a, a, b);
         nodes[b].client().claim("dev-2");

@@ -3,6 +3,7 @@ package io.ringmq.cluster.control;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.HEADER_LENGTH;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.NODE_OFFSET;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.OTHER_OFFSET;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SEQUENCE_OFFSET;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.TEXT_LENGTH_OFFSET;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.TEXT_OFFSET;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.TYPE_OFFSET;
@@ -80,6 +81,14 @@ public final class ControlMessageDecoder
     public long value()
     {
         return buffer.getLong(offset + VALUE_OFFSET, LITTLE_ENDIAN);
+    }
+
+    /**
+     * @return the command's number from its node, 0 for none ({@link ControlMessageDescriptor}: sequence).
+     */
+    public long sequence()
+    {
+        return buffer.getLong(offset + SEQUENCE_OFFSET, LITTLE_ENDIAN);
     }
 
     /**

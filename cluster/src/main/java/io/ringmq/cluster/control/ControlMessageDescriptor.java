@@ -21,6 +21,9 @@ import static org.agrona.BitUtil.SIZE_OF_LONG;
  *  |             value (epoch, node mask, generation)              |
  *  |                                                               |
  *  +---------------------------------------------------------------+
+ *  |    sequence (a command's number from its node; 0: none)       |
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
  *  |       text: UTF-8 (endpoint, topic filter, client id)        ...
  *  +---------------------------------------------------------------+
  *  |  body: the rest of the message, empty for most types         ...
@@ -28,6 +31,13 @@ import static org.agrona.BitUtil.SIZE_OF_LONG;
  * </pre>
  * The body's length is what the message's length leaves after the header and the text; a retained message's
  * record carries the message there, in the data plane's layout ({@code ForwardDescriptor}).
+ * <p>
+ * <b>Sequence.</b> A node numbers the commands from its command queue 1, 2, 3, ... for as long as it runs; a
+ * {@link #JOIN} carries the number of the last one before it. The control plane applies a numbered command only if
+ * its number is above the last it applied for that node (the join resets that), so a node may send again every
+ * command not yet confirmed ({@link #CONFIRMED}) after a leader change, when some of them may have been lost: those
+ * that reached the log are not applied twice. 0 marks what is safe to apply twice (a route sent again after a join,
+ * a sync request) or is no command (events; in a snapshot's {@link #NODE_UP} record it is the node's last command).
  */
 public final class ControlMessageDescriptor
 {
@@ -75,6 +85,8 @@ public final class ControlMessageDescriptor
      * after (a clear lost with a leader would otherwise leave a will to be published for a client long gone).
      */
     public static final int WILL_RESET = 12;
+    /** Command: tell me the number of my last command applied ({@link #CONFIRMED}). Not numbered. */
+    public static final int CONFIRM_REQUEST = 13;
 
     /** Event: a node is up ({@code text} its data-plane endpoint). Also a snapshot record. */
     public static final int NODE_UP = 101;
@@ -121,6 +133,11 @@ public final class ControlMessageDescriptor
      * ({@code text}) when the node went down; {@code other} is 1 if it has published it already, 0 if it will.
      */
     public static final int WILL_TAKEN = 115;
+    /**
+     * Event, to one node, the answer to {@link #CONFIRM_REQUEST}: {@code value} is the number of its last command
+     * applied (or the number its join carried): it need not keep any command up to it to send again.
+     */
+    public static final int CONFIRMED = 116;
 
     /** Snapshot record: one filter and every node that has it ({@code value} the node mask). */
     public static final int SNAPSHOT_ROUTE = 201;
@@ -153,7 +170,8 @@ public final class ControlMessageDescriptor
     public static final int OTHER_OFFSET = NODE_OFFSET + SIZE_OF_INT;
     public static final int TEXT_LENGTH_OFFSET = OTHER_OFFSET + SIZE_OF_INT;
     public static final int VALUE_OFFSET = TEXT_LENGTH_OFFSET + SIZE_OF_INT;
-    public static final int TEXT_OFFSET = VALUE_OFFSET + SIZE_OF_LONG;
+    public static final int SEQUENCE_OFFSET = VALUE_OFFSET + SIZE_OF_LONG;
+    public static final int TEXT_OFFSET = SEQUENCE_OFFSET + SIZE_OF_LONG;
     /** Header length: everything before the text. */
     public static final int HEADER_LENGTH = TEXT_OFFSET;
     /** Longest text: an MQTT string. */

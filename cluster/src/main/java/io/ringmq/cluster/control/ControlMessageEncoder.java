@@ -5,6 +5,7 @@ import static io.ringmq.cluster.control.ControlMessageDescriptor.MAX_BODY_LENGTH
 import static io.ringmq.cluster.control.ControlMessageDescriptor.MAX_TEXT_LENGTH;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.NODE_OFFSET;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.OTHER_OFFSET;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SEQUENCE_OFFSET;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.TEXT_LENGTH_OFFSET;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.TEXT_OFFSET;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.TYPE_OFFSET;
@@ -102,10 +103,23 @@ public final class ControlMessageEncoder
         buffer.putInt(offset + OTHER_OFFSET, other, LITTLE_ENDIAN);
         buffer.putInt(offset + TEXT_LENGTH_OFFSET, textLength, LITTLE_ENDIAN);
         buffer.putLong(offset + VALUE_OFFSET, value, LITTLE_ENDIAN);
+        buffer.putLong(offset + SEQUENCE_OFFSET, 0, LITTLE_ENDIAN);
         if (bodyLength > 0)
         {
             buffer.putBytes(offset + TEXT_OFFSET + textLength, body, bodyOffset, bodyLength);
         }
         return HEADER_LENGTH + textLength + bodyLength;
+    }
+
+    /**
+     * Numbers a message already written ({@link ControlMessageDescriptor}: sequence).
+     *
+     * @param buffer   the message's buffer.
+     * @param offset   where the message starts.
+     * @param sequence its number.
+     */
+    public static void sequence(final MutableDirectBuffer buffer, final int offset, final long sequence)
+    {
+        buffer.putLong(offset + SEQUENCE_OFFSET, sequence, LITTLE_ENDIAN);
     }
 }

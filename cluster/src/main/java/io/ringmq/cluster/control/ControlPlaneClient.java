@@ -1,5 +1,7 @@
 package io.ringmq.cluster.control;
 
+import static io.ringmq.cluster.control.ControlMessageDescriptor.CONFIRMED;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.CONFIRM_REQUEST;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.JOIN;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.MAX_MESSAGE_LENGTH;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.NODE_DOWN;
@@ -19,6 +21,7 @@ import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_HANDOFF
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_OWNER;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_OWNER_DOWN;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_RELEASE;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SEQUENCE_OFFSET;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_RELEASED;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SNAPSHOT_ROUTE;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SYNC_BEGIN;
@@ -31,6 +34,7 @@ import static io.ringmq.cluster.control.ControlMessageDescriptor.WILL_SET;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.WILL_TAKEN;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayDeque;
 import java.util.LinkedHashSet;
 import java.util.concurrent.TimeUnit;
@@ -67,6 +71,15 @@ import org.slf4j.LoggerFactory;
  * holds: the control plane dropped them with the old session. After a new leader, too, every route goes again: a
  * command offered to the old leader before its loss was known is lost (a route add then never reached the log).
  * <p>
+ * Commands from the queue are numbered ({@link ControlMessageDescriptor}: sequence) and kept until the control plane
+ * confirms it applied them ({@code CONFIRM_REQUEST}, at most every {@link #CONFIRM_INTERVAL_NS} while any is
+ * unconfirmed); after a new leader every unconfirmed one is sent again, in order, and the control plane applies only
+ * those it had not (a session claim, a release, a retained message or a will lost with the old leader is applied
+ * then). At most {@link #MAX_UNCONFIRMED} commands and {@link #MAX_UNCONFIRMED_BYTES} wait for confirmation; past
+ * that the queue waits. A node that loses its lease joins again on a new session: its unconfirmed commands are
+ * forgotten then (the control plane may or may not have applied them; counted and logged), as the join starts its
+ * numbering afresh.
+ * <p>
  * Threading: {@link #doWork()} and every callback run on the agent's thread, which owns the view and the
  * connection.
  */
@@ -75,6 +88,12 @@ public final class ControlPlaneClient implements Agent, EgressListener
     private static final Logger LOG = LoggerFactory.getLogger(ControlPlaneClient.class);
     private static final long KEEP_ALIVE_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(500);
     private static final int COMMANDS_PER_WORK = 64;
+    /** How often to ask which commands were applied while some are unconfirmed. */
+    static final long CONFIRM_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(50);
+    /** Most commands kept unconfirmed. */
+    static final int MAX_UNCONFIRMED = 16_384;
+    /** Most bytes of commands kept unconfirmed (a command larger than this still goes, alone). */
+    static final long MAX_UNCONFIRMED_BYTES = 8L * 1024 * 1024;
 
     private final AeronCluster.Context context;
     private final int nodeId;
@@ -95,6 +114,19 @@ public final class ControlPlaneClient implements Agent, EgressListener
     private byte[] pendingJoin;
     private final ControlledMessageHandler commandHandler = this::onCommand;
     private final AtomicLong commandsRefused = new AtomicLong();
+    /**
+     * Commands sent, not yet confirmed, in order (each with its number): sent again after a new leader. Agent thread
+     * only.
+     */
+    private final ArrayDeque<byte[]> unconfirmed = new ArrayDeque<>();
+    private final UnsafeBuffer unconfirmedView = new UnsafeBuffer(0, 0);
+    private long unconfirmedBytes;
+    /** The number of the last command sent. Agent thread only. */
+    private long commandSequence;
+    private long lastConfirmRequestNs;
+    private final byte[] confirmRequest;
+    private final AtomicLong commandsResent = new AtomicLong();
+    private final AtomicLong commandsUnconfirmedAtJoin = new AtomicLong();
     private final RateLimitedLog reconnectLog = new RateLimitedLog(TimeUnit.SECONDS.toNanos(10));
     private AeronCluster.AsyncConnect connecting;
     private AeronCluster cluster;
@@ -138,6 +170,7 @@ public final class ControlPlaneClient implements Agent, EgressListener
         // Direct memory: the ring buffer's ordered and atomic accesses need 8-byte alignment.
         this.commands = new ManyToOneRingBuffer(
             new UnsafeBuffer(ByteBuffer.allocateDirect(commandCapacity + RingBufferDescriptor.TRAILER_LENGTH)));
+        this.confirmRequest = message(CONFIRM_REQUEST, 0, 0, null);
     }
 
     /**
@@ -346,6 +379,24 @@ public final class ControlPlaneClient implements Agent, EgressListener
     }
 
     /**
+     * @return commands sent again after a new leader because they were not confirmed (most had been applied: the
+     *         control plane does not apply those twice).
+     */
+    public long commandsResent()
+    {
+        return commandsResent.get();
+    }
+
+    /**
+     * @return commands that were unconfirmed when the node lost its lease and joined again: the control plane may
+     *         not have applied them.
+     */
+    public long commandsUnconfirmedAtJoin()
+    {
+        return commandsUnconfirmedAtJoin.get();
+    }
+
+    /**
      * @return commands refused because the queue was full.
      */
     public long commandsRefused()
@@ -372,6 +423,14 @@ public final class ControlPlaneClient implements Agent, EgressListener
             work += commands.controlledRead(commandHandler, COMMANDS_PER_WORK);
         }
         final long nowNs = System.nanoTime();
+        if (!unconfirmed.isEmpty() && priority.isEmpty() && nowNs - lastConfirmRequestNs > CONFIRM_INTERVAL_NS)
+        {
+            sendBuffer.putBytes(0, confirmRequest);
+            if (offer(sendBuffer, 0, confirmRequest.length))
+            {
+                lastConfirmRequestNs = nowNs;
+            }
+        }
         if (nowNs - lastSendNs > KEEP_ALIVE_INTERVAL_NS && cluster.sendKeepAlive())
         {
             lastSendNs = nowNs;
@@ -419,7 +478,17 @@ public final class ControlPlaneClient implements Agent, EgressListener
     {
         synced = false;
         priority.clear();
+        if (!unconfirmed.isEmpty())
+        {
+            commandsUnconfirmedAtJoin.addAndGet(unconfirmed.size());
+            LOG.warn("cluster: node {} joins again on a new session with {} command(s) unconfirmed: the control " +
+                "plane may not have applied them (routes and wills are sent again; claims, releases and retained " +
+                "messages are not)", nodeId, unconfirmed.size());
+            unconfirmed.clear();
+            unconfirmedBytes = 0;
+        }
         pendingJoin = message(JOIN, voting ? 1 : 0, 0, dataEndpoint);
+        ControlMessageEncoder.sequence(new UnsafeBuffer(pendingJoin), 0, commandSequence);
         priority.add(pendingJoin);
         for (final String filter : localRoutes)
         {
@@ -483,10 +552,21 @@ public final class ControlPlaneClient implements Agent, EgressListener
     private ControlledMessageHandler.Action onCommand(
         final int type, final MutableDirectBuffer buffer, final int index, final int length)
     {
+        if (!unconfirmed.isEmpty() &&
+            (unconfirmed.size() >= MAX_UNCONFIRMED || unconfirmedBytes + length > MAX_UNCONFIRMED_BYTES))
+        {
+            return ControlledMessageHandler.Action.ABORT;   // until the next confirmation
+        }
+        ControlMessageEncoder.sequence(buffer, index, commandSequence + 1);
         if (!offer(buffer, index, length))
         {
             return ControlledMessageHandler.Action.ABORT;
         }
+        commandSequence++;
+        final byte[] sent = new byte[length];
+        buffer.getBytes(index, sent);
+        unconfirmed.add(sent);
+        unconfirmedBytes += length;
         if (ROUTE_ADD == type || ROUTE_REMOVE == type)
         {
             decoder.wrap(buffer, index, length);
@@ -554,10 +634,25 @@ public final class ControlPlaneClient implements Agent, EgressListener
             case REFUSED -> listener.onRefused(decoder.other(), decoder.text());
             case RETAINED -> onRetained();
             case WILL_TAKEN -> listener.onWillTaken(decoder.text(), 0 != decoder.other());
+            case CONFIRMED -> onConfirmed(decoder.value());
             case WILL_PUBLISH -> listener.onWillPublish(decoder.text(), decoder.other(), decoder.buffer(),
                 decoder.bodyOffset(), decoder.bodyLength());
             default -> LOG.warn("cluster: node {} got an unknown control-plane message type {}", nodeId,
                 decoder.type());
+        }
+    }
+
+    /** The control plane applied this node's commands up to {@code sequence}: they need not be sent again. */
+    private void onConfirmed(final long sequence)
+    {
+        while (!unconfirmed.isEmpty())
+        {
+            unconfirmedView.wrap(unconfirmed.peek());
+            if (unconfirmedView.getLong(SEQUENCE_OFFSET, ByteOrder.LITTLE_ENDIAN) > sequence)
+            {
+                break;
+            }
+            unconfirmedBytes -= unconfirmed.poll().length;
         }
     }
 
@@ -578,8 +673,9 @@ public final class ControlPlaneClient implements Agent, EgressListener
         final String ingressEndpoints)
     {
         // Commands sent while the leadership changed may be lost (offered to the old leader before its loss was
-        // known): every route this node holds goes again (adding one twice changes nothing). Events may be lost
-        // too: ask the new leader for the whole state, after the routes, so it includes them.
+        // known): every unconfirmed command goes again, in order (the control plane skips those it applied), and
+        // every route this node holds (adding one twice changes nothing). Events may be lost too: ask the new
+        // leader for the whole state, after the routes, so it includes them.
         LOG.info("cluster: node {} follows a new control-plane leader (member {})", nodeId, leaderMemberId);
         synced = false;
         this.leaderMemberId = leaderMemberId;
@@ -587,7 +683,9 @@ public final class ControlPlaneClient implements Agent, EgressListener
         {
             return;  // the join still to be sent carries every route, and its answer is a sync
         }
-        priority.clear();  // bounded: at most one re-send of the routes waits
+        priority.clear();  // bounded: at most one re-send of the unconfirmed commands and the routes waits
+        priority.addAll(unconfirmed);
+        commandsResent.addAndGet(unconfirmed.size());
         for (final String filter : localRoutes)
         {
             priority.add(message(ROUTE_ADD, 0, 0, filter));

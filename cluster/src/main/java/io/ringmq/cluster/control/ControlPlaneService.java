@@ -1,5 +1,7 @@
 package io.ringmq.cluster.control;
 
+import static io.ringmq.cluster.control.ControlMessageDescriptor.CONFIRMED;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.CONFIRM_REQUEST;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.JOIN;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.MAX_BODY_LENGTH;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.MAX_MESSAGE_LENGTH;
@@ -59,10 +61,19 @@ import org.slf4j.LoggerFactory;
  * commands ({@link ControlMessageDescriptor}) to {@link ControlPlaneState} in log order, and tells the nodes what
  * changed on egress (only the leader's sends leave the member; Aeron mocks them on followers).
  * <p>
- * A node that joins, asks, or missed an event (its egress was back-pressured) gets the whole replicated state again
+ * A node that joins, asks, or missed an event (its egress backlog overflowed) gets the whole replicated state again
  * ({@link ReplicaSync}), one slice per cluster timer event ({@link #SYNC_TIMER_ID}, due 1 ms after the last), so
- * that a large route table never stalls the log. Aeron allows egress only from log-driven callbacks, and the timer
- * keeps the sync driven by the log: every member runs the same syncs, and the followers' sends are mocked.
+ * that a large route table never stalls the log; the same timer drains the events a node's egress could not take
+ * yet. Aeron allows egress only from log-driven callbacks, and the timer keeps the sync driven by the log: every
+ * member runs the same syncs, and the followers' sends are mocked.
+ * <p>
+ * <b>The sync timer is always armed</b> (once the first session opened): due 1 ms ahead while this member has a sync
+ * or a backlog, {@link #SYNC_IDLE_INTERVAL_MS} ahead otherwise. Only the leader is back-pressured, so only its syncs
+ * and backlogs can outlast the followers'; a timer event the leader logs for a timer a follower does not hold makes
+ * Aeron's consensus module on that follower count it as expired and swallow the follower's next schedule of that
+ * id, so that after a leader change the new leader's sync timer never fired and every sync it began stalled (a
+ * leader change during a large sync showed it). With the timer armed on every member the follower's copy is simply
+ * cancelled by the leader's event. The idle cost: one timer event per {@link #SYNC_IDLE_INTERVAL_MS}.
  * <p>
  * Threading: every method runs on the service container's thread.
  */
@@ -70,6 +81,8 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
 {
     /** Correlation id of the timer that sends the next slice of the syncs under way. */
     static final long SYNC_TIMER_ID = 1;
+    /** Milliseconds of cluster time between two events of the sync timer while no sync or backlog waits. */
+    static final long SYNC_IDLE_INTERVAL_MS = 1_000;
     /** Correlation id of the timer that removes expired retained messages, a slice at a time. */
     static final long SWEEP_TIMER_ID = 2;
     /** Correlation id of the timer that drops the held routes of a node down past the hold. */
@@ -94,15 +107,19 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
     private ReplicaSync syncs;
     private Cluster cluster;
     private boolean leader;
-    private boolean syncTimerScheduled;
+    /** When the sync timer is due (cluster time), 0 while it is not armed. */
+    private long syncTimerAt;
     /** Cluster time the hold timer is due at, or {@link Long#MAX_VALUE}. */
     private long holdTimerAt = Long.MAX_VALUE;
     /** Cluster time the will timer is due at, or {@link Long#MAX_VALUE}. */
     private long willTimerAt = Long.MAX_VALUE;
+    /** Numbered commands a node sent again (after a leader change) that had been applied: not applied twice. */
+    private final AtomicLong commandsRepeated = new AtomicLong();
     private final AtomicLong willsPublished = new AtomicLong();
     private final AtomicLong willsLost = new AtomicLong();
     private final RateLimitedLog willLog = new RateLimitedLog(TimeUnit.SECONDS.toNanos(10));
     private final RateLimitedLog willLostLog = new RateLimitedLog(TimeUnit.SECONDS.toNanos(10));
+    private final RateLimitedLog backlogLog = new RateLimitedLog(TimeUnit.SECONDS.toNanos(10));
     private boolean sweepTimerScheduled;
     /** Where the expiry sweep goes on from (the last topic it looked at), or null to start at the first. */
     private String sweepCursor;
@@ -211,11 +228,14 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
         }
     }
 
+    /** Arms the sync timer (see the class comment), due soon while a sync or a backlog waits. */
     private void scheduleSync()
     {
-        if (syncs.isBusy() && !syncTimerScheduled)
+        final long at = syncs.isBusy() ? cluster.time() + 1 :
+            cluster.time() + cluster.timeUnit().convert(SYNC_IDLE_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        if ((0 == syncTimerAt || at < syncTimerAt) && cluster.scheduleTimer(SYNC_TIMER_ID, at))
         {
-            syncTimerScheduled = cluster.scheduleTimer(SYNC_TIMER_ID, cluster.time() + 1);
+            syncTimerAt = at;
         }
     }
 
@@ -243,6 +263,11 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
             refuse(session, node, REFUSED_NOT_JOINED, "command " + type + " from a session that is not node " + node);
             return;
         }
+        if (!state.admitCommand(node, decoder.sequence()))
+        {
+            commandsRepeated.incrementAndGet();   // expected after a leader change: not logged
+            return;
+        }
         switch (type)
         {
             case ROUTE_ADD ->
@@ -266,6 +291,7 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
             case SESSION_CUT -> state.cut(node, decoder.text(), decoder.other(), decoder.value());
             case SESSION_GIVE_BACK -> state.giveBack(node, decoder.text(), decoder.other(), decoder.value());
             case SYNC_REQUEST -> syncs.start(session);
+            case CONFIRM_REQUEST -> send(session, CONFIRMED, node, 0, state.lastCommand(node), null);
             case RETAIN -> onRetain(session, node, timestamp);
             case WILL_SET -> onWillSet(session, node, timestamp);
             case WILL_CLEAR -> state.clearWill(node, decoder.text());
@@ -333,6 +359,7 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
         LOG.info("control plane: node {} joined (data plane {}, {})", node, endpoint,
             decoder.other() != 0 ? "voting" : "client");
         state.join(node, session.id(), decoder.other() != 0, endpoint, cluster.time());
+        state.commandsFrom(node, decoder.sequence());
         // Wills taken over while no node was up wait for one; a rejoin may also have taken this node's over.
         scheduleWills(state.publishDueWills(cluster.time()));
         if (previousSession != 0 && previousSession != session.id())
@@ -440,19 +467,15 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
             final ClientSession session = cluster.getClientSession(state.clusterSession(publisher));
             final int length = encoder.encode(sendBuffer, 0, WILL_PUBLISH, publisher, will.node, 0, will.clientId,
                 new UnsafeBuffer(will.message), 0, will.message.length);
-            if (null == session || session.offer(sendBuffer, 0, length) < 0)
+            if (null == session || !offer(session, length))
             {
                 willsLost.incrementAndGet();
                 final long lost = willLostLog.onEvent(System.nanoTime());
                 if (lost > 0)
                 {
-                    LOG.error("control plane: {} will(s) could not be sent to be published (the node's egress is " +
-                        "back-pressured) and are lost, the last of '{}' (node {}) to node {}", lost,
+                    LOG.error("control plane: {} will(s) could not be sent to be published (the node's egress " +
+                        "backlog was full) and are lost, the last of '{}' (node {}) to node {}", lost,
                         LogText.escape(will.clientId), will.node, publisher);
-                }
-                if (null != session)
-                {
-                    syncs.restart(session);
                 }
             }
         }
@@ -497,13 +520,30 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
         }
     }
 
-    private void offer(final ClientSession session, final int length)
+    /**
+     * Sends an event to a node: one its egress cannot take now waits in its backlog, in order ({@link ReplicaSync}).
+     *
+     * @return false if the backlog was full: the node missed this event, and its replica is stale until its sync,
+     *         started over, brings the whole state again.
+     */
+    private boolean offer(final ClientSession session, final int length)
     {
-        if (null != session && session.offer(sendBuffer, 0, length) < 0)
+        if (null == session)
         {
-            // The node missed this event: its replica is stale until it has the whole state again.
-            syncs.restart(session);
+            return false;
         }
+        final boolean sent = syncs.send(session, sendBuffer, length);
+        if (!sent)
+        {
+            final long due = backlogLog.onEvent(System.nanoTime());
+            if (due > 0)
+            {
+                LOG.warn("control plane: {} node egress backlog(s) full ({} events or {} bytes) and dropped: those " +
+                    "nodes are synced again", due, ReplicaSync.MAX_BACKLOG, ReplicaSync.MAX_BACKLOG_BYTES);
+            }
+        }
+        scheduleSync();
+        return sent;
     }
 
     @Override
@@ -512,7 +552,7 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
         // Leases need no timer: they are the nodes' cluster sessions, which the consensus module times out.
         if (SYNC_TIMER_ID == correlationId)
         {
-            syncTimerScheduled = false;
+            syncTimerAt = 0;
             syncs.doWork(cluster);
             scheduleSync();
         }
@@ -552,6 +592,15 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
     public void onTerminate(final Cluster cluster)
     {
         LOG.info("control plane: member {} terminating", cluster.memberId());
+    }
+
+    /**
+     * @return numbered commands that came again (a node sends every unconfirmed one again after a leader change) and
+     *         were not applied twice (each member counts the same).
+     */
+    public long commandsRepeated()
+    {
+        return commandsRepeated.get();
     }
 
     /** @return wills of nodes that went down that this member's state published (each member counts them). */

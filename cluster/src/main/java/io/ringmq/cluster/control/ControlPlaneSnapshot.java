@@ -23,12 +23,11 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * Writes the control plane's state to a snapshot and reads it back: one {@link ControlMessageDescriptor} record per
- * live node ({@code NODE_UP}, with its cluster session and voting flag), per filter ({@code SNAPSHOT_ROUTE} with its
- * node mask), per directory entry ({@code SESSION_OWNER} with its epoch) and per retained message
- * ({@code SNAPSHOT_RETAINED} with the node it came from, its expiry time and the message), per will
- * ({@code SNAPSHOT_WILL}, see {@link #WILL_DUE}), then {@code SNAPSHOT_END}
- * with the epoch counter and the expiry sweep's cursor (so that a member started from the snapshot sweeps the same
- * topics as the others).
+ * live node ({@code NODE_UP}, with its cluster session, voting flag and last command applied), per filter
+ * ({@code SNAPSHOT_ROUTE} with its node mask), per directory entry ({@code SESSION_OWNER} with its epoch) and per
+ * retained message ({@code SNAPSHOT_RETAINED} with the node it came from, its expiry time and the message), per will
+ * ({@code SNAPSHOT_WILL}, see {@link #WILL_DUE}), then {@code SNAPSHOT_END} with the epoch counter and the expiry
+ * sweep's cursor (so that a member started from the snapshot sweeps the same topics as the others).
  */
 final class ControlPlaneSnapshot
 {
@@ -61,8 +60,10 @@ final class ControlPlaneSnapshot
         {
             final int node = Long.numberOfTrailingZeros(live);
             live &= live - 1;
-            offer(publication, buffer, idle, encoder.encode(buffer, 0, NODE_UP, node, state.isVoting(node) ? 1 : 0,
-                state.clusterSession(node), state.endpoint(node)));
+            final int length = encoder.encode(buffer, 0, NODE_UP, node, state.isVoting(node) ? 1 : 0,
+                state.clusterSession(node), state.endpoint(node));
+            ControlMessageEncoder.sequence(buffer, 0, state.lastCommand(node));
+            offer(publication, buffer, idle, length);
         }
         for (final Map.Entry<String, Long> route : state.routes().entrySet())
         {
@@ -152,7 +153,8 @@ final class ControlPlaneSnapshot
         }
         switch (decoder.type())
         {
-            case NODE_UP -> state.restoreNode(decoder.node(), decoder.value(), decoder.other() != 0, decoder.text());
+            case NODE_UP -> state.restoreNode(decoder.node(), decoder.value(), decoder.other() != 0, decoder.text(),
+                decoder.sequence());
             case SNAPSHOT_ROUTE -> state.restoreRoute(decoder.text(), decoder.value());
             case SESSION_OWNER -> state.restoreSession(decoder.text(), decoder.node(), decoder.value());
             case SNAPSHOT_RETAINED ->

@@ -160,6 +160,12 @@ final class ControlPlaneState
     private final String[] endpoints = new String[ClusterMembers.MAX_NODES];
     private final long[] clusterSessions = new long[ClusterMembers.MAX_NODES];
     private final boolean[] voting = new boolean[ClusterMembers.MAX_NODES];
+    /**
+     * Per node, the number of its last command applied, or of its join ({@link ControlMessageDescriptor}: sequence):
+     * a numbered command at or below it was applied already (sent again after a leader change) and is not applied
+     * twice.
+     */
+    private final long[] lastCommand = new long[ClusterMembers.MAX_NODES];
     /** Filter to the set of nodes with subscribers to it, one bit per node id; sorted so a sync can resume. */
     private final TreeMap<String, Long> routes = new TreeMap<>();
     private final HashMap<String, Owner> sessions = new HashMap<>();
@@ -882,9 +888,43 @@ final class ControlPlaneState
         }
     }
 
-    /** Restores a node from a snapshot, without events. */
-    void restoreNode(final int node, final long clusterSessionId, final boolean isVoting, final String dataEndpoint)
+    /**
+     * A command from a node that is up on its current session: numbered commands are applied once each.
+     *
+     * @param sequence its number, or 0 for one that is safe to apply again.
+     * @return true to apply it; false if a command with this number (or a later one) was applied already.
+     */
+    boolean admitCommand(final int node, final long sequence)
     {
+        if (0 == sequence)
+        {
+            return true;
+        }
+        if (sequence <= lastCommand[node])
+        {
+            return false;
+        }
+        lastCommand[node] = sequence;
+        return true;
+    }
+
+    /** The node joined: its commands after the join are numbered above {@code sequence}. */
+    void commandsFrom(final int node, final long sequence)
+    {
+        lastCommand[node] = sequence;
+    }
+
+    /** @return the number of the node's last command applied (or of its join). */
+    long lastCommand(final int node)
+    {
+        return lastCommand[node];
+    }
+
+    /** Restores a node from a snapshot, without events. */
+    void restoreNode(final int node, final long clusterSessionId, final boolean isVoting, final String dataEndpoint,
+        final long lastCommandApplied)
+    {
+        lastCommand[node] = lastCommandApplied;
         endpoints[node] = dataEndpoint;
         clusterSessions[node] = clusterSessionId;
         voting[node] = isVoting;

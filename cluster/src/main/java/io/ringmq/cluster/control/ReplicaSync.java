@@ -9,6 +9,7 @@ import static io.ringmq.cluster.control.ControlMessageDescriptor.SYNC_END;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.WILL_TAKEN;
 
 import java.nio.ByteOrder;
+import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -17,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import io.aeron.cluster.service.ClientSession;
 import io.aeron.cluster.service.Cluster;
 import io.ringmq.core.cluster.ForwardDescriptor;
+import org.agrona.DirectBuffer;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -31,8 +33,13 @@ import org.agrona.concurrent.UnsafeBuffer;
  * entry not stamped: what it held from before and missed the removal of. The cursor is a filter, not a position, so
  * changes to the table while a sync is under way do not invalidate it.
  * <p>
- * A record that cannot be sent (back-pressure) is sent again on the next call; an event that the node could not
- * be sent restarts its sync ({@link #restart}). Every member runs the same syncs, driven by the log (followers'
+ * A record that cannot be sent (back-pressure) is sent again on the next call. An event that a node's egress cannot
+ * take now waits in that node's backlog ({@link #send}), with every later one, and goes first on the next call; the
+ * node's sync sends nothing while its backlog waits, so the node receives events and records in the order they were
+ * generated. (Before, a failed event restarted the sync: a sync larger than the egress window, under a steady flow
+ * of events, filled the window, made the next event fail and started over, for ever.) A backlog past
+ * {@link #MAX_BACKLOG} events or {@link #MAX_BACKLOG_BYTES} is dropped and the node's sync starts over
+ * ({@link #restart}). Every member runs the same syncs, driven by the log (followers'
  * sends are mocked and always succeed, so their cursors may run ahead of the leader's); a new leader's cursors may
  * therefore be ahead of what a node received, and nodes ask a new leader for a sync of their own.
  * <p>
@@ -42,6 +49,10 @@ final class ReplicaSync
 {
     /** Records per node per call of {@link #doWork}. */
     static final int RECORDS_PER_SLICE = 256;
+    /** Most events waiting for one node's back-pressured egress. */
+    static final int MAX_BACKLOG = 16_384;
+    /** Most bytes of events waiting for one node's back-pressured egress. */
+    static final long MAX_BACKLOG_BYTES = 16L * 1024 * 1024;
 
     private static final int PHASE_BEGIN = 0;
     private static final int PHASE_NODES = 1;
@@ -68,8 +79,18 @@ final class ReplicaSync
         }
     }
 
+    /** Events a node's egress could not take yet, in order. */
+    private static final class Backlog
+    {
+        final ArrayDeque<byte[]> events = new ArrayDeque<>();
+        long bytes;
+    }
+
     private final ControlPlaneState state;
     private final long generationBase;
+    private final Long2ObjectHashMap<Backlog> backlogs = new Long2ObjectHashMap<>();
+    private final UnsafeBuffer backlogView = new UnsafeBuffer(0, 0);
+    private long backlogsDropped;
     private final Long2ObjectHashMap<Sync> syncs = new Long2ObjectHashMap<>();
     private final ControlMessageEncoder encoder = new ControlMessageEncoder();
     private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[MAX_MESSAGE_LENGTH]);
@@ -109,11 +130,67 @@ final class ReplicaSync
     void remove(final long clusterSessionId)
     {
         syncs.remove(clusterSessionId);
+        backlogs.remove(clusterSessionId);
     }
 
+    /** @return whether a sync or a backlog waits (the caller calls {@link #doWork} again soon). */
     boolean isBusy()
     {
-        return !syncs.isEmpty();
+        return !syncs.isEmpty() || !backlogs.isEmpty();
+    }
+
+    /** @return backlogs dropped at their bound (each restarted its node's sync). */
+    long backlogsDropped()
+    {
+        return backlogsDropped;
+    }
+
+    /**
+     * Sends an event to a node after those waiting for it; one its egress cannot take now waits, in order.
+     *
+     * @return false if the node's backlog was full: it is dropped (this event too) and the node's sync starts over.
+     */
+    boolean send(final ClientSession session, final DirectBuffer message, final int length)
+    {
+        Backlog backlog = backlogs.get(session.id());
+        if (null == backlog)
+        {
+            if (session.offer(message, 0, length) >= 0)
+            {
+                return true;
+            }
+            backlog = new Backlog();
+            backlogs.put(session.id(), backlog);
+        }
+        if (backlog.events.size() >= MAX_BACKLOG || backlog.bytes + length > MAX_BACKLOG_BYTES)
+        {
+            backlogs.remove(session.id());
+            backlogsDropped++;
+            restart(session);
+            return false;
+        }
+        final byte[] event = new byte[length];
+        message.getBytes(0, event);
+        backlog.events.add(event);
+        backlog.bytes += length;
+        return true;
+    }
+
+    /** @return true once the backlog is empty. */
+    private boolean drain(final ClientSession session, final Backlog backlog)
+    {
+        while (!backlog.events.isEmpty())
+        {
+            final byte[] event = backlog.events.peek();
+            backlogView.wrap(event);
+            if (session.offer(backlogView, 0, event.length) < 0)
+            {
+                return false;
+            }
+            backlog.events.poll();
+            backlog.bytes -= event.length;
+        }
+        return true;
     }
 
     /**
@@ -125,6 +202,19 @@ final class ReplicaSync
     int doWork(final Cluster cluster)
     {
         int sent = 0;
+        final Long2ObjectHashMap<Backlog>.KeyIterator waiting = backlogs.keySet().iterator();
+        while (waiting.hasNext())
+        {
+            final long sessionId = waiting.nextLong();
+            final ClientSession session = cluster.getClientSession(sessionId);
+            final Backlog backlog = backlogs.get(sessionId);
+            final int before = backlog.events.size();
+            if (null == session || drain(session, backlog))
+            {
+                waiting.remove();
+            }
+            sent += before - backlog.events.size();
+        }
         final Iterator<Sync> it = syncs.values().iterator();
         while (it.hasNext())
         {
@@ -133,6 +223,10 @@ final class ReplicaSync
             {
                 it.remove();
                 continue;
+            }
+            if (backlogs.containsKey(sync.session.id()))
+            {
+                continue;   // its events first
             }
             final int records = slice(sync, cluster);
             if (records < 0)

@@ -311,6 +311,32 @@ class ControlPlaneStateTest
     }
 
     @Test
+    void shouldApplyEachNumberedCommandOnceAndStartANodesNumberingAgainAtItsJoin()
+    {
+        final ControlPlaneState state = new ControlPlaneState(16, 16, recorder);
+        state.join(1, 100, true, "e1");
+        state.commandsFrom(1, 7);
+        assertFalse(state.admitCommand(1, 7), "the join's own number");
+        assertTrue(state.admitCommand(1, 8));
+        assertTrue(state.admitCommand(1, 9));
+        // After a leader change the node sends 8, 9 and 10 again: 8 and 9 were applied, 10 was lost.
+        assertFalse(state.admitCommand(1, 8));
+        assertFalse(state.admitCommand(1, 9));
+        assertTrue(state.admitCommand(1, 10));
+        assertEquals(10, state.lastCommand(1));
+        assertTrue(state.admitCommand(1, 0), "unnumbered: a route sent again, a sync request");
+        assertTrue(state.admitCommand(1, 0));
+        assertEquals(10, state.lastCommand(1), "not moved by an unnumbered command");
+
+        // The node restarted: its new process numbers from 1 again, after its join.
+        state.join(1, 101, true, "e1");
+        state.commandsFrom(1, 0);
+        assertTrue(state.admitCommand(1, 1));
+        assertEquals(0, state.lastCommand(2), "each node has its own numbering");
+        assertTrue(state.admitCommand(2, 1));
+    }
+
+    @Test
     void shouldEncodeAndDecodeEveryField()
     {
         final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(ControlMessageDescriptor.MAX_MESSAGE_LENGTH);
@@ -322,6 +348,11 @@ class ControlPlaneStateTest
         assertEquals(7, decoder.node());
         assertEquals(-1, decoder.other());
         assertEquals(1L << 40, decoder.value());
+        assertEquals("dévice/ü", decoder.text());
+        assertEquals(0, decoder.sequence(), "not numbered");
+        buffer.putLong(8 + ControlMessageDescriptor.SEQUENCE_OFFSET, -5);
+        ControlMessageEncoder.sequence(buffer, 8, 41);
+        assertEquals(41, decoder.sequence());
         assertEquals("dévice/ü", decoder.text());
         assertFalse(decoder.wrap(buffer, 8, length - 1), "a text that does not fill the message");
         assertFalse(decoder.wrap(buffer, 8, ControlMessageDescriptor.HEADER_LENGTH - 1), "a short header");

@@ -263,15 +263,19 @@ public final class BrokerMetrics
         counter("ringmq_cluster_forwards_received", "messages other nodes forwarded to this one",
             stats::forwardsReceived);
         CounterWithCallback.builder().name("ringmq_cluster_commands")
-            .help("control-plane commands (route changes, retained messages) not applied, by outcome: dropped " +
-                "(the command queue was full) or refused (by the control plane, at a bound)")
+            .help("control-plane commands (route changes, claims, retained messages, wills) not applied, or not " +
+                "known to be, by outcome: dropped (the command queue was full), refused (by the control plane, at " +
+                "a bound) or unconfirmed (sent before this node lost its lease, never confirmed: maybe lost)")
             .labelNames("outcome")
             .callback(cb ->
             {
                 cb.call(stats.commandsDropped(), "dropped");
                 cb.call(stats.commandsRefused(), "refused");
+                cb.call(stats.commandsUnconfirmedAtJoin(), "unconfirmed");
             })
             .register(registry);
+        counter("ringmq_cluster_commands_resent", "control-plane commands sent again to a new leader because they " +
+            "were not confirmed (the control plane applies each once)", stats::commandsResent);
         CounterWithCallback.builder().name("ringmq_cluster_control_plane_wills")
             .help("wills of clients of nodes that went down that this member's control plane had published, by " +
                 "outcome: sent (to the node that publishes it) or lost (that node's egress was back-pressured)")

@@ -151,6 +151,11 @@ public final class ControlMessageDescriptor
      * seconds).
      */
     public static final int SNAPSHOT_WILL = 204;
+    /**
+     * Snapshot record: a node that is down ({@code node}) and held until cluster time {@code value} (0: no longer),
+     * {@code other} 1 if it stayed down past its hold (gone).
+     */
+    public static final int SNAPSHOT_HOLD = 205;
 
     /** Refusal reason: the session directory is full. */
     public static final int REFUSED_DIRECTORY_FULL = 1;

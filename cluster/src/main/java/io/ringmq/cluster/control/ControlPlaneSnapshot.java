@@ -3,6 +3,7 @@ package io.ringmq.cluster.control;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.NODE_UP;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_OWNER;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SNAPSHOT_END;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SNAPSHOT_HOLD;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SNAPSHOT_RETAINED;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SNAPSHOT_ROUTE;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SNAPSHOT_WILL;
@@ -23,11 +24,12 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * Writes the control plane's state to a snapshot and reads it back: one {@link ControlMessageDescriptor} record per
- * live node ({@code NODE_UP}, with its cluster session, voting flag and last command applied), per filter
- * ({@code SNAPSHOT_ROUTE} with its node mask), per directory entry ({@code SESSION_OWNER} with its epoch) and per
- * retained message ({@code SNAPSHOT_RETAINED} with the node it came from, its expiry time and the message), per will
- * ({@code SNAPSHOT_WILL}, see {@link #WILL_DUE}), then {@code SNAPSHOT_END} with the epoch counter and the expiry
- * sweep's cursor (so that a member started from the snapshot sweeps the same topics as the others).
+ * live node ({@code NODE_UP}, with its cluster session, voting flag and last command applied), per down node held
+ * or gone ({@code SNAPSHOT_HOLD}), per filter ({@code SNAPSHOT_ROUTE} with its node mask), per directory entry
+ * ({@code SESSION_OWNER} with its epoch) and per retained message ({@code SNAPSHOT_RETAINED} with the node it came
+ * from, its expiry time and the message), per will ({@code SNAPSHOT_WILL}, see {@link #WILL_DUE}), then
+ * {@code SNAPSHOT_END} with the epoch counter and the expiry sweep's cursor (so that a member started from the
+ * snapshot sweeps the same topics as the others).
  */
 final class ControlPlaneSnapshot
 {
@@ -64,6 +66,14 @@ final class ControlPlaneSnapshot
                 state.clusterSession(node), state.endpoint(node));
             ControlMessageEncoder.sequence(buffer, 0, state.lastCommand(node));
             offer(publication, buffer, idle, length);
+        }
+        for (int node = 0; node < ClusterMembers.MAX_NODES; node++)
+        {
+            if (!state.isUp(node) && (0 != state.heldUntil(node) || state.isGone(node)))
+            {
+                offer(publication, buffer, idle, encoder.encode(buffer, 0, SNAPSHOT_HOLD, node,
+                    state.isGone(node) ? 1 : 0, state.heldUntil(node), null));
+            }
         }
         for (final Map.Entry<String, Long> route : state.routes().entrySet())
         {
@@ -165,6 +175,7 @@ final class ControlPlaneSnapshot
                     new ControlPlaneState.Retained(decoder.node(), message, decoder.value()));
             }
             case SNAPSHOT_WILL -> restoreWill(buffer);
+            case SNAPSHOT_HOLD -> state.restoreHold(decoder.node(), decoder.value(), 0 != decoder.other());
             case SNAPSHOT_END ->
             {
                 state.restoreLastEpoch(decoder.value());

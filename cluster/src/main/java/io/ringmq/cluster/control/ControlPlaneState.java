@@ -182,6 +182,11 @@ final class ControlPlaneState
      * sessions and replay it when it is back; after the hold they go.
      */
     private final long[] heldUntil = new long[ClusterMembers.MAX_NODES];
+    /**
+     * Per node, whether it stayed down past its hold: it is taken to be gone for good (its routes dropped), so its
+     * published wills are not kept for its return, nor is a will kept once published. Cleared when it joins.
+     */
+    private final boolean[] gone = new boolean[ClusterMembers.MAX_NODES];
     /** Per node, its clients' wills by client id; sorted so a sync can resume. Created on the node's first will. */
     private final List<TreeMap<String, Will>> wills = new ArrayList<>(ClusterMembers.MAX_NODES);
     private final int maxWills;
@@ -264,6 +269,7 @@ final class ControlPlaneState
             down(node, now, 0);
         }
         heldUntil[node] = 0;
+        gone[node] = false;
         endpoints[node] = dataEndpoint;
         clusterSessions[node] = clusterSessionId;
         voting[node] = isVoting;
@@ -305,7 +311,7 @@ final class ControlPlaneState
         liveNodes &= ~(1L << node);
         endpoints[node] = null;
         clusterSessions[node] = 0;
-        heldUntil[node] = holdUntil > 0 && !filtersOf(node).isEmpty() ? holdUntil : 0;
+        heldUntil[node] = Math.max(0, holdUntil);
         events.onNodeDown(node);
     }
 
@@ -328,6 +334,8 @@ final class ControlPlaneState
             {
                 heldUntil[node] = 0;
                 dropRoutes(node, false);
+                forgetPublishedWills(node);
+                releaseSessionsOf(node);
             }
             else
             {
@@ -338,7 +346,8 @@ final class ControlPlaneState
     }
 
     /**
-     * After a snapshot is loaded: a node named in routes but not up is held from now (the snapshot has no times).
+     * After a snapshot is loaded: a node named in routes but not up and not held is held from now (a snapshot written
+     * before holds were kept in it has no times).
      *
      * @return the earliest hold, or {@link Long#MAX_VALUE}.
      */
@@ -350,7 +359,6 @@ final class ControlPlaneState
             named |= mask;
         }
         named &= ~liveNodes;
-        long next = Long.MAX_VALUE;
         while (0 != named)
         {
             final int node = Long.numberOfTrailingZeros(named);
@@ -359,12 +367,22 @@ final class ControlPlaneState
             {
                 heldUntil[node] = holdUntil;
             }
-            next = Math.min(next, heldUntil[node]);
+        }
+        long next = Long.MAX_VALUE;
+        for (final long until : heldUntil)
+        {
+            if (0 != until)
+            {
+                next = Math.min(next, until);
+            }
         }
         return next;
     }
 
-    /** @return the cluster time a down node's held routes are dropped at, 0 if none are held. */
+    /**
+     * @return the cluster time a down node's hold ends at (its held routes, its published wills and its directory
+     *         entries are dropped then), 0 if it is not held.
+     */
     long heldUntil(final int node)
     {
         return heldUntil[node];
@@ -849,8 +867,70 @@ final class ControlPlaneState
             events.onWillDue(publisher, will);
             willBytes -= will.message.length;
             will.message = null;
+            if (gone[will.node])
+            {
+                clearWill(will.node, will.clientId);   // nobody to tell that it was published
+            }
         }
         return Long.MAX_VALUE;
+    }
+
+    /**
+     * The node stayed down past its hold: the published wills kept for its return (so that it does not publish them
+     * again) go, as it is taken to be gone. A node back after that may publish again a will found in its journal.
+     */
+    private void forgetPublishedWills(final int node)
+    {
+        gone[node] = true;
+        final TreeMap<String, Will> nodeWills = wills.get(node);
+        if (null == nodeWills)
+        {
+            return;
+        }
+        final Iterator<Will> it = nodeWills.values().iterator();
+        while (it.hasNext())
+        {
+            final Will will = it.next();
+            if (will.published())
+            {
+                it.remove();
+                willCount--;
+                willBytes -= will.size();
+            }
+        }
+    }
+
+    /**
+     * The node stayed down past its hold: its directory entries go (the messages the other nodes kept for its
+     * sessions go at the same time), so that a client whose session lived there is no longer refused with 0x88 for
+     * ever but resumes elsewhere with a fresh session (session present 0). A node back after that keeps the copies
+     * in its journal until they expire there or a hand-off replaces them.
+     */
+    private void releaseSessionsOf(final int node)
+    {
+        final Iterator<Map.Entry<String, Owner>> it = sessions.entrySet().iterator();
+        while (it.hasNext())
+        {
+            final Map.Entry<String, Owner> entry = it.next();
+            if (entry.getValue().node == node)
+            {
+                it.remove();
+                events.onSessionReleased(entry.getKey(), node, entry.getValue().epoch);
+            }
+        }
+    }
+
+    /** @return whether the node stayed down past its hold (see {@link #gone}). */
+    boolean isGone(final int node)
+    {
+        return gone[node];
+    }
+
+    /** Restores a down node's hold (0: none) and whether it stayed down past it, from a snapshot. */
+    void restoreHold(final int node, final long until, final boolean isGone)
+    {
+        heldUntil[node] = until;
+        gone[node] = isGone;
     }
 
     /** @return the node's wills, by client id (null if it never had one). */

@@ -248,6 +248,58 @@ class ControlPlaneStateTest
     }
 
     @Test
+    void shouldForgetThePublishedWillsOfANodeDownPastItsHoldAndKeepNoneItPublishesAfter()
+    {
+        state.join(1, 101, true, "h1:1");
+        state.join(2, 102, true, "h2:1");
+        assertTrue(state.setWill(2, "now", new byte[10], 0));
+        assertTrue(state.setWill(2, "later", new byte[20], 2 * HOLD_UNTIL));
+        state.sessionClosed(102, 10, HOLD_UNTIL);
+        assertEquals(2 * HOLD_UNTIL + 10, state.publishDueWills(10));
+        assertTrue(state.willsOf(2).get("now").published(), "kept as published while the node may come back");
+        assertFalse(state.isGone(2));
+
+        assertEquals(Long.MAX_VALUE, state.dropExpiredHolds(HOLD_UNTIL));
+        assertTrue(state.isGone(2), "down past its hold: gone");
+        assertEquals(java.util.Set.of("later"), state.willsOf(2).keySet(), "its published will is not kept");
+        events.clear();
+        assertEquals(Long.MAX_VALUE, state.publishDueWills(2 * HOLD_UNTIL + 10));
+        assertEquals(List.of("will later of 2 by 1 20"), events, "a will still due is published when due");
+        assertEquals(0, state.willCount(), "and not kept either");
+        assertEquals(0, state.willBytes());
+
+        state.join(2, 202, true, "h2:1", 3 * HOLD_UNTIL);
+        assertFalse(state.isGone(2), "back");
+        assertTrue(state.setWill(2, "again", new byte[3], 0));
+        state.sessionClosed(202, 3 * HOLD_UNTIL, 4 * HOLD_UNTIL);
+        assertEquals(Long.MAX_VALUE, state.publishDueWills(3 * HOLD_UNTIL));
+        assertTrue(state.willsOf(2).get("again").published(), "kept for its return again, within the hold");
+        assertEquals(4 * HOLD_UNTIL, state.heldUntil(2), "held, without routes too");
+    }
+
+    @Test
+    void shouldReleaseTheSessionsOfANodeDownPastItsHoldSoThatTheirClientsResumeElsewhere()
+    {
+        state.join(1, 101, true, "h1:1");
+        state.join(2, 102, true, "h2:1");
+        final long epoch = state.claim(2, "dev", true);
+        assertTrue(state.claim(1, "here", true) > 0);
+        state.sessionClosed(102, 10, HOLD_UNTIL);
+        events.clear();
+        assertEquals(0, state.claim(1, "dev", true), "its node is down: refused while it may come back");
+        assertEquals(List.of("owner-down dev 1 2"), events);
+        events.clear();
+
+        state.dropExpiredHolds(HOLD_UNTIL);
+        assertTrue(events.contains("released dev 2 " + epoch), events.toString());
+        assertFalse(events.stream().anyMatch(e -> e.startsWith("released here")), "another node's session stays");
+        events.clear();
+        final long taken = state.claim(1, "dev", true);
+        assertTrue(taken > epoch);
+        assertEquals(List.of("owner dev 1 -1 " + taken), events, "a fresh session on node 1");
+    }
+
+    @Test
     void shouldForgetANodesWillsOnResetButNotThoseTakenOver()
     {
         state.join(1, 101, true, "h1:1");

@@ -795,47 +795,47 @@ final class ControlPlaneState
      */
     int resetWills(final int node)
     {
+        return removeWills(node, will -> 0 == will.dueAt);
+    }
+
+    /** @return the node's wills removed: those {@code which} selects. */
+    private int removeWills(final int node, final java.util.function.Predicate<Will> which)
+    {
         final TreeMap<String, Will> nodeWills = wills.get(node);
         if (null == nodeWills)
         {
             return 0;
         }
-        int forgotten = 0;
+        int removed = 0;
         final Iterator<Will> it = nodeWills.values().iterator();
         while (it.hasNext())
         {
             final Will will = it.next();
-            if (0 == will.dueAt)
+            if (which.test(will))
             {
                 it.remove();
+                dueWills.remove(will);
                 willCount--;
                 willBytes -= will.size();
-                forgotten++;
+                removed++;
             }
         }
-        return forgotten;
+        return removed;
     }
 
     /** The node went down at {@code now}: each of its wills is due its delay from now; ones published are forgotten. */
     private void takeOverWills(final int node, final long now)
     {
+        // Taken over at an earlier down and published: the node had its time up to tell it is known.
+        removeWills(node, Will::published);
         final TreeMap<String, Will> nodeWills = wills.get(node);
         if (null == nodeWills)
         {
             return;
         }
-        final Iterator<Will> it = nodeWills.values().iterator();
-        while (it.hasNext())
+        for (final Will will : nodeWills.values())
         {
-            final Will will = it.next();
-            if (will.published())
-            {
-                // Taken over at an earlier down and published: the node had its time up to tell it is known.
-                it.remove();
-                willCount--;
-                willBytes -= will.size();
-            }
-            else if (0 == will.dueAt)
+            if (0 == will.dueAt)
             {
                 will.dueAt = Math.max(1, 0 != will.runningUntil ? Math.max(now, will.runningUntil) : now + will.delay);
                 dueWills.add(will);
@@ -882,22 +882,7 @@ final class ControlPlaneState
     private void forgetPublishedWills(final int node)
     {
         gone[node] = true;
-        final TreeMap<String, Will> nodeWills = wills.get(node);
-        if (null == nodeWills)
-        {
-            return;
-        }
-        final Iterator<Will> it = nodeWills.values().iterator();
-        while (it.hasNext())
-        {
-            final Will will = it.next();
-            if (will.published())
-            {
-                it.remove();
-                willCount--;
-                willBytes -= will.size();
-            }
-        }
+        removeWills(node, Will::published);
     }
 
     /**

@@ -1265,9 +1265,43 @@ class ClusterIT
     }
 
     /**
+     * Publishes retained messages {@code prefix0}, {@code prefix1}, ... (payload the topic), QoS 1, one every 20 ms
+     * until stopped (at most 1,000), each acknowledged one added to {@code acked}.
+     */
+    private static Thread retainedFlow(final Mqtt5BlockingClient client, final String prefix, final Set<String> acked,
+        final AtomicBoolean stop)
+    {
+        final Thread flow = new Thread(() ->
+        {
+            for (int i = 0; i < 1_000 && !stop.get(); i++)
+            {
+                final String topic = prefix + i;
+                try
+                {
+                    client.publishWith().topic(topic).payload(topic.getBytes(StandardCharsets.UTF_8))
+                        .qos(MqttQos.AT_LEAST_ONCE).retain(true).send();
+                    acked.add(topic);
+                    Thread.sleep(20);
+                }
+                catch (final InterruptedException ex)
+                {
+                    return;
+                }
+                catch (final RuntimeException ex)
+                {
+                    // not acknowledged: not expected anywhere
+                }
+            }
+        }, "retained-flow");
+        flow.start();
+        return flow;
+    }
+
+    /**
      * Kill -9 of the control plane's leader under a QoS 1 flow between the two other nodes: the data plane does not
      * go through the leader, so every acknowledged message arrives and the flow goes on; once a new leader is elected
-     * a new subscription is routed across nodes again.
+     * a new subscription is routed across nodes again. Retained messages published meanwhile reach every node (their
+     * commands, offered to the dying leader, are sent again to the new one).
      */
     @Test
     void shouldRouteThroughALeaderKillUnderLoadWithoutLoss() throws Exception
@@ -1297,6 +1331,9 @@ class ClusterIT
         longestGapNs.set(0);
 
         final QosOneFlow flow = new QosOneFlow(publisher, "lead/", 1);
+        final Set<String> retainedAcked = ConcurrentHashMap.newKeySet();
+        final AtomicBoolean retainedStop = new AtomicBoolean();
+        final Thread retained = retainedFlow(connect(from, "retain-lead"), "kept/lead/", retainedAcked, retainedStop);
         final long killedNs;
         try
         {
@@ -1311,6 +1348,8 @@ class ClusterIT
         finally
         {
             flow.stop();
+            retainedStop.set(true);
+            retained.join();
         }
         final boolean all = BrokerProcess.await(() -> received.containsAll(flow.acked), Duration.ofSeconds(20));
         System.out.println(String.format(Locale.ROOT, "ClusterIT leader kill: node %d killed under a QoS 1 flow from " +
@@ -1324,5 +1363,12 @@ class ClusterIT
         awaitRoutes(publisher, "after/lead", List.of(fresh));
         System.out.println(String.format(Locale.ROOT, "ClusterIT leader kill: a new subscription routed %.1f s " +
             "after the kill", (System.nanoTime() - killedNs) / 1e9));
+        final Set<String> kept = collect(connect(to, "sub-kept-lead"), "kept/lead/#", MqttQos.AT_LEAST_ONCE);
+        final boolean allKept = BrokerProcess.await(() -> kept.containsAll(retainedAcked), Duration.ofSeconds(20));
+        System.out.println(String.format(Locale.ROOT, "ClusterIT leader kill: %d retained messages acknowledged on " +
+            "node %d around the kill, %d of them retained on node %d", retainedAcked.size(), from,
+            retainedAcked.stream().filter(kept::contains).count(), to));
+        assertTrue(allKept, "retained on the publisher's node only: " +
+            retainedAcked.stream().filter(t -> !kept.contains(t)).limit(5).toList());
     }
 }

@@ -110,8 +110,10 @@ public final class ControlPlaneClient implements Agent, EgressListener
     private final LinkedHashSet<String> localRoutes = new LinkedHashSet<>();
     /** Messages to send before any queued command: the join, its routes, a sync request. Agent thread only. */
     private final ArrayDeque<byte[]> priority = new ArrayDeque<>();
-    /** The last join put in {@link #priority} (compared by reference: is it still to be sent?). */
+    /** The last join (sent again after a new leader until {@link #joinSynced}). */
     private byte[] pendingJoin;
+    /** Whether a sync arrived since the last join: the join was applied. Agent thread only. */
+    private boolean joinSynced;
     private final ControlledMessageHandler commandHandler = this::onCommand;
     private final AtomicLong commandsRefused = new AtomicLong();
     /**
@@ -487,6 +489,7 @@ public final class ControlPlaneClient implements Agent, EgressListener
             unconfirmed.clear();
             unconfirmedBytes = 0;
         }
+        joinSynced = false;
         pendingJoin = message(JOIN, voting ? 1 : 0, 0, dataEndpoint);
         ControlMessageEncoder.sequence(new UnsafeBuffer(pendingJoin), 0, commandSequence);
         priority.add(pendingJoin);
@@ -615,6 +618,7 @@ public final class ControlPlaneClient implements Agent, EgressListener
                 if (view.onSyncEnd(decoder.value()))
                 {
                     synced = true;
+                    joinSynced = true;
                     withdrawStaleRoutes();
                 }
             }
@@ -679,18 +683,23 @@ public final class ControlPlaneClient implements Agent, EgressListener
         LOG.info("cluster: node {} follows a new control-plane leader (member {})", nodeId, leaderMemberId);
         synced = false;
         this.leaderMemberId = leaderMemberId;
-        if (!priority.isEmpty() && priority.peek() == pendingJoin)
+        priority.clear();  // bounded: at most one re-send of the join, the unconfirmed commands and the routes waits
+        if (!joinSynced)
         {
-            return;  // the join still to be sent carries every route, and its answer is a sync
+            // The join may have been lost with the old leader (its sync has not come): it goes again, first (the
+            // control plane ignores a join repeated on the same session, but syncs the node again).
+            priority.add(pendingJoin);
         }
-        priority.clear();  // bounded: at most one re-send of the unconfirmed commands and the routes waits
         priority.addAll(unconfirmed);
         commandsResent.addAndGet(unconfirmed.size());
         for (final String filter : localRoutes)
         {
             priority.add(message(ROUTE_ADD, 0, 0, filter));
         }
-        priority.add(message(SYNC_REQUEST, 0, 0, null));
+        if (joinSynced)
+        {
+            priority.add(message(SYNC_REQUEST, 0, 0, null));
+        }
     }
 
     @Override

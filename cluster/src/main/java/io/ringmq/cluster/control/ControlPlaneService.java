@@ -356,10 +356,15 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
         }
         final long previousSession = state.isUp(node) ? state.clusterSession(node) : 0;
         final String endpoint = decoder.text();
+        if (!state.join(node, session.id(), decoder.other() != 0, endpoint, cluster.time(), decoder.sequence()))
+        {
+            LOG.info("control plane: node {} sent its join again (a leader change before its sync): synced again",
+                node);
+            syncs.start(session);
+            return;
+        }
         LOG.info("control plane: node {} joined (data plane {}, {})", node, endpoint,
             decoder.other() != 0 ? "voting" : "client");
-        state.join(node, session.id(), decoder.other() != 0, endpoint, cluster.time());
-        state.commandsFrom(node, decoder.sequence());
         // Wills taken over while no node was up wait for one; a rejoin may also have taken this node's over.
         scheduleWills(state.publishDueWills(cluster.time()));
         if (previousSession != 0 && previousSession != session.id())

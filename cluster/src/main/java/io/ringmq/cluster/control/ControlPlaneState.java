@@ -954,6 +954,26 @@ final class ControlPlaneState
     }
 
     /**
+     * A node's {@code JOIN} command, numbered {@code sequence} (its commands after it are numbered above). A JOIN
+     * repeated on the node's current session (a node sends it again after a leader change until its sync arrives, as
+     * the first may have been lost with the old leader) changes nothing: taking the node down and up again would take
+     * its wills over and forget which of its commands were applied.
+     *
+     * @return false if the node id is invalid or the JOIN is such a repeat.
+     */
+    boolean join(final int node, final long clusterSessionId, final boolean isVoting, final String dataEndpoint,
+        final long now, final long sequence)
+    {
+        if (!validNode(node) || (isUp(node) && clusterSessions[node] == clusterSessionId))
+        {
+            return false;
+        }
+        join(node, clusterSessionId, isVoting, dataEndpoint, now);
+        lastCommand[node] = sequence;
+        return true;
+    }
+
+    /**
      * A command from a node that is up on its current session: numbered commands are applied once each.
      *
      * @param sequence its number, or 0 for one that is safe to apply again.
@@ -971,12 +991,6 @@ final class ControlPlaneState
         }
         lastCommand[node] = sequence;
         return true;
-    }
-
-    /** The node joined: its commands after the join are numbered above {@code sequence}. */
-    void commandsFrom(final int node, final long sequence)
-    {
-        lastCommand[node] = sequence;
     }
 
     /** @return the number of the node's last command applied (or of its join). */

@@ -366,8 +366,7 @@ class ControlPlaneStateTest
     void shouldApplyEachNumberedCommandOnceAndStartANodesNumberingAgainAtItsJoin()
     {
         final ControlPlaneState state = new ControlPlaneState(16, 16, recorder);
-        state.join(1, 100, true, "e1");
-        state.commandsFrom(1, 7);
+        assertTrue(state.join(1, 100, true, "e1", 0, 7));
         assertFalse(state.admitCommand(1, 7), "the join's own number");
         assertTrue(state.admitCommand(1, 8));
         assertTrue(state.admitCommand(1, 9));
@@ -380,9 +379,18 @@ class ControlPlaneStateTest
         assertTrue(state.admitCommand(1, 0));
         assertEquals(10, state.lastCommand(1), "not moved by an unnumbered command");
 
+        // Its join sent again after a leader change (its sync had not come): nothing changes.
+        assertTrue(state.setWill(1, "w", new byte[3], 0));
+        events.clear();
+        assertFalse(state.join(1, 100, true, "e1", 50, 7), "a repeat on the same session");
+        assertTrue(events.isEmpty(), "not taken down and up: " + events);
+        assertEquals(0, state.willsOf(1).get("w").dueAt, "its wills are not taken over");
+        assertEquals(10, state.lastCommand(1), "its numbering goes on");
+        assertFalse(state.admitCommand(1, 9));
+
         // The node restarted: its new process numbers from 1 again, after its join.
-        state.join(1, 101, true, "e1");
-        state.commandsFrom(1, 0);
+        assertTrue(state.join(1, 101, true, "e1", 60, 0));
+        assertEquals(60, state.willsOf(1).get("w").dueAt, "restarted: taken over");
         assertTrue(state.admitCommand(1, 1));
         assertEquals(0, state.lastCommand(2), "each node has its own numbering");
         assertTrue(state.admitCommand(2, 1));

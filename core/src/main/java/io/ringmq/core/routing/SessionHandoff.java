@@ -786,7 +786,7 @@ final class SessionHandoff
         {
             return older.epoch() == epoch;    // a second record of that epoch before the event: not expected
         }
-        if (null == older && earlyRecords.size() >= MAX_EARLY_RECORDS ||
+        if ((null == older && earlyRecords.size() >= MAX_EARLY_RECORDS) ||
             earlyRecordBytes - (null == older ? 0 : older.frame().length) + length > MAX_EARLY_RECORD_BYTES)
         {
             state.counters.handoffsFailed++;

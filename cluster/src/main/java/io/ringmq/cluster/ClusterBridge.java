@@ -633,6 +633,13 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
     }
 
     @Override
+    public long controlPlaneBacklogsDropped()
+    {
+        final ClusterNode current = node;
+        return null == current || null == current.service() ? 0 : current.service().backlogsDropped();
+    }
+
+    @Override
     public long controlPlaneWillsLost()
     {
         final ClusterNode current = node;

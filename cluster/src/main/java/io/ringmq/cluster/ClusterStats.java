@@ -59,6 +59,15 @@ public interface ClusterStats
         return 0;
     }
 
+    /**
+     * @return node egress backlogs this member's control plane, as leader, dropped at their bound (those nodes were
+     *         synced again), 0 on a node that is no voting member.
+     */
+    default long controlPlaneBacklogsDropped()
+    {
+        return 0;
+    }
+
     /** @return of those, wills this member as leader could not send (the node's egress back-pressured): lost. */
     default long controlPlaneWillsLost()
     {

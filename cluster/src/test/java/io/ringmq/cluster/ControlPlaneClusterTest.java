@@ -431,7 +431,7 @@ class ControlPlaneClusterTest
         final java.util.concurrent.atomic.AtomicBoolean flowing = new java.util.concurrent.atomic.AtomicBoolean(true);
         final AtomicInteger published = new AtomicInteger();
         final Thread flow = retainedFlow(nodes[a], flowing, published);
-        Thread.sleep(200);
+        await("the flow under way", () -> published.get() >= 20);
         nodes[leader].close();
         nodes[leader] = null;
 
@@ -444,7 +444,8 @@ class ControlPlaneClusterTest
         awaitRoute("t/" + b, 1L << b, a, b);
         await("a new leader", () -> nodes[a].client().leaderMemberId() >= 0 &&
             nodes[a].client().leaderMemberId() != leader);
-        Thread.sleep(500);
+        final int atNewLeader = published.get();
+        await("the flow goes on through the new leader", () -> published.get() >= atNewLeader + 50);
         flowing.set(false);
         flow.join();
         awaitRetainedFlow(published.get(), a, b);

@@ -120,6 +120,8 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
     private final RateLimitedLog willLog = new RateLimitedLog(TimeUnit.SECONDS.toNanos(10));
     private final RateLimitedLog willLostLog = new RateLimitedLog(TimeUnit.SECONDS.toNanos(10));
     private final RateLimitedLog backlogLog = new RateLimitedLog(TimeUnit.SECONDS.toNanos(10));
+    /** Node egress backlogs that overflowed and were dropped (each restarted its node's sync); leader only. */
+    private final AtomicLong backlogsDropped = new AtomicLong();
     private boolean sweepTimerScheduled;
     /** Where the expiry sweep goes on from (the last topic it looked at), or null to start at the first. */
     private String sweepCursor;
@@ -540,6 +542,7 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
         final boolean sent = syncs.send(session, sendBuffer, length);
         if (!sent)
         {
+            backlogsDropped.incrementAndGet();
             final long due = backlogLog.onEvent(System.nanoTime());
             if (due > 0)
             {
@@ -606,6 +609,15 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
     public long commandsRepeated()
     {
         return commandsRepeated.get();
+    }
+
+    /**
+     * @return node egress backlogs this member, as leader, dropped at their bound: those nodes missed events and were
+     *         synced again.
+     */
+    public long backlogsDropped()
+    {
+        return backlogsDropped.get();
     }
 
     /** @return wills of nodes that went down that this member's state published (each member counts them). */

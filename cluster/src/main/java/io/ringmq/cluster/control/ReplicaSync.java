@@ -90,7 +90,6 @@ final class ReplicaSync
     private final long generationBase;
     private final Long2ObjectHashMap<Backlog> backlogs = new Long2ObjectHashMap<>();
     private final UnsafeBuffer backlogView = new UnsafeBuffer(0, 0);
-    private long backlogsDropped;
     private final Long2ObjectHashMap<Sync> syncs = new Long2ObjectHashMap<>();
     private final ControlMessageEncoder encoder = new ControlMessageEncoder();
     private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[MAX_MESSAGE_LENGTH]);
@@ -139,12 +138,6 @@ final class ReplicaSync
         return !syncs.isEmpty() || !backlogs.isEmpty();
     }
 
-    /** @return backlogs dropped at their bound (each restarted its node's sync). */
-    long backlogsDropped()
-    {
-        return backlogsDropped;
-    }
-
     /**
      * Sends an event to a node after those waiting for it; one its egress cannot take now waits, in order.
      *
@@ -165,7 +158,6 @@ final class ReplicaSync
         if (backlog.events.size() >= MAX_BACKLOG || backlog.bytes + length > MAX_BACKLOG_BYTES)
         {
             backlogs.remove(session.id());
-            backlogsDropped++;
             restart(session);
             return false;
         }

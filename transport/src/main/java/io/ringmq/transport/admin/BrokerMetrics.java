@@ -274,6 +274,9 @@ public final class BrokerMetrics
                 cb.call(stats.commandsUnconfirmedAtJoin(), "unconfirmed");
             })
             .register(registry);
+        counter("ringmq_cluster_control_plane_backlogs_dropped", "node egress backlogs this member's control plane " +
+            "dropped at their bound as leader (16,384 events or 16 MiB; those nodes were synced again)",
+            stats::controlPlaneBacklogsDropped);
         counter("ringmq_cluster_commands_resent", "control-plane commands sent again to a new leader because they " +
             "were not confirmed (the control plane applies each once)", stats::commandsResent);
         CounterWithCallback.builder().name("ringmq_cluster_control_plane_wills")

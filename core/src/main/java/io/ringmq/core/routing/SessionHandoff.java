@@ -776,15 +776,24 @@ final class SessionHandoff
     /**
      * Keeps a record that came before the hand-off event it answers (a newer epoch than any arrival here).
      *
-     * @return false if it was not kept (past a bound, counted and logged; the hand-off then times out and is given
-     * back, and the client resumes again).
+     * @return true if it was kept, or dropped as a second record of the epoch kept (counted and logged: a
+     * previous owner sends its next records only after this node's cut, which follows the event); false if it is
+     * older than the one kept (the caller logs it as stale) or past a bound (counted and logged; the hand-off then
+     * times out and is given back, and the client resumes again).
      */
     private boolean keepEarly(final String clientId, final long epoch, final DirectBuffer frame, final int length)
     {
         final EarlyRecord older = earlyRecords.get(clientId);
         if (null != older && older.epoch() >= epoch)
         {
-            return older.epoch() == epoch;    // a second record of that epoch before the event: not expected
+            if (older.epoch() == epoch)
+            {
+                state.counters.handoffsFailed++;
+                fail("a second hand-off record of '" + clientId + "' (epoch " + epoch + ") came before its event: " +
+                    "dropped");
+                return true;
+            }
+            return false;
         }
         if ((null == older && earlyRecords.size() >= MAX_EARLY_RECORDS) ||
             earlyRecordBytes - (null == older ? 0 : older.frame().length) + length > MAX_EARLY_RECORD_BYTES)

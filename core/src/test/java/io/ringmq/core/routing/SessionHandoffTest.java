@@ -256,13 +256,23 @@ class SessionHandoffTest
             .filter(o -> (o.body()[3] & 0xFF) == 0 && (o.body()[2] & 1) == 0).count(), "accepted, no session");
         assertFalse(b.commands.contains("give-back dev 1 2"), b.commands.toString());
 
+        // A second record of an epoch whose first waits for its event is not expected: dropped, counted.
+        a.session(ClusterLink.SESSION_HANDOFF, "twice", B, A, 5);
+        a.session(ClusterLink.SESSION_HANDOFF, "twice", B, A, 5);
+        assertEquals(2, a.toPeer.size(), "A answered the event twice (no such session: END each time)");
+        a.flushTo(b);
+        b.harness.tick();
+        assertEquals(1L, b.harness.router.snapshot().handoffsFailed());
+        b.harness.tick(System.nanoTime() + SessionHandoff.WAIT_NS + 1_000_000_000L);
+        assertEquals(2L, b.harness.router.snapshot().handoffsFailed(), "the first, when its event never came");
+
         // A record whose event never comes here is dropped after the wait, counted.
         a.session(ClusterLink.SESSION_HANDOFF, "other", B, A, 7);
         a.flushTo(b);
         b.harness.tick();
-        assertEquals(0L, b.harness.router.snapshot().handoffsFailed());
+        assertEquals(2L, b.harness.router.snapshot().handoffsFailed());
         b.harness.tick(System.nanoTime() + SessionHandoff.WAIT_NS + 1_000_000_000L);
-        assertEquals(1L, b.harness.router.snapshot().handoffsFailed());
+        assertEquals(3L, b.harness.router.snapshot().handoffsFailed());
         b.session(ClusterLink.SESSION_HANDOFF, "other", B, A, 7);
         b.harness.tick(System.nanoTime() + 3 * SessionHandoff.WAIT_NS);
         assertTrue(b.commands.contains("give-back other 1 7"), "the record went, so the late event is given back: " +

@@ -542,6 +542,18 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
     }
 
     @Override
+    public void claimSession(final String clientId, final boolean resume, final long expirySeconds)
+    {
+        deferred.send("session claim", clientId, () -> node.client().claim(clientId, resume, expirySeconds));
+    }
+
+    @Override
+    public void sessionExpiry(final String clientId, final long expirySeconds, final boolean offline)
+    {
+        deferred.send("session expiry", clientId, () -> node.client().sessionExpiry(clientId, expirySeconds, offline));
+    }
+
+    @Override
     public void sessionCut(final String clientId, final int previousOwner, final long epoch)
     {
         deferred.send("session cut", clientId, () -> node.client().cut(clientId, previousOwner, epoch));
@@ -637,6 +649,13 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
     {
         final ClusterNode current = node;
         return null == current || null == current.service() ? 0 : current.service().backlogsDropped();
+    }
+
+    @Override
+    public long controlPlaneSessionsExpired()
+    {
+        final ClusterNode current = node;
+        return null == current || null == current.service() ? 0 : current.service().sessionsExpired();
     }
 
     @Override

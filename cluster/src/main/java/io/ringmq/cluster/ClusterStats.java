@@ -73,4 +73,13 @@ public interface ClusterStats
     {
         return 0;
     }
+
+    /**
+     * @return directory entries of sessions of nodes that were down that this member's control plane ended at their
+     *         expiry (every voting member counts the same decisions), 0 on a node that is no voting member.
+     */
+    default long controlPlaneSessionsExpired()
+    {
+        return 0;
+    }
 }

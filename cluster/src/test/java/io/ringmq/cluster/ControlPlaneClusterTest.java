@@ -409,6 +409,10 @@ class ControlPlaneClusterTest
             assertTrue(setWill(client, "will-now", 0, false));
             assertTrue(setWill(client, "will-later", 3600, false));
             assertTrue(setWill(client, "will-running", 3600, true), "its connection ended: its delay runs");
+            // Its sessions, both offline: one expires a second after, one in an hour (in the snapshot, due).
+            assertTrue(client.client().claim("quick", false, 1) && client.client().sessionExpiry("quick", 1, true));
+            assertTrue(client.client().claim("lasting", false, 3600) &&
+                client.client().sessionExpiry("lasting", 3600, true));
             client.client().addRoute("c/3/after-wills");   // a round trip: the wills, sent before, are in the log
             awaitRoute("c/3/after-wills", 1L << 3, 0);
         }
@@ -417,6 +421,7 @@ class ControlPlaneClusterTest
         assertEquals("will-now of 3", recorders[0].wills.poll(10, TimeUnit.SECONDS),
             "the lowest live node publishes the will of a client of the node that went down");
         assertTrue(recorders[1].wills.isEmpty() && recorders[2].wills.isEmpty(), "once");
+        awaitFreshResume("quick", "lasting");
 
         final int leader = nodes[0].client().leaderMemberId();
         assertTrue(leader >= 0 && leader < 3, "a leader: " + leader);
@@ -477,5 +482,35 @@ class ControlPlaneClusterTest
         final String moved = take(back.owners);
         assertEquals("dev-2 " + leader + " " + b, moved.substring(0, moved.lastIndexOf(' ')),
             "the directory survived the leader change: the previous owner is known");
+        assertOwnerDown(nodes[leader], back, "lasting", "an expiring entry of a down node, in the snapshot");
+    }
+
+    private static void assertOwnerDown(final ClusterNode node, final Recorder recorder, final String clientId,
+        final String why) throws InterruptedException
+    {
+        node.client().claim(clientId, true);
+        assertEquals("owner-down " + clientId + " 3", take(recorder.owners), why);
+    }
+
+    /**
+     * The session of node 3, down, expired there: a resume on node 0 starts afresh (until then it is refused: its
+     * node may come back with it); a session of that node that has not expired stays refused.
+     */
+    private void awaitFreshResume(final String clientId, final String lasting) throws InterruptedException
+    {
+        assertOwnerDown(nodes[0], recorders[0], lasting, "its node may come back with it within its expiry");
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        String answer;
+        do
+        {
+            nodes[0].client().claim(clientId, true);
+            answer = take(recorders[0].owners);
+            if (answer.startsWith("owner-down"))
+            {
+                Thread.sleep(100);
+            }
+        }
+        while (answer.startsWith("owner-down") && System.nanoTime() - deadline < 0);
+        assertTrue(answer.startsWith(clientId + " 0 -1 "), "a fresh session on node 0: " + answer);
     }
 }

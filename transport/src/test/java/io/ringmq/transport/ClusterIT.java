@@ -1,6 +1,7 @@
 package io.ringmq.transport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -1024,6 +1025,10 @@ class ClusterIT
         // A client of node 1 with a will: node 1 dies with it, so the control plane has node 0 publish the will,
         // once, also after node 1 is back (it finds the will in its journal and learns it was published).
         final AtomicInteger testaments = clientWithAWill(1, "testament");
+        // A session of node 1 that expires 8 s after its client leaves, just before the kill: refused elsewhere
+        // while it may come back with its node, then started afresh there once expired in the cluster.
+        final Mqtt5BlockingClient brief = client(1, "brief");
+        brief.connectWith().cleanStart(true).sessionExpiryInterval(8).send();
 
         final QosOneFlow flow = new QosOneFlow(publisher, "back/", 0, true);
         try
@@ -1035,6 +1040,7 @@ class ClusterIT
         {
             flow.stop();
         }
+        brief.disconnect();
         final long killed = System.nanoTime();
         nodes[1].kill();
         final Mqtt5ConnAckException refused = assertThrows(Mqtt5ConnAckException.class,
@@ -1043,6 +1049,8 @@ class ClusterIT
         // Published while the session's node is down: node 0 keeps them for it (its routes are held) and replays
         // them when it is back, before its cut marker, so they move with the session.
         awaitLog(0, "cluster: node 1 is down");
+        final long briefMs = awaitFreshSession(2, "brief", killed);
+        assertTrue(briefMs > 7_000, "not before it expired: " + briefMs + " ms");
         final Set<String> whileDown = new HashSet<>();
         for (int i = 0; i < 100; i++)
         {
@@ -1084,9 +1092,11 @@ class ClusterIT
             System.out.println(String.format(Locale.ROOT, "ClusterIT session back from a killed node: %d " +
                 "acknowledged before the kill and %d while it was down, %d resumes refused (0x88), the session on " +
                 "node 2 %d ms after node 1 restarted (session present %s), %d missing, %d delivered twice (%d of " +
-                "them QoS 2); the will of node 1's client arrived %d ms after the kill, %d time(s)",
+                "them QoS 2); the will of node 1's client arrived %d ms after the kill, %d time(s); a session of " +
+                "node 1 with an 8 s expiry (its client gone just before the kill) started afresh on node 2 %d ms " +
+                "after the kill",
                 flow.acked.size(), whileDown.size(), refusals, resumedMs, sessionPresent, missing.size(), twice.size(),
-                twice.stream().filter(QosOneFlow::qos2).count(), willMs, testaments.get()));
+                twice.stream().filter(QosOneFlow::qos2).count(), willMs, testaments.get(), briefMs));
             if (resumedMs > 5_000)
             {
                 // Not a failure (each refusal is safe, and the client retries), but slow: show why.
@@ -1103,6 +1113,37 @@ class ClusterIT
             printLogs(new int[] {0, 1, 2}, l -> l.contains("returner") || l.contains("will") ||
                 l.contains("hand-off") || l.contains("node 1") || l.contains("start #") || l.contains("cut"));
             throw ex;
+        }
+    }
+
+    /**
+     * Resumes {@code id} on {@code node} until it is no longer refused with 0x88: the session's node is down and the
+     * control plane ended its directory entry at its expiry, so it starts afresh there (session present 0).
+     *
+     * @return milliseconds from {@code since} to the fresh session.
+     */
+    private long awaitFreshSession(final int node, final String id, final long since)
+    {
+        final long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true)
+        {
+            final Mqtt5BlockingClient client = client(node, id);
+            try
+            {
+                final boolean present = client.connectWith().cleanStart(false).sessionExpiryInterval(0).send()
+                    .isSessionPresent();
+                final long ms = (System.nanoTime() - since) / 1_000_000;
+                client.disconnect();
+                assertFalse(present, "the expired session is not resumed");
+                return ms;
+            }
+            catch (final Mqtt5ConnAckException ex)
+            {
+                assertEquals(Mqtt5ConnAckReasonCode.SERVER_UNAVAILABLE, ex.getMqttMessage().getReasonCode());
+                assertTrue(System.nanoTime() - deadline < 0, "'" + id + "' still refused 30 s on: its session " +
+                    "did not expire in the cluster while its node was down");
+                BrokerProcess.pause(250);
+            }
         }
     }
 

@@ -49,7 +49,8 @@ public final class ControlMessageDescriptor
     public static final int ROUTE_REMOVE = 3;
     /**
      * Command: the node takes ownership of a session ({@code text} the client id, {@code other} 1 if the client
-     * resumes its session, 0 for a clean start).
+     * resumes its session, 0 for a clean start, {@code value} 0 or the session's expiry interval in seconds plus one,
+     * as {@link #SESSION_EXPIRY} with the client connected).
      */
     public static final int SESSION_CLAIM = 4;
     /** Command: the node's session ended ({@code value} the epoch it owned it under). */
@@ -87,6 +88,13 @@ public final class ControlMessageDescriptor
     public static final int WILL_RESET = 12;
     /** Command: tell me the number of my last command applied ({@link #CONFIRMED}). Not numbered. */
     public static final int CONFIRM_REQUEST = 13;
+    /**
+     * Command: the session's expiry interval ({@code text} the client id, {@code value} the interval in seconds,
+     * 4294967295 for never), and {@code other} 1 if its connection ended (the expiry runs), 0 if its client is
+     * connected. Sent for a persistent session when its client connects and when its connection ends; the control
+     * plane ends the directory entry of a down node's session when it would have expired there.
+     */
+    public static final int SESSION_EXPIRY = 14;
 
     /** Event: a node is up ({@code text} its data-plane endpoint). Also a snapshot record. */
     public static final int NODE_UP = 101;

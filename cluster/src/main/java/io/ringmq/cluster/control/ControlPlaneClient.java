@@ -14,6 +14,7 @@ import static io.ringmq.cluster.control.ControlMessageDescriptor.ROUTE_ADDED;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.ROUTE_REMOVE;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.ROUTE_REMOVED;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_CLAIM;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_EXPIRY;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_CUT;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_CUT_EVENT;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_GIVE_BACK;
@@ -219,6 +220,32 @@ public final class ControlPlaneClient implements Agent, EgressListener
     public boolean claim(final String clientId, final boolean resume)
     {
         return enqueue(SESSION_CLAIM, resume ? 1 : 0, 0, clientId);
+    }
+
+    /**
+     * As {@link #claim(String, boolean)}, telling the session's expiry interval (the client is connected). Any
+     * thread.
+     *
+     * @param expirySeconds the interval in seconds, {@code Session.NEVER_EXPIRES} for never.
+     * @return false if the command queue is full.
+     */
+    public boolean claim(final String clientId, final boolean resume, final long expirySeconds)
+    {
+        return enqueue(SESSION_CLAIM, resume ? 1 : 0, expirySeconds + 1, clientId);
+    }
+
+    /**
+     * Tells the control plane a session's expiry interval and whether its connection ended
+     * ({@link ControlMessageDescriptor#SESSION_EXPIRY}). Any thread.
+     *
+     * @param clientId      the client id.
+     * @param expirySeconds the interval in seconds, {@code Session.NEVER_EXPIRES} for never.
+     * @param offline       true if the session's connection ended.
+     * @return false if the command queue is full.
+     */
+    public boolean sessionExpiry(final String clientId, final long expirySeconds, final boolean offline)
+    {
+        return enqueue(SESSION_EXPIRY, offline ? 1 : 0, expirySeconds, clientId);
     }
 
     /**

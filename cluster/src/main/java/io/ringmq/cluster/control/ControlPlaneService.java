@@ -23,6 +23,7 @@ import static io.ringmq.cluster.control.ControlMessageDescriptor.ROUTE_REMOVED;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_CLAIM;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_CUT;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_CUT_EVENT;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_EXPIRY;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_GIVE_BACK;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_HANDOFF;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_OWNER;
@@ -48,6 +49,7 @@ import io.aeron.cluster.service.ClusteredService;
 import io.aeron.logbuffer.Header;
 import io.ringmq.core.cluster.ClusterLink;
 import io.ringmq.core.cluster.ForwardCodec;
+import io.ringmq.core.session.Session;
 import io.ringmq.core.status.LogText;
 import io.ringmq.core.status.RateLimitedLog;
 import org.agrona.DirectBuffer;
@@ -89,6 +91,8 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
     static final long HOLD_TIMER_ID = 3;
     /** Correlation id of the timer that publishes the wills taken over from nodes that went down, when due. */
     static final long WILL_TIMER_ID = 4;
+    /** Correlation id of the timer that ends the directory entries of down nodes' sessions when they expire. */
+    static final long SESSION_TIMER_ID = 5;
     /** Retained topics the expiry sweep looks at per timer event. */
     static final int SWEEP_SLICE = 10_000;
     /** Seconds of cluster time between two slices of the expiry sweep. */
@@ -113,6 +117,11 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
     private long holdTimerAt = Long.MAX_VALUE;
     /** Cluster time the will timer is due at, or {@link Long#MAX_VALUE}. */
     private long willTimerAt = Long.MAX_VALUE;
+    /** Cluster time the session timer is due at, or {@link Long#MAX_VALUE}. */
+    private long sessionTimerAt = Long.MAX_VALUE;
+    /** Directory entries of down nodes' sessions ended at their expiry (each member counts them). */
+    private final AtomicLong sessionsExpired = new AtomicLong();
+    private final RateLimitedLog sessionExpiryLog = new RateLimitedLog(TimeUnit.SECONDS.toNanos(10));
     /** Numbered commands a node sent again (after a leader change) that had been applied: not applied twice. */
     private final AtomicLong commandsRepeated = new AtomicLong();
     private final AtomicLong willsPublished = new AtomicLong();
@@ -161,6 +170,7 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
             holdTimerAt = state.holdAbsentNodes(cluster.time() + holdTime());
             // Likewise the will timer, if wills wait: due no later than the earliest of them.
             willTimerAt = state.publishDueWills(Long.MIN_VALUE);
+            sessionTimerAt = state.expireSessions(Long.MIN_VALUE);
         }
     }
 
@@ -183,6 +193,7 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
         if (node >= 0)
         {
             scheduleHold(state.heldUntil(node));
+            scheduleSessions(state.expireSessions(timestamp));
             scheduleWills(state.publishDueWills(timestamp));
         }
         scheduleSync();
@@ -227,6 +238,15 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
         if (Long.MAX_VALUE != at && at != willTimerAt && cluster.scheduleTimer(WILL_TIMER_ID, at))
         {
             willTimerAt = at;
+        }
+    }
+
+    /** Makes the session timer due at {@code at}, the next entry to expire (as {@link #scheduleWills}). */
+    private void scheduleSessions(final long at)
+    {
+        if (Long.MAX_VALUE != at && at != sessionTimerAt && cluster.scheduleTimer(SESSION_TIMER_ID, at))
+        {
+            sessionTimerAt = at;
         }
     }
 
@@ -284,12 +304,16 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
             case SESSION_CLAIM ->
             {
                 final String clientId = decoder.text();
-                if (state.claim(node, clientId, 1 == decoder.other()) < 0)
+                final long told = decoder.value() - 1;
+                if (state.claim(node, clientId, 1 == decoder.other(),
+                    told < 0 ? ControlPlaneState.EXPIRY_UNKNOWN : expiry(told)) < 0)
                 {
                     refuse(session, node, REFUSED_DIRECTORY_FULL, clientId);
                 }
             }
             case SESSION_RELEASE -> state.release(node, decoder.text(), decoder.value());
+            case SESSION_EXPIRY -> state.sessionExpiry(node, decoder.text(), expiry(decoder.value()),
+                1 == decoder.other(), timestamp);
             case SESSION_CUT -> state.cut(node, decoder.text(), decoder.other(), decoder.value());
             case SESSION_GIVE_BACK -> state.giveBack(node, decoder.text(), decoder.other(), decoder.value());
             case SYNC_REQUEST -> syncs.start(session);
@@ -342,6 +366,17 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
         {
             refuse(session, node, REFUSED_WILLS_FULL, clientId);
         }
+    }
+
+    /** @return a session expiry interval in seconds in cluster time units ({@link Long#MAX_VALUE}: never), or -1. */
+    private long expiry(final long seconds)
+    {
+        if (seconds < 0 || seconds > Session.NEVER_EXPIRES)
+        {
+            return -1;
+        }
+        return Session.NEVER_EXPIRES == seconds ? Long.MAX_VALUE :
+            cluster.timeUnit().convert(seconds, TimeUnit.SECONDS);
     }
 
     private long sweepInterval()
@@ -447,6 +482,19 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
     public void onSessionReleased(final String clientId, final int owner, final long epoch)
     {
         sendToNode(owner, SESSION_RELEASED, owner, -1, epoch, clientId);
+    }
+
+    @Override
+    public void onSessionExpired(final String clientId, final int owner, final long epoch)
+    {
+        sessionsExpired.incrementAndGet();
+        final long due = sessionExpiryLog.onEvent(System.nanoTime());
+        if (due > 0)
+        {
+            LOG.info("control plane: {} session(s) of nodes that are down expired and left the directory (their " +
+                "clients may start afresh on any node), the last '{}' of node {}", due, LogText.escape(clientId),
+                owner);
+        }
     }
 
     @Override
@@ -574,6 +622,12 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
             willTimerAt = Long.MAX_VALUE;
             scheduleWills(state.publishDueWills(timestamp));
         }
+        else if (SESSION_TIMER_ID == correlationId)
+        {
+            sessionTimerAt = Long.MAX_VALUE;
+            scheduleSessions(state.expireSessions(timestamp));
+            scheduleWills(state.publishDueWills(timestamp));
+        }
         else if (SWEEP_TIMER_ID == correlationId)
         {
             // Nodes are not told: each drops an expired message by itself when it would read it.
@@ -618,6 +672,12 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
     public long backlogsDropped()
     {
         return backlogsDropped.get();
+    }
+
+    /** @return directory entries of down nodes' sessions that this member's state ended at their expiry. */
+    public long sessionsExpired()
+    {
+        return sessionsExpired.get();
     }
 
     /** @return wills of nodes that went down that this member's state published (each member counts them). */

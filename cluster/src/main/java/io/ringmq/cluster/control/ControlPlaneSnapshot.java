@@ -8,6 +8,7 @@ import static io.ringmq.cluster.control.ControlMessageDescriptor.SNAPSHOT_RETAIN
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SNAPSHOT_ROUTE;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SNAPSHOT_WILL;
 
+import java.nio.ByteOrder;
 import java.util.Map;
 
 import io.aeron.ExclusivePublication;
@@ -26,7 +27,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  * Writes the control plane's state to a snapshot and reads it back: one {@link ControlMessageDescriptor} record per
  * live node ({@code NODE_UP}, with its cluster session, voting flag and last command applied), per down node held
  * or gone ({@code SNAPSHOT_HOLD}), per filter ({@code SNAPSHOT_ROUTE} with its node mask), per directory entry
- * ({@code SESSION_OWNER} with its epoch) and per retained message ({@code SNAPSHOT_RETAINED} with the node it came
+ * ({@code SESSION_OWNER} with its epoch, and a body of three longs: its expiry, when its connection ended and when
+ * it goes, see {@link ControlPlaneState.Owner}; a record without a body, from a snapshot older than those, is an
+ * entry whose expiry is not known) and per retained message ({@code SNAPSHOT_RETAINED} with the node it came
  * from, its expiry time and the message), per will ({@code SNAPSHOT_WILL}, see {@link #WILL_DUE}), then
  * {@code SNAPSHOT_END} with the epoch counter and the expiry sweep's cursor (so that a member started from the
  * snapshot sweeps the same topics as the others).
@@ -43,7 +46,11 @@ final class ControlPlaneSnapshot
     /** ... or, not due, its delay runs on its node (its value is then the time it is due at if the node goes down). */
     static final int WILL_RUNNING = 4;
 
+    /** Length of a directory entry record's body: its expiry, when its connection ended, when it goes. */
+    static final int OWNER_EXPIRY_LENGTH = 3 * Long.BYTES;
+
     private final ControlPlaneState state;
+    private final UnsafeBuffer ownerExpiry = new UnsafeBuffer(new byte[OWNER_EXPIRY_LENGTH]);
     private final ControlMessageEncoder encoder = new ControlMessageEncoder();
     private final ControlMessageDecoder decoder = new ControlMessageDecoder();
     private boolean ended;
@@ -83,8 +90,11 @@ final class ControlPlaneSnapshot
         for (final Map.Entry<String, ControlPlaneState.Owner> session : state.sessions().entrySet())
         {
             final ControlPlaneState.Owner owner = session.getValue();
-            offer(publication, buffer, idle,
-                encoder.encode(buffer, 0, SESSION_OWNER, owner.node, -1, owner.epoch, session.getKey()));
+            ownerExpiry.putLong(0, owner.expiry, ByteOrder.LITTLE_ENDIAN);
+            ownerExpiry.putLong(Long.BYTES, owner.offlineSince, ByteOrder.LITTLE_ENDIAN);
+            ownerExpiry.putLong(2 * Long.BYTES, owner.dueAt, ByteOrder.LITTLE_ENDIAN);
+            offer(publication, buffer, idle, encoder.encode(buffer, 0, SESSION_OWNER, owner.node, -1, owner.epoch,
+                session.getKey(), ownerExpiry, 0, OWNER_EXPIRY_LENGTH));
         }
         for (final Map.Entry<String, ControlPlaneState.Retained> entry : state.retained().entrySet())
         {
@@ -166,7 +176,7 @@ final class ControlPlaneSnapshot
             case NODE_UP -> state.restoreNode(decoder.node(), decoder.value(), decoder.other() != 0, decoder.text(),
                 decoder.sequence());
             case SNAPSHOT_ROUTE -> state.restoreRoute(decoder.text(), decoder.value());
-            case SESSION_OWNER -> state.restoreSession(decoder.text(), decoder.node(), decoder.value());
+            case SESSION_OWNER -> restoreSession(buffer);
             case SNAPSHOT_RETAINED ->
             {
                 final byte[] message = new byte[decoder.bodyLength()];
@@ -184,6 +194,19 @@ final class ControlPlaneSnapshot
             }
             default -> throw new ClusterException("control plane snapshot: unknown record type " + decoder.type());
         }
+    }
+
+    private void restoreSession(final DirectBuffer buffer)
+    {
+        if (decoder.bodyLength() < OWNER_EXPIRY_LENGTH)
+        {
+            state.restoreSession(decoder.text(), decoder.node(), decoder.value());
+            return;
+        }
+        final int body = decoder.bodyOffset();
+        state.restoreSession(decoder.text(), decoder.node(), decoder.value(),
+            buffer.getLong(body, ByteOrder.LITTLE_ENDIAN), buffer.getLong(body + Long.BYTES, ByteOrder.LITTLE_ENDIAN),
+            buffer.getLong(body + 2 * Long.BYTES, ByteOrder.LITTLE_ENDIAN));
     }
 
     private void restoreWill(final DirectBuffer buffer)

@@ -69,6 +69,12 @@ final class ControlPlaneState
 
         void onSessionReleased(String clientId, int owner, long epoch);
 
+        /**
+         * A down node's session expired ({@link #expireSessions}): its directory entry is gone, so its client may
+         * start afresh on any node. Nobody is told: its node, down, drops the session itself when it expires there.
+         */
+        void onSessionExpired(String clientId, int owner, long epoch);
+
         /** A topic's retained message was set (or cleared: {@code message} has an empty payload). */
         void onRetained(String topic, int node, Retained message);
 
@@ -141,18 +147,36 @@ final class ControlPlaneState
         }
     }
 
-    /** One directory entry. */
+    /**
+     * One directory entry, with what its node told of the session's expiry ({@link #sessionExpiry}): the entry of a
+     * node that is down goes when the session would have expired there, so that its client may resume elsewhere
+     * (with a fresh session) instead of waiting for the node or for its hold to end.
+     */
     static final class Owner
     {
+        final String clientId;
         final int node;
         final long epoch;
+        /**
+         * The session's expiry interval in cluster time units, {@link #EXPIRY_UNKNOWN} until its node tells it (the
+         * entry then stays while the node's hold runs), or {@link Long#MAX_VALUE} for a session that never expires.
+         */
+        long expiry = EXPIRY_UNKNOWN;
+        /** Cluster time its node said the session's connection ended, 0 while it has one. */
+        long offlineSince;
+        /** Cluster time the entry goes, its node being down; 0 while it is up (or the session does not expire). */
+        long dueAt;
 
-        Owner(final int node, final long epoch)
+        Owner(final String clientId, final int node, final long epoch)
         {
+            this.clientId = clientId;
             this.node = node;
             this.epoch = epoch;
         }
     }
+
+    /** {@link Owner#expiry} of a session whose node has not told its expiry interval. */
+    static final long EXPIRY_UNKNOWN = -1;
 
     private final int maxFilters;
     private final int maxSessions;
@@ -169,6 +193,12 @@ final class ControlPlaneState
     /** Filter to the set of nodes with subscribers to it, one bit per node id; sorted so a sync can resume. */
     private final TreeMap<String, Long> routes = new TreeMap<>();
     private final HashMap<String, Owner> sessions = new HashMap<>();
+    /**
+     * Directory entries of nodes that are down whose sessions expire, earliest first (ties by client id, so every
+     * member takes them in one order); an entry leaves it when it expires, is replaced or released, or its node joins.
+     */
+    private final TreeSet<Owner> dueSessions = new TreeSet<>(
+        Comparator.comparingLong((Owner owner) -> owner.dueAt).thenComparing(owner -> owner.clientId));
     /** Topic to its retained message; sorted so a sync and the expiry sweep can resume. */
     private final TreeMap<String, Retained> retained = new TreeMap<>();
     private final int maxRetained;
@@ -270,6 +300,7 @@ final class ControlPlaneState
         }
         heldUntil[node] = 0;
         gone[node] = false;
+        sessionsBack(node, now);
         endpoints[node] = dataEndpoint;
         clusterSessions[node] = clusterSessionId;
         voting[node] = isVoting;
@@ -307,6 +338,7 @@ final class ControlPlaneState
     private void down(final int node, final long now, final long holdUntil)
     {
         takeOverWills(node, now);
+        scheduleSessionExpiries(node, now);
         dropRoutes(node, true);
         liveNodes &= ~(1L << node);
         endpoints[node] = null;
@@ -509,6 +541,15 @@ final class ControlPlaneState
      */
     long claim(final int node, final String clientId, final boolean resume)
     {
+        return claim(node, clientId, resume, EXPIRY_UNKNOWN);
+    }
+
+    /**
+     * As {@link #claim(int, String, boolean)}, with the session's expiry as {@link #sessionExpiry} tells it (client
+     * connected), or {@link #EXPIRY_UNKNOWN}.
+     */
+    long claim(final int node, final String clientId, final boolean resume, final long expiry)
+    {
         final Owner previous = sessions.get(clientId);
         if (null == previous && sessions.size() >= maxSessions)
         {
@@ -521,7 +562,9 @@ final class ControlPlaneState
             return 0;
         }
         final long epoch = ++lastEpoch;
-        sessions.put(clientId, new Owner(node, epoch));
+        final Owner owner = new Owner(clientId, node, epoch);
+        owner.expiry = expiry < 0 ? EXPIRY_UNKNOWN : expiry;
+        putOwner(owner);
         if (moves)
         {
             events.onSessionHandoff(clientId, node, previous.node, epoch);
@@ -571,7 +614,7 @@ final class ControlPlaneState
             return false;
         }
         final long newEpoch = ++lastEpoch;
-        sessions.put(clientId, new Owner(to, newEpoch));
+        putOwner(new Owner(clientId, to, newEpoch));
         events.onSessionOwner(clientId, to, node, newEpoch);
         return true;
     }
@@ -597,8 +640,133 @@ final class ControlPlaneState
             return false;
         }
         sessions.remove(clientId);
+        dueSessions.remove(owner);
         events.onSessionReleased(clientId, node, owner.epoch);
         return true;
+    }
+
+    /** Puts a directory entry in place of the one it replaces, which no longer expires here. */
+    private void putOwner(final Owner owner)
+    {
+        final Owner previous = sessions.put(owner.clientId, owner);
+        if (null != previous)
+        {
+            dueSessions.remove(previous);
+        }
+        if (0 != owner.dueAt)
+        {
+            dueSessions.add(owner);
+        }
+    }
+
+    /**
+     * The node tells its session's expiry interval, and whether the session's connection ended (its expiry runs)
+     * or the client is connected. Applies to the entry the node owns under any epoch (the node's commands are
+     * applied in order, after its claim).
+     *
+     * @param expiry  the interval in cluster time units, or {@link Long#MAX_VALUE} if the session never expires.
+     * @param offline true if the session's connection ended at about {@code now}.
+     * @return false if the node does not own the id (the session moved, or ended, since).
+     */
+    boolean sessionExpiry(final int node, final String clientId, final long expiry, final boolean offline,
+        final long now)
+    {
+        final Owner owner = sessions.get(clientId);
+        if (null == owner || owner.node != node || expiry < 0)
+        {
+            return false;
+        }
+        owner.expiry = expiry;
+        owner.offlineSince = offline ? Math.max(1, now) : 0;
+        return true;
+    }
+
+    /**
+     * The node went down at {@code now}: each of its entries whose expiry it told goes when that session would
+     * have expired there: its expiry from its connection's end, or from now for a session whose client was
+     * connected (its connection ends with the node).
+     */
+    private void scheduleSessionExpiries(final int node, final long now)
+    {
+        for (final Owner owner : sessions.values())
+        {
+            if (owner.node == node && owner.expiry >= 0 && owner.expiry != Long.MAX_VALUE && 0 == owner.dueAt)
+            {
+                final long from = 0 != owner.offlineSince ? owner.offlineSince : now;
+                owner.dueAt = Math.max(1, from > Long.MAX_VALUE - owner.expiry ? Long.MAX_VALUE : from + owner.expiry);
+                dueSessions.add(owner);
+            }
+        }
+    }
+
+    /**
+     * The node is up again at {@code now}: its entries no longer expire here, and the expiry of its sessions without
+     * a connection counts from now, as on the node (a node restarted from its journal gives each recovered session
+     * its whole expiry interval again).
+     */
+    private void sessionsBack(final int node, final long now)
+    {
+        final Iterator<Owner> due = dueSessions.iterator();
+        while (due.hasNext())
+        {
+            final Owner owner = due.next();
+            if (owner.node == node)
+            {
+                due.remove();
+                owner.dueAt = 0;
+            }
+        }
+        for (final Owner owner : sessions.values())
+        {
+            if (owner.node == node && 0 != owner.offlineSince)
+            {
+                owner.offlineSince = Math.max(owner.offlineSince, Math.max(1, now));
+            }
+        }
+    }
+
+    /**
+     * Removes the directory entries of down nodes whose sessions expired by {@code now}
+     * ({@link Events#onSessionExpired}); a will of such a session still waiting for its delay is due now (MQTT 5,
+     * 3.1.3.2.2: it is published when the session ends, if that comes first), so the caller publishes due wills next.
+     *
+     * @return the earliest time another entry expires, or {@link Long#MAX_VALUE}.
+     */
+    long expireSessions(final long now)
+    {
+        while (!dueSessions.isEmpty())
+        {
+            final Owner owner = dueSessions.first();
+            if (owner.dueAt > now)
+            {
+                return owner.dueAt;
+            }
+            dueSessions.pollFirst();
+            owner.dueAt = 0;
+            sessions.remove(owner.clientId);
+            dueWillNow(owner.node, owner.clientId, now);
+            events.onSessionExpired(owner.clientId, owner.node, owner.epoch);
+        }
+        return Long.MAX_VALUE;
+    }
+
+    /** The will of a session that ended is due now if it waits for a later time. */
+    private void dueWillNow(final int node, final String clientId, final long now)
+    {
+        final TreeMap<String, Will> nodeWills = wills.get(node);
+        final Will will = null == nodeWills ? null : nodeWills.get(clientId);
+        if (null != will && !will.published() && will.dueAt > now)
+        {
+            dueWills.remove(will);
+            will.dueAt = Math.max(1, now);
+            dueWills.add(will);
+        }
+    }
+
+    /** @return directory entries waiting to expire (their nodes are down). */
+    int sessionsDue()
+    {
+        return dueSessions.size();
     }
 
     /**
@@ -900,6 +1068,7 @@ final class ControlPlaneState
             if (entry.getValue().node == node)
             {
                 it.remove();
+                dueSessions.remove(entry.getValue());
                 events.onSessionReleased(entry.getKey(), node, entry.getValue().epoch);
             }
         }
@@ -1019,7 +1188,18 @@ final class ControlPlaneState
     /** Restores a directory entry from a snapshot, without events. */
     void restoreSession(final String clientId, final int node, final long epoch)
     {
-        sessions.put(clientId, new Owner(node, epoch));
+        sessions.put(clientId, new Owner(clientId, node, epoch));
+    }
+
+    /** Restores a directory entry with its expiry ({@link Owner}) from a snapshot, without events. */
+    void restoreSession(final String clientId, final int node, final long epoch, final long expiry,
+        final long offlineSince, final long dueAt)
+    {
+        final Owner owner = new Owner(clientId, node, epoch);
+        owner.expiry = expiry;
+        owner.offlineSince = offlineSince;
+        owner.dueAt = dueAt;
+        putOwner(owner);
     }
 
     /** Restores the epoch counter from a snapshot. */

@@ -70,6 +70,12 @@ class ControlPlaneStateTest
         }
 
         @Override
+        public void onSessionExpired(final String clientId, final int owner, final long epoch)
+        {
+            events.add("expired " + clientId + " " + owner + " " + epoch);
+        }
+
+        @Override
         public void onRetained(final String topic, final int node, final ControlPlaneState.Retained message)
         {
             events.add("retained " + topic + " " + node + " " + message.message.length);
@@ -297,6 +303,88 @@ class ControlPlaneStateTest
         final long taken = state.claim(1, "dev", true);
         assertTrue(taken > epoch);
         assertEquals(List.of("owner dev 1 -1 " + taken), events, "a fresh session on node 1");
+    }
+
+    @Test
+    void shouldEndADownNodesSessionsWhenTheyWouldHaveExpiredThereSoThatTheirClientsStartAfreshElsewhere()
+    {
+        final ControlPlaneState directory = new ControlPlaneState(3, 10, recorder);
+        directory.join(1, 101, true, "h1:1");
+        directory.join(2, 102, true, "h2:1");
+        final long offline = directory.claim(2, "offline", false, 60);
+        assertTrue(directory.sessionExpiry(2, "offline", 60, true, 100), "its connection ended at 100");
+        final long online = directory.claim(2, "online", false, 50);
+        directory.claim(2, "forever", false, Long.MAX_VALUE);
+        directory.claim(2, "untold", true);
+        directory.claim(1, "elsewhere", false, 10);
+        assertFalse(directory.sessionExpiry(1, "online", 5, true, 100), "only its owner tells a session's expiry");
+        assertEquals(Long.MAX_VALUE, directory.expireSessions(1_000_000), "nothing expires while its node is up");
+        events.clear();
+
+        directory.sessionClosed(102, 130, HOLD_UNTIL);
+        assertEquals(2, directory.sessionsDue(), "the sessions whose expiry the node told, and that expire");
+        assertEquals(160, directory.expireSessions(159), "offline since 100, 60 to go");
+        assertEquals(0, directory.claim(1, "offline", true), "not yet: its node may come back with it");
+        events.clear();
+        assertEquals(180, directory.expireSessions(160), "connected until its node went down at 130, 50 to go");
+        assertEquals(List.of("expired offline 2 " + offline), events);
+        final long fresh = directory.claim(1, "offline", true);
+        assertTrue(fresh > online, "a resume elsewhere now starts afresh");
+        assertTrue(events.contains("owner offline 1 -1 " + fresh), events.toString());
+        events.clear();
+        assertEquals(Long.MAX_VALUE, directory.expireSessions(180));
+        assertEquals(List.of("expired online 2 " + online), events);
+        assertEquals(2, directory.ownerOf("forever"), "a session that never expires stays for the hold");
+        assertEquals(2, directory.ownerOf("untold"), "as does one whose expiry its node did not tell");
+        assertEquals(1, directory.ownerOf("elsewhere"));
+
+        events.clear();
+        directory.dropExpiredHolds(HOLD_UNTIL);
+        assertEquals(List.of("released forever 2 3", "released untold 2 4"),
+            events.stream().filter(e -> e.startsWith("released")).sorted().toList());
+        assertEquals(0, directory.sessionsDue());
+    }
+
+    @Test
+    void shouldStopASessionsExpiryWhenItsNodeIsBackOrItsEntryChangesAndPublishItsWillWhenItEnds()
+    {
+        final ControlPlaneState directory = new ControlPlaneState(3, 10, recorder);
+        directory.join(1, 101, true, "h1:1");
+        directory.join(2, 102, true, "h2:1");
+        directory.claim(2, "back", false, 60);
+        directory.sessionExpiry(2, "back", 60, true, 100);
+        directory.claim(2, "taken", false, 60);
+        directory.claim(2, "willed", false, 60);
+        directory.sessionExpiry(2, "willed", 60, true, 100);
+        assertTrue(directory.setWill(2, "willed", new byte[4], 500), "a will due later than the session ends");
+        directory.sessionClosed(102, 110, HOLD_UNTIL);
+        assertEquals(3, directory.sessionsDue());
+        assertEquals(0, directory.claim(1, "taken", true), "a resume waits for its node");
+        assertTrue(directory.claim(1, "taken", false) > 0, "a clean start takes the id at once");
+        assertEquals(2, directory.sessionsDue(), "the entry it replaced no longer expires");
+        events.clear();
+        assertEquals(160, directory.expireSessions(159));
+        assertEquals(Long.MAX_VALUE, directory.expireSessions(160));
+        assertTrue(events.contains("expired willed 2 3") && events.contains("expired back 2 1"), events.toString());
+        assertFalse(events.stream().anyMatch(e -> e.contains("taken")), events.toString());
+        events.clear();
+        assertEquals(Long.MAX_VALUE, directory.publishDueWills(160));
+        assertEquals(List.of("will willed of 2 by 1 4"), events, "published when its session ended, not at 610");
+
+        directory.claim(1, "moved", false, 60);
+        directory.join(2, 202, true, "h2:1", 200);
+        directory.claim(2, "again", false, 60);
+        directory.sessionExpiry(2, "again", 60, true, 210);
+        directory.sessionClosed(101, 220, HOLD_UNTIL);
+        directory.join(1, 201, true, "h1:1", 230);
+        assertEquals(0, directory.sessionsDue(), "node 1 is back before its session expired");
+        assertTrue(directory.sessionExpiry(1, "moved", 60, true, 240));
+        directory.join(1, 301, true, "h1:1", 400);
+        assertEquals(0, directory.sessionsDue(), "a node that joins again on a new session is up");
+        assertEquals(Long.MAX_VALUE, directory.expireSessions(1_000));
+        directory.sessionClosed(301, 420, HOLD_UNTIL);
+        assertEquals(460, directory.expireSessions(420),
+            "offline since 240, but counted from its node's return at 400, as on a node restarted from its journal");
     }
 
     @Test

@@ -171,6 +171,30 @@ public interface ClusterLink
     }
 
     /**
+     * As {@link #claimSession(String, boolean)}, for a client whose session's expiry interval is known: the directory
+     * keeps it, as after {@link #sessionExpiry} with the client connected.
+     *
+     * @param expirySeconds the session's expiry interval in seconds ({@code Session.NEVER_EXPIRES}: never).
+     */
+    default void claimSession(final String clientId, final boolean resume, final long expirySeconds)
+    {
+        claimSession(clientId, resume);
+    }
+
+    /**
+     * A session this node owns: its expiry interval, and whether its connection ended (its expiry runs from now) or
+     * its client is connected. If this node goes down, the cluster ends the session's directory entry when the
+     * session would have expired here, so that its client may start afresh on another node.
+     *
+     * @param clientId      the client id.
+     * @param expirySeconds the session's expiry interval in seconds ({@code Session.NEVER_EXPIRES}: never).
+     * @param offline       true if the session's connection ended.
+     */
+    default void sessionExpiry(final String clientId, final long expirySeconds, final boolean offline)
+    {
+    }
+
+    /**
      * This node, new owner of a moving session, has announced its routes for it: every node is to cut its streams
      * ({@link #SESSION_CUT}).
      *

@@ -40,8 +40,13 @@ final class ClusterSessions
         this.state = state;
     }
 
-    /** A client connected here with this id: claim it unless this node owns it already. */
-    void onConnected(final String clientId)
+    /**
+     * A client connected here with this id: claim it (with its session's expiry) unless this node owns it already;
+     * if it does, tell the directory that the session's client is connected again (its expiry no longer runs).
+     *
+     * @param expirySeconds the session's expiry interval granted.
+     */
+    void onConnected(final String clientId, final long expirySeconds)
     {
         if (state.cluster.nodeId() < 0)
         {
@@ -50,7 +55,24 @@ final class ClusterSessions
         if (epochs.getValue(clientId) == epochs.missingValue())
         {
             epochs.put(clientId, PENDING);
-            state.cluster.claimSession(clientId);
+            state.cluster.claimSession(clientId, false, expirySeconds);
+        }
+        else
+        {
+            state.cluster.sessionExpiry(clientId, expirySeconds, false);
+        }
+    }
+
+    /**
+     * The connection of a session that outlives it ended here: if this node owns the id, the directory learns that
+     * the session's expiry runs, so that it ends the entry when the session would have expired here should this node
+     * go down first.
+     */
+    void onDisconnected(final String clientId, final long expirySeconds)
+    {
+        if (state.cluster.nodeId() >= 0 && expirySeconds > 0 && owns(clientId))
+        {
+            state.cluster.sessionExpiry(clientId, expirySeconds, true);
         }
     }
 

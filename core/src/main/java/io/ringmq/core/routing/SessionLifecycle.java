@@ -345,7 +345,7 @@ final class SessionLifecycle implements SessionTimers.Handler
         }
         connection.accepted(keepAlive, System.currentTimeMillis());   // CONNECTED from here
         countAccepted(version);
-        state.clusterSessions.onConnected(clientId);
+        state.clusterSessions.onConnected(clientId, session.expiryIntervalSeconds());
 
         connack.reset().version(version).sessionPresent(sessionPresent).reasonCode(ReasonCode.SUCCESS);
         if (version == MqttVersion.MQTT_5)
@@ -520,6 +520,7 @@ final class SessionLifecycle implements SessionTimers.Handler
         }
         redistributeShared(session);
         final long expiry = session.expiryIntervalSeconds();
+        state.clusterSessions.onDisconnected(session.clientId(), expiry);
         if (0 == expiry)
         {
             destroySession(session);

@@ -49,6 +49,7 @@ class RouterClusterTest
     private boolean reachable = true;
     /** Sequence of the next forward {@link #put} makes, as node 0's. */
     private long forwardSequence = 42;
+    private final List<String> expiries = new ArrayList<>();
     private final List<String> directory = new ArrayList<>();
     private RouterHarness harness = new RouterHarness(new BrokerConfig().sysIntervalSeconds(0));
 
@@ -115,6 +116,19 @@ class RouterClusterTest
             public void releaseSession(final String clientId, final long epoch)
             {
                 directory.add("release " + clientId + " " + epoch);
+            }
+
+            @Override
+            public void claimSession(final String clientId, final boolean resume, final long expirySeconds)
+            {
+                expiries.add(clientId + " claimed " + expirySeconds);
+                claimSession(clientId);
+            }
+
+            @Override
+            public void sessionExpiry(final String clientId, final long expirySeconds, final boolean offline)
+            {
+                expiries.add(clientId + (offline ? " offline " : " online ") + expirySeconds);
             }
 
             @Override
@@ -383,6 +397,30 @@ class RouterClusterTest
         owner("dev", SELF, 2, 8);
         harness.connect(PUB, "dev", MqttVersion.MQTT_5, false, 3600);
         assertEquals(2, directory.size(), "a node that owns the id does not claim it again");
+    }
+
+    @Test
+    void shouldTellTheDirectoryAPersistentSessionsExpiryWhenItsClientComesAndGoes()
+    {
+        harness.connect(SUB, "dev", MqttVersion.MQTT_5, false, 3600);
+        owner("dev", SELF, -1, 5);
+        harness.closed(SUB);
+        harness.connect(SUB2, "dev", MqttVersion.MQTT_5, false, 120);
+        harness.closed(SUB2);
+        assertEquals(List.of("claim dev"), directory, "claimed once: this node owns the id since");
+        assertEquals(List.of("dev online 3600", "dev offline 3600", "dev online 120", "dev offline 120"), expiries,
+            "a resume claims without it (the CONNECT waits) and tells it once answered, then at each end and return " +
+            "of its connection");
+
+        harness.connect(PUB, "clean", MqttVersion.MQTT_5, true, 0);
+        harness.closed(PUB);
+        assertEquals("clean claimed 0", expiries.get(4));
+        assertEquals(5, expiries.size(), "a session that ends with its connection has no expiry to tell");
+        owner("dev", 0, SELF, 6);
+        harness.connect(SUB, "dev", MqttVersion.MQTT_5, true, 60);
+        harness.closed(SUB);
+        assertEquals(List.of("dev claimed 60", "dev offline 60"), expiries.subList(5, expiries.size()),
+            "taken by another node: a clean start here claims it again, and tells its expiry with the claim");
     }
 
     @Test

@@ -277,6 +277,9 @@ public final class BrokerMetrics
         counter("ringmq_cluster_control_plane_backlogs_dropped", "node egress backlogs this member's control plane " +
             "dropped at their bound as leader (16,384 events or 16 MiB; those nodes were synced again)",
             stats::controlPlaneBacklogsDropped);
+        counter("ringmq_cluster_control_plane_sessions_expired", "directory entries of sessions of nodes that were " +
+            "down that this member's control plane ended when the session would have expired there (their clients " +
+            "may then start afresh on any node)", stats::controlPlaneSessionsExpired);
         counter("ringmq_cluster_commands_resent", "control-plane commands sent again to a new leader because they " +
             "were not confirmed (the control plane applies each once)", stats::commandsResent);
         CounterWithCallback.builder().name("ringmq_cluster_control_plane_wills")

@@ -517,6 +517,18 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
     }
 
     @Override
+    public void onSessionExpiredWhileDown(final String clientId)
+    {
+        sessionToRouter(ClusterLink.SESSION_EXPIRED, clientId, nodeId, 0, 0);
+    }
+
+    @Override
+    public void sessionExpiredSeen(final String clientId)
+    {
+        deferred.send("session expired seen", clientId, () -> node.client().expiredSeen(clientId));
+    }
+
+    @Override
     public void onWillPublish(final String clientId, final int origin, final DirectBuffer will, final int offset,
         final int length)
     {

@@ -123,6 +123,17 @@ public interface ClusterListener
     }
 
     /**
+     * A sync's record: this node's session expired in the cluster while the node was down (its directory entry is
+     * gone): a copy recovered from the journal that no client claimed since is dropped, and the control plane told
+     * ({@code ControlPlaneClient.expiredSeen}).
+     *
+     * @param clientId the client id.
+     */
+    default void onSessionExpiredWhileDown(final String clientId)
+    {
+    }
+
+    /**
      * This node is to publish the will of a client of another node, which went down.
      *
      * @param clientId the client id.

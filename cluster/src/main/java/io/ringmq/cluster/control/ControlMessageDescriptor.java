@@ -95,6 +95,11 @@ public final class ControlMessageDescriptor
      * plane ends the directory entry of a down node's session when it would have expired there.
      */
     public static final int SESSION_EXPIRY = 14;
+    /**
+     * Command: the node has seen in its sync that its session ({@code text} the client id) expired while it was down
+     * ({@link #SESSION_EXPIRED}), and dropped any copy it had: the control plane need not name it again.
+     */
+    public static final int SESSION_EXPIRED_SEEN = 15;
 
     /** Event: a node is up ({@code text} its data-plane endpoint). Also a snapshot record. */
     public static final int NODE_UP = 101;
@@ -146,6 +151,12 @@ public final class ControlMessageDescriptor
      * applied (or the number its join carried): it need not keep any command up to it to send again.
      */
     public static final int CONFIRMED = 116;
+    /**
+     * Sync record, to the node it is about ({@code node}): that node's session ({@code text} the client id) expired
+     * in the cluster while the node was down; a copy the node holds from its journal, and that no client of this
+     * run claimed, is dropped. Named in every sync until the node answers {@link #SESSION_EXPIRED_SEEN}.
+     */
+    public static final int SESSION_EXPIRED = 117;
 
     /** Snapshot record: one filter and every node that has it ({@code value} the node mask). */
     public static final int SNAPSHOT_ROUTE = 201;
@@ -164,6 +175,8 @@ public final class ControlMessageDescriptor
      * {@code other} 1 if it stayed down past its hold (gone).
      */
     public static final int SNAPSHOT_HOLD = 205;
+    /** Snapshot record: a session of {@code node} ({@code text} the client id) that expired while it was down. */
+    public static final int SNAPSHOT_SESSION_EXPIRED = 206;
 
     /** Refusal reason: the session directory is full. */
     public static final int REFUSED_DIRECTORY_FULL = 1;

@@ -14,6 +14,8 @@ import static io.ringmq.cluster.control.ControlMessageDescriptor.ROUTE_ADDED;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.ROUTE_REMOVE;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.ROUTE_REMOVED;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_CLAIM;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_EXPIRED;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_EXPIRED_SEEN;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_EXPIRY;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_CUT;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_CUT_EVENT;
@@ -246,6 +248,18 @@ public final class ControlPlaneClient implements Agent, EgressListener
     public boolean sessionExpiry(final String clientId, final long expirySeconds, final boolean offline)
     {
         return enqueue(SESSION_EXPIRY, offline ? 1 : 0, expirySeconds, clientId);
+    }
+
+    /**
+     * This node has seen that its session expired while it was down ({@link ClusterListener#onSessionExpiredWhileDown})
+     * and dropped its copy. Any thread.
+     *
+     * @param clientId the client id.
+     * @return false if the command queue is full.
+     */
+    public boolean expiredSeen(final String clientId)
+    {
+        return enqueue(SESSION_EXPIRED_SEEN, 0, 0, clientId);
     }
 
     /**
@@ -665,6 +679,7 @@ public final class ControlPlaneClient implements Agent, EgressListener
             case REFUSED -> listener.onRefused(decoder.other(), decoder.text());
             case RETAINED -> onRetained();
             case WILL_TAKEN -> listener.onWillTaken(decoder.text(), 0 != decoder.other());
+            case SESSION_EXPIRED -> listener.onSessionExpiredWhileDown(decoder.text());
             case CONFIRMED -> onConfirmed(decoder.value());
             case WILL_PUBLISH -> listener.onWillPublish(decoder.text(), decoder.other(), decoder.buffer(),
                 decoder.bodyOffset(), decoder.bodyLength());

@@ -23,6 +23,7 @@ import static io.ringmq.cluster.control.ControlMessageDescriptor.ROUTE_REMOVED;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_CLAIM;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_CUT;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_CUT_EVENT;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_EXPIRED_SEEN;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_EXPIRY;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_GIVE_BACK;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_HANDOFF;
@@ -122,6 +123,9 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
     /** Directory entries of down nodes' sessions ended at their expiry (each member counts them). */
     private final AtomicLong sessionsExpired = new AtomicLong();
     private final RateLimitedLog sessionExpiryLog = new RateLimitedLog(TimeUnit.SECONDS.toNanos(10));
+    /** Of those, expiries not kept for their nodes' syncs (past the bound). */
+    private final AtomicLong expiriesNotKept = new AtomicLong();
+    private final RateLimitedLog expiryNotKeptLog = new RateLimitedLog(TimeUnit.SECONDS.toNanos(10));
     /** Numbered commands a node sent again (after a leader change) that had been applied: not applied twice. */
     private final AtomicLong commandsRepeated = new AtomicLong();
     private final AtomicLong willsPublished = new AtomicLong();
@@ -227,27 +231,30 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
         }
     }
 
-    /**
-     * Makes the will timer due at {@code at}, the next will due ({@link Long#MAX_VALUE}: none; a timer still set then
-     * finds nothing due). Every caller has just published what was due, so {@code at} is right even when it is later
-     * than the timer set (Aeron moves a timer scheduled again under its id), and a time kept from a snapshot in which
-     * due wills waited for a live node (no timer set) cannot hold a new one back.
-     */
+    /** Makes the will timer due at {@code at}, the next will due (see {@link #rescheduled}). */
     private void scheduleWills(final long at)
     {
-        if (Long.MAX_VALUE != at && at != willTimerAt && cluster.scheduleTimer(WILL_TIMER_ID, at))
-        {
-            willTimerAt = at;
-        }
+        willTimerAt = rescheduled(WILL_TIMER_ID, at, willTimerAt);
     }
 
-    /** Makes the session timer due at {@code at}, the next entry to expire (as {@link #scheduleWills}). */
+    /** Makes the session timer due at {@code at}, the next directory entry to expire (see {@link #rescheduled}). */
     private void scheduleSessions(final long at)
     {
-        if (Long.MAX_VALUE != at && at != sessionTimerAt && cluster.scheduleTimer(SESSION_TIMER_ID, at))
-        {
-            sessionTimerAt = at;
-        }
+        sessionTimerAt = rescheduled(SESSION_TIMER_ID, at, sessionTimerAt);
+    }
+
+    /**
+     * Makes a timer that drives what is due in the state (wills, expiring entries) due at {@code at}, the next thing
+     * due ({@link Long#MAX_VALUE}: none; a timer still set then finds nothing due). Every caller has just handled what
+     * was due, so {@code at} is right even when it is later than the timer set (Aeron moves a timer scheduled again
+     * under its id), and a time kept from a snapshot in which due wills waited for a live node (no timer set) cannot
+     * hold a new one back.
+     *
+     * @return the time the timer is due at now.
+     */
+    private long rescheduled(final long timerId, final long at, final long current)
+    {
+        return Long.MAX_VALUE != at && at != current && cluster.scheduleTimer(timerId, at) ? at : current;
     }
 
     /** Arms the sync timer (see the class comment), due soon while a sync or a backlog waits. */
@@ -314,6 +321,7 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
             case SESSION_RELEASE -> state.release(node, decoder.text(), decoder.value());
             case SESSION_EXPIRY -> state.sessionExpiry(node, decoder.text(), expiry(decoder.value()),
                 1 == decoder.other(), timestamp);
+            case SESSION_EXPIRED_SEEN -> state.expiredSeen(node, decoder.text());
             case SESSION_CUT -> state.cut(node, decoder.text(), decoder.other(), decoder.value());
             case SESSION_GIVE_BACK -> state.giveBack(node, decoder.text(), decoder.other(), decoder.value());
             case SYNC_REQUEST -> syncs.start(session);
@@ -485,7 +493,7 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
     }
 
     @Override
-    public void onSessionExpired(final String clientId, final int owner, final long epoch)
+    public void onSessionExpired(final String clientId, final int owner, final long epoch, final boolean kept)
     {
         sessionsExpired.incrementAndGet();
         final long due = sessionExpiryLog.onEvent(System.nanoTime());
@@ -494,6 +502,17 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
             LOG.info("control plane: {} session(s) of nodes that are down expired and left the directory (their " +
                 "clients may start afresh on any node), the last '{}' of node {}", due, LogText.escape(clientId),
                 owner);
+        }
+        if (!kept)
+        {
+            expiriesNotKept.incrementAndGet();
+            final long lost = expiryNotKeptLog.onEvent(System.nanoTime());
+            if (lost > 0)
+            {
+                LOG.warn("control plane: {} expired session(s) not kept for their nodes' syncs ({} kept already): " +
+                    "such a node, back from its journal, keeps its copy until it expires there; the last '{}' of " +
+                    "node {}", lost, state.expiredCount(), LogText.escape(clientId), owner);
+            }
         }
     }
 
@@ -678,6 +697,12 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
     public long sessionsExpired()
     {
         return sessionsExpired.get();
+    }
+
+    /** @return of {@link #sessionsExpired}, those not kept for their nodes' syncs (past the bound). */
+    public long expiriesNotKept()
+    {
+        return expiriesNotKept.get();
     }
 
     /** @return wills of nodes that went down that this member's state published (each member counts them). */

@@ -5,11 +5,13 @@ import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_OWNER;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SNAPSHOT_END;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SNAPSHOT_HOLD;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SNAPSHOT_RETAINED;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SNAPSHOT_SESSION_EXPIRED;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SNAPSHOT_ROUTE;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SNAPSHOT_WILL;
 
 import java.nio.ByteOrder;
 import java.util.Map;
+import java.util.Set;
 
 import io.aeron.ExclusivePublication;
 import io.aeron.Image;
@@ -29,7 +31,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * or gone ({@code SNAPSHOT_HOLD}), per filter ({@code SNAPSHOT_ROUTE} with its node mask), per directory entry
  * ({@code SESSION_OWNER} with its epoch, and a body of three longs: its expiry, when its connection ended and when
  * it goes, see {@link ControlPlaneState.Owner}; a record without a body, from a snapshot older than those, is an
- * entry whose expiry is not known) and per retained message ({@code SNAPSHOT_RETAINED} with the node it came
+ * entry whose expiry is not known), per session that expired while its node was down ({@code SNAPSHOT_SESSION_EXPIRED})
+ * and per retained message ({@code SNAPSHOT_RETAINED} with the node it came
  * from, its expiry time and the message), per will ({@code SNAPSHOT_WILL}, see {@link #WILL_DUE}), then
  * {@code SNAPSHOT_END} with the epoch counter and the expiry sweep's cursor (so that a member started from the
  * snapshot sweeps the same topics as the others).
@@ -95,6 +98,18 @@ final class ControlPlaneSnapshot
             ownerExpiry.putLong(2 * Long.BYTES, owner.dueAt, ByteOrder.LITTLE_ENDIAN);
             offer(publication, buffer, idle, encoder.encode(buffer, 0, SESSION_OWNER, owner.node, -1, owner.epoch,
                 session.getKey(), ownerExpiry, 0, OWNER_EXPIRY_LENGTH));
+        }
+        for (int node = 0; node < ClusterMembers.MAX_NODES; node++)
+        {
+            final Set<String> ids = state.expiredOf(node);
+            if (null != ids)
+            {
+                for (final String clientId : ids)
+                {
+                    offer(publication, buffer, idle,
+                        encoder.encode(buffer, 0, SNAPSHOT_SESSION_EXPIRED, node, 0, 0, clientId));
+                }
+            }
         }
         for (final Map.Entry<String, ControlPlaneState.Retained> entry : state.retained().entrySet())
         {
@@ -186,6 +201,7 @@ final class ControlPlaneSnapshot
             }
             case SNAPSHOT_WILL -> restoreWill(buffer);
             case SNAPSHOT_HOLD -> state.restoreHold(decoder.node(), decoder.value(), 0 != decoder.other());
+            case SNAPSHOT_SESSION_EXPIRED -> state.restoreExpired(decoder.node(), decoder.text());
             case SNAPSHOT_END ->
             {
                 state.restoreLastEpoch(decoder.value());

@@ -7,6 +7,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.NavigableSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -71,9 +72,12 @@ final class ControlPlaneState
 
         /**
          * A down node's session expired ({@link #expireSessions}): its directory entry is gone, so its client may
-         * start afresh on any node. Nobody is told: its node, down, drops the session itself when it expires there.
+         * start afresh on any node. Nobody is told now: the node's syncs name it until the node has seen it.
+         *
+         * @param kept false if it could not be kept for the node's syncs (past the bound): a node back from its
+         *             journal then keeps its copy until it expires there.
          */
-        void onSessionExpired(String clientId, int owner, long epoch);
+        void onSessionExpired(String clientId, int owner, long epoch, boolean kept);
 
         /** A topic's retained message was set (or cleared: {@code message} has an empty payload). */
         void onRetained(String topic, int node, Retained message);
@@ -194,6 +198,14 @@ final class ControlPlaneState
     private final TreeMap<String, Long> routes = new TreeMap<>();
     private final HashMap<String, Owner> sessions = new HashMap<>();
     /**
+     * Per node, the client ids of its sessions whose directory entries expired while it was down: its syncs name them,
+     * so that the node, back with copies from its journal, drops those; each goes when the node says it has seen it
+     * ({@link #expiredSeen}) or when the node is gone (past its hold). At most {@code maxSessions} in all (more are
+     * not kept: counted by the caller). Created on the node's first.
+     */
+    private final List<TreeSet<String>> expired = new ArrayList<>(ClusterMembers.MAX_NODES);
+    private int expiredCount;
+    /**
      * Directory entries of nodes that are down whose sessions expire, earliest first (ties by client id, so every
      * member takes them in one order); an entry leaves it when it expires, is replaced or released, or its node joins.
      */
@@ -263,6 +275,7 @@ final class ControlPlaneState
         for (int node = 0; node < ClusterMembers.MAX_NODES; node++)
         {
             wills.add(null);
+            expired.add(null);
         }
     }
 
@@ -745,7 +758,8 @@ final class ControlPlaneState
             owner.dueAt = 0;
             sessions.remove(owner.clientId);
             dueWillNow(owner.node, owner.clientId, now);
-            events.onSessionExpired(owner.clientId, owner.node, owner.epoch);
+            events.onSessionExpired(owner.clientId, owner.node, owner.epoch, restoreExpired(owner.node,
+                owner.clientId));
         }
         return Long.MAX_VALUE;
     }
@@ -761,6 +775,60 @@ final class ControlPlaneState
             will.dueAt = Math.max(1, now);
             dueWills.add(will);
         }
+    }
+
+    /**
+     * Keeps that the node's session expired while it was down (also from a snapshot).
+     *
+     * @return false if it is not kept: past the bound.
+     */
+    boolean restoreExpired(final int node, final String clientId)
+    {
+        TreeSet<String> ids = expired.get(node);
+        if (null != ids && ids.contains(clientId))
+        {
+            return true;
+        }
+        if (expiredCount >= maxSessions)
+        {
+            return false;
+        }
+        if (null == ids)
+        {
+            ids = new TreeSet<>();
+            expired.set(node, ids);
+        }
+        ids.add(clientId);
+        expiredCount++;
+        return true;
+    }
+
+    /**
+     * The node has seen (in its sync) that its session expired while it was down, and dropped its copy.
+     *
+     * @return true if it was kept.
+     */
+    boolean expiredSeen(final int node, final String clientId)
+    {
+        final TreeSet<String> ids = expired.get(node);
+        if (null == ids || !ids.remove(clientId))
+        {
+            return false;
+        }
+        expiredCount--;
+        return true;
+    }
+
+    /** @return the client ids of the node's sessions that expired while it was down (null if none ever did). */
+    NavigableSet<String> expiredOf(final int node)
+    {
+        return expired.get(node);
+    }
+
+    /** @return sessions kept as expired while their node was down, all nodes. */
+    int expiredCount()
+    {
+        return expiredCount;
     }
 
     /** @return directory entries waiting to expire (their nodes are down). */
@@ -1061,6 +1129,12 @@ final class ControlPlaneState
      */
     private void releaseSessionsOf(final int node)
     {
+        final TreeSet<String> ids = expired.get(node);
+        if (null != ids)
+        {
+            expiredCount -= ids.size();
+            expired.set(node, null);   // nobody to tell: a node back after its hold keeps its copies (below)
+        }
         final Iterator<Map.Entry<String, Owner>> it = sessions.entrySet().iterator();
         while (it.hasNext())
         {

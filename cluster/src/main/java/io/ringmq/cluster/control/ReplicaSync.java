@@ -3,6 +3,7 @@ package io.ringmq.cluster.control;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.MAX_MESSAGE_LENGTH;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.NODE_UP;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.RETAINED;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_EXPIRED;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SNAPSHOT_ROUTE;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SYNC_BEGIN;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SYNC_END;
@@ -13,6 +14,7 @@ import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.NavigableSet;
 import java.util.concurrent.TimeUnit;
 
 import io.aeron.cluster.service.ClientSession;
@@ -24,7 +26,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * Sends nodes the whole replicated state (live nodes, the route table and the retained messages), a slice at a
- * time, on the leader, and to each node which of its own wills the control plane took over ({@code WILL_TAKEN}).
+ * time, on the leader, and to each node which of its own wills the control plane took over ({@code WILL_TAKEN}) and
+ * which of its sessions expired while it was down ({@code SESSION_EXPIRED}).
  * <p>
  * Why slices are consistent: a slice is read from the live state when it is sent, and events go to the node on the
  * same egress stream, in order. So an entry changed behind the cursor reaches the node as an event, one changed
@@ -59,7 +62,8 @@ final class ReplicaSync
     private static final int PHASE_ROUTES = 2;
     private static final int PHASE_RETAINED = 3;
     private static final int PHASE_WILLS = 4;
-    private static final int PHASE_END = 5;
+    private static final int PHASE_EXPIRED = 5;
+    private static final int PHASE_END = 6;
 
     /** One node's sync under way. */
     private static final class Sync
@@ -71,6 +75,7 @@ final class ReplicaSync
         String lastFilter;
         String lastTopic;
         String lastWill;
+        String lastExpired;
 
         Sync(final ClientSession session, final long generation)
         {
@@ -123,6 +128,7 @@ final class ReplicaSync
             sync.lastFilter = null;
             sync.lastTopic = null;
             sync.lastWill = null;
+            sync.lastExpired = null;
         }
     }
 
@@ -300,7 +306,7 @@ final class ReplicaSync
                     final ControlPlaneState.Will will = nextTakenWill(sync);
                     if (null == will)
                     {
-                        sync.phase = PHASE_END;
+                        sync.phase = PHASE_EXPIRED;
                         continue;
                     }
                     if (!offer(sync, WILL_TAKEN, will.node, will.published() ? 1 : 0, 0, will.clientId))
@@ -308,6 +314,20 @@ final class ReplicaSync
                         return sent;
                     }
                     sync.lastWill = will.clientId;
+                }
+                case PHASE_EXPIRED ->
+                {
+                    final String clientId = nextExpired(sync);
+                    if (null == clientId)
+                    {
+                        sync.phase = PHASE_END;
+                        continue;
+                    }
+                    if (!offer(sync, SESSION_EXPIRED, state.nodeOfSession(sync.session.id()), 0, 0, clientId))
+                    {
+                        return sent;
+                    }
+                    sync.lastExpired = clientId;
                 }
                 default ->
                 {
@@ -321,6 +341,18 @@ final class ReplicaSync
             sent++;
         }
         return sent;
+    }
+
+    /** @return the next session after the cursor of the syncing node that expired while it was down, or null. */
+    private String nextExpired(final Sync sync)
+    {
+        final int node = state.nodeOfSession(sync.session.id());
+        final NavigableSet<String> ids = node < 0 ? null : state.expiredOf(node);
+        if (null == ids || ids.isEmpty())
+        {
+            return null;
+        }
+        return null == sync.lastExpired ? ids.first() : ids.higher(sync.lastExpired);
     }
 
     /** @return the next will after the cursor that was taken over from the syncing node, or null. */

@@ -70,9 +70,9 @@ class ControlPlaneStateTest
         }
 
         @Override
-        public void onSessionExpired(final String clientId, final int owner, final long epoch)
+        public void onSessionExpired(final String clientId, final int owner, final long epoch, final boolean kept)
         {
-            events.add("expired " + clientId + " " + owner + " " + epoch);
+            events.add("expired " + clientId + " " + owner + " " + epoch + (kept ? "" : " not kept"));
         }
 
         @Override
@@ -337,12 +337,38 @@ class ControlPlaneStateTest
         assertEquals(2, directory.ownerOf("forever"), "a session that never expires stays for the hold");
         assertEquals(2, directory.ownerOf("untold"), "as does one whose expiry its node did not tell");
         assertEquals(1, directory.ownerOf("elsewhere"));
+        assertEquals(java.util.Set.of("offline", "online"), directory.expiredOf(2), "kept for node 2's syncs");
+        assertTrue(directory.expiredSeen(2, "online"), "node 2, back, has seen it");
+        assertFalse(directory.expiredSeen(2, "online"));
+        assertFalse(directory.expiredSeen(1, "offline"), "only its own node's");
+        assertEquals(1, directory.expiredCount());
 
         events.clear();
         directory.dropExpiredHolds(HOLD_UNTIL);
+        assertEquals(null, directory.expiredOf(2), "gone: nobody to tell");
+        assertEquals(0, directory.expiredCount());
         assertEquals(List.of("released forever 2 3", "released untold 2 4"),
             events.stream().filter(e -> e.startsWith("released")).sorted().toList());
         assertEquals(0, directory.sessionsDue());
+    }
+
+    @Test
+    void shouldKeepTheSessionsThatExpiredWhileTheirNodeWasDownWithinTheDirectorysBound()
+    {
+        final ControlPlaneState directory = new ControlPlaneState(3, 2, recorder);
+        directory.join(2, 102, true, "h2:1");
+        directory.claim(2, "a", false, 10);
+        directory.claim(2, "b", false, 10);
+        directory.sessionClosed(102, 100, HOLD_UNTIL);
+        directory.expireSessions(110);
+        directory.join(2, 202, true, "h2:1", 120);
+        directory.claim(2, "c", false, 10);
+        directory.sessionClosed(202, 130, HOLD_UNTIL);
+        events.clear();
+        directory.expireSessions(140);
+        assertEquals(List.of("expired c 2 3 not kept"), events, "past the bound (the directory's): counted");
+        assertEquals(java.util.Set.of("a", "b"), directory.expiredOf(2));
+        assertEquals(2, directory.expiredCount());
     }
 
     @Test

@@ -159,6 +159,38 @@ class ReplicaSyncTest
     }
 
     @Test
+    void shouldNameTheSessionsOfTheSyncingNodeThatExpiredWhileItWasDownUntilItHasSeenThem()
+    {
+        state.restoreExpired(2, "b");
+        state.restoreExpired(2, "a");
+        state.restoreExpired(3, "other");
+        syncs.start(egress);
+        egress.room = 603;      // SYNC_BEGIN, NODE_UP, 600 routes, one of them
+        for (int i = 0; i < 10; i++)
+        {
+            syncs.doWork(cluster);
+        }
+        assertEquals(603, egress.taken.size());
+        egress.room = Integer.MAX_VALUE;
+        for (int i = 0; i < 10 && syncs.isBusy(); i++)
+        {
+            syncs.doWork(cluster);
+        }
+        final List<String> taken = egress.taken;
+        assertEquals(List.of("117 a", "117 b"), taken.subList(602, 604), "its own, in order, across the slices");
+        assertTrue(taken.get(604).startsWith("108 "), "then SYNC_END: " + taken);
+        assertEquals(605, taken.size());
+
+        assertTrue(state.expiredSeen(2, "a"));
+        syncs.start(egress);
+        for (int i = 0; i < 10 && syncs.isBusy(); i++)
+        {
+            syncs.doWork(cluster);
+        }
+        assertEquals(1, taken.stream().skip(605).filter(t -> t.startsWith("117 ")).count(), "b only now");
+    }
+
+    @Test
     void shouldDropAFullBacklogAndStartTheSyncOver()
     {
         egress.room = 0;

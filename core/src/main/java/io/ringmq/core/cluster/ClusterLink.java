@@ -30,6 +30,12 @@ public interface ClusterLink
     /** This node's replica is synced (an empty client id): every {@link #WILL_TAKEN} of the sync came before. */
     int SYNCED = 5;
     /**
+     * This node's session expired in the cluster while the node was down (a sync's record, before its
+     * {@link #SYNCED}): a copy recovered from the journal that no client claimed since is dropped; then
+     * {@link #sessionExpiredSeen}.
+     */
+    int SESSION_EXPIRED = 6;
+    /**
      * How long a node that went down keeps its plain routes in the control plane, and the other nodes keep the QoS
      * 1/2 messages forwarded for it, to replay them when it is back: one hour.
      */
@@ -191,6 +197,15 @@ public interface ClusterLink
      * @param offline       true if the session's connection ended.
      */
     default void sessionExpiry(final String clientId, final long expirySeconds, final boolean offline)
+    {
+    }
+
+    /**
+     * This node handled a {@link #SESSION_EXPIRED}: the cluster need not tell it again.
+     *
+     * @param clientId the client id.
+     */
+    default void sessionExpiredSeen(final String clientId)
     {
     }
 

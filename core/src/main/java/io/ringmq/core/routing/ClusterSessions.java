@@ -1,9 +1,11 @@
 package io.ringmq.core.routing;
 
+import io.ringmq.core.cluster.ClusterLink;
 import io.ringmq.core.protocol.ReasonCode;
 import io.ringmq.core.session.ClientConnection;
 import io.ringmq.core.session.Session;
 import org.agrona.collections.Object2LongHashMap;
+import org.agrona.collections.ObjectHashSet;
 
 /**
  * In a cluster, one connection per client id across the nodes (MQTT-3.1.4-3): the control plane's session directory
@@ -34,6 +36,12 @@ final class ClusterSessions
     private final BrokerState state;
     /** Client id of a local session to the epoch this node owns it under, or {@link #PENDING}. */
     private final Object2LongHashMap<String> epochs = new Object2LongHashMap<>(Long.MIN_VALUE);
+    /**
+     * Client ids of the sessions recovered from the journal that nothing of this run touched yet (no claim, no
+     * decision of the directory): until the first sync, which names those that expired in the cluster while this
+     * node was down ({@link ClusterLink#SESSION_EXPIRED}). Bounded by the sessions recovered; empty after that sync.
+     */
+    private final ObjectHashSet<String> recovered = new ObjectHashSet<>();
 
     ClusterSessions(final BrokerState state)
     {
@@ -52,6 +60,7 @@ final class ClusterSessions
         {
             return;
         }
+        recovered.remove(clientId);
         if (epochs.getValue(clientId) == epochs.missingValue())
         {
             epochs.put(clientId, PENDING);
@@ -82,6 +91,7 @@ final class ClusterSessions
      */
     void claim(final String clientId, final boolean resume)
     {
+        recovered.remove(clientId);
         epochs.put(clientId, PENDING);
         state.cluster.claimSession(clientId, resume);
     }
@@ -99,8 +109,35 @@ final class ClusterSessions
         {
             return;
         }
+        recovered.remove(clientId);
         final long epoch = epochs.removeKey(clientId);
         state.cluster.releaseSession(clientId, epoch > PENDING ? epoch : ANY_EPOCH);
+    }
+
+    /** A session recovered from the journal (in a cluster, its fate waits for the first sync). */
+    void onRecovered(final String clientId)
+    {
+        if (state.cluster.nodeId() >= 0)
+        {
+            recovered.add(clientId);
+        }
+    }
+
+    /**
+     * The first sync named this session as expired in the cluster while this node was down.
+     *
+     * @return true if it is a copy recovered from the journal that nothing of this run touched: it is to be dropped
+     *         (and is no longer tracked here).
+     */
+    boolean expiredWhileDown(final String clientId)
+    {
+        return recovered.remove(clientId);
+    }
+
+    /** This node's replica is synced: the recovered sessions the sync did not name stay, as any other. */
+    void onSynced()
+    {
+        recovered.clear();
     }
 
     /**
@@ -113,6 +150,7 @@ final class ClusterSessions
     boolean onOwner(final String clientId, final int owner, final long epoch, final Disconnector disconnector)
     {
         final int self = state.cluster.nodeId();
+        recovered.remove(clientId);
         final long known = epochs.getValue(clientId);
         if (known == epochs.missingValue())
         {

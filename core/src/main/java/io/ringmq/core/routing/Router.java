@@ -515,6 +515,7 @@ public final class Router implements EventHandler<RingEvent>
                 continue;
             }
             state.sessions.put(session.clientId(), session);
+            state.clusterSessions.onRecovered(session.clientId());
             session.countIn(state.tally);
             for (final Subscription subscription : session.subscriptions().values())
             {

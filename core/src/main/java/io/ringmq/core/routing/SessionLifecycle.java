@@ -20,6 +20,8 @@ import io.ringmq.core.session.Message;
 import io.ringmq.core.session.Session;
 import io.ringmq.core.session.Subscription;
 import io.ringmq.core.session.TransportIdentity;
+import io.ringmq.core.status.LogText;
+import io.ringmq.core.status.RateLimitedLog;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -31,6 +33,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Connections and sessions from CONNECT to their end: client identifiers, authentication, the will, takeover, the
@@ -52,6 +55,7 @@ final class SessionLifecycle implements SessionTimers.Handler
     private final DisconnectDecoder disconnectDecoder = new DisconnectDecoder();
     private final PublishSource source;
     private final ClientEventLog takeovers = new ClientEventLog(LOG, "takeover");
+    private final RateLimitedLog expiredWhileDownLog = new RateLimitedLog(TimeUnit.SECONDS.toNanos(10));
     private final ClientEventLog keepAliveTimeouts = new ClientEventLog(LOG, "connection closed");
 
     SessionLifecycle(final BrokerState state, final InboundPublish publishes)
@@ -607,11 +611,42 @@ final class SessionLifecycle implements SessionTimers.Handler
         if (ClusterLink.WILL_TAKEN == kind || ClusterLink.SYNCED == kind)
         {
             state.clusterWills.onEvent(kind, clientId, other);
+            if (ClusterLink.SYNCED == kind)
+            {
+                state.clusterSessions.onSynced();
+            }
+        }
+        else if (ClusterLink.SESSION_EXPIRED == kind)
+        {
+            onExpiredWhileDown(clientId);
         }
         else
         {
             state.handoff.onSessionEvent(kind, clientId, owner, other, epoch);
         }
+    }
+
+    /**
+     * The cluster ended this node's session at its expiry while the node was down (its directory entry is gone, and
+     * the control plane published its will if one was due): a copy recovered from the journal that no client claimed
+     * since is dropped, as its expiry here would have, only sooner. The control plane is told either way.
+     */
+    private void onExpiredWhileDown(final String clientId)
+    {
+        final Session session = state.sessions.get(clientId);
+        if (state.clusterSessions.expiredWhileDown(clientId) && null != session && null == session.connection() &&
+            null == session.transit())
+        {
+            state.counters.sessionsExpiredWhileDown++;
+            final long due = expiredWhileDownLog.onEvent(state.nowNs);
+            if (due > 0)
+            {
+                LOG.info("cluster: {} session(s) recovered from the journal expired in the cluster while this node " +
+                    "was down and are dropped, the last '{}'", due, LogText.escape(clientId));
+            }
+            dropSession(session, false, false);
+        }
+        state.cluster.sessionExpiredSeen(clientId);
     }
 
     /**

@@ -57,6 +57,11 @@ public final class BrokerCounters
      * not answer, a hand-off cut short by a node going down or a timeout (cluster).
      */
     public long handoffsFailed;
+    /**
+     * Sessions recovered from the journal that expired in the cluster while this node was down, dropped at its
+     * first sync (cluster).
+     */
+    public long sessionsExpiredWhileDown;
     /** Connections refused (0x88) while the node could not reach the cluster's control plane (cluster). */
     public long refusedClusterUnreachable;
     /** Connects, publishes and subscriptions refused because the journal was full (v5 0x97). */

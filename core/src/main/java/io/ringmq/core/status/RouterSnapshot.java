@@ -37,6 +37,7 @@ public final class RouterSnapshot
     private final long sessionsHandedOut;
     private final long sessionsHandedIn;
     private final long handoffsFailed;
+    private final long sessionsExpiredWhileDown;
     private final long slowSessionsStalled;
     private final long refusedJournalFull;
     private final long refusedRetainedFull;
@@ -107,6 +108,7 @@ public final class RouterSnapshot
         this.sessionsHandedOut = counters.sessionsHandedOut;
         this.sessionsHandedIn = counters.sessionsHandedIn;
         this.handoffsFailed = counters.handoffsFailed;
+        this.sessionsExpiredWhileDown = counters.sessionsExpiredWhileDown;
         this.slowSessionsStalled = counters.slowSessionsStalled;
         this.refusedJournalFull = counters.refusedJournalFull;
         this.refusedRetainedFull = counters.refusedRetainedFull;
@@ -256,6 +258,12 @@ public final class RouterSnapshot
     public long handoffsFailed()
     {
         return handoffsFailed;
+    }
+
+    /** @return sessions recovered from the journal dropped because they expired in the cluster meanwhile. */
+    public long sessionsExpiredWhileDown()
+    {
+        return sessionsExpiredWhileDown;
     }
 
     /** @return backed-up sessions that held their publishers for the maximum delay. */

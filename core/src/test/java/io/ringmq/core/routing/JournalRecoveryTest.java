@@ -143,6 +143,88 @@ class JournalRecoveryTest
         harness.drain();
     }
 
+    /** Restarts as node 1 of a cluster, with {@link #recordingLink}: recovery sees the cluster link. */
+    private RouterHarness restartInCluster(final List<String> told) throws IOException
+    {
+        journals.remove(journals.size() - 1).close();
+        final Journal journal = Journal.open(dir, SEGMENT, 0, Journal.SYNC_NONE);
+        journals.add(journal);
+        final RouterHarness harness = new RouterHarness(config, journal);
+        harness.router.clusterLink(recordingLink(told));
+        harness.router.recover(System.nanoTime());
+        return harness;
+    }
+
+    /** A cluster link of node 1 that records the wills, expiries seen and route removals it is told. */
+    private static ClusterLink recordingLink(final List<String> told)
+    {
+        return new ClusterLink()
+        {
+            public int nodeId()
+            {
+                return 1;
+            }
+
+            public void onLocalFilterAdded(final String filter)
+            {
+            }
+
+            public void onLocalFilterRemoved(final String filter)
+            {
+                told.add("-" + filter);
+            }
+
+            public boolean forward(final long nodes, final DirectBuffer message, final int offset, final int length)
+            {
+                return true;
+            }
+
+            public long peers()
+            {
+                return 0;
+            }
+
+            public void claimSession(final String clientId)
+            {
+            }
+
+            public void releaseSession(final String clientId, final long epoch)
+            {
+            }
+
+            public void sessionExpiredSeen(final String clientId)
+            {
+                told.add("seen " + clientId);
+            }
+
+            public int maxRetainedLength()
+            {
+                return Integer.MAX_VALUE;
+            }
+
+            public boolean retain(final DirectBuffer message, final int offset, final int length)
+            {
+                return true;
+            }
+
+            public void registerWill(final String clientId, final DirectBuffer will, final int offset,
+                final int length, final long delaySeconds, final boolean running)
+            {
+                told.add("set " + clientId);
+            }
+
+            public void clearWill(final String clientId)
+            {
+                told.add("clear " + clientId);
+            }
+
+            public void resetWills()
+            {
+                told.add("reset");
+            }
+        };
+    }
+
     private void offlineSubscriber(final RouterHarness harness, final String filter, final int qos)
     {
         harness.connect(SUB, "sub", V5, false, 3600);
@@ -326,6 +408,41 @@ class JournalRecoveryTest
     }
 
     @Test
+    void shouldDropTheRecoveredSessionsThatExpiredInTheClusterWhileTheNodeWasDown() throws IOException
+    {
+        RouterHarness harness = start();
+        for (final String id : List.of("expired", "kept", "claimed", "late"))
+        {
+            harness.connect(SUB, id, V5, false, 3600);
+            harness.subscribe(SUB, V5, 1, 0, new TopicSubscription("t/" + id, 1));
+            harness.closed(SUB);
+        }
+        harness.drain();
+
+        final List<String> told = new ArrayList<>();
+        harness = restartInCluster(told);
+        harness.connect(SUB, "claimed", V5, false, 3600);    // before the sync: its resume claims the id
+        harness.clusterSession(ClusterLink.SESSION_EXPIRED, "expired", 1, 0, 0);
+        harness.clusterSession(ClusterLink.SESSION_EXPIRED, "claimed", 1, 0, 0);
+        harness.clusterSession(ClusterLink.SESSION_EXPIRED, "unknown", 1, 0, 0);
+        harness.clusterSession(ClusterLink.SYNCED, "", 1, 0, 0);
+        harness.clusterSession(ClusterLink.SESSION_EXPIRED, "late", 1, 0, 0);
+        assertEquals(List.of("-t/expired", "seen expired", "seen claimed", "seen unknown", "reset", "seen late"), told,
+            "only the copy nothing of this run touched, and only before the first sync; each one seen");
+        harness.tick();
+        assertEquals(1, harness.router.snapshot().sessionsExpiredWhileDown());
+
+        harness = restart();
+        for (final String id : List.of("expired", "kept", "late"))
+        {
+            harness.connect(OTHER, id, V5, false, 3600);
+            final List<RouterHarness.Out> out = harness.drain(OTHER, PacketType.CONNACK);
+            assertEquals(!"expired".equals(id), 0 != (out.get(0).body()[2] & 0x01), id + ": session present");
+            harness.closed(OTHER);
+        }
+    }
+
+    @Test
     void shouldHoldTheWillsOfAClusterNodeUntilItsSyncSaysWhichTheControlPlaneTookOver() throws IOException
     {
         RouterHarness harness = start();
@@ -335,71 +452,8 @@ class JournalRecoveryTest
         harness.connectWithWill(OTHER + 2, "never-registered", V5, "wills/c", "c", 1);
         harness.drain();
 
-        journals.remove(journals.size() - 1).close();
-        final Journal journal = Journal.open(dir, SEGMENT, 0, Journal.SYNC_NONE);
-        journals.add(journal);
-        harness = new RouterHarness(config, journal);
         final List<String> told = new ArrayList<>();
-        harness.router.clusterLink(new ClusterLink()
-        {
-            public int nodeId()
-            {
-                return 1;
-            }
-
-            public void onLocalFilterAdded(final String filter)
-            {
-            }
-
-            public void onLocalFilterRemoved(final String filter)
-            {
-            }
-
-            public boolean forward(final long nodes, final DirectBuffer message, final int offset, final int length)
-            {
-                return true;
-            }
-
-            public long peers()
-            {
-                return 0;
-            }
-
-            public void claimSession(final String clientId)
-            {
-            }
-
-            public void releaseSession(final String clientId, final long epoch)
-            {
-            }
-
-            public int maxRetainedLength()
-            {
-                return Integer.MAX_VALUE;
-            }
-
-            public boolean retain(final DirectBuffer message, final int offset, final int length)
-            {
-                return true;
-            }
-
-            public void registerWill(final String clientId, final DirectBuffer will, final int offset,
-                final int length, final long delaySeconds, final boolean running)
-            {
-                told.add("set " + clientId);
-            }
-
-            public void clearWill(final String clientId)
-            {
-                told.add("clear " + clientId);
-            }
-
-            public void resetWills()
-            {
-                told.add("reset");
-            }
-        });
-        harness.router.recover(System.nanoTime());
+        harness = restartInCluster(told);
         assertTrue(queuedTopics(harness).isEmpty(), "held until the sync: " + queuedTopics(harness));
 
         harness.clusterSession(ClusterLink.WILL_TAKEN, "taken-published", 1, 1, 0);

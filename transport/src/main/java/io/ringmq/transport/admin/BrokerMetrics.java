@@ -497,6 +497,9 @@ public final class BrokerMetrics
         routerCounter("ringmq_cluster_handoffs_failed",
             "session resumes refused (0x88: the session's node is down or did not answer) or hand-offs cut short",
             RouterSnapshot::handoffsFailed);
+        routerCounter("ringmq_cluster_sessions_expired_while_down", "sessions recovered from the journal that " +
+            "expired in the cluster while this node was down, dropped at its first sync",
+            RouterSnapshot::sessionsExpiredWhileDown);
     }
 
     private void routerCounter(final String name, final String help, final ToLongFunction<RouterSnapshot> value)

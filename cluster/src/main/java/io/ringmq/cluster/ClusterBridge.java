@@ -523,6 +523,18 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
     }
 
     @Override
+    public void onSessionQueried(final String clientId, final int owner, final int previous, final long epoch)
+    {
+        sessionToRouter(ClusterLink.SESSION_QUERIED, clientId, owner, previous, epoch);
+    }
+
+    @Override
+    public void querySession(final String clientId)
+    {
+        deferred.send("session query", clientId, () -> node.client().query(clientId));
+    }
+
+    @Override
     public void sessionExpiredSeen(final String clientId)
     {
         deferred.send("session expired seen", clientId, () -> node.client().expiredSeen(clientId));
@@ -668,6 +680,13 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
     {
         final ClusterNode current = node;
         return null == current || null == current.service() ? 0 : current.service().sessionsExpired();
+    }
+
+    @Override
+    public long controlPlaneSessionQueries()
+    {
+        final ClusterNode current = node;
+        return null == current || null == current.service() ? 0 : current.service().sessionQueries();
     }
 
     @Override

@@ -82,4 +82,13 @@ public interface ClusterStats
     {
         return 0;
     }
+
+    /**
+     * @return questions of nodes whose claims were still unanswered when a sync ended (answers that may have been
+     *         lost with a leader), as this member's control plane applied them, 0 on a node that is no voting member.
+     */
+    default long controlPlaneSessionQueries()
+    {
+        return 0;
+    }
 }

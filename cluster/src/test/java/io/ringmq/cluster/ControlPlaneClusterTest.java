@@ -110,6 +110,12 @@ class ControlPlaneClusterTest
         }
 
         @Override
+        public void onSessionQueried(final String clientId, final int owner, final int previous, final long epoch)
+        {
+            owners.add("queried " + clientId + " " + owner + " " + previous + " " + epoch);
+        }
+
+        @Override
         public void onSessionOwnerDown(final String clientId, final int owner)
         {
             owners.add("owner-down " + clientId + " " + owner);
@@ -352,6 +358,9 @@ class ControlPlaneClusterTest
         assertEquals("1", second[1]);
         assertEquals("0", second[2]);
         assertTrue(Long.parseLong(second[3]) > Long.parseLong(first[3]), "epochs increase");
+        assertTrue(nodes[1].client().query("dev-1"), "as a node whose answer was lost asks");
+        assertEquals("queried " + toNew, take(recorders[1].owners), "the entry as it is");
+        assertEquals(toOld, take(recorders[0].owners), "the decision again to the node the id was taken from");
 
         // A release under an old epoch changes nothing; the owner's release under its epoch removes the entry.
         assertTrue(nodes[0].client().release("dev-1", Long.parseLong(first[3])));

@@ -134,6 +134,19 @@ public interface ClusterListener
     }
 
     /**
+     * The answer to {@link ControlPlaneClient#query}: the session's directory entry as it is now.
+     *
+     * @param clientId the client id.
+     * @param owner    its owner, or -1 if the directory has no entry for it.
+     * @param previous the node its epoch took the id from (or -1), plus
+     *                 {@link ControlMessageDescriptor#QUERIED_HANDED_OVER} if the session moved from it.
+     * @param epoch    its epoch.
+     */
+    default void onSessionQueried(final String clientId, final int owner, final int previous, final long epoch)
+    {
+    }
+
+    /**
      * This node is to publish the will of a client of another node, which went down.
      *
      * @param clientId the client id.

@@ -100,6 +100,12 @@ public final class ControlMessageDescriptor
      * ({@link #SESSION_EXPIRED}), and dropped any copy it had: the control plane need not name it again.
      */
     public static final int SESSION_EXPIRED_SEEN = 15;
+    /**
+     * Command: who owns the session now ({@code text} the client id)? Sent by a node whose claim is still unanswered
+     * when its sync ends (the answer may have been lost with a leader); applied after the claim, so the answer
+     * ({@link #SESSION_QUERIED}) takes it into account.
+     */
+    public static final int SESSION_QUERY = 16;
 
     /** Event: a node is up ({@code text} its data-plane endpoint). Also a snapshot record. */
     public static final int NODE_UP = 101;
@@ -157,6 +163,14 @@ public final class ControlMessageDescriptor
      * run claimed, is dropped. Named in every sync until the node answers {@link #SESSION_EXPIRED_SEEN}.
      */
     public static final int SESSION_EXPIRED = 117;
+    /**
+     * Event, to the node that asked ({@link #SESSION_QUERY}): the session's directory entry now ({@code text} the
+     * client id, {@code node} its owner or -1 for none, {@code value} its epoch, {@code other} the node that epoch
+     * took the id from or -1, plus {@link #QUERIED_HANDED_OVER} if the session moved from it in a hand-off).
+     */
+    public static final int SESSION_QUERIED = 118;
+    /** Added to a {@link #SESSION_QUERIED}'s {@code other} when the epoch moved the session from that node. */
+    public static final int QUERIED_HANDED_OVER = io.ringmq.core.cluster.ClusterLink.QUERIED_HANDED_OVER;
 
     /** Snapshot record: one filter and every node that has it ({@code value} the node mask). */
     public static final int SNAPSHOT_ROUTE = 201;

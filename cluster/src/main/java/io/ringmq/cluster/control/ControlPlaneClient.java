@@ -17,6 +17,8 @@ import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_CLAIM;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_EXPIRED;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_EXPIRED_SEEN;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_EXPIRY;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_QUERIED;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_QUERY;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_CUT;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_CUT_EVENT;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_GIVE_BACK;
@@ -260,6 +262,17 @@ public final class ControlPlaneClient implements Agent, EgressListener
     public boolean expiredSeen(final String clientId)
     {
         return enqueue(SESSION_EXPIRED_SEEN, 0, 0, clientId);
+    }
+
+    /**
+     * Asks who owns a session whose claim is still unanswered ({@link ClusterListener#onSessionQueried}). Any thread.
+     *
+     * @param clientId the client id.
+     * @return false if the command queue is full.
+     */
+    public boolean query(final String clientId)
+    {
+        return enqueue(SESSION_QUERY, 0, 0, clientId);
     }
 
     /**
@@ -680,6 +693,8 @@ public final class ControlPlaneClient implements Agent, EgressListener
             case RETAINED -> onRetained();
             case WILL_TAKEN -> listener.onWillTaken(decoder.text(), 0 != decoder.other());
             case SESSION_EXPIRED -> listener.onSessionExpiredWhileDown(decoder.text());
+            case SESSION_QUERIED ->
+                listener.onSessionQueried(decoder.text(), decoder.node(), decoder.other(), decoder.value());
             case CONFIRMED -> onConfirmed(decoder.value());
             case WILL_PUBLISH -> listener.onWillPublish(decoder.text(), decoder.other(), decoder.buffer(),
                 decoder.bodyOffset(), decoder.bodyLength());

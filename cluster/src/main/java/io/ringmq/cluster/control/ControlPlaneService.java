@@ -29,6 +29,8 @@ import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_GIVE_BA
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_HANDOFF;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_OWNER;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_OWNER_DOWN;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_QUERIED;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_QUERY;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_RELEASE;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_RELEASED;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SYNC_REQUEST;
@@ -126,6 +128,8 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
     /** Of those, expiries not kept for their nodes' syncs (past the bound). */
     private final AtomicLong expiriesNotKept = new AtomicLong();
     private final RateLimitedLog expiryNotKeptLog = new RateLimitedLog(TimeUnit.SECONDS.toNanos(10));
+    /** Questions of nodes whose claims were unanswered at the end of a sync ({@code SESSION_QUERY}). */
+    private final AtomicLong queries = new AtomicLong();
     /** Numbered commands a node sent again (after a leader change) that had been applied: not applied twice. */
     private final AtomicLong commandsRepeated = new AtomicLong();
     private final AtomicLong willsPublished = new AtomicLong();
@@ -322,6 +326,7 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
             case SESSION_EXPIRY -> state.sessionExpiry(node, decoder.text(), expiry(decoder.value()),
                 1 == decoder.other(), timestamp);
             case SESSION_EXPIRED_SEEN -> state.expiredSeen(node, decoder.text());
+            case SESSION_QUERY -> onQuery(session, node, decoder.text());
             case SESSION_CUT -> state.cut(node, decoder.text(), decoder.other(), decoder.value());
             case SESSION_GIVE_BACK -> state.giveBack(node, decoder.text(), decoder.other(), decoder.value());
             case SYNC_REQUEST -> syncs.start(session);
@@ -331,6 +336,31 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
             case WILL_CLEAR -> state.clearWill(node, decoder.text());
             case WILL_RESET -> state.resetWills(node);
             default -> refuse(session, node, REFUSED_BAD_NODE, "unknown command type " + type);
+        }
+    }
+
+    /**
+     * A node asks who owns a session (its claim's answer may have been lost with a leader): it is told the entry as
+     * it is now. When the node owns it under a plain decision that took the id from another node, that node is told
+     * the decision again too (it may have lost it as well, and would keep a connection for the id): a repeat changes
+     * nothing on a node that had it. A hand-off is not repeated to its previous owner (which would start to send the
+     * session again); a lost one times out and is given back (section 6 of the design).
+     */
+    private void onQuery(final ClientSession session, final int node, final String clientId)
+    {
+        queries.incrementAndGet();
+        final ControlPlaneState.Owner owner = state.owner(clientId);
+        if (null == owner)
+        {
+            send(session, SESSION_QUERIED, -1, -1, 0, clientId);
+            return;
+        }
+        send(session, SESSION_QUERIED, owner.node,
+            owner.handedOver ? owner.previous + ControlMessageDescriptor.QUERIED_HANDED_OVER : owner.previous,
+            owner.epoch, clientId);
+        if (owner.node == node && !owner.handedOver && owner.previous >= 0 && owner.previous != node)
+        {
+            sendToNode(owner.previous, SESSION_OWNER, owner.node, owner.previous, owner.epoch, clientId);
         }
     }
 
@@ -697,6 +727,15 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
     public long sessionsExpired()
     {
         return sessionsExpired.get();
+    }
+
+    /**
+     * @return questions of nodes about claims still unanswered when their syncs ended (answers that may have been
+     *         lost with a leader; each member counts them).
+     */
+    public long sessionQueries()
+    {
+        return queries.get();
     }
 
     /** @return of {@link #sessionsExpired}, those not kept for their nodes' syncs (past the bound). */

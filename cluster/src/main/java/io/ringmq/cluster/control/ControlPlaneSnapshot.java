@@ -29,9 +29,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * Writes the control plane's state to a snapshot and reads it back: one {@link ControlMessageDescriptor} record per
  * live node ({@code NODE_UP}, with its cluster session, voting flag and last command applied), per down node held
  * or gone ({@code SNAPSHOT_HOLD}), per filter ({@code SNAPSHOT_ROUTE} with its node mask), per directory entry
- * ({@code SESSION_OWNER} with its epoch, and a body of three longs: its expiry, when its connection ended and when
- * it goes, see {@link ControlPlaneState.Owner}; a record without a body, from a snapshot older than those, is an
- * entry whose expiry is not known), per session that expired while its node was down ({@code SNAPSHOT_SESSION_EXPIRED})
+ * ({@code SESSION_OWNER} with its epoch, and a body: its expiry, when its connection ended, when it goes, the node
+ * its epoch took the id from and whether in a hand-off, see {@link ControlPlaneState.Owner}; a record without a body,
+ * or with the first three only, from an older snapshot, reads as not told, or as taken from no node), per session
+ * that expired while its node was down ({@code SNAPSHOT_SESSION_EXPIRED})
  * and per retained message ({@code SNAPSHOT_RETAINED} with the node it came
  * from, its expiry time and the message), per will ({@code SNAPSHOT_WILL}, see {@link #WILL_DUE}), then
  * {@code SNAPSHOT_END} with the epoch counter and the expiry sweep's cursor (so that a member started from the
@@ -49,8 +50,11 @@ final class ControlPlaneSnapshot
     /** ... or, not due, its delay runs on its node (its value is then the time it is due at if the node goes down). */
     static final int WILL_RUNNING = 4;
 
-    /** Length of a directory entry record's body: its expiry, when its connection ended, when it goes. */
-    static final int OWNER_EXPIRY_LENGTH = 3 * Long.BYTES;
+    /**
+     * Length of a directory entry record's body: its expiry, when its connection ended, when it goes (longs), the
+     * node its epoch took the id from and whether in a hand-off (ints).
+     */
+    static final int OWNER_EXPIRY_LENGTH = 4 * Long.BYTES;
 
     private final ControlPlaneState state;
     private final UnsafeBuffer ownerExpiry = new UnsafeBuffer(new byte[OWNER_EXPIRY_LENGTH]);
@@ -96,6 +100,8 @@ final class ControlPlaneSnapshot
             ownerExpiry.putLong(0, owner.expiry, ByteOrder.LITTLE_ENDIAN);
             ownerExpiry.putLong(Long.BYTES, owner.offlineSince, ByteOrder.LITTLE_ENDIAN);
             ownerExpiry.putLong(2 * Long.BYTES, owner.dueAt, ByteOrder.LITTLE_ENDIAN);
+            ownerExpiry.putInt(3 * Long.BYTES, owner.previous, ByteOrder.LITTLE_ENDIAN);
+            ownerExpiry.putInt(3 * Long.BYTES + Integer.BYTES, owner.handedOver ? 1 : 0, ByteOrder.LITTLE_ENDIAN);
             offer(publication, buffer, idle, encoder.encode(buffer, 0, SESSION_OWNER, owner.node, -1, owner.epoch,
                 session.getKey(), ownerExpiry, 0, OWNER_EXPIRY_LENGTH));
         }
@@ -214,15 +220,19 @@ final class ControlPlaneSnapshot
 
     private void restoreSession(final DirectBuffer buffer)
     {
-        if (decoder.bodyLength() < OWNER_EXPIRY_LENGTH)
+        final int body = decoder.bodyOffset();
+        final int length = decoder.bodyLength();
+        if (length < 3 * Long.BYTES)
         {
             state.restoreSession(decoder.text(), decoder.node(), decoder.value());
             return;
         }
-        final int body = decoder.bodyOffset();
+        final boolean previousKept = length >= OWNER_EXPIRY_LENGTH;
         state.restoreSession(decoder.text(), decoder.node(), decoder.value(),
             buffer.getLong(body, ByteOrder.LITTLE_ENDIAN), buffer.getLong(body + Long.BYTES, ByteOrder.LITTLE_ENDIAN),
-            buffer.getLong(body + 2 * Long.BYTES, ByteOrder.LITTLE_ENDIAN));
+            buffer.getLong(body + 2 * Long.BYTES, ByteOrder.LITTLE_ENDIAN),
+            previousKept ? buffer.getInt(body + 3 * Long.BYTES, ByteOrder.LITTLE_ENDIAN) : -1,
+            previousKept && 0 != buffer.getInt(body + 3 * Long.BYTES + Integer.BYTES, ByteOrder.LITTLE_ENDIAN));
     }
 
     private void restoreWill(final DirectBuffer buffer)

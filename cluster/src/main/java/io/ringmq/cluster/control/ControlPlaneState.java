@@ -170,6 +170,10 @@ final class ControlPlaneState
         long offlineSince;
         /** Cluster time the entry goes, its node being down; 0 while it is up (or the session does not expire). */
         long dueAt;
+        /** The node this epoch took the id from, or -1: told again to a node that asks ({@code SESSION_QUERY}). */
+        int previous = -1;
+        /** Whether this epoch moved the session from {@link #previous} in a hand-off. */
+        boolean handedOver;
 
         Owner(final String clientId, final int node, final long epoch)
         {
@@ -577,6 +581,8 @@ final class ControlPlaneState
         final long epoch = ++lastEpoch;
         final Owner owner = new Owner(clientId, node, epoch);
         owner.expiry = expiry < 0 ? EXPIRY_UNKNOWN : expiry;
+        owner.previous = null == previous ? -1 : previous.node;
+        owner.handedOver = moves;
         putOwner(owner);
         if (moves)
         {
@@ -627,7 +633,9 @@ final class ControlPlaneState
             return false;
         }
         final long newEpoch = ++lastEpoch;
-        putOwner(new Owner(clientId, to, newEpoch));
+        final Owner back = new Owner(clientId, to, newEpoch);
+        back.previous = node;
+        putOwner(back);
         events.onSessionOwner(clientId, to, node, newEpoch);
         return true;
     }
@@ -1265,15 +1273,23 @@ final class ControlPlaneState
         sessions.put(clientId, new Owner(clientId, node, epoch));
     }
 
-    /** Restores a directory entry with its expiry ({@link Owner}) from a snapshot, without events. */
+    /** Restores a directory entry with its expiry and its previous owner ({@link Owner}) from a snapshot. */
     void restoreSession(final String clientId, final int node, final long epoch, final long expiry,
-        final long offlineSince, final long dueAt)
+        final long offlineSince, final long dueAt, final int previous, final boolean handedOver)
     {
         final Owner owner = new Owner(clientId, node, epoch);
         owner.expiry = expiry;
         owner.offlineSince = offlineSince;
         owner.dueAt = dueAt;
+        owner.previous = previous;
+        owner.handedOver = handedOver;
         putOwner(owner);
+    }
+
+    /** @return the session's directory entry, or null. */
+    Owner owner(final String clientId)
+    {
+        return sessions.get(clientId);
     }
 
     /** Restores the epoch counter from a snapshot. */

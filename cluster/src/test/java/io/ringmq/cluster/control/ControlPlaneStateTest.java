@@ -353,6 +353,25 @@ class ControlPlaneStateTest
     }
 
     @Test
+    void shouldKeepWhichNodeEachEpochTookTheIdFromForANodeThatAsks()
+    {
+        state.join(1, 101, true, "h1:1");
+        state.join(2, 102, true, "h2:1");
+        state.claim(1, "a");
+        assertEquals(-1, state.owner("a").previous);
+        state.claim(2, "a");
+        assertEquals(1, state.owner("a").previous);
+        assertFalse(state.owner("a").handedOver, "a clean start");
+        state.claim(1, "a", true);
+        assertEquals(2, state.owner("a").previous);
+        assertTrue(state.owner("a").handedOver, "a resume moves the session");
+        assertTrue(state.giveBack(1, "a", 2, state.owner("a").epoch));
+        assertEquals(2, state.owner("a").node);
+        assertEquals(1, state.owner("a").previous, "given back: from the node that returned it");
+        assertFalse(state.owner("a").handedOver);
+    }
+
+    @Test
     void shouldKeepTheSessionsThatExpiredWhileTheirNodeWasDownWithinTheDirectorysBound()
     {
         final ControlPlaneState directory = new ControlPlaneState(3, 2, recorder);

@@ -36,6 +36,13 @@ public interface ClusterLink
      */
     int SESSION_EXPIRED = 6;
     /**
+     * The answer to {@link #querySession}: the session's directory entry now (owner -1: none), the other node being
+     * the node its epoch took the id from (or -1), plus {@link #QUERIED_HANDED_OVER} if the session moved from it.
+     */
+    int SESSION_QUERIED = 7;
+    /** Added to a {@link #SESSION_QUERIED}'s other node when its epoch moved the session from that node. */
+    int QUERIED_HANDED_OVER = 1 << 8;
+    /**
      * How long a node that went down keeps its plain routes in the control plane, and the other nodes keep the QoS
      * 1/2 messages forwarded for it, to replay them when it is back: one hour.
      */
@@ -206,6 +213,16 @@ public interface ClusterLink
      * @param clientId the client id.
      */
     default void sessionExpiredSeen(final String clientId)
+    {
+    }
+
+    /**
+     * Who owns the session now? For a claim still unanswered when a sync ends (the answer may have been lost with
+     * the control plane's leader); answered with {@link #SESSION_QUERIED}.
+     *
+     * @param clientId the client id.
+     */
+    default void querySession(final String clientId)
     {
     }
 

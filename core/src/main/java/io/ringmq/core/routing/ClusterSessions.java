@@ -134,10 +134,40 @@ final class ClusterSessions
         return recovered.remove(clientId);
     }
 
-    /** This node's replica is synced: the recovered sessions the sync did not name stay, as any other. */
+    /**
+     * This node's replica is synced: the recovered sessions the sync did not name stay, as any other; and every claim
+     * still unanswered is asked after ({@link ClusterLink#querySession}): a sync follows every new leader, and the
+     * old one may have applied a claim and been lost before its answer left (the id would then stay pending here for
+     * ever, and this node would ignore the decision of a later claim elsewhere, keeping a second connection).
+     */
     void onSynced()
     {
         recovered.clear();
+        final Object2LongHashMap<String>.KeyIterator ids = epochs.keySet().iterator();
+        while (ids.hasNext())
+        {
+            final String clientId = ids.next();
+            if (PENDING == epochs.getValue(clientId))
+            {
+                state.cluster.querySession(clientId);
+            }
+        }
+    }
+
+    /** @return true if this node claimed the id and has no answer yet. */
+    boolean pending(final String clientId)
+    {
+        return epochs.containsKey(clientId) && PENDING == epochs.getValue(clientId);
+    }
+
+    /**
+     * This node's unanswered claim was applied, and another node has claimed the id since (the answers were lost):
+     * this node no longer holds it, and closes its connection for it.
+     */
+    void lostWhilePending(final String clientId, final int owner, final Disconnector disconnector)
+    {
+        epochs.removeKey(clientId);
+        closeTakenOver(clientId, owner, disconnector);
     }
 
     /**
@@ -169,6 +199,12 @@ final class ClusterSessions
             return false;     // this node's unanswered claim is newer (log order), or the decision is an old one
         }
         epochs.removeKey(clientId);
+        closeTakenOver(clientId, owner, disconnector);
+        return true;
+    }
+
+    private void closeTakenOver(final String clientId, final int owner, final Disconnector disconnector)
+    {
         final Session session = state.sessions.get(clientId);
         final ClientConnection connection = null == session ? null : session.connection();
         if (null != connection)
@@ -177,7 +213,6 @@ final class ClusterSessions
             disconnector.close(connection, ReasonCode.SESSION_TAKEN_OVER,
                 "the client id connected to node " + owner + " of the cluster");
         }
-        return true;
     }
 
     /**

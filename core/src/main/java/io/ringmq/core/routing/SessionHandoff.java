@@ -281,11 +281,53 @@ final class SessionHandoff
                 }
             }
             case ClusterLink.SESSION_CUT -> onCut(clientId, owner, other, epoch, self);
+            case ClusterLink.SESSION_QUERIED -> onQueried(clientId, owner, other, epoch, self);
             default ->
             {
                 state.counters.routerErrors++;
                 LOG.warn("unknown cluster session event kind {}", kind);
             }
+        }
+    }
+
+    /**
+     * The directory's entry for an id this node asked about ({@link ClusterSessions#onSynced}): if the claim is still
+     * unanswered here, its answer was lost, and the entry stands for it. Owned here: as the decision would have been
+     * (a hand-off from the node it names waits for its records, which that node sends if it had the event, else the
+     * wait times out and the session is given back). Owned elsewhere, or by nobody: another node claimed the id after
+     * this one's claim (or this one's resume found the owner down): the connection here closes, a waiting CONNECT is
+     * refused.
+     */
+    private void onQueried(final String clientId, final int owner, final int other, final long epoch,
+        final int self)
+    {
+        if (!state.clusterSessions.pending(clientId))
+        {
+            return;     // answered after all (the question came after the claim), or the session went meanwhile
+        }
+        final boolean handedOver = other >= ClusterLink.QUERIED_HANDED_OVER;
+        final int previous = handedOver ? other - ClusterLink.QUERIED_HANDED_OVER : other;
+        fail("the directory's answer to the claim of '" + clientId + "' was lost (a leader change): asked, node " +
+            owner + " owns it under epoch " + epoch);
+        if (owner == self)
+        {
+            if (handedOver)
+            {
+                onHandoff(clientId, owner, previous, epoch, self);
+            }
+            else
+            {
+                onOwner(clientId, owner, previous, epoch, self);
+            }
+            return;
+        }
+        state.clusterSessions.lostWhilePending(clientId, owner, state.disconnector);
+        final PendingConnect waiting = takePending(clientId);
+        if (null != waiting)
+        {
+            state.counters.handoffsFailed++;
+            refuse(waiting, "the resume's answer was lost with the control plane's leader, and node " + owner +
+                " holds the session");
         }
     }
 

@@ -177,6 +177,12 @@ final class ClusterTestNode
         }
 
         @Override
+        public void querySession(final String clientId)
+        {
+            commands.add("query " + clientId);
+        }
+
+        @Override
         public void sessionCut(final String clientId, final int previousOwner, final long epoch)
         {
             commands.add("cut " + clientId + " " + previousOwner + " " + epoch);

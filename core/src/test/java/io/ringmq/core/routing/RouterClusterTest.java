@@ -126,6 +126,12 @@ class RouterClusterTest
             }
 
             @Override
+            public void querySession(final String clientId)
+            {
+                directory.add("query " + clientId);
+            }
+
+            @Override
             public void sessionExpiry(final String clientId, final long expirySeconds, final boolean offline)
             {
                 expiries.add(clientId + (offline ? " offline " : " online ") + expirySeconds);
@@ -421,6 +427,28 @@ class RouterClusterTest
         harness.closed(SUB);
         assertEquals(List.of("dev claimed 60", "dev offline 60"), expiries.subList(5, expiries.size()),
             "taken by another node: a clean start here claims it again, and tells its expiry with the claim");
+    }
+
+    @Test
+    void shouldAskAfterAClaimStillUnansweredWhenASyncEndsAndActOnTheAnswer()
+    {
+        harness.connect(SUB, "lost", MqttVersion.MQTT_5, true, 0);
+        harness.connect(SUB2, "taken", MqttVersion.MQTT_5, true, 0);
+        harness.connect(PUB, "answered", MqttVersion.MQTT_5, true, 0);
+        owner("answered", SELF, -1, 3);
+        harness.clusterSession(ClusterLink.SYNCED, "", SELF, 0, 0);
+        assertEquals(List.of("claim answered", "claim lost", "claim taken", "query lost", "query taken"),
+            directory.stream().sorted().toList(), "only the claims still unanswered");
+
+        harness.clusterSession(ClusterLink.SESSION_QUERIED, "lost", SELF, -1, 5);
+        owner("lost", 0, SELF, 6);
+        assertTrue(disconnected(SUB, 0x8E), "owned under epoch 5 now: a later claim elsewhere takes it over");
+
+        harness.clusterSession(ClusterLink.SESSION_QUERIED, "taken", 2, SELF, 8);
+        assertTrue(disconnected(SUB2, 0x8E), "node 2 claimed it after this node's lost answer");
+
+        harness.clusterSession(ClusterLink.SESSION_QUERIED, "answered", 2, SELF, 9);
+        assertTrue(harness.drain(PUB, PacketType.DISCONNECT).isEmpty(), "not pending: the question is ignored");
     }
 
     @Test

@@ -244,6 +244,36 @@ class SessionHandoffTest
     }
 
     @Test
+    void shouldResumeThroughTheDirectorysAnswerToAQuestionWhenTheHandoffEventWasLostWithTheLeader()
+    {
+        a.peers = 1L << B;
+        b.peers = 1L << A;
+        offlineSessionOnA("queued");
+
+        b.harness.connect(DEV, "dev", MqttVersion.MQTT_5, false, 3600);
+        a.session(ClusterLink.SESSION_HANDOFF, "dev", B, A, 2);
+        a.flushTo(b);
+        // B's SESSION_HANDOFF never comes (the leader died before sending it); a new leader syncs B.
+        b.session(ClusterLink.SYNCED, "", B, 0, 0);
+        assertTrue(b.commands.contains("query dev"), "the unanswered claim is asked after: " + b.commands);
+        b.session(ClusterLink.SESSION_QUERIED, "dev", B, A + ClusterLink.QUERIED_HANDED_OVER, 2);
+        assertTrue(b.commands.containsAll(List.of("+t/#", "cut dev 1 2")), "a hand-off, as the event: " +
+            b.commands);
+
+        a.session(ClusterLink.SESSION_CUT, "dev", B, A, 2);
+        b.session(ClusterLink.SESSION_CUT, "dev", B, A, 2);
+        b.flushTo(a);
+        a.flushTo(b);
+        b.flushTo(a);
+        final List<RouterHarness.Out> out = b.harness.drain();
+        assertEquals(1, out.stream().filter(o -> o.connectionId() == DEV && o.body().length > 0 &&
+            o.packetType() == PacketType.CONNACK && (o.body()[2] & 1) == 1).count(), "session present");
+        assertEquals(List.of("queued"), publishes(out.stream().filter(o -> o.connectionId() == DEV &&
+            o.body().length > 0 && o.packetType() == PacketType.PUBLISH).toList(), new ArrayList<>(),
+            new ArrayList<>()));
+    }
+
+    @Test
     void shouldAnswerAResumeWhosePreviousOwnerSaidNoSessionBeforeThisNodesOwnEventAndDropStaleEarlyRecords()
     {
         a.peers = 1L << B;

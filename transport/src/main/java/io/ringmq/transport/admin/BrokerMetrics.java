@@ -280,6 +280,9 @@ public final class BrokerMetrics
         counter("ringmq_cluster_control_plane_sessions_expired", "directory entries of sessions of nodes that were " +
             "down that this member's control plane ended when the session would have expired there (their clients " +
             "may then start afresh on any node)", stats::controlPlaneSessionsExpired);
+        counter("ringmq_cluster_control_plane_session_queries", "questions of nodes about claims still unanswered " +
+            "when their syncs ended (the answer may have been lost with a leader; each is answered with the entry " +
+            "as it is)", stats::controlPlaneSessionQueries);
         counter("ringmq_cluster_commands_resent", "control-plane commands sent again to a new leader because they " +
             "were not confirmed (the control plane applies each once)", stats::commandsResent);
         CounterWithCallback.builder().name("ringmq_cluster_control_plane_wills")

@@ -52,6 +52,25 @@ class SessionHandoffTest
         a.harness.drain();
     }
 
+    /**
+     * Both nodes apply the cut of "dev" (epoch 2, from A to B) and the data plane runs: B's client gets its CONNACK
+     * with session present and then the queued messages.
+     */
+    private void cutAndAssertResumedOnB(final String... queued)
+    {
+        a.session(ClusterLink.SESSION_CUT, "dev", B, A, 2);
+        b.session(ClusterLink.SESSION_CUT, "dev", B, A, 2);
+        b.flushTo(a);
+        a.flushTo(b);
+        b.flushTo(a);
+        final List<RouterHarness.Out> out = b.harness.drain();
+        assertEquals(1, out.stream().filter(o -> o.connectionId() == DEV && o.body().length > 0 &&
+            o.packetType() == PacketType.CONNACK && (o.body()[2] & 1) == 1).count(), "session present");
+        assertEquals(List.of(queued), publishes(out.stream().filter(o -> o.connectionId() == DEV &&
+            o.body().length > 0 && o.packetType() == PacketType.PUBLISH).toList(), new ArrayList<>(),
+            new ArrayList<>()));
+    }
+
     private static List<String> publishes(final List<RouterHarness.Out> out, final List<Integer> packetIds,
         final List<Boolean> dups)
     {
@@ -229,17 +248,7 @@ class SessionHandoffTest
         assertTrue(b.commands.containsAll(List.of("+t/#", "cut dev 1 2")), "kept, then taken with the event: " +
             b.commands);
 
-        a.session(ClusterLink.SESSION_CUT, "dev", B, A, 2);
-        b.session(ClusterLink.SESSION_CUT, "dev", B, A, 2);
-        b.flushTo(a);
-        a.flushTo(b);
-        b.flushTo(a);
-        final List<RouterHarness.Out> out = b.harness.drain();
-        assertEquals(1, out.stream().filter(o -> o.connectionId() == DEV && o.body().length > 0 &&
-            o.packetType() == PacketType.CONNACK && (o.body()[2] & 1) == 1).count(), "session present");
-        assertEquals(List.of("queued"), publishes(out.stream().filter(o -> o.connectionId() == DEV &&
-            o.body().length > 0 && o.packetType() == PacketType.PUBLISH).toList(), new ArrayList<>(),
-            new ArrayList<>()));
+        cutAndAssertResumedOnB("queued");
         assertEquals(0L, b.harness.router.snapshot().handoffsFailed());
     }
 
@@ -260,17 +269,7 @@ class SessionHandoffTest
         assertTrue(b.commands.containsAll(List.of("+t/#", "cut dev 1 2")), "a hand-off, as the event: " +
             b.commands);
 
-        a.session(ClusterLink.SESSION_CUT, "dev", B, A, 2);
-        b.session(ClusterLink.SESSION_CUT, "dev", B, A, 2);
-        b.flushTo(a);
-        a.flushTo(b);
-        b.flushTo(a);
-        final List<RouterHarness.Out> out = b.harness.drain();
-        assertEquals(1, out.stream().filter(o -> o.connectionId() == DEV && o.body().length > 0 &&
-            o.packetType() == PacketType.CONNACK && (o.body()[2] & 1) == 1).count(), "session present");
-        assertEquals(List.of("queued"), publishes(out.stream().filter(o -> o.connectionId() == DEV &&
-            o.body().length > 0 && o.packetType() == PacketType.PUBLISH).toList(), new ArrayList<>(),
-            new ArrayList<>()));
+        cutAndAssertResumedOnB("queued");
     }
 
     @Test

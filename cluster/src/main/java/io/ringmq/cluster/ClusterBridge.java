@@ -690,6 +690,20 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
     }
 
     @Override
+    public long controlPlaneExpiriesNotKept()
+    {
+        final ClusterNode current = node;
+        return null == current || null == current.service() ? 0 : current.service().expiriesNotKept();
+    }
+
+    @Override
+    public long controlPlaneClearsNotKept()
+    {
+        final ClusterNode current = node;
+        return null == current || null == current.service() ? 0 : current.service().clearsNotKept();
+    }
+
+    @Override
     public long controlPlaneWillsLost()
     {
         final ClusterNode current = node;

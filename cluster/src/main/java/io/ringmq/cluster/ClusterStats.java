@@ -91,4 +91,22 @@ public interface ClusterStats
     {
         return 0;
     }
+
+    /**
+     * @return session expiries this member's control plane could not keep for the syncs of nodes that were down (past
+     *         its bound), 0 on a node that is no voting member.
+     */
+    default long controlPlaneExpiriesNotKept()
+    {
+        return 0;
+    }
+
+    /**
+     * @return retained topic clears this member's control plane could not keep for the syncs of nodes that were down
+     *         (past its bound), 0 on a node that is no voting member.
+     */
+    default long controlPlaneClearsNotKept()
+    {
+        return 0;
+    }
 }

@@ -1026,6 +1026,8 @@ class ClusterIT
         // once, also after node 1 is back (it finds the will in its journal and learns it was published).
         final AtomicInteger testaments = clientWithAWill(1, "testament");
         final Mqtt5BlockingClient brief = briefSession(1);
+        retain(0, "kept/gone", "stale");
+        awaitRetained(1, "kept/#", Set.of("stale"));
 
         final QosOneFlow flow = new QosOneFlow(publisher, "back/", 0, true);
         try
@@ -1043,9 +1045,10 @@ class ClusterIT
         final Mqtt5ConnAckException refused = assertThrows(Mqtt5ConnAckException.class,
             () -> resume(2, "returner", inbox), "a resume while the session's node is down");
         assertEquals(Mqtt5ConnAckReasonCode.SERVER_UNAVAILABLE, refused.getMqttMessage().getReasonCode());
-        // Published while the session's node is down: node 0 keeps them for it (its routes are held) and replays
-        // them when it is back, before its cut marker, so they move with the session.
+        // Published while node 1 is down: kept for it (routes held), replayed before its cut marker, moved with it.
         awaitLog(0, "cluster: node 1 is down");
+        retain(0, "kept/gone", "");     // cleared while node 1 is down, whose journal still holds it
+        retain(0, "kept/now", "fresh");
         final long briefMs = awaitFreshSession(2, "brief", killed);
         assertTrue(briefMs > 7_000, "not before it expired: " + briefMs + " ms");
         final Set<String> whileDown = new HashSet<>();
@@ -1081,6 +1084,7 @@ class ClusterIT
             }
             final long resumedMs = (System.nanoTime() - restarted) / 1_000_000;
             awaitFreshSession(1, "brief", restarted);   // dropped by node 1 at its first sync: expired meanwhile
+            awaitRetained(1, "kept/#", Set.of("fresh"));    // and the topic cleared meanwhile, named by that sync
             final boolean all = BrokerProcess.await(() -> inbox.received.containsAll(flow.acked) &&
                 inbox.received.containsAll(whileDown), Duration.ofSeconds(30));
             BrokerProcess.pause(1000);  // anything delivered twice would come now
@@ -1108,10 +1112,25 @@ class ClusterIT
         }
         catch (final RuntimeException | AssertionError ex)
         {
-            printLogs(new int[] {0, 1, 2}, l -> l.contains("returner") || l.contains("will") ||
-                l.contains("hand-off") || l.contains("node 1") || l.contains("start #") || l.contains("cut"));
+            printSessionLogs();
             throw ex;
         }
+    }
+
+    private void printSessionLogs()
+    {
+        printLogs(new int[] {0, 1, 2}, l -> l.contains("returner") || l.contains("will") ||
+            l.contains("hand-off") || l.contains("node 1") || l.contains("start #") || l.contains("cut"));
+    }
+
+    /** Publishes a retained message ({@code payload} empty: a clear) on {@code node}, QoS 1. */
+    private void retain(final int node, final String topic, final String payload)
+    {
+        final Mqtt5BlockingClient publisher = client(node, "retainer-" + System.nanoTime());
+        publisher.connect();
+        publisher.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).retain(true)
+            .payload(payload.getBytes(StandardCharsets.UTF_8)).send();
+        publisher.disconnect();
     }
 
     /**

@@ -210,6 +210,16 @@ final class ClusterView
         listener.onRetained(topic, message, offset, length);
     }
 
+    /**
+     * A sync's record: the topic was cleared while this node was down (and has no retained message now): any copy
+     * this node holds goes, one from its journal too.
+     */
+    void onRetainedCleared(final String topic)
+    {
+        retainedTopics.remove(topic);
+        listener.onRetainedGone(topic);
+    }
+
     int retainedCount()
     {
         return retainedTopics.size();

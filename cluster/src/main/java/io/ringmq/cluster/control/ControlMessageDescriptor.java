@@ -106,6 +106,11 @@ public final class ControlMessageDescriptor
      * ({@link #SESSION_QUERIED}) takes it into account.
      */
     public static final int SESSION_QUERY = 16;
+    /**
+     * Command: the node has had a whole sync ({@code value} its generation): it was told every topic cleared while
+     * it was down ({@link #RETAINED_CLEARED}), which the control plane then forgets.
+     */
+    public static final int SYNC_DONE = 17;
 
     /** Event: a node is up ({@code text} its data-plane endpoint). Also a snapshot record. */
     public static final int NODE_UP = 101;
@@ -169,6 +174,12 @@ public final class ControlMessageDescriptor
      * took the id from or -1, plus {@link #QUERIED_HANDED_OVER} if the session moved from it in a hand-off).
      */
     public static final int SESSION_QUERIED = 118;
+    /**
+     * Sync record, to the node it is about ({@code node}): the topic ({@code text}) was cleared while that node was
+     * down and has no retained message now: a copy the node holds (from its journal) goes. Named in every sync until
+     * the node answers {@link #SYNC_DONE}.
+     */
+    public static final int RETAINED_CLEARED = 119;
     /** Added to a {@link #SESSION_QUERIED}'s {@code other} when the epoch moved the session from that node. */
     public static final int QUERIED_HANDED_OVER = io.ringmq.core.cluster.ClusterLink.QUERIED_HANDED_OVER;
 
@@ -191,6 +202,8 @@ public final class ControlMessageDescriptor
     public static final int SNAPSHOT_HOLD = 205;
     /** Snapshot record: a session of {@code node} ({@code text} the client id) that expired while it was down. */
     public static final int SNAPSHOT_SESSION_EXPIRED = 206;
+    /** Snapshot record: a topic ({@code text}) cleared while {@code node} was down, not yet synced to it. */
+    public static final int SNAPSHOT_RETAINED_CLEARED = 207;
 
     /** Refusal reason: the session directory is full. */
     public static final int REFUSED_DIRECTORY_FULL = 1;

@@ -9,6 +9,7 @@ import static io.ringmq.cluster.control.ControlMessageDescriptor.NODE_UP;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.REFUSED;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.RETAIN;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.RETAINED;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.RETAINED_CLEARED;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.ROUTE_ADD;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.ROUTE_ADDED;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.ROUTE_REMOVE;
@@ -31,6 +32,7 @@ import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_RELEASE
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SNAPSHOT_ROUTE;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SYNC_BEGIN;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SYNC_END;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SYNC_DONE;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SYNC_REQUEST;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.WILL_CLEAR;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.WILL_PUBLISH;
@@ -674,6 +676,7 @@ public final class ControlPlaneClient implements Agent, EgressListener
                     synced = true;
                     joinSynced = true;
                     withdrawStaleRoutes();
+                    enqueue(SYNC_DONE, 0, decoder.value(), "");   // the topics cleared while down are known here
                 }
             }
             case NODE_UP -> view.onNodeUp(decoder.node(), decoder.text());
@@ -693,6 +696,7 @@ public final class ControlPlaneClient implements Agent, EgressListener
             case RETAINED -> onRetained();
             case WILL_TAKEN -> listener.onWillTaken(decoder.text(), 0 != decoder.other());
             case SESSION_EXPIRED -> listener.onSessionExpiredWhileDown(decoder.text());
+            case RETAINED_CLEARED -> view.onRetainedCleared(decoder.text());
             case SESSION_QUERIED ->
                 listener.onSessionQueried(decoder.text(), decoder.node(), decoder.other(), decoder.value());
             case CONFIRMED -> onConfirmed(decoder.value());

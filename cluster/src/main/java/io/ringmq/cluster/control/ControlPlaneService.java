@@ -33,6 +33,7 @@ import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_QUERIED
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_QUERY;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_RELEASE;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_RELEASED;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SYNC_DONE;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SYNC_REQUEST;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.REFUSED_WILLS_FULL;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.WILL_CLEAR;
@@ -125,6 +126,9 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
     /** Directory entries of down nodes' sessions ended at their expiry (each member counts them). */
     private final AtomicLong sessionsExpired = new AtomicLong();
     private final RateLimitedLog sessionExpiryLog = new RateLimitedLog(TimeUnit.SECONDS.toNanos(10));
+    /** Retained topic clears not kept for the syncs of nodes that were down (past the bound). */
+    private final AtomicLong clearsNotKept = new AtomicLong();
+    private final RateLimitedLog clearNotKeptLog = new RateLimitedLog(TimeUnit.SECONDS.toNanos(10));
     /** Of those, expiries not kept for their nodes' syncs (past the bound). */
     private final AtomicLong expiriesNotKept = new AtomicLong();
     private final RateLimitedLog expiryNotKeptLog = new RateLimitedLog(TimeUnit.SECONDS.toNanos(10));
@@ -327,6 +331,7 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
                 1 == decoder.other(), timestamp);
             case SESSION_EXPIRED_SEEN -> state.expiredSeen(node, decoder.text());
             case SESSION_QUERY -> onQuery(session, node, decoder.text());
+            case SYNC_DONE -> state.synced(node);
             case SESSION_CUT -> state.cut(node, decoder.text(), decoder.other(), decoder.value());
             case SESSION_GIVE_BACK -> state.giveBack(node, decoder.text(), decoder.other(), decoder.value());
             case SYNC_REQUEST -> syncs.start(session);
@@ -547,6 +552,19 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
     }
 
     @Override
+    public void onClearNotKept(final String topic, final int node, final int kept)
+    {
+        clearsNotKept.incrementAndGet();
+        final long due = clearNotKeptLog.onEvent(System.nanoTime());
+        if (due > 0)
+        {
+            LOG.warn("control plane: {} retained topic clear(s) not kept for nodes that are down ({} kept already): " +
+                "such a node, back from its journal, keeps its copy until the topic is set or cleared again; the " +
+                "last '{}' for node {}", due, kept, LogText.escape(topic), node);
+        }
+    }
+
+    @Override
     public void onRetained(final String topic, final int node, final ControlPlaneState.Retained message)
     {
         if (leader)
@@ -736,6 +754,12 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
     public long sessionQueries()
     {
         return queries.get();
+    }
+
+    /** @return retained topic clears not kept for the syncs of nodes that were down (past the bound). */
+    public long clearsNotKept()
+    {
+        return clearsNotKept.get();
     }
 
     /** @return of {@link #sessionsExpired}, those not kept for their nodes' syncs (past the bound). */

@@ -5,6 +5,7 @@ import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_OWNER;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SNAPSHOT_END;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SNAPSHOT_HOLD;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SNAPSHOT_RETAINED;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.SNAPSHOT_RETAINED_CLEARED;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SNAPSHOT_SESSION_EXPIRED;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SNAPSHOT_ROUTE;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SNAPSHOT_WILL;
@@ -32,7 +33,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * ({@code SESSION_OWNER} with its epoch, and a body: its expiry, when its connection ended, when it goes, the node
  * its epoch took the id from and whether in a hand-off, see {@link ControlPlaneState.Owner}; a record without a body,
  * or with the first three only, from an older snapshot, reads as not told, or as taken from no node), per session
- * that expired while its node was down ({@code SNAPSHOT_SESSION_EXPIRED})
+ * that expired while its node was down ({@code SNAPSHOT_SESSION_EXPIRED}), per topic cleared while a node was down
+ * ({@code SNAPSHOT_RETAINED_CLEARED})
  * and per retained message ({@code SNAPSHOT_RETAINED} with the node it came
  * from, its expiry time and the message), per will ({@code SNAPSHOT_WILL}, see {@link #WILL_DUE}), then
  * {@code SNAPSHOT_END} with the epoch counter and the expiry sweep's cursor (so that a member started from the
@@ -107,15 +109,8 @@ final class ControlPlaneSnapshot
         }
         for (int node = 0; node < ClusterMembers.MAX_NODES; node++)
         {
-            final Set<String> ids = state.expiredOf(node);
-            if (null != ids)
-            {
-                for (final String clientId : ids)
-                {
-                    offer(publication, buffer, idle,
-                        encoder.encode(buffer, 0, SNAPSHOT_SESSION_EXPIRED, node, 0, 0, clientId));
-                }
-            }
+            writeNames(publication, buffer, idle, SNAPSHOT_SESSION_EXPIRED, node, state.expiredOf(node));
+            writeNames(publication, buffer, idle, SNAPSHOT_RETAINED_CLEARED, node, state.clearedWhileDown(node));
         }
         for (final Map.Entry<String, ControlPlaneState.Retained> entry : state.retained().entrySet())
         {
@@ -136,6 +131,19 @@ final class ControlPlaneSnapshot
         }
         offer(publication, buffer, idle,
             encoder.encode(buffer, 0, SNAPSHOT_END, 0, 0, state.lastEpoch(), sweepCursor));
+    }
+
+    /** One record of {@code type} per name (client id or topic) kept for the node, if any. */
+    private void writeNames(final ExclusivePublication publication, final MutableDirectBuffer buffer,
+        final IdleStrategy idle, final int type, final int node, final Set<String> names)
+    {
+        if (null != names)
+        {
+            for (final String name : names)
+            {
+                offer(publication, buffer, idle, encoder.encode(buffer, 0, type, node, 0, 0, name));
+            }
+        }
     }
 
     private void writeWill(final ExclusivePublication publication, final MutableDirectBuffer buffer,
@@ -208,6 +216,7 @@ final class ControlPlaneSnapshot
             case SNAPSHOT_WILL -> restoreWill(buffer);
             case SNAPSHOT_HOLD -> state.restoreHold(decoder.node(), decoder.value(), 0 != decoder.other());
             case SNAPSHOT_SESSION_EXPIRED -> state.restoreExpired(decoder.node(), decoder.text());
+            case SNAPSHOT_RETAINED_CLEARED -> state.restoreClearedWhileDown(decoder.node(), decoder.text());
             case SNAPSHOT_END ->
             {
                 state.restoreLastEpoch(decoder.value());

@@ -83,6 +83,12 @@ final class ControlPlaneState
         void onRetained(String topic, int node, Retained message);
 
         /**
+         * A topic cleared while {@code node} was down could not be kept for its syncs (past the bound, {@code kept}
+         * already): that node, back from its journal, keeps its copy until the topic is set or cleared again.
+         */
+        void onClearNotKept(String topic, int node, int kept);
+
+        /**
          * A will taken over from a node that went down is due: {@code publisher}, a live node, is to publish it.
          *
          * @param publisher the node to publish it.
@@ -210,6 +216,14 @@ final class ControlPlaneState
     private final List<TreeSet<String>> expired = new ArrayList<>(ClusterMembers.MAX_NODES);
     private int expiredCount;
     /**
+     * Per node down and held, the topics whose retained messages were cleared while it was down: its journal may still
+     * hold them, and every sync to it names them, until it says it has had a whole sync ({@link #synced}). A topic set
+     * again leaves every node's set (the node is sent the new message). At most {@code maxRetained} in all (more are
+     * not kept: counted by the caller). Created on the node's first.
+     */
+    private final List<TreeSet<String>> clearedWhileDown = new ArrayList<>(ClusterMembers.MAX_NODES);
+    private int clearedCount;
+    /**
      * Directory entries of nodes that are down whose sessions expire, earliest first (ties by client id, so every
      * member takes them in one order); an entry leaves it when it expires, is replaced or released, or its node joins.
      */
@@ -280,6 +294,7 @@ final class ControlPlaneState
         {
             wills.add(null);
             expired.add(null);
+            clearedWhileDown.add(null);
         }
     }
 
@@ -871,6 +886,7 @@ final class ControlPlaneState
                 retainedBytes -= existingSize;
             }
             events.onRetained(topic, node, entry);
+            clearedWhileNodesDown(topic);
             return true;
         }
         final long size = size(topic, entry);
@@ -882,7 +898,82 @@ final class ControlPlaneState
         retained.put(topic, entry);
         retainedBytes += size - existingSize;
         events.onRetained(topic, node, entry);
+        if (clearedCount > 0)
+        {
+            for (int down = 0; down < clearedWhileDown.size(); down++)
+            {
+                final TreeSet<String> topics = clearedWhileDown.get(down);
+                if (null != topics && topics.remove(topic))
+                {
+                    clearedCount--;
+                }
+            }
+        }
         return true;
+    }
+
+    /** A topic was cleared: each node down and held keeps it, for its syncs to name (within the bound). */
+    private void clearedWhileNodesDown(final String topic)
+    {
+        for (int node = 0; node < heldUntil.length; node++)
+        {
+            if (0 != heldUntil[node] && !isUp(node) && !restoreClearedWhileDown(node, topic))
+            {
+                events.onClearNotKept(topic, node, clearedCount);
+            }
+        }
+    }
+
+    /**
+     * Keeps that a topic was cleared while the node was down (also from a snapshot).
+     *
+     * @return false if it is not kept: past the bound.
+     */
+    boolean restoreClearedWhileDown(final int node, final String topic)
+    {
+        TreeSet<String> topics = clearedWhileDown.get(node);
+        if (null != topics && topics.contains(topic))
+        {
+            return true;
+        }
+        if (clearedCount >= maxRetained)
+        {
+            return false;
+        }
+        if (null == topics)
+        {
+            topics = new TreeSet<>();
+            clearedWhileDown.set(node, topics);
+        }
+        topics.add(topic);
+        clearedCount++;
+        return true;
+    }
+
+    /** @return the topics cleared while the node was down and not yet synced to it (null if none ever were). */
+    NavigableSet<String> clearedWhileDown(final int node)
+    {
+        return clearedWhileDown.get(node);
+    }
+
+    /** @return topics kept as cleared while their nodes were down, all nodes. */
+    int clearedWhileDownCount()
+    {
+        return clearedCount;
+    }
+
+    /**
+     * The node has had a whole sync since it joined: it was told every topic cleared while it was down (all were
+     * kept before it joined), and they are forgotten.
+     */
+    void synced(final int node)
+    {
+        final TreeSet<String> topics = clearedWhileDown.get(node);
+        if (null != topics)
+        {
+            clearedCount -= topics.size();
+            clearedWhileDown.set(node, null);
+        }
     }
 
     /**
@@ -1143,6 +1234,7 @@ final class ControlPlaneState
             expiredCount -= ids.size();
             expired.set(node, null);   // nobody to tell: a node back after its hold keeps its copies (below)
         }
+        synced(node);   // the same for its cleared topics
         final Iterator<Map.Entry<String, Owner>> it = sessions.entrySet().iterator();
         while (it.hasNext())
         {

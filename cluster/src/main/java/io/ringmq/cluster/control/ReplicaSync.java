@@ -3,6 +3,7 @@ package io.ringmq.cluster.control;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.MAX_MESSAGE_LENGTH;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.NODE_UP;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.RETAINED;
+import static io.ringmq.cluster.control.ControlMessageDescriptor.RETAINED_CLEARED;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SESSION_EXPIRED;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SNAPSHOT_ROUTE;
 import static io.ringmq.cluster.control.ControlMessageDescriptor.SYNC_BEGIN;
@@ -26,8 +27,9 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * Sends nodes the whole replicated state (live nodes, the route table and the retained messages), a slice at a
- * time, on the leader, and to each node which of its own wills the control plane took over ({@code WILL_TAKEN}) and
- * which of its sessions expired while it was down ({@code SESSION_EXPIRED}).
+ * time, on the leader, and to each node which of its own wills the control plane took over ({@code WILL_TAKEN}),
+ * which of its sessions expired while it was down ({@code SESSION_EXPIRED}) and which topics were cleared meanwhile
+ * ({@code RETAINED_CLEARED}).
  * <p>
  * Why slices are consistent: a slice is read from the live state when it is sent, and events go to the node on the
  * same egress stream, in order. So an entry changed behind the cursor reaches the node as an event, one changed
@@ -63,7 +65,8 @@ final class ReplicaSync
     private static final int PHASE_RETAINED = 3;
     private static final int PHASE_WILLS = 4;
     private static final int PHASE_EXPIRED = 5;
-    private static final int PHASE_END = 6;
+    private static final int PHASE_CLEARED = 6;
+    private static final int PHASE_END = 7;
 
     /** One node's sync under way. */
     private static final class Sync
@@ -76,6 +79,7 @@ final class ReplicaSync
         String lastTopic;
         String lastWill;
         String lastExpired;
+        String lastCleared;
 
         Sync(final ClientSession session, final long generation)
         {
@@ -129,6 +133,7 @@ final class ReplicaSync
             sync.lastTopic = null;
             sync.lastWill = null;
             sync.lastExpired = null;
+            sync.lastCleared = null;
         }
     }
 
@@ -315,19 +320,17 @@ final class ReplicaSync
                     }
                     sync.lastWill = will.clientId;
                 }
-                case PHASE_EXPIRED ->
+                case PHASE_EXPIRED, PHASE_CLEARED ->
                 {
-                    final String clientId = nextExpired(sync);
-                    if (null == clientId)
-                    {
-                        sync.phase = PHASE_END;
-                        continue;
-                    }
-                    if (!offer(sync, SESSION_EXPIRED, state.nodeOfSession(sync.session.id()), 0, 0, clientId))
+                    final int named = offerNamed(sync);
+                    if (named < 0)
                     {
                         return sent;
                     }
-                    sync.lastExpired = clientId;
+                    if (0 == named)
+                    {
+                        continue;   // the next phase
+                    }
                 }
                 default ->
                 {
@@ -343,16 +346,40 @@ final class ReplicaSync
         return sent;
     }
 
-    /** @return the next session after the cursor of the syncing node that expired while it was down, or null. */
-    private String nextExpired(final Sync sync)
+    /**
+     * Sends the next name the syncing node is told in this phase: one of its sessions that expired while it was down
+     * ({@code SESSION_EXPIRED}), then a topic cleared while it was down ({@code RETAINED_CLEARED}); moves on to the
+     * next phase when there is none (nothing sent).
+     *
+     * @return 1 if a record was sent, 0 if the phase is over, -1 if the record could not be sent (back-pressure).
+     */
+    private int offerNamed(final Sync sync)
     {
+        final boolean sessions = PHASE_EXPIRED == sync.phase;
         final int node = state.nodeOfSession(sync.session.id());
-        final NavigableSet<String> ids = node < 0 ? null : state.expiredOf(node);
-        if (null == ids || ids.isEmpty())
+        final NavigableSet<String> names = node < 0 ? null :
+            sessions ? state.expiredOf(node) : state.clearedWhileDown(node);
+        final String last = sessions ? sync.lastExpired : sync.lastCleared;
+        final String name = null == names || names.isEmpty() ? null :
+            null == last ? names.first() : names.higher(last);
+        if (null == name)
         {
-            return null;
+            sync.phase = sessions ? PHASE_CLEARED : PHASE_END;
+            return 0;
         }
-        return null == sync.lastExpired ? ids.first() : ids.higher(sync.lastExpired);
+        if (!offer(sync, sessions ? SESSION_EXPIRED : RETAINED_CLEARED, node, 0, 0, name))
+        {
+            return -1;
+        }
+        if (sessions)
+        {
+            sync.lastExpired = name;
+        }
+        else
+        {
+            sync.lastCleared = name;
+        }
+        return 1;
     }
 
     /** @return the next will after the cursor that was taken over from the syncing node, or null. */

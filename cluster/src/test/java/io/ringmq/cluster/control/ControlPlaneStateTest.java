@@ -76,6 +76,12 @@ class ControlPlaneStateTest
         }
 
         @Override
+        public void onClearNotKept(final String topic, final int node, final int kept)
+        {
+            events.add("clear-not-kept " + topic + " " + node + " " + kept);
+        }
+
+        @Override
         public void onRetained(final String topic, final int node, final ControlPlaneState.Retained message)
         {
             events.add("retained " + topic + " " + node + " " + message.message.length);
@@ -350,6 +356,39 @@ class ControlPlaneStateTest
         assertEquals(List.of("released forever 2 3", "released untold 2 4"),
             events.stream().filter(e -> e.startsWith("released")).sorted().toList());
         assertEquals(0, directory.sessionsDue());
+    }
+
+    @Test
+    void shouldKeepTheTopicsClearedWhileANodeWasDownUntilItHasHadASync()
+    {
+        final ControlPlaneState topics = new ControlPlaneState(3, 10, 2, 1 << 20, recorder);
+        topics.join(1, 101, true, "h1:1");
+        topics.join(2, 102, true, "h2:1");
+        assertTrue(topics.retain(1, "a", new byte[10], false, Long.MAX_VALUE));
+        assertTrue(topics.retain(1, "b", new byte[10], false, Long.MAX_VALUE));
+        topics.sessionClosed(102, 10, HOLD_UNTIL);
+        assertTrue(topics.retain(1, "a", new byte[0], true, Long.MAX_VALUE));
+        assertTrue(topics.retain(1, "c", new byte[0], true, Long.MAX_VALUE), "node 2 may hold one (its own, lost)");
+        assertEquals(java.util.Set.of("a", "c"), topics.clearedWhileDown(2), "kept for node 2's syncs");
+        assertEquals(null, topics.clearedWhileDown(1), "node 1 is up: it hears each clear");
+        assertTrue(topics.retain(1, "c", new byte[10], false, Long.MAX_VALUE));
+        assertEquals(java.util.Set.of("a"), topics.clearedWhileDown(2), "set again: node 2 is sent the message");
+
+        events.clear();
+        assertTrue(topics.retain(1, "d", new byte[0], true, Long.MAX_VALUE));
+        assertTrue(topics.retain(1, "e", new byte[0], true, Long.MAX_VALUE), "the clear itself is never refused");
+        assertEquals(List.of("clear-not-kept e 2 2"), events.stream().filter(e -> e.startsWith("clear-")).toList(),
+            "past the bound (the retained messages'): counted");
+        topics.join(2, 202, true, "h2:1", 100);
+        assertEquals(java.util.Set.of("a", "d"), topics.clearedWhileDown(2), "kept until its sync is done");
+        topics.synced(2);
+        assertEquals(null, topics.clearedWhileDown(2));
+        assertEquals(0, topics.clearedWhileDownCount());
+        topics.sessionClosed(202, 200, HOLD_UNTIL);
+        topics.retain(1, "b", new byte[0], true, Long.MAX_VALUE);
+        topics.dropExpiredHolds(HOLD_UNTIL);
+        assertEquals(null, topics.clearedWhileDown(2), "gone: nobody to tell");
+        assertEquals(0, topics.clearedWhileDownCount());
     }
 
     @Test

@@ -159,11 +159,12 @@ class ReplicaSyncTest
     }
 
     @Test
-    void shouldNameTheSessionsOfTheSyncingNodeThatExpiredWhileItWasDownUntilItHasSeenThem()
+    void shouldNameTheSessionsAndTopicsOfTheSyncingNodeThatEndedWhileItWasDownUntilItHasSeenThem()
     {
         state.restoreExpired(2, "b");
         state.restoreExpired(2, "a");
         state.restoreExpired(3, "other");
+        state.restoreClearedWhileDown(2, "t/cleared");
         syncs.start(egress);
         egress.room = 603;      // SYNC_BEGIN, NODE_UP, 600 routes, one of them
         for (int i = 0; i < 10; i++)
@@ -177,17 +178,20 @@ class ReplicaSyncTest
             syncs.doWork(cluster);
         }
         final List<String> taken = egress.taken;
-        assertEquals(List.of("117 a", "117 b"), taken.subList(602, 604), "its own, in order, across the slices");
-        assertTrue(taken.get(604).startsWith("108 "), "then SYNC_END: " + taken);
-        assertEquals(605, taken.size());
+        assertEquals(List.of("117 a", "117 b", "119 t/cleared"), taken.subList(602, 605),
+            "its own, in order, across the slices, then the topics cleared while it was down");
+        assertTrue(taken.get(605).startsWith("108 "), "then SYNC_END: " + taken);
+        assertEquals(606, taken.size());
 
         assertTrue(state.expiredSeen(2, "a"));
+        state.synced(2);
         syncs.start(egress);
         for (int i = 0; i < 10 && syncs.isBusy(); i++)
         {
             syncs.doWork(cluster);
         }
-        assertEquals(1, taken.stream().skip(605).filter(t -> t.startsWith("117 ")).count(), "b only now");
+        assertEquals(List.of("117 b"), taken.stream().skip(606).filter(t -> t.startsWith("117 ") ||
+            t.startsWith("119 ")).toList(), "b only now, and no topic once its sync was done");
     }
 
     @Test

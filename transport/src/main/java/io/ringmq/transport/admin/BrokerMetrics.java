@@ -283,6 +283,17 @@ public final class BrokerMetrics
         counter("ringmq_cluster_control_plane_session_queries", "questions of nodes about claims still unanswered " +
             "when their syncs ended (the answer may have been lost with a leader; each is answered with the entry " +
             "as it is)", stats::controlPlaneSessionQueries);
+        CounterWithCallback.builder().name("ringmq_cluster_control_plane_not_kept")
+            .help("what this member's control plane could not keep for the syncs of nodes that were down (past its " +
+                "bounds), by what: session_expired (such a node keeps its copy of the session until it expires " +
+                "there) or retained_clear (such a node keeps its copy of the topic until it is set or cleared again)")
+            .labelNames("what")
+            .callback(cb ->
+            {
+                cb.call(stats.controlPlaneExpiriesNotKept(), "session_expired");
+                cb.call(stats.controlPlaneClearsNotKept(), "retained_clear");
+            })
+            .register(registry);
         counter("ringmq_cluster_commands_resent", "control-plane commands sent again to a new leader because they " +
             "were not confirmed (the control plane applies each once)", stats::commandsResent);
         CounterWithCallback.builder().name("ringmq_cluster_control_plane_wills")

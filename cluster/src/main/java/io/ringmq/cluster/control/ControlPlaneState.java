@@ -211,18 +211,16 @@ final class ControlPlaneState
      * Per node, the client ids of its sessions whose directory entries expired while it was down: its syncs name them,
      * so that the node, back with copies from its journal, drops those; each goes when the node says it has seen it
      * ({@link #expiredSeen}) or when the node is gone (past its hold). At most {@code maxSessions} in all (more are
-     * not kept: counted by the caller). Created on the node's first.
+     * not kept: counted by the caller).
      */
-    private final List<TreeSet<String>> expired = new ArrayList<>(ClusterMembers.MAX_NODES);
-    private int expiredCount;
+    private final NamesByNode expired;
     /**
      * Per node down and held, the topics whose retained messages were cleared while it was down: its journal may still
      * hold them, and every sync to it names them, until it says it has had a whole sync ({@link #synced}). A topic set
      * again leaves every node's set (the node is sent the new message). At most {@code maxRetained} in all (more are
-     * not kept: counted by the caller). Created on the node's first.
+     * not kept: counted by the caller).
      */
-    private final List<TreeSet<String>> clearedWhileDown = new ArrayList<>(ClusterMembers.MAX_NODES);
-    private int clearedCount;
+    private final NamesByNode clearedWhileDown;
     /**
      * Directory entries of nodes that are down whose sessions expire, earliest first (ties by client id, so every
      * member takes them in one order); an entry leaves it when it expires, is replaced or released, or its node joins.
@@ -290,11 +288,11 @@ final class ControlPlaneState
         this.maxWills = maxWills;
         this.maxWillBytes = maxWillBytes;
         this.events = events;
+        this.expired = new NamesByNode(ClusterMembers.MAX_NODES, maxSessions);
+        this.clearedWhileDown = new NamesByNode(ClusterMembers.MAX_NODES, maxRetained);
         for (int node = 0; node < ClusterMembers.MAX_NODES; node++)
         {
             wills.add(null);
-            expired.add(null);
-            clearedWhileDown.add(null);
         }
     }
 
@@ -807,23 +805,7 @@ final class ControlPlaneState
      */
     boolean restoreExpired(final int node, final String clientId)
     {
-        TreeSet<String> ids = expired.get(node);
-        if (null != ids && ids.contains(clientId))
-        {
-            return true;
-        }
-        if (expiredCount >= maxSessions)
-        {
-            return false;
-        }
-        if (null == ids)
-        {
-            ids = new TreeSet<>();
-            expired.set(node, ids);
-        }
-        ids.add(clientId);
-        expiredCount++;
-        return true;
+        return expired.add(node, clientId);
     }
 
     /**
@@ -833,25 +815,19 @@ final class ControlPlaneState
      */
     boolean expiredSeen(final int node, final String clientId)
     {
-        final TreeSet<String> ids = expired.get(node);
-        if (null == ids || !ids.remove(clientId))
-        {
-            return false;
-        }
-        expiredCount--;
-        return true;
+        return expired.remove(node, clientId);
     }
 
-    /** @return the client ids of the node's sessions that expired while it was down (null if none ever did). */
+    /** @return the client ids of the node's sessions that expired while it was down (null if none are kept). */
     NavigableSet<String> expiredOf(final int node)
     {
-        return expired.get(node);
+        return expired.of(node);
     }
 
     /** @return sessions kept as expired while their node was down, all nodes. */
     int expiredCount()
     {
-        return expiredCount;
+        return expired.count();
     }
 
     /** @return directory entries waiting to expire (their nodes are down). */
@@ -898,17 +874,7 @@ final class ControlPlaneState
         retained.put(topic, entry);
         retainedBytes += size - existingSize;
         events.onRetained(topic, node, entry);
-        if (clearedCount > 0)
-        {
-            for (int down = 0; down < clearedWhileDown.size(); down++)
-            {
-                final TreeSet<String> topics = clearedWhileDown.get(down);
-                if (null != topics && topics.remove(topic))
-                {
-                    clearedCount--;
-                }
-            }
-        }
+        clearedWhileDown.removeEverywhere(topic);
         return true;
     }
 
@@ -919,7 +885,7 @@ final class ControlPlaneState
         {
             if (0 != heldUntil[node] && !isUp(node) && !restoreClearedWhileDown(node, topic))
             {
-                events.onClearNotKept(topic, node, clearedCount);
+                events.onClearNotKept(topic, node, clearedWhileDown.count());
             }
         }
     }
@@ -931,35 +897,19 @@ final class ControlPlaneState
      */
     boolean restoreClearedWhileDown(final int node, final String topic)
     {
-        TreeSet<String> topics = clearedWhileDown.get(node);
-        if (null != topics && topics.contains(topic))
-        {
-            return true;
-        }
-        if (clearedCount >= maxRetained)
-        {
-            return false;
-        }
-        if (null == topics)
-        {
-            topics = new TreeSet<>();
-            clearedWhileDown.set(node, topics);
-        }
-        topics.add(topic);
-        clearedCount++;
-        return true;
+        return clearedWhileDown.add(node, topic);
     }
 
-    /** @return the topics cleared while the node was down and not yet synced to it (null if none ever were). */
+    /** @return the topics cleared while the node was down and not yet synced to it (null if none are kept). */
     NavigableSet<String> clearedWhileDown(final int node)
     {
-        return clearedWhileDown.get(node);
+        return clearedWhileDown.of(node);
     }
 
     /** @return topics kept as cleared while their nodes were down, all nodes. */
     int clearedWhileDownCount()
     {
-        return clearedCount;
+        return clearedWhileDown.count();
     }
 
     /**
@@ -968,12 +918,7 @@ final class ControlPlaneState
      */
     void synced(final int node)
     {
-        final TreeSet<String> topics = clearedWhileDown.get(node);
-        if (null != topics)
-        {
-            clearedCount -= topics.size();
-            clearedWhileDown.set(node, null);
-        }
+        clearedWhileDown.clear(node);
     }
 
     /**
@@ -1228,13 +1173,8 @@ final class ControlPlaneState
      */
     private void releaseSessionsOf(final int node)
     {
-        final TreeSet<String> ids = expired.get(node);
-        if (null != ids)
-        {
-            expiredCount -= ids.size();
-            expired.set(node, null);   // nobody to tell: a node back after its hold keeps its copies (below)
-        }
-        synced(node);   // the same for its cleared topics
+        expired.clear(node);            // nobody to tell: a node back after its hold keeps its copies (below)
+        clearedWhileDown.clear(node);
         final Iterator<Map.Entry<String, Owner>> it = sessions.entrySet().iterator();
         while (it.hasNext())
         {

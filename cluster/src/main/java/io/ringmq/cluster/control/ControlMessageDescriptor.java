@@ -120,7 +120,11 @@ public final class ControlMessageDescriptor
     public static final int ROUTE_ADDED = 103;
     /** Event: {@code node} no longer has subscribers to the filter. */
     public static final int ROUTE_REMOVED = 104;
-    /** Event: {@code node} owns the session under epoch {@code value}; {@code other} is the previous owner or -1. */
+    /**
+     * Event: {@code node} owns the session under epoch {@code value}; {@code other} is the previous owner, or -1, or
+     * {@link io.ringmq.core.cluster.ClusterLink#PREVIOUS_EXPIRED} when nobody had it because that node's own session
+     * expired in the cluster while it was down (its copy from the journal is stale).
+     */
     public static final int SESSION_OWNER = 105;
     /** Event: the session is no longer in the directory. */
     public static final int SESSION_RELEASED = 106;

@@ -126,12 +126,12 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
     /** Directory entries of down nodes' sessions ended at their expiry (each member counts them). */
     private final AtomicLong sessionsExpired = new AtomicLong();
     private final RateLimitedLog sessionExpiryLog = new RateLimitedLog(TimeUnit.SECONDS.toNanos(10));
-    /** Retained topic clears not kept for the syncs of nodes that were down (past the bound). */
-    private final AtomicLong clearsNotKept = new AtomicLong();
-    private final RateLimitedLog clearNotKeptLog = new RateLimitedLog(TimeUnit.SECONDS.toNanos(10));
     /** Of those, expiries not kept for their nodes' syncs (past the bound). */
     private final AtomicLong expiriesNotKept = new AtomicLong();
     private final RateLimitedLog expiryNotKeptLog = new RateLimitedLog(TimeUnit.SECONDS.toNanos(10));
+    /** Retained topic clears not kept for the syncs of nodes that were down (past the bound). */
+    private final AtomicLong clearsNotKept = new AtomicLong();
+    private final RateLimitedLog clearNotKeptLog = new RateLimitedLog(TimeUnit.SECONDS.toNanos(10));
     /** Questions of nodes whose claims were unanswered at the end of a sync ({@code SESSION_QUERY}). */
     private final AtomicLong queries = new AtomicLong();
     /** Numbered commands a node sent again (after a leader change) that had been applied: not applied twice. */

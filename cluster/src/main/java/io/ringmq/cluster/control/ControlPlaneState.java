@@ -12,6 +12,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 import io.ringmq.cluster.ClusterMembers;
+import io.ringmq.core.cluster.ClusterLink;
 import io.ringmq.core.routing.TopicTrie;
 
 /**
@@ -603,7 +604,10 @@ final class ControlPlaneState
         }
         else
         {
-            events.onSessionOwner(clientId, node, null == previous ? -1 : previous.node, epoch);
+            // A claim of an id whose session expired here while the claimant was down: it learns so now, before
+            // its sync names it, and does not resume its stale copy from the journal.
+            events.onSessionOwner(clientId, node, null != previous ? previous.node :
+                expired.remove(node, clientId) ? ClusterLink.PREVIOUS_EXPIRED : -1, epoch);
         }
         return epoch;
     }

@@ -411,6 +411,26 @@ class ControlPlaneStateTest
     }
 
     @Test
+    void shouldTellANodeBackThatItsSessionExpiredWhenItClaimsTheIdBeforeItsSyncDoes()
+    {
+        final ControlPlaneState directory = new ControlPlaneState(3, 10, recorder);
+        directory.join(2, 102, true, "h2:1");
+        directory.claim(2, "dev", false, 10);
+        directory.sessionClosed(102, 100, HOLD_UNTIL);
+        directory.expireSessions(110);
+        directory.join(2, 202, true, "h2:1", 120);
+        events.clear();
+        final long epoch = directory.claim(2, "dev", true);
+        assertEquals(List.of("owner dev 2 " + io.ringmq.core.cluster.ClusterLink.PREVIOUS_EXPIRED + " " + epoch),
+            events, "its copy from the journal is stale");
+        assertEquals(0, directory.expiredCount(), "told: its sync need not name it");
+        assertTrue(directory.release(2, "dev", epoch));
+        events.clear();
+        final long again = directory.claim(2, "dev", true);
+        assertEquals(List.of("owner dev 2 -1 " + again), events, "told once");
+    }
+
+    @Test
     void shouldKeepTheSessionsThatExpiredWhileTheirNodeWasDownWithinTheDirectorysBound()
     {
         final ControlPlaneState directory = new ControlPlaneState(3, 2, recorder);

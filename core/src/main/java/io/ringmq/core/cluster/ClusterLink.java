@@ -43,6 +43,11 @@ public interface ClusterLink
     /** Added to a {@link #SESSION_QUERIED}'s other node when its epoch moved the session from that node. */
     int QUERIED_HANDED_OVER = 1 << 8;
     /**
+     * A {@link #SESSION_OWNER}'s other node when nobody had the id because this node's own session expired in the
+     * cluster while this node was down: a copy it recovered from its journal is stale, and goes before a resume.
+     */
+    int PREVIOUS_EXPIRED = -2;
+    /**
      * How long a node that went down keeps its plain routes in the control plane, and the other nodes keep the QoS
      * 1/2 messages forwarded for it, to replay them when it is back: one hour.
      */

@@ -337,6 +337,10 @@ final class SessionHandoff
         final boolean lost = state.clusterSessions.onOwner(clientId, owner, epoch, state.disconnector);
         if (owner == self)
         {
+            if (ClusterLink.PREVIOUS_EXPIRED == previous)
+            {
+                lifecycle.dropExpiredCopy(clientId);    // a resume here starts afresh, as anywhere else
+            }
             final PendingConnect waiting = takePending(clientId);
             if (null != waiting)
             {

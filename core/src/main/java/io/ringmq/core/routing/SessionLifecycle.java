@@ -633,9 +633,21 @@ final class SessionLifecycle implements SessionTimers.Handler
      */
     private void onExpiredWhileDown(final String clientId)
     {
+        if (state.clusterSessions.expiredWhileDown(clientId))
+        {
+            dropExpiredCopy(clientId);
+        }
+        state.cluster.sessionExpiredSeen(clientId);
+    }
+
+    /**
+     * Drops this node's copy of a session that expired in the cluster while the node was down (its sync named it, or
+     * the directory said so in answer to a resume here), unless a connection or a hand-off holds it.
+     */
+    void dropExpiredCopy(final String clientId)
+    {
         final Session session = state.sessions.get(clientId);
-        if (state.clusterSessions.expiredWhileDown(clientId) && null != session && null == session.connection() &&
-            null == session.transit())
+        if (null != session && null == session.connection() && null == session.transit())
         {
             state.counters.sessionsExpiredWhileDown++;
             final long due = expiredWhileDownLog.onEvent(state.nowNs);
@@ -646,7 +658,6 @@ final class SessionLifecycle implements SessionTimers.Handler
             }
             dropSession(session, false, false);
         }
-        state.cluster.sessionExpiredSeen(clientId);
     }
 
     /**

@@ -443,6 +443,35 @@ class JournalRecoveryTest
     }
 
     @Test
+    void shouldResumeARecoveredSessionUnlessTheDirectorySaysItExpiredWhileTheNodeWasDown() throws IOException
+    {
+        RouterHarness harness = start();
+        for (final String id : List.of("expired", "unknown"))
+        {
+            harness.connect(SUB, id, V5, false, 3600);
+            harness.subscribe(SUB, V5, 1, 0, new TopicSubscription("t/" + id, 1));
+            harness.closed(SUB);
+        }
+        harness.drain();
+        harness = restartInCluster(new ArrayList<>());
+
+        // Both resumed before the first sync: each waits for the directory, which had no entry for either.
+        harness.connect(SUB, "expired", V5, false, 3600);
+        harness.connect(OTHER, "unknown", V5, false, 3600);
+        harness.clusterSession(ClusterLink.SESSION_OWNER, "expired", 1, ClusterLink.PREVIOUS_EXPIRED, 7);
+        harness.clusterSession(ClusterLink.SESSION_OWNER, "unknown", 1, -1, 8);
+        final List<RouterHarness.Out> connacks = harness.drain().stream()
+            .filter(o -> o.body().length > 2 && o.packetType() == PacketType.CONNACK).toList();
+        assertEquals(List.of(SUB, OTHER), connacks.stream().map(RouterHarness.Out::connectionId).toList());
+        assertEquals(0, connacks.get(0).body()[2] & 0x01,
+            "expired in the cluster meanwhile: a fresh session, as on any node");
+        assertEquals(1, connacks.get(1).body()[2] & 0x01,
+            "never known to the directory (its claim lost in the crash): resumed, its queue kept");
+        harness.tick();
+        assertEquals(1, harness.router.snapshot().sessionsExpiredWhileDown());
+    }
+
+    @Test
     void shouldHoldTheWillsOfAClusterNodeUntilItsSyncSaysWhichTheControlPlaneTookOver() throws IOException
     {
         RouterHarness harness = start();

@@ -53,6 +53,20 @@ class SessionHandoffTest
     }
 
     /**
+     * "dev", offline on A with one message queued, resumes on B; A applies the hand-off (epoch 2) from the log and
+     * answers on the data plane before B has applied the same event.
+     */
+    private void resumeOnBAnsweredByAFirst()
+    {
+        a.peers = 1L << B;
+        b.peers = 1L << A;
+        offlineSessionOnA("queued");
+        b.harness.connect(DEV, "dev", MqttVersion.MQTT_5, false, 3600);
+        a.session(ClusterLink.SESSION_HANDOFF, "dev", B, A, 2);
+        a.flushTo(b);
+    }
+
+    /**
      * Both nodes apply the cut of "dev" (epoch 2, from A to B) and the data plane runs: B's client gets its CONNACK
      * with session present and then the queued messages.
      */
@@ -235,14 +249,7 @@ class SessionHandoffTest
     @Test
     void shouldTakeTheSubscriptionsOfAHandoffThatCameOnTheDataPlaneBeforeThisNodesOwnEvent()
     {
-        a.peers = 1L << B;
-        b.peers = 1L << A;
-        offlineSessionOnA("queued");
-
-        // A applies the hand-off from the log and answers before B has applied the same event.
-        b.harness.connect(DEV, "dev", MqttVersion.MQTT_5, false, 3600);
-        a.session(ClusterLink.SESSION_HANDOFF, "dev", B, A, 2);
-        a.flushTo(b);
+        resumeOnBAnsweredByAFirst();
         assertFalse(b.commands.contains("+t/#"), "nothing to arrive yet: " + b.commands);
         b.session(ClusterLink.SESSION_HANDOFF, "dev", B, A, 2);
         assertTrue(b.commands.containsAll(List.of("+t/#", "cut dev 1 2")), "kept, then taken with the event: " +
@@ -255,13 +262,7 @@ class SessionHandoffTest
     @Test
     void shouldResumeThroughTheDirectorysAnswerToAQuestionWhenTheHandoffEventWasLostWithTheLeader()
     {
-        a.peers = 1L << B;
-        b.peers = 1L << A;
-        offlineSessionOnA("queued");
-
-        b.harness.connect(DEV, "dev", MqttVersion.MQTT_5, false, 3600);
-        a.session(ClusterLink.SESSION_HANDOFF, "dev", B, A, 2);
-        a.flushTo(b);
+        resumeOnBAnsweredByAFirst();
         // B's SESSION_HANDOFF never comes (the leader died before sending it); a new leader syncs B.
         b.session(ClusterLink.SYNCED, "", B, 0, 0);
         assertTrue(b.commands.contains("query dev"), "the unanswered claim is asked after: " + b.commands);

@@ -13,6 +13,7 @@ import io.aeron.Publication;
 import io.aeron.Subscription;
 import io.ringmq.cluster.control.ClusterListener;
 import io.ringmq.cluster.control.ControlMessageDescriptor;
+import io.ringmq.cluster.control.ControlPlaneService;
 import io.ringmq.core.cluster.ClusterLink;
 import io.ringmq.core.cluster.ForwardCodec;
 import io.ringmq.core.cluster.ForwardDescriptor;
@@ -664,50 +665,50 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
     @Override
     public long controlPlaneWillsPublished()
     {
-        final ClusterNode current = node;
-        return null == current || null == current.service() ? 0 : current.service().willsPublished();
+        return fromService(ControlPlaneService::willsPublished);
     }
 
     @Override
     public long controlPlaneBacklogsDropped()
     {
-        final ClusterNode current = node;
-        return null == current || null == current.service() ? 0 : current.service().backlogsDropped();
+        return fromService(ControlPlaneService::backlogsDropped);
     }
 
     @Override
     public long controlPlaneSessionsExpired()
     {
-        final ClusterNode current = node;
-        return null == current || null == current.service() ? 0 : current.service().sessionsExpired();
+        return fromService(ControlPlaneService::sessionsExpired);
     }
 
     @Override
     public long controlPlaneSessionQueries()
     {
-        final ClusterNode current = node;
-        return null == current || null == current.service() ? 0 : current.service().sessionQueries();
+        return fromService(ControlPlaneService::sessionQueries);
     }
 
     @Override
     public long controlPlaneExpiriesNotKept()
     {
-        final ClusterNode current = node;
-        return null == current || null == current.service() ? 0 : current.service().expiriesNotKept();
+        return fromService(ControlPlaneService::expiriesNotKept);
     }
 
     @Override
     public long controlPlaneClearsNotKept()
     {
-        final ClusterNode current = node;
-        return null == current || null == current.service() ? 0 : current.service().clearsNotKept();
+        return fromService(ControlPlaneService::clearsNotKept);
     }
 
     @Override
     public long controlPlaneWillsLost()
     {
+        return fromService(ControlPlaneService::willsLost);
+    }
+
+    /** @return a figure of this member's control plane, 0 on a node that is no voting member (or not started). */
+    private long fromService(final java.util.function.ToLongFunction<ControlPlaneService> figure)
+    {
         final ClusterNode current = node;
-        return null == current || null == current.service() ? 0 : current.service().willsLost();
+        return null == current || null == current.service() ? 0 : figure.applyAsLong(current.service());
     }
 
     /** @return forwards this node received from others and put on its ring. */

@@ -30,6 +30,7 @@
 #   RINGMQ_JAR          [transport/target/ringmq.jar]      LOADTEST_JAR [loadtest/target/ringmq-loadtest.jar]
 #   MOSQUITTO           [mosquitto on PATH or /usr/sbin/mosquitto]
 #   RINGMQ_JAVA_OPTS    extra JVM options for the broker []
+#   RINGMQ_ARGS         extra broker options, e.g. "--warm-up-connections 0" []
 #   FANIN_RATE          total msg/s of fanin0rate [800000]
 #   BROKER_CPUS         CPUs both brokers run on (taskset -c list, e.g. 1) [any]
 #   LOAD_CPUS           CPUs the load tester runs on (e.g. 0), so that it does not take the brokers' CPU [any]
@@ -85,7 +86,7 @@ start_brokers() {
     mkdir -p "$OUT/ringmq-data"
     # shellcheck disable=SC2086
     "${BROKER_PIN[@]}" java ${RINGMQ_JAVA_OPTS:-} -jar "$RINGMQ_JAR" --port "$RINGMQ_PORT" --bind 127.0.0.1 \
-        --data-dir "$OUT/ringmq-data" --max-queued-messages 100000 >>"$OUT/ringmq.log" 2>&1 &
+        --data-dir "$OUT/ringmq-data" --max-queued-messages 100000 ${RINGMQ_ARGS:-} >>"$OUT/ringmq.log" 2>&1 &
     RINGMQ_PID=$!
 
     printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 100000\nmax_inflight_messages 0\n' \

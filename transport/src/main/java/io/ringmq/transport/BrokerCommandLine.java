@@ -191,9 +191,11 @@ final class BrokerCommandLine
     private ServerConfig configure()
     {
         final ServerConfig config = new ServerConfig(new BrokerConfig());
-        // The HTTP endpoint is on by default only for the broker run from the command line; an embedded broker
-        // (ServerConfig made in code) has none unless asked. The file and the command line, read next, override it.
+        // The HTTP endpoint and the start-up warm-up are on by default only for the broker run from the command
+        // line; an embedded broker (ServerConfig made in code) has neither unless asked. The file and the command
+        // line, read next, override them.
         config.set("http-port", Integer.toString(ServerConfig.DEFAULT_HTTP_PORT));
+        config.set("warm-up-connections", Integer.toString(ServerConfig.DEFAULT_WARM_UP_CONNECTIONS));
         try
         {
             if (null != configFile)

@@ -46,6 +46,7 @@ import io.ringmq.transport.netty.Listener;
 import io.ringmq.transport.netty.NettyServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -101,6 +102,8 @@ public final class RingMqBroker implements AutoCloseable
     private volatile boolean stopping;
 
     private final RecoveryResult recovery;
+    /** INFO, or DEBUG for a broker whose start and stop are not the operator's concern ({@link ServerConfig#quiet}). */
+    private final Level lifecycleLevel;
     /** The first fatal failure of a broker thread, or null; set once (compare-and-set) by the failing thread. */
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     /** Counted down once {@link #close} has finished, by whichever path stopped the broker. */
@@ -111,6 +114,7 @@ public final class RingMqBroker implements AutoCloseable
         throws InterruptedException
     {
         this.serverConfig = serverConfig;
+        this.lifecycleLevel = serverConfig.quiet() ? Level.DEBUG : Level.INFO;
         final BrokerConfig config = serverConfig.broker();
         final List<ListenerConfig> listeners;
         final ClusterNodeConfig clusterConfig;
@@ -184,17 +188,14 @@ public final class RingMqBroker implements AutoCloseable
             abortBeforeRing();
             throw new BrokerStartException("journal recovery failed in " + config.dataDir() + ": " + ex, ex);
         }
-        logRecovery(recovery);
+        logRecovery(recovery, lifecycleLevel);
         this.journaller = journal.enabled() ?
             new Journaller(journal, ring, JOURNAL_FLUSH_INTERVAL_MS, this::onFatal) : null;
         startRouting();
-        if (serverConfig.ownsProcess())
-        {
-            tenureStartUpState();
-        }
+        warmUpAndTenure(serverConfig);
         try
         {
-            server.bind();
+            server.bind(lifecycleLevel);
         }
         catch (final InterruptedException | RuntimeException ex)
         {
@@ -391,7 +392,8 @@ public final class RingMqBroker implements AutoCloseable
             final RingMqBroker broker = new RingMqBroker(config, new AuthFactory.Embedded(authenticators, enhanced,
                 authorizers));
             final BrokerConfig settings = config.broker();
-            LOG.info("RingMQ started: {} listener(s), {} event loops, {} transport, ring {} slots, {} wait strategy",
+            LOG.atLevel(broker.lifecycleLevel).log(
+                "RingMQ started: {} listener(s), {} event loops, {} transport, ring {} slots, {} wait strategy",
                 broker.server.listeners().size(), settings.eventLoops(), broker.server.transportName(),
                 settings.ringSize(), settings.effectiveWaitStrategy(Runtime.getRuntime().availableProcessors()));
             return broker;
@@ -446,14 +448,14 @@ public final class RingMqBroker implements AutoCloseable
             log.resolve(MessageLog.QUARANTINE_FOLDER) + ")";
     }
 
-    private static void logRecovery(final RecoveryResult r)
+    private static void logRecovery(final RecoveryResult r, final Level level)
     {
         if (null == r)
         {
-            LOG.info("persistence off: sessions and messages are kept in memory only");
+            LOG.atLevel(level).log("persistence off: sessions and messages are kept in memory only");
             return;
         }
-        LOG.info("journal recovered in {} ms: {} MiB scanned from position {}, {} records; {} sessions, "
+        LOG.atLevel(level).log("journal recovered in {} ms: {} MiB scanned from position {}, {} records; {} sessions, "
             + "{} subscriptions, {} queued and {} inflight deliveries, {} inbound QoS 2, {} retained, {} wills",
             r.nanos() / 1_000_000, r.log().bytesScanned() >> 20, r.log().fromPosition(), r.log().records(),
             r.sessions(),
@@ -527,6 +529,16 @@ public final class RingMqBroker implements AutoCloseable
     private static void tenureStartUpState()
     {
         System.gc();
+    }
+
+    /** The start-up warm-up ({@link StartUpWarmUp}), then the full collection, which takes its garbage too. */
+    private static void warmUpAndTenure(final ServerConfig serverConfig)
+    {
+        StartUpWarmUp.run(serverConfig.warmUpConnections(), serverConfig);
+        if (serverConfig.ownsProcess())
+        {
+            tenureStartUpState();
+        }
     }
 
     /** Stop the routing stage: its thread, or its polling on the first event loop (stopped before this). */
@@ -752,7 +764,7 @@ public final class RingMqBroker implements AutoCloseable
         }
         closed = true;
         stopping = true;
-        LOG.info("RingMQ stopping");
+        LOG.atLevel(lifecycleLevel).log("RingMQ stopping");
         server.stopAccepting();
         try
         {
@@ -776,7 +788,7 @@ public final class RingMqBroker implements AutoCloseable
             stopStep("authentication", this::closeAuth);
             // Last, so that readiness checks see "stopping" (503) while connections drain.
             stopStep("HTTP endpoint", this::closeHttp);
-            LOG.info("RingMQ stopped");
+            LOG.atLevel(lifecycleLevel).log("RingMQ stopped");
         }
         finally
         {

@@ -153,6 +153,12 @@ final class BrokerProcess
             "--port", Integer.toString(port),
             // No HTTP endpoint on the command line's default 8080: test brokers run side by side.
             "--http-port", "0"));
+        if (!options.contains("--warm-up-connections"))
+        {
+            // Seconds per start on a loaded machine, and the tests measure their own brokers' behaviour, not a
+            // connect storm right after the start (CommandLineIT runs the warm-up).
+            command.addAll(List.of("--warm-up-connections", "0"));
+        }
         command.addAll(options);
         return command;
     }

@@ -15,6 +15,10 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,6 +57,10 @@ class CommandLineIT
         {
             // No HTTP endpoint on the command line's default 8080: test brokers run side by side.
             command.addAll(List.of("--http-port", "0"));
+        }
+        if (!List.of(args).contains("--warm-up-connections"))
+        {
+            command.addAll(List.of("--warm-up-connections", "0"));  // seconds per start; one test runs it
         }
         return command;
     }
@@ -175,6 +183,68 @@ class CommandLineIT
         assertTrue(process.waitFor(20, TimeUnit.SECONDS));
         assertEquals(0, process.exitValue(), "exit status after SIGTERM");
         assertTrue(Files.isDirectory(dataDir));
+    }
+
+    /**
+     * The start-up warm-up runs before the broker listens, leaves no journal of its own behind, logs one line, and
+     * none of its connections shows in the broker's figures: the first client is the first connect counted.
+     */
+    @Test
+    void shouldWarmUpBeforeListeningAndCountNoneOfItsConnections() throws Exception
+    {
+        final int port = freePort();
+        final int httpPort = freePort();
+        final Path out = dataDir.resolve("broker.out");
+        final Process process = new ProcessBuilder(command("--bind", "127.0.0.1", "--port", Integer.toString(port),
+            "--data-dir", dataDir.resolve("data").toString(), "--http-port", Integer.toString(httpPort),
+            "--warm-up-connections", "3000")).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        try
+        {
+            try (Socket socket = connectWithRetry(port))
+            {
+                socket.setSoTimeout(10_000);
+                final DataInputStream in = new DataInputStream(socket.getInputStream());
+                // CONNECT v5, clean start, keep-alive 60, no properties, client id "one".
+                socket.getOutputStream().write(new byte[] {0x10, 16, 0, 4, 'M', 'Q', 'T', 'T', 5, 0x02, 0, 60, 0,
+                    0, 3, 'o', 'n', 'e'});
+                assertEquals(0x20, in.readUnsignedByte(), "CONNACK");
+                in.skipNBytes(in.readUnsignedByte());
+                assertEquals(1, awaitCounter(httpPort, "ringmq_connects_accepted_total", 1),
+                    "the warm-up's connections are not the broker's");
+            }
+            assertFalse(Files.exists(dataDir.resolve("data").resolve("warm-up")), "its journal is deleted");
+            final String log = Files.readString(out);
+            assertTrue(log.contains("warm-up: 3000 connections"), log);
+            assertTrue(log.indexOf("warm-up: 3000 connections") < log.indexOf("listening on"), log);
+            assertEquals(1, log.lines().filter(line -> line.contains("listening on")).count(),
+                "the throwaway brokers' own start and stop lines are not in the operator's log: " + log);
+        }
+        finally
+        {
+            process.destroy();
+            assertTrue(process.waitFor(20, TimeUnit.SECONDS));
+        }
+    }
+
+    /** Poll {@code /metrics} until the counter reaches {@code atLeast} (the Router refreshes it every tick). */
+    private static long awaitCounter(final int httpPort, final String name, final long atLeast) throws Exception
+    {
+        final HttpClient http = HttpClient.newHttpClient();
+        final HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/metrics"))
+            .build();
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long value = -1;
+        while (value < atLeast && System.nanoTime() - deadline < 0)
+        {
+            final String body = http.send(request, HttpResponse.BodyHandlers.ofString()).body();
+            value = body.lines().filter(line -> line.startsWith(name + " ")).findFirst()
+                .map(line -> (long)Double.parseDouble(line.substring(name.length() + 1).strip())).orElse(-1L);
+            if (value < atLeast)
+            {
+                TimeUnit.MILLISECONDS.sleep(100);
+            }
+        }
+        return value;
     }
 
     @Test

@@ -38,6 +38,13 @@ public final class ServerConfig
 {
     /** Port of the HTTP endpoint of a broker started from the command line (Main); embedded brokers have none. */
     public static final int DEFAULT_HTTP_PORT = 8080;
+    /**
+     * Start-up warm-up connections of the broker run from the command line: *measured* on 2 cores, the broker's
+     * CPU per connection settles after about 15,000 connections (tuning.md, section 5).
+     */
+    public static final int DEFAULT_WARM_UP_CONNECTIONS = 20_000;
+    /** At most this many warm-up connections. */
+    static final int MAX_WARM_UP_CONNECTIONS = 1_000_000;
     /** Address of the HTTP endpoint: loopback, so that nothing is exposed unless the operator asks. */
     public static final String DEFAULT_HTTP_BIND = "127.0.0.1";
     private static final Map<String, Option> OPTIONS = new LinkedHashMap<>();
@@ -105,6 +112,10 @@ public final class ServerConfig
         number("http-port", "port of the HTTP endpoint for health checks and Prometheus metrics, 0 for none "
             + "(default " + DEFAULT_HTTP_PORT + " from the command line; none for a broker embedded in code)",
             (c, v) -> c.httpPort = port(v));
+        number("warm-up-connections", "connections the broker makes at start to a throwaway copy of itself on "
+            + "loopback, before it listens, so that its connection path is compiled when the first clients arrive; 0 "
+            + "for none (default " + DEFAULT_WARM_UP_CONNECTIONS + " from the command line; none for a broker embedded "
+            + "in code)", (c, v) -> c.warmUpConnections = intBetween(v, 0, MAX_WARM_UP_CONNECTIONS, "number"));
         setting("http-bind", "address of the HTTP endpoint (default " + DEFAULT_HTTP_BIND + ")",
             (c, v) -> c.httpBind = v);
         setting("http-token", "bearer token for the admin API under /api/ (without one it answers 401); /metrics and "
@@ -165,6 +176,8 @@ public final class ServerConfig
      * {@link #DEFAULT_HTTP_PORT} before reading the file and the command line.
      */
     private int httpPort;
+    /** 0 (none) unless set: Main sets {@link #DEFAULT_WARM_UP_CONNECTIONS}, as for {@link #httpPort}. */
+    private int warmUpConnections;
     /** This node's id in a cluster, or -1 for none. */
     private int nodeId = -1;
     private String clusterMembers;
@@ -181,6 +194,8 @@ public final class ServerConfig
     private Supplier<ServerConfig> source;
     /** The broker is the process's own program (the command line), not embedded in someone else's JVM. */
     private boolean ownsProcess;
+    /** A throwaway broker of the start-up warm-up: its start, recovery and stop are logged at DEBUG, not INFO. */
+    private boolean quiet;
     /** Every option set, file first then command line, in order: what {@link #settings()} shows. */
     private final Map<String, String> given = Collections.synchronizedMap(new LinkedHashMap<>());
 
@@ -228,20 +243,26 @@ public final class ServerConfig
 
     private static int port(final String value)
     {
-        final int port;
+        return intBetween(value, 0, 65535, "port number");
+    }
+
+    /** An integer setting from {@code min} to {@code max}; {@code what} names it in the message of a non-number. */
+    private static int intBetween(final String value, final int min, final int max, final String what)
+    {
+        final int parsed;
         try
         {
-            port = Integer.parseInt(value.trim());
+            parsed = Integer.parseInt(value.trim());
         }
         catch (final NumberFormatException ex)
         {
-            throw new IllegalArgumentException("not a port number: " + value, ex);
+            throw new IllegalArgumentException("not a " + what + ": " + value, ex);
         }
-        if (port < 0 || port > 65535)
+        if (parsed < min || parsed > max)
         {
-            throw new IllegalArgumentException("must be between 0 and 65535: " + value);
+            throw new IllegalArgumentException("must be between " + min + " and " + max + ": " + value);
         }
-        return port;
+        return parsed;
     }
 
     /**
@@ -346,6 +367,23 @@ public final class ServerConfig
     {
         this.ownsProcess = ownsProcess;
         return this;
+    }
+
+    /**
+     * @param quiet true for a broker whose start, recovery and stop are not the operator's concern (the start-up
+     *              warm-up's throwaway brokers): those lines are logged at DEBUG instead of INFO.
+     * @return this.
+     */
+    public ServerConfig quiet(final boolean quiet)
+    {
+        this.quiet = quiet;
+        return this;
+    }
+
+    /** @return whether start, recovery and stop are logged at DEBUG only (see {@link #quiet(boolean)}). */
+    public boolean quiet()
+    {
+        return quiet;
     }
 
     /** @return whether the broker is the process's own program (see {@link #ownsProcess(boolean)}). */
@@ -503,6 +541,12 @@ public final class ServerConfig
     public AuthConfig auth()
     {
         return auth;
+    }
+
+    /** @return connections of the start-up warm-up, 0 for none. */
+    public int warmUpConnections()
+    {
+        return warmUpConnections;
     }
 
     /** @return port of the HTTP endpoint (health, metrics), 0 for none. */

@@ -41,6 +41,7 @@ import io.ringmq.transport.tls.TlsReloader;
 import io.ringmq.transport.websocket.WebSocketPipeline;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -241,6 +242,19 @@ public final class NettyServer implements TransportStats
      */
     public void bind() throws InterruptedException
     {
+        bind(Level.INFO);
+    }
+
+    /**
+     * Bind every listener.
+     *
+     * @param lifecycleLevel level of the "listening on" lines: DEBUG for a broker whose start is not the
+     *                       operator's concern (the start-up warm-up's throwaway brokers).
+     * @throws InterruptedException if interrupted while binding.
+     * @throws BrokerStartException if an address cannot be bound.
+     */
+    public void bind(final Level lifecycleLevel) throws InterruptedException
+    {
         for (final EventLoopContext loop : loops)
         {
             loop.start();
@@ -250,11 +264,11 @@ public final class NettyServer implements TransportStats
             TimeUnit.MILLISECONDS);
         for (final Listener listener : listeners)
         {
-            bind(listener);
+            bind(listener, lifecycleLevel);
         }
     }
 
-    private void bind(final Listener listener) throws InterruptedException
+    private void bind(final Listener listener, final Level lifecycleLevel) throws InterruptedException
     {
         final ServerBootstrap bootstrap = new ServerBootstrap()
             .group(bossGroup, workerGroup)
@@ -288,8 +302,8 @@ public final class NettyServer implements TransportStats
             throw new BrokerStartException("listener " + listener.name() + ": cannot listen on " + settings.bind() +
                 ":" + settings.port() + ": " + what, ex);
         }
-        LOG.info("listening on {}:{} ({}{})", settings.bind(), listener.port(), settings.protocol(),
-            settings.protocol().webSocket() ? " " + settings.webSocketPath() : "");
+        LOG.atLevel(lifecycleLevel).log("listening on {}:{} ({}{})", settings.bind(), listener.port(),
+            settings.protocol(), settings.protocol().webSocket() ? " " + settings.webSocketPath() : "");
     }
 
     /**

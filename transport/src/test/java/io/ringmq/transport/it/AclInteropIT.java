@@ -235,7 +235,8 @@ class AclInteropIT
             "--data-dir", data.toString(),
             "--password-file", passwords.toString(),
             "--acl-file", acl.toString(),
-            "--allow-anonymous", "true"), port);
+            "--allow-anonymous", "true",
+            "--warm-up-connections", "0"), port);
     }
 
     /**

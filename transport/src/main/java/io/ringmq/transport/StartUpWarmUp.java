@@ -1,0 +1,382 @@
+package io.ringmq.transport;
+
+import io.ringmq.core.config.BrokerConfig;
+import io.ringmq.transport.config.ServerConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * The connection path compiled before the first client arrives. A JVM runs new code interpreted until its
+ * just-in-time compilers have seen it often enough, and the connection path (Netty's accept and pipeline, the
+ * decoder, the Router's session set-up, the CONNACK, the close) costs about 200 us of a core per connection
+ * interpreted against about 55 us compiled. A connect storm on a freshly started broker (a fleet reconnecting after
+ * a restart) then queues on the event loop: *measured* on 2 cores, a CONNACK p99 of 145-315 ms in the first 5,000
+ * connections at 5,000/s, and about 15,000 connections before the broker is as fast as it stays (tuning.md, section
+ * 5).
+ * <p>
+ * So a broker with {@code --warm-up-connections N} (20,000 from the command line) first makes N MQTT connections
+ * over loopback to throwaway brokers in the same JVM: started on 127.0.0.1 and an ephemeral port with the real
+ * broker's event loops, wait strategy, packet size and journal settings (the journal in {@code data-dir/warm-up},
+ * deleted afterwards), but no authentication, no cluster and no HTTP endpoint, and quiet (their start and stop are
+ * logged at DEBUG). Each connection sends a clean CONNECT (3.1.1 and 5 in turns, one in eight in two pieces), reads
+ * the CONNACK and ends as clients do: DISCONNECT, a reset, or a FIN. Compiled code belongs to the JVM, not to a
+ * broker instance, so the real broker starts with it; and since a throwaway has its own counters, sessions, journal
+ * and listeners, nothing of the warm-up shows in the real broker's figures, its session directory (in a cluster) or
+ * its journal. Two throwaways in turn, because stopping the first, and binding the next from this thread, take
+ * branches its compiled code never saw: the JVM drops that code, and the second round compiles it again before the
+ * real broker's clients come. Then the warm-up waits (up to {@link #SETTLE_LIMIT_NS}) for the compilers to go idle,
+ * and the real broker makes its full collection, which takes the warm-up's garbage too, and binds its listeners.
+ * <p>
+ * Bounded: {@link #BATCH} sockets open at a time, a read timeout on each, and {@link #TIME_LIMIT_NS} in all; a
+ * failure (a port that cannot be bound, a broker that does not answer) is logged and the start goes on, since the
+ * warm-up changes only how fast the first clients are served.
+ */
+final class StartUpWarmUp
+{
+    private static final Logger LOG = LoggerFactory.getLogger(StartUpWarmUp.class);
+    /** Sockets open at a time: well under any listen backlog, so connects never wait for the accept queue. */
+    static final int BATCH = 500;
+    /** The second throwaway broker takes one connection in this many. */
+    static final int SECOND_ROUND_SHARE = 4;
+    /** The throwaway broker's journal, under the real broker's data-dir. */
+    static final String DATA_DIR = "warm-up";
+    /** The warm-up gives up after this long in all, whatever is left. */
+    static final long TIME_LIMIT_NS = TimeUnit.SECONDS.toNanos(30);
+    /** The compilers count as idle after this long without compiling. */
+    static final long SETTLE_QUIET_MS = 100;
+    /** The wait for the compilers ends after this long, busy or not. */
+    static final long SETTLE_LIMIT_NS = TimeUnit.SECONDS.toNanos(5);
+    private static final int READ_TIMEOUT_MS = 5_000;
+    private static final byte[] DISCONNECT = {(byte)0xE0, 0x00};
+
+    private StartUpWarmUp()
+    {
+    }
+
+    /**
+     * Warm the connection path with {@code connections} connections to a throwaway broker, or do nothing for 0.
+     *
+     * @param connections connections to make.
+     * @param real        the settings of the broker about to start.
+     * @return the connections made (CONNACK received).
+     */
+    static int run(final int connections, final ServerConfig real)
+    {
+        if (connections <= 0)
+        {
+            return 0;
+        }
+        final long startNs = System.nanoTime();
+        final long deadlineNs = startNs + TIME_LIMIT_NS;
+        final Path dataDir = Path.of(real.broker().dataDir(), DATA_DIR);
+        // Two throwaways: stopping the first, and starting the second from this thread, take branches and types
+        // that its compiled code never saw; the JVM throws that code away (deoptimises it), and the second round
+        // compiles it again with them, so that the real broker's start and first clients do not.
+        final int first = connections - connections / SECOND_ROUND_SHARE;
+        int made = round(first, real, dataDir, deadlineNs);
+        if (made == first)
+        {
+            made += round(connections - first, real, dataDir, deadlineNs);
+        }
+        final long connectedNs = System.nanoTime();
+        final boolean settled = awaitCompilers(connectedNs + SETTLE_LIMIT_NS);
+        LOG.info("warm-up: {} connections to two throwaway brokers in {} ms, then {} ms until the compilers {} "
+            + "(--warm-up-connections)", made, TimeUnit.NANOSECONDS.toMillis(connectedNs - startNs),
+            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - connectedNs), settled ? "were idle" : "timed out");
+        return made;
+    }
+
+    /** Start a throwaway broker, make {@code connections} connections to it, stop it: the connections made. */
+    private static int round(final int connections, final ServerConfig real, final Path dataDir,
+        final long deadlineNs)
+    {
+        final RingMqBroker throwaway;
+        try
+        {
+            deleteTree(dataDir);  // also what a process killed during its warm-up left
+            throwaway = RingMqBroker.start(throwawayConfig(real.broker(), dataDir));
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            LOG.warn("warm-up skipped: the throwaway broker did not start: {}", ex.toString());
+            return 0;
+        }
+        // With an HTTP endpoint the real broker keeps each connection's addresses for its API: so does this one.
+        throwaway.listeners().forEach(listener -> listener.recordAddresses(0 != real.httpPort()));
+        int made = 0;
+        try
+        {
+            made = connectAll(throwaway.port("mqtt"), connections, deadlineNs);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            LOG.warn("warm-up cut short: {}", ex.toString());
+        }
+        finally
+        {
+            throwaway.close();
+            try
+            {
+                deleteTree(dataDir);
+            }
+            catch (final IOException ex)
+            {
+                LOG.warn("warm-up: could not delete {}: {}", dataDir, ex.toString());
+            }
+        }
+        return made;
+    }
+
+    /**
+     * The real broker's threading, packet size and journal settings (its journal in {@code data-dir/warm-up},
+     * deleted afterwards), so that the code compiled is the code the real broker runs; no authentication, cluster or
+     * HTTP endpoint.
+     */
+    static ServerConfig throwawayConfig(final BrokerConfig real, final Path dataDir)
+    {
+        final BrokerConfig broker = new BrokerConfig()
+            .bindAddress(InetAddress.getLoopbackAddress().getHostAddress())
+            .port(0)
+            .dataDir(dataDir.toString())
+            .persistence(Boolean.toString(real.persistence()))
+            .sync(real.sync())
+            .logSegmentSize(real.logSegmentSize())
+            .eventLoops(real.eventLoops())
+            .waitStrategy(real.waitStrategy())
+            .maxPacketSize(real.maxPacketSize())
+            .ringSize(Math.min(real.ringSize(), 4096));
+        return new ServerConfig(broker).quiet(true);
+    }
+
+    /**
+     * Wait until the just-in-time compilers have been idle for {@link #SETTLE_QUIET_MS}: the last connections
+     * queue compilations that would otherwise take a core while the first clients arrive.
+     *
+     * @return false if they were still busy at {@code deadlineNs}, or cannot be watched.
+     */
+    private static boolean awaitCompilers(final long deadlineNs)
+    {
+        final CompilationMXBean compilers = ManagementFactory.getCompilationMXBean();
+        if (null == compilers || !compilers.isCompilationTimeMonitoringSupported())
+        {
+            return false;
+        }
+        long before = compilers.getTotalCompilationTime();
+        while (System.nanoTime() < deadlineNs)
+        {
+            try
+            {
+                Thread.sleep(SETTLE_QUIET_MS);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+            final long now = compilers.getTotalCompilationTime();
+            if (now == before)
+            {
+                return true;
+            }
+            before = now;
+        }
+        return false;
+    }
+
+    private static int connectAll(final int port, final int connections, final long deadlineNs) throws IOException
+    {
+        final InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+        final byte[] connack = new byte[64];
+        final List<Socket> open = new ArrayList<>(BATCH);
+        int made = 0;
+        while (made < connections && System.nanoTime() < deadlineNs)
+        {
+            final int batch = Math.min(BATCH, connections - made);
+            try
+            {
+                for (int i = 0; i < batch; i++)
+                {
+                    final Socket socket = new Socket();
+                    open.add(socket);
+                    socket.setSoTimeout(READ_TIMEOUT_MS);
+                    socket.setTcpNoDelay(true);
+                    socket.connect(address, READ_TIMEOUT_MS);
+                    send(socket.getOutputStream(), connect(made + i), made + i);
+                }
+                for (final Socket socket : open)
+                {
+                    readConnack(socket.getInputStream(), connack);
+                }
+                for (int i = 0; i < batch; i++)
+                {
+                    end(open.get(i), made + i);
+                }
+            }
+            finally
+            {
+                closeAll(open);
+            }
+            made += batch;
+        }
+        return made;
+    }
+
+    /**
+     * Send connection {@code n}'s CONNECT: one in eight in two pieces, as a slow link delivers it, so that the path of
+     * a frame that arrives in parts is compiled too.
+     */
+    private static void send(final OutputStream out, final byte[] connect, final int n) throws IOException
+    {
+        if ((n & 7) == 5)
+        {
+            out.write(connect, 0, 3);
+            out.flush();
+            out.write(connect, 3, connect.length - 3);
+        }
+        else
+        {
+            out.write(connect);
+        }
+    }
+
+    /**
+     * End connection {@code n} the way clients do: most with DISCONNECT, the others gone without one (a reset, and
+     * one in 16 a FIN). After a DISCONNECT the broker closes first, so the TIME_WAIT of the connection is on the
+     * throwaway's listening port, not on one of the machine's ephemeral ports for a minute; a reset leaves none.
+     */
+    private static void end(final Socket socket, final int n) throws IOException
+    {
+        if ((n & 15) == 15)
+        {
+            socket.shutdownOutput();
+            awaitClose(socket.getInputStream());
+        }
+        else if ((n & 3) == 3)
+        {
+            socket.setSoLinger(true, 0);
+        }
+        else
+        {
+            socket.getOutputStream().write(DISCONNECT);
+            awaitClose(socket.getInputStream());
+        }
+    }
+
+    private static void deleteTree(final Path root) throws IOException
+    {
+        if (!Files.exists(root))
+        {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root))
+        {
+            final List<Path> deepestFirst = paths.sorted(Comparator.reverseOrder()).toList();
+            for (final Path path : deepestFirst)
+            {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+
+    /** CONNECT with a clean session and client id {@code ringmq-warm-up-N}: 3.1.1 and 5 in turns of four. */
+    static byte[] connect(final int n)
+    {
+        final byte[] clientId = ("ringmq-warm-up-" + n).getBytes(StandardCharsets.US_ASCII);
+        final boolean v5 = (n & 4) == 4;
+        final int variableHeader = 10 + (v5 ? 1 : 0);
+        final int remaining = variableHeader + 2 + clientId.length;
+        final byte[] packet = new byte[2 + remaining];
+        int i = 0;
+        packet[i++] = 0x10;
+        packet[i++] = (byte)remaining;  // under 128: one byte of remaining length
+        packet[i++] = 0;
+        packet[i++] = 4;
+        packet[i++] = 'M';
+        packet[i++] = 'Q';
+        packet[i++] = 'T';
+        packet[i++] = 'T';
+        packet[i++] = (byte)(v5 ? 5 : 4);
+        packet[i++] = 0x02;  // clean session / clean start
+        packet[i++] = 0;
+        packet[i++] = 60;  // keep-alive 60 s
+        if (v5)
+        {
+            packet[i++] = 0;  // no properties
+        }
+        packet[i++] = 0;
+        packet[i++] = (byte)clientId.length;
+        System.arraycopy(clientId, 0, packet, i, clientId.length);
+        return packet;
+    }
+
+    /** Read one CONNACK (fixed header, one-byte remaining length) and check that it accepts the connection. */
+    private static void readConnack(final InputStream in, final byte[] into) throws IOException
+    {
+        readFully(in, into, 2);
+        final int remaining = into[1] & 0xFF;
+        if (into[0] != 0x20 || remaining < 2 || remaining > into.length)
+        {
+            throw new IOException("not a CONNACK: " + (into[0] & 0xFF) + ", length " + remaining);
+        }
+        readFully(in, into, remaining);
+        if (into[1] != 0)
+        {
+            throw new IOException("CONNACK refused the connection: 0x" + Integer.toHexString(into[1] & 0xFF));
+        }
+    }
+
+    private static void awaitClose(final InputStream in) throws IOException
+    {
+        if (in.read() >= 0)
+        {
+            throw new IOException("the throwaway broker sent more after the DISCONNECT");
+        }
+    }
+
+    private static void readFully(final InputStream in, final byte[] into, final int length) throws IOException
+    {
+        int read = 0;
+        while (read < length)
+        {
+            final int n = in.read(into, read, length - read);
+            if (n < 0)
+            {
+                throw new IOException("the throwaway broker closed a connection before its CONNACK");
+            }
+            read += n;
+        }
+    }
+
+    private static void closeAll(final List<Socket> open)
+    {
+        for (final Socket socket : open)
+        {
+            try
+            {
+                socket.close();
+            }
+            catch (final IOException ignored)
+            {
+                // closing a loopback socket of our own: nothing to do about a failure
+            }
+        }
+        open.clear();
+    }
+}

@@ -1,0 +1,94 @@
+package io.ringmq.transport;
+
+import io.ringmq.core.codec.ConnectDecoder;
+import io.ringmq.core.codec.ConnectPacket;
+import io.ringmq.core.config.BrokerConfig;
+import io.ringmq.transport.config.ServerConfig;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The start-up warm-up: its CONNECTs, its throwaway brokers' settings, and a run that leaves nothing behind. */
+class StartUpWarmUpTest
+{
+    @TempDir
+    Path dir;
+
+    @Test
+    void shouldSendCleanConnectsOfBothVersionsThatTheBrokersDecoderAccepts()
+    {
+        for (int n = 0; n < 16; n++)
+        {
+            final byte[] frame = StartUpWarmUp.connect(n);
+            final ConnectPacket connect = ConnectDecoder.decode(new UnsafeBuffer(frame), 0, frame.length);
+            assertEquals((n & 4) == 4 ? 5 : 4, connect.protocolVersion(), "connection " + n);
+            assertEquals("ringmq-warm-up-" + n, connect.clientId());
+            assertTrue(connect.cleanStart());
+            assertFalse(connect.willFlag());
+        }
+    }
+
+    @Test
+    void shouldGiveTheThrowawayTheRealThreadingAndJournalButNoEndpointsOfItsOwn()
+    {
+        final BrokerConfig real = new BrokerConfig().eventLoops(3).waitStrategy("blocking").maxPacketSize(4096)
+            .persistence("true").sync("batch").port(1883).bindAddress("0.0.0.0");
+        final ServerConfig throwaway = StartUpWarmUp.throwawayConfig(real, dir.resolve("w"));
+        final BrokerConfig broker = throwaway.broker();
+        assertEquals(3, broker.eventLoops());
+        assertEquals("blocking", broker.waitStrategy());
+        assertEquals(4096, broker.maxPacketSize());
+        assertTrue(broker.persistence());
+        assertEquals("batch", broker.sync());
+        assertEquals(dir.resolve("w").toString(), broker.dataDir());
+        assertEquals(0, broker.port(), "an ephemeral port");
+        assertEquals("127.0.0.1", broker.bindAddress());
+        assertEquals(0, throwaway.httpPort());
+        assertEquals(0, throwaway.warmUpConnections(), "no warm-up of its own");
+        assertNull(throwaway.auth().passwordFile(), "no authentication");
+        assertTrue(throwaway.auth().jwt().isEmpty() && throwaway.auth().httpHook().isEmpty());
+        assertNull(throwaway.cluster(), "no cluster");
+        assertTrue(throwaway.quiet(), "its start and stop are not the operator's concern");
+    }
+
+    @Test
+    void shouldMakeEveryConnectionAndLeaveNoJournalBehind() throws Exception
+    {
+        final Path data = Files.createDirectories(dir.resolve("data"));
+        // What a process killed during its warm-up left: removed first.
+        Files.createDirectories(data.resolve(StartUpWarmUp.DATA_DIR).resolve("log"));
+        Files.writeString(data.resolve(StartUpWarmUp.DATA_DIR).resolve("log").resolve("stale"), "x");
+        final ServerConfig real = new ServerConfig(new BrokerConfig().dataDir(data.toString()));
+
+        assertEquals(1_000, StartUpWarmUp.run(1_000, real));
+
+        assertFalse(Files.exists(data.resolve(StartUpWarmUp.DATA_DIR)));
+    }
+
+    @Test
+    void shouldDoNothingForZero()
+    {
+        final ServerConfig real = new ServerConfig(new BrokerConfig().dataDir(dir.resolve("none").toString()));
+        assertEquals(0, StartUpWarmUp.run(0, real));
+        assertFalse(Files.exists(dir.resolve("none")));
+    }
+
+    @Test
+    void shouldTakeTheCountFromTheCommandLineWithADefaultThereOnly()
+    {
+        assertEquals(ServerConfig.DEFAULT_WARM_UP_CONNECTIONS, Main.parse(new String[0]).warmUpConnections());
+        assertEquals(0, Main.parse(new String[] {"--warm-up-connections", "0"}).warmUpConnections());
+        assertEquals(0, new ServerConfig(new BrokerConfig()).warmUpConnections(), "an embedded broker: none");
+        assertThrows(IllegalArgumentException.class, () -> Main.parse(new String[] {"--warm-up-connections", "-1"}));
+        assertThrows(IllegalArgumentException.class, () -> Main.parse(new String[] {"--warm-up-connections", "x"}));
+    }
+}

@@ -2,7 +2,6 @@ package io.ringmq.cluster.control;
 
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -181,6 +180,9 @@ final class ControlPlaneState
         int previous = -1;
         /** Whether this epoch moved the session from {@link #previous} in a hand-off. */
         boolean handedOver;
+        /** Neighbours on its node's list in the {@link SessionDirectory}; kept by the directory only. */
+        Owner previousOfNode;
+        Owner nextOfNode;
 
         Owner(final String clientId, final int node, final long epoch)
         {
@@ -207,7 +209,8 @@ final class ControlPlaneState
     private final long[] lastCommand = new long[ClusterMembers.MAX_NODES];
     /** Filter to the set of nodes with subscribers to it, one bit per node id; sorted so a sync can resume. */
     private final TreeMap<String, Long> routes = new TreeMap<>();
-    private final HashMap<String, Owner> sessions = new HashMap<>();
+    /** The session directory: client id to its owning node's entry, with each node's entries on a list. */
+    private final SessionDirectory sessions = new SessionDirectory();
     /**
      * Per node, the client ids of its sessions whose directory entries expired while it was down: its syncs name them,
      * so that the node, back with copies from its journal, drops those; each goes when the node says it has seen it
@@ -686,7 +689,7 @@ final class ControlPlaneState
     /** Puts a directory entry in place of the one it replaces, which no longer expires here. */
     private void putOwner(final Owner owner)
     {
-        final Owner previous = sessions.put(owner.clientId, owner);
+        final Owner previous = sessions.put(owner);
         if (null != previous)
         {
             dueSessions.remove(previous);
@@ -726,15 +729,15 @@ final class ControlPlaneState
      */
     private void scheduleSessionExpiries(final int node, final long now)
     {
-        for (final Owner owner : sessions.values())
+        sessions.forEachOf(node, owner ->
         {
-            if (owner.node == node && owner.expiry >= 0 && owner.expiry != Long.MAX_VALUE && 0 == owner.dueAt)
+            if (owner.expiry >= 0 && owner.expiry != Long.MAX_VALUE && 0 == owner.dueAt)
             {
                 final long from = 0 != owner.offlineSince ? owner.offlineSince : now;
                 owner.dueAt = Math.max(1, from > Long.MAX_VALUE - owner.expiry ? Long.MAX_VALUE : from + owner.expiry);
                 dueSessions.add(owner);
             }
-        }
+        });
     }
 
     /**
@@ -744,23 +747,18 @@ final class ControlPlaneState
      */
     private void sessionsBack(final int node, final long now)
     {
-        final Iterator<Owner> due = dueSessions.iterator();
-        while (due.hasNext())
+        sessions.forEachOf(node, owner ->
         {
-            final Owner owner = due.next();
-            if (owner.node == node)
+            if (0 != owner.dueAt)
             {
-                due.remove();
+                dueSessions.remove(owner);  // before its due time changes: the set is ordered by it
                 owner.dueAt = 0;
             }
-        }
-        for (final Owner owner : sessions.values())
-        {
-            if (owner.node == node && 0 != owner.offlineSince)
+            if (0 != owner.offlineSince)
             {
                 owner.offlineSince = Math.max(owner.offlineSince, Math.max(1, now));
             }
-        }
+        });
     }
 
     /**
@@ -998,9 +996,10 @@ final class ControlPlaneState
         return routes;
     }
 
+    /** @return the session directory by client id, read-only. */
     Map<String, Owner> sessions()
     {
-        return sessions;
+        return sessions.view();
     }
 
     long lastEpoch()
@@ -1179,17 +1178,12 @@ final class ControlPlaneState
     {
         expired.clear(node);            // nobody to tell: a node back after its hold keeps its copies (below)
         clearedWhileDown.clear(node);
-        final Iterator<Map.Entry<String, Owner>> it = sessions.entrySet().iterator();
-        while (it.hasNext())
+        sessions.forEachOf(node, owner ->
         {
-            final Map.Entry<String, Owner> entry = it.next();
-            if (entry.getValue().node == node)
-            {
-                it.remove();
-                dueSessions.remove(entry.getValue());
-                events.onSessionReleased(entry.getKey(), node, entry.getValue().epoch);
-            }
-        }
+            sessions.remove(owner.clientId);
+            dueSessions.remove(owner);
+            events.onSessionReleased(owner.clientId, node, owner.epoch);
+        });
     }
 
     /** @return whether the node stayed down past its hold (see {@link #gone}). */
@@ -1306,7 +1300,7 @@ final class ControlPlaneState
     /** Restores a directory entry from a snapshot, without events. */
     void restoreSession(final String clientId, final int node, final long epoch)
     {
-        sessions.put(clientId, new Owner(clientId, node, epoch));
+        sessions.put(new Owner(clientId, node, epoch));
     }
 
     /** Restores a directory entry with its expiry and its previous owner ({@link Owner}) from a snapshot. */

@@ -461,9 +461,10 @@ public final class ClusterBridge implements ClusterLink, ClusterListener, Cluste
     }
 
     @Override
-    public void onSessionOwnerDown(final String clientId, final int owner)
+    public void onSessionOwnerDown(final String clientId, final int owner, final boolean moving)
     {
-        sessionToRouter(ClusterLink.SESSION_OWNER_DOWN, clientId, owner, nodeId(), 0);
+        sessionToRouter(ClusterLink.SESSION_OWNER_DOWN, clientId, owner, nodeId(),
+            moving ? ClusterLink.OWNER_MOVING : 0);
     }
 
     @Override

@@ -116,9 +116,9 @@ class ControlPlaneClusterTest
         }
 
         @Override
-        public void onSessionOwnerDown(final String clientId, final int owner)
+        public void onSessionOwnerDown(final String clientId, final int owner, final boolean moving)
         {
-            owners.add("owner-down " + clientId + " " + owner);
+            owners.add((moving ? "moving " : "owner-down ") + clientId + " " + owner);
         }
 
         @Override

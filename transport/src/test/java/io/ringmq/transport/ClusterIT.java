@@ -978,6 +978,84 @@ class ClusterIT
         assertEquals(0, twice.stream().filter(QosOneFlow::qos2).count(), "QoS 2 exactly once: " + twice);
     }
 
+    /**
+     * One client id resumes on two nodes at once while its persistent session, with 200 queued QoS 1 messages, lives
+     * on a third. The directory serialises the two claims: whatever each CONNECT gets (the session, a refusal to be
+     * retried, or a connection later taken over), at most one connection is left for the id, and once the client
+     * has resumed for good every queued message has arrived, in one connection or the other.
+     */
+    @Test
+    void shouldServeTwoSimultaneousResumesOfOneClientIdWithOneConnectionAndNoLoss() throws Exception
+    {
+        startCluster();
+        final Inbox inbox = new Inbox();
+        final Flowing across = subscribedAcross(0, "twin", "twin/", inbox);
+        across.subscriber().disconnect();
+        publishNumbered(across.publisher(), "twin/q", "queued-", 200);
+
+        final Mqtt5BlockingClient[] twins = {client(1, "twin"), client(2, "twin")};
+        final String[] outcomes = new String[2];
+        final Thread[] threads = new Thread[2];
+        for (int i = 0; i < 2; i++)
+        {
+            final int n = i;
+            twins[n].toAsync().publishes(MqttGlobalPublishFilter.ALL,
+                publish -> inbox.accept(new String(publish.getPayloadAsBytes(), StandardCharsets.UTF_8)));
+            threads[n] = new Thread(() -> outcomes[n] = resumeOutcome(twins[n]), "twin-" + (n + 1));
+        }
+        final long start = System.nanoTime();
+        for (final Thread thread : threads)
+        {
+            thread.start();
+        }
+        for (final Thread thread : threads)
+        {
+            thread.join(40_000);
+        }
+        // Let a hand-off that is given back, or a takeover, settle.
+        BrokerProcess.pause(12_000);
+        final int connected = (twins[0].getState().isConnected() ? 1 : 0) + (twins[1].getState().isConnected() ? 1 : 0);
+        final boolean found = 0 != connected || resume(1, "twin", inbox);
+        final boolean all = BrokerProcess.await(() -> count(inbox.received, "queued-") == 200, Duration.ofSeconds(30));
+        System.out.println(String.format(Locale.ROOT, "ClusterIT two resumes at once on nodes 1 and 2 of a session " +
+            "on node 0: node 1 %s, node 2 %s; %d connection(s) left after %d ms; %d of 200 queued messages " +
+            "arrived", outcomes[0], outcomes[1], connected, (System.nanoTime() - start) / 1_000_000,
+            count(inbox.received, "queued-")));
+        if (!all || connected > 1)
+        {
+            printLogs(new int[] {0, 1, 2}, l -> l.contains("twin"));
+        }
+        for (final Mqtt5BlockingClient twin : twins)
+        {
+            if (twin.getState().isConnected())
+            {
+                twin.disconnect();
+            }
+        }
+        assertTrue(connected <= 1, "one connection per client id: node 1 " + outcomes[0] + ", node 2 " +
+            outcomes[1]);
+        assertTrue(all, "every queued message arrives: " + count(inbox.received, "queued-") + " of 200 (a " +
+            "resume on node 1 afterwards found " + (found ? "the session" : "no session") + ")");
+    }
+
+    /** CONNECT with the session kept: "session present", "no session", or the refusal it got. */
+    private static String resumeOutcome(final Mqtt5BlockingClient client)
+    {
+        try
+        {
+            return client.connectWith().cleanStart(false).sessionExpiryInterval(3600).send().isSessionPresent() ?
+                "session present" : "no session";
+        }
+        catch (final Mqtt5ConnAckException ex)
+        {
+            return "refused " + ex.getMqttMessage().getReasonCode();
+        }
+        catch (final RuntimeException ex)
+        {
+            return "failed " + ex;
+        }
+    }
+
     /** What a subscriber received, and how often each payload came. */
     private static final class Inbox implements Consumer<String>
     {

@@ -53,12 +53,14 @@ public interface ClusterListener
     void onSessionHandoff(String clientId, int owner, int previousOwner, long epoch);
 
     /**
-     * This node's claim to resume a session was refused: the session's owner is down (it comes back with it).
+     * This node's claim to resume a session was refused: the session's owner is down (it comes back with it), or the
+     * session is moving to its owner right now (another resume of the same client id came first).
      *
      * @param clientId the session's client id.
      * @param owner    the node that owns it.
+     * @param moving   true if the session is moving, false if its owner is down.
      */
-    void onSessionOwnerDown(String clientId, int owner);
+    void onSessionOwnerDown(String clientId, int owner, boolean moving);
 
     /**
      * The cut of a moving session, told to every node in log order after the new owner's routes for it: from here on

@@ -688,7 +688,8 @@ public final class ControlPlaneClient implements Agent, EgressListener
                 listener.onSessionOwner(decoder.text(), decoder.node(), decoder.other(), decoder.value());
             case SESSION_HANDOFF ->
                 listener.onSessionHandoff(decoder.text(), decoder.node(), decoder.other(), decoder.value());
-            case SESSION_OWNER_DOWN -> listener.onSessionOwnerDown(decoder.text(), decoder.node());
+            case SESSION_OWNER_DOWN -> listener.onSessionOwnerDown(decoder.text(), decoder.node(),
+                ControlPlaneService.OWNER_MOVING == decoder.value());
             case SESSION_CUT_EVENT ->
                 listener.onSessionCut(decoder.text(), decoder.node(), decoder.other(), decoder.value());
             case SESSION_RELEASED -> listener.onSessionReleased(decoder.text(), decoder.value());

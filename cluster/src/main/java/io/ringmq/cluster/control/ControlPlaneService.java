@@ -101,6 +101,13 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
     static final int SWEEP_SLICE = 10_000;
     /** Seconds of cluster time between two slices of the expiry sweep. */
     static final long SWEEP_INTERVAL_SECONDS = 10;
+    /**
+     * How long a session that a resume moves counts as moving, unless the new owner says sooner that the resume
+     * completed: longer than a node waits for a hand-off's records (10 s, {@code SessionHandoff}).
+     */
+    static final long MOVING_SECONDS = 15;
+    /** {@code SESSION_OWNER_DOWN}'s value when the session is moving rather than its owner down. */
+    static final long OWNER_MOVING = 1;
 
     private static final Logger LOG = LoggerFactory.getLogger(ControlPlaneService.class);
 
@@ -321,7 +328,8 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
                 final String clientId = decoder.text();
                 final long told = decoder.value() - 1;
                 if (state.claim(node, clientId, 1 == decoder.other(),
-                    told < 0 ? ControlPlaneState.EXPIRY_UNKNOWN : expiry(told)) < 0)
+                    told < 0 ? ControlPlaneState.EXPIRY_UNKNOWN : expiry(told), timestamp,
+                    expiry(MOVING_SECONDS)) < 0)
                 {
                     refuse(session, node, REFUSED_DIRECTORY_FULL, clientId);
                 }
@@ -513,6 +521,12 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
     public void onSessionOwnerDown(final String clientId, final int claimant, final int owner)
     {
         sendToNode(claimant, SESSION_OWNER_DOWN, owner, claimant, 0, clientId);
+    }
+
+    @Override
+    public void onSessionMoving(final String clientId, final int claimant, final int owner)
+    {
+        sendToNode(claimant, SESSION_OWNER_DOWN, owner, claimant, OWNER_MOVING, clientId);
     }
 
     @Override

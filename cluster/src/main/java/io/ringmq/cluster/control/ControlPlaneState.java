@@ -65,6 +65,12 @@ final class ControlPlaneState
         /** A claim to resume a session was refused: its owner is down; it stays the owner. Told to the claimant. */
         void onSessionOwnerDown(String clientId, int claimant, int owner);
 
+        /**
+         * A resume was refused because the session is moving to {@code owner} right now (another resume of the same
+         * client id, claimed first): the claimant refuses its CONNECT, and the client tries again.
+         */
+        void onSessionMoving(String clientId, int claimant, int owner);
+
         /** The new owner of a moving session has its routes everywhere: every node marks its streams (the cut). */
         void onSessionCut(String clientId, int owner, int previousOwner, long epoch);
 
@@ -180,6 +186,13 @@ final class ControlPlaneState
         int previous = -1;
         /** Whether this epoch moved the session from {@link #previous} in a hand-off. */
         boolean handedOver;
+        /**
+         * Cluster time until which the hand-off of this epoch may still be under way, 0 once its new owner said the
+         * resume completed ({@link #sessionExpiry}) or for an entry that did not move. A resume elsewhere before that
+         * is refused ({@link Events#onSessionMoving}): the new owner may not have the whole session yet, and a second
+         * hand-off from it could lose the session. Not kept in snapshots (a restored entry is not moving).
+         */
+        long movingUntil;
         /** Neighbours on its node's list in the {@link SessionDirectory}; kept by the directory only. */
         Owner previousOfNode;
         Owner nextOfNode;
@@ -584,6 +597,17 @@ final class ControlPlaneState
      */
     long claim(final int node, final String clientId, final boolean resume, final long expiry)
     {
+        return claim(node, clientId, resume, expiry, 0, 0);
+    }
+
+    /**
+     * As {@link #claim(int, String, boolean, long)}, at cluster time {@code now}: a resume that moves the session
+     * marks the entry as moving for {@code movingFor} (or until the new owner's resume completes), and a resume
+     * elsewhere meanwhile is refused ({@link Events#onSessionMoving}).
+     */
+    long claim(final int node, final String clientId, final boolean resume, final long expiry, final long now,
+        final long movingFor)
+    {
         final Owner previous = sessions.get(clientId);
         if (null == previous && sessions.size() >= maxSessions)
         {
@@ -595,11 +619,18 @@ final class ControlPlaneState
             events.onSessionOwnerDown(clientId, node, previous.node);
             return 0;
         }
+        if (moves && now < previous.movingUntil)
+        {
+            events.onSessionMoving(clientId, node, previous.node);
+            return 0;
+        }
         final long epoch = ++lastEpoch;
         final Owner owner = new Owner(clientId, node, epoch);
         owner.expiry = expiry < 0 ? EXPIRY_UNKNOWN : expiry;
         owner.previous = null == previous ? -1 : previous.node;
         owner.handedOver = moves;
+        owner.movingUntil = moves && movingFor > 0 ? (now > Long.MAX_VALUE - movingFor ? Long.MAX_VALUE :
+            now + movingFor) : 0;
         putOwner(owner);
         if (moves)
         {
@@ -719,6 +750,7 @@ final class ControlPlaneState
         }
         owner.expiry = expiry;
         owner.offlineSince = offline ? Math.max(1, now) : 0;
+        owner.movingUntil = 0;     // told by the new owner once its resume completed: the move is over
         return true;
     }
 

@@ -47,7 +47,7 @@ class ClusterViewTest
         }
 
         @Override
-        public void onSessionOwnerDown(final String clientId, final int owner)
+        public void onSessionOwnerDown(final String clientId, final int owner, final boolean moving)
         {
         }
 

@@ -58,6 +58,12 @@ class ControlPlaneStateTest
         }
 
         @Override
+        public void onSessionMoving(final String clientId, final int claimant, final int owner)
+        {
+            events.add("moving " + clientId + " " + claimant + " " + owner);
+        }
+
+        @Override
         public void onSessionCut(final String clientId, final int owner, final int previousOwner, final long epoch)
         {
             events.add("cut " + clientId + " " + owner + " " + previousOwner + " " + epoch);
@@ -199,6 +205,35 @@ class ControlPlaneStateTest
         assertTrue(state.giveBack(0, "s", 2, 4));
         assertEquals(2, state.ownerOf("s"));
         assertEquals(List.of("up 2 h2", "handoff s 0 2 4", "owner s 2 0 5"), events);
+    }
+
+    /**
+     * Two resumes of one client id at once: the first moves the session; the second, while the new owner may not
+     * have all of it yet, is refused (its client tries again) instead of starting a second hand-off from a node that
+     * is still receiving the session. The move is over when the new owner says its resume completed, or after the
+     * window.
+     */
+    @Test
+    void shouldRefuseAResumeElsewhereWhileTheSessionIsMovingUntilTheNewOwnerCompletesOrTheWindowEnds()
+    {
+        state.join(0, 1, true, "h0");
+        state.join(1, 2, true, "h1");
+        state.join(2, 3, true, "h2");
+        assertEquals(1, state.claim(0, "s", true, 3600, 100, 15));
+        events.clear();
+        assertEquals(2, state.claim(1, "s", true, 3600, 200, 15), "moves from node 0");
+        assertEquals(0, state.claim(2, "s", true, 3600, 205, 15), "node 1 may not have it all yet");
+        assertEquals(List.of("handoff s 1 0 2", "moving s 2 1"), events);
+        assertEquals(1, state.ownerOf("s"), "the directory is unchanged");
+        assertEquals(3, state.claim(0, "s", false, 3600, 206, 15), "a clean start is no move: it takes the id");
+
+        events.clear();
+        assertEquals(4, state.claim(1, "s", true, 3600, 300, 15));
+        assertTrue(state.sessionExpiry(1, "s", 3600, false, 305), "node 1's resume completed");
+        assertEquals(5, state.claim(2, "s", true, 3600, 306, 15), "the move was over: it moves again");
+        assertEquals(0, state.claim(0, "s", true, 3600, 320, 15));
+        assertEquals(6, state.claim(0, "s", true, 3600, 321, 15), "the window ended");
+        assertEquals(List.of("handoff s 1 0 4", "handoff s 2 1 5", "moving s 0 2", "handoff s 0 2 6"), events);
     }
 
     @Test

@@ -18,8 +18,13 @@ public interface ClusterLink
     int SESSION_OWNER = 0;
     /** A resumed session moves from the previous owner, which is up and hands it over on the data plane. */
     int SESSION_HANDOFF = 1;
-    /** This node's resume was refused: the owner is down. */
+    /**
+     * This node's resume was refused: the owner is down, or, with the epoch {@link #OWNER_MOVING}, the session is
+     * moving to the owner right now (another resume of the client id came first).
+     */
     int SESSION_OWNER_DOWN = 2;
+    /** The epoch of a {@link #SESSION_OWNER_DOWN} whose session is moving, its owner up. */
+    long OWNER_MOVING = 1;
     /** The cut of a moving session (every node): from here on its forwards for it go to the new owner only. */
     int SESSION_CUT = 3;
     /**

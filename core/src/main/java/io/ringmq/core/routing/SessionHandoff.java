@@ -270,16 +270,7 @@ final class SessionHandoff
         {
             case ClusterLink.SESSION_OWNER -> onOwner(clientId, owner, other, epoch, self);
             case ClusterLink.SESSION_HANDOFF -> onHandoff(clientId, owner, other, epoch, self);
-            case ClusterLink.SESSION_OWNER_DOWN ->
-            {
-                state.clusterSessions.forget(clientId);
-                final PendingConnect waiting = takePending(clientId);
-                if (null != waiting)
-                {
-                    state.counters.handoffsFailed++;
-                    refuse(waiting, "its session lives on node " + owner + ", which is down: it comes back with it");
-                }
-            }
+            case ClusterLink.SESSION_OWNER_DOWN -> onResumeRefused(clientId, owner, epoch);
             case ClusterLink.SESSION_CUT -> onCut(clientId, owner, other, epoch, self);
             case ClusterLink.SESSION_QUERIED -> onQueried(clientId, owner, other, epoch, self);
             default ->
@@ -287,6 +278,31 @@ final class SessionHandoff
                 state.counters.routerErrors++;
                 LOG.warn("unknown cluster session event kind {}", kind);
             }
+        }
+    }
+
+    /**
+     * This node's resume was refused: the session's owner is down (the session comes back with it), or, with the
+     * epoch {@link ClusterLink#OWNER_MOVING}, the session is moving to its owner for another resume of the same id.
+     */
+    private void onResumeRefused(final String clientId, final int owner, final long epoch)
+    {
+        state.clusterSessions.forget(clientId);
+        final PendingConnect waiting = takePending(clientId);
+        if (null == waiting)
+        {
+            return;
+        }
+        state.counters.handoffsFailed++;
+        if (ClusterLink.OWNER_MOVING == epoch)
+        {
+            // 0x89 Server busy: the other resume takes a moment, and the client tries again.
+            state.disconnector.refuseConnect(waiting.connection, ReasonCode.SERVER_BUSY, "its session is moving to " +
+                "node " + owner + " for another resume of the same client id: try again");
+        }
+        else
+        {
+            refuse(waiting, "its session lives on node " + owner + ", which is down: it comes back with it");
         }
     }
 

@@ -1,7 +1,16 @@
 package io.ringmq.transport;
 
+import io.ringmq.core.codec.ConnackDecoder;
+import io.ringmq.core.codec.ConnackPacket;
+import io.ringmq.core.codec.ConnectEncoder;
+import io.ringmq.core.codec.ConnectPacket;
+import io.ringmq.core.codec.DisconnectEncoder;
+import io.ringmq.core.codec.MqttProtocolException;
 import io.ringmq.core.config.BrokerConfig;
+import io.ringmq.core.protocol.MqttVersion;
+import io.ringmq.core.protocol.ReasonCode;
 import io.ringmq.transport.config.ServerConfig;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,7 +22,6 @@ import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -64,7 +72,8 @@ final class StartUpWarmUp
     /** The wait for the compilers ends after this long, busy or not. */
     static final long SETTLE_LIMIT_NS = TimeUnit.SECONDS.toNanos(5);
     private static final int READ_TIMEOUT_MS = 5_000;
-    private static final byte[] DISCONNECT = {(byte)0xE0, 0x00};
+    private static final int KEEP_ALIVE_SECONDS = 60;
+    private static final byte[] DISCONNECT = disconnect();
 
     private StartUpWarmUp()
     {
@@ -203,7 +212,7 @@ final class StartUpWarmUp
     private static int connectAll(final int port, final int connections, final long deadlineNs) throws IOException
     {
         final InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
-        final byte[] connack = new byte[64];
+        final UnsafeBuffer connack = new UnsafeBuffer(new byte[2 + 127]);
         final List<Socket> open = new ArrayList<>(BATCH);
         int made = 0;
         while (made < connections && System.nanoTime() < deadlineNs)
@@ -220,9 +229,9 @@ final class StartUpWarmUp
                     socket.connect(address, READ_TIMEOUT_MS);
                     send(socket.getOutputStream(), connect(made + i), made + i);
                 }
-                for (final Socket socket : open)
+                for (int i = 0; i < batch; i++)
                 {
-                    readConnack(socket.getInputStream(), connack);
+                    readConnack(open.get(i).getInputStream(), connack, made + i);
                 }
                 for (int i = 0; i < batch; i++)
                 {
@@ -295,51 +304,58 @@ final class StartUpWarmUp
         }
     }
 
-    /** CONNECT with a clean session and client id {@code ringmq-warm-up-N}: 3.1.1 and 5 in turns of four. */
+    /** CONNECT with a clean session and client id {@code ringmq-warm-up-N}, at {@link #versionOf(int)}. */
     static byte[] connect(final int n)
     {
-        final byte[] clientId = ("ringmq-warm-up-" + n).getBytes(StandardCharsets.US_ASCII);
-        final boolean v5 = (n & 4) == 4;
-        final int variableHeader = 10 + (v5 ? 1 : 0);
-        final int remaining = variableHeader + 2 + clientId.length;
-        final byte[] packet = new byte[2 + remaining];
-        int i = 0;
-        packet[i++] = 0x10;
-        packet[i++] = (byte)remaining;  // under 128: one byte of remaining length
-        packet[i++] = 0;
-        packet[i++] = 4;
-        packet[i++] = 'M';
-        packet[i++] = 'Q';
-        packet[i++] = 'T';
-        packet[i++] = 'T';
-        packet[i++] = (byte)(v5 ? 5 : 4);
-        packet[i++] = 0x02;  // clean session / clean start
-        packet[i++] = 0;
-        packet[i++] = 60;  // keep-alive 60 s
-        if (v5)
-        {
-            packet[i++] = 0;  // no properties
-        }
-        packet[i++] = 0;
-        packet[i++] = (byte)clientId.length;
-        System.arraycopy(clientId, 0, packet, i, clientId.length);
-        return packet;
+        final ConnectPacket packet = new ConnectPacket().protocolName("MQTT").protocolVersion(versionOf(n))
+            .cleanStart(true).keepAliveSeconds(KEEP_ALIVE_SECONDS).clientId("ringmq-warm-up-" + n);
+        final UnsafeBuffer frame = new UnsafeBuffer(new byte[ConnectEncoder.encodedLength(packet)]);
+        ConnectEncoder.encode(packet, frame, 0);
+        return frame.byteArray();
     }
 
-    /** Read one CONNACK (fixed header, one-byte remaining length) and check that it accepts the connection. */
-    private static void readConnack(final InputStream in, final byte[] into) throws IOException
+    /** @return the protocol level of connection {@code n}: 3.1.1 and 5 in turns of four. */
+    static int versionOf(final int n)
     {
-        readFully(in, into, 2);
-        final int remaining = into[1] & 0xFF;
-        if (into[0] != 0x20 || remaining < 2 || remaining > into.length)
+        return (n & 4) == 4 ? MqttVersion.MQTT_5 : MqttVersion.MQTT_3_1_1;
+    }
+
+    /**
+     * Read connection {@code n}'s CONNACK and check that it accepts the connection. The throwaway's CONNACK is short:
+     * its remaining length takes one byte.
+     */
+    private static void readConnack(final InputStream in, final UnsafeBuffer into, final int n) throws IOException
+    {
+        final byte[] bytes = into.byteArray();
+        readFully(in, bytes, 0, 2);
+        final int remaining = bytes[1] & 0xFF;
+        if (remaining > 127 || 2 + remaining > bytes.length)
         {
-            throw new IOException("not a CONNACK: " + (into[0] & 0xFF) + ", length " + remaining);
+            throw new IOException("not a CONNACK of the throwaway broker: " + (bytes[0] & 0xFF) + ", length " +
+                remaining);
         }
-        readFully(in, into, remaining);
-        if (into[1] != 0)
+        readFully(in, bytes, 2, remaining);
+        final ConnackPacket connack;
+        try
         {
-            throw new IOException("CONNACK refused the connection: 0x" + Integer.toHexString(into[1] & 0xFF));
+            connack = ConnackDecoder.decode(into, 0, 2 + remaining, versionOf(n));
         }
+        catch (final MqttProtocolException ex)
+        {
+            throw new IOException("not a CONNACK of the throwaway broker: " + ex.getMessage(), ex);
+        }
+        if (0 != connack.reasonCode())
+        {
+            throw new IOException("CONNACK refused the connection: 0x" + Integer.toHexString(connack.reasonCode()));
+        }
+    }
+
+    private static byte[] disconnect()
+    {
+        final UnsafeBuffer frame = new UnsafeBuffer(
+            new byte[DisconnectEncoder.encodedLength(ReasonCode.NORMAL_DISCONNECTION, MqttVersion.MQTT_5)]);
+        DisconnectEncoder.encode(frame, 0, ReasonCode.NORMAL_DISCONNECTION, MqttVersion.MQTT_5);
+        return frame.byteArray();  // E0 00, the same at either level
     }
 
     private static void awaitClose(final InputStream in) throws IOException
@@ -350,12 +366,13 @@ final class StartUpWarmUp
         }
     }
 
-    private static void readFully(final InputStream in, final byte[] into, final int length) throws IOException
+    private static void readFully(final InputStream in, final byte[] into, final int offset, final int length)
+        throws IOException
     {
         int read = 0;
         while (read < length)
         {
-            final int n = in.read(into, read, length - read);
+            final int n = in.read(into, offset + read, length - read);
             if (n < 0)
             {
                 throw new IOException("the throwaway broker closed a connection before its CONNACK");

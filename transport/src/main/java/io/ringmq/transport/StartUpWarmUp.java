@@ -129,14 +129,9 @@ final class StartUpWarmUp
         }
         // With an HTTP endpoint the real broker keeps each connection's addresses for its API: so does this one.
         throwaway.listeners().forEach(listener -> listener.recordAddresses(0 != real.httpPort()));
-        int made = 0;
         try
         {
-            made = connectAll(throwaway.port("mqtt"), connections, deadlineNs);
-        }
-        catch (final IOException | RuntimeException ex)
-        {
-            LOG.warn("warm-up cut short: {}", ex.toString());
+            return connectAll(throwaway.port("mqtt"), connections, deadlineNs);
         }
         finally
         {
@@ -150,7 +145,6 @@ final class StartUpWarmUp
                 LOG.warn("warm-up: could not delete {}: {}", dataDir, ex.toString());
             }
         }
-        return made;
     }
 
     /**
@@ -209,7 +203,8 @@ final class StartUpWarmUp
         return false;
     }
 
-    private static int connectAll(final int port, final int connections, final long deadlineNs) throws IOException
+    /** @return the connections made; a failure ends the round, logged with the count so far. */
+    private static int connectAll(final int port, final int connections, final long deadlineNs)
     {
         final InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
         final UnsafeBuffer connack = new UnsafeBuffer(new byte[2 + 127]);
@@ -237,6 +232,11 @@ final class StartUpWarmUp
                 {
                     end(open.get(i), made + i);
                 }
+            }
+            catch (final IOException | RuntimeException ex)
+            {
+                LOG.warn("warm-up cut short after {} connections: {}", made, ex.toString());
+                return made;
             }
             finally
             {

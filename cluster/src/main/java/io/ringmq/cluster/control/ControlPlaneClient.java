@@ -50,6 +50,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import io.aeron.cluster.client.AeronCluster;
 import io.aeron.cluster.client.EgressListener;
 import io.aeron.logbuffer.Header;
+import io.ringmq.core.cluster.ClusterLink;
 import io.ringmq.core.cluster.ForwardCodec;
 import io.ringmq.core.status.LogText;
 import io.ringmq.core.status.RateLimitedLog;
@@ -689,7 +690,7 @@ public final class ControlPlaneClient implements Agent, EgressListener
             case SESSION_HANDOFF ->
                 listener.onSessionHandoff(decoder.text(), decoder.node(), decoder.other(), decoder.value());
             case SESSION_OWNER_DOWN -> listener.onSessionOwnerDown(decoder.text(), decoder.node(),
-                ControlPlaneService.OWNER_MOVING == decoder.value());
+                ClusterLink.OWNER_MOVING == decoder.value());
             case SESSION_CUT_EVENT ->
                 listener.onSessionCut(decoder.text(), decoder.node(), decoder.other(), decoder.value());
             case SESSION_RELEASED -> listener.onSessionReleased(decoder.text(), decoder.value());

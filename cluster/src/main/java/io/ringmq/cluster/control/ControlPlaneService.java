@@ -106,8 +106,6 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
      * completed: longer than a node waits for a hand-off's records (10 s, {@code SessionHandoff}).
      */
     static final long MOVING_SECONDS = 15;
-    /** {@code SESSION_OWNER_DOWN}'s value when the session is moving rather than its owner down. */
-    static final long OWNER_MOVING = 1;
 
     private static final Logger LOG = LoggerFactory.getLogger(ControlPlaneService.class);
 
@@ -526,7 +524,7 @@ public final class ControlPlaneService implements ClusteredService, ControlPlane
     @Override
     public void onSessionMoving(final String clientId, final int claimant, final int owner)
     {
-        sendToNode(claimant, SESSION_OWNER_DOWN, owner, claimant, OWNER_MOVING, clientId);
+        sendToNode(claimant, SESSION_OWNER_DOWN, owner, claimant, ClusterLink.OWNER_MOVING, clientId);
     }
 
     @Override

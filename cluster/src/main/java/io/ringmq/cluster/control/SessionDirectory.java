@@ -23,7 +23,6 @@ final class SessionDirectory
     private final Map<String, ControlPlaneState.Owner> readOnly = Collections.unmodifiableMap(byClientId);
     /** First entry of each node's list, by node id (an entry of a node id out of range is on no list). */
     private final ControlPlaneState.Owner[] firstOfNode = new ControlPlaneState.Owner[ClusterMembers.MAX_NODES];
-    private final int[] sizeOfNode = new int[ClusterMembers.MAX_NODES];
 
     /** @return the entry of the client id, or null. */
     ControlPlaneState.Owner get(final String clientId)
@@ -35,12 +34,6 @@ final class SessionDirectory
     int size()
     {
         return byClientId.size();
-    }
-
-    /** @return entries of the node. */
-    int sizeOf(final int node)
-    {
-        return onAList(node) ? sizeOfNode[node] : 0;
     }
 
     /**
@@ -121,7 +114,6 @@ final class SessionDirectory
             first.previousOfNode = owner;
         }
         firstOfNode[node] = owner;
-        sizeOfNode[node]++;
     }
 
     private void unlink(final ControlPlaneState.Owner owner)
@@ -147,6 +139,5 @@ final class SessionDirectory
         }
         owner.previousOfNode = null;
         owner.nextOfNode = null;
-        sizeOfNode[node]--;
     }
 }

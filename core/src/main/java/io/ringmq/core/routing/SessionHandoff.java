@@ -144,6 +144,8 @@ final class SessionHandoff
         int received;
         /** Part of the session could not be journaled here: it is given back rather than confirmed. */
         boolean journalFull;
+        /** The id was claimed elsewhere meanwhile: the copy here ended, the move's records are ignored. */
+        boolean replaced;
 
         Arrival(final int from, final long epoch, final long deadlineNs)
         {
@@ -363,14 +365,67 @@ final class SessionHandoff
                 complete(waiting);
             }
         }
-        else if (previous == self && (lost || !state.clusterSessions.owns(clientId)))
+        else
         {
-            // A clean start on another node: the session ends here (MQTT-3.1.2-4), its will too if one waits.
-            final Session session = state.sessions.get(clientId);
-            if (null != session && null == session.connection() && null == session.transit())
+            if (!state.clusterSessions.owns(clientId))
             {
-                lifecycle.endSession(session, false);
+                endReplacedMove(clientId, owner, epoch);
             }
+            if (previous == self && (lost || !state.clusterSessions.owns(clientId)))
+            {
+                endOfflineCopy(clientId);
+            }
+        }
+    }
+
+    /**
+     * The id went to another node by a plain claim, not a move (a clean start there, MQTT-3.1.2-4, or the previous
+     * owner taking it back from a move that failed), while its session was moving: the move ends with it. A copy
+     * arriving here ends, and the CONNECT that waits for it is refused; the arrival stays, marked, until its deadline
+     * so that the move's later records are ignored. A copy leaving from here ends too, unless it leaves for that very
+     * node. Every node applies the claim in log order, so each one's copy ends without a word between them.
+     */
+    private void endReplacedMove(final String clientId, final int owner, final long epoch)
+    {
+        final Arrival arrival = arrivals.get(clientId);
+        if (null != arrival && !arrival.replaced && arrival.epoch < epoch)
+        {
+            arrival.replaced = true;
+            state.counters.handoffsFailed++;
+            fail("session '" + clientId + "' was arriving from node " + arrival.from + " when node " + owner +
+                " took the client id: the move ends");
+            if (null != arrival.session)
+            {
+                endTransit(arrival.session);
+                lifecycle.endSession(arrival.session, true);
+                arrival.session = null;
+            }
+            arrival.handed.clear();
+            final PendingConnect waiting = takePending(clientId);
+            if (null != waiting)
+            {
+                refuse(waiting, "node " + owner + " took the client id while its session was moving here");
+            }
+        }
+        final Departure departure = departures.get(clientId);
+        if (null != departure && departure.session.transit().epoch() < epoch &&
+            departure.session.transit().peer() != owner)
+        {
+            departures.remove(clientId);
+            LOG.debug("hand-off of '{}' (epoch {}): node {} took the client id, the leaving copy ends", clientId,
+                departure.session.transit().epoch(), owner);
+            endTransit(departure.session);
+            lifecycle.endSession(departure.session, false);
+        }
+    }
+
+    /** A clean start on another node: an offline session here ends (MQTT-3.1.2-4), its will too if one waits. */
+    private void endOfflineCopy(final String clientId)
+    {
+        final Session session = state.sessions.get(clientId);
+        if (null != session && null == session.connection() && null == session.transit())
+        {
+            lifecycle.endSession(session, false);
         }
     }
 
@@ -526,6 +581,12 @@ final class SessionHandoff
         final String clientId = record.clientId();
         final long epoch = record.epoch();
         final int node = record.node();
+        final Arrival ended = arrivals.get(clientId);
+        if (null != ended && ended.replaced && ended.epoch == epoch)
+        {
+            LOG.debug("hand-off of '{}' (epoch {}): a record of a move that ended, ignored", clientId, epoch);
+            return;
+        }
         switch (record.kind())
         {
             case HandoffCodec.MARKER -> onMarker(clientId, node, epoch);
@@ -935,22 +996,7 @@ final class SessionHandoff
                 }
             }
         }
-        if (!arrivals.isEmpty())
-        {
-            final long peers = state.cluster.peers();
-            for (final Map.Entry<String, Arrival> entry : new ArrayList<>(arrivals.entrySet()))
-            {
-                final Arrival arrival = entry.getValue();
-                if (0 == (peers & (1L << arrival.from)))
-                {
-                    abortArrival(entry.getKey(), arrival, "node " + arrival.from + " went down during the hand-off");
-                }
-                else if (state.nowNs - arrival.deadlineNs >= 0)
-                {
-                    abortArrival(entry.getKey(), arrival, "node " + arrival.from + " did not hand it over in time");
-                }
-            }
-        }
+        checkArrivals();
         if (!departures.isEmpty())
         {
             final long peers = state.cluster.peers();
@@ -991,6 +1037,35 @@ final class SessionHandoff
                 {
                     progress(departure);
                 }
+            }
+        }
+    }
+
+    /** Arrivals whose previous owner went down or did not finish in time are given back; ended ones go. */
+    private void checkArrivals()
+    {
+        if (arrivals.isEmpty())
+        {
+            return;
+        }
+        final long peers = state.cluster.peers();
+        for (final Map.Entry<String, Arrival> entry : new ArrayList<>(arrivals.entrySet()))
+        {
+            final Arrival arrival = entry.getValue();
+            if (arrival.replaced)
+            {
+                if (0 == (peers & (1L << arrival.from)) || state.nowNs - arrival.deadlineNs >= 0)
+                {
+                    arrivals.remove(entry.getKey(), arrival);   // counted when it ended
+                }
+            }
+            else if (0 == (peers & (1L << arrival.from)))
+            {
+                abortArrival(entry.getKey(), arrival, "node " + arrival.from + " went down during the hand-off");
+            }
+            else if (state.nowNs - arrival.deadlineNs >= 0)
+            {
+                abortArrival(entry.getKey(), arrival, "node " + arrival.from + " did not hand it over in time");
             }
         }
     }

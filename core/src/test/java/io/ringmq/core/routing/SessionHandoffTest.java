@@ -67,6 +67,22 @@ class SessionHandoffTest
     }
 
     /**
+     * "dev", offline on A with {@code queued} in its queue, resumes on B; both apply the hand-off (epoch 2) and B's
+     * arriving copy has the session's subscriptions.
+     */
+    private void moveToBBegun(final String... queued)
+    {
+        a.peers = 1L << B;
+        b.peers = 1L << A;
+        offlineSessionOnA(queued);
+        b.harness.connect(DEV, "dev", MqttVersion.MQTT_5, false, 3600);
+        b.session(ClusterLink.SESSION_HANDOFF, "dev", B, A, 2);
+        a.session(ClusterLink.SESSION_HANDOFF, "dev", B, A, 2);
+        a.flushTo(b);
+        assertTrue(b.commands.contains("+t/#"), "B's arriving copy subscribed: " + b.commands);
+    }
+
+    /**
      * Both nodes apply the cut of "dev" (epoch 2, from A to B) and the data plane runs: B's client gets its CONNACK
      * with session present and then the queued messages.
      */
@@ -182,15 +198,7 @@ class SessionHandoffTest
     @Test
     void shouldLetANewerHandoffReplaceAnOlderOneWithoutRefusingTheClientItIsFor()
     {
-        a.peers = 1L << B;
-        b.peers = 1L << A;
-        offlineSessionOnA();
-
-        b.harness.connect(DEV, "dev", MqttVersion.MQTT_5, false, 3600);
-        b.session(ClusterLink.SESSION_HANDOFF, "dev", B, A, 2);
-        a.session(ClusterLink.SESSION_HANDOFF, "dev", B, A, 2);
-        a.flushTo(b);
-        assertTrue(b.commands.contains("+t/#"), "the older move's copy subscribed: " + b.commands);
+        moveToBBegun();
 
         // A newer decision for the same session: B's partial copy of the older move goes; the client still waits.
         b.session(ClusterLink.SESSION_HANDOFF, "dev", B, A, 3);
@@ -204,6 +212,43 @@ class SessionHandoffTest
         assertTrue(b.commands.contains("give-back dev 1 3"), b.commands.toString());
         assertEquals(1, b.harness.drain(DEV, PacketType.CONNACK).stream()
             .filter(o -> (o.body()[3] & 0xFF) == 0x88).count());
+    }
+
+    @Test
+    void shouldEndAMoveOnEveryNodeWhenACleanStartElsewhereTakesTheClientIdMeanwhile()
+    {
+        moveToBBegun("queued");
+
+        // Before the move is done, a clean start on node 3 takes the id: a plain claim, applied by both in log order.
+        final int elsewhere = 3;
+        a.session(ClusterLink.SESSION_OWNER, "dev", elsewhere, B, 3);
+        b.session(ClusterLink.SESSION_OWNER, "dev", elsewhere, B, 3);
+        assertTrue(b.commands.contains("-t/#"), "B's arriving copy ends: " + b.commands);
+        assertTrue(a.commands.contains("-t/#"), "A's leaving copy ends: " + a.commands);
+        assertEquals(1, b.harness.drain(DEV, PacketType.CONNACK).stream()
+            .filter(o -> (o.body()[3] & 0xFF) == 0x88).count(), "B's waiting client is refused");
+
+        // The move's later records and deadlines change nothing: no copy comes back, nothing is given back.
+        a.commands.clear();
+        b.commands.clear();
+        a.session(ClusterLink.SESSION_CUT, "dev", B, A, 2);
+        b.session(ClusterLink.SESSION_CUT, "dev", B, A, 2);
+        b.flushTo(a);
+        a.flushTo(b);
+        b.flushTo(a);
+        final long late = System.nanoTime() + SessionHandoff.WAIT_NS + 1_000_000_000L;
+        a.harness.tick(late);
+        b.harness.tick(late);
+        a.flushTo(b);
+        b.flushTo(a);
+        assertFalse(b.commands.contains("+t/#"), "no copy on B: " + b.commands);
+        assertFalse(a.commands.contains("+t/#"), "no copy on A: " + a.commands);
+        assertFalse(b.commands.stream().anyMatch(c -> c.startsWith("give-back")), b.commands.toString());
+        assertFalse(a.commands.stream().anyMatch(c -> c.startsWith("claim")), a.commands.toString());
+        assertTrue(b.harness.drain(DEV, PacketType.CONNACK).isEmpty(), "no second answer to the refused client");
+        assertEquals(1L, b.harness.router.snapshot().handoffsFailed());
+        assertEquals(0L, b.harness.router.snapshot().sessionsHandedIn());
+        assertEquals(0L, a.harness.router.snapshot().sessionsHandedOut());
     }
 
     @Test

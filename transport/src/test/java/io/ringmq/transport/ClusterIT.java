@@ -87,7 +87,7 @@ class ClusterIT
         }
     }
 
-    private void startCluster() throws IOException
+    private void startCluster(final String... extra) throws IOException
     {
         final Random random = new Random();
         final int port = freeOnAll(random);
@@ -99,8 +99,10 @@ class ClusterIT
         }
         for (int i = 0; i < 3; i++)
         {
-            options.add(List.of("--data-dir", dir.resolve("data-" + i).toString(), "--node-id", Integer.toString(i),
-                "--cluster-members", members, "--sys-interval", "1"));
+            final List<String> nodeOptions = new ArrayList<>(List.of("--data-dir", dir.resolve("data-" + i).toString(),
+                "--node-id", Integer.toString(i), "--cluster-members", members, "--sys-interval", "1"));
+            nodeOptions.addAll(List.of(extra));
+            options.add(List.copyOf(nodeOptions));
             nodes[i].startOrFail("node " + i, options.get(i));
         }
     }
@@ -1036,6 +1038,74 @@ class ClusterIT
             outcomes[1]);
         assertTrue(all, "every queued message arrives: " + count(inbox.received, "queued-") + " of 200 (a " +
             "resume on node 1 afterwards found " + (found ? "the session" : "no session") + ")");
+    }
+
+    @Test
+    void shouldHoldOnlyThePublisherFeedingABackedUpSubscriberOnAnotherNodeUntilItDrains() throws Exception
+    {
+        // Holds from 20 queued (half of 40), released at 10; a stall would release only after 10 s.
+        startCluster("--max-inflight", "4", "--max-queued-messages", "40", "--max-ack-delay", "10000");
+        final Mqtt5AsyncClient slow = connect(1, "bp-slow").toAsync();
+        final List<com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish> unread = new CopyOnWriteArrayList<>();
+        final AtomicBoolean reading = new AtomicBoolean();
+        final Set<String> slowGot = ConcurrentHashMap.newKeySet();
+        slow.subscribeWith().topicFilter("bp/slow").qos(MqttQos.AT_LEAST_ONCE).callback(publish ->
+        {
+            slowGot.add(new String(publish.getPayloadAsBytes(), StandardCharsets.UTF_8));
+            if (reading.get())
+            {
+                publish.acknowledge();
+            }
+            else
+            {
+                unread.add(publish);
+            }
+        }).manualAcknowledgement(true).send().join();
+        final Set<String> fastGot = collect(connect(1, "bp-healthy"), "bp/fast", MqttQos.AT_LEAST_ONCE);
+        final Mqtt5BlockingClient feeding = connect(0, "bp-feeding");
+        final Mqtt5BlockingClient other = connect(0, "bp-other");
+        awaitRoutes(feeding, "bp/slow", List.of(slowGot));
+        awaitRoutes(other, "bp/fast", List.of(fastGot));
+
+        final int count = 40;
+        final List<java.util.concurrent.CompletableFuture<Mqtt5PublishResult>> feeds = new ArrayList<>();
+        for (int i = 0; i < count; i++)
+        {
+            feeds.add(feeding.toAsync().publishWith().topic("bp/slow").qos(MqttQos.AT_LEAST_ONCE)
+                .payload(("slow-" + i).getBytes(StandardCharsets.UTF_8)).send());
+        }
+        final long otherStart = System.nanoTime();
+        publishNumbered(other, "bp/fast", "fast-", 20);     // each waits for its PUBACK
+        final long otherMs = (System.nanoTime() - otherStart) / 1_000_000;
+        BrokerProcess.pause(1_000);
+        final long heldBack = feeds.stream().filter(f -> !f.isDone()).count();
+        System.out.println(String.format(Locale.ROOT, "ClusterIT back-pressure across nodes: %d of %d PUBACKs of " +
+            "the publisher feeding a subscriber that does not read on another node held 1 s after its last " +
+            "PUBLISH; the other publisher's 20 PUBACKs took %d ms", heldBack, count, otherMs));
+        if (0 == heldBack)
+        {
+            printLogs(new int[] {0, 1}, l -> l.contains("hold"));
+        }
+        assertTrue(heldBack > 0, "the publisher feeding the backed-up subscriber on node 1 is held");
+        assertTrue(heldBack < count, "its first messages, before the subscriber's queue filled, are acknowledged");
+        assertEquals(20, count(fastGot, "fast-"), "the other publisher, held by nobody, went on");
+
+        // The subscriber reads: its queue drains, node 1 tells node 0, the held PUBACKs go out long before 10 s.
+        final long readStart = System.nanoTime();
+        reading.set(true);
+        for (final com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish publish : unread)
+        {
+            publish.acknowledge();
+        }
+        for (final java.util.concurrent.CompletableFuture<Mqtt5PublishResult> feed : feeds)
+        {
+            assertTrue(feed.get(8, TimeUnit.SECONDS).getError().isEmpty());
+        }
+        final long releasedMs = (System.nanoTime() - readStart) / 1_000_000;
+        assertTrue(BrokerProcess.await(() -> count(slowGot, "slow-") == count, Duration.ofSeconds(10)),
+            "every message reaches the slow subscriber: " + count(slowGot, "slow-") + " of " + count);
+        System.out.println(String.format(Locale.ROOT, "ClusterIT back-pressure across nodes: released %d ms after " +
+            "the subscriber read again; %d of %d delivered", releasedMs, count(slowGot, "slow-"), count));
     }
 
     /** CONNECT with the session kept: "session present", "no session", or the refusal it got. */

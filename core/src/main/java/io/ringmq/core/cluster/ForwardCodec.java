@@ -173,12 +173,49 @@ public final class ForwardCodec
     public static int encodeForwardAck(final MutableDirectBuffer destination, final int offset, final int node,
         final long sequence)
     {
-        destination.putInt(offset + FLAGS_OFFSET, FORWARD_ACK_FLAG, LITTLE_ENDIAN);
+        return encodeControl(destination, offset, FORWARD_ACK_FLAG, node, -1, sequence);
+    }
+
+    /**
+     * Writes a request to hold a publisher ({@link ForwardDescriptor#HOLD_FLAG}).
+     *
+     * @param destination where to write, with room for {@link ForwardDescriptor#HEADER_LENGTH}.
+     * @param offset      where it starts.
+     * @param node        the node that asks (the forward's destination).
+     * @param sequence    the receiving node's sequence of the forward that found a session backed up.
+     * @param holdId      the hold, numbered by the asking node.
+     * @return its length.
+     */
+    public static int encodePublisherHold(final MutableDirectBuffer destination, final int offset, final int node,
+        final long sequence, final int holdId)
+    {
+        return encodeControl(destination, offset, ForwardDescriptor.HOLD_FLAG, node, holdId, sequence);
+    }
+
+    /**
+     * Writes the end of a hold ({@link ForwardDescriptor#RELEASE_FLAG}).
+     *
+     * @param destination where to write, with room for {@link ForwardDescriptor#HEADER_LENGTH}.
+     * @param offset      where it starts.
+     * @param node        the node whose hold ends.
+     * @param holdId      the hold.
+     * @return its length.
+     */
+    public static int encodePublisherRelease(final MutableDirectBuffer destination, final int offset, final int node,
+        final int holdId)
+    {
+        return encodeControl(destination, offset, ForwardDescriptor.RELEASE_FLAG, node, holdId, 0);
+    }
+
+    private static int encodeControl(final MutableDirectBuffer destination, final int offset, final int flags,
+        final int node, final int expiryField, final long sequence)
+    {
+        destination.putInt(offset + FLAGS_OFFSET, flags, LITTLE_ENDIAN);
         destination.putInt(offset + TOPIC_LENGTH_OFFSET, 0, LITTLE_ENDIAN);
         destination.putInt(offset + PROPERTIES_LENGTH_OFFSET, 0, LITTLE_ENDIAN);
         destination.putInt(offset + PAYLOAD_LENGTH_OFFSET, 0, LITTLE_ENDIAN);
         destination.putInt(offset + ORIGIN_NODE_OFFSET, node, LITTLE_ENDIAN);
-        destination.putInt(offset + EXPIRY_OFFSET, -1, LITTLE_ENDIAN);
+        destination.putInt(offset + EXPIRY_OFFSET, expiryField, LITTLE_ENDIAN);
         destination.putLong(offset + ORIGIN_SEQUENCE_OFFSET, sequence, LITTLE_ENDIAN);
         destination.putInt(offset + GROUP_LENGTH_OFFSET, 0, LITTLE_ENDIAN);
         return HEADER_LENGTH;
@@ -204,7 +241,8 @@ public final class ForwardCodec
         final long payload = buffer.getInt(offset + PAYLOAD_LENGTH_OFFSET, LITTLE_ENDIAN);
         final long group = buffer.getInt(offset + GROUP_LENGTH_OFFSET, LITTLE_ENDIAN);
         final boolean ack = (buffer.getInt(offset + FLAGS_OFFSET, LITTLE_ENDIAN) &
-            (FORWARD_ACK_FLAG | ForwardDescriptor.HANDOFF_FLAG)) != 0;
+            (FORWARD_ACK_FLAG | ForwardDescriptor.HANDOFF_FLAG | ForwardDescriptor.HOLD_FLAG |
+            ForwardDescriptor.RELEASE_FLAG)) != 0;
         if (topic < (ack ? 0 : 1) || properties < 0 || payload < 0 || group < 0 ||
             HEADER_LENGTH + topic + properties + payload + group != length)
         {
@@ -231,6 +269,24 @@ public final class ForwardCodec
     public boolean forwardAck()
     {
         return (buffer.getInt(offset + FLAGS_OFFSET, LITTLE_ENDIAN) & FORWARD_ACK_FLAG) != 0;
+    }
+
+    /** @return whether it asks to hold a publisher ({@link ForwardDescriptor#HOLD_FLAG}), not a message. */
+    public boolean publisherHold()
+    {
+        return (buffer.getInt(offset + FLAGS_OFFSET, LITTLE_ENDIAN) & ForwardDescriptor.HOLD_FLAG) != 0;
+    }
+
+    /** @return whether it ends a hold ({@link ForwardDescriptor#RELEASE_FLAG}), not a message. */
+    public boolean publisherRelease()
+    {
+        return (buffer.getInt(offset + FLAGS_OFFSET, LITTLE_ENDIAN) & ForwardDescriptor.RELEASE_FLAG) != 0;
+    }
+
+    /** @return the hold of a {@link #publisherHold()} or {@link #publisherRelease()} (the expiry field). */
+    public int holdId()
+    {
+        return buffer.getInt(offset + EXPIRY_OFFSET, LITTLE_ENDIAN);
     }
 
     /** @return whether it is a session hand-off record ({@link ForwardDescriptor#HANDOFF_FLAG}). */

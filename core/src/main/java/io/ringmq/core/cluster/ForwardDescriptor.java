@@ -13,7 +13,7 @@ import static org.agrona.BitUtil.SIZE_OF_LONG;
  *   0                   1                   2                   3
  *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
  *  +-------------------------------------------------------------+-+
- *  | flags: QoS (0-1), retain (2), route applied (3), forward ack (4), hand-off (5) |
+ *  | flags: QoS (0-1), retain (2), route applied (3), forward ack (4), hand-off (5), hold (6), release (7) |
  *  +---------------------------------------------------------------+
  *  |                         topic length                          |
  *  +---------------------------------------------------------------+
@@ -70,6 +70,19 @@ public final class ForwardDescriptor
      * that carry none).
      */
     public static final int HANDOFF_FLAG = 0b10_0000;
+    /**
+     * Publisher-hold bit of the flags: not a message but the destination's request (the origin-node field names the
+     * destination) to hold the acknowledgements of the publisher whose message went out as the forward in the
+     * origin-sequence field, for the hold numbered in the expiry field: a session there that this forward reached is
+     * backed up. No topic, properties or payload. See {@code AckHold}.
+     */
+    public static final int HOLD_FLAG = 0b100_0000;
+    /**
+     * Publisher-release bit of the flags: not a message but the destination's word (the origin-node field names the
+     * destination) that the hold numbered in the expiry field is over: the publishers it held go. No topic,
+     * properties or payload.
+     */
+    public static final int RELEASE_FLAG = 0b1000_0000;
 
     private ForwardDescriptor()
     {

@@ -1,15 +1,21 @@
 package io.ringmq.core.routing;
 
+import io.ringmq.core.cluster.ClusterLink;
+import io.ringmq.core.cluster.ForwardCodec;
+import io.ringmq.core.cluster.ForwardDescriptor;
 import io.ringmq.core.session.ClientConnection;
 import io.ringmq.core.session.HeldAcks;
 import io.ringmq.core.session.Session;
 import io.ringmq.core.status.BrokerCounters;
 import io.ringmq.core.status.RateLimitedLog;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Lossless back-pressure that cannot become a denial of service: a connected subscriber that is merely slower than
@@ -29,16 +35,27 @@ import java.util.List;
  * In a cluster, an acknowledgement also waits until every other node its message was forwarded to has taken it
  * ({@link #ackAfterForward}, {@link ForwardWindows}), in order with the publisher's other acknowledgements: an
  * acknowledged message is journaled on every node that has subscribers to it, and a publisher sends at most its
- * window per round trip to those nodes. (A backed-up subscriber on another node does not hold it yet.)
+ * window per round trip to those nodes.
+ * <p>
+ * A backed-up subscriber on another node holds it too ({@link #onQueuedFromNode}, {@link #onHoldAsked}): a forward
+ * that finds a connected session there past its high-water mark makes that node ask this one, on the data plane,
+ * to hold the publisher of that forward (the request travels ahead of the forward's acknowledgement, so the
+ * publisher's acknowledgement still waits here and is found by the forward's sequence), for the hold that node
+ * numbered; the hold ends when that node says its session drained, went offline or stalled, and here at the latest
+ * {@link #REMOTE_RELEASE_MARGIN_NS} after this node's own maximum delay (a release lost on the way), or when that
+ * node leaves. Only the publishers that feed the backed-up session wait; each gets the same bound as locally.
  * <p>
  * Bounds: a session records each publisher once per hold epoch; a publisher holds at most {@code maxHeldAcks}
- * acknowledgements (a client that ignores its window gets the oldest ones released early).
+ * acknowledgements (a client that ignores its window gets the oldest ones released early); other nodes hold at
+ * most {@link RemoteHolds#MAX_HOLDS} holds here.
  * <p>
  * <b>Threading:</b> Router thread only.
  */
 final class AckHold
 {
     private static final Logger LOG = LoggerFactory.getLogger(AckHold.class);
+    /** How long past the maximum delay a hold asked by another node waits for its release before it ends here. */
+    static final long REMOTE_RELEASE_MARGIN_NS = 1_000_000_000L;
 
     private final PacketSender sender;
     private final BrokerCounters counters;
@@ -58,6 +75,19 @@ final class AckHold
     private final RateLimitedLog earlyLog = new RateLimitedLog(10_000_000_000L);
     /** A node acknowledged forwards since the last check of {@link #awaitingForwards}. */
     private boolean forwardsAcked;
+    /** This node's link to the cluster ({@link ClusterLink#NONE} without one). */
+    private final Supplier<ClusterLink> cluster;
+    /**
+     * Every forward sequence of the messages whose acknowledgements wait for forwards, to its publisher: a hold asked
+     * by another node names the forward. An entry goes when its acknowledgement leaves {@link HeldAcks}.
+     */
+    private final Long2ObjectHashMap<ClientConnection> awaitingBySequence = new Long2ObjectHashMap<>();
+    private final RemoteHolds remoteHolds = new RemoteHolds();
+    private final List<RemoteHolds.Hold> endedHolds = new ArrayList<>();
+    private final UnsafeBuffer control = new UnsafeBuffer(new byte[ForwardDescriptor.HEADER_LENGTH]);
+    private final RateLimitedLog remoteLog = new RateLimitedLog(10_000_000_000L);
+    /** The number of the last hold this node asked other nodes for (never 0). */
+    private int lastRemoteHoldId;
 
     /**
      * @param sender      where released acknowledgements go.
@@ -66,11 +96,13 @@ final class AckHold
      * @param maxQueued   the session queue quota in messages: holds start at half of it and end at a quarter.
      * @param maxHeldAcks most acknowledgements held per publisher.
      * @param windows     which forwards other nodes have taken.
+     * @param cluster     this node's link to the cluster, as it is when asked.
      */
     AckHold(final PacketSender sender, final BrokerCounters counters, final long maxDelayMs, final int maxQueued,
-        final int maxHeldAcks, final ForwardWindows windows)
+        final int maxHeldAcks, final ForwardWindows windows, final Supplier<ClusterLink> cluster)
     {
         this.sender = sender;
+        this.cluster = cluster;
         this.windows = windows;
         this.counters = counters;
         this.maxHeldAcks = maxHeldAcks;
@@ -121,12 +153,13 @@ final class AckHold
      * @param publisher  the publishing connection.
      * @param packetType PUBACK or PUBREC.
      * @param packetId   packet identifier.
-     * @param reasonCode reason code (MQTT 5), 0 otherwise.
-     * @param sequence   the last forward sequence of the message.
-     * @param nodes      the nodes it was forwarded to, one bit per node id.
+     * @param reasonCode    reason code (MQTT 5), 0 otherwise.
+     * @param firstSequence the first forward sequence of the message (its forwards' sequences are consecutive).
+     * @param sequence      the last forward sequence of the message.
+     * @param nodes         the nodes it was forwarded to, one bit per node id.
      */
     void ackAfterForward(final ClientConnection publisher, final int packetType, final int packetId,
-        final int reasonCode, final long sequence, final long nodes)
+        final int reasonCode, final long firstSequence, final long sequence, final long nodes)
     {
         if (windows.taken(sequence, nodes))
         {
@@ -138,7 +171,12 @@ final class AckHold
         {
             flush(publisher, held, true);
         }
-        held.add(HeldAcks.pack(packetType, packetId, reasonCode), sequence, nodes);
+        final long first = firstSequence > 0 && firstSequence <= sequence ? firstSequence : sequence;
+        held.add(HeldAcks.pack(packetType, packetId, reasonCode), first, sequence, nodes);
+        for (long forward = first; forward <= sequence; forward++)
+        {
+            awaitingBySequence.put(forward, publisher);
+        }
         counters.acksAwaitingForward++;
         if (!held.awaitingForwards())
         {
@@ -229,6 +267,107 @@ final class AckHold
     }
 
     /**
+     * A QoS 1/2 message forwarded by node {@code origin} went to {@code target}: if the target is a connected
+     * session backed up past the high-water mark, it asks that node to hold the message's publisher (one request per
+     * such forward: the node holds each publisher once per hold), and holds like a session with local publishers
+     * (released, and that node told, when it drains, goes offline or stalls).
+     *
+     * @param target   the receiving session.
+     * @param origin   the node the message was published on.
+     * @param sequence the origin's sequence of the forward.
+     * @param nowNs    current time.
+     */
+    void onQueuedFromNode(final Session target, final int origin, final long sequence, final long nowNs)
+    {
+        if (0 == maxDelayNs || origin < 0 || origin >= Long.SIZE || target.queuedCount() < highWater ||
+            target.stalled() || null == target.connection())
+        {
+            return;
+        }
+        if (target.holdingSinceNs() < 0)
+        {
+            target.holdingSinceNs(nowNs);
+            holding.add(target);
+        }
+        int holdId = target.remoteHoldId();
+        if (0 == holdId)
+        {
+            holdId = ++lastRemoteHoldId;
+            if (0 == holdId)
+            {
+                holdId = ++lastRemoteHoldId;
+            }
+        }
+        target.remoteHold(holdId, target.remoteHoldNodes() | 1L << origin);
+        final ClusterLink link = cluster.get();
+        final int length = ForwardCodec.encodePublisherHold(control, 0, link.nodeId(), sequence, holdId);
+        if (!link.forward(1L << origin, control, 0, length))
+        {
+            // The link to that node is backed up: its publisher is not held, and the session's overflow policy
+            // applies as without a hold (what it drops is counted there).
+            final long due = remoteLog.onEvent(nowNs);
+            if (due > 0)
+            {
+                LOG.warn("cluster: {} request(s) to hold a publisher found the link to its node full (the last: " +
+                    "node {}): not held", due, origin);
+            }
+        }
+    }
+
+    /**
+     * Node {@code node} asks to hold the publisher of this node's forward {@code sequence} for its hold
+     * {@code holdId}: a session there is backed up. The publisher's acknowledgement for that forward still waits here
+     * (the request comes ahead of the forward's acknowledgement); if not (released early, or the client left), there
+     * is nothing to hold.
+     *
+     * @param node     the asking node.
+     * @param sequence the forward's sequence.
+     * @param holdId   the asking node's number for the hold.
+     * @param nowNs    current time.
+     */
+    void onHoldAsked(final int node, final long sequence, final int holdId, final long nowNs)
+    {
+        final ClientConnection publisher = awaitingBySequence.get(sequence);
+        if (0 == maxDelayNs || null == publisher || publisher.state() != ClientConnection.CONNECTED)
+        {
+            return;
+        }
+        final RemoteHolds.Hold hold = remoteHolds.hold(node, holdId, nowNs + maxDelayNs + REMOTE_RELEASE_MARGIN_NS);
+        if (null == hold)
+        {
+            counters.publisherHoldsRefused++;
+            final long due = remoteLog.onEvent(nowNs);
+            if (due > 0)
+            {
+                LOG.warn("cluster: {} request(s) to hold a publisher refused: {} holds asked by other nodes already",
+                    due, RemoteHolds.MAX_HOLDS);
+            }
+            return;
+        }
+        if (hold.add(publisher))
+        {
+            publisher.heldAcksForUpdate().hold(null, -1);
+            counters.publishersHeldForNodes++;
+        }
+    }
+
+    /**
+     * Node {@code node}'s hold {@code holdId} is over: the publishers it held here go on (those whose
+     * acknowledgements still wait for forwards get them once the forwards are taken).
+     *
+     * @param node   the node.
+     * @param holdId its number for the hold.
+     */
+    void onReleaseAsked(final int node, final int holdId)
+    {
+        final RemoteHolds.Hold hold = remoteHolds.remove(node, holdId);
+        if (null != hold)
+        {
+            release(hold.publishers);
+        }
+    }
+
+    /**
      * The session's queue drained (to the low-water mark or below), or the session went offline or ended: it
      * releases its publishers and may hold again.
      *
@@ -262,6 +401,10 @@ final class AckHold
                 + "publishers' acknowledgements are released", nodeList(timedOut),
                 ForwardWindows.ACK_TIMEOUT_NS / 1_000_000_000L);
         }
+        if (remoteHolds.size() > 0)
+        {
+            expireRemoteHolds(nowNs);
+        }
         if (!awaitingForwards.isEmpty())
         {
             releaseTakenForwards();  // nodes that left, timeouts, closed publishers
@@ -287,9 +430,62 @@ final class AckHold
         return holding.size();
     }
 
+    /** @return holds other nodes asked this node for (tests, metrics). */
+    int holdsForNodes()
+    {
+        return remoteHolds.size();
+    }
+
+    private void expireRemoteHolds(final long nowNs)
+    {
+        final int timedOut = remoteHolds.expire(nowNs, cluster.get().peers(), endedHolds);
+        for (int i = 0, size = endedHolds.size(); i < size; i++)
+        {
+            release(endedHolds.get(i).publishers);
+        }
+        endedHolds.clear();
+        if (timedOut > 0)
+        {
+            counters.publisherHoldTimeouts += timedOut;
+            final long due = remoteLog.onEvent(nowNs);
+            if (due > 0)
+            {
+                LOG.warn("cluster: {} hold(s) asked by other nodes ended here without their release (lost, or the " +
+                    "node is slow): their publishers go on", due);
+            }
+        }
+    }
+
     private void releaseAll(final Session session)
     {
         final List<ClientConnection> publishers = session.holdingPublishers();
+        if (!publishers.isEmpty())
+        {
+            release(publishers);
+            publishers.clear();     // (an empty one may be the shared immutable list)
+        }
+        final long nodes = session.remoteHoldNodes();
+        if (0 != nodes)
+        {
+            final ClusterLink link = cluster.get();
+            final int length = ForwardCodec.encodePublisherRelease(control, 0, link.nodeId(), session.remoteHoldId());
+            if (!link.forward(nodes, control, 0, length))
+            {
+                // Those nodes end the hold at their deadline instead.
+                final long due = remoteLog.onEvent(System.nanoTime());
+                if (due > 0)
+                {
+                    LOG.warn("cluster: {} release(s) of a hold found a link full (the last: to nodes {}): the " +
+                        "publishers there wait until max-ack-delay and 1 s have passed", due, nodeList(nodes));
+                }
+            }
+            session.remoteHold(0, 0);
+        }
+        session.holdingSinceNs(-1);
+    }
+
+    private void release(final List<ClientConnection> publishers)
+    {
         for (int i = 0, size = publishers.size(); i < size; i++)
         {
             final ClientConnection publisher = publishers.get(i);
@@ -299,8 +495,6 @@ final class AckHold
                 flush(publisher, held, false);
             }
         }
-        publishers.clear();
-        session.holdingSinceNs(-1);
     }
 
     /** @return the node ids in {@code nodes}, for a log line. */
@@ -324,6 +518,11 @@ final class AckHold
     {
         if (publisher.state() != ClientConnection.CONNECTED)
         {
+            while (held.size() > 0)
+            {
+                forgetHead(held);
+                held.poll();
+            }
             held.clear();  // the client resends what was not acknowledged when it reconnects
             return;
         }
@@ -344,8 +543,21 @@ final class AckHold
                         + "left more than receive-maximum unacknowledged", due);
                 }
             }
+            forgetHead(held);
             final int entry = held.poll();
             sender.ack(publisher, HeldAcks.packetType(entry), HeldAcks.packetId(entry), HeldAcks.reasonCode(entry));
+        }
+    }
+
+    /** The oldest held acknowledgement is leaving: its forwards can no longer be named by a hold request. */
+    private void forgetHead(final HeldAcks held)
+    {
+        if (0 != held.headNodes())
+        {
+            for (long forward = held.headFirstSequence(), last = held.headSequence(); forward <= last; forward++)
+            {
+                awaitingBySequence.remove(forward);
+            }
         }
     }
 }

@@ -164,7 +164,7 @@ final class BrokerState
         this.journal = journal;
         this.sender = new PacketSender(queues, journal);
         this.ackHold = new AckHold(sender, counters, config.maxAckDelayMs(), config.maxQueuedMessages(),
-            config.receiveMaximum(), forwardWindows);
+            config.receiveMaximum(), forwardWindows, () -> cluster);
         this.deliverer = new Deliverer(sender, counters, ackHold, config);
         this.retained = new RetainedMessages(config, journal, counters, deliverer, sender);
         this.disconnector = new Disconnector(sender, counters, onEnd);

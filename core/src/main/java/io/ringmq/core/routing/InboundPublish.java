@@ -81,6 +81,8 @@ final class InboundPublish
     /** The live nodes the message being handled was forwarded to (QoS 1/2), and its last forward sequence. */
     private long forwardedNodes;
     private long forwardedSequence;
+    /** The first of the message's forward sequences (consecutive up to {@link #forwardedSequence}). */
+    private long forwardedFirstSequence;
 
     InboundPublish(final BrokerState state)
     {
@@ -292,8 +294,8 @@ final class InboundPublish
     {
         if (0 != forwardedNodes)
         {
-            state.ackHold.ackAfterForward(connection, packetType, packetId, reasonCode, forwardedSequence,
-                forwardedNodes);
+            state.ackHold.ackAfterForward(connection, packetType, packetId, reasonCode, forwardedFirstSequence,
+                forwardedSequence, forwardedNodes);
         }
         else
         {
@@ -395,7 +397,14 @@ final class InboundPublish
                 durable &= state.deliverer.sendQos12(session, new Delivery(source.message(), deliveryQos, retainFlag,
                     collector.subscriptionIds[i], collector.subscriptionIdCounts[i], collector.sharedGroups[i]),
                     state.nowNs);
-                state.ackHold.onQueued(session, source.publisher, state.nowNs);
+                if (source.originNode < 0)
+                {
+                    state.ackHold.onQueued(session, source.publisher, state.nowNs);
+                }
+                else
+                {
+                    state.ackHold.onQueuedFromNode(session, source.originNode, source.originSequence, state.nowNs);
+                }
             }
         }
         return durable ? ROUTED : JOURNAL_FULL;
@@ -653,6 +662,10 @@ final class InboundPublish
         {
             final long live = state.forwardWindows.live(nodes);
             state.forwardWindows.onSent(live, forwardSequence, state.nowNs);
+            if (0 == forwardedNodes)
+            {
+                forwardedFirstSequence = forwardSequence;
+            }
             forwardedNodes |= live;
             forwardedSequence = forwardSequence;
         }
@@ -698,6 +711,17 @@ final class InboundPublish
                 state.outbox.onAcked(forwarded.originNode(), forwarded.originSequence());
                 return;
             }
+            if (forwarded.publisherHold())
+            {
+                state.ackHold.onHoldAsked(forwarded.originNode(), forwarded.originSequence(), forwarded.holdId(),
+                    state.nowNs);
+                return;
+            }
+            if (forwarded.publisherRelease())
+            {
+                state.ackHold.onReleaseAsked(forwarded.originNode(), forwarded.holdId());
+                return;
+            }
             if (forwarded.routeApplied())
             {
                 state.routeConfirmations.onApplied(
@@ -734,6 +758,7 @@ final class InboundPublish
             routedSequence[origin] = sequence;
         }
         source.originNode = origin;
+        source.originSequence = sequence;
         routeForwarded(frame);
         if (source.journaled() && origin >= 0 && origin < Long.SIZE)
         {

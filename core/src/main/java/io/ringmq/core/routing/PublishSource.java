@@ -32,6 +32,8 @@ final class PublishSource implements MessageParts
     Session publisher;
     /** The node a forwarded message was published on, -1 for this node's own. */
     int originNode = -1;
+    /** The origin's sequence of a forwarded message (meaningful while {@link #originNode} is set). */
+    long originSequence;
     private final Journal journal;
     private Message message;
     private boolean hashed;

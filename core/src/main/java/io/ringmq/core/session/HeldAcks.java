@@ -7,8 +7,8 @@ package io.ringmq.core.session;
  * never feeds a slow subscriber or another node pays one null reference.
  * <p>
  * Each entry packs the packet type, reason code and packet id into one int, beside the forwards it waits for (the
- * origin's last forward sequence of its message and the nodes it went to; 0 and 0 for none); no object per
- * acknowledgement.
+ * origin's first and last forward sequences of its message, consecutive, and the nodes they went to; 0 for none); no
+ * object per acknowledgement.
  * <p>
  * <b>Threading:</b> Router thread only.
  */
@@ -18,12 +18,16 @@ public final class HeldAcks
 
     private int[] entries = new int[INITIAL_CAPACITY];
     private long[] sequences = new long[INITIAL_CAPACITY];
+    private long[] firstSequences = new long[INITIAL_CAPACITY];
     private long[] nodes = new long[INITIAL_CAPACITY];
     /** Listed among the publishers waiting for forwards (kept by the Router's {@code AckHold}). */
     private boolean awaitingForwards;
     private int head;
     private int size;
-    /** Backed-up sessions currently holding this publisher; acknowledgements are held while above zero. */
+    /**
+     * Backed-up sessions currently holding this publisher, here or on other nodes of a cluster; acknowledgements are
+     * held while above zero.
+     */
     private int holds;
     /** The session that last recorded a hold here and its hold epoch: skips the holder list scan per delivery. */
     private Session lastHolder;
@@ -129,44 +133,55 @@ public final class HeldAcks
     /** @param entry a packed entry, appended; it waits for no forward. */
     public void add(final int entry)
     {
-        add(entry, 0, 0);
+        add(entry, 0, 0, 0);
     }
 
     /**
-     * @param entry    a packed entry, appended.
-     * @param sequence the last forward sequence of its message, or 0.
-     * @param nodes    the nodes its message was forwarded to, one bit per node id, or 0.
+     * @param entry         a packed entry, appended.
+     * @param firstSequence the first forward sequence of its message, or 0.
+     * @param sequence      the last forward sequence of its message, or 0.
+     * @param nodes         the nodes its message was forwarded to, one bit per node id, or 0.
      */
-    public void add(final int entry, final long sequence, final long nodes)
+    public void add(final int entry, final long firstSequence, final long sequence, final long nodes)
     {
         if (size == entries.length)
         {
             final int[] grown = new int[size * 2];
             final long[] grownSequences = new long[size * 2];
+            final long[] grownFirstSequences = new long[size * 2];
             final long[] grownNodes = new long[size * 2];
             for (int i = 0; i < size; i++)
             {
                 final int from = (head + i) % entries.length;
                 grown[i] = entries[from];
                 grownSequences[i] = sequences[from];
+                grownFirstSequences[i] = firstSequences[from];
                 grownNodes[i] = this.nodes[from];
             }
             entries = grown;
             sequences = grownSequences;
+            firstSequences = grownFirstSequences;
             this.nodes = grownNodes;
             head = 0;
         }
         final int at = (head + size) % entries.length;
         entries[at] = entry;
         sequences[at] = sequence;
+        firstSequences[at] = firstSequence;
         this.nodes[at] = nodes;
         size++;
     }
 
-    /** @return the oldest entry's forward sequence (0 for none); the caller checks {@link #size()} first. */
+    /** @return the oldest entry's last forward sequence (0 for none); the caller checks {@link #size()} first. */
     public long headSequence()
     {
         return sequences[head];
+    }
+
+    /** @return the oldest entry's first forward sequence (0 for none); the caller checks {@link #size()} first. */
+    public long headFirstSequence()
+    {
+        return firstSequences[head];
     }
 
     /** @return the nodes the oldest entry's message was forwarded to (0 for none). */

@@ -44,6 +44,12 @@ public final class Session
     private long holdEpoch;
     /** Held publishers past the maximum delay without draining: holds nobody until its queue drains. */
     private boolean stalled;
+    /**
+     * The hold this session asked other nodes of a cluster for while it holds publishers (its number there, 0 for
+     * none) and the nodes it asked, one bit each: they are told when it releases. Router thread only.
+     */
+    private int remoteHoldId;
+    private long remoteHoldNodes;
     /** Retained messages still to be sent after a SUBSCRIBE, or null. */
     private RetainedCursor retainedCursor;
     /** Bytes (topic, properties, payload) of the deliveries in {@link #queue}: the byte quota. */
@@ -332,6 +338,28 @@ public final class Session
     public long holdEpoch()
     {
         return holdEpoch;
+    }
+
+    /** @return the number of the hold this session asked other nodes for, 0 for none. */
+    public int remoteHoldId()
+    {
+        return remoteHoldId;
+    }
+
+    /** @return the nodes this session asked to hold their publishers, one bit each. */
+    public long remoteHoldNodes()
+    {
+        return remoteHoldNodes;
+    }
+
+    /**
+     * @param holdId the number of the hold this session asks other nodes for, 0 once released.
+     * @param nodes  the nodes asked, one bit each.
+     */
+    public void remoteHold(final int holdId, final long nodes)
+    {
+        this.remoteHoldId = holdId;
+        this.remoteHoldNodes = nodes;
     }
 
     /** @return true if the session held publishers past the maximum delay and has not drained since. */

@@ -34,6 +34,12 @@ public final class BrokerCounters
     public long acksBeforeForwardTaken;
     /** Waits for a live node's forward acknowledgements that timed out, their publishers released (cluster). */
     public long forwardAckTimeouts;
+    /** Local publishers held for a backed-up session on another node, once per hold (cluster). */
+    public long publishersHeldForNodes;
+    /** Holds asked by other nodes that ended here without their release (lost, or the node slow) (cluster). */
+    public long publisherHoldTimeouts;
+    /** Requests of other nodes to hold a publisher refused: the bound of holds was reached (cluster). */
+    public long publisherHoldsRefused;
     /** QoS 1/2 forwards kept for a node that was down, to be replayed when it is back (cluster). */
     public long forwardsKept;
     /** Kept QoS 1/2 forwards sent again: replayed to a node back up, or after its link was opened again (cluster). */

@@ -27,6 +27,9 @@ public final class RouterSnapshot
     private final long acksHeld;
     private final long acksAwaitingForward;
     private final long forwardAckTimeouts;
+    private final long publishersHeldForNodes;
+    private final long publisherHoldTimeouts;
+    private final long publisherHoldsRefused;
     private final long forwardsKept;
     private final long forwardsReplayed;
     private final long forwardsNotKept;
@@ -98,6 +101,9 @@ public final class RouterSnapshot
         this.acksHeld = counters.acksHeld;
         this.acksAwaitingForward = counters.acksAwaitingForward;
         this.forwardAckTimeouts = counters.forwardAckTimeouts;
+        this.publishersHeldForNodes = counters.publishersHeldForNodes;
+        this.publisherHoldTimeouts = counters.publisherHoldTimeouts;
+        this.publisherHoldsRefused = counters.publisherHoldsRefused;
         this.forwardsKept = counters.forwardsKept;
         this.forwardsReplayed = counters.forwardsReplayed;
         this.forwardsNotKept = counters.forwardsNotKept;
@@ -204,6 +210,24 @@ public final class RouterSnapshot
     public long forwardAckTimeouts()
     {
         return forwardAckTimeouts;
+    }
+
+    /** @return local publishers held for a backed-up session on another node, once per hold. */
+    public long publishersHeldForNodes()
+    {
+        return publishersHeldForNodes;
+    }
+
+    /** @return holds asked by other nodes that ended here without their release. */
+    public long publisherHoldTimeouts()
+    {
+        return publisherHoldTimeouts;
+    }
+
+    /** @return requests of other nodes to hold a publisher refused at the bound of holds. */
+    public long publisherHoldsRefused()
+    {
+        return publisherHoldsRefused;
     }
 
     /** @return QoS 1/2 forwards kept for a node that was down. */

@@ -50,9 +50,14 @@ final class ClusterTestNode
 
     ClusterTestNode(final int id, final Journal journal)
     {
+        this(id, new BrokerConfig().sysIntervalSeconds(0), journal);
+    }
+
+    ClusterTestNode(final int id, final BrokerConfig config, final Journal journal)
+    {
         this.id = id;
         this.journal = journal;
-        harness = new RouterHarness(new BrokerConfig().sysIntervalSeconds(0), journal);
+        harness = new RouterHarness(config, journal);
         harness.router.clusterLink(new Link());
     }
 

@@ -487,6 +487,15 @@ public final class BrokerMetrics
         routerCounter("ringmq_cluster_forward_ack_timeouts",
             "waits for a live node's forward acknowledgements that timed out (its publishers released)",
             RouterSnapshot::forwardAckTimeouts);
+        routerCounter("ringmq_cluster_publishers_held_for_nodes",
+            "local publishers held for a backed-up session on another node, once per hold",
+            RouterSnapshot::publishersHeldForNodes);
+        routerCounter("ringmq_cluster_publisher_hold_timeouts",
+            "holds asked by other nodes that ended here without their release (their publishers released)",
+            RouterSnapshot::publisherHoldTimeouts);
+        routerCounter("ringmq_cluster_publisher_holds_refused",
+            "requests of other nodes to hold a publisher refused at the bound of holds",
+            RouterSnapshot::publisherHoldsRefused);
         routerCounter("ringmq_cluster_forwards_kept",
             "QoS 1/2 forwards kept for a node that was down, replayed when it is back", RouterSnapshot::forwardsKept);
         routerCounter("ringmq_cluster_forwards_replayed",

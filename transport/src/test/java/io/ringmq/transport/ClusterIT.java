@@ -105,6 +105,19 @@ class ClusterIT
             options.add(List.copyOf(nodeOptions));
             nodes[i].startOrFail("node " + i, options.get(i));
         }
+        // Every node knows the other two are up before the test's first client: a SUBACK waits for the nodes its
+        // node knows (RouteConfirmations), so one sent while a peer was still joining could precede that peer's
+        // route (a shared-group test once got NO_MATCHING_SUBSCRIBERS for its first message that way).
+        for (int i = 0; i < 3; i++)
+        {
+            for (int j = 0; j < 3; j++)
+            {
+                if (i != j)
+                {
+                    awaitLog(i, "cluster: node " + j + " is up");
+                }
+            }
+        }
     }
 
     private static int freeOnAll(final Random random) throws IOException
@@ -1086,8 +1099,9 @@ class ClusterIT
         {
             printLogs(new int[] {0, 1}, l -> l.contains("hold"));
         }
+        // (Its acknowledgements that still waited for node 1's forward acknowledgement when node 1's request came,
+        // those of the messages before the queue filled included if node 1 routed them in the same batch, wait too.)
         assertTrue(heldBack > 0, "the publisher feeding the backed-up subscriber on node 1 is held");
-        assertTrue(heldBack < count, "its first messages, before the subscriber's queue filled, are acknowledged");
         assertEquals(20, count(fastGot, "fast-"), "the other publisher, held by nobody, went on");
 
         // The subscriber reads: its queue drains, node 1 tells node 0, the held PUBACKs go out long before 10 s.

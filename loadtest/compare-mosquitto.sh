@@ -22,6 +22,8 @@
 # Environment (defaults in brackets):
 #   DURATION            measurement time per run [10s]     WARMUP   warm-up per run [1s]
 #   RUNS                runs per broker and scenario [3]
+#   TESTER_WARMUP       unmeasured runs against Mosquitto first, so that the load tester's own JIT warm-up does not
+#                       count against RingMQ's first run (RingMQ is not warmed by them; not for idle) [1]
 #   IDLE_CONNECTIONS    [10000]                            STORM_CONNECTIONS [5000]
 #   PAIRS               [100]                              PAIRS_RATE total msg/s [10000]
 #   PAIRS_QOS           [1]                                STORM_RATE connections/s, 0 = unlimited [0]
@@ -44,6 +46,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DURATION="${DURATION:-10s}"
 WARMUP="${WARMUP:-1s}"
 RUNS="${RUNS:-3}"
+TESTER_WARMUP="${TESTER_WARMUP:-1}"
 IDLE_CONNECTIONS="${IDLE_CONNECTIONS:-10000}"
 STORM_CONNECTIONS="${STORM_CONNECTIONS:-5000}"
 PAIRS="${PAIRS:-100}"
@@ -118,7 +121,8 @@ compare() {
     "${LOAD_PIN[@]}" java -jar "$LOADTEST_JAR" compare \
         --a "127.0.0.1:$RINGMQ_PORT" --a-name ringmq --a-pid "$RINGMQ_PID" \
         --b "127.0.0.1:$MOSQUITTO_PORT" --b-name mosquitto --b-pid "$MOSQUITTO_PID" \
-        --runs "${RUNS_OVERRIDE:-$RUNS}" --json "$OUT/$name.json" --html "$OUT/$name.html" \
+        --runs "${RUNS_OVERRIDE:-$RUNS}" --tester-warm-up "${TESTER_WARMUP_OVERRIDE:-$TESTER_WARMUP}" \
+        --json "$OUT/$name.json" --html "$OUT/$name.html" \
         "$@" --threads "$THREADS" --no-progress 2>>"$OUT/loadtest.log" | tee "$OUT/$name.txt"
 }
 
@@ -143,7 +147,7 @@ for scenario in $SCENARIOS; do
             for run in $(seq 1 "$RUNS"); do
                 stop_brokers
                 start_brokers
-                RUNS_OVERRIDE=1 compare "idle-run$run" idle --connections "$IDLE_CONNECTIONS" --keep-alive 4 \
+                RUNS_OVERRIDE=1 TESTER_WARMUP_OVERRIDE=0 compare "idle-run$run" idle --connections "$IDLE_CONNECTIONS" --keep-alive 4 \
                     --duration "$DURATION" --warmup 1s
                 files+=("$OUT/idle-run$run.json")
             done

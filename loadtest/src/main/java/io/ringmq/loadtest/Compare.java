@@ -54,21 +54,21 @@ final class Compare
         final List<List<LoadResult>> results = List.of(new ArrayList<>(), new ArrayList<>());
         out.printf(Locale.ROOT, "compare %s: %s=%s, %s=%s, %d run(s) each: %s%n", scenario.command(), aName, a,
             bName, b, runs, String.join(" ", scenarioArgs));
+        for (int run = 0; run < args.testerWarmUp; run++)
+        {
+            // The load tester's first run carries its own JIT warm-up: against b, so it counts against neither.
+            final LoadResult result = runOnce(scenario, scenarioArgs, addresses[1], pids[1], err);
+            out.printf(Locale.ROOT, "warm-up of the load tester against %s, not counted: %s%n", names[1],
+                line(result));
+            out.flush();
+            LockSupport.parkNanos(SETTLE_NS);
+        }
         for (int run = 0; run < runs; run++)
         {
             for (int k = 0; k < 2; k++)
             {
                 final int side = (run % 2 == 0) ? k : 1 - k;
-                final List<String> runArgs = new ArrayList<>(scenarioArgs);
-                runArgs.addAll(Arrays.asList("--broker", addresses[side]));
-                if (pids[side] > 0)
-                {
-                    runArgs.addAll(Arrays.asList("--broker-pid", Long.toString(pids[side])));
-                }
-                final LoadOptions options = LoadOptions.parse(scenario, runArgs);
-                options.report.json = null;
-                options.report.html = null;
-                final LoadResult result = new ScenarioRunner(options, err).run();
+                final LoadResult result = runOnce(scenario, scenarioArgs, addresses[side], pids[side], err);
                 results.get(side).add(result);
                 out.printf(Locale.ROOT, "run %d %-10s %s%n", run + 1, names[side], line(result));
                 out.flush();
@@ -98,6 +98,21 @@ final class Compare
             out.println("html " + html);
         }
         return 0;
+    }
+
+    private static LoadResult runOnce(final Scenario scenario, final List<String> scenarioArgs, final String address,
+        final long pid, final PrintStream err) throws IOException
+    {
+        final List<String> runArgs = new ArrayList<>(scenarioArgs);
+        runArgs.addAll(Arrays.asList("--broker", address));
+        if (pid > 0)
+        {
+            runArgs.addAll(Arrays.asList("--broker-pid", Long.toString(pid)));
+        }
+        final LoadOptions options = LoadOptions.parse(scenario, runArgs);
+        options.report.json = null;
+        options.report.html = null;
+        return new ScenarioRunner(options, err).run();
     }
 
     /** The headline figures of every run, per side. */

@@ -72,6 +72,7 @@ final class LoadTestCommandLine
         long aPid = -1;
         long bPid = -1;
         int runs;
+        int testerWarmUp;
         @Mixin
         final ReportFiles report = new ReportFiles();
         @Parameters(index = "0", paramLabel = "<scenario>", description = "the scenario to run")
@@ -98,6 +99,14 @@ final class LoadTestCommandLine
         void runs(final String value)
         {
             runs = LoadOptions.intValue("--runs", value, 1, 100);
+        }
+
+        @Option(names = "--tester-warm-up", paramLabel = "N", defaultValue = "1",
+            description = "unmeasured runs against b before the measured ones, so that the load tester's own "
+                + "warm-up (its JIT) does not count against a's first run; a is not warmed [${DEFAULT-VALUE}]")
+        void testerWarmUp(final String value)
+        {
+            testerWarmUp = LoadOptions.intValue("--tester-warm-up", value, 0, 10);
         }
     }
 

@@ -206,9 +206,14 @@ class LoadTestCommandLineTest
         assertEquals("ringmq", compare.aName);
         assertEquals("b", compare.bName);
         assertEquals(5, compare.runs);
+        assertEquals(1, compare.testerWarmUp, "one unmeasured run against b by default");
         assertEquals("fan-in", compare.scenario);
         assertEquals(List.of("--qos", "1", "--json", "x.json"), compare.scenarioArgs, "the scenario's, --json too");
         assertNull(compare.report.json);
+        final LoadTestCommandLine.CompareArgs cold = (LoadTestCommandLine.CompareArgs)commandLine.parse("compare",
+            "--a", "127.0.0.1:1", "--b", "127.0.0.1:2", "--tester-warm-up", "0", "fan-in").subcommand()
+            .commandSpec().userObject();
+        assertEquals(0, cold.testerWarmUp);
         assertEquals(2, run("compare", "--a", "h:1", "fan-in"), "--b is required");
         assertTrue(err().contains("--b"), err());
         out.reset();

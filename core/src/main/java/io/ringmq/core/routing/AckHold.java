@@ -218,7 +218,7 @@ final class AckHold
         {
             final ClientConnection publisher = awaitingForwards.get(i);
             final HeldAcks held = publisher.heldAcks();
-            if (0 == held.holds())
+            if (held.headReleasable())
             {
                 flush(publisher, held, false);
             }
@@ -346,7 +346,10 @@ final class AckHold
         }
         if (hold.add(publisher))
         {
-            publisher.heldAcksForUpdate().hold(null, -1);
+            // From that forward's acknowledgement on: those before it go as their forwards are taken, as they would
+            // have if the destination had acknowledged them before its session filled (in another batch).
+            final HeldAcks held = publisher.heldAcksForUpdate();
+            held.holdForNode(held.entriesBefore(sequence));
             counters.publishersHeldForNodes++;
         }
     }
@@ -363,7 +366,7 @@ final class AckHold
         final RemoteHolds.Hold hold = remoteHolds.remove(node, holdId);
         if (null != hold)
         {
-            release(hold.publishers);
+            releaseForNode(hold.publishers);
         }
     }
 
@@ -441,7 +444,7 @@ final class AckHold
         final int timedOut = remoteHolds.expire(nowNs, cluster.get().peers(), endedHolds);
         for (int i = 0, size = endedHolds.size(); i < size; i++)
         {
-            release(endedHolds.get(i).publishers);
+            releaseForNode(endedHolds.get(i).publishers);
         }
         endedHolds.clear();
         if (timedOut > 0)
@@ -497,6 +500,19 @@ final class AckHold
         }
     }
 
+    private void releaseForNode(final List<ClientConnection> publishers)
+    {
+        for (int i = 0, size = publishers.size(); i < size; i++)
+        {
+            final ClientConnection publisher = publishers.get(i);
+            final HeldAcks held = publisher.heldAcks();
+            if (null != held && 0 == held.releaseForNode())
+            {
+                flush(publisher, held, false);
+            }
+        }
+    }
+
     /** @return the node ids in {@code nodes}, for a log line. */
     private static String nodeList(final long nodes)
     {
@@ -512,7 +528,7 @@ final class AckHold
 
     /**
      * Send held acknowledgements in order: all of them when {@code force}d (a client past its window), else those
-     * whose forwards are taken, up to the first that still waits for one. Once no session holds the publisher.
+     * whose forwards are taken and that no session holds, up to the first that still waits.
      */
     private void flush(final ClientConnection publisher, final HeldAcks held, final boolean force)
     {
@@ -528,6 +544,10 @@ final class AckHold
         }
         while (held.size() > 0)
         {
+            if (!force && !held.headReleasable())
+            {
+                return;     // held by a session from here on
+            }
             if (0 != held.headNodes() && !windows.taken(held.headSequence(), held.headNodes()))
             {
                 if (!force)

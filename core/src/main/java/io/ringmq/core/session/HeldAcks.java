@@ -29,6 +29,12 @@ public final class HeldAcks
      * held while above zero.
      */
     private int holds;
+    /**
+     * The holds that other nodes' sessions asked for (part of {@link #holds}), and how many entries at the head they
+     * do not cover: those made before the first of them came, released as their forwards are taken.
+     */
+    private int nodeHolds;
+    private int exemptFromNodeHolds;
     /** The session that last recorded a hold here and its hold epoch: skips the holder list scan per delivery. */
     private Session lastHolder;
     private long lastHolderEpoch = -1;
@@ -104,6 +110,63 @@ public final class HeldAcks
     public boolean heldBy(final Session holder, final long epoch)
     {
         return lastHolder == holder && lastHolderEpoch == epoch;
+    }
+
+    /**
+     * A backed-up session on another node holds the publisher from one of its acknowledgements on.
+     *
+     * @param exempt the entries at the head that this hold does not cover ({@link #entriesBefore}).
+     */
+    public void holdForNode(final int exempt)
+    {
+        exemptFromNodeHolds = 0 == nodeHolds ? exempt : Math.min(exemptFromNodeHolds, exempt);
+        nodeHolds++;
+        holds++;
+    }
+
+    /**
+     * A session on another node released the publisher.
+     *
+     * @return holds left.
+     */
+    public int releaseForNode()
+    {
+        if (nodeHolds > 0)
+        {
+            nodeHolds--;
+            if (0 == nodeHolds)
+            {
+                exemptFromNodeHolds = 0;
+            }
+            holds--;
+        }
+        return holds;
+    }
+
+    /**
+     * @param sequence a forward sequence.
+     * @return the entries before the one whose message went out with that forward ({@link #size()} if none has).
+     */
+    public int entriesBefore(final long sequence)
+    {
+        for (int i = 0; i < size; i++)
+        {
+            final int at = (head + i) % entries.length;
+            if (0 != nodes[at] && firstSequences[at] <= sequence && sequence <= sequences[at])
+            {
+                return i;
+            }
+        }
+        return size;
+    }
+
+    /**
+     * @return true if no hold covers the oldest entry: nobody holds the publisher, or only other nodes' sessions,
+     * whose holds came after it.
+     */
+    public boolean headReleasable()
+    {
+        return 0 == holds || (holds == nodeHolds && exemptFromNodeHolds > 0);
     }
 
     /**
@@ -208,6 +271,10 @@ public final class HeldAcks
         final int entry = entries[head];
         head = (head + 1) % entries.length;
         size--;
+        if (exemptFromNodeHolds > 0)
+        {
+            exemptFromNodeHolds--;
+        }
         return entry;
     }
 
@@ -217,6 +284,8 @@ public final class HeldAcks
         head = 0;
         size = 0;
         holds = 0;
+        nodeHolds = 0;
+        exemptFromNodeHolds = 0;
         lastHolder = null;
     }
 }

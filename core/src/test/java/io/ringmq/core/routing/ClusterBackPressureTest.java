@@ -105,6 +105,19 @@ class ClusterBackPressureTest
     }
 
     @Test
+    void shouldHoldFromTheForwardThatFoundTheQueueFullWhenTheDestinationRoutedThemAllInOneBatch()
+    {
+        for (int i = 1; i <= 7; i++)
+        {
+            a.harness.publish(PUB, MqttVersion.MQTT_5, "f", "m" + i, 1, i);
+        }
+        a.flushTo(b, false, true);      // B's Router takes all seven in one batch: the hold request, then one ack
+        b.flushTo(a, true);
+        assertEquals(List.of(1, 2, 3, 4, 5), ackIds(a.harness.drain(PUB, PacketType.PUBACK)),
+            "the acknowledgements before the forward that found the queue full are not held");
+    }
+
+    @Test
     void shouldReleaseAHoldWhoseReleaseIsLostAfterTheDelayAndOneOfANodeThatLeftAtOnce()
     {
         publishUntilHeld();

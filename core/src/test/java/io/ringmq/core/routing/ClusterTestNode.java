@@ -84,18 +84,33 @@ final class ClusterTestNode
     /** Everything this node sent the other, delivered there in order; acknowledgements too if asked. */
     void flushTo(final ClusterTestNode peer, final boolean withAcks)
     {
+        flushTo(peer, withAcks, false);
+    }
+
+    /**
+     * Everything this node sent the other, delivered there in order, each in a ring batch of its own or, if asked,
+     * all in one (as a Router takes what came together); acknowledgements too if asked.
+     */
+    void flushTo(final ClusterTestNode peer, final boolean withAcks, final boolean oneBatch)
+    {
         final ForwardCodec codec = new ForwardCodec();
+        final List<byte[]> delivered = new ArrayList<>();
         while (!toPeer.isEmpty())
         {
             final byte[] message = toPeer.poll();
             assertTrue(codec.wrap(new UnsafeBuffer(message), 0, message.length));
-            if (!withAcks && (codec.forwardAck() || codec.routeApplied()))
+            if (withAcks || !(codec.forwardAck() || codec.routeApplied()))
             {
-                continue;
+                delivered.add(message);
             }
+        }
+        for (int i = 0; i < delivered.size(); i++)
+        {
+            final byte[] message = delivered.get(i);
             peer.harness.event.frame(RingEvent.FORWARDED, 0, -1, message.length, System.nanoTime())
                 .putBytes(0, message);
-            peer.harness.router.onEvent(peer.harness.event, peer.harness.sequence++, true);
+            peer.harness.router.onEvent(peer.harness.event, peer.harness.sequence++,
+                !oneBatch || i == delivered.size() - 1);
         }
     }
 

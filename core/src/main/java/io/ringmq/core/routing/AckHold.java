@@ -366,7 +366,7 @@ final class AckHold
         final RemoteHolds.Hold hold = remoteHolds.remove(node, holdId);
         if (null != hold)
         {
-            releaseForNode(hold.publishers);
+            release(hold.publishers, true);
         }
     }
 
@@ -444,7 +444,7 @@ final class AckHold
         final int timedOut = remoteHolds.expire(nowNs, cluster.get().peers(), endedHolds);
         for (int i = 0, size = endedHolds.size(); i < size; i++)
         {
-            releaseForNode(endedHolds.get(i).publishers);
+            release(endedHolds.get(i).publishers, true);
         }
         endedHolds.clear();
         if (timedOut > 0)
@@ -464,7 +464,7 @@ final class AckHold
         final List<ClientConnection> publishers = session.holdingPublishers();
         if (!publishers.isEmpty())
         {
-            release(publishers);
+            release(publishers, false);
             publishers.clear();     // (an empty one may be the shared immutable list)
         }
         final long nodes = session.remoteHoldNodes();
@@ -487,26 +487,14 @@ final class AckHold
         session.holdingSinceNs(-1);
     }
 
-    private void release(final List<ClientConnection> publishers)
+    /** A local session's hold, or with {@code forNode} another node's, of these publishers ends. */
+    private void release(final List<ClientConnection> publishers, final boolean forNode)
     {
         for (int i = 0, size = publishers.size(); i < size; i++)
         {
             final ClientConnection publisher = publishers.get(i);
             final HeldAcks held = publisher.heldAcks();
-            if (null != held && 0 == held.release())
-            {
-                flush(publisher, held, false);
-            }
-        }
-    }
-
-    private void releaseForNode(final List<ClientConnection> publishers)
-    {
-        for (int i = 0, size = publishers.size(); i < size; i++)
-        {
-            final ClientConnection publisher = publishers.get(i);
-            final HeldAcks held = publisher.heldAcks();
-            if (null != held && 0 == held.releaseForNode())
+            if (null != held && 0 == (forNode ? held.releaseForNode() : held.release()))
             {
                 flush(publisher, held, false);
             }

@@ -20,7 +20,8 @@ final class LevelMap<V>
 {
     static final int MIN_CAPACITY = 4;
 
-    private static final int FNV_OFFSET_BASIS = 0x811C9DC5;
+    /** Running hash of an empty level: the FNV-1a offset basis. */
+    static final int HASH_START = 0x811C9DC5;
     private static final int FNV_PRIME = 0x01000193;
 
     private byte[][] keys;
@@ -44,12 +45,34 @@ final class LevelMap<V>
      */
     static int hash(final DirectBuffer buffer, final int offset, final int length)
     {
-        int hash = FNV_OFFSET_BASIS;
+        int hash = HASH_START;
         for (int i = offset, end = offset + length; i < end; i++)
         {
-            hash = (hash ^ (buffer.getByte(i) & 0xFF)) * FNV_PRIME;
+            hash = hashStep(hash, buffer.getByte(i));
         }
 
+        return hashEnd(hash);
+    }
+
+    /**
+     * One byte into a level's running hash, begun at {@link #HASH_START} and finished by {@link #hashEnd}, for a
+     * caller that hashes a level while scanning it anyway ({@link TopicTrie#match} splits a topic in one pass).
+     *
+     * @param hash running hash.
+     * @param b    next byte of the level.
+     * @return the running hash with the byte.
+     */
+    static int hashStep(final int hash, final byte b)
+    {
+        return (hash ^ (b & 0xFF)) * FNV_PRIME;
+    }
+
+    /**
+     * @param hash running hash of a whole level.
+     * @return the level's hash as {@link #hash(byte[])} gives it.
+     */
+    static int hashEnd(final int hash)
+    {
         return hash ^ (hash >>> 16);
     }
 
@@ -61,13 +84,13 @@ final class LevelMap<V>
      */
     static int hash(final byte[] level)
     {
-        int hash = FNV_OFFSET_BASIS;
+        int hash = HASH_START;
         for (final byte b : level)
         {
-            hash = (hash ^ (b & 0xFF)) * FNV_PRIME;
+            hash = hashStep(hash, b);
         }
 
-        return hash ^ (hash >>> 16);
+        return hashEnd(hash);
     }
 
     int size()
@@ -88,10 +111,23 @@ final class LevelMap<V>
      * @param length of the level in bytes.
      * @return the value or null if the level is not present.
      */
-    @SuppressWarnings("unchecked")
     V get(final DirectBuffer buffer, final int offset, final int length)
     {
-        final int hash = hash(buffer, offset, length);
+        return get(buffer, offset, length, hash(buffer, offset, length));
+    }
+
+    /**
+     * Value for a level held in a buffer whose hash the caller has, without allocating.
+     *
+     * @param buffer holding the level.
+     * @param offset of the first byte of the level.
+     * @param length of the level in bytes.
+     * @param hash   of the level, as {@link #hash(DirectBuffer, int, int)} gives it.
+     * @return the value or null if the level is not present.
+     */
+    @SuppressWarnings("unchecked")
+    V get(final DirectBuffer buffer, final int offset, final int length, final int hash)
+    {
         final byte[][] keys = this.keys;
         final int[] hashes = this.hashes;
         final int mask = keys.length - 1;

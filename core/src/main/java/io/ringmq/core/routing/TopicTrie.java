@@ -3,6 +3,7 @@ package io.ringmq.core.routing;
 import org.agrona.DirectBuffer;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -35,9 +36,21 @@ public final class TopicTrie<T>
     /** Prefix of a shared subscription filter, {@code $share/{group}/{filter}}. */
     public static final String SHARED_SUBSCRIPTION_PREFIX = "$share/";
 
+    private static final int INITIAL_LEVELS = 16;
+
     private final TrieNode<T> root = new TrieNode<>(null, null);
     private int nodeCount = 1;
     private int subscriptionCount;
+    /**
+     * The levels of the topic being matched, split once per {@link #match} so that the branches that visit the same
+     * level (exact, {@code +}) neither scan for its end nor hash it again: start, length and {@link LevelMap} hash of
+     * each. Written and read only inside {@link #match} (not reentrant: a handler must not match on this trie); they
+     * grow when a topic has more levels than any before (bounded by the broker's topic level limit), so a warmed-up
+     * match allocates nothing.
+     */
+    private int[] levelOffsets = new int[INITIAL_LEVELS];
+    private int[] levelLengths = new int[INITIAL_LEVELS];
+    private int[] levelHashes = new int[INITIAL_LEVELS];
 
     /**
      * Add a subscription.
@@ -124,7 +137,8 @@ public final class TopicTrie<T>
     /**
      * Report every subscription whose filter matches a topic name: {@link TopicMatchHandler#onSubscriber} once per
      * plain subscriber and {@link TopicMatchHandler#onSharedGroup} once per shared group at each matching filter.
-     * Allocates nothing.
+     * Allocates nothing unless the topic has more levels than any matched before. Not reentrant: a handler must not
+     * call it on the same trie.
      *
      * @param topic   buffer holding the topic name (UTF-8, no wildcards).
      * @param offset  of the topic name in the buffer.
@@ -135,7 +149,8 @@ public final class TopicTrie<T>
     {
         // MQTT-4.7.2-1: topics starting with '$' are not matched by a leading wildcard.
         final boolean leadingWildcards = 0 == length || '$' != topic.getByte(offset);
-        matchLevel(root, topic, offset, offset + length, leadingWildcards, handler);
+        final int lastLevel = split(topic, offset, length) - 1;
+        matchLevel(root, topic, 0, lastLevel, leadingWildcards, handler);
     }
 
     /**
@@ -158,21 +173,57 @@ public final class TopicTrie<T>
         return nodeCount;
     }
 
+    /**
+     * Split a topic into {@link #levelOffsets}, {@link #levelLengths} and {@link #levelHashes} in one pass.
+     *
+     * @return the number of levels (at least 1: an empty topic is one empty level).
+     */
+    private int split(final DirectBuffer topic, final int offset, final int length)
+    {
+        int level = 0;
+        int levelStart = offset;
+        int hash = LevelMap.HASH_START;
+        for (int i = offset, end = offset + length; i < end; i++)
+        {
+            final byte b = topic.getByte(i);
+            if ('/' == b)
+            {
+                addLevel(level++, levelStart, i - levelStart, hash);
+                levelStart = i + 1;
+                hash = LevelMap.HASH_START;
+            }
+            else
+            {
+                hash = LevelMap.hashStep(hash, b);
+            }
+        }
+        addLevel(level++, levelStart, offset + length - levelStart, hash);
+
+        return level;
+    }
+
+    private void addLevel(final int level, final int offset, final int length, final int runningHash)
+    {
+        if (level == levelOffsets.length)
+        {
+            final int capacity = level << 1;
+            levelOffsets = Arrays.copyOf(levelOffsets, capacity);
+            levelLengths = Arrays.copyOf(levelLengths, capacity);
+            levelHashes = Arrays.copyOf(levelHashes, capacity);
+        }
+        levelOffsets[level] = offset;
+        levelLengths[level] = length;
+        levelHashes[level] = LevelMap.hashEnd(runningHash);
+    }
+
     private void matchLevel(
         final TrieNode<T> node,
         final DirectBuffer topic,
-        final int levelOffset,
-        final int end,
+        final int level,
+        final int lastLevel,
         final boolean wildcards,
         final TopicMatchHandler<T> handler)
     {
-        int separator = levelOffset;
-        while (separator < end && '/' != topic.getByte(separator))
-        {
-            separator++;
-        }
-        final boolean lastLevel = separator == end;
-
         if (wildcards)
         {
             final TrieNode<T> hashChild = node.hashChild;
@@ -184,17 +235,18 @@ public final class TopicTrie<T>
             final TrieNode<T> plusChild = node.plusChild;
             if (null != plusChild)
             {
-                matchChild(plusChild, topic, separator, end, lastLevel, handler);
+                matchChild(plusChild, topic, level, lastLevel, handler);
             }
         }
 
         final LevelMap<TrieNode<T>> children = node.children;
         if (null != children)
         {
-            final TrieNode<T> child = children.get(topic, levelOffset, separator - levelOffset);
+            final TrieNode<T> child =
+                children.get(topic, levelOffsets[level], levelLengths[level], levelHashes[level]);
             if (null != child)
             {
-                matchChild(child, topic, separator, end, lastLevel, handler);
+                matchChild(child, topic, level, lastLevel, handler);
             }
         }
     }
@@ -202,12 +254,11 @@ public final class TopicTrie<T>
     private void matchChild(
         final TrieNode<T> child,
         final DirectBuffer topic,
-        final int separator,
-        final int end,
-        final boolean lastLevel,
+        final int level,
+        final int lastLevel,
         final TopicMatchHandler<T> handler)
     {
-        if (lastLevel)
+        if (level == lastLevel)
         {
             deliver(child, handler);
 
@@ -220,7 +271,7 @@ public final class TopicTrie<T>
         }
         else
         {
-            matchLevel(child, topic, separator + 1, end, true, handler);
+            matchLevel(child, topic, level + 1, lastLevel, true, handler);
         }
     }
 

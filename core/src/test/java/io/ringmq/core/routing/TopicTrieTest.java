@@ -136,6 +136,42 @@ class TopicTrieTest
         assertEquals(List.of("caf\u00e9/#", "caf\u00e9/+/\u6e29\u5ea6"), handler.subscribers);
     }
 
+
+    @Test
+    void shouldMatchTopicsWithMoreLevelsThanAnyBeforeAndShorterOnesAfter()
+    {
+        final StringBuilder deep = new StringBuilder("d0");
+        final StringBuilder plus = new StringBuilder("+");
+        for (int i = 1; i < 40; i++)
+        {
+            deep.append('/').append('d').append(i);
+            plus.append("/+");
+        }
+        subscribe(deep.toString());
+        subscribe(plus.toString());
+        subscribe("d0/d1/#");
+        subscribe("d0/d1");
+
+        final RecordingHandler handler = new RecordingHandler();
+        for (final String topic : new String[] {"d0/d1", deep.toString(), "d0/d1", deep + "/d40"})
+        {
+            handler.clear();
+            final UnsafeBuffer buffer = buffer(topic);
+            trie.match(buffer, 0, buffer.capacity(), handler);
+            Collections.sort(handler.subscribers);
+            final List<String> expected = new ArrayList<>(List.of("d0/d1/#"));
+            if (topic.equals(deep.toString()))
+            {
+                expected.addAll(List.of(plus.toString(), deep.toString()));
+            }
+            else if ("d0/d1".equals(topic))
+            {
+                expected.add("d0/d1");
+            }
+            Collections.sort(expected);
+            assertEquals(expected, handler.subscribers, () -> "topic=" + topic);
+        }
+    }
     @Test
     void shouldReportEachSharedGroupOnceAndPlainSubscribersIndividually()
     {

@@ -49,8 +49,11 @@ import java.util.stream.Stream;
  * and listeners, nothing of the warm-up shows in the real broker's figures, its session directory (in a cluster) or
  * its journal. Two throwaways in turn, because stopping the first, and binding the next from this thread, take
  * branches its compiled code never saw: the JVM drops that code, and the second round compiles it again before the
- * real broker's clients come. Then the warm-up waits (up to {@link #SETTLE_LIMIT_NS}) for the compilers to go idle,
- * and the real broker makes its full collection, which takes the warm-up's garbage too, and binds its listeners.
+ * real broker's clients come. Before each batch of the second round the warm-up waits (bounded) for the compilers to
+ * work off their queue, since HotSpot raises the count a method needs before it is compiled with the queue's length:
+ * without the waits the connection path's own methods left the warm-up as C1 code. Then the warm-up waits (up to
+ * {@link #SETTLE_LIMIT_NS}) for the compilers to go idle, and the real broker makes its full collection, which takes
+ * the warm-up's garbage too, and binds its listeners.
  * <p>
  * Bounded: {@link #BATCH} sockets open at a time, a read timeout on each, and {@link #TIME_LIMIT_NS} in all; a
  * failure (a port that cannot be bound, a broker that does not answer) is logged and the start goes on, since the
@@ -71,6 +74,8 @@ final class StartUpWarmUp
     static final long SETTLE_QUIET_MS = 100;
     /** The wait for the compilers ends after this long, busy or not. */
     static final long SETTLE_LIMIT_NS = TimeUnit.SECONDS.toNanos(5);
+    /** In the second round, the wait for the compilers before each batch ends after this long, busy or not. */
+    static final long SETTLE_BATCH_LIMIT_NS = TimeUnit.SECONDS.toNanos(1);
     private static final int READ_TIMEOUT_MS = 5_000;
     private static final int KEEP_ALIVE_SECONDS = 60;
     private static final byte[] DISCONNECT = disconnect();
@@ -98,23 +103,32 @@ final class StartUpWarmUp
         // Two throwaways: stopping the first, and starting the second from this thread, take branches and types
         // that its compiled code never saw; the JVM throws that code away (deoptimises it), and the second round
         // compiles it again with them, so that the real broker's start and first clients do not.
+        // And the second round lets the compilers work off their queue before each batch: the first round queues
+        // hundreds of methods for C2, and HotSpot raises the count a method needs before it is queued with the
+        // queue's length, so the connection path's own methods were still C1 code when the warm-up ended (measured
+        // on 2 cores: SessionLifecycle.acceptConnect, ConnectDecoder.decodeBody and Session.<init> reached C2 only in
+        // the first or second storm of real clients, whose p99 that took).
         final int first = connections - connections / SECOND_ROUND_SHARE;
-        int made = round(first, real, dataDir, deadlineNs);
+        int made = round(first, real, dataDir, deadlineNs, false);
         if (made == first)
         {
-            made += round(connections - first, real, dataDir, deadlineNs);
+            made += round(connections - first, real, dataDir, deadlineNs, true);
         }
         final long connectedNs = System.nanoTime();
         final boolean settled = awaitCompilers(connectedNs + SETTLE_LIMIT_NS);
-        LOG.info("warm-up: {} connections to two throwaway brokers in {} ms, then {} ms until the compilers {} "
-            + "(--warm-up-connections)", made, TimeUnit.NANOSECONDS.toMillis(connectedNs - startNs),
+        LOG.info("warm-up: {} connections to two throwaway brokers in {} ms (the second waiting for the "
+            + "compilers), then {} ms until the compilers {} (--warm-up-connections)", made,
+            TimeUnit.NANOSECONDS.toMillis(connectedNs - startNs),
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - connectedNs), settled ? "were idle" : "timed out");
         return made;
     }
 
-    /** Start a throwaway broker, make {@code connections} connections to it, stop it: the connections made. */
+    /**
+     * Start a throwaway broker, make {@code connections} connections to it, stop it: the connections made. With
+     * {@code settle}, each batch waits first (at most {@link #SETTLE_BATCH_LIMIT_NS}) for the compilers to go idle.
+     */
     private static int round(final int connections, final ServerConfig real, final Path dataDir,
-        final long deadlineNs)
+        final long deadlineNs, final boolean settle)
     {
         final RingMqBroker throwaway;
         try
@@ -131,7 +145,7 @@ final class StartUpWarmUp
         throwaway.listeners().forEach(listener -> listener.recordAddresses(0 != real.httpPort()));
         try
         {
-            return connectAll(throwaway.port("mqtt"), connections, deadlineNs);
+            return connectAll(throwaway.port("mqtt"), connections, deadlineNs, settle);
         }
         finally
         {
@@ -204,7 +218,8 @@ final class StartUpWarmUp
     }
 
     /** @return the connections made; a failure ends the round, logged with the count so far. */
-    private static int connectAll(final int port, final int connections, final long deadlineNs)
+    private static int connectAll(final int port, final int connections, final long deadlineNs,
+        final boolean settle)
     {
         final InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
         final UnsafeBuffer connack = new UnsafeBuffer(new byte[2 + 127]);
@@ -213,6 +228,10 @@ final class StartUpWarmUp
         while (made < connections && System.nanoTime() < deadlineNs)
         {
             final int batch = Math.min(BATCH, connections - made);
+            if (settle)
+            {
+                awaitCompilers(Math.min(deadlineNs, System.nanoTime() + SETTLE_BATCH_LIMIT_NS));
+            }
             try
             {
                 for (int i = 0; i < batch; i++)

@@ -742,6 +742,29 @@ public final class Journal implements AutoCloseable
     }
 
     /**
+     * The MESSAGE record at {@code messagePosition}, just appended, is the forward {@code sequence} of node
+     * {@code origin}: written before any ENQUEUE of it, so that recovery can tell which sessions have it when a crash
+     * cut the batch before its FORWARDS_ROUTED. May use the reserve: it follows an accepted message.
+     *
+     * @param origin          the origin node.
+     * @param sequence        the forward's sequence.
+     * @param messagePosition the MESSAGE record's position.
+     */
+    public void appendForwardOrigin(final int origin, final long sequence, final long messagePosition)
+    {
+        final int body = claim(JournalDescriptor.FORWARD_ORIGIN, 0, 24, true);
+        if (body >= 0)
+        {
+            final MutableDirectBuffer buffer = log.buffer();
+            buffer.putInt(body, origin);
+            buffer.putInt(body + 4, 0);
+            buffer.putLong(body + 8, sequence);
+            buffer.putLong(body + 16, messagePosition);
+            commit();
+        }
+    }
+
+    /**
      * A forward kept for a node that is down: its publisher's acknowledgement, queued after this, waits until it is
      * durable.
      *

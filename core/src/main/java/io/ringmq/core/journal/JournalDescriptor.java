@@ -46,6 +46,11 @@ package io.ringmq.core.journal;
  * SEQUENCES_RESERVED 0 long sequence: this node's forward sequences may have been used up to here (cluster);
  *                written before the first forward past the previous reservation, a million at a time, and by each
  *                snapshot, so a restart starts above it whatever its clock says
+ * FORWARD_ORIGIN 0 int origin node, 4 int 0, 8 long sequence, 16 long MESSAGE position: the MESSAGE record before
+ *                it is that node's forward (cluster); written before any ENQUEUE of the message. A crash inside the
+ *                batch can keep some of the message's ENQUEUE entries without the batch's FORWARDS_ROUTED: recovery
+ *                then knows which sessions have the message, and the forward sent again reaches only the others
+ *                (QoS 2 exactly once without losing it for a session whose entry was cut)
  * DELIVERIES     ENQUEUE and DELIVERED entries of one Router batch, in order (sync=batch): each
  *                0 byte kind (ENQUEUE or DELIVERED), 1 byte QoS, 2 byte retain flag, 3 byte 0, 4 int session id,
  *                8 long MESSAGE position, then for ENQUEUE 16 int subscription id count N and N ints
@@ -107,6 +112,8 @@ public final class JournalDescriptor
     public static final int KEPT_DONE = 21;
     /** This node's forward sequences are reserved up to a value (cluster). */
     public static final int SEQUENCES_RESERVED = 22;
+    /** The MESSAGE record before it is a forward: its origin node and sequence (cluster). */
+    public static final int FORWARD_ORIGIN = 23;
     /** Offset of the forward in a KEPT body. */
     public static final int KEPT_FORWARD_OFFSET = 8;
 

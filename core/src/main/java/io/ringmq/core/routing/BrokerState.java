@@ -71,6 +71,8 @@ final class BrokerState
      * ({@code FORWARDS_ROUTED}), so it survives a restart.
      */
     final long[] routedForwards = new long[Long.SIZE];
+    /** Forwards a crash cut in the middle of their batch, from recovery (cluster). Router thread. */
+    final PartlyRoutedForwards partlyRouted = new PartlyRoutedForwards();
     /**
      * This node's forward sequences are journaled as reserved up to here ({@code SEQUENCES_RESERVED}): the next
      * forward past it reserves more first, so that a restart starts above every sequence used, whatever the clock.

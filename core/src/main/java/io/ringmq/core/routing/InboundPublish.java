@@ -73,6 +73,11 @@ final class InboundPublish
     /** Origins with forwards routed in this batch whose sequence is not yet journaled, one bit per node. */
     private long routedInBatch;
     /**
+     * While a forward that a crash cut in the middle of its batch is routed again: the journal ids of the sessions
+     * that have it already ({@link PartlyRoutedForwards}); null otherwise.
+     */
+    private int[] sessionsWithIt;
+    /**
      * This node's last forward sequence: one per forward, in the order they are sent; it starts from the clock
      * (milliseconds, shifted), or above the journal's last reservation if the clock is behind it, so that it grows
      * across restarts ({@link ForwardWindows}; destinations discard a forward at or below one they routed).
@@ -362,6 +367,10 @@ final class InboundPublish
         {
             skipOtherSideOfCut(source, count);
         }
+        if (null != sessionsWithIt)
+        {
+            skipSessionsWithIt(count);
+        }
         if (source.qos > 0)
         {
             for (int i = 0; i < count; i++)
@@ -379,6 +388,10 @@ final class InboundPublish
                     return JOURNAL_FULL;
                 }
                 source.storedAt(position);
+                if (source.originNode >= 0)
+                {
+                    state.journal.appendForwardOrigin(source.originNode, source.originSequence, position);
+                }
             }
         }
         boolean durable = true;
@@ -423,6 +436,23 @@ final class InboundPublish
             if (null != transit && !transit.admits(origin))
             {
                 collector.qos[i] = DROPPED;
+            }
+        }
+    }
+
+    /** A forward sent again after a crash cut its batch here: not again to the sessions the journal gave it to. */
+    private void skipSessionsWithIt(final int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            final int journalId = collector.sessions[i].journalId();
+            for (final int had : sessionsWithIt)
+            {
+                if (0 != journalId && journalId == had)
+                {
+                    collector.qos[i] = DROPPED;
+                    break;
+                }
             }
         }
     }
@@ -759,7 +789,19 @@ final class InboundPublish
         }
         source.originNode = origin;
         source.originSequence = sequence;
-        routeForwarded(frame);
+        sessionsWithIt = state.partlyRouted.isEmpty() ? null : state.partlyRouted.take(origin, sequence);
+        if (null != sessionsWithIt)
+        {
+            state.counters.forwardDuplicates++;     // in part: the sessions that have it do not get it again
+        }
+        try
+        {
+            routeForwarded(frame);
+        }
+        finally
+        {
+            sessionsWithIt = null;
+        }
         if (source.journaled() && origin >= 0 && origin < Long.SIZE)
         {
             // Only what persistent sessions keep needs its sequence journaled: a restarted node has nothing else.

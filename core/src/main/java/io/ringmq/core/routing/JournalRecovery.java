@@ -100,6 +100,12 @@ final class JournalRecovery implements RecordHandler
      * restates committed state.
      */
     private final LongHashSet awaitingPubrec = new LongHashSet();
+    /**
+     * Forwards journaled here ({@code FORWARD_ORIGIN}) that no {@code FORWARDS_ROUTED} covers yet, by the position of
+     * their MESSAGE record, with the sessions their ENQUEUE entries gave them to: at the end, those of a batch the
+     * crash cut (see {@link PartlyRoutedForwards}). A FORWARDS_ROUTED ends each batch, so this holds about a batch.
+     */
+    private final Long2ObjectHashMap<CutForward> forwardOrigins = new Long2ObjectHashMap<>();
     private int[] ids = new int[8];
     private long unreadable;
 
@@ -129,6 +135,33 @@ final class JournalRecovery implements RecordHandler
     long sequencesReserved()
     {
         return sequencesReserved;
+    }
+
+    /**
+     * @param into receives each forward whose batch the crash cut after some of its ENQUEUE entries, with the
+     *             sessions those gave it to (cluster).
+     */
+    void partlyRoutedForwards(final PartlyRoutedForwards into)
+    {
+        for (final CutForward forward : forwardOrigins.values())
+        {
+            if (forward.sequence > routedForwards[forward.origin] && !forward.sessionIds.isEmpty())
+            {
+                final int[] sessionIds = new int[forward.sessionIds.size()];
+                int i = 0;
+                final IntHashSet.IntIterator each = forward.sessionIds.iterator();
+                while (each.hasNext())
+                {
+                    sessionIds[i++] = each.nextValue();
+                }
+                into.add(forward.origin, forward.sequence, sessionIds);
+            }
+        }
+    }
+
+    /** A forward journaled here: its origin, sequence and the sessions its ENQUEUE entries gave it to. */
+    private record CutForward(int origin, long sequence, IntHashSet sessionIds)
+    {
     }
 
     /** @return per origin node, the highest sequence of its forwards this node had routed (cluster). */
@@ -192,6 +225,22 @@ final class JournalRecovery implements RecordHandler
             {
                 routedForwards[origin] = Math.max(routedForwards[origin],
                     record.buffer().getLong(record.bodyOffset() + 8));
+                if (!forwardOrigins.isEmpty())
+                {
+                    forwardOrigins.values().removeIf(f -> f.origin == origin && f.sequence <= routedForwards[origin]);
+                }
+            }
+            return;
+        }
+        if (JournalDescriptor.FORWARD_ORIGIN == type)
+        {
+            final DirectBuffer buffer = record.buffer();
+            final int body = record.bodyOffset();
+            final int origin = buffer.getInt(body);
+            final long sequence = buffer.getLong(body + 8);
+            if (origin >= 0 && origin < routedForwards.length && sequence > routedForwards[origin])
+            {
+                forwardOrigins.put(buffer.getLong(body + 16), new CutForward(origin, sequence, new IntHashSet()));
             }
             return;
         }
@@ -207,7 +256,14 @@ final class JournalRecovery implements RecordHandler
         }
         if (JournalDescriptor.MOVED == type)
         {
-            moved.put(record.buffer().getLong(record.bodyOffset()), record.buffer().getLong(record.bodyOffset() + 8));
+            final long from = record.buffer().getLong(record.bodyOffset());
+            final long to = record.buffer().getLong(record.bodyOffset() + 8);
+            moved.put(from, to);
+            final CutForward forward = forwardOrigins.isEmpty() ? null : forwardOrigins.remove(from);
+            if (null != forward)
+            {
+                forwardOrigins.put(to, forward);
+            }
             return;
         }
         final boolean inSnapshot = 0 != (record.flags() & JournalDescriptor.FLAG_SNAPSHOT);
@@ -541,6 +597,11 @@ final class JournalRecovery implements RecordHandler
     private void onEnqueue(final State target, final int sessionId, final long position, final int qos,
         final boolean retain, final DirectBuffer buffer, final int idsOffset, final int count)
     {
+        final CutForward forward = forwardOrigins.isEmpty() ? null : forwardOrigins.get(position);
+        if (null != forward)
+        {
+            forward.sessionIds.add(sessionId);    // it reached this session, whatever became of the delivery since
+        }
         if (null == target.sessions.get(sessionId))
         {
             return;

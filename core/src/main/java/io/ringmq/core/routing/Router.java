@@ -502,6 +502,12 @@ public final class Router implements EventHandler<RingEvent>
         final RecoveryResult result = recovery.run();
         final JournalRecovery.State recovered = recovery.state();
         System.arraycopy(recovery.routedForwards(), 0, state.routedForwards, 0, state.routedForwards.length);
+        recovery.partlyRoutedForwards(state.partlyRouted);
+        if (!state.partlyRouted.isEmpty())
+        {
+            LOG.info("cluster: {} forward(s) routed here in part before the restart (the crash cut their batch): " +
+                "when sent again they reach only the sessions that do not have them", state.partlyRouted.size());
+        }
         publishes.sequencesUsedUpTo(recovery.sequencesReserved());
         for (int node = 0; node < state.routedForwards.length; node++)
         {

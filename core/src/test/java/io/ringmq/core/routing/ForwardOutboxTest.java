@@ -6,9 +6,12 @@ import io.ringmq.core.cluster.ForwardCodec;
 import io.ringmq.core.codec.PublishDecoder;
 import io.ringmq.core.codec.TopicSubscription;
 import io.ringmq.core.journal.Journal;
+import io.ringmq.core.journal.JournalDescriptor;
 import io.ringmq.core.protocol.MqttVersion;
 import io.ringmq.core.protocol.PacketType;
 import io.ringmq.core.ring.RingEvent;
+import io.ringmq.store.log.LogRecord;
+import io.ringmq.store.log.MessageLog;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -47,16 +50,29 @@ class ForwardOutboxTest
 
     private void offlineSessionOn(final ClusterTestNode node)
     {
+        offlineSessionOn(node, "t/#", 1);
+    }
+
+    /** As above, "dev" subscribed to {@code filter} and owned under {@code epoch}; A routes t/# to B. */
+    private void offlineSessionOn(final ClusterTestNode node, final String filter, final long epoch)
+    {
         a.peers = 1L << B;
         node.peers = 1L << A;
-        node.harness.connect(DEV, "dev", MqttVersion.MQTT_5, true, 3600);
-        node.session(ClusterLink.SESSION_OWNER, "dev", B, -1, 1);
-        node.harness.subscribe(DEV, MqttVersion.MQTT_5, 1, 0, new TopicSubscription("t/#", 2));
+        persistentSession(node, DEV, "dev", filter, epoch);
         node.harness.closed(DEV);
         node.harness.drain();
         a.route("t/#", 1L << B);
         a.harness.connect(PUB, "pub", MqttVersion.MQTT_5, true, 0);
         a.harness.drain();
+    }
+
+    /** A persistent session on {@code node} (owned there under {@code epoch}) subscribed at QoS 2 to a filter. */
+    private static void persistentSession(final ClusterTestNode node, final long connection, final String clientId,
+        final String filter, final long epoch)
+    {
+        node.harness.connect(connection, clientId, MqttVersion.MQTT_5, true, 3600);
+        node.session(ClusterLink.SESSION_OWNER, clientId, B, -1, epoch);
+        node.harness.subscribe(connection, MqttVersion.MQTT_5, 1, 0, new TopicSubscription(filter, 2));
     }
 
     private List<String> resumeDevOnB()
@@ -186,6 +202,96 @@ class ForwardOutboxTest
             assertEquals(0L, a.harness.router.outboxHeldBytes(B), "acknowledged again");
             assertEquals(List.of("exactly once"), resumeDevOn(after));
         }
+    }
+
+    /**
+     * The crash cut B's batch after the forward's DELIVERIES record but before its FORWARDS_ROUTED (written at the
+     * end of the batch): the journal gives "dev" the message, and A, never acknowledged, sends it again. Routed again
+     * in full, "dev" would hold it twice: a QoS 2 message delivered twice (ClusterIT saw it after kill -9).
+     */
+    @Test
+    void shouldNotDeliverTwiceAForwardWhoseBatchTheCrashCutBeforeItsRoutedRecord(@TempDir final Path dir)
+        throws Exception
+    {
+        try (Journal journal = Journal.open(dir, 1 << 20, 0, Journal.SYNC_BATCH))
+        {
+            final ClusterTestNode before = new ClusterTestNode(B, journal);
+            offlineSessionOn(before);
+            a.harness.publish(PUB, MqttVersion.MQTT_5, "t/1", "exactly once", 2, 1);
+            a.flushTo(before, true);
+            cutFromLast(journal, JournalDescriptor.FORWARDS_ROUTED);
+        }
+        try (Journal journal = Journal.open(dir, 1 << 20, 0, Journal.SYNC_BATCH))
+        {
+            final ClusterTestNode after = new ClusterTestNode(B, journal);
+            after.harness.router.recover(System.nanoTime());
+            after.peers = 1L << A;
+            a.link(1L << B);
+            assertEquals(1, a.toPeer.size(), "A sends it again");
+            a.flushTo(after, true);
+            after.flushTo(a, true);
+            assertEquals(0L, a.harness.router.outboxHeldBytes(B), "acknowledged");
+            assertEquals(List.of("exactly once"), resumeDevOn(after));
+            after.harness.tick();
+            assertEquals(1L, after.harness.router.snapshot().forwardDuplicates(), "known in part from the journal");
+        }
+    }
+
+    /**
+     * The crash cut B's batch between two sessions' entries: "live" (connected, QoS 2: its OUT_QOS2 record wrote the
+     * pending entries first) has the message in its journal, "dev" does not. The forward sent again reaches "dev"
+     * and not "live": neither twice nor lost.
+     */
+    @Test
+    void shouldGiveAForwardCutBetweenTwoSessionsOnlyToTheSessionThatHasNotGotIt(@TempDir final Path dir)
+        throws Exception
+    {
+        final long live = 12;
+        try (Journal journal = Journal.open(dir, 1 << 20, 0, Journal.SYNC_BATCH))
+        {
+            final ClusterTestNode before = new ClusterTestNode(B, journal);
+            persistentSession(before, live, "live", "t/#", 1);
+            offlineSessionOn(before, "t/+", 2);
+            a.harness.publish(PUB, MqttVersion.MQTT_5, "t/1", "once each", 2, 1);
+            a.flushTo(before, true);
+            cutFromLast(journal, JournalDescriptor.DELIVERIES);   // "live"'s entry was written before, "dev"'s here
+        }
+        try (Journal journal = Journal.open(dir, 1 << 20, 0, Journal.SYNC_BATCH))
+        {
+            final ClusterTestNode after = new ClusterTestNode(B, journal);
+            after.harness.router.recover(System.nanoTime());
+            after.peers = 1L << A;
+            a.link(1L << B);
+            a.flushTo(after, true);
+            assertEquals(List.of("once each"), resumeDevOn(after), "dev: its entry was cut, so it gets it now");
+            after.harness.connect(live, "live", MqttVersion.MQTT_5, false, 3600);
+            after.session(ClusterLink.SESSION_OWNER, "live", B, -1, 3);
+            after.journal.log().force(after.journal.log().position());
+            after.harness.synced();
+            assertEquals(1, after.harness.drain(live, PacketType.PUBLISH).size(), "live: the journal's copy only");
+            after.harness.tick();
+            assertEquals(1L, after.harness.router.snapshot().forwardDuplicates(), "known in part from the journal");
+        }
+    }
+
+    /** A crash that ended the log just before the last record of {@code type}: that record and all after it gone. */
+    private static void cutFromLast(final Journal journal, final int type)
+    {
+        final MessageLog log = journal.log();
+        final LogRecord record = new LogRecord();
+        long cut = -1;
+        for (long position = log.startPosition(); position < log.position() && log.read(position, record);
+            position = record.nextPosition())
+        {
+            if (record.type() == type)
+            {
+                cut = position;
+            }
+        }
+        assertTrue(cut >= 0, "a record of type " + type + " to cut at");
+        final int mask = log.segmentLength() - 1;
+        assertEquals(log.position() & ~mask, cut & ~mask, "in the current segment");
+        log.buffer().setMemory((int)(cut & mask), (int)(log.position() - cut), (byte)0);
     }
 
     @Test

@@ -51,7 +51,8 @@ import java.util.stream.Stream;
  * branches its compiled code never saw: the JVM drops that code, and the second round compiles it again before the
  * real broker's clients come. Before each batch of the second round the warm-up waits (bounded) for the compilers to
  * work off their queue, since HotSpot raises the count a method needs before it is compiled with the queue's length:
- * without the waits the connection path's own methods left the warm-up as C1 code. Then the warm-up waits (up to
+ * without the waits the connection path's own methods left the warm-up as C1 code; with them they reach C2 in some
+ * starts, not all, and the first storm of real clients costs the broker less (tuning.md). Then the warm-up waits (up to
  * {@link #SETTLE_LIMIT_NS}) for the compilers to go idle, and the real broker makes its full collection, which takes
  * the warm-up's garbage too, and binds its listeners.
  * <p>

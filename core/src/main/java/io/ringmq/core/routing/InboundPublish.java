@@ -369,7 +369,7 @@ final class InboundPublish
         }
         if (null != sessionsWithIt)
         {
-            skipSessionsWithIt(count);
+            skipSessionsWithIt(count, SCOPE_GROUP == scope);
         }
         if (source.qos > 0)
         {
@@ -440,15 +440,19 @@ final class InboundPublish
         }
     }
 
-    /** A forward sent again after a crash cut its batch here: not again to the sessions the journal gave it to. */
-    private void skipSessionsWithIt(final int count)
+    /**
+     * A forward sent again after a crash cut its batch here: not again to the sessions the journal gave it to. A
+     * forward for one shared group went to one member, so the group has it: after the restart the group's turn may
+     * fall to another member, and none gets it again.
+     */
+    private void skipSessionsWithIt(final int count, final boolean forOneGroup)
     {
         for (int i = 0; i < count; i++)
         {
             final int journalId = collector.sessions[i].journalId();
             for (final int had : sessionsWithIt)
             {
-                if (0 != journalId && journalId == had)
+                if (forOneGroup || (0 != journalId && journalId == had))
                 {
                     collector.qos[i] = DROPPED;
                     break;

@@ -82,15 +82,22 @@ class ForwardOutboxTest
 
     private static List<String> resumeDevOn(final ClusterTestNode node)
     {
-        node.harness.connect(DEV, "dev", MqttVersion.MQTT_5, false, 3600);
-        node.session(ClusterLink.SESSION_OWNER, "dev", B, -1, 2);
+        return resumeOn(node, DEV, "dev", 2);
+    }
+
+    /** Resume a persistent session on {@code node} (owned there under {@code epoch}): the payloads it gets. */
+    private static List<String> resumeOn(final ClusterTestNode node, final long connection, final String clientId,
+        final long epoch)
+    {
+        node.harness.connect(connection, clientId, MqttVersion.MQTT_5, false, 3600);
+        node.session(ClusterLink.SESSION_OWNER, clientId, B, -1, epoch);
         if (node.journal.enabled())
         {
             node.journal.log().force(node.journal.log().position());   // what the journaller does, then says so
             node.harness.synced();
         }
         final List<String> payloads = new ArrayList<>();
-        for (final RouterHarness.Out record : node.harness.drain(DEV, PacketType.PUBLISH))
+        for (final RouterHarness.Out record : node.harness.drain(connection, PacketType.PUBLISH))
         {
             final PublishDecoder decoder = new PublishDecoder().fromServer(true)
                 .wrap(new UnsafeBuffer(record.body()), 0, record.body().length, MqttVersion.MQTT_5);
@@ -271,6 +278,49 @@ class ForwardOutboxTest
             assertEquals(1, after.harness.drain(live, PacketType.PUBLISH).size(), "live: the journal's copy only");
             after.harness.tick();
             assertEquals(1L, after.harness.router.snapshot().forwardDuplicates(), "known in part from the journal");
+        }
+    }
+
+    /**
+     * A shared group's forward cut in the middle of its batch: the member whose turn it was has it in its journal.
+     * After the restart the group's turn starts over and may fall to another member for the forward sent again; the
+     * group has been served, so no member gets it again.
+     */
+    @Test
+    void shouldNotGiveASharedGroupAgainAForwardCutInTheMiddleOfItsBatch(@TempDir final Path dir) throws Exception
+    {
+        final String[] members = {"m0", "m1", "m2"};
+        try (Journal journal = Journal.open(dir, 1 << 20, 0, Journal.SYNC_BATCH))
+        {
+            final ClusterTestNode before = new ClusterTestNode(B, journal);
+            for (int i = 0; i < members.length; i++)
+            {
+                persistentSession(before, 20 + i, members[i], "$share/g/t/#", 1 + i);
+                before.harness.closed(20 + i);
+            }
+            offlineSessionOn(before, "nothing/#", 9);
+            a.route("$share/g/t/#", 1L << B);
+            for (int i = 1; i <= members.length; i++)
+            {
+                a.harness.publish(PUB, MqttVersion.MQTT_5, "t/" + i, "m-" + i, 2, i);
+                a.flushTo(before, true);            // each in a batch of its own, a member's turn each
+            }
+            cutFromLast(journal, JournalDescriptor.FORWARDS_ROUTED);
+        }
+        try (Journal journal = Journal.open(dir, 1 << 20, 0, Journal.SYNC_BATCH))
+        {
+            final ClusterTestNode after = new ClusterTestNode(B, journal);
+            after.harness.router.recover(System.nanoTime());
+            after.peers = 1L << A;
+            a.link(1L << B);                        // A sends all three again: B acknowledged none
+            a.flushTo(after, true);
+            final List<String> group = new ArrayList<>();
+            for (int i = 0; i < members.length; i++)
+            {
+                group.addAll(resumeOn(after, 20 + i, members[i], 10 + i));
+            }
+            group.sort(null);
+            assertEquals(List.of("m-1", "m-2", "m-3"), group, "the group gets each message once");
         }
     }
 

@@ -1568,6 +1568,8 @@ class ClusterIT
             "the survivors of node " + victim + "'s kill acknowledge 200 more each");
         final long servedMs = (System.nanoTime() - killedNs) / 1_000_000;
         watch.join();
+        final String knownDown = 0 == knownDownNs.get() ? "not logged within 60 s" :
+            (knownDownNs.get() - killedNs) / 1_000_000 + " ms";
         final StringBuilder gaps = new StringBuilder();
         for (int s = 0; s < roamers.length; s++)
         {
@@ -1578,9 +1580,9 @@ class ClusterIT
             }
         }
         return String.format(Locale.ROOT, "node %d (%s): %d and %d acknowledged before the kill, known down on " +
-            "node %d %d ms after it, 200 more acknowledged each %d ms after it; longest pause at the survivors' " +
+            "node %d %s after it, 200 more acknowledged each %d ms after it; longest pause at the survivors' " +
             "subscribers:%s", victim, wasLeader ? "the leader" : "a follower", atKill[0], atKill[1], watcher,
-            (knownDownNs.get() - killedNs) / 1_000_000, servedMs, gaps);
+            knownDown, servedMs, gaps);
     }
 
     private long countLog(final int node, final String text)

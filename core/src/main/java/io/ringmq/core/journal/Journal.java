@@ -752,14 +752,10 @@ public final class Journal implements AutoCloseable
      */
     public void appendForwardOrigin(final int origin, final long sequence, final long messagePosition)
     {
-        final int body = claim(JournalDescriptor.FORWARD_ORIGIN, 0, 24, true);
+        final int body = claimNodeSequence(JournalDescriptor.FORWARD_ORIGIN, origin, sequence, 8, true);
         if (body >= 0)
         {
-            final MutableDirectBuffer buffer = log.buffer();
-            buffer.putInt(body, origin);
-            buffer.putInt(body + 4, 0);
-            buffer.putLong(body + 8, sequence);
-            buffer.putLong(body + 16, messagePosition);
+            log.buffer().putLong(body + 16, messagePosition);
             commit();
         }
     }
@@ -864,14 +860,30 @@ public final class Journal implements AutoCloseable
     /** A body of {@code int node, int 0, long sequence} (the cluster's per-node records). */
     private void appendNodeSequence(final int type, final int node, final long sequence, final boolean reserved)
     {
-        final int body = claim(type, 0, 16, reserved);
-        if (body >= 0)
+        if (claimNodeSequence(type, node, sequence, 0, reserved) >= 0)
         {
-            log.buffer().putInt(body, node);
-            log.buffer().putInt(body + 4, 0);
-            log.buffer().putLong(body + 8, sequence);
             commit();
         }
+    }
+
+    /**
+     * Claims a body that starts {@code int node, int 0, long sequence} and has {@code moreBytes} after them (the
+     * caller writes those from offset 16, then commits).
+     *
+     * @return the body's offset, or -1 if the log refused the record.
+     */
+    private int claimNodeSequence(final int type, final int node, final long sequence, final int moreBytes,
+        final boolean reserved)
+    {
+        final int body = claim(type, 0, 16 + moreBytes, reserved);
+        if (body >= 0)
+        {
+            final MutableDirectBuffer buffer = log.buffer();
+            buffer.putInt(body, node);
+            buffer.putInt(body + 4, 0);
+            buffer.putLong(body + 8, sequence);
+        }
+        return body;
     }
 
     private long appendInts(final int type, final int first, final int second, final boolean reserved)

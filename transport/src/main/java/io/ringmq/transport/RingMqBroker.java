@@ -158,8 +158,7 @@ public final class RingMqBroker implements AutoCloseable
         this.router = new Router(config, server.outboundQueues(), TopicPermissions.ALLOW_ALL, server, journal);
         this.cluster = null == clusterConfig ? null : startCluster(clusterConfig);
         // Polled from the first event loop, or consumed by a thread of its own (handleEventsWith below).
-        this.polledRouter = null == signalled ? null :
-            new PolledRouter(router, ring, server.routingExecutor(), this::onFatal);
+        this.polledRouter = null == signalled ? null : pollRouter();
         server.connectionDirectory(router.connectionDirectory());
         if (null != auth)
         {
@@ -268,6 +267,14 @@ public final class RingMqBroker implements AutoCloseable
     }
 
     /** A start that failed before the ring started: close what the constructor opened. */
+    /** The Router polled from the first event loop, which also hands it that loop's frames in place. */
+    private PolledRouter pollRouter()
+    {
+        final PolledRouter polled = new PolledRouter(router, ring, server.routingExecutor(), this::onFatal);
+        server.directRouter(polled);
+        return polled;
+    }
+
     private void abortBeforeRing()
     {
         closeHttp();

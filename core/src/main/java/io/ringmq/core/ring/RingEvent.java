@@ -3,6 +3,7 @@ package io.ringmq.core.ring;
 import io.ringmq.core.admin.AdminRequest;
 import org.agrona.BitUtil;
 import org.agrona.BufferUtil;
+import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -78,8 +79,13 @@ public final class RingEvent
 
     private static final int INITIAL_FRAME_CAPACITY = 256;
 
-    /** The slot's own buffer: grows by powers of two, never beyond {@link #maxInlineLength}; producer-written. */
+    /**
+     * The slot's own buffer: grows by powers of two, never beyond {@link #maxInlineLength}; producer-written. In a
+     * {@link #direct()} event it wraps the producer's bytes instead.
+     */
     private final UnsafeBuffer frame;
+    /** Made by {@link #direct()}: handed to the consumer without the ring, never a ring slot. */
+    private final boolean direct;
     /** Largest frame this slot's own buffer takes (so its capacity stays near it); a longer one throws. */
     private final int maxInlineLength;
     /**
@@ -123,6 +129,50 @@ public final class RingEvent
         }
         this.maxInlineLength = maxInlineLength;
         this.frame = new UnsafeBuffer(allocate(Math.min(INITIAL_FRAME_CAPACITY, maxInlineLength)));
+        this.direct = false;
+    }
+
+    private RingEvent(final boolean direct)
+    {
+        this.maxInlineLength = Integer.MAX_VALUE;
+        this.frame = new UnsafeBuffer(0, 0);
+        this.direct = direct;
+    }
+
+    /**
+     * An event that is never a ring slot: its producer hands it straight to the consumer on the consumer's own thread
+     * ({@code PolledRouter.routeNow}), its frame left where the producer read it ({@link #wrapFrame}).
+     *
+     * @return a new direct event.
+     */
+    public static RingEvent direct()
+    {
+        return new RingEvent(true);
+    }
+
+    /**
+     * Fill a {@link #direct()} event as a {@link #FRAME} whose bytes stay in {@code buffer}: nothing is copied, so the
+     * consumer must be done with {@link #frame()} before the producer reuses those bytes, which holds when the
+     * consumer handles the event inside the producer's call.
+     *
+     * @param connectionId connection the packet came from.
+     * @param loopIndex    event loop that owns the connection.
+     * @param buffer       holds the frame.
+     * @param offset       of the frame in {@code buffer}.
+     * @param length       frame length in bytes.
+     * @param nowNs        receive time.
+     * @throws IllegalStateException if this event is a ring slot.
+     */
+    public void wrapFrame(final long connectionId, final int loopIndex, final DirectBuffer buffer, final int offset,
+        final int length, final long nowNs)
+    {
+        if (!direct)
+        {
+            throw new IllegalStateException("only a direct event wraps a frame in place; a ring slot copies it");
+        }
+        fill(connectionId, loopIndex, length, nowNs);
+        frame.wrap(buffer, offset, length);
+        this.type = FRAME;
     }
 
     /**

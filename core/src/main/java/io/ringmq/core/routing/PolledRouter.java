@@ -5,6 +5,7 @@ import com.lmax.disruptor.RingBuffer;
 import io.ringmq.core.ring.RingEvent;
 import io.ringmq.core.ring.SignalWaitStrategy;
 import io.ringmq.core.status.FatalErrorHandler;
+import org.agrona.DirectBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,11 +20,20 @@ import java.util.concurrent.RejectedExecutionException;
  * when more remain. Nothing spins or parks: an idle broker has no routing thread to wake, and an event published by
  * the routing loop itself (its own connections' packets) is routed in the same wake-up, with no thread hand-off.
  * <p>
- * The single-writer rule for routing state holds as with a thread of its own: the executor runs one task at a time
- * on one thread, and only {@link #run()} calls the Router.
+ * <b>Direct routing.</b> Frames the executor's own thread reads need not go through the ring at all:
+ * {@link #routeNow} hands them to the Router in place, without the copy into a ring slot, when nothing published
+ * before them still waits in the ring (so the Router sees events in the order they were published, as it would
+ * through the ring) and the Router is not already running on this thread. Otherwise the caller publishes them to the
+ * ring as usual. Profiled at saturation (QoS 0 fan-in on one core) the copy into the slots was 11.5% of the core: a
+ * ring of 65,536 slots is far larger than the caches, so each slot written was a miss.
  * <p>
- * <b>Threading:</b> {@link #signal()} from any thread; {@link #run()} on the executor only; {@link #halt()} once, by
- * the thread stopping the broker after the executor has stopped (or while it still runs tasks).
+ * The single-writer rule for routing state holds as with a thread of its own: the executor runs one task at a time
+ * on one thread, and only {@link #run()} and {@link #routeNow}, both on that thread and never one inside the other,
+ * call the Router.
+ * <p>
+ * <b>Threading:</b> {@link #signal()} from any thread; {@link #run()} and {@link #routeNow} on the executor only;
+ * {@link #halt()} once, by the thread stopping the broker after the executor has stopped (or while it still runs
+ * tasks).
  */
 public final class PolledRouter implements Runnable, EventPoller.Handler<RingEvent>
 {
@@ -32,6 +42,7 @@ public final class PolledRouter implements Runnable, EventPoller.Handler<RingEve
     public static final int MAX_EVENTS_PER_RUN = 1024;
 
     private final Router router;
+    private final RingBuffer<RingEvent> ring;
     private final EventPoller<RingEvent> poller;
     private final Executor executor;
     private final FatalErrorHandler fatalHandler;
@@ -41,6 +52,12 @@ public final class PolledRouter implements Runnable, EventPoller.Handler<RingEve
     private volatile boolean halted;
     /** Events routed by the current run; executor thread only. */
     private int eventsThisRun;
+    /** True while {@link #run()} or {@link #routeNow} calls the Router; executor thread only. */
+    private boolean routing;
+    /** The event {@link #routeNow} hands to the Router, its frame in the caller's buffer; executor thread only. */
+    private final RingEvent direct = RingEvent.direct();
+    /** Counts frames routed by {@link #routeNow}; it also stands in for the ring sequence the Router samples by. */
+    private long routedDirectly;
 
     /**
      * Registers the poller's sequence with the ring (the ring then never overwrites an event not yet routed); call
@@ -55,6 +72,7 @@ public final class PolledRouter implements Runnable, EventPoller.Handler<RingEve
         final FatalErrorHandler fatalHandler)
     {
         this.router = router;
+        this.ring = ring;
         this.executor = executor;
         this.fatalHandler = fatalHandler;
         this.poller = ring.newPoller();
@@ -87,25 +105,82 @@ public final class PolledRouter implements Runnable, EventPoller.Handler<RingEve
             return;
         }
         eventsThisRun = 0;
+        routing = true;
         try
         {
             poller.poll(this);
         }
         catch (final Exception | Error ex)
         {
-            // Router.onEvent has its own boundary; this one is for the poller and whatever slipped past it.
-            if (ex instanceof Error)
-            {
-                fatalHandler.onFatal("router", ex);
-            }
-            else
-            {
-                LOG.error("routing failed", ex);
-            }
+            onEscaped(ex);
+        }
+        finally
+        {
+            routing = false;
         }
         if (eventsThisRun >= MAX_EVENTS_PER_RUN)
         {
             signal();   // more may be waiting: route them after the executor's other queued work
+        }
+    }
+
+    /**
+     * Route frames read on the executor's thread now, in place, if nothing published earlier waits in the ring and the
+     * Router is not running already (a read made from inside it); the last frame ends the Router's batch, as the end
+     * of a run does.
+     *
+     * @param connectionId connection the frames came from.
+     * @param loopIndex    event loop that owns the connection.
+     * @param buffer       holds the frames; read (and left as it is) only during this call.
+     * @param starts       offset of each frame in {@code buffer}.
+     * @param lengths      length of each frame.
+     * @param count        number of frames, at least 1.
+     * @param nowNs        receive time.
+     * @return true if the Router took every frame; false if it took none and the caller must publish them to the ring.
+     */
+    public boolean routeNow(final long connectionId, final int loopIndex, final DirectBuffer buffer,
+        final int[] starts, final int[] lengths, final int count, final long nowNs)
+    {
+        if (routing || halted || ring.getCursor() != poller.getSequence().get())
+        {
+            return false;
+        }
+        routing = true;
+        try
+        {
+            for (int i = 0; i < count; i++)
+            {
+                direct.wrapFrame(connectionId, loopIndex, buffer, starts[i], lengths[i], nowNs);
+                router.onEvent(direct, routedDirectly++, i == count - 1);
+            }
+        }
+        catch (final Exception | Error ex)
+        {
+            onEscaped(ex);      // the frames count as taken: publishing them again would route the first ones twice
+        }
+        finally
+        {
+            routing = false;
+        }
+        return true;
+    }
+
+    /** @return frames routed in place by {@link #routeNow} so far; executor thread only (tests). */
+    public long routedDirectly()
+    {
+        return routedDirectly;
+    }
+
+    private void onEscaped(final Throwable ex)
+    {
+        // Router.onEvent has its own boundary; this one is for the poller and whatever slipped past it.
+        if (ex instanceof Error)
+        {
+            fatalHandler.onFatal("router", ex);
+        }
+        else
+        {
+            LOG.error("routing failed", ex);
         }
     }
 

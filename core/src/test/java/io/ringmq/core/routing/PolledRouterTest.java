@@ -3,6 +3,7 @@ package io.ringmq.core.routing;
 import com.lmax.disruptor.InsufficientCapacityException;
 import com.lmax.disruptor.RingBuffer;
 import io.ringmq.auth.TopicPermissions;
+import io.ringmq.core.admin.AdminRequest;
 import io.ringmq.core.codec.ConnectEncoder;
 import io.ringmq.core.codec.ConnectPacket;
 import io.ringmq.core.config.BrokerConfig;
@@ -33,6 +34,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PolledRouterTest
 {
     private static final int RING_SIZE = 4096;
+    private static final byte PINGREQ = (byte)0xC0;
+    private static final int CONNACK = 2;
+    private static final int PINGRESP = 13;
 
     private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
     private boolean rejecting;
@@ -147,6 +151,94 @@ class PolledRouterTest
         assertTrue(fatal.isEmpty());
     }
 
+    @Test
+    void shouldRouteFramesInPlaceWhenNothingWaitsInTheRing()
+    {
+        final int connectAt = 7;    // the frames sit inside a larger read buffer, as in an event loop's
+        final int connectLength = ConnectEncoder.encode(connect("a"), scratch, connectAt);
+        assertTrue(polled.routeNow(1, 0, scratch, new int[] {connectAt}, new int[] {connectLength}, 1, 1L));
+        assertEquals(0, tasks.size(), "nothing went through the ring: no run queued");
+        assertEquals(1, wakeups.get(), "the frames' batch ended: the CONNACK was handed to the event loop");
+
+        final int pingAt = connectAt + connectLength;
+        scratch.putByte(pingAt, PINGREQ);
+        scratch.putByte(pingAt + 1, (byte)0);
+        scratch.putByte(pingAt + 2, PINGREQ);
+        scratch.putByte(pingAt + 3, (byte)0);
+        assertTrue(polled.routeNow(1, 0, scratch, new int[] {pingAt, pingAt + 2}, new int[] {2, 2}, 2, 2L));
+        assertEquals(List.of(CONNACK, PINGRESP, PINGRESP), answers(), "each frame routed once, in order");
+        assertEquals(3, polled.routedDirectly());
+        assertEquals(-1, routedUpTo(), "the ring was not used");
+    }
+
+    @Test
+    void shouldNotOvertakeAnEventThatWaitsInTheRing()
+    {
+        publishConnect(1, "a");     // published, not yet routed
+        scratch.putByte(0, PINGREQ);
+        scratch.putByte(1, (byte)0);
+        assertFalse(polled.routeNow(1, 0, scratch, new int[] {0}, new int[] {2}, 1, 1L),
+            "routed now, the PINGREQ would come before its connection's CONNECT");
+        assertEquals(0, polled.routedDirectly());
+
+        final long sequence = ring.next();  // what the caller does then: the ring, behind the CONNECT
+        ring.get(sequence).frame(1, 0, 2, 2L).putBytes(0, scratch, 0, 2);
+        ring.publish(sequence);
+        runAll();
+        assertEquals(List.of(CONNACK, PINGRESP), answers());
+        assertTrue(polled.routeNow(1, 0, scratch, new int[] {0}, new int[] {2}, 1, 3L), "the ring is empty again");
+        assertEquals(List.of(PINGRESP), answers());
+    }
+
+    @Test
+    void shouldNotRouteInPlaceFromInsideTheRouter()
+    {
+        scratch.putByte(0, PINGREQ);
+        scratch.putByte(1, (byte)0);
+        final List<Boolean> inside = new ArrayList<>();
+        final AdminRequest<Boolean> request = new AdminRequest<>(view ->
+        {
+            // As if the Router made this loop read a socket: the frame must queue, not nest a second Router call.
+            inside.add(polled.routeNow(1, 0, scratch, new int[] {0}, new int[] {2}, 1, 1L));
+            return true;
+        });
+        final long sequence = ring.next();
+        ring.get(sequence).admin(request, 1L);
+        ring.publish(sequence);
+        runAll();
+        assertEquals(List.of(false), inside);
+        assertEquals(0, polled.routedDirectly());
+    }
+
+    @Test
+    void shouldNotRouteInPlaceAfterHalt()
+    {
+        polled.halt();
+        final int length = ConnectEncoder.encode(connect("a"), scratch, 0);
+        assertFalse(polled.routeNow(1, 0, scratch, new int[] {0}, new int[] {length}, 1, 1L));
+        assertEquals(0, polled.routedDirectly());
+    }
+
+    private static ConnectPacket connect(final String clientId)
+    {
+        return new ConnectPacket().protocolName("MQTT").protocolVersion(4).clientId(clientId).cleanStart(true)
+            .keepAliveSeconds(60);
+    }
+
+    /** The packet types the Router handed to the event loop since the last call, in order. */
+    private List<Integer> answers()
+    {
+        final List<Integer> types = new ArrayList<>();
+        queue.drain((type, buffer, index, length) ->
+        {
+            if (OutboundQueue.PACKET == type)
+            {
+                types.add((buffer.getByte(index + OutboundQueue.HEADER_LENGTH) & 0xFF) >>> 4);
+            }
+        }, Integer.MAX_VALUE);
+        return types;
+    }
+
     private long routedUpTo()
     {
         return ring.getMinimumGatingSequence();
@@ -171,9 +263,7 @@ class PolledRouterTest
 
     private void publishConnect(final long connectionId, final String clientId)
     {
-        final ConnectPacket connect = new ConnectPacket().protocolName("MQTT").protocolVersion(4).clientId(clientId)
-            .cleanStart(true).keepAliveSeconds(60);
-        final int length = ConnectEncoder.encode(connect, scratch, 0);
+        final int length = ConnectEncoder.encode(connect(clientId), scratch, 0);
         final long sequence = ring.next();
         ring.get(sequence).frame(connectionId, 0, length, System.nanoTime()).putBytes(0, scratch, 0, length);
         ring.publish(sequence);

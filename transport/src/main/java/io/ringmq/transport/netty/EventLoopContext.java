@@ -8,6 +8,7 @@ import io.ringmq.core.ring.CloseReason;
 import io.ringmq.core.ring.FrameBufferPool;
 import io.ringmq.core.ring.OutboundQueue;
 import io.ringmq.core.ring.RingEvent;
+import io.ringmq.core.routing.PolledRouter;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.MessageHandler;
@@ -65,6 +66,11 @@ final class EventLoopContext implements MessageHandler
      * {@link RingEvent#maxInlineLength()} (a larger value makes the slots refuse frames, a smaller one wastes pool).
      */
     private final int maxInlineLength;
+    /**
+     * The Router polled from this loop, which then routes this loop's frames in place ({@link PolledRouter#routeNow}),
+     * or null (another loop, or a routing thread). Set once, before the server binds; read by this loop.
+     */
+    private PolledRouter directRouter;
     private byte[] heapCopy = new byte[0];
     private final Runnable retryControlTask = this::retryControl;
     private boolean retryScheduled;
@@ -137,6 +143,18 @@ final class EventLoopContext implements MessageHandler
     int maxInlineLength()
     {
         return maxInlineLength;
+    }
+
+    /** @return the Router that routes this loop's frames in place, or null. */
+    PolledRouter directRouter()
+    {
+        return directRouter;
+    }
+
+    /** @param router the Router polled from this loop; before the server binds. */
+    void directRouter(final PolledRouter router)
+    {
+        this.directRouter = router;
     }
 
     /** Copy a buffer without a memory address (heap or composite) into loop-owned scratch. */

@@ -23,6 +23,7 @@ import io.ringmq.core.protocol.PacketType;
 import io.ringmq.core.protocol.ReasonCode;
 import io.ringmq.core.ring.CloseReason;
 import io.ringmq.core.ring.RingEvent;
+import io.ringmq.core.routing.PolledRouter;
 import io.ringmq.core.routing.Router;
 import io.ringmq.core.session.TransportIdentity;
 import io.ringmq.core.status.RateLimitedLog;
@@ -395,6 +396,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
         final UnsafeBuffer[] largeBuffers = loop.largeBuffers();
         final int maxInlineLength = loop.maxInlineLength();
         boolean noLargeBuffer = false;
+        boolean large = false;
         int position = 0;
         int frames = 0;
         while (frames < frameStarts.length && readable - position >= 2)
@@ -421,6 +423,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
                     noLargeBuffer = true;
                     break;
                 }
+                large = true;
             }
             largeBuffers[frames] = largeBuffer;
             frameStarts[frames] = position;
@@ -437,7 +440,8 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
             }
             return false;
         }
-        final int published = publishFrames(view, frameStarts, frameLengths, frames);
+        final int published = !large && routeNow(view, frameStarts, frameLengths, frames) ?
+            frames : publishFrames(view, frameStarts, frameLengths, frames);
         if (published > 0)
         {
             set(AUTH_RELEASE, false);   // a released frame is always the first of its batch
@@ -525,6 +529,27 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
      *
      * @return frames published; fewer than asked when the ring is full.
      */
+    /**
+     * On the loop the Router is polled from, hand it the frames in place when it can take them now
+     * ({@link PolledRouter#routeNow}); frames that needed pool buffers go through the ring, which owns those.
+     *
+     * @return true if routed; false if the caller must publish them to the ring.
+     */
+    private boolean routeNow(final UnsafeBuffer view, final int[] starts, final int[] lengths, final int frames)
+    {
+        final PolledRouter router = loop.directRouter();
+        if (null == router ||
+            !router.routeNow(connectionId, loop.loopIndex(), view, starts, lengths, frames, lastReadNs))
+        {
+            return false;
+        }
+        for (int i = 0; i < frames; i++)
+        {
+            loop.onFrameBytes(lengths[i]);
+        }
+        return true;
+    }
+
     private int publishFrames(final UnsafeBuffer view, final int[] starts, final int[] lengths, final int frames)
     {
         final RingBuffer<RingEvent> ring = loop.ring();

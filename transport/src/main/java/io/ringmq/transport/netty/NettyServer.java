@@ -26,6 +26,7 @@ import io.ringmq.core.config.BrokerConfig;
 import io.ringmq.core.ring.FrameBufferPool;
 import io.ringmq.core.ring.OutboundQueue;
 import io.ringmq.core.ring.RingEvent;
+import io.ringmq.core.routing.PolledRouter;
 import io.ringmq.core.session.ConnectionDirectory;
 import io.ringmq.core.status.RateLimitedLog;
 import io.ringmq.core.status.TransportStats;
@@ -433,6 +434,17 @@ public final class NettyServer implements TransportStats
     public Executor routingExecutor()
     {
         return loops[0].eventLoop();
+    }
+
+    /**
+     * The Router is polled from {@link #routingExecutor()}: that loop's connections hand it their frames in place
+     * when they can ({@link PolledRouter#routeNow}). Call before {@link #bind}.
+     *
+     * @param router the polled Router.
+     */
+    public void directRouter(final PolledRouter router)
+    {
+        loops[0].directRouter(router);
     }
 
     /** Close the listening sockets. */

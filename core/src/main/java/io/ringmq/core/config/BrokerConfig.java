@@ -28,7 +28,7 @@ public final class BrokerConfig
     private int port = DEFAULT_PORT;
     private String dataDir = "data";
     private int maxPacketSize = DEFAULT_MAX_PACKET_SIZE;
-    private int maxInflight = 64;
+    private int maxInflight = 256;
     private int receiveMaximum = 1024;
     private int maxQueuedMessages = 10_000;
     private long maxQueuedBytes = 64L * 1024 * 1024;
@@ -89,7 +89,7 @@ public final class BrokerConfig
         text("data-dir", "folder for broker data (default ./data)", (c, v) -> c.dataDir = v);
         num("max-packet-size", "largest MQTT packet accepted or sent, bytes (default 1048576)",
             (c, v) -> c.maxPacketSize = toInt(v, 64, MAX_PACKET_SIZE_LIMIT));
-        num("max-inflight", "unacknowledged QoS 1/2 deliveries per client (default 64)",
+        num("max-inflight", "unacknowledged QoS 1/2 deliveries per client (default 256)",
             (c, v) -> c.maxInflight = toInt(v, 1, 65535));
         num("receive-maximum", "QoS 1/2 publishes a client may have unacknowledged towards the broker (default 1024)",
             (c, v) -> c.receiveMaximum = toInt(v, 1, 65535));

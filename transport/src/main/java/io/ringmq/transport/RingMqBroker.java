@@ -266,7 +266,6 @@ public final class RingMqBroker implements AutoCloseable
         journaller.start();
     }
 
-    /** A start that failed before the ring started: close what the constructor opened. */
     /** The Router polled from the first event loop, which also hands it that loop's frames in place. */
     private PolledRouter pollRouter()
     {
@@ -275,6 +274,7 @@ public final class RingMqBroker implements AutoCloseable
         return polled;
     }
 
+    /** A start that failed before the ring started: close what the constructor opened. */
     private void abortBeforeRing()
     {
         closeHttp();

@@ -24,8 +24,8 @@ import java.util.concurrent.RejectedExecutionException;
  * {@link #routeNow} hands them to the Router in place, without the copy into a ring slot, when nothing published
  * before them still waits in the ring (so the Router sees events in the order they were published, as it would
  * through the ring) and the Router is not already running on this thread. Otherwise the caller publishes them to the
- * ring as usual. Profiled at saturation (QoS 0 fan-in on one core) the copy into the slots was 11.5% of the core: a
- * ring of 65,536 slots is far larger than the caches, so each slot written was a miss.
+ * ring as usual. Profiled at saturation (QoS 0 fan-in on one core) the copy into the slots was 11.5% of the core (a
+ * ring of 65,536 slots is far larger than the caches).
  * <p>
  * The single-writer rule for routing state holds as with a thread of its own: the executor runs one task at a time
  * on one thread, and only {@link #run()} and {@link #routeNow}, both on that thread and never one inside the other,

@@ -520,16 +520,6 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
     }
 
     /**
-     * Claim ring slots for the complete frames (all at once when they fit, else one by one), copy each frame
-     * into its slot's off-heap buffer (or the pool buffer acquired for it) and publish. Every claimed sequence is
-     * published, also when a copy throws: a claimed, unpublished sequence would stall the ring for every connection.
-     * A slot whose copy failed, and every slot after it in the claim, is published as a {@link RingEvent#NOOP}; the
-     * exception then closes this connection (exceptionCaught). Pool buffers of frames not published in a slot go back
-     * to the pool.
-     *
-     * @return frames published; fewer than asked when the ring is full.
-     */
-    /**
      * On the loop the Router is polled from, hand it the frames in place when it can take them now
      * ({@link PolledRouter#routeNow}); frames that needed pool buffers go through the ring, which owns those.
      *
@@ -550,6 +540,16 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
         return true;
     }
 
+    /**
+     * Claim ring slots for the complete frames (all at once when they fit, else one by one), copy each frame
+     * into its slot's off-heap buffer (or the pool buffer acquired for it) and publish. Every claimed sequence is
+     * published, also when a copy throws: a claimed, unpublished sequence would stall the ring for every connection.
+     * A slot whose copy failed, and every slot after it in the claim, is published as a {@link RingEvent#NOOP}; the
+     * exception then closes this connection (exceptionCaught). Pool buffers of frames not published in a slot go back
+     * to the pool.
+     *
+     * @return frames published; fewer than asked when the ring is full.
+     */
     private int publishFrames(final UnsafeBuffer view, final int[] starts, final int[] lengths, final int frames)
     {
         final RingBuffer<RingEvent> ring = loop.ring();

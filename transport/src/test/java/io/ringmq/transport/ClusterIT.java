@@ -1503,12 +1503,19 @@ class ClusterIT
             }
             final boolean all = BrokerProcess.await(() -> everyInbox.stream().allMatch(r -> r.containsAll(acked)),
                 Duration.ofSeconds(60));
+            // What each subscriber lacked when the wait ended: the one that failed, not just the first, is named.
+            final List<String> lacking = new ArrayList<>();
             for (int s = 0; s < 3; s++)
             {
                 final Set<String> missing = roamers[s].inbox.missing(acked);
-                assertTrue(all && missing.isEmpty(), "roller-" + s + " (node " + roamers[s].target.get() + "): " +
-                    missing.size() + " acknowledged messages never arrived, e.g. " +
-                    missing.stream().limit(5).toList());
+                lacking.add("roller-" + s + " (node " + roamers[s].target.get() + "): " + missing.size() +
+                    " acknowledged messages missing, e.g. " + missing.stream().limit(5).toList());
+            }
+            assertTrue(all, "not every acknowledged message arrived within 60 s: " + lacking);
+            for (int s = 0; s < 3; s++)
+            {
+                final Set<String> missing = roamers[s].inbox.missing(acked);
+                assertTrue(missing.isEmpty(), lacking.get(s));
             }
             for (final int node : survivors)
             {

@@ -533,10 +533,12 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
         {
             return false;
         }
+        int bytes = 0;
         for (int i = 0; i < frames; i++)
         {
-            loop.onFrameBytes(lengths[i]);
+            bytes += lengths[i];
         }
+        loop.onFrameBytes(bytes);  // one write of the loop's volatile counter per batch, not one per frame
         return true;
     }
 

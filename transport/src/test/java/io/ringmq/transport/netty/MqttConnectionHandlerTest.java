@@ -5,14 +5,21 @@ import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.Sequence;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.ringmq.auth.TopicPermissions;
+import io.ringmq.core.codec.ConnectEncoder;
+import io.ringmq.core.codec.ConnectPacket;
+import io.ringmq.core.config.BrokerConfig;
 import io.ringmq.core.protocol.ReasonCode;
 import io.ringmq.core.ring.CloseReason;
 import io.ringmq.core.ring.FrameBufferPool;
 import io.ringmq.core.ring.OutboundQueue;
 import io.ringmq.core.ring.RingEvent;
+import io.ringmq.core.routing.PolledRouter;
 import io.ringmq.core.routing.Router;
 import io.ringmq.core.session.ConnectionDirectory;
+import io.ringmq.core.status.TransportStats;
 import io.ringmq.transport.config.ListenerConfig;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -132,6 +139,39 @@ class MqttConnectionHandlerTest
         }
         consumed.set(published);
         return frames;
+    }
+
+    @Test
+    void shouldHandTheRouterPolledFromItsLoopTheFramesInPlaceAndLargeOnesThroughTheRing()
+    {
+        pooledChannel(4096, 2);
+        final Router router = new Router(new BrokerConfig(), new OutboundQueue[] {loop.outbound()},
+            TopicPermissions.ALLOW_ALL, TransportStats.NONE);
+        final PolledRouter polled = new PolledRouter(router, ring, channel.eventLoop(), (stage, cause) ->
+        {
+            throw new AssertionError(stage, cause);
+        });
+        loop.directRouter(polled);
+        final ConnectPacket connect = new ConnectPacket().protocolName("MQTT").protocolVersion(4).clientId("direct")
+            .cleanStart(true).keepAliveSeconds(60);
+        final UnsafeBuffer frame = new UnsafeBuffer(new byte[ConnectEncoder.encodedLength(connect)]);
+        ConnectEncoder.encode(connect, frame, 0);
+
+        write(frame.byteArray());
+        channel.runPendingTasks();
+
+        assertEquals(1, polled.routedDirectly(), "the CONNECT went to the Router in place");
+        assertTrue(takeFrames().isEmpty(), "and not into the ring");
+        final ByteBuf connack = channel.readOutbound();
+        assertEquals(0x20, connack.getByte(0) & 0xFF, "the Router answered it");
+        connack.release();
+
+        final byte[] large = publishOfLength(1000);    // over the slots' 64 bytes: a pool buffer, so the ring
+        write(large);
+        assertEquals(1, polled.routedDirectly());
+        final List<byte[]> frames = takeFrames();
+        assertEquals(1, frames.size());
+        assertArrayEquals(large, frames.get(0));
     }
 
     @Test

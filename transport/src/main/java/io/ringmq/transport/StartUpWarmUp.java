@@ -44,7 +44,9 @@ import java.util.stream.Stream;
  * broker's event loops, wait strategy, packet size and journal settings (the journal in {@code data-dir/warm-up},
  * deleted afterwards), but no authentication, no cluster and no HTTP endpoint, and quiet (their start and stop are
  * logged at DEBUG). Each connection sends a clean CONNECT (3.1.1 and 5 in turns, one in eight in two pieces), reads
- * the CONNACK and ends as clients do: DISCONNECT, a reset, or a FIN. Compiled code belongs to the JVM, not to a
+ * the CONNACK, stays connected until up to {@link #HOLD} are, and then ends with the others as a storm's clients do:
+ * DISCONNECT, a reset, or a FIN; and after each such group one connection closes without a CONNECT, as a port check
+ * does. Compiled code belongs to the JVM, not to a
  * broker instance, so the real broker starts with it; and since a throwaway has its own counters, sessions, journal
  * and listeners, nothing of the warm-up shows in the real broker's figures, its session directory (in a cluster) or
  * its journal. Two throwaways in turn, because stopping the first, and binding the next from this thread, take
@@ -56,15 +58,28 @@ import java.util.stream.Stream;
  * {@link #SETTLE_LIMIT_NS}) for the compilers to go idle, and the real broker makes its full collection, which takes
  * the warm-up's garbage too, and binds its listeners.
  * <p>
- * Bounded: {@link #BATCH} sockets open at a time, a read timeout on each, and {@link #TIME_LIMIT_NS} in all; a
+ * Bounded: at most {@link #HOLD} connections open at a time (fewer where the open files limit is lower), a read
+ * timeout on each socket, and {@link #TIME_LIMIT_NS} in all; a
  * failure (a port that cannot be bound, a broker that does not answer) is logged and the start goes on, since the
  * warm-up changes only how fast the first clients are served.
  */
 final class StartUpWarmUp
 {
     private static final Logger LOG = LoggerFactory.getLogger(StartUpWarmUp.class);
-    /** Sockets open at a time: well under any listen backlog, so connects never wait for the accept queue. */
+    /**
+     * Connections opened before their CONNACKs are read: well under any listen backlog, so connects never wait for
+     * the accept queue.
+     */
     static final int BATCH = 500;
+    /**
+     * Connections held open at a time, then ended together: a storm's clients stay connected and end in a burst,
+     * and code that only that takes (a registration map growing past its first capacity, a full chunk of an event
+     * loop's task queue, a Router run cut at {@code PolledRouter.MAX_EVENTS_PER_RUN}) would otherwise be compiled
+     * first in a real storm, throwing away the compiled code of the methods it is inlined in.
+     */
+    static final int HOLD = 5_000;
+    /** Files left to the process beyond the held connections' two sockets each. */
+    static final int FILE_MARGIN = 1_024;
     /** The second throwaway broker takes one connection in this many. */
     static final int SECOND_ROUND_SHARE = 4;
     /** The throwaway broker's journal, under the real broker's data-dir. */
@@ -224,17 +239,19 @@ final class StartUpWarmUp
     {
         final InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
         final UnsafeBuffer connack = new UnsafeBuffer(new byte[2 + 127]);
-        final List<Socket> open = new ArrayList<>(BATCH);
+        final int hold = holdLimit();
+        final List<Socket> open = new ArrayList<>(hold);
         int made = 0;
-        while (made < connections && System.nanoTime() < deadlineNs)
+        try
         {
-            final int batch = Math.min(BATCH, connections - made);
-            if (settle)
+            while (made < connections && System.nanoTime() < deadlineNs)
             {
-                awaitCompilers(Math.min(deadlineNs, System.nanoTime() + SETTLE_BATCH_LIMIT_NS));
-            }
-            try
-            {
+                final int batch = Math.min(BATCH, connections - made);
+                if (settle)
+                {
+                    awaitCompilers(Math.min(deadlineNs, System.nanoTime() + SETTLE_BATCH_LIMIT_NS));
+                }
+                final int first = open.size();
                 for (int i = 0; i < batch; i++)
                 {
                     final Socket socket = new Socket();
@@ -246,25 +263,133 @@ final class StartUpWarmUp
                 }
                 for (int i = 0; i < batch; i++)
                 {
-                    readConnack(open.get(i).getInputStream(), connack, made + i);
+                    readConnack(open.get(first + i).getInputStream(), connack, made + i);
                 }
-                for (int i = 0; i < batch; i++)
+                made += batch;
+                if (made == connections || open.size() + BATCH > hold)
                 {
-                    end(open.get(i), made + i);
+                    endAll(open, made - open.size());
+                    probe(address);
                 }
             }
-            catch (final IOException | RuntimeException ex)
-            {
-                LOG.warn("warm-up cut short after {} connections: {}", made, ex.toString());
-                return made;
-            }
-            finally
-            {
-                closeAll(open);
-            }
-            made += batch;
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            LOG.warn("warm-up cut short after {} connections: {}", made, ex.toString());
+        }
+        finally
+        {
+            closeAll(open);
         }
         return made;
+    }
+
+    /**
+     * Connections held open at a time: {@link #HOLD}, or fewer where the process may not open twice as many more files
+     * (each connection is two sockets here, the client's and the throwaway broker's), but at least {@link #BATCH};
+     * {@link #BATCH} where the limit cannot be read ({@code /proc/self/limits} and {@code /proc/self/fd} are Linux's).
+     */
+    static int holdLimit()
+    {
+        long free;
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd")))
+        {
+            free = openFilesLimit(Files.readAllLines(Path.of("/proc/self/limits"))) - fds.count();
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            free = 0;
+        }
+        return holdFor(free);
+    }
+
+    /** @return connections to hold with {@code freeFiles} more files allowed: see {@link #holdLimit()}. */
+    static int holdFor(final long freeFiles)
+    {
+        final long fit = (freeFiles - FILE_MARGIN) / 2 / BATCH * BATCH;
+        return (int)Math.max(BATCH, Math.min(HOLD, fit));
+    }
+
+    /**
+     * @param limits the lines of {@code /proc/self/limits}.
+     * @return the soft limit of open files ({@link Long#MAX_VALUE} if "unlimited"), or 0 if the line is missing.
+     */
+    static long openFilesLimit(final List<String> limits)
+    {
+        for (final String line : limits)
+        {
+            if (line.startsWith("Max open files"))
+            {
+                final String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
+                return "unlimited".equals(soft) ? Long.MAX_VALUE : Long.parseLong(soft);
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * End the held connections together, as a fleet's clients end theirs when a storm is over: DISCONNECT, a reset
+     * or a FIN ({@link #end}) written to each before waiting for any of them, so that the broker sees the closes in
+     * a burst (its registration map, task queue and Router runs take their bulk branches here, not first in a real
+     * storm).
+     *
+     * @param open   the held connections, emptied.
+     * @param number the number of the first of them in the round.
+     */
+    private static void endAll(final List<Socket> open, final int number) throws IOException
+    {
+        for (int i = 0; i < open.size(); i++)
+        {
+            end(open.get(i), number + i);
+        }
+        for (int i = 0; i < open.size(); i++)
+        {
+            if (awaitsClose(number + i))
+            {
+                awaitClose(open.get(i).getInputStream());
+            }
+        }
+        closeAll(open);
+    }
+
+    /**
+     * Start ending connection {@code n} the way clients do: most with DISCONNECT, the others gone without one (a
+     * reset, sent by the close with linger 0, and one in 16 a FIN). After a DISCONNECT the broker closes first, so
+     * the TIME_WAIT of the connection is on the throwaway's listening port, not on one of the machine's ephemeral
+     * ports for a minute; a reset leaves none.
+     */
+    private static void end(final Socket socket, final int n) throws IOException
+    {
+        if ((n & 15) == 15)
+        {
+            socket.shutdownOutput();
+        }
+        else if ((n & 3) == 3)
+        {
+            socket.setSoLinger(true, 0);
+        }
+        else
+        {
+            socket.getOutputStream().write(DISCONNECT);
+        }
+    }
+
+    /** @return whether connection {@code n} waits for the broker's close ({@link #end}): all but the resets. */
+    private static boolean awaitsClose(final int n)
+    {
+        return (n & 15) == 15 || (n & 3) != 3;
+    }
+
+    /**
+     * A connection that closes without a CONNECT, as a port check or a load balancer's health check does: the
+     * broker's close of a connection that never had a session is compiled too.
+     */
+    private static void probe(final InetSocketAddress address) throws IOException
+    {
+        try (Socket socket = new Socket())
+        {
+            socket.connect(address, READ_TIMEOUT_MS);
+        }
     }
 
     /**
@@ -282,29 +407,6 @@ final class StartUpWarmUp
         else
         {
             out.write(connect);
-        }
-    }
-
-    /**
-     * End connection {@code n} the way clients do: most with DISCONNECT, the others gone without one (a reset, and
-     * one in 16 a FIN). After a DISCONNECT the broker closes first, so the TIME_WAIT of the connection is on the
-     * throwaway's listening port, not on one of the machine's ephemeral ports for a minute; a reset leaves none.
-     */
-    private static void end(final Socket socket, final int n) throws IOException
-    {
-        if ((n & 15) == 15)
-        {
-            socket.shutdownOutput();
-            awaitClose(socket.getInputStream());
-        }
-        else if ((n & 3) == 3)
-        {
-            socket.setSoLinger(true, 0);
-        }
-        else
-        {
-            socket.getOutputStream().write(DISCONNECT);
-            awaitClose(socket.getInputStream());
         }
     }
 

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -72,6 +73,31 @@ class StartUpWarmUpTest
         assertEquals(1_000, StartUpWarmUp.run(1_000, real));
 
         assertFalse(Files.exists(data.resolve(StartUpWarmUp.DATA_DIR)));
+    }
+
+    @Test
+    void shouldHoldAsManyConnectionsAsTheOpenFilesLimitLeavesRoomFor()
+    {
+        assertEquals(StartUpWarmUp.HOLD, StartUpWarmUp.holdFor(1_000_000));
+        assertEquals(StartUpWarmUp.HOLD, StartUpWarmUp.holdFor(2L * StartUpWarmUp.HOLD + StartUpWarmUp.FILE_MARGIN));
+        // Two sockets per connection beyond the margin, in whole batches: (5,000 - 1,024) / 2 = 1,988 -> 1,500.
+        assertEquals(1_500, StartUpWarmUp.holdFor(5_000));
+        assertEquals(StartUpWarmUp.BATCH, StartUpWarmUp.holdFor(1_500), "never below one batch");
+        assertEquals(StartUpWarmUp.BATCH, StartUpWarmUp.holdFor(0), "a limit that cannot be read: one batch");
+        final int here = StartUpWarmUp.holdLimit();
+        assertTrue(here >= StartUpWarmUp.BATCH && here <= StartUpWarmUp.HOLD, "this process: " + here);
+    }
+
+    @Test
+    void shouldReadTheSoftOpenFilesLimit()
+    {
+        final String header = "Limit                     Soft Limit           Hard Limit           Units     ";
+        assertEquals(20_000, StartUpWarmUp.openFilesLimit(List.of(header,
+            "Max cpu time              unlimited            unlimited            seconds   ",
+            "Max open files            20000                1048576              files     ")));
+        assertEquals(Long.MAX_VALUE, StartUpWarmUp.openFilesLimit(List.of(
+            "Max open files            unlimited            unlimited            files     ")));
+        assertEquals(0, StartUpWarmUp.openFilesLimit(List.of(header)), "no such line");
     }
 
     @Test

@@ -2,17 +2,16 @@ package io.ringmq.core.routing;
 
 import io.ringmq.core.session.Message;
 import io.ringmq.core.session.Session;
-import org.agrona.DeadlineTimerWheel;
-import org.agrona.collections.Long2ObjectHashMap;
+import io.ringmq.core.timer.OwnedTimers;
 import org.agrona.collections.Object2ObjectHashMap;
 
 import java.util.Collection;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The broker's two kinds of deadline: a disconnected session's expiry and a will's delay. Each is a timer in one
- * {@link DeadlineTimerWheel} (O(1) schedule and cancel, array-backed); its id lives with its owner (the session,
+ * {@link OwnedTimers} wheel (O(1) schedule and cancel, array-backed); its id lives with its owner (the session,
  * the pending will) and is cancelled when the reason goes away (the client reconnects, the session ends), so the
  * number of timers is bounded by the number of offline sessions plus pending wills, however often clients
  * reconnect.
@@ -24,7 +23,6 @@ final class SessionTimers
     /** Wheel tick: 2^27 ns, about 134 ms, a little more than the broker's 100 ms timer tick. */
     private static final long TICK_RESOLUTION_NS = 1L << 27;
     private static final int TICKS_PER_WHEEL = 1024;
-    private static final int EXPIRIES_PER_POLL = 100_000;
 
     /** A will waiting for its delay, keyed by client id. */
     static final class PendingWill
@@ -33,7 +31,7 @@ final class SessionTimers
         final Message will;
         final long willExpirySeconds;
         final long deadlineNs;
-        long timerId = DeadlineTimerWheel.NULL_DEADLINE;
+        long timerId = OwnedTimers.NONE;
 
         PendingWill(final String clientId, final Message will, final long willExpirySeconds, final long deadlineNs)
         {
@@ -54,17 +52,16 @@ final class SessionTimers
         void onWillDue(PendingWill will);
     }
 
-    private final DeadlineTimerWheel wheel;
-    /** What each scheduled timer is for: a {@link Session} or a {@link PendingWill}. */
-    private final Long2ObjectHashMap<Object> owners = new Long2ObjectHashMap<>();
+    /** Each timer's owner: a {@link Session} or a {@link PendingWill}. */
+    private final OwnedTimers<Object> timers;
     private final Map<String, PendingWill> pendingWills = new Object2ObjectHashMap<>();
     private Handler handler;
-    private final DeadlineTimerWheel.TimerHandler onExpiry = this::onExpiry;
+    private final Consumer<Object> onDue = this::onDue;
 
     /** @param startNs the wheel's start time (nanoTime). */
     SessionTimers(final long startNs)
     {
-        this.wheel = new DeadlineTimerWheel(TimeUnit.NANOSECONDS, startNs, TICK_RESOLUTION_NS, TICKS_PER_WHEEL);
+        this.timers = new OwnedTimers<>(startNs, TICK_RESOLUTION_NS, TICKS_PER_WHEEL);
     }
 
     /**
@@ -77,21 +74,14 @@ final class SessionTimers
     {
         cancelExpiry(session);
         session.expiryDeadlineNs(deadlineNs);
-        final long id = wheel.scheduleTimer(deadlineNs);
-        owners.put(id, session);
-        session.expiryTimerId(id);
+        session.expiryTimerId(timers.schedule(deadlineNs, session));
     }
 
     /** @param session a session that came back or ended: its expiry clock stops. */
     void cancelExpiry(final Session session)
     {
-        final long id = session.expiryTimerId();
-        if (DeadlineTimerWheel.NULL_DEADLINE != id)
-        {
-            wheel.cancelTimer(id);
-            owners.remove(id);
-            session.expiryTimerId(DeadlineTimerWheel.NULL_DEADLINE);
-        }
+        timers.cancel(session.expiryTimerId());
+        session.expiryTimerId(OwnedTimers.NONE);
         session.expiryDeadlineNs(-1);
     }
 
@@ -105,8 +95,7 @@ final class SessionTimers
     {
         removeWill(clientId);
         final PendingWill pending = new PendingWill(clientId, will, willExpirySeconds, deadlineNs);
-        pending.timerId = wheel.scheduleTimer(deadlineNs);
-        owners.put(pending.timerId, pending);
+        pending.timerId = timers.schedule(deadlineNs, pending);
         pendingWills.put(clientId, pending);
     }
 
@@ -119,8 +108,7 @@ final class SessionTimers
         final PendingWill pending = pendingWills.remove(clientId);
         if (null != pending)
         {
-            wheel.cancelTimer(pending.timerId);
-            owners.remove(pending.timerId);
+            timers.cancel(pending.timerId);
         }
         return pending;
     }
@@ -140,28 +128,21 @@ final class SessionTimers
     void poll(final long nowNs, final Handler handler)
     {
         this.handler = handler;
-        // One wheel poll looks at one tick; catch up with every tick that ended by now (a few per broker tick),
-        // bounded so that one call never runs away.
-        for (int i = 0; i < TICKS_PER_WHEEL && (wheel.poll(nowNs, onExpiry, EXPIRIES_PER_POLL) > 0 ||
-            wheel.currentTickTime() <= nowNs); i++)
-        {
-            // poll again
-        }
+        timers.poll(nowNs, onDue);
         this.handler = null;
     }
 
     /** @return timers scheduled now (tests, metrics). */
     long scheduled()
     {
-        return wheel.timerCount();
+        return timers.scheduled();
     }
 
-    private boolean onExpiry(final TimeUnit timeUnit, final long nowNs, final long timerId)
+    private void onDue(final Object owner)
     {
-        final Object owner = owners.remove(timerId);
         if (owner instanceof Session session)
         {
-            session.expiryTimerId(DeadlineTimerWheel.NULL_DEADLINE);
+            session.expiryTimerId(OwnedTimers.NONE);
             handler.onSessionExpired(session);
         }
         else if (owner instanceof PendingWill pending)
@@ -169,6 +150,5 @@ final class SessionTimers
             pendingWills.remove(pending.clientId, pending);
             handler.onWillDue(pending);
         }
-        return true;
     }
 }

@@ -22,7 +22,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Everything one event loop owns: its connections by id, its outbound queue from the Router, the drain that
- * writes Router output to sockets (one write per connection and one flush per drain), the keep-alive sweep, and
+ * writes Router output to sockets (one write per connection and one flush per drain), the connections' timeout
+ * deadlines (keep-alive, handshake, credential expiry: {@link ConnectionDeadlines}), and
  * control events that could not enter a full ring yet.
  * <p>
  * <b>Threading:</b> all methods run on this event loop's thread except {@link #wakeup()} (Router thread, via
@@ -31,7 +32,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class EventLoopContext implements MessageHandler
 {
     private static final int DRAIN_LIMIT = 4096;
-    private static final long SWEEP_INTERVAL_MS = 250;
+    /** How often due connection deadlines are checked: a timeout is noticed at most this much late. */
+    private static final long DEADLINE_POLL_MS = 250;
     private static final int MIN_WRITE_BUFFER = 512;
     private static final int MAX_FRAMES_PER_CLAIM = 256;
     /** How often connections paused on a full ring (or an empty large-frame pool) try again. */
@@ -45,6 +47,8 @@ final class EventLoopContext implements MessageHandler
     private final RingBuffer<RingEvent> ring;
     private final OutboundQueue outbound;
     private final Long2ObjectHashMap<MqttConnectionHandler> connections = new Long2ObjectHashMap<>();
+    /** Keep-alive (MQTT-3.1.2-24: 1.5 times the keep-alive), connect timeout and credential expiry of those. */
+    private final ConnectionDeadlines deadlines = new ConnectionDeadlines(System.nanoTime());
     private final List<MqttConnectionHandler> touched = new ArrayList<>();
     private final ArrayDeque<long[]> pendingControl = new ArrayDeque<>();
     private final Runnable drainTask = this::drain;
@@ -112,7 +116,8 @@ final class EventLoopContext implements MessageHandler
 
     void start()
     {
-        eventLoop.scheduleAtFixedRate(this::sweep, SWEEP_INTERVAL_MS, SWEEP_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        eventLoop.scheduleAtFixedRate(() -> deadlines.poll(System.nanoTime()), DEADLINE_POLL_MS, DEADLINE_POLL_MS,
+            TimeUnit.MILLISECONDS);
     }
 
     UnsafeBuffer view()
@@ -201,11 +206,33 @@ final class EventLoopContext implements MessageHandler
     void register(final MqttConnectionHandler connection)
     {
         connections.put(connection.connectionId(), connection);
+        deadlines.arm(connection, System.nanoTime());
     }
 
     void unregister(final MqttConnectionHandler connection)
     {
         connections.remove(connection.connectionId());
+        deadlines.disarm(connection);
+    }
+
+    /**
+     * A registered connection's next timeout deadline may have moved earlier (its CONNECT went to the Router, its
+     * CONNACK set a keep-alive, a credential with an expiry was accepted); a connection that left the loop is ignored.
+     *
+     * @param connection the connection.
+     */
+    void deadlineMoved(final MqttConnectionHandler connection)
+    {
+        if (connections.get(connection.connectionId()) == connection)
+        {
+            deadlines.advance(connection, System.nanoTime());
+        }
+    }
+
+    /** @return connection timeout timers armed on this loop (tests). */
+    long deadlinesArmed()
+    {
+        return deadlines.armed();
     }
 
     void onFrameBytes(final int length)
@@ -313,34 +340,6 @@ final class EventLoopContext implements MessageHandler
             buffer.getBytes(index, pending.internalNioBuffer(writerIndex, length), length);
         }
         pending.writerIndex(writerIndex + length);
-    }
-
-    /** Keep-alive (MQTT-3.1.2-24: 1.5 times the keep-alive) and connect timeout, checked every sweep. */
-    private void sweep()
-    {
-        final long nowNs = System.nanoTime();
-        final Long2ObjectHashMap<MqttConnectionHandler>.ValueIterator it = connections.values().iterator();
-        List<MqttConnectionHandler> expired = null;
-        while (it.hasNext())
-        {
-            final MqttConnectionHandler connection = it.next();
-            final int reason = connection.checkTimeouts(nowNs);
-            if (reason >= 0)
-            {
-                if (null == expired)
-                {
-                    expired = new ArrayList<>();
-                }
-                expired.add(connection);
-            }
-        }
-        if (null != expired)
-        {
-            for (final MqttConnectionHandler connection : expired)
-            {
-                connection.onTimeout(nowNs);
-            }
-        }
     }
 
     /**

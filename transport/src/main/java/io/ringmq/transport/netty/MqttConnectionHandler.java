@@ -27,6 +27,7 @@ import io.ringmq.core.routing.PolledRouter;
 import io.ringmq.core.routing.Router;
 import io.ringmq.core.session.TransportIdentity;
 import io.ringmq.core.status.RateLimitedLog;
+import io.ringmq.core.timer.OwnedTimers;
 import io.ringmq.transport.admission.ConnectionAdmission;
 import io.ringmq.transport.auth.AuthDecision;
 import io.ringmq.transport.auth.AuthService;
@@ -66,14 +67,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * an MQTT 5 exchange's AUTH packets are answered here (AUTH 0x18) until the outcome; then the outcome goes into the
  * {@code ConnectionDirectory} and the CONNECT is put back at the head of the input and released into the ring, the
  * Router applying the outcome when it decodes it. A re-authentication (AUTH 0x19) works the same way, the AUTH that
- * concludes it carrying the outcome. A credential's expiry is enforced by the keep-alive sweep.
+ * concludes it carrying the outcome. A credential's expiry is enforced with the connection's other deadlines
+ * ({@link ConnectionDeadlines}).
  * <p>
  * <b>Threading:</b> every field is owned by the channel's event-loop thread. ByteBuf ownership: each inbound
  * buffer becomes (or is merged into and released) the {@link #cumulation}, which this handler releases once it is
  * consumed or the channel goes; no ByteBuf is passed on. {@link #pending} is owned by this handler
  * until {@link #flushPending()} hands it to {@code channel.write}, which releases it.
  */
-final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
+final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implements ConnectionDeadlines.Subject
 {
     private static final Logger LOG = LoggerFactory.getLogger(MqttConnectionHandler.class);
     private static final AtomicLong CONNECTION_IDS = new AtomicLong();
@@ -143,6 +145,8 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
      * backstop only. Event loop only.
      */
     private long connectHandedNs;
+    /** This connection's timer in its loop's {@link ConnectionDeadlines}, or none. Event loop only. */
+    private long deadlineTimerId = OwnedTimers.NONE;
     /**
      * Closes the channel {@link #CLOSE_LINGER_MS} after {@link #closeByBroker} unless the peer closed first; set there
      * and cancelled in {@link #handlerRemoved}, both on the event loop. Null while the connection is not closing.
@@ -448,6 +452,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
             if (0 == connectHandedNs)
             {
                 connectHandedNs = System.nanoTime();
+                loop.deadlineMoved(this);
             }
         }
         if (published < frames)
@@ -836,6 +841,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
                 listener.directory().put(connectionId, withOutcome(decision));
                 putBackConnect();
                 credentialExpiresAtMs = decision.expiresAtMs();
+                loop.deadlineMoved(this);
                 final boolean keep = decision.outcome().accepted() && null != auth.method;
                 auth.stage = keep ? ConnectionAuth.CONNECTED_IDLE : ConnectionAuth.DONE;
                 auth.connect = null;
@@ -850,6 +856,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
                 if (decision.outcome().accepted())
                 {
                     credentialExpiresAtMs = decision.expiresAtMs();
+                    loop.deadlineMoved(this);
                 }
                 auth.stage = ConnectionAuth.CONNECTED_IDLE;
                 auth.exchange = null;
@@ -1049,12 +1056,13 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
         set(CONNECTED, true);
         this.version = (byte)version;
         this.keepAliveMs = keepAliveMs;
+        loop.deadlineMoved(this);
     }
 
     /**
      * Close on the broker's decision, after what was written for this connection (see the class comment). Reports
      * the close to the Router now, with {@code reason}, and leaves the loop's registry, so no later outbound record
-     * or keep-alive sweep reaches this connection; later calls do nothing.
+     * or timeout check reaches this connection; later calls do nothing.
      *
      * @param reason a {@link CloseReason} constant.
      */
@@ -1139,6 +1147,59 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter
             return CloseReason.KEEP_ALIVE_TIMEOUT;
         }
         return -1;
+    }
+
+    @Override
+    public long nextCheckNs(final long nowNs)
+    {
+        if (is(DISCARDING))
+        {
+            return Long.MAX_VALUE;
+        }
+        if (!is(CONNECTED))
+        {
+            return 1 + (0 == connectHandedNs ? openedNs + listener.handshakeTimeoutNs() :
+                connectHandedNs + Router.LONGEST_CONNACK_WAIT_NS + CONNACK_BACKSTOP_MARGIN_NS);
+        }
+        long nextNs = Long.MAX_VALUE;
+        if (0 != credentialExpiresAtMs)
+        {
+            nextNs = nowNs + TimeUnit.MILLISECONDS.toNanos(
+                Math.max(0, credentialExpiresAtMs - System.currentTimeMillis()));
+        }
+        final long keepAliveNs = TimeUnit.MILLISECONDS.toNanos(keepAliveMs);
+        if (keepAliveNs > 0)
+        {
+            nextNs = Math.min(nextNs, lastReadNs + keepAliveNs + (keepAliveNs >> 1) + 1);
+        }
+        return nextNs;
+    }
+
+    @Override
+    public boolean check(final long nowNs)
+    {
+        if (is(DISCARDING))
+        {
+            return false;
+        }
+        if (checkTimeouts(nowNs) < 0)
+        {
+            return true;
+        }
+        onTimeout(nowNs);
+        return false;
+    }
+
+    @Override
+    public long deadlineTimerId()
+    {
+        return deadlineTimerId;
+    }
+
+    @Override
+    public void deadlineTimerId(final long timerId)
+    {
+        deadlineTimerId = timerId;
     }
 
     void onTimeout(final long nowNs)

@@ -355,6 +355,33 @@ class MqttConnectionHandlerTest
     }
 
     @Test
+    void shouldArmItsTimeoutCheckAtTheDeadlineItsCheckUses()
+    {
+        channel(1024);
+        final MqttConnectionHandler handler = channel.pipeline().get(MqttConnectionHandler.class);
+        assertEquals(1, loop.deadlinesArmed(), "armed from the start: the handshake timeout");
+        long nextNs = handler.nextCheckNs(System.nanoTime());
+        assertEquals(-1, handler.checkTimeouts(nextNs - 1));
+        assertEquals(CloseReason.CONNECT_TIMEOUT, handler.checkTimeouts(nextNs));
+
+        write(new byte[] {0x10, 13, 0, 4, 'M', 'Q', 'T', 'T', 4, 2, 0, 60, 0, 1, 'x'});
+        assertEquals(1, takeFrames().size());
+        nextNs = handler.nextCheckNs(System.nanoTime());
+        assertEquals(-1, handler.checkTimeouts(nextNs - 1), "the Router has the CONNECT: its backstop");
+        assertEquals(CloseReason.CONNECT_TIMEOUT, handler.checkTimeouts(nextNs));
+
+        handler.onConnected(4, 60_000);
+        nextNs = handler.nextCheckNs(System.nanoTime());
+        assertEquals(-1, handler.checkTimeouts(nextNs - 1));
+        assertEquals(CloseReason.KEEP_ALIVE_TIMEOUT, handler.checkTimeouts(nextNs), "1.5 times the keep-alive");
+        assertEquals(1, loop.deadlinesArmed());
+
+        channel.close();
+        assertEquals(0, loop.deadlinesArmed(), "a closed connection leaves no timer");
+        assertEquals(Long.MAX_VALUE, handler.nextCheckNs(System.nanoTime()));
+    }
+
+    @Test
     void shouldReportConnectionClosedOnceWhenChannelCloses()
     {
         channel(1024);

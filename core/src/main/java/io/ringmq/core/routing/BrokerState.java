@@ -62,7 +62,7 @@ final class BrokerState
     SessionHandoff handoff;
     /** Set once by {@link SessionLifecycle}'s constructor. */
     ClusterWills clusterWills;
-    final SessionTimers timers = new SessionTimers(System.nanoTime());
+    final SessionTimers timers = new SessionTimers();
     /** Which of this node's forwards the other nodes have taken; nothing without a cluster. */
     final ForwardWindows forwardWindows = new ForwardWindows(this);
     /**

@@ -11,7 +11,7 @@ import java.util.function.Consumer;
 
 /**
  * The broker's two kinds of deadline: a disconnected session's expiry and a will's delay. Each is a timer in one
- * {@link OwnedTimers} wheel (O(1) schedule and cancel, array-backed); its id lives with its owner (the session,
+ * {@link OwnedTimers} heap (O(log n) schedule and cancel, array-backed); its id lives with its owner (the session,
  * the pending will) and is cancelled when the reason goes away (the client reconnects, the session ends), so the
  * number of timers is bounded by the number of offline sessions plus pending wills, however often clients
  * reconnect.
@@ -20,9 +20,6 @@ import java.util.function.Consumer;
  */
 final class SessionTimers
 {
-    /** Wheel tick: 2^27 ns, about 134 ms, a little more than the broker's 100 ms timer tick. */
-    private static final long TICK_RESOLUTION_NS = 1L << 27;
-    private static final int TICKS_PER_WHEEL = 1024;
 
     /** A will waiting for its delay, keyed by client id. */
     static final class PendingWill
@@ -58,10 +55,9 @@ final class SessionTimers
     private Handler handler;
     private final Consumer<Object> onDue = this::onDue;
 
-    /** @param startNs the wheel's start time (nanoTime). */
-    SessionTimers(final long startNs)
+    SessionTimers()
     {
-        this.timers = new OwnedTimers<>(startNs, TICK_RESOLUTION_NS, TICKS_PER_WHEEL);
+        this.timers = new OwnedTimers<>();
     }
 
     /**

@@ -8,8 +8,8 @@ import java.util.function.Consumer;
 
 /**
  * When each connection of one event loop is next due for its timeout check (the handshake and CONNACK deadlines,
- * 1.5 times the keep-alive since the last read, a credential's expiry): one timer per connection in an
- * {@link OwnedTimers} wheel, armed at the earliest moment the check could find the connection late. A poll then
+ * 1.5 times the keep-alive since the last read, a credential's expiry): one timer per connection in
+ * {@link OwnedTimers}, armed at the earliest moment the check could find the connection late. A poll then
  * costs what is due, not every connection: the loop used to walk all its connections every 250 ms, which took
  * 0.5-1.3 ms with 1,500-4,500 connections on 2 cores (about 0.25 us each, so about 25 ms a sweep, 10% of the loop,
  * with 100,000) and held up every other connection of the loop meanwhile. A timer that fires before the connection
@@ -22,10 +22,6 @@ import java.util.function.Consumer;
  */
 final class ConnectionDeadlines
 {
-    /** Wheel tick: 2^27 ns, about 134 ms, under the loop's 250 ms poll. */
-    private static final long TICK_RESOLUTION_NS = 1L << 27;
-    private static final int TICKS_PER_WHEEL = 1024;
-
     /** A connection with deadlines. */
     interface Subject
     {
@@ -51,14 +47,13 @@ final class ConnectionDeadlines
     }
 
     private final OwnedTimers<Subject> timers;
-    /** Connections whose timer fired in the poll in progress: checked after it, so no check touches the wheel. */
+    /** Connections whose timer fired in the poll in progress: checked after it, so no check runs inside the poll. */
     private final List<Subject> due = new ArrayList<>();
     private final Consumer<Subject> onDue = this::onDue;
 
-    /** @param startNs the wheel's start time (nanoTime). */
-    ConnectionDeadlines(final long startNs)
+    ConnectionDeadlines()
     {
-        timers = new OwnedTimers<>(startNs, TICK_RESOLUTION_NS, TICKS_PER_WHEEL);
+        timers = new OwnedTimers<>();
     }
 
     /**

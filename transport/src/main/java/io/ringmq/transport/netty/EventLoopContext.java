@@ -48,7 +48,7 @@ final class EventLoopContext implements MessageHandler
     private final OutboundQueue outbound;
     private final Long2ObjectHashMap<MqttConnectionHandler> connections = new Long2ObjectHashMap<>();
     /** Keep-alive (MQTT-3.1.2-24: 1.5 times the keep-alive), connect timeout and credential expiry of those. */
-    private final ConnectionDeadlines deadlines = new ConnectionDeadlines(System.nanoTime());
+    private final ConnectionDeadlines deadlines = new ConnectionDeadlines();
     private final List<MqttConnectionHandler> touched = new ArrayList<>();
     private final ArrayDeque<long[]> pendingControl = new ArrayDeque<>();
     private final Runnable drainTask = this::drain;

@@ -15,7 +15,7 @@ class ConnectionDeadlinesTest
     private static final long START_NS = 1_000_000_000L;
     private static final long SECOND = TimeUnit.SECONDS.toNanos(1);
 
-    private final ConnectionDeadlines deadlines = new ConnectionDeadlines(START_NS);
+    private final ConnectionDeadlines deadlines = new ConnectionDeadlines();
 
     /** A connection whose next deadline the test sets; late once the check's time reaches {@link #lateAtNs}. */
     private static final class Connection implements ConnectionDeadlines.Subject

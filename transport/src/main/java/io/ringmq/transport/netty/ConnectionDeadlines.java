@@ -11,14 +11,16 @@ import java.util.function.Consumer;
  * 1.5 times the keep-alive since the last read, a credential's expiry): one timer per connection in
  * {@link OwnedTimers}, armed at the earliest moment the check could find the connection late. A poll then
  * costs what is due, not every connection: the loop used to walk all its connections every 250 ms, which took
- * 0.5-1.3 ms with 1,500-4,500 connections on 2 cores (about 0.25 us each, so about 25 ms a sweep, 10% of the loop,
- * with 100,000) and held up every other connection of the loop meanwhile. A timer that fires before the connection
- * is late (a keep-alive timer of a client that has read since) is armed again at its new deadline, so each
- * connection costs one check per keep-alive period, not four a second; a deadline that moves earlier (a CONNECT
- * handed on, a CONNACK with a keep-alive, a credential with an expiry) is re-armed by {@link #advance}.
+ * 0.5-1.3 ms with 1,500-4,500 connections on 2 cores (*measured*; about 0.25 us each, so by extrapolation about
+ * 25 ms a sweep, 10% of the loop, with 100,000) and held up every other connection of the loop meanwhile. A timer
+ * that fires before the connection is late (a keep-alive timer of a client that has read since) is armed again at
+ * its new deadline, so each connection costs about one check per keep-alive period, not four a second; a deadline
+ * that moves earlier (a CONNECT handed on, a CONNACK with a keep-alive, a credential with an expiry) is re-armed by
+ * {@link #advance}.
  * <p>
  * <b>Threading and bounds:</b> the event loop only. At most one timer per connection armed here and not yet
- * {@link #disarm disarmed}; the connection holds its timer's id.
+ * {@link #disarm disarmed}; the connection holds its timer's id, and a connection that left its loop is discarding,
+ * so {@link Subject#check} ends its checks and no timer is armed for it again.
  */
 final class ConnectionDeadlines
 {

@@ -199,6 +199,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
     @Override
     public void handlerRemoved(final ChannelHandlerContext ctx)
     {
+        set(DISCARDING, true);  // gone from the loop: no timeout check arms a timer for it again
         releaseCumulation();
         releasePending();
         if (null != lingerTimer)

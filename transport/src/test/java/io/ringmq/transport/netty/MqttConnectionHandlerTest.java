@@ -379,6 +379,7 @@ class MqttConnectionHandlerTest
         channel.close();
         assertEquals(0, loop.deadlinesArmed(), "a closed connection leaves no timer");
         assertEquals(Long.MAX_VALUE, handler.nextCheckNs(System.nanoTime()));
+        assertFalse(handler.check(nextNs), "no further checks: nothing arms it again");
     }
 
     @Test

@@ -1183,11 +1183,12 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
         {
             return false;
         }
-        if (checkTimeouts(nowNs) < 0)
+        final int reason = checkTimeouts(nowNs);
+        if (reason < 0)
         {
             return true;
         }
-        onTimeout(nowNs);
+        onTimeout(reason, nowNs);
         return false;
     }
 
@@ -1203,13 +1204,9 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
         deadlineTimerId = timerId;
     }
 
-    void onTimeout(final long nowNs)
+    /** Close a connection found late ({@link #checkTimeouts}), with what each kind of lateness sends first. */
+    private void onTimeout(final int reason, final long nowNs)
     {
-        final int reason = checkTimeouts(nowNs);
-        if (reason < 0)
-        {
-            return;
-        }
         if (CloseReason.CONNECT_TIMEOUT == reason)
         {
             // TLS, the WebSocket upgrade, the PROXY header and CONNECT did not finish in time: an admission refusal.

@@ -21,6 +21,7 @@ import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Proxy;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +40,7 @@ import java.util.stream.Stream;
  * connections at 5,000/s, and about 15,000 connections before the broker is as fast as it stays (tuning.md, section
  * 5).
  * <p>
- * So a broker with {@code --warm-up-connections N} (20,000 from the command line) first makes N MQTT connections
+ * So a broker with {@code --warm-up-connections N} (40,000 from the command line) first makes N MQTT connections
  * over loopback to throwaway brokers in the same JVM: started on 127.0.0.1 and an ephemeral port with the real
  * broker's event loops, wait strategy, packet size and journal settings (the journal in {@code data-dir/warm-up},
  * deleted afterwards), but no authentication, no cluster and no HTTP endpoint, and quiet (their start and stop are
@@ -51,10 +52,13 @@ import java.util.stream.Stream;
  * and listeners, nothing of the warm-up shows in the real broker's figures, its session directory (in a cluster) or
  * its journal. Two throwaways in turn, because stopping the first, and binding the next from this thread, take
  * branches its compiled code never saw: the JVM drops that code, and the second round compiles it again before the
- * real broker's clients come. Before each batch of the second round the warm-up waits (bounded) for the compilers to
- * work off their queue, since HotSpot raises the count a method needs before it is compiled with the queue's length:
- * without the waits the connection path's own methods left the warm-up as C1 code; with them they reach C2 in some
- * starts, not all, and the first storm of real clients costs the broker less (tuning.md). Then the warm-up waits (up to
+ * real broker's clients come. Why the default is 40,000: a method moves from C1 to C2 code once its calls pass a
+ * threshold that HotSpot multiplies by the length of the C2 queue, and the warm-up keeps that queue long (on 2 cores
+ * the one C2 thread is busy throughout). {@code -XX:+PrintTieredEvents} showed 9-12 methods queued at each of
+ * {@code SessionLifecycle.acceptConnect}'s checks, a threshold of about 20,000 calls, which 20,000 connections
+ * missed: the connection path's own methods, called once per connection, left the warm-up as C1 code and were
+ * compiled in the first storms of real clients. Pausing for the compilers before each batch (done before) did not
+ * help, as the queue fills again within each batch, and took 2 s. Then the warm-up waits (up to
  * {@link #SETTLE_LIMIT_NS}) for the compilers to go idle, and the real broker makes its full collection, which takes
  * the warm-up's garbage too, and binds its listeners.
  * <p>
@@ -90,8 +94,6 @@ final class StartUpWarmUp
     static final long SETTLE_QUIET_MS = 100;
     /** The wait for the compilers ends after this long, busy or not. */
     static final long SETTLE_LIMIT_NS = TimeUnit.SECONDS.toNanos(5);
-    /** In the second round, the wait for the compilers before each batch ends after this long, busy or not. */
-    static final long SETTLE_BATCH_LIMIT_NS = TimeUnit.SECONDS.toNanos(1);
     private static final int READ_TIMEOUT_MS = 5_000;
     private static final int KEEP_ALIVE_SECONDS = 60;
     private static final byte[] DISCONNECT = disconnect();
@@ -119,32 +121,24 @@ final class StartUpWarmUp
         // Two throwaways: stopping the first, and starting the second from this thread, take branches and types
         // that its compiled code never saw; the JVM throws that code away (deoptimises it), and the second round
         // compiles it again with them, so that the real broker's start and first clients do not.
-        // And the second round lets the compilers work off their queue before each batch: the first round queues
-        // hundreds of methods for C2, and HotSpot raises the count a method needs before it is queued with the
-        // queue's length, so the connection path's own methods were still C1 code when the warm-up ended (measured
-        // on 2 cores: SessionLifecycle.acceptConnect, ConnectDecoder.decodeBody and Session.<init> reached C2 only in
-        // the first or second storm of real clients, whose p99 that took).
         final int first = connections - connections / SECOND_ROUND_SHARE;
-        int made = round(first, real, dataDir, deadlineNs, false);
+        int made = round(first, real, dataDir, deadlineNs);
         if (made == first)
         {
-            made += round(connections - first, real, dataDir, deadlineNs, true);
+            made += round(connections - first, real, dataDir, deadlineNs);
         }
         final long connectedNs = System.nanoTime();
         final boolean settled = awaitCompilers(connectedNs + SETTLE_LIMIT_NS);
-        LOG.info("warm-up: {} connections to two throwaway brokers in {} ms (the second waiting for the "
-            + "compilers), then {} ms until the compilers {} (--warm-up-connections)", made,
+        LOG.info("warm-up: {} connections to two throwaway brokers in {} ms, then {} ms until the compilers {} "
+            + "(--warm-up-connections)", made,
             TimeUnit.NANOSECONDS.toMillis(connectedNs - startNs),
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - connectedNs), settled ? "were idle" : "timed out");
         return made;
     }
 
-    /**
-     * Start a throwaway broker, make {@code connections} connections to it, stop it: the connections made. With
-     * {@code settle}, each batch waits first (at most {@link #SETTLE_BATCH_LIMIT_NS}) for the compilers to go idle.
-     */
+    /** Start a throwaway broker, make {@code connections} connections to it, stop it: the connections made. */
     private static int round(final int connections, final ServerConfig real, final Path dataDir,
-        final long deadlineNs, final boolean settle)
+        final long deadlineNs)
     {
         final RingMqBroker throwaway;
         try
@@ -161,7 +155,7 @@ final class StartUpWarmUp
         throwaway.listeners().forEach(listener -> listener.recordAddresses(0 != real.httpPort()));
         try
         {
-            return connectAll(throwaway.port("mqtt"), connections, deadlineNs, settle);
+            return connectAll(throwaway.port("mqtt"), connections, deadlineNs);
         }
         finally
         {
@@ -234,8 +228,7 @@ final class StartUpWarmUp
     }
 
     /** @return the connections made; a failure ends the round, logged with the count so far. */
-    private static int connectAll(final int port, final int connections, final long deadlineNs,
-        final boolean settle)
+    private static int connectAll(final int port, final int connections, final long deadlineNs)
     {
         final InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
         final UnsafeBuffer connack = new UnsafeBuffer(new byte[2 + 127]);
@@ -247,14 +240,10 @@ final class StartUpWarmUp
             while (made < connections && System.nanoTime() < deadlineNs)
             {
                 final int batch = Math.min(BATCH, connections - made);
-                if (settle)
-                {
-                    awaitCompilers(Math.min(deadlineNs, System.nanoTime() + SETTLE_BATCH_LIMIT_NS));
-                }
                 final int first = open.size();
                 for (int i = 0; i < batch; i++)
                 {
-                    final Socket socket = new Socket();
+                    final Socket socket = direct();
                     open.add(socket);
                     socket.setSoTimeout(READ_TIMEOUT_MS);
                     socket.setTcpNoDelay(true);
@@ -386,10 +375,21 @@ final class StartUpWarmUp
      */
     private static void probe(final InetSocketAddress address) throws IOException
     {
-        try (Socket socket = new Socket())
+        try (Socket socket = direct())
         {
             socket.connect(address, READ_TIMEOUT_MS);
         }
+    }
+
+    /**
+     * A client socket that connects straight to the throwaway: never through a SOCKS proxy that the JVM's proxy
+     * settings ({@code socksProxyHost}, a {@code ProxySelector}) may name for other connections of the process, and
+     * without the proxy selection and URI parsing a plain {@code new Socket()} does for every connect (code the real
+     * broker never runs, which took the C2 compiler's time during the warm-up).
+     */
+    private static Socket direct()
+    {
+        return new Socket(Proxy.NO_PROXY);
     }
 
     /**

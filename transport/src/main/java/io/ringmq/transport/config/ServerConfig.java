@@ -42,7 +42,7 @@ public final class ServerConfig
      * Start-up warm-up connections of the broker run from the command line: *measured* on 2 cores, the broker's
      * CPU per connection settles after about 15,000 connections (tuning.md, section 5).
      */
-    public static final int DEFAULT_WARM_UP_CONNECTIONS = 20_000;
+    public static final int DEFAULT_WARM_UP_CONNECTIONS = 40_000;
     /** At most this many warm-up connections. */
     static final int MAX_WARM_UP_CONNECTIONS = 1_000_000;
     /** Address of the HTTP endpoint: loopback, so that nothing is exposed unless the operator asks. */

@@ -6,9 +6,10 @@
 #   1. fan-in  QoS 0 (8 publishers -> 1 wildcard subscriber, unlimited rate: throughput)
 #   2. fan-in  QoS 1 (same, window of 64 per publisher)
 #   3. pairs   latency (100 pairs, 10,000 msg/s in total, QoS 1)
+#   3b. fanout latency (1 publisher -> 100 subscribers of its topic, 500 msg/s, QoS 0)
 #   4. idle    10,000 connections: broker RSS per connection (/proc/<pid>/status VmRSS minus the baseline
 #              taken before connecting), on freshly started brokers for each run
-#   5. connect-storm (5,000 connections as fast as possible, or STORM_RATE per second: connects/s, CONNACK p99)
+#   5. connect-storm (5,000 connections at STORM_RATE per second, 0 = as fast as possible: connects/s, CONNACK p99)
 #   and, only when named in SCENARIOS, fanin0rate: fan-in QoS 0 at FANIN_RATE msg/s in all (latency at a fixed rate)
 # each RUNS times alternately against both brokers, prints per-run figures and the ratio of the medians
 # (RingMQ/Mosquitto and Mosquitto/RingMQ), then stops both brokers by PID.
@@ -26,9 +27,10 @@
 #                       count against RingMQ's first run (RingMQ is not warmed by them; not for idle) [1]
 #   IDLE_CONNECTIONS    [10000]                            STORM_CONNECTIONS [5000]
 #   PAIRS               [100]                              PAIRS_RATE total msg/s [10000]
-#   PAIRS_QOS           [1]                                STORM_RATE connections/s, 0 = unlimited [0]
+#   PAIRS_QOS           [1]                                STORM_RATE connections/s, 0 = unlimited [5000]
+#   FANOUT_SUBSCRIBERS  [100]                              FANOUT_RATE msg/s of the one publisher [500]
 #   THREADS             load tester selector threads [1]
-#   SCENARIOS           subset, e.g. "fanin0 fanin1 pairs idle storm" [all]
+#   SCENARIOS           subset, e.g. "fanin0 fanin1 pairs fanout idle storm" [all]
 #   RINGMQ_JAR          [transport/target/ringmq.jar]      LOADTEST_JAR [loadtest/target/ringmq-loadtest.jar]
 #   MOSQUITTO           [mosquitto on PATH or /usr/sbin/mosquitto]
 #   RINGMQ_JAVA_OPTS    extra JVM options for the broker []
@@ -52,14 +54,16 @@ STORM_CONNECTIONS="${STORM_CONNECTIONS:-5000}"
 PAIRS="${PAIRS:-100}"
 PAIRS_RATE="${PAIRS_RATE:-10000}"
 PAIRS_QOS="${PAIRS_QOS:-1}"
-STORM_RATE="${STORM_RATE:-0}"
+STORM_RATE="${STORM_RATE:-5000}"
+FANOUT_SUBSCRIBERS="${FANOUT_SUBSCRIBERS:-100}"
+FANOUT_RATE="${FANOUT_RATE:-500}"
 FANIN_RATE="${FANIN_RATE:-800000}"
 BROKER_PIN=()
 LOAD_PIN=()
 if [[ -n "${BROKER_CPUS:-}" ]]; then BROKER_PIN=(taskset -c "$BROKER_CPUS"); fi
 if [[ -n "${LOAD_CPUS:-}" ]]; then LOAD_PIN=(taskset -c "$LOAD_CPUS"); fi
 THREADS="${THREADS:-1}"
-SCENARIOS="${SCENARIOS:-fanin0 fanin1 pairs idle storm}"
+SCENARIOS="${SCENARIOS:-fanin0 fanin1 pairs fanout idle storm}"
 RINGMQ_JAR="${RINGMQ_JAR:-$ROOT/transport/target/ringmq.jar}"
 LOADTEST_JAR="${LOADTEST_JAR:-$ROOT/loadtest/target/ringmq-loadtest.jar}"
 MOSQUITTO="${MOSQUITTO:-$(command -v mosquitto || echo /usr/sbin/mosquitto)}"
@@ -140,6 +144,9 @@ for scenario in $SCENARIOS; do
         pairs)
             compare pairs-latency pairs --pairs "$PAIRS" --total-rate "$PAIRS_RATE" --qos "$PAIRS_QOS" --payload 64 \
                 --duration "$DURATION" --warmup "$WARMUP" ;;
+        fanout)
+            compare fan-out-latency fan-out --publishers 1 --subscribers "$FANOUT_SUBSCRIBERS" --qos 0 \
+                --total-rate "$FANOUT_RATE" --payload 64 --duration "$DURATION" --warmup "$WARMUP" ;;
         idle)
             # RSS only grows on pages never touched before, so each idle run gets freshly started brokers; the
             # baseline is read just before connecting. compare-summary takes the medians over the runs.

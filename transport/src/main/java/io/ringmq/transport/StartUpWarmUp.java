@@ -45,7 +45,9 @@ import java.util.stream.Stream;
  * broker's event loops, wait strategy, packet size and journal settings (the journal in {@code data-dir/warm-up},
  * deleted afterwards), but no authentication, no cluster and no HTTP endpoint, and quiet (their start and stop are
  * logged at DEBUG). Each connection sends a clean CONNECT (3.1.1 and 5 in turns, one in eight in two pieces), reads
- * the CONNACK, stays connected until up to {@link #HOLD} are, and then ends with the others as a storm's clients do:
+ * the CONNACK (one in eight then subscribes, pings, publishes at QoS 0 and 1 to itself and unsubscribes:
+ * {@link WarmUpTraffic}), stays connected until up to {@link #HOLD} are, and then ends with the others as a storm's
+ * clients do:
  * DISCONNECT, a reset, or a FIN; and after each such group one connection closes without a CONNECT, as a port check
  * does. Compiled code belongs to the JVM, not to a
  * broker instance, so the real broker starts with it; and since a throwaway has its own counters, sessions, journal
@@ -122,15 +124,16 @@ final class StartUpWarmUp
         // that its compiled code never saw; the JVM throws that code away (deoptimises it), and the second round
         // compiles it again with them, so that the real broker's start and first clients do not.
         final int first = connections - connections / SECOND_ROUND_SHARE;
-        int made = round(first, real, dataDir, deadlineNs);
+        final WarmUpTraffic traffic = new WarmUpTraffic();
+        int made = round(first, real, dataDir, deadlineNs, traffic);
         if (made == first)
         {
-            made += round(connections - first, real, dataDir, deadlineNs);
+            made += round(connections - first, real, dataDir, deadlineNs, traffic);
         }
         final long connectedNs = System.nanoTime();
         final boolean settled = awaitCompilers(connectedNs + SETTLE_LIMIT_NS);
-        LOG.info("warm-up: {} connections to two throwaway brokers in {} ms, then {} ms until the compilers {} "
-            + "(--warm-up-connections)", made,
+        LOG.info("warm-up: {} connections to two throwaway brokers, {} messages delivered back to them, in {} ms, "
+            + "then {} ms until the compilers {} (--warm-up-connections)", made, traffic.deliveries(),
             TimeUnit.NANOSECONDS.toMillis(connectedNs - startNs),
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - connectedNs), settled ? "were idle" : "timed out");
         return made;
@@ -138,7 +141,7 @@ final class StartUpWarmUp
 
     /** Start a throwaway broker, make {@code connections} connections to it, stop it: the connections made. */
     private static int round(final int connections, final ServerConfig real, final Path dataDir,
-        final long deadlineNs)
+        final long deadlineNs, final WarmUpTraffic traffic)
     {
         final RingMqBroker throwaway;
         try
@@ -155,7 +158,7 @@ final class StartUpWarmUp
         throwaway.listeners().forEach(listener -> listener.recordAddresses(0 != real.httpPort()));
         try
         {
-            return connectAll(throwaway.port("mqtt"), connections, deadlineNs);
+            return connectAll(throwaway.port("mqtt"), connections, deadlineNs, traffic);
         }
         finally
         {
@@ -228,7 +231,8 @@ final class StartUpWarmUp
     }
 
     /** @return the connections made; a failure ends the round, logged with the count so far. */
-    private static int connectAll(final int port, final int connections, final long deadlineNs)
+    private static int connectAll(final int port, final int connections, final long deadlineNs,
+        final WarmUpTraffic traffic)
     {
         final InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
         final UnsafeBuffer connack = new UnsafeBuffer(new byte[2 + 127]);
@@ -254,6 +258,7 @@ final class StartUpWarmUp
                 {
                     readConnack(open.get(first + i).getInputStream(), connack, made + i);
                 }
+                traffic.exchange(open.subList(first, first + batch), made);
                 made += batch;
                 if (made == connections || open.size() + BATCH > hold)
                 {
@@ -446,7 +451,7 @@ final class StartUpWarmUp
      * Read connection {@code n}'s CONNACK and check that it accepts the connection. The throwaway's CONNACK is short:
      * its remaining length takes one byte.
      */
-    private static void readConnack(final InputStream in, final UnsafeBuffer into, final int n) throws IOException
+    static void readConnack(final InputStream in, final UnsafeBuffer into, final int n) throws IOException
     {
         final byte[] bytes = into.byteArray();
         readFully(in, bytes, 0, 2);
@@ -488,7 +493,7 @@ final class StartUpWarmUp
         }
     }
 
-    private static void readFully(final InputStream in, final byte[] into, final int offset, final int length)
+    static void readFully(final InputStream in, final byte[] into, final int offset, final int length)
         throws IOException
     {
         int read = 0;
@@ -497,7 +502,7 @@ final class StartUpWarmUp
             final int n = in.read(into, offset + read, length - read);
             if (n < 0)
             {
-                throw new IOException("the throwaway broker closed a connection before its CONNACK");
+                throw new IOException("the throwaway broker closed a connection before its answer");
             }
             read += n;
         }

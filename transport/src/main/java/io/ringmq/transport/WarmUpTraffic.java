@@ -1,13 +1,19 @@
 package io.ringmq.transport;
 
+import io.ringmq.core.codec.AckDecoder;
 import io.ringmq.core.codec.AckEncoder;
+import io.ringmq.core.codec.AckListCodec;
+import io.ringmq.core.codec.AckListPacket;
+import io.ringmq.core.codec.MqttProtocolException;
 import io.ringmq.core.codec.PingEncoder;
+import io.ringmq.core.codec.PublishDecoder;
 import io.ringmq.core.codec.PublishEncoder;
 import io.ringmq.core.codec.SubscribeEncoder;
 import io.ringmq.core.codec.SubscribePacket;
 import io.ringmq.core.codec.TopicSubscription;
 import io.ringmq.core.codec.UnsubscribeEncoder;
 import io.ringmq.core.codec.UnsubscribePacket;
+import io.ringmq.core.codec.VariableByteInteger;
 import io.ringmq.core.protocol.PacketType;
 import io.ringmq.core.protocol.ReasonCode;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -17,6 +23,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -32,8 +40,8 @@ import java.util.List;
  * <p>
  * Each step is written to every taking part connection of a batch before any answer is read, as
  * {@link StartUpWarmUp} does with the CONNECTs, and every answer is checked: an answer that is missing, late (the
- * socket's read timeout) or not the one expected ends the warm-up with an {@link IOException}, as a broken CONNACK
- * does. Single-threaded: one instance per round.
+ * socket's read timeout) or not the one expected (decoded with the broker's own codecs, client side) ends the
+ * warm-up with an {@link IOException}, as a broken CONNACK does. Single-threaded: one instance per warm-up.
  */
 final class WarmUpTraffic
 {
@@ -47,14 +55,18 @@ final class WarmUpTraffic
     private static final int PUBLISH_ID = 2;
     private static final int UNSUBSCRIBE_ID = 3;
     private static final byte[] PINGREQ = {PingEncoder.PINGREQ_BYTE, 0};
+    /** The longest frame the exchange expects: a delivery of {@link #PAYLOAD_LENGTH} bytes with room to spare. */
+    private static final int MAX_FRAME = 512;
 
-    private final UnsafeBuffer out = new UnsafeBuffer(new byte[512]);
-    private final byte[] in = new byte[512];
+    private final UnsafeBuffer out = new UnsafeBuffer(new byte[MAX_FRAME]);
+    private final UnsafeBuffer in = new UnsafeBuffer(new byte[MAX_FRAME]);
     private final UnsafeBuffer payload = new UnsafeBuffer(new byte[PAYLOAD_LENGTH]);
     private final PublishEncoder publish = new PublishEncoder();
-    private final AckEncoder ack = new AckEncoder();
-    /** Length of the last frame's body, after its fixed header. */
-    private int lastLength;
+    private final PublishDecoder delivery = new PublishDecoder().fromServer(true);
+    private final AckEncoder ackEncoder = new AckEncoder();
+    private final AckDecoder ackDecoder = new AckDecoder();
+    private final List<Socket> takers = new ArrayList<>();
+    private final List<Integer> numbers = new ArrayList<>();
     private long deliveries;
 
     /** @return whether connection {@code n} of the warm-up takes part: one in {@link #SHARE}. */
@@ -78,48 +90,41 @@ final class WarmUpTraffic
      */
     void exchange(final List<Socket> batch, final int number) throws IOException
     {
+        takers.clear();
+        numbers.clear();
         for (int i = 0; i < batch.size(); i++)
         {
             if (takesPart(number + i))
             {
-                subscribeAndPing(batch.get(i).getOutputStream(), number + i);
+                takers.add(batch.get(i));
+                numbers.add(number + i);
             }
         }
-        for (int i = 0; i < batch.size(); i++)
+        for (int i = 0; i < takers.size(); i++)
         {
-            if (takesPart(number + i))
-            {
-                expectSubackAndPong(batch.get(i).getInputStream());
-            }
+            subscribeAndPing(takers.get(i).getOutputStream(), numbers.get(i));
         }
-        for (int i = 0; i < batch.size(); i++)
+        for (int i = 0; i < takers.size(); i++)
         {
-            if (takesPart(number + i))
-            {
-                publishBoth(batch.get(i).getOutputStream(), number + i);
-            }
+            expectSubackAndPong(takers.get(i).getInputStream(), numbers.get(i));
         }
-        for (int i = 0; i < batch.size(); i++)
+        for (int i = 0; i < takers.size(); i++)
         {
-            if (takesPart(number + i))
-            {
-                final Socket socket = batch.get(i);
-                expectDeliveries(socket.getInputStream(), socket.getOutputStream(), number + i);
-            }
+            publishBoth(takers.get(i).getOutputStream(), numbers.get(i));
         }
-        for (int i = 0; i < batch.size(); i++)
+        for (int i = 0; i < takers.size(); i++)
         {
-            if (takesPart(number + i))
-            {
-                unsubscribe(batch.get(i).getOutputStream(), number + i);
-            }
+            expectDeliveries(takers.get(i), numbers.get(i));
         }
-        for (int i = 0; i < batch.size(); i++)
+        for (int i = 0; i < takers.size(); i++)
         {
-            if (takesPart(number + i))
-            {
-                expect(batch.get(i).getInputStream(), PacketType.UNSUBACK);
-            }
+            unsubscribe(takers.get(i).getOutputStream(), numbers.get(i));
+        }
+        for (int i = 0; i < takers.size(); i++)
+        {
+            final int n = numbers.get(i);
+            final int length = expect(takers.get(i).getInputStream(), PacketType.UNSUBACK);
+            acknowledged(PacketType.UNSUBACK, length, n, UNSUBSCRIBE_ID, ReasonCode.SUCCESS);
         }
     }
 
@@ -130,10 +135,9 @@ final class WarmUpTraffic
 
     private void subscribeAndPing(final OutputStream stream, final int n) throws IOException
     {
-        final int version = StartUpWarmUp.versionOf(n);
         final SubscribePacket subscribe = new SubscribePacket().packetId(SUBSCRIBE_ID)
             .addSubscription(new TopicSubscription(topic(n), 1));
-        final int length = SubscribeEncoder.encode(subscribe, out, 0, version);
+        final int length = SubscribeEncoder.encode(subscribe, out, 0, StartUpWarmUp.versionOf(n));
         out.putBytes(length, PINGREQ);
         stream.write(out.byteArray(), 0, length + PINGREQ.length);
     }
@@ -162,102 +166,139 @@ final class WarmUpTraffic
     }
 
     /** The SUBACK, granting QoS 1, and the PINGRESP, which the broker answers in the order asked. */
-    private void expectSubackAndPong(final InputStream stream) throws IOException
+    private void expectSubackAndPong(final InputStream stream, final int n) throws IOException
     {
         final int length = expect(stream, PacketType.SUBACK);
-        if ((in[length - 1] & 0xFF) != ReasonCode.GRANTED_QOS_1)
-        {
-            throw new IOException("SUBACK refused the warm-up's subscription: 0x" +
-                Integer.toHexString(in[length - 1] & 0xFF));
-        }
+        acknowledged(PacketType.SUBACK, length, n, SUBSCRIBE_ID, ReasonCode.GRANTED_QOS_1);
         expect(stream, PacketType.PINGRESP);
+    }
+
+    /** Check the SUBACK or UNSUBACK in {@link #in}: its packet id, and its one reason code if it has one. */
+    private void acknowledged(final int packetType, final int length, final int n, final int packetId,
+        final int reasonCode) throws IOException
+    {
+        final AckListPacket ack;
+        try
+        {
+            ack = AckListCodec.decode(packetType, in, 0, length, StartUpWarmUp.versionOf(n));
+        }
+        catch (final MqttProtocolException ex)
+        {
+            throw new IOException("a malformed " + PacketType.name(packetType) + ": " + ex.getMessage(), ex);
+        }
+        final int[] codes = ack.reasonCodes();
+        if (ack.packetId() != packetId || codes.length > 1 || (1 == codes.length && codes[0] != reasonCode))
+        {
+            throw new IOException(PacketType.name(packetType) + " " + ack.packetId() + " refused the warm-up's " +
+                "request " + packetId + " of connection " + n + ": " + Arrays.toString(codes));
+        }
     }
 
     /**
      * The PUBACK of the QoS 1 PUBLISH and both deliveries, in whatever order the broker sends them; the QoS 1
      * delivery is acknowledged.
      */
-    private void expectDeliveries(final InputStream stream, final OutputStream reply, final int n) throws IOException
+    private void expectDeliveries(final Socket socket, final int n) throws IOException
     {
+        final int version = StartUpWarmUp.versionOf(n);
         boolean acknowledged = false;
         int delivered = 0;
         while (!acknowledged || delivered < 2)
         {
-            final int type = readFrame(stream);
-            final int length = lastLength;
-            if (PacketType.PUBACK == type >>> 4 && !acknowledged)
+            final int length = readFrame(socket.getInputStream());
+            final int type = (in.getByte(0) & 0xFF) >>> 4;
+            try
             {
-                acknowledged = true;
-            }
-            else if (PacketType.PUBLISH == type >>> 4 && delivered < 2)
-            {
-                final int qos = (type >>> 1) & 3;
-                final int topicLength = ((in[0] & 0xFF) << 8) | (in[1] & 0xFF);
-                if (length < 2 + topicLength + PAYLOAD_LENGTH || qos > 1 ||
-                    !topic(n).equals(new String(in, 2, topicLength, StandardCharsets.UTF_8)))
+                if (PacketType.PUBACK == type && !acknowledged)
                 {
-                    throw new IOException("not the warm-up's delivery to connection " + n);
+                    acknowledged = ackDecoder.wrap(in, 0, length, version).packetId() == PUBLISH_ID;
+                    if (!acknowledged)
+                    {
+                        throw new IOException("a PUBACK for another packet id at connection " + n);
+                    }
                 }
-                if (1 == qos)
+                else if (PacketType.PUBLISH == type && delivered < 2)
                 {
-                    final int packetId = ((in[2 + topicLength] & 0xFF) << 8) | (in[3 + topicLength] & 0xFF);
-                    final int ackLength = ack.encode(out, 0, PacketType.PUBACK, packetId, ReasonCode.SUCCESS,
-                        StartUpWarmUp.versionOf(n));
-                    reply.write(out.byteArray(), 0, ackLength);
+                    delivered(socket.getOutputStream(), length, n);
+                    delivered++;
+                    deliveries++;
                 }
-                delivered++;
-                deliveries++;
+                else
+                {
+                    throw new IOException("unexpected " + PacketType.name(type) + " at connection " + n);
+                }
             }
-            else
+            catch (final MqttProtocolException ex)
             {
-                throw new IOException("unexpected packet 0x" + Integer.toHexString(type) + " at connection " + n);
+                throw new IOException("a malformed " + PacketType.name(type) + ": " + ex.getMessage(), ex);
             }
         }
     }
 
+    /** A delivery of the connection's own message: checked, and acknowledged at QoS 1. */
+    private void delivered(final OutputStream reply, final int length, final int n) throws IOException
+    {
+        final int version = StartUpWarmUp.versionOf(n);
+        delivery.wrap(in, 0, length, version);
+        final String topic = in.getStringWithoutLengthUtf8(delivery.topicOffset(), delivery.topicLength());
+        if (!topic(n).equals(topic) || delivery.qos() > 1 || PAYLOAD_LENGTH != delivery.payloadLength() ||
+            in.getInt(delivery.payloadOffset()) != n || in.getInt(delivery.payloadOffset() + 4) != delivery.qos())
+        {
+            throw new IOException("not the warm-up's delivery to connection " + n + ": " + topic);
+        }
+        if (1 == delivery.qos())
+        {
+            final int ackLength = ackEncoder.encode(out, 0, PacketType.PUBACK, delivery.packetId(),
+                ReasonCode.SUCCESS, version);
+            reply.write(out.byteArray(), 0, ackLength);
+        }
+    }
+
     /**
-     * Read one frame whose type must be {@code packetType}.
+     * Read one frame whose type must be {@code packetType} into {@link #in}.
      *
-     * @return the length of its body.
+     * @return its length.
      */
     private int expect(final InputStream stream, final int packetType) throws IOException
     {
-        final int type = readFrame(stream);
-        if (type >>> 4 != packetType)
+        final int length = readFrame(stream);
+        final int type = (in.getByte(0) & 0xFF) >>> 4;
+        if (type != packetType)
         {
-            throw new IOException("expected " + PacketType.name(packetType) + ", got 0x" + Integer.toHexString(type));
+            throw new IOException("expected " + PacketType.name(packetType) + ", got " + PacketType.name(type));
         }
-        return lastLength;
+        return length;
     }
 
     /**
-     * Read one frame: its body into {@link #in}, its length into {@link #lastLength}.
+     * Read one whole frame, fixed header included, into {@link #in}.
      *
-     * @return its first byte.
+     * @return its length.
      */
     private int readFrame(final InputStream stream) throws IOException
     {
-        final int type = stream.read();
-        int length = 0;
-        int shift = 0;
-        int b;
-        do
+        final byte[] frame = in.byteArray();
+        StartUpWarmUp.readFully(stream, frame, 0, 2);
+        int header = 2;
+        while ((frame[header - 1] & 0x80) != 0 && header <= VariableByteInteger.MAX_LENGTH)
         {
-            b = stream.read();
-            if (b < 0 || type < 0 || shift > 21)
-            {
-                throw new IOException("the throwaway broker closed a connection or sent a malformed frame");
-            }
-            length |= (b & 0x7F) << shift;
-            shift += 7;
+            StartUpWarmUp.readFully(stream, frame, header++, 1);
         }
-        while ((b & 0x80) != 0);
-        if (length > in.length)
+        final long remaining;
+        try
         {
-            throw new IOException("a frame of " + length + " bytes from the throwaway broker, too long here");
+            remaining = VariableByteInteger.decode(in, 1, header);
         }
-        StartUpWarmUp.readFully(stream, in, 0, length);
-        lastLength = length;
-        return type;
+        catch (final MqttProtocolException ex)
+        {
+            throw new IOException("a malformed frame from the throwaway broker: " + ex.getMessage(), ex);
+        }
+        if (VariableByteInteger.INCOMPLETE == remaining || header + VariableByteInteger.value(remaining) > MAX_FRAME)
+        {
+            throw new IOException("a frame from the throwaway broker too long for the warm-up");
+        }
+        final int length = header + VariableByteInteger.value(remaining);
+        StartUpWarmUp.readFully(stream, frame, header, length - header);
+        return length;
     }
 }

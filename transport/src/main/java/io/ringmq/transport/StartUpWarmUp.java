@@ -124,7 +124,7 @@ final class StartUpWarmUp
         // that its compiled code never saw; the JVM throws that code away (deoptimises it), and the second round
         // compiles it again with them, so that the real broker's start and first clients do not.
         final int first = connections - connections / SECOND_ROUND_SHARE;
-        final WarmUpTraffic traffic = new WarmUpTraffic();
+        final WarmUpTraffic traffic = new WarmUpTraffic(real.broker().maxPacketSize());
         int made = round(first, real, dataDir, deadlineNs, traffic);
         if (made == first)
         {

@@ -57,6 +57,11 @@ final class WarmUpTraffic
     private static final byte[] PINGREQ = {PingEncoder.PINGREQ_BYTE, 0};
     /** The longest frame the exchange expects: a delivery of {@link #PAYLOAD_LENGTH} bytes with room to spare. */
     private static final int MAX_FRAME = 512;
+    /**
+     * Every packet of the exchange is shorter than this (the PUBLISH, the longest, is about 100 bytes): a broker whose
+     * maximum packet size is smaller would refuse them, so with such a broker no connection takes part.
+     */
+    static final int LARGEST_PACKET = 256;
 
     private final UnsafeBuffer out = new UnsafeBuffer(new byte[MAX_FRAME]);
     private final UnsafeBuffer in = new UnsafeBuffer(new byte[MAX_FRAME]);
@@ -67,7 +72,17 @@ final class WarmUpTraffic
     private final AckDecoder ackDecoder = new AckDecoder();
     private final List<Socket> takers = new ArrayList<>();
     private final List<Integer> numbers = new ArrayList<>();
+    private final boolean enabled;
     private long deliveries;
+
+    /**
+     * @param maxPacketSize the throwaway broker's maximum packet size: below {@link #LARGEST_PACKET} nothing is
+     *                      exchanged.
+     */
+    WarmUpTraffic(final int maxPacketSize)
+    {
+        this.enabled = maxPacketSize >= LARGEST_PACKET;
+    }
 
     /** @return whether connection {@code n} of the warm-up takes part: one in {@link #SHARE}. */
     static boolean takesPart(final int n)
@@ -90,6 +105,10 @@ final class WarmUpTraffic
      */
     void exchange(final List<Socket> batch, final int number) throws IOException
     {
+        if (!enabled)
+        {
+            return;
+        }
         takers.clear();
         numbers.clear();
         for (int i = 0; i < batch.size(); i++)

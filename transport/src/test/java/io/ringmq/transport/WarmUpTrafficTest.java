@@ -2,6 +2,7 @@ package io.ringmq.transport;
 
 import io.ringmq.core.config.BrokerConfig;
 import io.ringmq.core.protocol.MqttVersion;
+import io.ringmq.transport.config.ServerConfig;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,7 +35,7 @@ class WarmUpTrafficTest
             final List<Socket> sockets = connect(broker.port("mqtt"), 0, CONNECTIONS);
             try
             {
-                final WarmUpTraffic traffic = new WarmUpTraffic();
+                final WarmUpTraffic traffic = new WarmUpTraffic(new BrokerConfig().maxPacketSize());
                 traffic.exchange(sockets, 0);
 
                 int v3 = 0;
@@ -75,7 +76,8 @@ class WarmUpTrafficTest
                 {
                     socket.shutdownInput();     // every answer reads as the end of the stream
                 }
-                assertThrows(IOException.class, () -> new WarmUpTraffic().exchange(sockets, 0));
+                final WarmUpTraffic traffic = new WarmUpTraffic(WarmUpTraffic.LARGEST_PACKET);
+                assertThrows(IOException.class, () -> traffic.exchange(sockets, 0));
             }
             finally
             {
@@ -85,6 +87,16 @@ class WarmUpTrafficTest
                 }
             }
         }
+    }
+
+    @Test
+    void shouldLeaveOutTheTrafficWhereTheMaximumPacketSizeRefusesItAndStillMakeEveryConnection()
+    {
+        final int tiny = 64;    // the smallest allowed: the PUBLISH of the exchange is longer
+        final ServerConfig real = new ServerConfig(new BrokerConfig().dataDir(dir.resolve("data").toString())
+            .maxPacketSize(tiny));
+
+        assertEquals(200, StartUpWarmUp.run(200, real), "a refused SUBSCRIBE or PUBLISH would end the warm-up");
     }
 
     private static List<Socket> connect(final int port, final int first, final int count) throws IOException

@@ -23,8 +23,9 @@
 # Environment (defaults in brackets):
 #   DURATION            measurement time per run [10s]     WARMUP   warm-up per run [1s]
 #   RUNS                runs per broker and scenario [3]
-#   TESTER_WARMUP       unmeasured runs against Mosquitto first, so that the load tester's own JIT warm-up does not
-#                       count against RingMQ's first run (RingMQ is not warmed by them; not for idle) [1]
+#   TESTER_WARMUP       unmeasured runs against Mosquitto first (more while the load tester still compiles much),
+#                       so that its own JIT warm-up does not count against RingMQ's first run (RingMQ is not
+#                       warmed by them; not for idle) [1]
 #   IDLE_CONNECTIONS    [10000]                            STORM_CONNECTIONS [5000]
 #   PAIRS               [100]                              PAIRS_RATE total msg/s [10000]
 #   PAIRS_QOS           [1]                                STORM_RATE connections/s, 0 = unlimited [5000]

@@ -3,6 +3,8 @@ package io.ringmq.loadtest;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.ringmq.core.status.JitCompilers;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -22,7 +24,21 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class Compare
 {
+    /** Pause after every run, so the sockets of one run are gone before the next. */
     private static final long SETTLE_NS = 1_000_000_000L;
+    /**
+     * After the {@code --tester-warm-up} runs, more (up to {@link #MAX_TESTER_WARM_UPS} in all) while the last one's
+     * own JIT compile time was above this. *Measured* on 2 cores, 5,000-connection storms at 5,000/s: the load
+     * tester compiled for 898, 326, 86 and 22 ms in four storms in a row. With one warm-up storm it had compiled for
+     * 0.5-0.95 s in the first measured run, always the first broker's, which shared the cores with it.
+     */
+    static final long WARM_JIT_MS = 50;
+    /** At most this many warm-up runs, however much the load tester still compiles. */
+    static final int MAX_TESTER_WARM_UPS = 10;
+    /** The load tester's compilers count as idle after this long without compiling. */
+    static final long JIT_QUIET_MS = 250;
+    /** The wait for the load tester's compilers ends after this long, idle or not. */
+    static final long JIT_SETTLE_LIMIT_NS = 15_000_000_000L;
 
     private Compare()
     {
@@ -54,14 +70,17 @@ final class Compare
         final List<List<LoadResult>> results = List.of(new ArrayList<>(), new ArrayList<>());
         out.printf(Locale.ROOT, "compare %s: %s=%s, %s=%s, %d run(s) each: %s%n", scenario.command(), aName, a,
             bName, b, runs, String.join(" ", scenarioArgs));
-        for (int run = 0; run < args.testerWarmUp; run++)
+        // The load tester's first runs carry its own JIT warm-up: against b, so it counts against neither. A run
+        // too short to take the per-connection or per-message code past the C2 threshold leaves it compiling in
+        // the next run, so warm-ups go on while the last one still compiled much.
+        LoadResult warmUp = null;
+        for (int run = 0; warmUpAgain(run, args.testerWarmUp, warmUp); run++)
         {
-            // The load tester's first run carries its own JIT warm-up: against b, so it counts against neither.
-            final LoadResult result = runOnce(scenario, scenarioArgs, addresses[1], pids[1], err);
+            warmUp = runOnce(scenario, scenarioArgs, addresses[1], pids[1], err);
             out.printf(Locale.ROOT, "warm-up of the load tester against %s, not counted: %s%n", names[1],
-                line(result));
+                line(warmUp));
             out.flush();
-            LockSupport.parkNanos(SETTLE_NS);
+            settle(out);
         }
         for (int run = 0; run < runs; run++)
         {
@@ -72,7 +91,7 @@ final class Compare
                 results.get(side).add(result);
                 out.printf(Locale.ROOT, "run %d %-10s %s%n", run + 1, names[side], line(result));
                 out.flush();
-                LockSupport.parkNanos(SETTLE_NS);
+                settle(out);
             }
         }
 
@@ -98,6 +117,32 @@ final class Compare
             out.println("html " + html);
         }
         return 0;
+    }
+
+    /**
+     * @param done  warm-up runs made.
+     * @param asked {@code --tester-warm-up}: 0 for none at all.
+     * @param last  the last warm-up run, null before the first.
+     * @return whether to make another: until {@code asked}, then while the last compiled for over
+     *         {@link #WARM_JIT_MS}, {@link #MAX_TESTER_WARM_UPS} at most.
+     */
+    static boolean warmUpAgain(final int done, final int asked, final LoadResult last)
+    {
+        return done < asked || null != last && done < MAX_TESTER_WARM_UPS && last.jitMillis > WARM_JIT_MS;
+    }
+
+    /**
+     * Between runs: the pause, then until the load tester's own JIT compilers are idle, so that what the last run
+     * left them to compile does not run beside the next broker's run.
+     */
+    private static void settle(final PrintStream out)
+    {
+        LockSupport.parkNanos(SETTLE_NS);
+        if (!JitCompilers.awaitIdle(JIT_QUIET_MS, System.nanoTime() + JIT_SETTLE_LIMIT_NS))
+        {
+            out.printf(Locale.ROOT, "(the load tester's JIT compilers were still busy after %d s; going on)%n",
+                JIT_SETTLE_LIMIT_NS / 1_000_000_000L);
+        }
     }
 
     private static LoadResult runOnce(final Scenario scenario, final List<String> scenarioArgs, final String address,
@@ -302,7 +347,7 @@ final class Compare
             sb.append(String.format(Locale.ROOT, "  broker CPU %.1f%% %,.0f wake-ups/s", r.brokerCpuPercent,
                 r.brokerWakeupsPerSecond));
         }
-        sb.append(String.format(Locale.ROOT, "  (load tester CPU %.0f%%)", r.processCpuPercent));
+        sb.append(String.format(Locale.ROOT, "  (load tester CPU %.0f%%%s)", r.processCpuPercent, Summary.jit(r)));
         if (null != r.cpuWarning)
         {
             sb.append(" [load tester saturated]");

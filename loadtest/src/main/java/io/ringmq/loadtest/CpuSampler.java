@@ -1,6 +1,7 @@
 package io.ringmq.loadtest;
 
 import io.ringmq.core.SuppressForbidden;
+import io.ringmq.core.status.JitCompilers;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
@@ -8,10 +9,11 @@ import java.lang.management.ThreadMXBean;
 import java.util.List;
 
 /**
- * CPU time of the load tester over the measurement window: each I/O thread (ThreadMXBean) and the whole process
- * (com.sun.management.OperatingSystemMXBean); and with {@code --broker-pid}, the broker's CPU and wake-ups
- * ({@link BrokerCpu}). A thread near a full core means the load tester, not the broker, may be
- * the bottleneck.
+ * CPU time of the load tester over the measurement window: each I/O thread (ThreadMXBean), the whole process
+ * (com.sun.management.OperatingSystemMXBean) and its own JIT compilers' share of it ({@link JitCompilers}: a load
+ * tester still compiling takes a core from the broker it measures on a small machine); and with
+ * {@code --broker-pid}, the broker's CPU and wake-ups ({@link BrokerCpu}). A thread near a full core means the load
+ * tester, not the broker, may be the bottleneck.
  * <p>
  * <b>Threading:</b> use from one thread.
  */
@@ -29,11 +31,13 @@ final class CpuSampler
     private final BrokerCpu broker;
     private long[] startThreadNs;
     private long startProcessNs;
+    private long startJitMs;
     private long startWallNs;
     private double[] threadPercent = new double[0];
     private double ioSeconds;
     private double processSeconds;
     private double processPercent;
+    private long jitMillis = -1;
 
     CpuSampler(final List<Thread> ioThreads, final long brokerPid)
     {
@@ -50,6 +54,7 @@ final class CpuSampler
         broker.start();
         startWallNs = System.nanoTime();
         startProcessNs = processCpuNs();
+        startJitMs = JitCompilers.totalMillis();
         startThreadNs = new long[ioThreads.size()];
         for (int i = 0; i < startThreadNs.length; i++)
         {
@@ -76,6 +81,8 @@ final class CpuSampler
         final long processNs = Math.max(0, processCpuNs() - startProcessNs);
         processSeconds = processNs / 1e9;
         processPercent = 100.0 * processNs / wallNs;
+        final long jitMs = JitCompilers.totalMillis();
+        jitMillis = startJitMs < 0 || jitMs < 0 ? -1 : jitMs - startJitMs;
         broker.stop();
     }
 
@@ -103,6 +110,12 @@ final class CpuSampler
     double processPercent()
     {
         return processPercent;
+    }
+
+    /** @return milliseconds the load tester's JIT compilers spent compiling in the window, -1 if not known. */
+    long jitMillis()
+    {
+        return jitMillis;
     }
 
     /**

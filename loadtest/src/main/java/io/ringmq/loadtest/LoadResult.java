@@ -69,6 +69,8 @@ final class LoadResult
 
     double processCpuSeconds;
     double processCpuPercent;
+    /** Milliseconds the load tester's own JIT compilers spent compiling in the window, -1 when not known. */
+    long jitMillis = -1;
     /** The broker's CPU over the window in percent of one core (--broker-pid), -1 when not measured. */
     double brokerCpuPercent = -1;
     /** The broker's context switches per second over all its threads, -1 when not measured. */
@@ -250,7 +252,8 @@ final class LoadResult
         final ObjectNode cpu = json.putObject("cpu")
             .put("processCpuSeconds", processCpuSeconds)
             .put("processCpuPercent", processCpuPercent)
-            .put("ioCpuSeconds", ioCpuSeconds);
+            .put("ioCpuSeconds", ioCpuSeconds)
+            .put("jitMillis", jitMillis);
         ResultJson.add(cpu.putArray("ioThreadCpuPercent"), threadCpuPercent);
         cpu.put("msgsPerCoreSecond", msgsPerCoreSecond)
             .put("warning", cpuWarning);
@@ -549,6 +552,7 @@ final class LoadResult
             r.processCpuSeconds = num(cpu, "processCpuSeconds");
             r.processCpuPercent = num(cpu, "processCpuPercent");
             r.ioCpuSeconds = num(cpu, "ioCpuSeconds");
+            r.jitMillis = cpu.containsKey("jitMillis") ? (long)num(cpu, "jitMillis") : -1;
             r.threadCpuPercent = doubles((List<Object>)cpu.get("ioThreadCpuPercent"));
             r.msgsPerCoreSecond = num(cpu, "msgsPerCoreSecond");
             r.cpuWarning = str(cpu, "warning");

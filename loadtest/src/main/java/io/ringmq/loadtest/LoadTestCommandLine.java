@@ -103,10 +103,11 @@ final class LoadTestCommandLine
 
         @Option(names = "--tester-warm-up", paramLabel = "N", defaultValue = "1",
             description = "unmeasured runs against b before the measured ones, so that the load tester's own "
-                + "warm-up (its JIT) does not count against a's first run; a is not warmed [${DEFAULT-VALUE}]")
+                + "warm-up (its JIT) does not count against a's first run; more (up to 10) while the last still "
+                + "compiled for over 50 ms; a is not warmed [${DEFAULT-VALUE}]")
         void testerWarmUp(final String value)
         {
-            testerWarmUp = LoadOptions.intValue("--tester-warm-up", value, 0, 10);
+            testerWarmUp = LoadOptions.intValue("--tester-warm-up", value, 0, Compare.MAX_TESTER_WARM_UPS);
         }
     }
 

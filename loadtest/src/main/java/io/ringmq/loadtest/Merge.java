@@ -133,6 +133,7 @@ final class Merge
         }
         m.threadCpuPercent = threads.stream().mapToDouble(Double::doubleValue).toArray();
         m.cpuWarning = warning;
+        m.jitMillis = jitMillis(parts);
         final double handled = "connect-storm".equals(m.scenario) ? m.connectionsEstablished :
             m.sentInWindow + m.receivedInWindow;
         m.msgsPerCoreSecond = m.ioCpuSeconds > 0 ? handled / m.ioCpuSeconds : 0;
@@ -210,5 +211,20 @@ final class Merge
         {
             m.errors.merge(e.getKey(), e.getValue(), Long::sum);
         }
+    }
+
+    /** @return the shards' JIT compile time together; unknown (-1) in any shard, unknown in all. */
+    private static long jitMillis(final List<LoadResult> parts)
+    {
+        long sum = 0;
+        for (final LoadResult r : parts)
+        {
+            if (r.jitMillis < 0)
+            {
+                return -1;
+            }
+            sum += r.jitMillis;
+        }
+        return sum;
     }
 }

@@ -647,6 +647,7 @@ final class ScenarioRunner
 
         r.processCpuSeconds = cpu.processSeconds();
         r.processCpuPercent = cpu.processPercent();
+        r.jitMillis = cpu.jitMillis();
         r.threadCpuPercent = cpu.threadPercent();
         r.ioCpuSeconds = cpu.ioSeconds();
         r.brokerCpuPercent = cpu.broker().cpuPercent();

@@ -106,8 +106,9 @@ final class Summary
         {
             threads.append(String.format(Locale.ROOT, " %.0f%%", p));
         }
-        out.printf(Locale.ROOT, "load tester   process CPU %.0f%% of a core, io threads%s; %,.0f %s per core-second%n",
-            r.processCpuPercent, threads, r.msgsPerCoreSecond,
+        out.printf(Locale.ROOT,
+            "load tester   process CPU %.0f%% of a core%s, io threads%s; %,.0f %s per core-second%n",
+            r.processCpuPercent, jit(r), threads, r.msgsPerCoreSecond,
             "connect-storm".equals(r.scenario) ? "connects" : "msgs (sent+received)");
         if (r.brokerCpuPercent >= 0)
         {
@@ -194,6 +195,15 @@ final class Summary
         lines.add("broker $SYS  " + (sys.length() > 0 ? sys : " (no counters seen; --sys-wait below the broker's " +
             "$SYS interval?)"));
         return lines;
+    }
+
+    /**
+     * @param r a result.
+     * @return ", JIT N ms": the load tester's own JIT compile time in the window, or "" when not known.
+     */
+    static String jit(final LoadResult r)
+    {
+        return r.jitMillis < 0 ? "" : String.format(Locale.ROOT, ", JIT %d ms", r.jitMillis);
     }
 
     static String bytes(final double value)

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @Timeout(10)
@@ -77,6 +78,44 @@ class LoadResultTest
         assertEquals(2, merged.histogram.getTotalCount());
         assertEquals(40, merged.timeline.get(0)[1], 1e-9);
         assertTrue(merged.latencyUs(99) >= 299);
+    }
+
+    @Test
+    void shouldRoundTripTheLoadTestersJitTimeAndAddItUpOverShardsUnlessOneDoesNotKnowIt()
+    {
+        final LoadResult shard0 = result(new int[]{ 0 }, new long[]{ 1 }, new long[]{ 0 }, new long[]{ 1 },
+            new long[]{ 0 }, new long[]{ 1 });
+        final LoadResult shard1 = result(new int[]{ 0 }, new long[]{ 1 }, new long[]{ 0 }, new long[]{ 1 },
+            new long[]{ 0 }, new long[]{ 1 });
+        shard0.jitMillis = 120;
+        shard1.jitMillis = 7;
+        final LoadResult back0 = LoadResult.fromJson(ResultJson.read(shard0.toJson()));
+        final LoadResult back1 = LoadResult.fromJson(ResultJson.read(shard1.toJson()));
+        assertEquals(120, back0.jitMillis);
+        assertEquals(", JIT 120 ms", Summary.jit(back0));
+        assertEquals(127, Merge.merge(List.of(back0, back1)).jitMillis);
+
+        back1.jitMillis = -1;
+        assertEquals(-1, Merge.merge(List.of(back0, back1)).jitMillis, "one shard without the figure");
+        assertEquals("", Summary.jit(back1));
+    }
+
+    @Test
+    void shouldWarmTheLoadTesterUpAsAskedThenWhileItStillCompilesMuchButNeverPastTheLimit()
+    {
+        final LoadResult compiling = new LoadResult();
+        compiling.jitMillis = Compare.WARM_JIT_MS + 1;
+        final LoadResult warm = new LoadResult();
+        warm.jitMillis = Compare.WARM_JIT_MS;
+        final LoadResult unknown = new LoadResult();
+
+        assertFalse(Compare.warmUpAgain(0, 0, null), "--tester-warm-up 0: none at all");
+        assertTrue(Compare.warmUpAgain(0, 1, null));
+        assertTrue(Compare.warmUpAgain(1, 2, warm), "at least as many as asked");
+        assertTrue(Compare.warmUpAgain(1, 1, compiling), "the last one still compiled much");
+        assertFalse(Compare.warmUpAgain(1, 1, warm));
+        assertFalse(Compare.warmUpAgain(1, 1, unknown), "a JVM that does not say how long it compiled");
+        assertFalse(Compare.warmUpAgain(Compare.MAX_TESTER_WARM_UPS, 1, compiling), "bounded");
     }
 
     @Test

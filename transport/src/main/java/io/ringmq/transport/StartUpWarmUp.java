@@ -9,6 +9,7 @@ import io.ringmq.core.codec.MqttProtocolException;
 import io.ringmq.core.config.BrokerConfig;
 import io.ringmq.core.protocol.MqttVersion;
 import io.ringmq.core.protocol.ReasonCode;
+import io.ringmq.core.status.JitCompilers;
 import io.ringmq.transport.config.ServerConfig;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
@@ -17,8 +18,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.lang.management.CompilationMXBean;
-import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Proxy;
@@ -131,7 +130,7 @@ final class StartUpWarmUp
             made += round(connections - first, real, dataDir, deadlineNs, traffic);
         }
         final long connectedNs = System.nanoTime();
-        final boolean settled = awaitCompilers(connectedNs + SETTLE_LIMIT_NS);
+        final boolean settled = JitCompilers.awaitIdle(SETTLE_QUIET_MS, connectedNs + SETTLE_LIMIT_NS);
         LOG.info("warm-up: {} connections to two throwaway brokers, {} messages delivered back to them, in {} ms, "
             + "then {} ms until the compilers {} (--warm-up-connections)", made, traffic.deliveries(),
             TimeUnit.NANOSECONDS.toMillis(connectedNs - startNs),
@@ -193,41 +192,6 @@ final class StartUpWarmUp
             .maxPacketSize(real.maxPacketSize())
             .ringSize(Math.min(real.ringSize(), 4096));
         return new ServerConfig(broker).quiet(true);
-    }
-
-    /**
-     * Wait until the just-in-time compilers have been idle for {@link #SETTLE_QUIET_MS}: the last connections
-     * queue compilations that would otherwise take a core while the first clients arrive.
-     *
-     * @return false if they were still busy at {@code deadlineNs}, or cannot be watched.
-     */
-    private static boolean awaitCompilers(final long deadlineNs)
-    {
-        final CompilationMXBean compilers = ManagementFactory.getCompilationMXBean();
-        if (null == compilers || !compilers.isCompilationTimeMonitoringSupported())
-        {
-            return false;
-        }
-        long before = compilers.getTotalCompilationTime();
-        while (System.nanoTime() < deadlineNs)
-        {
-            try
-            {
-                Thread.sleep(SETTLE_QUIET_MS);
-            }
-            catch (final InterruptedException ex)
-            {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-            final long now = compilers.getTotalCompilationTime();
-            if (now == before)
-            {
-                return true;
-            }
-            before = now;
-        }
-        return false;
     }
 
     /** @return the connections made; a failure ends the round, logged with the count so far. */

@@ -252,8 +252,11 @@ final class LoadResult
         final ObjectNode cpu = json.putObject("cpu")
             .put("processCpuSeconds", processCpuSeconds)
             .put("processCpuPercent", processCpuPercent)
-            .put("ioCpuSeconds", ioCpuSeconds)
-            .put("jitMillis", jitMillis);
+            .put("ioCpuSeconds", ioCpuSeconds);
+        if (jitMillis >= 0)
+        {
+            cpu.put("jitMillis", jitMillis);    // only when known: files without it keep the format they had
+        }
         ResultJson.add(cpu.putArray("ioThreadCpuPercent"), threadCpuPercent);
         cpu.put("msgsPerCoreSecond", msgsPerCoreSecond)
             .put("warning", cpuWarning);

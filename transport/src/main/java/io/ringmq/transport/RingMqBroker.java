@@ -42,6 +42,7 @@ import io.ringmq.transport.config.ServerConfig;
 import io.ringmq.transport.config.TlsConfig;
 import io.ringmq.transport.tls.TlsContextHolder;
 import io.ringmq.transport.tls.TlsMaterialException;
+import io.ringmq.transport.netty.IoLoops;
 import io.ringmq.transport.netty.Listener;
 import io.ringmq.transport.netty.NettyServer;
 import org.slf4j.Logger;
@@ -110,8 +111,8 @@ public final class RingMqBroker implements AutoCloseable
     private final CountDownLatch stopped = new CountDownLatch(1);
     private boolean closed;
 
-    private RingMqBroker(final ServerConfig serverConfig, final AuthFactory.Embedded embedded)
-        throws InterruptedException
+    private RingMqBroker(final ServerConfig serverConfig, final AuthFactory.Embedded embedded,
+        final IoLoops borrowedLoops) throws InterruptedException
     {
         this.serverConfig = serverConfig;
         this.lifecycleLevel = serverConfig.quiet() ? Level.DEBUG : Level.INFO;
@@ -147,7 +148,7 @@ public final class RingMqBroker implements AutoCloseable
         this.journal = openJournal(config);
         try
         {
-            this.server = new NettyServer(config, listeners, ring);
+            this.server = new NettyServer(config, listeners, ring, borrowedLoops);
         }
         catch (final BrokerStartException ex)
         {
@@ -191,7 +192,7 @@ public final class RingMqBroker implements AutoCloseable
         this.journaller = journal.enabled() ?
             new Journaller(journal, ring, JOURNAL_FLUSH_INTERVAL_MS, this::onFatal) : null;
         startRouting();
-        warmUpAndTenure(serverConfig);
+        warmUpAndTenure(serverConfig, server.ioLoops());
         try
         {
             server.bind(lifecycleLevel);
@@ -394,10 +395,29 @@ public final class RingMqBroker implements AutoCloseable
     public static RingMqBroker start(final ServerConfig config, final List<Authenticator> authenticators,
         final List<EnhancedAuthenticator> enhanced, final List<Authorizer> authorizers)
     {
+        return start(config, new AuthFactory.Embedded(authenticators, enhanced, authorizers), null);
+    }
+
+    /**
+     * Start a broker on another broker's event loops ({@link IoLoops}): the start-up warm-up's throwaways. Closing
+     * it leaves the loops running.
+     *
+     * @param config settings and listeners.
+     * @param loops  the loops to run on.
+     * @return the running broker.
+     * @throws BrokerStartException if a listener cannot start or a setting is wrong.
+     */
+    static RingMqBroker startOn(final ServerConfig config, final IoLoops loops)
+    {
+        return start(config, new AuthFactory.Embedded(List.of(), List.of(), List.of()), loops);
+    }
+
+    private static RingMqBroker start(final ServerConfig config, final AuthFactory.Embedded embedded,
+        final IoLoops borrowedLoops)
+    {
         try
         {
-            final RingMqBroker broker = new RingMqBroker(config, new AuthFactory.Embedded(authenticators, enhanced,
-                authorizers));
+            final RingMqBroker broker = new RingMqBroker(config, embedded, borrowedLoops);
             final BrokerConfig settings = config.broker();
             LOG.atLevel(broker.lifecycleLevel).log(
                 "RingMQ started: {} listener(s), {} event loops, {} transport, ring {} slots, {} wait strategy",
@@ -538,10 +558,13 @@ public final class RingMqBroker implements AutoCloseable
         System.gc();
     }
 
-    /** The start-up warm-up ({@link StartUpWarmUp}), then the full collection, which takes its garbage too. */
-    private static void warmUpAndTenure(final ServerConfig serverConfig)
+    /**
+     * The start-up warm-up ({@link StartUpWarmUp}) on this broker's event loops, then the full collection, which
+     * takes its garbage too.
+     */
+    private static void warmUpAndTenure(final ServerConfig serverConfig, final IoLoops loops)
     {
-        StartUpWarmUp.run(serverConfig.warmUpConnections(), serverConfig);
+        StartUpWarmUp.run(serverConfig.warmUpConnections(), serverConfig, loops);
         if (serverConfig.ownsProcess())
         {
             tenureStartUpState();
@@ -554,6 +577,9 @@ public final class RingMqBroker implements AutoCloseable
         if (null != polledRouter)
         {
             polledRouter.halt();
+            // Its last work (the Router's shutdown) is queued on an event loop that may go on: a throwaway's, on the
+            // real broker's loops. It must have run before the journal closes.
+            server.awaitQueuedTasks();
         }
         disruptor.halt();
     }

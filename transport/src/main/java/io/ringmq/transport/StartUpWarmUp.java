@@ -11,6 +11,7 @@ import io.ringmq.core.protocol.MqttVersion;
 import io.ringmq.core.protocol.ReasonCode;
 import io.ringmq.core.status.JitCompilers;
 import io.ringmq.transport.config.ServerConfig;
+import io.ringmq.transport.netty.IoLoops;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,16 +41,16 @@ import java.util.stream.Stream;
  * 5).
  * <p>
  * So a broker with {@code --warm-up-connections N} (40,000 from the command line) first makes N MQTT connections
- * over loopback to throwaway brokers in the same JVM: started on 127.0.0.1 and an ephemeral port with the real
- * broker's event loops, wait strategy, packet size and journal settings (the journal in {@code data-dir/warm-up},
- * deleted afterwards), but no authentication, no cluster and no HTTP endpoint, and quiet (their start and stop are
- * logged at DEBUG). Each connection sends a clean CONNECT (3.1.1 and 5 in turns, one in eight in two pieces), reads
- * the CONNACK (one in eight then subscribes, pings, publishes at QoS 0 and 1 to itself and unsubscribes:
- * {@link WarmUpTraffic}), stays connected until up to {@link #HOLD} are, and then ends with the others as a storm's
- * clients do:
- * DISCONNECT, a reset, or a FIN; and after each such group one connection closes without a CONNECT, as a port check
- * does. Compiled code belongs to the JVM, not to a
- * broker instance, so the real broker starts with it; and since a throwaway has its own counters, sessions, journal
+ * over loopback to throwaway brokers in the same JVM: started on 127.0.0.1 and an ephemeral port on the real
+ * broker's own event loop threads ({@link IoLoops}: what Netty and the JVM keep per thread is then set up for the
+ * real clients, and the code compiled for it stays valid), with its wait strategy, packet size and journal settings
+ * (the journal in {@code data-dir/warm-up}, deleted afterwards), but no authentication, no cluster and no HTTP
+ * endpoint, and quiet (their start and stop are logged at DEBUG). Each connection sends a clean CONNECT (3.1.1
+ * and 5 in turns, one in eight in two pieces), reads the CONNACK (one in eight then subscribes, pings, publishes
+ * at QoS 0 and 1 to itself and unsubscribes: {@link WarmUpTraffic}), stays connected until up to {@link #HOLD} are,
+ * and then ends with the others as a storm's clients do: DISCONNECT, a reset, or a FIN; and after each such group
+ * one connection closes without a CONNECT, as a port check does. Compiled code belongs to the JVM, not to a broker
+ * instance, so the real broker starts with it; and since a throwaway has its own counters, sessions, journal
  * and listeners, nothing of the warm-up shows in the real broker's figures, its session directory (in a cluster) or
  * its journal. Two throwaways in turn, because stopping the first, and binding the next from this thread, take
  * branches its compiled code never saw: the JVM drops that code, and the second round compiles it again before the
@@ -104,13 +105,28 @@ final class StartUpWarmUp
     }
 
     /**
-     * Warm the connection path with {@code connections} connections to a throwaway broker, or do nothing for 0.
+     * Warm the connection path with {@code connections} connections to throwaway brokers with event loops of their
+     * own, or do nothing for 0.
      *
      * @param connections connections to make.
      * @param real        the settings of the broker about to start.
      * @return the connections made (CONNACK received).
      */
     static int run(final int connections, final ServerConfig real)
+    {
+        return run(connections, real, null);
+    }
+
+    /**
+     * Warm the connection path with {@code connections} connections to throwaway brokers on the real broker's event
+     * loops, or do nothing for 0.
+     *
+     * @param connections connections to make.
+     * @param real        the settings of the broker about to start.
+     * @param loops       the real broker's event loops, which the throwaways borrow; null for loops of their own.
+     * @return the connections made (CONNACK received).
+     */
+    static int run(final int connections, final ServerConfig real, final IoLoops loops)
     {
         if (connections <= 0)
         {
@@ -124,10 +140,10 @@ final class StartUpWarmUp
         // compiles it again with them, so that the real broker's start and first clients do not.
         final int first = connections - connections / SECOND_ROUND_SHARE;
         final WarmUpTraffic traffic = new WarmUpTraffic(real.broker().maxPacketSize());
-        int made = round(first, real, dataDir, deadlineNs, traffic);
+        int made = round(first, real, dataDir, deadlineNs, traffic, loops);
         if (made == first)
         {
-            made += round(connections - first, real, dataDir, deadlineNs, traffic);
+            made += round(connections - first, real, dataDir, deadlineNs, traffic, loops);
         }
         final long connectedNs = System.nanoTime();
         final boolean settled = JitCompilers.awaitIdle(SETTLE_QUIET_MS, connectedNs + SETTLE_LIMIT_NS);
@@ -140,13 +156,14 @@ final class StartUpWarmUp
 
     /** Start a throwaway broker, make {@code connections} connections to it, stop it: the connections made. */
     private static int round(final int connections, final ServerConfig real, final Path dataDir,
-        final long deadlineNs, final WarmUpTraffic traffic)
+        final long deadlineNs, final WarmUpTraffic traffic, final IoLoops loops)
     {
         final RingMqBroker throwaway;
         try
         {
             deleteTree(dataDir);  // also what a process killed during its warm-up left
-            throwaway = RingMqBroker.start(throwawayConfig(real.broker(), dataDir));
+            final ServerConfig config = throwawayConfig(real.broker(), dataDir);
+            throwaway = null == loops ? RingMqBroker.start(config) : RingMqBroker.startOn(config, loops);
         }
         catch (final IOException | RuntimeException ex)
         {

@@ -1,20 +1,28 @@
 package io.ringmq.transport;
 
+import com.lmax.disruptor.RingBuffer;
 import io.ringmq.core.codec.ConnectDecoder;
 import io.ringmq.core.codec.ConnectPacket;
 import io.ringmq.core.config.BrokerConfig;
+import io.ringmq.core.ring.RingEvent;
+import io.ringmq.transport.config.ListenerConfig;
 import io.ringmq.transport.config.ServerConfig;
+import io.ringmq.transport.netty.NettyServer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -73,6 +81,41 @@ class StartUpWarmUpTest
         assertEquals(1_000, StartUpWarmUp.run(1_000, real));
 
         assertFalse(Files.exists(data.resolve(StartUpWarmUp.DATA_DIR)));
+    }
+
+    @Test
+    void shouldRunOnTheRealBrokersEventLoopAndLeaveItRunning() throws Exception
+    {
+        final Path data = Files.createDirectories(dir.resolve("data"));
+        final BrokerConfig settings = new BrokerConfig().dataDir(data.toString()).eventLoops(1);
+        final ServerConfig real = new ServerConfig(settings);
+        final NettyServer owner = new NettyServer(settings, List.of(new ListenerConfig().name("mqtt").port(0)
+            .conclude("127.0.0.1")), RingBuffer.createMultiProducer(() -> new RingEvent(256), 8));
+        try
+        {
+            final AtomicReference<Thread> loopThread = new AtomicReference<>();
+            owner.routingExecutor().execute(() -> loopThread.set(Thread.currentThread()));
+            owner.awaitQueuedTasks();
+            final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+            final long id = loopThread.get().getId();
+            final long cpuBeforeNs = threads.getThreadCpuTime(id);
+
+            assertEquals(200, StartUpWarmUp.run(200, real, owner.ioLoops()));
+
+            // Each connection takes tens of microseconds of the loop that serves it; the owner's loop does nothing
+            // else here, so it served them.
+            final long usedNs = threads.getThreadCpuTime(id) - cpuBeforeNs;
+            assertTrue(usedNs >= 200 * 20_000L, "the owner's loop used " + usedNs + " ns");
+            final AtomicReference<Thread> after = new AtomicReference<>();
+            owner.routingExecutor().execute(() -> after.set(Thread.currentThread()));
+            owner.awaitQueuedTasks();
+            assertSame(loopThread.get(), after.get(), "the loop goes on after the throwaways stopped");
+            assertFalse(Files.exists(data.resolve(StartUpWarmUp.DATA_DIR)));
+        }
+        finally
+        {
+            owner.shutdown();
+        }
     }
 
     @Test

@@ -17,6 +17,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -114,10 +115,11 @@ final class EventLoopContext implements MessageHandler
         this.outbound = new OutboundQueue(outboundQueueBytes, this::wakeup);
     }
 
-    void start()
+    /** @return the periodic deadline check, for its server to cancel when it stops on loops it does not own. */
+    ScheduledFuture<?> start()
     {
-        eventLoop.scheduleAtFixedRate(() -> deadlines.poll(System.nanoTime()), DEADLINE_POLL_MS, DEADLINE_POLL_MS,
-            TimeUnit.MILLISECONDS);
+        return eventLoop.scheduleAtFixedRate(() -> deadlines.poll(System.nanoTime()), DEADLINE_POLL_MS,
+            DEADLINE_POLL_MS, TimeUnit.MILLISECONDS);
     }
 
     UnsafeBuffer view()

@@ -9,18 +9,10 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
-import io.netty.channel.IoHandlerFactory;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.ringmq.core.config.BrokerConfig;
 import io.ringmq.core.ring.FrameBufferPool;
@@ -52,6 +44,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -82,6 +75,14 @@ public final class NettyServer implements TransportStats
     private static final ChannelOption<RecvByteBufAllocator> RCVBUF_ALLOCATOR = ChannelOption.RCVBUF_ALLOCATOR;
 
     private final BrokerConfig config;
+    private final IoLoops ioLoops;
+    /** False for a server on borrowed loops (the start-up warm-up's throwaways): it leaves them running. */
+    private final boolean ownsLoops;
+    /**
+     * This server's periodic tasks on the loops, cancelled by {@link #shutdown()} so that none outlives it on loops
+     * it borrowed. Added by the starting thread, cancelled by the stopping one.
+     */
+    private final List<ScheduledFuture<?>> periodic = Collections.synchronizedList(new ArrayList<>());
     private final EventLoopGroup bossGroup;
     private final EventLoopGroup workerGroup;
     private final Class<? extends ServerChannel> serverChannelClass;
@@ -122,6 +123,20 @@ public final class NettyServer implements TransportStats
     public NettyServer(final BrokerConfig config, final List<ListenerConfig> listeners,
         final RingBuffer<RingEvent> ring)
     {
+        this(config, listeners, ring, null);
+    }
+
+    /**
+     * @param config    broker settings.
+     * @param listeners the listeners, concluded; their TLS material is read now.
+     * @param ring      inbound ring the loops publish to.
+     * @param borrowed  another server's loops to run on (its {@link #ioLoops()}), which {@link #shutdown()} then
+     *                  leaves running; or null to start loops of its own ({@code event-loops} of them).
+     * @throws BrokerStartException if a listener's TLS material cannot be used.
+     */
+    public NettyServer(final BrokerConfig config, final List<ListenerConfig> listeners,
+        final RingBuffer<RingEvent> ring, final IoLoops borrowed)
+    {
         this.config = config;
         final List<TlsContextHolder> tls = new ArrayList<>();
         for (final ListenerConfig listener : listeners)
@@ -142,28 +157,18 @@ public final class NettyServer implements TransportStats
             this.listeners.add(new Listener(listener, holder));
         }
         this.tlsReloader = new TlsReloader(tls);
-        final IoHandlerFactory factory;
-        if (Epoll.isAvailable())
-        {
-            factory = EpollIoHandler.newFactory();
-            serverChannelClass = EpollServerSocketChannel.class;
-            transportName = "epoll";
-        }
-        else
-        {
-            LOG.warn("epoll unavailable ({}), using NIO", Epoll.unavailabilityCause().toString());
-            factory = NioIoHandler.newFactory();
-            serverChannelClass = NioServerSocketChannel.class;
-            transportName = "nio";
-        }
+        this.ownsLoops = null == borrowed;
         // Read once: unless set, the count follows the cores the JVM sees, which a container may change meanwhile.
-        final int eventLoops = config.eventLoops();
-        workerGroup = new MultiThreadIoEventLoopGroup(eventLoops, new DefaultThreadFactory("ringmq-io", true), factory);
-        // A single event loop (the default on small machines) also accepts: one thread fewer, and a new connection
-        // is registered on the loop that accepted it instead of being handed over (in a storm of 5,000 connections
-        // a second, the accept thread took 16-20% of a core and woke the loop for every connection).
-        bossGroup = 1 == eventLoops ? workerGroup :
-            new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("ringmq-accept", true), factory);
+        this.ioLoops = ownsLoops ? IoLoops.start(config.eventLoops()) : borrowed;
+        this.bossGroup = ioLoops.bossGroup();
+        this.workerGroup = ioLoops.workerGroup();
+        this.serverChannelClass = ioLoops.serverChannelClass();
+        this.transportName = ioLoops.transportName();
+        int eventLoops = 0;
+        for (final EventExecutor ignored : workerGroup)
+        {
+            eventLoops++;
+        }
         largeFrames = new FrameBufferPool(config.maxPacketSize(),
             (int)Math.max(2, Math.min(1 << 16, LARGE_FRAME_POOL_BYTES / config.maxPacketSize())));
         loops = new EventLoopContext[eventLoops];
@@ -179,7 +184,16 @@ public final class NettyServer implements TransportStats
             loopByExecutor.put(executor, loop);
             index++;
         }
-        primeAllocator();
+        if (ownsLoops)
+        {
+            primeAllocator();
+        }
+    }
+
+    /** @return the loops this server runs on, to lend to a throwaway broker ({@link IoLoops}). */
+    public IoLoops ioLoops()
+    {
+        return ioLoops;
     }
 
     /**
@@ -258,11 +272,11 @@ public final class NettyServer implements TransportStats
     {
         for (final EventLoopContext loop : loops)
         {
-            loop.start();
+            periodic.add(loop.start());
         }
         // The tail of a burst of refusals (counted after the last line, with none after them) is reported here.
-        bossGroup.next().scheduleAtFixedRate(this::reportRefusals, REFUSED_LOG_INTERVAL_MS, REFUSED_LOG_INTERVAL_MS,
-            TimeUnit.MILLISECONDS);
+        periodic.add(bossGroup.next().scheduleAtFixedRate(this::reportRefusals, REFUSED_LOG_INTERVAL_MS,
+            REFUSED_LOG_INTERVAL_MS, TimeUnit.MILLISECONDS));
         for (final Listener listener : listeners)
         {
             bind(listener, lifecycleLevel);
@@ -427,7 +441,7 @@ public final class NettyServer implements TransportStats
      */
     public void scheduleAtFixedRate(final Runnable task, final long intervalMs)
     {
-        loops[0].eventLoop().scheduleAtFixedRate(task, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
+        periodic.add(loops[0].eventLoop().scheduleAtFixedRate(task, intervalMs, intervalMs, TimeUnit.MILLISECONDS));
     }
 
     /** @return the first event loop, which runs the Router when the routing stage has no thread of its own. */
@@ -472,17 +486,34 @@ public final class NettyServer implements TransportStats
         }
     }
 
-    /** Stop the event loops. */
+    /**
+     * Stop the event loops; on borrowed loops, stop this server's periodic tasks instead and wait (bounded) until
+     * what it queued before has run, leaving the loops to their owner.
+     */
     public void shutdown()
     {
-        if (bossGroup != workerGroup)
+        if (ownsLoops)
         {
-            bossGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            ioLoops.shutdown();
+            return;
         }
-        // Bounded: a stop request must end the process even if a loop does not report its termination.
-        if (!workerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS))
+        synchronized (periodic)
         {
-            LOG.warn("event loops did not terminate within 5 s");
+            periodic.forEach(task -> task.cancel(false));
+            periodic.clear();
+        }
+        awaitQueuedTasks();
+    }
+
+    /**
+     * Wait (at most 5 s) until every loop has run what was queued on it before this call, such as the Router's last
+     * work after {@link PolledRouter#halt()}; at once for loops that stopped.
+     */
+    public void awaitQueuedTasks()
+    {
+        if (!ioLoops.awaitQueuedTasks(5_000))
+        {
+            LOG.warn("event loops did not run their queued tasks within 5 s");
         }
     }
 

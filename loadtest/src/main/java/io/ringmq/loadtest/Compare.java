@@ -2,7 +2,6 @@ package io.ringmq.loadtest;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import io.ringmq.core.status.JitCompilers;
 
 import java.io.IOException;

@@ -7,10 +7,8 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
-import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.RecvByteBufAllocator;
-import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.util.concurrent.EventExecutor;
@@ -83,10 +81,6 @@ public final class NettyServer implements TransportStats
      * it borrowed. Added by the starting thread, cancelled by the stopping one.
      */
     private final List<ScheduledFuture<?>> periodic = Collections.synchronizedList(new ArrayList<>());
-    private final EventLoopGroup bossGroup;
-    private final EventLoopGroup workerGroup;
-    private final Class<? extends ServerChannel> serverChannelClass;
-    private final String transportName;
     private final EventLoopContext[] loops;
     private final OutboundQueue[] outboundQueues;
     private final Map<EventExecutor, EventLoopContext> loopByExecutor = new IdentityHashMap<>();
@@ -160,12 +154,8 @@ public final class NettyServer implements TransportStats
         this.ownsLoops = null == borrowed;
         // Read once: unless set, the count follows the cores the JVM sees, which a container may change meanwhile.
         this.ioLoops = ownsLoops ? IoLoops.start(config.eventLoops()) : borrowed;
-        this.bossGroup = ioLoops.bossGroup();
-        this.workerGroup = ioLoops.workerGroup();
-        this.serverChannelClass = ioLoops.serverChannelClass();
-        this.transportName = ioLoops.transportName();
         int eventLoops = 0;
-        for (final EventExecutor ignored : workerGroup)
+        for (final EventExecutor ignored : ioLoops.workerGroup())
         {
             eventLoops++;
         }
@@ -174,7 +164,7 @@ public final class NettyServer implements TransportStats
         loops = new EventLoopContext[eventLoops];
         outboundQueues = new OutboundQueue[loops.length];
         int index = 0;
-        for (final EventExecutor executor : workerGroup)
+        for (final EventExecutor executor : ioLoops.workerGroup())
         {
             final EventLoopContext loop = new EventLoopContext(index, (EventLoop)executor, ring,
                 config.outboundQueueBytes(), config.maxPacketSize(), connectionCount, largeFrames,
@@ -220,7 +210,7 @@ public final class NettyServer implements TransportStats
     /** @return "epoll" or "nio". */
     public String transportName()
     {
-        return transportName;
+        return ioLoops.transportName();
     }
 
     /**
@@ -275,7 +265,7 @@ public final class NettyServer implements TransportStats
             periodic.add(loop.start());
         }
         // The tail of a burst of refusals (counted after the last line, with none after them) is reported here.
-        periodic.add(bossGroup.next().scheduleAtFixedRate(this::reportRefusals, REFUSED_LOG_INTERVAL_MS,
+        periodic.add(ioLoops.bossGroup().next().scheduleAtFixedRate(this::reportRefusals, REFUSED_LOG_INTERVAL_MS,
             REFUSED_LOG_INTERVAL_MS, TimeUnit.MILLISECONDS));
         for (final Listener listener : listeners)
         {
@@ -286,8 +276,8 @@ public final class NettyServer implements TransportStats
     private void bind(final Listener listener, final Level lifecycleLevel) throws InterruptedException
     {
         final ServerBootstrap bootstrap = new ServerBootstrap()
-            .group(bossGroup, workerGroup)
-            .channel(serverChannelClass)
+            .group(ioLoops.bossGroup(), ioLoops.workerGroup())
+            .channel(ioLoops.serverChannelClass())
             .option(ChannelOption.SO_BACKLOG, 4096)
             .option(ChannelOption.SO_REUSEADDR, true)
             .childOption(ChannelOption.TCP_NODELAY, true)

@@ -94,6 +94,12 @@ public final class IoLoops
         return workerGroup;
     }
 
+    /** @return the serving loops, however many were asked for or borrowed. */
+    int eventLoops()
+    {
+        return count(workerGroup);
+    }
+
     Class<? extends ServerChannel> serverChannelClass()
     {
         return serverChannelClass;
@@ -113,8 +119,8 @@ public final class IoLoops
      */
     boolean awaitQueuedTasks(final long timeoutMs)
     {
-        final CountDownLatch reached = new CountDownLatch(count(bossGroup) + (bossGroup == workerGroup ? 0 :
-            count(workerGroup)));
+        final CountDownLatch reached = new CountDownLatch(eventLoops() + (bossGroup == workerGroup ? 0 :
+            count(bossGroup)));
         final Runnable marker = reached::countDown;
         submitTo(bossGroup, marker, reached);
         if (bossGroup != workerGroup)

@@ -154,11 +154,7 @@ public final class NettyServer implements TransportStats
         this.ownsLoops = null == borrowed;
         // Read once: unless set, the count follows the cores the JVM sees, which a container may change meanwhile.
         this.ioLoops = ownsLoops ? IoLoops.start(config.eventLoops()) : borrowed;
-        int eventLoops = 0;
-        for (final EventExecutor ignored : ioLoops.workerGroup())
-        {
-            eventLoops++;
-        }
+        final int eventLoops = ioLoops.eventLoops();
         largeFrames = new FrameBufferPool(config.maxPacketSize(),
             (int)Math.max(2, Math.min(1 << 16, LARGE_FRAME_POOL_BYTES / config.maxPacketSize())));
         loops = new EventLoopContext[eventLoops];
